@@ -1,0 +1,55 @@
+/**
+ * The closed list of refusal codes a command can return (TigerBeetle style: named, ordered, with
+ * a flag saying whether a retry of the same request can succeed). Expected refusals are returned,
+ * never thrown (STYLE.md rule 3). The gateway maps each code to one HTTP status.
+ */
+export const ErrorCodes = {
+  validation_failed: { status: 400, retryable: false, title: 'The request is not valid' },
+  unauthorized: { status: 401, retryable: false, title: 'Missing or invalid API key' },
+  forbidden_domain: { status: 403, retryable: false, title: 'This key cannot act for that domain' },
+  not_found: { status: 404, retryable: false, title: 'Not found' },
+  offering_not_found: { status: 404, retryable: false, title: 'No such offering in this domain' },
+  insufficient_credits: { status: 402, retryable: false, title: 'Not enough credits' },
+  reference_conflict: {
+    status: 409,
+    retryable: false,
+    title: 'This referenceId was already used with other credits, actionType or customer',
+  },
+  webhook_signature_invalid: { status: 400, retryable: false, title: 'Stripe signature verification failed' },
+  webhook_timestamp_out_of_tolerance: {
+    status: 400,
+    retryable: false,
+    title: 'Stripe signature timestamp is outside the 300 s tolerance',
+  },
+  webhook_payload_invalid: { status: 400, retryable: false, title: 'The webhook payload is not a Stripe event' },
+  stripe_unavailable: { status: 502, retryable: true, title: 'Stripe could not be reached' },
+  service_unavailable: { status: 503, retryable: true, title: 'A service needed for this request is unavailable' },
+  payload_too_large: { status: 413, retryable: false, title: 'The request body is too large' },
+  internal_error: { status: 500, retryable: true, title: 'Internal error' },
+} as const;
+
+/** One of the refusal codes above. */
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** A refusal carried in a reply: a stable code, a human sentence, and the offending field if any. */
+export interface Refusal {
+  code: ErrorCode;
+  detail: string;
+  field?: string;
+}
+
+/**
+ * The shape of every request/reply answer over NATS: either a value or a refusal.
+ * Transport failures (timeouts, no responders) are not replies; the caller maps them to 503.
+ */
+export type Reply<T> = { ok: true; value: T } | { ok: false; refusal: Refusal };
+
+/** Builds a successful reply. */
+export function replyOk<T>(value: T): Reply<T> {
+  return { ok: true, value };
+}
+
+/** Builds a refusal reply. */
+export function replyRefused<T = never>(code: ErrorCode, detail: string, field?: string): Reply<T> {
+  return { ok: false, refusal: field === undefined ? { code, detail } : { code, detail, field } };
+}
