@@ -11,6 +11,6 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.base.json', isolatedModules: true, diagnostics: false }],
   },
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
-  setupFiles: ['reflect-metadata'],
+  setupFiles: ['<rootDir>/libs/testing/src/jest-setup.ts'],
   testTimeout: 60000,
 };

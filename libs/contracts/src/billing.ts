@@ -1,8 +1,10 @@
+import { NormalizedEmail, NormalizedDomain } from './normalize';
 import { IsEmail, IsString, IsUrl, Length, Matches, MaxLength } from 'class-validator';
 import { Limits } from './customer';
 
 /** `CreateCheckout` command, request/reply on `billing.commands.create-checkout.v1` (the seed's `createCheckout`). */
 export class CreateCheckoutCommand {
+  @NormalizedDomain()
   @IsString()
   @Length(1, Limits.domainLengthMax)
   domain!: string;
@@ -11,6 +13,7 @@ export class CreateCheckoutCommand {
   @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'offeringId must be 1-64 letters, digits or _.-' })
   offeringId!: string;
 
+  @NormalizedEmail()
   @IsEmail()
   @MaxLength(Limits.emailLengthMax)
   email!: string;

@@ -5,3 +5,5 @@ export * from './ledger-events';
 export * from './ledger-commands';
 export * from './billing';
 export * from './validation';
+export * from './analytics';
+export * from './normalize';

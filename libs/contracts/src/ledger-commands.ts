@@ -1,3 +1,4 @@
+import { NormalizedEmail, NormalizedDomain } from './normalize';
 import { Type } from 'class-transformer';
 import { IsEmail, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Limits } from './customer';
@@ -8,10 +9,12 @@ import { Limits } from './customer';
  * Idempotency key: `(domain, referenceId)`.
  */
 export class ConsumeCreditsCommand {
+  @NormalizedEmail()
   @IsEmail({}, { message: 'email must be an email address' })
   @MaxLength(Limits.emailLengthMax)
   email!: string;
 
+  @NormalizedDomain()
   @IsString()
   @Length(1, Limits.domainLengthMax)
   @Matches(/^[a-z0-9.-]+$/i, { message: 'domain must be a host name such as yourproduct.com' })
@@ -47,11 +50,13 @@ export interface ConsumeCreditsResult {
 
 /** `GetBalance` query, request/reply on `ledger.queries.get-balance.v1`. */
 export class GetBalanceQuery {
+  @NormalizedEmail()
   @IsEmail()
   @MaxLength(Limits.emailLengthMax)
   email!: string;
 
   @IsOptional()
+  @NormalizedDomain()
   @IsString()
   @Length(1, Limits.domainLengthMax)
   domain?: string;

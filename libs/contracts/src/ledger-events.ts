@@ -1,3 +1,5 @@
+import { LedgerEventSubjects } from './subjects';
+
 /**
  * The ledger's stored and published event format. Stored event types are a persisted format:
  * add versions, never edit old ones (STYLE.md, after Equinox). Credits are integers; money is
@@ -61,8 +63,8 @@ export const LedgerEventSchemaVersions: Record<LedgerEventType, number> = {
 
 /** Subject each ledger event type is published on. */
 export const LedgerEventTypeSubjects: Record<LedgerEventType, string> = {
-  CreditsPurchased: 'ledger.events.credits-purchased.v1',
-  CreditsConsumed: 'ledger.events.credits-consumed.v1',
+  CreditsPurchased: LedgerEventSubjects.creditsPurchased,
+  CreditsConsumed: LedgerEventSubjects.creditsConsumed,
 };
 
 /**

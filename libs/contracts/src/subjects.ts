@@ -5,31 +5,56 @@
  * (STYLE.md rule 6); old versions stay readable.
  */
 
+/**
+ * Optional process-wide namespace (`HUB_NAMESPACE`, letters and digits) so that isolated copies
+ * of the system share one NATS server without seeing each other (end-to-end tests, demos):
+ * subjects get a `<namespace>.` prefix and stream names a `_<NAMESPACE>` suffix. Empty in production.
+ */
+export const hubNamespace: string = readNamespace();
+
+function readNamespace(): string {
+  const value = (typeof process !== 'undefined' ? process.env['HUB_NAMESPACE'] : undefined) ?? '';
+  if (value !== '' && !/^[A-Za-z0-9]{1,32}$/.test(value)) {
+    throw new Error(`HUB_NAMESPACE must be 1-32 letters or digits, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** Prefixes a subject with the namespace, if any. */
+export function subject(name: string): string {
+  return hubNamespace ? `${hubNamespace}.${name}` : name;
+}
+
+/** Suffixes a stream name with the namespace, if any. */
+export function streamName(name: string): string {
+  return hubNamespace ? `${name}_${hubNamespace.toUpperCase()}` : name;
+}
+
 /** Request/reply subjects served by the ledger (queue group `ledger`). */
 export const LedgerSubjects = {
-  consumeCredits: 'ledger.commands.consume-credits.v1',
-  getBalance: 'ledger.queries.get-balance.v1',
-} as const;
+  consumeCredits: subject('ledger.commands.consume-credits.v1'),
+  getBalance: subject('ledger.queries.get-balance.v1'),
+};
 
 /** Subjects of the events the ledger publishes to stream `LEDGER` (through its outbox). */
 export const LedgerEventSubjects = {
-  creditsPurchased: 'ledger.events.credits-purchased.v1',
-  creditsConsumed: 'ledger.events.credits-consumed.v1',
-} as const;
+  creditsPurchased: subject('ledger.events.credits-purchased.v1'),
+  creditsConsumed: subject('ledger.events.credits-consumed.v1'),
+};
 
 /** Request/reply subjects served by billing (queue group `billing`). */
 export const BillingSubjects = {
-  createCheckout: 'billing.commands.create-checkout.v1',
-  handleStripeWebhook: 'billing.commands.handle-stripe-webhook.v1',
-} as const;
+  createCheckout: subject('billing.commands.create-checkout.v1'),
+  handleStripeWebhook: subject('billing.commands.handle-stripe-webhook.v1'),
+};
 
 /** Subjects of the events billing publishes to stream `BILLING` (through its outbox). */
 export const BillingEventSubjects = {
-  paymentSucceeded: 'billing.events.payment-succeeded.v1',
-} as const;
+  paymentSucceeded: subject('billing.events.payment-succeeded.v1'),
+};
 
 /** Queue group names: one per serving service, so several instances share the load. */
-export const QueueGroups = { ledger: 'ledger', billing: 'billing', refunds: 'refunds' } as const;
+export const QueueGroups = { ledger: 'ledger', billing: 'billing', refunds: 'refunds', analytics: 'feedback-analytics' };
 
 /** Definition of one JetStream stream; storage is always `file`. */
 export interface StreamDefinition {
@@ -43,13 +68,13 @@ const twoHoursNanos = 2 * 60 * 60 * 1_000_000_000;
 
 /** The JetStream streams of the system. Every service ensures the streams it uses at boot. */
 export const Streams = {
-  ledger: { name: 'LEDGER', subjects: ['ledger.events.>'], duplicateWindowNanos: twoHoursNanos },
-  billing: { name: 'BILLING', subjects: ['billing.events.>'], duplicateWindowNanos: twoHoursNanos },
-  refunds: { name: 'REFUNDS', subjects: ['refunds.events.>'], duplicateWindowNanos: twoHoursNanos },
-} as const satisfies Record<string, StreamDefinition>;
+  ledger: { name: streamName('LEDGER'), subjects: [subject('ledger.events.>')], duplicateWindowNanos: twoHoursNanos },
+  billing: { name: streamName('BILLING'), subjects: [subject('billing.events.>')], duplicateWindowNanos: twoHoursNanos },
+  refunds: { name: streamName('REFUNDS'), subjects: [subject('refunds.events.>')], duplicateWindowNanos: twoHoursNanos },
+} satisfies Record<string, StreamDefinition>;
 
 /** Message header names we set on NATS/JetStream messages. */
 export const MessageHeaders = {
   correlationId: 'X-Correlation-Id',
   eventType: 'X-Event-Type',
-} as const;
+};

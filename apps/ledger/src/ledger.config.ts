@@ -1,0 +1,29 @@
+import { Type } from 'class-transformer';
+import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { natsServersPattern, postgresUrlPattern } from '@credit-hub/service-kit';
+
+/** The ledger's environment, validated at boot. */
+export class LedgerConfig {
+  @Matches(natsServersPattern, { message: 'NATS_URL must be nats://host:port[,nats://…]' })
+  NATS_URL = 'nats://127.0.0.1:4222';
+
+  @Matches(postgresUrlPattern, { message: 'LEDGER_DATABASE_URL must be postgres://user@host:port/database' })
+  LEDGER_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/hub_ledger';
+
+  @IsString()
+  HTTP_HOST = '127.0.0.1';
+
+  /** Port of the ledger's own HTTP server (health only). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  LEDGER_HTTP_PORT = 3011;
+
+  /** Connections in the ledger's PostgreSQL pool. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  @Max(200)
+  LEDGER_DATABASE_POOL_SIZE = 16;
+}

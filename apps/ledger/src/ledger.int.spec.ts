@@ -1,0 +1,164 @@
+import { INestApplication } from '@nestjs/common';
+import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
+import {
+  BillingEventSubjects,
+  ConsumeCreditsResult,
+  LedgerSubjects,
+  PaymentSucceededV1,
+  Reply,
+  Streams,
+} from '@credit-hub/contracts';
+import { bootService, dropDatabase } from '@credit-hub/service-kit';
+import { eventually, testNatsUrl, uniqueDatabaseUrl } from '@credit-hub/testing';
+import { connect, NatsConnection } from 'nats';
+import { Client } from 'pg';
+import { firstValueFrom } from 'rxjs';
+import { LedgerOutboxRelay } from './credit-accounts/outbox-relay.service';
+import { LedgerModule } from './ledger.module';
+
+const databaseUrl = uniqueDatabaseUrl('ledger');
+let app: INestApplication;
+let client: ClientProxy;
+let nc: NatsConnection;
+let db: Client;
+
+function payment(email: string, credits: number, session: string, stripeEventId = `evt_${session}`): PaymentSucceededV1 {
+  return {
+    stripeEventId, checkoutSessionId: session, paymentIntentId: `pi_${session}`, domain: 'a.test', offeringId: 'pack',
+    email, credits, amountMinor: credits * 10, currency: 'usd', scopeDomain: null, paidAt: new Date().toISOString(),
+  };
+}
+
+async function publishPayment(p: PaymentSucceededV1, msgID = p.stripeEventId): Promise<void> {
+  await nc.jetstream().publish(BillingEventSubjects.paymentSucceeded, Buffer.from(JSON.stringify(p)), { msgID });
+}
+
+async function consume(email: string, credits: number, referenceId: string, actionType = 'gen'): Promise<Reply<ConsumeCreditsResult>> {
+  return firstValueFrom(client.send(LedgerSubjects.consumeCredits, { email, domain: 'a.test', credits, actionType, referenceId }));
+}
+
+async function balanceOf(email: string): Promise<number> {
+  const reply = await firstValueFrom(client.send<Reply<{ balance: number }>>(LedgerSubjects.getBalance, { email }));
+  if (!reply.ok) throw new Error(reply.refusal.detail);
+  return reply.value.balance;
+}
+
+async function count(sql: string, parameters: unknown[] = []): Promise<number> {
+  return Number((await db.query(sql, parameters)).rows[0].count);
+}
+
+async function streamMessages(): Promise<number> {
+  const jsm = await nc.jetstreamManager();
+  return (await jsm.streams.info(Streams.ledger.name)).state.messages;
+}
+
+beforeAll(async () => {
+  process.env['LEDGER_DATABASE_URL'] = databaseUrl;
+  process.env['LEDGER_HTTP_PORT'] = '0';
+  process.env['NATS_URL'] = testNatsUrl;
+  nc = await connect({ servers: testNatsUrl });
+  const jsm = await nc.jetstreamManager();
+  for (const stream of [Streams.ledger.name, Streams.billing.name]) await jsm.streams.delete(stream).catch(() => undefined);
+  app = await bootService({ name: 'ledger-test', module: LedgerModule, httpHost: '127.0.0.1', httpPort: 0, nats: { servers: testNatsUrl, queue: 'ledger' } });
+  client = ClientProxyFactory.create({ transport: Transport.NATS, options: { servers: [testNatsUrl] } });
+  await client.connect();
+  db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+});
+
+afterAll(async () => {
+  await client?.close();
+  await app?.close();
+  const jsm = await nc.jetstreamManager();
+  for (const stream of [Streams.ledger.name, Streams.billing.name]) await jsm.streams.delete(stream).catch(() => undefined);
+  await nc.close();
+  await db?.end();
+  await dropDatabase(databaseUrl);
+});
+
+describe('ledger on real PostgreSQL and NATS', () => {
+  it('credits a payment once, however often and under whichever Stripe event it arrives', async () => {
+    const p = payment('once@example.com', 50, 'cs_once');
+    await publishPayment(p);
+    await publishPayment(p, 'redelivery-with-another-msg-id');
+    await publishPayment({ ...p, stripeEventId: 'evt_second_event_same_session' });
+    await eventually('the purchase', async () => (await balanceOf('once@example.com')) === 50);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await balanceOf('once@example.com')).toBe(50);
+    expect(await count(`SELECT count(*) FROM ledger_events WHERE type = 'CreditsPurchased' AND stream_id = 'account-once@example.com'`)).toBe(1);
+  });
+
+  it('lets exactly 142 of 200 concurrent consumes of 7 through on a balance of 1,000, final balance 6', async () => {
+    await publishPayment(payment('race@example.com', 1000, 'cs_race'));
+    await eventually('the purchase', async () => (await balanceOf('race@example.com')) === 1000);
+    const replies = await Promise.all(Array.from({ length: 200 }, (_, i) => consume('race@example.com', 7, `race-${i}`)));
+    const accepted = replies.filter((r) => r.ok);
+    const refused = replies.filter((r) => !r.ok && r.refusal.code === 'insufficient_credits');
+    expect(accepted).toHaveLength(142);
+    expect(refused).toHaveLength(58);
+    expect(await balanceOf('race@example.com')).toBe(6);
+    const balances = accepted.map((r) => (r.ok ? r.value.balance : -1));
+    expect(Math.min(...balances)).toBe(6);
+    expect(new Set(balances).size).toBe(142); // each accepted consume saw its own balance: serialised, never overdrawn
+    expect(await count(`SELECT count(*) FROM ledger_events WHERE stream_id = 'account-race@example.com'`)).toBe(143);
+  });
+
+  it('answers a repeat with the first answer and refuses a changed reuse as a conflict', async () => {
+    await publishPayment(payment('repeat@example.com', 10, 'cs_repeat'));
+    await eventually('the purchase', async () => (await balanceOf('repeat@example.com')) === 10);
+    const first = await consume('repeat@example.com', 3, 'ref-1');
+    const again = await consume('Repeat@Example.com ', 3, 'ref-1');
+    expect(first).toEqual({ ok: true, value: { balance: 7, eventId: expect.any(String), repeated: false } });
+    expect(again).toEqual({ ok: true, value: { ...(first.ok ? first.value : {}), repeated: true } });
+    const conflict = await consume('repeat@example.com', 4, 'ref-1');
+    expect(conflict).toMatchObject({ ok: false, refusal: { code: 'reference_conflict' } });
+    const otherCustomer = await consume('once@example.com', 3, 'ref-1');
+    expect(otherCustomer).toMatchObject({ ok: false, refusal: { code: 'reference_conflict' } });
+    expect(await balanceOf('repeat@example.com')).toBe(7);
+  });
+
+  it('refuses invalid commands with the field named, writing nothing', async () => {
+    const before = await count('SELECT count(*) FROM ledger_events');
+    const reply = await firstValueFrom(
+      client.send<Reply<unknown>>(LedgerSubjects.consumeCredits, { email: 'x@example.com', domain: 'a.test', credits: 1.5, actionType: 'gen', referenceId: 'r' }),
+    );
+    expect(reply).toMatchObject({ ok: false, refusal: { code: 'validation_failed', field: 'credits' } });
+    expect(await count('SELECT count(*) FROM ledger_events')).toBe(before);
+  });
+
+  it('refuses UPDATE, DELETE and TRUNCATE on the events table (append-only in the database)', async () => {
+    await expect(db.query(`UPDATE ledger_events SET type = 'X'`)).rejects.toThrow(/append-only/);
+    await expect(db.query('DELETE FROM ledger_events')).rejects.toThrow(/append-only/);
+    await expect(db.query('TRUNCATE ledger_events')).rejects.toThrow(/append-only/);
+  });
+
+  it('refuses a version gap in a stream', async () => {
+    await expect(
+      db.query(
+        `INSERT INTO ledger_events (event_id, stream_id, version, type, schema_version, data, occurred_at)
+         VALUES (gen_random_uuid(), 'account-gap@example.com', 2, 'CreditsPurchased', 1, '{}', now())`,
+      ),
+    ).rejects.toThrow(/gap/);
+  });
+
+  it('publishes every event to LEDGER exactly once, even when the relay restarts mid-stream and republishes', async () => {
+    const relay = app.get(LedgerOutboxRelay).relay;
+    await eventually('outbox drained', async () => (await count('SELECT count(*) FROM outbox WHERE published_at IS NULL')) === 0);
+    await relay.stop();
+    await publishPayment(payment('relay@example.com', 100, 'cs_relay'));
+    // The purchase is appended while the relay is down: the consumer still works, the outbox fills.
+    await eventually('the purchase', async () => (await count(`SELECT count(*) FROM ledger_events WHERE stream_id = 'account-relay@example.com'`)) === 1);
+    for (let i = 0; i < 40; i++) expect((await consume('relay@example.com', 1, `relay-${i}`)).ok).toBe(true);
+    expect(await count('SELECT count(*) FROM outbox WHERE published_at IS NULL')).toBe(41);
+    relay.start();
+    await eventually('outbox drained', async () => (await count('SELECT count(*) FROM outbox WHERE published_at IS NULL')) === 0);
+    await relay.stop();
+    // A crash between the publish ack and the mark: the rows are published again on restart.
+    await db.query(`UPDATE outbox SET published_at = NULL WHERE id IN (SELECT id FROM outbox ORDER BY id DESC LIMIT 20)`);
+    relay.start();
+    await eventually('outbox drained again', async () => (await count('SELECT count(*) FROM outbox WHERE published_at IS NULL')) === 0);
+    const events = await count('SELECT count(*) FROM ledger_events');
+    await eventually('every event in the stream once', async () => (await streamMessages()) === events);
+    expect(await streamMessages()).toBe(events);
+  });
+});

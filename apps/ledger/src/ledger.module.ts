@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { Streams } from '@credit-hub/contracts';
+import { DatabaseModule, HealthModule, NatsModule, ServiceConfigModule } from '@credit-hub/service-kit';
+import { LedgerConfig } from './ledger.config';
+import { CreditAccountStore } from './credit-accounts/credit-account.store';
+import { LedgerHandlers } from './credit-accounts/ledger.handlers';
+import { LedgerOutboxRelay } from './credit-accounts/outbox-relay.service';
+import { PaymentsConsumer } from './credit-accounts/payments.consumer';
+import { ledgerMigrations } from './migrations';
+
+/** The ledger service: event store, credit accounts, outbox relay to stream LEDGER. */
+@Module({
+  imports: [
+    ServiceConfigModule.forRoot(LedgerConfig),
+    DatabaseModule.forRoot({
+      config: LedgerConfig,
+      url: (c) => c.LEDGER_DATABASE_URL,
+      poolSize: (c) => c.LEDGER_DATABASE_POOL_SIZE,
+      migrations: ledgerMigrations,
+    }),
+    NatsModule.forRoot({ name: 'ledger', config: LedgerConfig, servers: (c) => c.NATS_URL, streams: [Streams.ledger, Streams.billing] }),
+    HealthModule.register({ hasDatabase: true }),
+  ],
+  controllers: [LedgerHandlers],
+  providers: [CreditAccountStore, LedgerOutboxRelay, PaymentsConsumer],
+})
+export class LedgerModule {}

@@ -1,0 +1,4 @@
+import { LedgerSchema1732060800000 } from './1732060800000-ledger-schema';
+
+/** The ledger's migrations, in order (an explicit list: TOOLCHAIN.md pitfall 6). */
+export const ledgerMigrations = [LedgerSchema1732060800000];

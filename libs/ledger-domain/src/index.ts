@@ -1,0 +1,3 @@
+export * from './credit-account/credit-account.state';
+export * from './credit-account/credit-account.decide';
+export * from './credit-account/lot-order';

@@ -1,0 +1,133 @@
+import { Logger } from '@nestjs/common';
+import { AckPolicy, ConsumerMessages, DeliverPolicy, JsMsg, NatsConnection, ReplayPolicy } from 'nats';
+
+/** A message handed to a consumer's handler: decoded JSON body plus JetStream metadata. */
+export interface ConsumedMessage<T = unknown> {
+  subject: string;
+  body: T;
+  /** `Nats-Msg-Id` of the message (the event id or Stripe event id), or `<stream>:<seq>` if unset. */
+  messageId: string;
+  streamSequence: number;
+  redeliveryCount: number;
+  headers: Record<string, string>;
+}
+
+/** Settings of a durable pull consumer; every bound is explicit (STYLE.md rule 9). */
+export interface DurableConsumerOptions<T> {
+  nc: NatsConnection;
+  stream: string;
+  /** Durable name: the server keeps the consumer's position under it across restarts. */
+  durable: string;
+  filterSubject?: string;
+  /** Idempotent handler: must record the messageId in its inbox in the effect's transaction. */
+  handler: (message: ConsumedMessage<T>) => Promise<void>;
+  /** Deliveries before the server gives up on a message (poison). */
+  maxDeliver?: number;
+  ackWaitMs?: number;
+  /** Messages pulled per request. */
+  batchSizeMax?: number;
+}
+
+/**
+ * A JetStream durable pull consumer with explicit ack, handling messages one at a time in stream
+ * order. A handler error naks the message with a growing delay; after `maxDeliver` deliveries the
+ * server stops redelivering and the message is logged as poison. `stop()` finishes the message in
+ * hand, then closes the subscription.
+ */
+export class DurableConsumer<T = unknown> {
+  private readonly logger: Logger;
+  private messages?: ConsumerMessages;
+  private loop?: Promise<void>;
+  private stopping = false;
+  /** Messages handled successfully since start; read by metrics and tests. */
+  handledCount = 0;
+
+  constructor(private readonly options: DurableConsumerOptions<T>) {
+    this.logger = new Logger(`Consumer:${options.durable}`);
+  }
+
+  /** Creates or updates the durable consumer on the server and starts pulling. */
+  async start(): Promise<void> {
+    const { nc, stream, durable } = this.options;
+    const jsm = await nc.jetstreamManager();
+    const config = {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      replay_policy: ReplayPolicy.Instant,
+      max_deliver: this.options.maxDeliver ?? 20,
+      ack_wait: (this.options.ackWaitMs ?? 30_000) * 1_000_000,
+      max_ack_pending: 1000,
+      ...(this.options.filterSubject ? { filter_subject: this.options.filterSubject } : {}),
+    };
+    try {
+      await jsm.consumers.info(stream, durable);
+      await jsm.consumers.update(stream, durable, {
+        max_deliver: config.max_deliver,
+        ack_wait: config.ack_wait,
+        ...(this.options.filterSubject ? { filter_subject: this.options.filterSubject } : {}),
+      });
+    } catch {
+      await jsm.consumers.add(stream, config);
+    }
+    const consumer = await nc.jetstream().consumers.get(stream, durable);
+    this.messages = await consumer.consume({ max_messages: this.options.batchSizeMax ?? 100, expires: 5000 });
+    this.loop = this.run(this.messages);
+  }
+
+  /** Stops pulling; resolves when the message in hand is handled. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.messages?.close();
+    await this.loop;
+  }
+
+  private async run(messages: ConsumerMessages): Promise<void> {
+    for await (const message of messages) {
+      if (this.stopping) {
+        message.nak();
+        continue;
+      }
+      await this.handle(message);
+    }
+  }
+
+  private async handle(message: JsMsg): Promise<void> {
+    const info = message.info;
+    let decoded: ConsumedMessage<T>;
+    try {
+      decoded = {
+        subject: message.subject,
+        body: JSON.parse(Buffer.from(message.data).toString('utf8')) as T,
+        messageId: message.headers?.get('Nats-Msg-Id') || `${info.stream}:${info.streamSequence}`,
+        streamSequence: info.streamSequence,
+        redeliveryCount: info.redeliveryCount,
+        headers: headersToRecord(message),
+      };
+    } catch (error) {
+      this.logger.error(`message ${info.stream}:${info.streamSequence} is not JSON; terminated: ${(error as Error).message}`);
+      message.term();
+      return;
+    }
+    try {
+      await this.options.handler(decoded);
+      message.ack();
+      this.handledCount++;
+    } catch (error) {
+      const attempt = info.redeliveryCount;
+      const delayMs = Math.min(100 * 2 ** Math.min(attempt, 10), 30_000);
+      const last = attempt >= (this.options.maxDeliver ?? 20);
+      const text = `handling ${decoded.subject} ${decoded.messageId} failed (delivery ${attempt})`;
+      if (last) this.logger.error(`${text}; giving up (poison message): ${(error as Error).message}`);
+      else this.logger.warn(`${text}; retry in ${delayMs} ms: ${(error as Error).message}`);
+      message.nak(delayMs);
+    }
+  }
+}
+
+function headersToRecord(message: JsMsg): Record<string, string> {
+  const record: Record<string, string> = {};
+  if (!message.headers) return record;
+  for (const [key] of message.headers) record[key] = message.headers.get(key);
+  return record;
+}

@@ -1,0 +1,4 @@
+export * from './streams';
+export * from './outbox';
+export * from './inbox';
+export * from './consumer';

@@ -1,0 +1,200 @@
+import { Logger } from '@nestjs/common';
+import { headers as natsHeaders, JetStreamClient, NatsConnection } from 'nats';
+import { Client, Pool, PoolClient } from 'pg';
+
+/**
+ * The transactional outbox (ARCHITECTURE.md): a row is written in the same transaction as the
+ * state change, and a relay publishes it to JetStream after commit.
+ *
+ * `outboxTableSql(channel)` is the DDL each service puts in one of its migrations. The statement
+ * trigger NOTIFYs `channel` once per inserting statement, so the relay wakes without polling.
+ */
+export function outboxTableSql(channel: string): string[] {
+  return [
+    `CREATE TABLE outbox (
+       id bigserial PRIMARY KEY,
+       message_id text NOT NULL,
+       subject text NOT NULL,
+       payload jsonb NOT NULL,
+       headers jsonb NOT NULL DEFAULT '{}'::jsonb,
+       created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+       published_at timestamptz
+     )`,
+    `CREATE INDEX outbox_unpublished ON outbox (id) WHERE published_at IS NULL`,
+    `CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN PERFORM pg_notify('${channel}', ''); RETURN NULL; END $$`,
+    `CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()`,
+  ];
+}
+
+/** One message to publish: JetStream subject, body, and the `Nats-Msg-Id` that dedupes it. */
+export interface OutboxMessage {
+  messageId: string;
+  subject: string;
+  payload: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Anything that can run a parameterised query: a pg client in a transaction, or a TypeORM manager. */
+export interface Queryable {
+  query(sql: string, parameters?: unknown[]): Promise<unknown>;
+}
+
+/**
+ * Writes outbox rows with one multi-row INSERT. Call inside the transaction of the state change.
+ */
+export async function writeOutbox(db: Queryable, messages: OutboxMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  const values: string[] = [];
+  const parameters: unknown[] = [];
+  messages.forEach((m, i) => {
+    values.push(`($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}::jsonb, $${i * 4 + 4}::jsonb)`);
+    parameters.push(m.messageId, m.subject, JSON.stringify(m.payload), JSON.stringify(m.headers ?? {}));
+  });
+  await db.query(`INSERT INTO outbox (message_id, subject, payload, headers) VALUES ${values.join(', ')}`, parameters);
+}
+
+/** Settings of an outbox relay; every bound is explicit (STYLE.md rule 9). */
+export interface OutboxRelayOptions {
+  /** Pool of the service's database, for the publish transactions. */
+  pool: Pool;
+  /** Connection string for the dedicated LISTEN connection. */
+  databaseUrl: string;
+  nc: NatsConnection;
+  /** NOTIFY channel written by the outbox trigger. */
+  channel: string;
+  /** Advisory lock key: only one relay per database publishes, so per-stream order holds. */
+  lockKey: number;
+  batchSizeMax?: number;
+  /** Safety-net poll when no NOTIFY arrives, ms. */
+  pollIntervalMs?: number;
+  /** Back-off after a failed publish or query, ms (doubles up to 10 s). */
+  retryDelayMs?: number;
+  name: string;
+}
+
+/**
+ * Publishes outbox rows to JetStream in id order with `Nats-Msg-Id` = message id, and marks them
+ * published only after JetStream acknowledged every message of the batch.
+ *
+ * Rows are selected by `published_at IS NULL`, not by a position cursor, so a row whose
+ * transaction committed after a higher id was published is still picked up: no row is skipped
+ * when transactions commit out of order. A crash between ack and mark republishes the batch;
+ * JetStream's duplicate window drops the copies and consumers' inboxes ignore any that pass.
+ * One relay per database holds a session advisory lock; others stand by.
+ */
+export class OutboxRelay {
+  private readonly logger: Logger;
+  private listener?: Client;
+  private js?: JetStreamClient;
+  private running = false;
+  private wake?: () => void;
+  private loop?: Promise<void>;
+  private readonly batchSizeMax: number;
+  private readonly pollIntervalMs: number;
+  private readonly retryDelayMs: number;
+  /** Messages published since start; read by metrics and tests. */
+  publishedCount = 0;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.logger = new Logger(`OutboxRelay:${options.name}`);
+    this.batchSizeMax = options.batchSizeMax ?? 500;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.retryDelayMs = options.retryDelayMs ?? 200;
+  }
+
+  /** Starts relaying in the background. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.js = this.options.nc.jetstream();
+    this.loop = this.run();
+  }
+
+  /** Stops after the batch in flight is published and marked. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await this.listener?.end().catch(() => undefined);
+    this.listener = undefined;
+  }
+
+  private async run(): Promise<void> {
+    let delay = this.retryDelayMs;
+    while (this.running) {
+      try {
+        if (!this.listener) await this.listen();
+        const published = await this.publishBatch();
+        delay = this.retryDelayMs;
+        if (published < this.batchSizeMax) await this.sleep(this.pollIntervalMs);
+      } catch (error) {
+        this.logger.warn(`relay error, retrying in ${delay} ms: ${(error as Error).message}`);
+        await this.listener?.end().catch(() => undefined);
+        this.listener = undefined;
+        await this.sleep(delay);
+        delay = Math.min(delay * 2, 10_000);
+      }
+    }
+  }
+
+  /** Opens the LISTEN connection and waits until this relay holds the advisory lock. */
+  private async listen(): Promise<void> {
+    const client = new Client({ connectionString: this.options.databaseUrl, application_name: `${this.options.name}-relay` });
+    client.on('error', (error) => this.logger.warn(`listen connection error: ${error.message}`));
+    await client.connect();
+    this.listener = client;
+    client.on('notification', () => this.wake?.());
+    await client.query(`LISTEN "${this.options.channel}"`);
+    while (this.running) {
+      const result = await client.query('SELECT pg_try_advisory_lock($1) AS locked', [this.options.lockKey]);
+      if (result.rows[0].locked) return;
+      await this.sleep(2000); // another instance relays; stand by
+    }
+  }
+
+  /** Publishes one batch; returns how many rows it published. */
+  private async publishBatch(): Promise<number> {
+    const client: PoolClient = await this.options.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query(
+        `SELECT id, message_id, subject, payload, headers FROM outbox
+          WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [this.batchSizeMax],
+      );
+      if (rows.length > 0) {
+        await Promise.all(rows.map((row) => this.publish(row)));
+        await client.query('UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])', [
+          rows.map((row) => row.id),
+        ]);
+      }
+      await client.query('COMMIT');
+      this.publishedCount += rows.length;
+      return rows.length;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async publish(row: { message_id: string; subject: string; payload: unknown; headers: Record<string, string> }) {
+    const h = natsHeaders();
+    for (const [name, value] of Object.entries(row.headers ?? {})) h.set(name, value);
+    const body = Buffer.from(JSON.stringify(row.payload));
+    await this.js!.publish(row.subject, body, { msgID: row.message_id, headers: h, timeout: 5000 });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

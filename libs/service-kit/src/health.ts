@@ -1,0 +1,79 @@
+import { Controller, Get, Inject, Injectable, Module } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { NatsConnection } from 'nats';
+import { NATS_CONNECTION } from './nats';
+
+/** Terminus indicator: NATS is up when a round trip to the server (flush) answers within 1 s. */
+@Injectable()
+export class NatsHealthIndicator {
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+  ) {}
+
+  async isHealthy(key: string) {
+    const indicator = this.indicators.check(key);
+    try {
+      if (this.nc.isClosed()) return indicator.down({ message: 'connection closed' });
+      await Promise.race([
+        this.nc.flush(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('flush timed out after 1000 ms')), 1000)),
+      ]);
+      return indicator.up({ server: this.nc.getServer() });
+    } catch (error) {
+      return indicator.down({ message: (error as Error).message });
+    }
+  }
+}
+
+/** Marks whether the service is draining; readiness turns false while it is. */
+@Injectable()
+export class Lifecycle {
+  draining = false;
+}
+
+/**
+ * `GET /health`: PostgreSQL (when the service has one) and NATS, through @nestjs/terminus.
+ * 200 when all are up, 503 with the failing check named otherwise.
+ */
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly nats: NatsHealthIndicator,
+    private readonly lifecycle: Lifecycle,
+    @Inject('HEALTH_HAS_DATABASE') private readonly hasDatabase: boolean,
+    private readonly database: TypeOrmHealthIndicator,
+  ) {}
+
+  @Get()
+  @HealthCheck()
+  check() {
+    const checks = [() => this.nats.isHealthy('nats')];
+    if (this.hasDatabase) checks.push(() => this.database.pingCheck('postgres', { timeout: 1000 }) as never);
+    return this.health.check(checks);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    const checks = [() => this.nats.isHealthy('nats')];
+    if (this.hasDatabase) checks.push(() => this.database.pingCheck('postgres', { timeout: 1000 }) as never);
+    if (this.lifecycle.draining) checks.push(async () => ({ lifecycle: { status: 'down', draining: true } }) as never);
+    return this.health.check(checks);
+  }
+}
+
+/** Health module; `hasDatabase` false for the gateway without TypeORM. */
+@Module({})
+export class HealthModule {
+  static register(options: { hasDatabase: boolean }) {
+    return {
+      module: HealthModule,
+      imports: [TerminusModule.forRoot({ gracefulShutdownTimeoutMs: 0 })],
+      controllers: [HealthController],
+      providers: [NatsHealthIndicator, Lifecycle, { provide: 'HEALTH_HAS_DATABASE', useValue: options.hasDatabase }],
+      exports: [Lifecycle],
+    };
+  }
+}

@@ -1,0 +1,100 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ErrorCode, ErrorCodes, Refusal } from '@credit-hub/contracts';
+import type { Request, Response } from 'express';
+
+/**
+ * An RFC 9457 problem details body (`application/problem+json`), with our stable `code` and the
+ * offending `field` as extension members.
+ */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  code: ErrorCode;
+  field?: string;
+  retryable: boolean;
+}
+
+/** Base URI of our problem types; each code gets `…/problems/<code>`, documented in docs/api.md. */
+export const problemTypeBase = 'https://credit-hub.dev/problems/';
+
+/** Builds problem details from a refusal code. */
+export function problemFor(code: ErrorCode, detail: string, field?: string, instance?: string): ProblemDetails {
+  const known = ErrorCodes[code];
+  const problem: ProblemDetails = {
+    type: problemTypeBase + code,
+    title: known.title,
+    status: known.status,
+    detail,
+    code,
+    retryable: known.retryable,
+  };
+  if (field !== undefined) problem.field = field;
+  if (instance !== undefined) problem.instance = instance;
+  return problem;
+}
+
+/** An exception carrying a refusal; thrown by controllers, rendered by ProblemJsonFilter. */
+export class ProblemException extends HttpException {
+  constructor(
+    readonly refusal: Refusal,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(refusal.detail, ErrorCodes[refusal.code].status);
+  }
+}
+
+/**
+ * Renders every error as problem+json. Known refusals keep their code; Nest's HttpExceptions map
+ * to the closest code; anything else is an `internal_error` whose detail never carries a stack
+ * trace or SQL (logged server-side instead).
+ */
+@Catch()
+export class ProblemJsonFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Problem');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const request = http.getRequest<Request>();
+    const { problem, headers } = this.toProblem(exception, request.originalUrl ?? request.url);
+    const line = `${request.method} ${request.originalUrl ?? request.url} -> ${problem.status} ${problem.code}: ${problem.detail}`;
+    if (problem.status >= 500) this.logger.error(line, exception instanceof Error ? exception.stack : undefined);
+    else this.logger.warn(line);
+    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+    response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+  }
+
+  private toProblem(exception: unknown, instance: string): { problem: ProblemDetails; headers: Record<string, string> } {
+    if (exception instanceof ProblemException) {
+      const r = exception.refusal;
+      return { problem: problemFor(r.code, r.detail, r.field, instance), headers: exception.headers };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const code = codeForStatus(status, exception);
+      return { problem: problemFor(code, httpDetail(exception), undefined, instance), headers: {} };
+    }
+    return { problem: problemFor('internal_error', 'An unexpected error occurred; it has been logged.', undefined, instance), headers: {} };
+  }
+}
+
+function codeForStatus(status: number, exception: HttpException): ErrorCode {
+  if (status === HttpStatus.PAYLOAD_TOO_LARGE || (exception as { type?: string }).type === 'entity.too.large') return 'payload_too_large';
+  if (status === HttpStatus.UNAUTHORIZED) return 'unauthorized';
+  if (status === HttpStatus.FORBIDDEN) return 'forbidden_domain';
+  if (status === HttpStatus.NOT_FOUND) return 'not_found';
+  if (status === HttpStatus.SERVICE_UNAVAILABLE) return 'service_unavailable';
+  if (status >= 500) return 'internal_error';
+  return 'validation_failed';
+}
+
+function httpDetail(exception: HttpException): string {
+  const body = exception.getResponse();
+  if (typeof body === 'string') return body;
+  const message = (body as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.join('; ');
+  return typeof message === 'string' ? message : exception.message;
+}
