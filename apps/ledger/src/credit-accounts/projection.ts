@@ -142,7 +142,7 @@ async function writeEventProjection(client: PoolClient, envelope: LedgerEventEnv
     case 'CreditsPurchased': {
       const data = envelope.data as import('@credit-hub/contracts').CreditsPurchasedV1;
       const lot = after.lots.find((l) => l.lotId === data.lotId);
-      await insertLots(client, envelope.streamId, lot ? [lot] : []);
+      await insertLots(client, lot ? [{ streamId: envelope.streamId, lot }] : []);
       await client.query(
         'INSERT INTO ledger_purchases (checkout_session_id, stream_id, stripe_event_id, lot_id, event_id) VALUES ($1, $2, $3, $4, $5)',
         [data.checkoutSessionId, envelope.streamId, data.stripeEventId, data.lotId, envelope.eventId],
@@ -170,17 +170,22 @@ async function writeEventProjection(client: PoolClient, envelope: LedgerEventEnv
   }
 }
 
-/** Inserts lot rows (a purchase, or a replay rebuilding the table). */
-export async function insertLots(client: PoolClient, streamId: string, lots: Lot[]): Promise<void> {
-  if (lots.length === 0) return;
+/** Inserts lot rows in one statement (a purchase, or a replay rebuilding `table`). */
+export async function insertLots(
+  client: Pick<PoolClient, 'query'>,
+  rows: { streamId: string; lot: Lot }[],
+  table: 'ledger_lots' | 'rebuilt_lots' = 'ledger_lots',
+): Promise<void> {
+  if (rows.length === 0) return;
+  const lots = rows.map((r) => r.lot);
   await client.query(
-    `INSERT INTO ledger_lots (lot_id, stream_id, kind, domain, offering_id, credits_initial, credits_remaining, amount_minor,
+    `INSERT INTO ${table} (lot_id, stream_id, kind, domain, offering_id, credits_initial, credits_remaining, amount_minor,
         currency, priority, scope_domain, expires_at, acquired_at, acquired_version)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[],
         $9::text[], $10::int[], $11::text[], $12::timestamptz[], $13::timestamptz[], $14::int[])`,
     [
       lots.map((l) => l.lotId),
-      lots.map(() => streamId),
+      rows.map((r) => r.streamId),
       lots.map((l) => l.kind),
       lots.map((l) => l.domain),
       lots.map((l) => l.offeringId),
