@@ -1,0 +1,172 @@
+/**
+ * The main job end to end, over HTTP, on the real services started as processes (compiled by
+ * `npm test`'s build step) with their own databases and NATS namespace:
+ * checkout → Stripe stand-in completes it → signed webhook → billing → JetStream → ledger credits
+ * → consumption through the gateway → analytics read model → replay verifies every balance.
+ */
+import { randomBytes } from 'node:crypto';
+import { connect } from 'nats';
+import { Client } from 'pg';
+import Stripe from 'stripe';
+import { eventually } from '@credit-hub/testing';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { startSystem, runApiKeyCli, runReplay } = require('../scripts/system.js');
+
+type System = Awaited<ReturnType<typeof startSystem>>;
+const suffix = randomBytes(3).toString('hex');
+const namespace = `e2e${suffix}`;
+const prefix = `test_e2e_${suffix}`;
+let system: System;
+let demoKey: string;
+let notesKey: string;
+
+async function api(method: string, path: string, body?: unknown, key: string | null = demoKey) {
+  const response = await fetch(`${system.urls.gateway}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, type: response.headers.get('content-type') ?? '', body: text ? JSON.parse(text) : null };
+}
+
+async function standin(path: string, body: unknown = {}) {
+  const response = await fetch(`${system.urls.standin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: response.status, body: (await response.json()) as any };
+}
+
+async function query(database: string, sql: string): Promise<number> {
+  const db = new Client({ connectionString: database });
+  await db.connect();
+  try {
+    return Number((await db.query(sql)).rows[0].count);
+  } finally {
+    await db.end();
+  }
+}
+
+async function balance(email: string): Promise<number> {
+  const reply = await api('GET', `/api/portfolio/credits/balance?email=${encodeURIComponent(email)}&domain=demo.localhost`);
+  expect(reply.status).toBe(200);
+  return reply.body.balance;
+}
+
+async function buy(email: string, offeringId: string): Promise<{ sessionId: string; eventId: string }> {
+  const checkout = await api('POST', '/api/billing/checkout', {
+    domain: 'demo.localhost', offeringId, email, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/cancel',
+  });
+  expect(checkout.status).toBe(200);
+  expect(checkout.body.checkoutUrl).toMatch(/^http/);
+  const completed = await standin(`/test/checkout/sessions/${checkout.body.sessionId}/complete`);
+  expect(completed.status).toBe(200);
+  expect(completed.body.delivery.status).toBe(200);
+  return { sessionId: checkout.body.sessionId, eventId: completed.body.event.id };
+}
+
+beforeAll(async () => {
+  system = await startSystem({ ports: 'random', namespace, databasePrefix: prefix });
+  demoKey = JSON.parse(await runApiKeyCli(system, ['create', '--domain', 'demo.localhost', '--json'])).key;
+  notesKey = JSON.parse(await runApiKeyCli(system, ['create', '--domain', 'notes.localhost', '--json'])).key;
+}, 120_000);
+
+afterAll(async () => {
+  await system?.stop();
+  if (!system) return;
+  const admin = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  await admin.connect();
+  for (const url of Object.values(system.databases) as string[]) {
+    await admin.query(`DROP DATABASE IF EXISTS "${new URL(url).pathname.slice(1)}" WITH (FORCE)`);
+  }
+  await admin.end();
+  const nc = await connect({ servers: system.natsUrl });
+  const jsm = await nc.jetstreamManager();
+  for (const stream of ['LEDGER', 'BILLING', 'REFUNDS']) await jsm.streams.delete(`${stream}_${namespace.toUpperCase()}`).catch(() => undefined);
+  await nc.close();
+}, 60_000);
+
+describe('the main job, end to end over HTTP', () => {
+  const email = `ada+${suffix}@example.com`;
+  let purchase: { sessionId: string; eventId: string };
+
+  it('buys 1,000 credits through checkout and the signed webhook', async () => {
+    purchase = await buy(email, 'team_1000');
+    expect(await eventually('credits after the webhook', async () => (await balance(email)) === 1000)).toBe(true);
+  });
+
+  it('lets exactly 142 of 200 concurrent consumes of 7 credits through; final balance 6, never negative', async () => {
+    const replies = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        api('POST', '/api/portfolio/credits/consume', { email, domain: 'demo.localhost', deltaCredits: -7, actionType: 'ai_generation', referenceId: `race-${i}` }),
+      ),
+    );
+    const ok = replies.filter((r) => r.status === 200);
+    const refused = replies.filter((r) => r.status === 402);
+    expect(ok).toHaveLength(142);
+    expect(refused).toHaveLength(58);
+    for (const r of refused) {
+      expect(r.type).toContain('application/problem+json');
+      expect(r.body.code).toBe('insufficient_credits');
+    }
+    expect(Math.min(...ok.map((r) => r.body.balance))).toBe(6);
+    expect(await balance(email)).toBe(6);
+  });
+
+  it('credits a webhook delivered 10 more times once', async () => {
+    const deliveries = await Promise.all(Array.from({ length: 10 }, () => standin(`/test/events/${purchase.eventId}/deliver`)));
+    for (const d of deliveries) expect(d.body.delivery.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await balance(email)).toBe(6);
+    expect(await query(system.databases.ledger, `SELECT count(*) FROM ledger_events WHERE type = 'CreditsPurchased'`)).toBe(1);
+  });
+
+  it('refuses a forged webhook signature with 400 problem+json and writes nothing', async () => {
+    const stripeEventsBefore = await query(system.databases.billing, 'SELECT count(*) FROM stripe_events');
+    const eventsBefore = await query(system.databases.ledger, 'SELECT count(*) FROM ledger_events');
+    const payload = JSON.stringify({ id: 'evt_forged', object: 'event', type: 'checkout.session.completed', data: { object: { id: 'cs_forged', payment_status: 'paid', mode: 'payment', metadata: { domain: 'demo.localhost', offeringId: 'team_1000', email, credits: '1000' } } } });
+    const forged = new Stripe('sk_test_x').webhooks.generateTestHeaderString({ payload, secret: 'whsec_not_the_real_secret' });
+    const response = await fetch(`${system.urls.gateway}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': forged }, body: payload });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(((await response.json()) as { code: string }).code).toBe('webhook_signature_invalid');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await query(system.databases.billing, 'SELECT count(*) FROM stripe_events')).toBe(stripeEventsBefore);
+    expect(await query(system.databases.ledger, 'SELECT count(*) FROM ledger_events')).toBe(eventsBefore);
+    expect(await balance(email)).toBe(6);
+  });
+
+  it('answers a retried referenceId with the first answer and a changed one with 409', async () => {
+    const body = { email, domain: 'demo.localhost', deltaCredits: -1, actionType: 'ai_generation', referenceId: 'gen_abc123' };
+    const first = await api('POST', '/api/portfolio/credits/consume', body);
+    const again = await api('POST', '/api/portfolio/credits/consume', body);
+    expect(first).toMatchObject({ status: 200, body: { balance: 5, repeated: false } });
+    expect(again).toMatchObject({ status: 200, body: { balance: 5, eventId: first.body.eventId, repeated: true } });
+    const conflict = await api('POST', '/api/portfolio/credits/consume', { ...body, deltaCredits: -2 });
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.code).toBe('reference_conflict');
+  });
+
+  it('keeps a domain key to its own domain and refuses bad input with a named field', async () => {
+    const other = await api('POST', '/api/portfolio/credits/consume', { email, domain: 'demo.localhost', deltaCredits: -1, actionType: 'x', referenceId: 'cross' }, notesKey);
+    expect(other.status).toBe(403);
+    expect(await api('GET', `/api/portfolio/credits/balance?email=${encodeURIComponent(email)}&domain=demo.localhost`, undefined, null)).toMatchObject({ status: 401 });
+    const bad = await api('POST', '/api/portfolio/credits/consume', { email, domain: 'demo.localhost', deltaCredits: 1.5, actionType: 'x', referenceId: 'float' });
+    expect(bad).toMatchObject({ status: 400, body: { code: 'validation_failed', field: 'deltaCredits' } });
+    expect(await balance(email)).toBe(5);
+  });
+
+  it('feeds the credit-usage read model from JetStream', async () => {
+    const usage = await eventually('usage read model', async () => {
+      const reply = await api('GET', '/api/analytics/usage?domain=demo.localhost');
+      return reply.status === 200 && reply.body.totals.creditsConsumed === 142 * 7 + 1 ? reply.body : undefined;
+    });
+    expect(usage.totals.consumptions).toBe(143);
+    expect(usage.rows.find((row: { actionType: string }) => row.actionType === 'ai_generation').creditsConsumed).toBe(995);
+  });
+
+  it('replays the event log into the same balances (npm run replay exits 0)', async () => {
+    const result = await runReplay(system, []);
+    expect(result.stdout).toContain('verified');
+    expect(result.code).toBe(0);
+  });
+});

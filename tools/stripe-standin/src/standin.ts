@@ -1,0 +1,105 @@
+// A local, stateful stand-in for the part of the Stripe API that billing uses, for tests and demos
+// on machines that cannot reach api.stripe.com. Point the official SDK at it with
+// `new Stripe(key, { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0, telemetry: false })`.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Stripe from 'stripe';
+import type { App } from './router';
+import { handleRequest } from './router';
+import { ROUTES } from './routes';
+import type { StandinConfig, StandinState } from './state';
+import { createState } from './state';
+
+export type { StandinState } from './state';
+export type { CheckoutSessionView, DeliveryReply } from './routes';
+export type { CheckoutSession, PaymentIntent, StripeEvent, StripeList } from './objects';
+export type { DeliveryResult } from './webhook';
+
+/** Options of `startStripeStandin`. Every field is optional. */
+export interface StripeStandinOptions {
+  /** TCP port; 0 picks a free one. Default 12111. */
+  port?: number;
+  /** Interface to bind. Default `127.0.0.1`. */
+  host?: string;
+  /** Where `checkout.session.completed` events are POSTed. Default `http://127.0.0.1:3000/webhooks/stripe`. */
+  webhookUrl?: string;
+  /** Signing secret for `Stripe-Signature`. Default `whsec_local_standin_secret`. */
+  webhookSecret?: string;
+  /** Base URL of the hosted checkout pages in `session.url`. Default: the stand-in's own URL. */
+  publicUrl?: string;
+  /** Time limit of one webhook delivery, in milliseconds. Default 10000. */
+  webhookTimeoutMs?: number;
+  /** `api_version` written on events. Default: the version pinned by the installed `stripe` package. */
+  apiVersion?: string;
+}
+
+/** A running stand-in. */
+export interface StripeStandin {
+  /** Base URL, e.g. `http://127.0.0.1:12111`. */
+  url: string;
+  /** The bound port (useful with `port: 0`). */
+  port: number;
+  /** Stops listening and drops open connections (keep-alive sockets included). Safe to call twice. */
+  close(): Promise<void>;
+  /** The live in-memory state: sessions, payment intents, events, idempotency records, deliveries. */
+  state: StandinState;
+}
+
+export const STANDIN_DEFAULTS = {
+  port: 12111,
+  host: '127.0.0.1',
+  webhookUrl: 'http://127.0.0.1:3000/webhooks/stripe',
+  webhookSecret: 'whsec_local_standin_secret',
+  webhookTimeoutMs: 10_000,
+} as const;
+
+/**
+ * Starts the stand-in HTTP server and resolves once it listens (rejects if the port cannot be bound).
+ * Money in every object is an integer in minor units with a lower-case ISO currency (500 + 'usd' = $5.00);
+ * timestamps are unix seconds.
+ */
+export async function startStripeStandin(options: StripeStandinOptions = {}): Promise<StripeStandin> {
+  const host = options.host ?? STANDIN_DEFAULTS.host;
+  const server = http.createServer();
+  const port = await listen(server, options.port ?? STANDIN_DEFAULTS.port, host);
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const app: App = { state: createState(), config: resolveConfig(options, url) };
+  server.on('request', (request, response) => {
+    void handleRequest(request, response, app, ROUTES);
+  });
+  return { url, port, close: closer(server), state: app.state };
+}
+
+function resolveConfig(options: StripeStandinOptions, url: string): StandinConfig {
+  return {
+    publicUrl: (options.publicUrl ?? url).replace(/\/+$/, ''),
+    webhook: {
+      url: options.webhookUrl ?? STANDIN_DEFAULTS.webhookUrl,
+      secret: options.webhookSecret ?? STANDIN_DEFAULTS.webhookSecret,
+      timeoutMs: options.webhookTimeoutMs ?? STANDIN_DEFAULTS.webhookTimeoutMs,
+    },
+    apiVersion: options.apiVersion ?? Stripe.API_VERSION,
+  };
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      server.on('error', (error) => console.error('[stripe-standin] server error:', error));
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closer(server: http.Server): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => {
+    closing ??= new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+      server.closeAllConnections();
+    });
+    return closing;
+  };
+}
