@@ -5,6 +5,25 @@ const tseslint = require('typescript-eslint');
 
 const nestAndIo = ['@nestjs/*', 'typeorm', 'nats', 'stripe', 'pg', 'express'];
 
+const productionConstraints = [
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:infra', 'type:domain', 'type:contracts'] },
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:infra', 'type:domain', 'type:contracts', 'type:testing'] },
+  { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:infra', 'type:contracts'] },
+  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:infra', 'type:contracts', 'type:testing'] },
+  { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts'], bannedExternalImports: nestAndIo },
+  { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'], bannedExternalImports: nestAndIo },
+];
+
+// Tests (and test-only harnesses under test/) of apps and infra may also use the test helpers
+// and the Stripe stand-in (type:testing); production code may not.
+const testConstraints = productionConstraints.map((c) =>
+  c.sourceTag === 'type:app' || c.sourceTag === 'type:infra'
+    ? { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing'] }
+    : c,
+);
+
+const testFiles = ['**/*.spec.ts', '**/test/**/*.ts'];
+
 module.exports = [
   { ignores: ['**/dist', '**/node_modules', '**/tmp', 'bench/results', 'tools/scripts/**', '**/*.cjs', '**/*.js'] },
   {
@@ -17,24 +36,15 @@ module.exports = [
         {
           enforceBuildableLibDependency: false,
           allow: [],
-          depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:infra', 'type:domain', 'type:contracts'] },
-            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:infra', 'type:domain', 'type:contracts', 'type:testing'] },
-            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:infra', 'type:contracts'] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:infra', 'type:contracts', 'type:testing'] },
-            {
-              sourceTag: 'type:domain',
-              onlyDependOnLibsWithTags: ['type:domain', 'type:contracts'],
-              bannedExternalImports: nestAndIo,
-            },
-            {
-              sourceTag: 'type:contracts',
-              onlyDependOnLibsWithTags: ['type:contracts'],
-              bannedExternalImports: nestAndIo,
-            },
-          ],
+          depConstraints: productionConstraints,
         },
       ],
+    },
+  },
+  {
+    files: testFiles,
+    rules: {
+      '@nx/enforce-module-boundaries': ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints: testConstraints }],
     },
   },
 ];

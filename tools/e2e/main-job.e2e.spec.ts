@@ -10,7 +10,6 @@ import { Client } from 'pg';
 import Stripe from 'stripe';
 import { eventually } from '@credit-hub/testing';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startSystem, runApiKeyCli, runReplay } = require('../scripts/system.js');
 
 type System = Awaited<ReturnType<typeof startSystem>>;

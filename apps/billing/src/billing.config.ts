@@ -1,0 +1,51 @@
+import { Type } from 'class-transformer';
+import { IsInt, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { natsServersPattern, postgresUrlPattern } from '@credit-hub/service-kit';
+
+/** The billing service's environment, validated at boot (a bad value stops it with exit code 78). */
+export class BillingConfig {
+  @Matches(natsServersPattern, { message: 'NATS_URL must be nats://host:port[,nats://…]' })
+  NATS_URL = 'nats://127.0.0.1:4222';
+
+  @Matches(postgresUrlPattern, { message: 'BILLING_DATABASE_URL must be postgres://user@host:port/database' })
+  BILLING_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/hub_billing';
+
+  @IsString()
+  HTTP_HOST = '127.0.0.1';
+
+  /** Port of billing's own HTTP server (health only; webhooks arrive through the gateway). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  BILLING_HTTP_PORT = 3012;
+
+  /** Connections in billing's PostgreSQL pool (the outbox relay borrows one per batch). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  @Max(100)
+  BILLING_DATABASE_POOL_SIZE = 10;
+
+  /** Stripe secret key (`sk_test_…` / `sk_live_…`). The default only works against the stand-in. */
+  @Matches(/^sk_[A-Za-z0-9_]+$/, { message: 'STRIPE_SECRET_KEY must start with sk_' })
+  STRIPE_SECRET_KEY = 'sk_test_local_standin';
+
+  /**
+   * Where the Stripe API is: an http(s) base URL (the local stand-in by default), or the literal
+   * `stripe` for the real api.stripe.com (then the SDK keeps its own host, port and protocol).
+   */
+  @Matches(/^(stripe|https?:\/\/[^\s/?#]+\/?)$/, {
+    message: 'STRIPE_API_BASE_URL must be an http(s)://host[:port] URL or the word stripe',
+  })
+  STRIPE_API_BASE_URL = 'http://127.0.0.1:12111';
+
+  /** Webhook signing secret of the endpoint (`whsec_…`); the signature covers the raw body. */
+  @Matches(/^whsec_\S+$/, { message: 'STRIPE_WEBHOOK_SECRET must start with whsec_' })
+  STRIPE_WEBHOOK_SECRET = 'whsec_local_standin_secret';
+
+  /** The domains and offerings to load at boot (JSON, path relative to the working directory). */
+  @IsString()
+  @Length(1, 1024)
+  CATALOG_FILE = 'deploy/catalog/demo.json';
+}

@@ -1,0 +1,33 @@
+import { Module } from '@nestjs/common';
+import { Streams } from '@credit-hub/contracts';
+import { DatabaseModule, HealthModule, NatsModule, ServiceConfigModule } from '@credit-hub/service-kit';
+import { BillingConfig } from './billing.config';
+import { CatalogService } from './catalog/catalog.service';
+import { CheckoutController } from './checkout/checkout.controller';
+import { CheckoutService } from './checkout/checkout.service';
+import { billingMigrations } from './migrations';
+import { BillingOutboxRelay } from './outbox/billing-outbox-relay';
+import { stripeClientProvider } from './stripe/stripe.client';
+import { WebhookController } from './webhooks/webhook.controller';
+import { WebhookService } from './webhooks/webhook.service';
+
+/**
+ * The billing service: the catalog of offerings per domain, Stripe Checkout sessions, verified and
+ * deduplicated Stripe webhooks, and the outbox relay to stream BILLING.
+ */
+@Module({
+  imports: [
+    ServiceConfigModule.forRoot(BillingConfig),
+    DatabaseModule.forRoot({
+      config: BillingConfig,
+      url: (c) => c.BILLING_DATABASE_URL,
+      poolSize: (c) => c.BILLING_DATABASE_POOL_SIZE,
+      migrations: billingMigrations,
+    }),
+    NatsModule.forRoot({ name: 'billing', config: BillingConfig, servers: (c) => c.NATS_URL, streams: [Streams.billing] }),
+    HealthModule.register({ hasDatabase: true }),
+  ],
+  controllers: [CheckoutController, WebhookController],
+  providers: [stripeClientProvider, CatalogService, CheckoutService, WebhookService, BillingOutboxRelay],
+})
+export class BillingModule {}
