@@ -19,7 +19,11 @@ export interface DurableConsumerOptions<T> {
   /** Durable name: the server keeps the consumer's position under it across restarts. */
   durable: string;
   filterSubject?: string;
-  /** Idempotent handler: must record the messageId in its inbox in the effect's transaction. */
+  /**
+   * Idempotent handler: must record the message's own idempotency key (for ledger events, the
+   * event id in the body, which survives a republish under another msgID) in its inbox in the
+   * effect's transaction.
+   */
   handler: (message: ConsumedMessage<T>) => Promise<void>;
   /** Deliveries before the server gives up on a message (poison). */
   maxDeliver?: number;
@@ -60,22 +64,36 @@ export class DurableConsumer<T = unknown> {
       max_ack_pending: 1000,
       ...(this.options.filterSubject ? { filter_subject: this.options.filterSubject } : {}),
     };
-    try {
-      await jsm.consumers.info(stream, durable);
+    const exists = await jsm.consumers.info(stream, durable).then(
+      () => true,
+      (error: { api_error?: { err_code?: number }; message?: string }) => {
+        // 10014: consumer not found. Anything else (stream missing, server down) is an error.
+        if (error.api_error?.err_code === 10014 || /consumer not found/i.test(error.message ?? '')) return false;
+        throw error;
+      },
+    );
+    if (exists) {
       await jsm.consumers.update(stream, durable, {
         max_deliver: config.max_deliver,
         ack_wait: config.ack_wait,
         ...(this.options.filterSubject ? { filter_subject: this.options.filterSubject } : {}),
       });
-    } catch {
+    } else {
       await jsm.consumers.add(stream, config);
     }
     const consumer = await nc.jetstream().consumers.get(stream, durable);
     this.messages = await consumer.consume({ max_messages: this.options.batchSizeMax ?? 100, expires: 5000 });
-    this.loop = this.run(this.messages);
+    this.loop = this.run(this.messages).catch((error: Error) => {
+      // The iterator failing (connection closed for good) must not become an unhandled rejection.
+      if (!this.stopping) this.logger.error(`consumer loop ended: ${error.message}`);
+    });
   }
 
-  /** Stops pulling; resolves when the message in hand is handled. */
+  /**
+   * Stops pulling; resolves when the messages already delivered to this process are handled
+   * (they are handled, not nak'd: a nak would hand them straight back to the closing pull and
+   * leave them waiting out `ack_wait`).
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     await this.messages?.close();
@@ -83,13 +101,7 @@ export class DurableConsumer<T = unknown> {
   }
 
   private async run(messages: ConsumerMessages): Promise<void> {
-    for await (const message of messages) {
-      if (this.stopping) {
-        message.nak();
-        continue;
-      }
-      await this.handle(message);
-    }
+    for await (const message of messages) await this.handle(message);
   }
 
   private async handle(message: JsMsg): Promise<void> {

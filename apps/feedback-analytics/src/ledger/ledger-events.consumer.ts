@@ -1,0 +1,69 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Streams } from '@credit-hub/contracts';
+import { claimInbox, ConsumedMessage, DurableConsumer } from '@credit-hub/messaging';
+import { InjectNats, Lifecycle } from '@credit-hub/service-kit';
+import { NatsConnection } from 'nats';
+import { DataSource } from 'typeorm';
+import { projectLedgerEvent } from '../usage/usage.projection';
+import { parseLedgerEvent } from './ledger-event.parse';
+
+/** Durable consumer name on stream LEDGER, and this consumer's name in the inbox. */
+export const analyticsLedgerDurable = 'feedback-analytics';
+
+/**
+ * Reads stream LEDGER from the start with the durable consumer `feedback-analytics` and folds
+ * each event into the daily read models. Idempotent: the inbox key is the envelope's `eventId`
+ * (not the transport `Nats-Msg-Id`, which a republish may change), claimed in the same
+ * transaction as the upsert. Starts when the application has bootstrapped; on shutdown it
+ * finishes the message in hand before NATS drains and the pool closes.
+ */
+@Injectable()
+export class LedgerEventsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('LedgerEventsConsumer');
+  private consumer?: DurableConsumer;
+
+  constructor(
+    @InjectNats() private readonly nc: NatsConnection,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly lifecycle: Lifecycle,
+  ) {}
+
+  /** Messages handled (and acknowledged) since start. */
+  get handledCount(): number {
+    return this.consumer?.handledCount ?? 0;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.consumer = new DurableConsumer({
+      nc: this.nc,
+      stream: Streams.ledger.name,
+      durable: analyticsLedgerDurable,
+      handler: (message) => this.handle(message),
+      maxDeliver: 20,
+      ackWaitMs: 30_000, // one short transaction per message; far above its duration
+      batchSizeMax: 100,
+    });
+    await this.consumer.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.lifecycle.draining = true;
+    await this.consumer?.stop();
+  }
+
+  /**
+   * Handles one LEDGER message: claim the event id, then project it, in one transaction.
+   * Unknown event types are claimed and ignored. A malformed message throws, so the consumer
+   * naks it until `maxDeliver` and then logs it as poison.
+   */
+  async handle(message: ConsumedMessage): Promise<void> {
+    const parsed = parseLedgerEvent(message.body);
+    await this.dataSource.transaction(async (manager) => {
+      const eventId = parsed.kind === 'known' ? parsed.event.eventId : parsed.eventId;
+      if (!(await claimInbox(manager, analyticsLedgerDurable, eventId))) return; // handled before
+      if (parsed.kind === 'known') return projectLedgerEvent(manager, parsed.event);
+      this.logger.warn(`ignoring ledger event ${eventId} of type ${parsed.type} v${String(parsed.schemaVersion)}`);
+    });
+  }
+}

@@ -1,0 +1,4 @@
+import { AnalyticsSchema1732147200000 } from './1732147200000-analytics-schema';
+
+/** feedback-analytics' migrations, in order (an explicit list: TOOLCHAIN.md pitfall 6). */
+export const analyticsMigrations = [AnalyticsSchema1732147200000];

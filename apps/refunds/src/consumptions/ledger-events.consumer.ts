@@ -1,0 +1,74 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Streams } from '@credit-hub/contracts';
+import { claimInbox, ConsumedMessage, DurableConsumer } from '@credit-hub/messaging';
+import { InjectNats, Lifecycle } from '@credit-hub/service-kit';
+import { NatsConnection } from 'nats';
+import { DataSource } from 'typeorm';
+import { parseLedgerEvent } from './ledger-event.parse';
+import { recordRefundableConsumption } from './refundable-consumptions';
+
+/** Durable consumer name on stream LEDGER, and this consumer's name in the inbox. */
+export const refundsLedgerDurable = 'refunds';
+
+/**
+ * Reads stream LEDGER from the start with the durable consumer `refunds` and records every
+ * `CreditsConsumed` in `refundable_consumptions`. Idempotent: the inbox key is the envelope's
+ * `eventId` (not the transport `Nats-Msg-Id`, which a republish may change), claimed in the same
+ * transaction as the insert. Starts when the application has bootstrapped; on shutdown it finishes
+ * the message in hand before NATS drains and the pool closes.
+ */
+@Injectable()
+export class LedgerEventsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('LedgerEventsConsumer');
+  private consumer?: DurableConsumer;
+
+  constructor(
+    @InjectNats() private readonly nc: NatsConnection,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly lifecycle: Lifecycle,
+  ) {}
+
+  /** Messages handled (and acknowledged) since start. */
+  get handledCount(): number {
+    return this.consumer?.handledCount ?? 0;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    // No subject filter: the refund features to come read purchases too, and a durable's filter
+    // cannot be widened through DurableConsumer once set.
+    this.consumer = new DurableConsumer({
+      nc: this.nc,
+      stream: Streams.ledger.name,
+      durable: refundsLedgerDurable,
+      handler: (message) => this.handle(message),
+      maxDeliver: 20,
+      ackWaitMs: 30_000, // one short transaction per message; far above its duration
+      batchSizeMax: 100,
+    });
+    await this.consumer.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.lifecycle.draining = true;
+    await this.consumer?.stop();
+  }
+
+  /**
+   * Handles one LEDGER message: for a consumption, claim the event id and record it, in one
+   * transaction. Other event types have no effect here yet and are NOT claimed, so that when this
+   * service starts reading them, a replay still finds them unhandled. A malformed message throws,
+   * so the consumer naks it until `maxDeliver` and then logs it as poison.
+   */
+  async handle(message: ConsumedMessage): Promise<void> {
+    const parsed = parseLedgerEvent(message.body);
+    if (parsed.kind === 'unknown') {
+      this.logger.warn(`ignoring ledger event ${parsed.eventId} of type ${parsed.type} v${String(parsed.schemaVersion)}`);
+    }
+    if (parsed.kind !== 'consumed') return;
+    await this.dataSource.transaction(async (manager) => {
+      if (!(await claimInbox(manager, refundsLedgerDurable, parsed.event.eventId))) return; // handled before
+      await recordRefundableConsumption(manager, parsed.event);
+    });
+  }
+}
