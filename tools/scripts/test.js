@@ -38,7 +38,7 @@ async function main() {
   build();
   const jestArgs = process.argv.slice(2);
   if (jestArgs.length === 0) {
-    run('project graph', [bin('nx', 'bin/nx.js'), 'show', 'projects', '--json'], { NX_NO_CLOUD: 'true' });
+    run('project graph', [bin('nx', 'dist/bin/nx.js'), 'show', 'projects', '--json'], { NX_NO_CLOUD: 'true' });
     run('lint (Nx module boundaries as errors)', [bin('eslint', 'bin/eslint.js'), '--max-warnings', '0', 'apps', 'libs', 'tools']);
   }
   run('jest', [bin('jest', 'bin/jest.js'), '--maxWorkers=2', ...jestArgs]);

@@ -1,0 +1,37 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { DayField, DomainField } from '../http/fields';
+
+/** `GET /api/analytics/usage` query. */
+export class UsageRequest {
+  @DomainField({ optional: true })
+  domain?: string;
+
+  @DayField('from')
+  from?: string;
+
+  @DayField('to')
+  to?: string;
+}
+
+/** Credits a domain consumed on one UTC day for one action type. */
+export class UsageRowResponse {
+  @ApiProperty({ format: 'date', example: '2026-11-20' }) day!: string;
+  @ApiProperty({ example: 'ai_generation' }) actionType!: string;
+  @ApiProperty({ example: 12 }) creditsConsumed!: number;
+  @ApiProperty({ example: 12 }) consumptions!: number;
+}
+
+/** Totals over the rows. */
+export class UsageTotalsResponse {
+  @ApiProperty() creditsConsumed!: number;
+  @ApiProperty() consumptions!: number;
+  @ApiProperty() creditsPurchased!: number;
+  @ApiProperty() purchases!: number;
+}
+
+/** Credit usage of a domain per day and action type. */
+export class UsageResponse {
+  @ApiProperty({ example: 'yourproduct.com' }) domain!: string;
+  @ApiProperty({ type: [UsageRowResponse] }) rows!: UsageRowResponse[];
+  @ApiProperty({ type: UsageTotalsResponse }) totals!: UsageTotalsResponse;
+}

@@ -1,0 +1,85 @@
+/**
+ * Command line of `npm run apikey`, parsed by hand (no dependency):
+ *   create --domain X [--key VALUE] [--label L] [--json]
+ *   list [--domain X] [--json]
+ *   revoke <id|prefix|key> [--json]
+ */
+export type ApiKeyCommand =
+  | { command: 'create'; domain: string; key?: string; label?: string; json: boolean }
+  | { command: 'list'; domain?: string; json: boolean }
+  | { command: 'revoke'; reference: string; json: boolean }
+  | { command: 'help' };
+
+export const apiKeyUsage = `Usage: npm run apikey -- <command>
+
+  create --domain <domain> [--key <chk_dom_…>] [--label <text>] [--json]
+      Creates an API key for a domain and prints it once. With --key, stores that value
+      (idempotent: an existing key of the same domain is reported, not duplicated).
+      --json prints {"id","key","domain"}.
+  list [--domain <domain>] [--json]
+      Lists keys (id, prefix, domain, label, created, revoked); keys themselves are never stored.
+  revoke <id | prefix | key> [--json]
+      Revokes a key; the gateway refuses it within a second.
+
+Environment: GATEWAY_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/hub_gateway).
+The database is created and migrated if needed.`;
+
+/** A malformed command line; the message says what is wrong. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const valueOptions = { create: ['domain', 'key', 'label'], list: ['domain'], revoke: [] } as const;
+
+/** Parses `argv` (without node and script). Throws UsageError. */
+export function parseApiKeyArgs(argv: readonly string[]): ApiKeyCommand {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
+  if (command !== 'create' && command !== 'list' && command !== 'revoke') {
+    throw new UsageError(`unknown command ${JSON.stringify(command)} (expected create, list or revoke)`);
+  }
+  const { options, positionals, json, help } = splitOptions(rest, valueOptions[command]);
+  if (help) return { command: 'help' };
+  if (command === 'create') {
+    if (positionals.length > 0) throw new UsageError(`create takes no positional arguments, got ${positionals.join(' ')}`);
+    const domain = options.get('domain');
+    if (domain === undefined) throw new UsageError('create needs --domain <domain>');
+    const key = options.get('key');
+    const label = options.get('label');
+    return { command, domain, json, ...(key === undefined ? {} : { key }), ...(label === undefined ? {} : { label }) };
+  }
+  if (command === 'list') {
+    if (positionals.length > 0) throw new UsageError(`list takes no positional arguments, got ${positionals.join(' ')}`);
+    const domain = options.get('domain');
+    return { command, json, ...(domain === undefined ? {} : { domain }) };
+  }
+  const [reference, ...extra] = positionals;
+  if (reference === undefined || reference === '') throw new UsageError('revoke needs the id or prefix of a key');
+  if (extra.length > 0) throw new UsageError(`revoke takes one key, got ${positionals.join(' ')}`);
+  return { command, reference, json };
+}
+
+function splitOptions(
+  args: readonly string[],
+  allowed: readonly string[],
+): { options: Map<string, string>; positionals: string[]; json: boolean; help: boolean } {
+  const options = new Map<string, string>();
+  const positionals: string[] = [];
+  let json = false;
+  let help = false;
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index] ?? '';
+    if (arg === '--json') json = true;
+    else if (arg === '--help' || arg === '-h') help = true;
+    else if (arg.startsWith('--')) {
+      const equals = arg.indexOf('=');
+      const name = arg.slice(2, equals === -1 ? undefined : equals);
+      if (!allowed.includes(name)) throw new UsageError(`unknown option --${name}`);
+      if (options.has(name)) throw new UsageError(`--${name} given twice`);
+      const value = equals === -1 ? args[++index] : arg.slice(equals + 1);
+      if (value === undefined || (equals === -1 && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
+      options.set(name, value);
+    } else positionals.push(arg);
+  }
+  return { options, positionals, json, help };
+}

@@ -1,0 +1,31 @@
+import { parseApiKeyArgs, UsageError } from './apikey-args';
+
+describe('apikey command line', () => {
+  it.each([
+    [['create', '--domain', 'x.com'], { command: 'create', domain: 'x.com', json: false }],
+    [['create', '--domain=x.com', '--key', 'chk_dom_abc', '--label', 'demo', '--json'], { command: 'create', domain: 'x.com', key: 'chk_dom_abc', label: 'demo', json: true }],
+    [['list'], { command: 'list', json: false }],
+    [['list', '--domain', 'x.com', '--json'], { command: 'list', domain: 'x.com', json: true }],
+    [['revoke', 'chk_dom_abcd'], { command: 'revoke', reference: 'chk_dom_abcd', json: false }],
+    [[], { command: 'help' }],
+    [['--help'], { command: 'help' }],
+    [['create', '--help'], { command: 'help' }],
+  ])('parses %j', (argv, expected) => {
+    expect(parseApiKeyArgs(argv)).toEqual(expected);
+  });
+
+  it.each([
+    [['delete'], 'unknown command'],
+    [['create'], 'needs --domain'],
+    [['create', '--domain'], '--domain needs a value'],
+    [['create', '--domain', '--json'], '--domain needs a value'],
+    [['create', '--domain', 'a', '--domain', 'b'], 'given twice'],
+    [['create', '--domain', 'a', 'extra'], 'no positional'],
+    [['list', '--key', 'x'], 'unknown option --key'],
+    [['revoke'], 'needs the id or prefix'],
+    [['revoke', 'a', 'b'], 'one key'],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parseApiKeyArgs(argv)).toThrow(UsageError);
+    expect(() => parseApiKeyArgs(argv)).toThrow(message);
+  });
+});

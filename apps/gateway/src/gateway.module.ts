@@ -1,0 +1,48 @@
+import { Module } from '@nestjs/common';
+import { ClientsModule, Transport } from '@nestjs/microservices';
+import { DatabaseModule, HealthModule, NatsModule, ServiceConfigModule } from '@credit-hub/service-kit';
+import { AnalyticsController } from './analytics/analytics.controller';
+import { ApiKeyAuthenticator } from './api-keys/api-key-authenticator';
+import { ApiKeyGuard } from './api-keys/api-key.guard';
+import { BillingController } from './billing/billing.controller';
+import { GatewayConfig } from './gateway.config';
+import { gatewayMigrations } from './migrations';
+import { HUB_NATS_CLIENT, HubClient } from './nats/hub-client';
+import { CreditsController } from './portfolio/credits.controller';
+import { StripeWebhookController } from './webhooks/stripe-webhook.controller';
+
+/**
+ * The gateway: the only HTTP edge. Authenticates API keys (its only state), validates input and
+ * forwards commands and queries over NATS request/reply; serves no NATS subjects itself.
+ */
+@Module({
+  imports: [
+    ServiceConfigModule.forRoot(GatewayConfig),
+    DatabaseModule.forRoot({
+      config: GatewayConfig,
+      url: (c) => c.GATEWAY_DATABASE_URL,
+      poolSize: (c) => c.GATEWAY_DATABASE_POOL_SIZE,
+      migrations: gatewayMigrations,
+    }),
+    NatsModule.forRoot({ name: 'gateway', config: GatewayConfig, servers: (c) => c.NATS_URL }),
+    ClientsModule.registerAsync([
+      {
+        name: HUB_NATS_CLIENT,
+        inject: [GatewayConfig],
+        useFactory: (config: GatewayConfig) => ({
+          transport: Transport.NATS,
+          options: {
+            servers: config.NATS_URL.split(','),
+            name: 'gateway-rpc-client',
+            maxReconnectAttempts: -1,
+            reconnectTimeWait: 500,
+          },
+        }),
+      },
+    ]),
+    HealthModule.register({ hasDatabase: true }),
+  ],
+  controllers: [BillingController, CreditsController, AnalyticsController, StripeWebhookController],
+  providers: [ApiKeyAuthenticator, ApiKeyGuard, HubClient],
+})
+export class GatewayModule {}

@@ -1,0 +1,4 @@
+import { GatewaySchema1732061000000 } from './1732061000000-gateway-schema';
+
+/** The gateway's migrations, in order (an explicit list: TOOLCHAIN.md pitfall 6). */
+export const gatewayMigrations = [GatewaySchema1732061000000];
