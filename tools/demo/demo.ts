@@ -6,7 +6,7 @@
  * replay verifies every balance. Prints a summary; exits non-zero if anything disagrees.
  *
  * Env: DEMO_GATEWAY_URL (http://127.0.0.1:3000), DEMO_STANDIN_URL (http://127.0.0.1:12111),
- * DEMO_API_KEY (else tmp/demo-api-key written by npm start), DEMO_CUSTOMERS (50), DEMO_CONSUMES (3000).
+ * DEMO_API_KEY (else tmp/demo-api-key written by npm start), DEMO_CUSTOMERS (50), DEMO_CONSUMES (2000).
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,10 +17,15 @@ const root = join(__dirname, '..', '..', '..');
 const gateway = process.env['DEMO_GATEWAY_URL'] ?? 'http://127.0.0.1:3000';
 const standin = process.env['DEMO_STANDIN_URL'] ?? 'http://127.0.0.1:12111';
 const customersCount = Number(process.env['DEMO_CUSTOMERS'] ?? 50);
-const consumesCount = Number(process.env['DEMO_CONSUMES'] ?? 3000);
+const consumesCount = Number(process.env['DEMO_CONSUMES'] ?? 2000);
 const domain = 'demo.localhost';
-const packs: Record<string, number> = { starter_3: 3, pro_100: 100 };
-const actions: [string, number][] = [['ai_generation', 1], ['image_generation', 3], ['analysis', 2], ['video_generation', 10]];
+const actionTypes = 4;
+const packs: Record<string, number> = { starter_3: 3, pro_100: 100, team_1000: 1000 };
+// Weighted by how often a product does each: cheap generations dominate.
+const actions: [string, number][] = [
+  ...Array.from({ length: 6 }, (): [string, number] => ['ai_generation', 1]),
+  ['image_generation', 3], ['image_generation', 3], ['analysis', 2], ['analysis', 2], ['video_generation', 10],
+];
 
 function apiKey(): string {
   if (process.env['DEMO_API_KEY']) return process.env['DEMO_API_KEY'];
@@ -72,7 +77,9 @@ async function main(): Promise<number> {
   const eventIds: string[] = [];
   process.stdout.write(`demo ${run}: ${customersCount} customers buy packs through checkout…\n`);
   await pool(emails, 8, async (email) => {
-    const offerings = Math.random() < 0.3 ? ['pro_100', 'starter_3'] : [pick(Object.keys(packs))];
+    // Some buy a small pack (and run out), most a bigger one, a few two packs.
+    const roll = Math.random();
+    const offerings = roll < 0.35 ? ['starter_3'] : roll < 0.75 ? ['pro_100'] : roll < 0.9 ? ['pro_100', 'starter_3'] : ['team_1000'];
     for (const offeringId of offerings) {
       const checkout = await call('POST', '/api/billing/checkout', { domain, offeringId, email, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/cancel' });
       if (checkout.status !== 200) throw new Error(`checkout failed: ${JSON.stringify(checkout.body)}`);
@@ -91,9 +98,10 @@ async function main(): Promise<number> {
   process.stdout.write(`  ${eventIds.length} checkouts completed, ${deliveries.length} webhook deliveries (${deliveries.length - eventIds.length} duplicates, shuffled)\n`);
   await waitForBalances(expected);
 
-  process.stdout.write(`${consumesCount} consumptions over ${actions.length} action types…\n`);
+  process.stdout.write(`${consumesCount} consumptions over ${actionTypes} action types…\n`);
   const tally = { accepted: 0, consumed: 0, refused: 0, repeats: 0, conflicts: 0 };
   const done: { email: string; body: unknown; eventId: string }[] = [];
+  const ranOut = new Set<string>();
   const jobs = Array.from({ length: consumesCount }, (_, i) => i);
   await pool(jobs, 16, async (i) => {
     if (done.length > 0 && Math.random() < 0.05) {
@@ -103,7 +111,9 @@ async function main(): Promise<number> {
       tally.repeats++;
       return;
     }
-    const email = pick(emails);
+    // A product mostly stops calling for a customer who ran out; now and then it tries again.
+    const active = emails.filter((e) => !ranOut.has(e));
+    const email = active.length > 0 && Math.random() < 0.95 ? pick(active) : pick(emails);
     const [actionType, credits] = pick(actions);
     const body = { email, domain, deltaCredits: -credits, actionType, referenceId: `demo-${run}-${i}` };
     const reply = await call('POST', '/api/portfolio/credits/consume', body);
@@ -112,7 +122,10 @@ async function main(): Promise<number> {
       tally.consumed += credits;
       expected.set(email, expected.get(email)! - credits);
       done.push({ email, body, eventId: reply.body.eventId });
-    } else if (reply.status === 402) tally.refused++;
+    } else if (reply.status === 402) {
+      tally.refused++;
+      if ((expected.get(email) ?? 0) < 1) ranOut.add(email);
+    }
     else throw new Error(`unexpected consume answer ${reply.status}: ${JSON.stringify(reply.body)}`);
   });
   const mismatches = await verifyBalances(expected);
@@ -128,7 +141,7 @@ async function main(): Promise<number> {
     `  checkouts           ${eventIds.length} (webhooks delivered ${deliveries.length} times, shuffled)`,
     `  credits bought      ${bought}`,
     `  consumptions        ${tally.accepted} accepted, ${tally.consumed} credits consumed`,
-    `  refused             ${tally.refused} insufficient_credits`,
+    `  refused             ${tally.refused} insufficient_credits (${ranOut.size} customers ran out of credits)`,
     `  repeats             ${tally.repeats} retried referenceIds answered with the first answer`,
     `  balances verified   ${customersCount - mismatches}/${customersCount} equal to the expected ones; ${negative} negative`,
     `  replay              exit ${replay.status}: ${report.events ?? '?'} events, ${report.accounts ?? '?'} accounts, ${report.differences?.length ?? '?'} differences, ${report.violations?.length ?? '?'} invariant violations (${report.eventsPerSecond ?? '?'} events/s)`,
