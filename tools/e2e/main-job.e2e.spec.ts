@@ -163,6 +163,18 @@ describe('the main job, end to end over HTTP', () => {
     expect(usage.rows.find((row: { actionType: string }) => row.actionType === 'ai_generation').creditsConsumed).toBe(995);
   });
 
+  it('stops a service at boot with a message naming a malformed variable', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const result = spawnSync(process.execPath, ['-r', 'tools/scripts/register-paths.js', 'dist/apps/ledger/src/main.js'], {
+      env: { ...process.env, LEDGER_HTTP_PORT: 'not-a-port', LEDGER_DATABASE_URL: 'mysql://nowhere/x' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(78);
+    expect(result.stderr).toContain('LEDGER_HTTP_PORT="not-a-port"');
+    expect(result.stderr).toContain('LEDGER_DATABASE_URL');
+  });
+
   it('replays the event log into the same balances (npm run replay exits 0)', async () => {
     const result = await runReplay(system, []);
     expect(result.stdout).toContain('verified');

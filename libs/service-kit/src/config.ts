@@ -17,7 +17,8 @@ export function validateEnvironment<T extends object>(cls: new () => T, env: Rec
   if (errors.length > 0) {
     const lines = errors.map((e) => {
       const why = Object.values(e.constraints ?? {}).join('; ');
-      return `  ${e.property}=${JSON.stringify(e.value ?? null)}: ${why}`;
+      const raw = env[e.property];
+      return `  ${e.property}=${raw === undefined ? '(unset)' : JSON.stringify(raw)}: ${why}`;
     });
     throw new ConfigurationError(`Invalid configuration (${cls.name}):\n${lines.join('\n')}`);
   }
