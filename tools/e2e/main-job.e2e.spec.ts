@@ -165,7 +165,9 @@ describe('the main job, end to end over HTTP', () => {
 
   it('stops a service at boot with a message naming a malformed variable', async () => {
     const { spawnSync } = await import('node:child_process');
-    const result = spawnSync(process.execPath, ['-r', 'tools/scripts/register-paths.js', 'dist/apps/ledger/src/main.js'], {
+    const { join } = await import('node:path');
+    const root = join(__dirname, '..', '..');
+    const result = spawnSync(process.execPath, ['-r', join(root, 'tools/scripts/register-paths.js'), join(root, 'dist/apps/ledger/src/main.js')], {
       env: { ...process.env, LEDGER_HTTP_PORT: 'not-a-port', LEDGER_DATABASE_URL: 'mysql://nowhere/x' },
       encoding: 'utf8',
       timeout: 30_000,

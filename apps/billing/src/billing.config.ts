@@ -1,17 +1,12 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Length, Matches, Max, Min } from 'class-validator';
-import { natsServersPattern, postgresUrlPattern } from '@credit-hub/service-kit';
+import { postgresUrlPattern, ServiceBaseConfig } from '@credit-hub/service-kit';
 
 /** The billing service's environment, validated at boot (a bad value stops it with exit code 78). */
-export class BillingConfig {
-  @Matches(natsServersPattern, { message: 'NATS_URL must be nats://host:port[,nats://…]' })
-  NATS_URL = 'nats://127.0.0.1:4222';
-
+export class BillingConfig extends ServiceBaseConfig {
   @Matches(postgresUrlPattern, { message: 'BILLING_DATABASE_URL must be postgres://user@host:port/database' })
   BILLING_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/hub_billing';
 
-  @IsString()
-  HTTP_HOST = '127.0.0.1';
 
   /** Port of billing's own HTTP server (health only; webhooks arrive through the gateway). */
   @Type(() => Number)

@@ -10,7 +10,7 @@ import { firstValueFrom } from 'rxjs';
 import { FeedbackAnalyticsModule } from './feedback-analytics.module';
 import { LedgerEventsConsumer } from './ledger/ledger-events.consumer';
 import { MalformedLedgerEventError } from './ledger/ledger-event.parse';
-import { consumedEnvelope, publishEnvelope, publishRaw, purchasedEnvelope, startService } from './test/ledger-stream';
+import { consumedEnvelope, publishEnvelope, publishRaw, purchasedEnvelope, startService } from '@credit-hub/testing';
 
 // Real PostgreSQL and NATS: the service reads a namespaced LEDGER stream (jest-setup sets HUB_NAMESPACE).
 describe('feedback-analytics: LEDGER → usage read model', () => {

@@ -1,19 +1,14 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
-import { natsServersPattern, postgresUrlPattern } from '@credit-hub/service-kit';
+import { postgresUrlPattern, ServiceBaseConfig } from '@credit-hub/service-kit';
 import { gatewayDatabaseUrlDefault } from './api-keys/api-key-database';
 
 /** The gateway's environment, validated at boot. */
-export class GatewayConfig {
-  @Matches(natsServersPattern, { message: 'NATS_URL must be nats://host:port[,nats://…]' })
-  NATS_URL = 'nats://127.0.0.1:4222';
-
+export class GatewayConfig extends ServiceBaseConfig {
   /** The gateway's own database: API keys only (it holds no business state). */
   @Matches(postgresUrlPattern, { message: 'GATEWAY_DATABASE_URL must be postgres://user@host:port/database' })
   GATEWAY_DATABASE_URL = gatewayDatabaseUrlDefault;
 
-  @IsString()
-  HTTP_HOST = '127.0.0.1';
 
   /** Port of the public HTTP API; 0 picks a free port (tests). */
   @Type(() => Number)

@@ -1,17 +1,12 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
-import { natsServersPattern, postgresUrlPattern } from '@credit-hub/service-kit';
+import { postgresUrlPattern, ServiceBaseConfig } from '@credit-hub/service-kit';
 
 /** The ledger's environment, validated at boot. */
-export class LedgerConfig {
-  @Matches(natsServersPattern, { message: 'NATS_URL must be nats://host:port[,nats://…]' })
-  NATS_URL = 'nats://127.0.0.1:4222';
-
+export class LedgerConfig extends ServiceBaseConfig {
   @Matches(postgresUrlPattern, { message: 'LEDGER_DATABASE_URL must be postgres://user@host:port/database' })
   LEDGER_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/hub_ledger';
 
-  @IsString()
-  HTTP_HOST = '127.0.0.1';
 
   /** Port of the ledger's own HTTP server (health only). */
   @Type(() => Number)

@@ -1,17 +1,12 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
-import { natsServersPattern, postgresUrlPattern } from '@credit-hub/service-kit';
+import { postgresUrlPattern, ServiceBaseConfig } from '@credit-hub/service-kit';
 
 /** The refunds service's environment, validated at boot (a bad variable stops it with exit code 78). */
-export class RefundsConfig {
-  @Matches(natsServersPattern, { message: 'NATS_URL must be nats://host:port[,nats://…]' })
-  NATS_URL = 'nats://127.0.0.1:4222';
-
+export class RefundsConfig extends ServiceBaseConfig {
   @Matches(postgresUrlPattern, { message: 'REFUNDS_DATABASE_URL must be postgres://user@host:port/database' })
   REFUNDS_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/hub_refunds';
 
-  @IsString()
-  HTTP_HOST = '127.0.0.1';
 
   /** Port of the service's own HTTP server (health only); 0 picks a free port (tests). */
   @Type(() => Number)

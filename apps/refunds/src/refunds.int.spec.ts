@@ -8,7 +8,7 @@ import { Client } from 'pg';
 import { LedgerEventsConsumer } from './consumptions/ledger-events.consumer';
 import { MalformedLedgerEventError } from './consumptions/ledger-event.parse';
 import { RefundsModule } from './refunds.module';
-import { consumedEnvelope, publishEnvelope, publishRaw, purchasedEnvelope, startService } from './test/ledger-stream';
+import { consumedEnvelope, publishEnvelope, publishRaw, purchasedEnvelope, startService } from '@credit-hub/testing';
 
 // Real PostgreSQL and NATS: the service reads a namespaced LEDGER stream (jest-setup sets HUB_NAMESPACE).
 describe('refunds: LEDGER → refundable_consumptions', () => {

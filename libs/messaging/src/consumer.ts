@@ -13,7 +13,7 @@ export interface ConsumedMessage<T = unknown> {
 }
 
 /** Settings of a durable pull consumer; every bound is explicit (STYLE.md rule 9). */
-export interface DurableConsumerOptions<T> {
+export interface DurableConsumerOptions<T = unknown> {
   nc: NatsConnection;
   stream: string;
   /** Durable name: the server keeps the consumer's position under it across restarts. */

@@ -6,3 +6,5 @@ export * from './health';
 export * from './bootstrap';
 export * from './config-module';
 export * from './modules';
+export * from './base-config';
+export * from './managed-consumer';

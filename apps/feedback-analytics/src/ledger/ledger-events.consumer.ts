@@ -1,8 +1,8 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Streams } from '@credit-hub/contracts';
-import { claimInbox, ConsumedMessage, DurableConsumer } from '@credit-hub/messaging';
-import { InjectNats, Lifecycle } from '@credit-hub/service-kit';
+import { claimInbox, ConsumedMessage, DurableConsumerOptions } from '@credit-hub/messaging';
+import { InjectNats, Lifecycle, ManagedDurableConsumer } from '@credit-hub/service-kit';
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { projectLedgerEvent } from '../usage/usage.projection';
@@ -19,37 +19,25 @@ export const analyticsLedgerDurable = 'feedback-analytics';
  * finishes the message in hand before NATS drains and the pool closes.
  */
 @Injectable()
-export class LedgerEventsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class LedgerEventsConsumer extends ManagedDurableConsumer {
   private readonly logger = new Logger('LedgerEventsConsumer');
-  private consumer?: DurableConsumer;
 
   constructor(
-    @InjectNats() private readonly nc: NatsConnection,
+    @InjectNats() nc: NatsConnection,
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly lifecycle: Lifecycle,
-  ) {}
-
-  /** Messages handled (and acknowledged) since start. */
-  get handledCount(): number {
-    return this.consumer?.handledCount ?? 0;
+    lifecycle: Lifecycle,
+  ) {
+    super(nc, lifecycle);
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.consumer = new DurableConsumer({
-      nc: this.nc,
+  protected consumerOptions(): Omit<DurableConsumerOptions, 'nc' | 'handler'> {
+    return {
       stream: Streams.ledger.name,
       durable: analyticsLedgerDurable,
-      handler: (message) => this.handle(message),
       maxDeliver: 20,
       ackWaitMs: 30_000, // one short transaction per message; far above its duration
       batchSizeMax: 100,
-    });
-    await this.consumer.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    this.lifecycle.draining = true;
-    await this.consumer?.stop();
+    };
   }
 
   /**
@@ -57,7 +45,7 @@ export class LedgerEventsConsumer implements OnApplicationBootstrap, BeforeAppli
    * Unknown event types are claimed and ignored. A malformed message throws, so the consumer
    * naks it until `maxDeliver` and then logs it as poison.
    */
-  async handle(message: ConsumedMessage): Promise<void> {
+  override async handle(message: ConsumedMessage): Promise<void> {
     const parsed = parseLedgerEvent(message.body);
     await this.dataSource.transaction(async (manager) => {
       const eventId = parsed.kind === 'known' ? parsed.event.eventId : parsed.eventId;

@@ -1,7 +1,7 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { BillingEventSubjects, normalizeDomain, normalizeEmail, PaymentSucceededV1, Streams } from '@credit-hub/contracts';
-import { ConsumedMessage, DurableConsumer } from '@credit-hub/messaging';
-import { InjectNats } from '@credit-hub/service-kit';
+import { ConsumedMessage, DurableConsumerOptions } from '@credit-hub/messaging';
+import { InjectNats, Lifecycle, ManagedDurableConsumer } from '@credit-hub/service-kit';
 import { NatsConnection } from 'nats';
 import { CreditAccountStore } from './credit-account.store';
 
@@ -14,31 +14,29 @@ export const paymentsConsumerName = 'ledger-payments';
  * acknowledged: retrying cannot make it valid.
  */
 @Injectable()
-export class PaymentsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class PaymentsConsumer extends ManagedDurableConsumer {
   private readonly logger = new Logger('PaymentsConsumer');
-  private consumer?: DurableConsumer<unknown>;
 
   constructor(
-    @InjectNats() private readonly nc: NatsConnection,
+    @InjectNats() nc: NatsConnection,
     private readonly accounts: CreditAccountStore,
-  ) {}
+    lifecycle: Lifecycle,
+  ) {
+    super(nc, lifecycle);
+  }
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.consumer = new DurableConsumer({
-      nc: this.nc,
+  protected consumerOptions(): Omit<DurableConsumerOptions, 'nc' | 'handler'> {
+    return {
       stream: Streams.billing.name,
       durable: paymentsConsumerName,
       filterSubject: BillingEventSubjects.paymentSucceeded,
-      handler: (message) => this.handle(message),
-    });
-    await this.consumer.start();
+      maxDeliver: 20,
+      ackWaitMs: 30_000,
+      batchSizeMax: 100,
+    };
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.consumer?.stop();
-  }
-
-  private async handle(message: ConsumedMessage<unknown>): Promise<void> {
+  override async handle(message: ConsumedMessage<unknown>): Promise<void> {
     const payment = parsePaymentSucceeded(message.body);
     if (typeof payment === 'string') {
       this.logger.error(`ignoring malformed payment ${message.messageId}: ${payment}`);

@@ -1,8 +1,8 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Streams } from '@credit-hub/contracts';
-import { claimInbox, ConsumedMessage, DurableConsumer } from '@credit-hub/messaging';
-import { InjectNats, Lifecycle } from '@credit-hub/service-kit';
+import { claimInbox, ConsumedMessage, DurableConsumerOptions } from '@credit-hub/messaging';
+import { InjectNats, Lifecycle, ManagedDurableConsumer } from '@credit-hub/service-kit';
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { parseLedgerEvent } from './ledger-event.parse';
@@ -19,39 +19,27 @@ export const refundsLedgerDurable = 'refunds';
  * the message in hand before NATS drains and the pool closes.
  */
 @Injectable()
-export class LedgerEventsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class LedgerEventsConsumer extends ManagedDurableConsumer {
   private readonly logger = new Logger('LedgerEventsConsumer');
-  private consumer?: DurableConsumer;
 
   constructor(
-    @InjectNats() private readonly nc: NatsConnection,
+    @InjectNats() nc: NatsConnection,
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly lifecycle: Lifecycle,
-  ) {}
-
-  /** Messages handled (and acknowledged) since start. */
-  get handledCount(): number {
-    return this.consumer?.handledCount ?? 0;
+    lifecycle: Lifecycle,
+  ) {
+    super(nc, lifecycle);
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  protected consumerOptions(): Omit<DurableConsumerOptions, 'nc' | 'handler'> {
     // No subject filter: the refund features to come read purchases too, and a durable's filter
     // cannot be widened through DurableConsumer once set.
-    this.consumer = new DurableConsumer({
-      nc: this.nc,
+    return {
       stream: Streams.ledger.name,
       durable: refundsLedgerDurable,
-      handler: (message) => this.handle(message),
       maxDeliver: 20,
       ackWaitMs: 30_000, // one short transaction per message; far above its duration
       batchSizeMax: 100,
-    });
-    await this.consumer.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    this.lifecycle.draining = true;
-    await this.consumer?.stop();
+    };
   }
 
   /**
@@ -60,7 +48,7 @@ export class LedgerEventsConsumer implements OnApplicationBootstrap, BeforeAppli
    * service starts reading them, a replay still finds them unhandled. A malformed message throws,
    * so the consumer naks it until `maxDeliver` and then logs it as poison.
    */
-  async handle(message: ConsumedMessage): Promise<void> {
+  override async handle(message: ConsumedMessage): Promise<void> {
     const parsed = parseLedgerEvent(message.body);
     if (parsed.kind === 'unknown') {
       this.logger.warn(`ignoring ledger event ${parsed.eventId} of type ${parsed.type} v${String(parsed.schemaVersion)}`);

@@ -1,0 +1,40 @@
+import { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
+import { ConsumedMessage, DurableConsumer, DurableConsumerOptions } from '@credit-hub/messaging';
+import { NatsConnection } from 'nats';
+import { Lifecycle } from './health';
+
+/**
+ * A durable JetStream consumer tied to the Nest application's life: it starts pulling when the
+ * application has bootstrapped and, at shutdown, marks the service as draining (readiness goes
+ * false) and finishes the messages already delivered before NATS drains and the pool closes.
+ * Subclasses give the consumer's settings and the idempotent `handle`.
+ */
+export abstract class ManagedDurableConsumer<T = unknown> implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private consumer?: DurableConsumer<T>;
+
+  protected constructor(
+    private readonly nc: NatsConnection,
+    private readonly lifecycle?: Lifecycle,
+  ) {}
+
+  /** Stream, durable name, filter and bounds of the consumer. */
+  protected abstract consumerOptions(): Omit<DurableConsumerOptions<T>, 'nc' | 'handler'>;
+
+  /** Handles one message idempotently (inbox in the effect's transaction); throwing naks it. */
+  abstract handle(message: ConsumedMessage<T>): Promise<void>;
+
+  /** Messages handled (and acknowledged) since start. */
+  get handledCount(): number {
+    return this.consumer?.handledCount ?? 0;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.consumer = new DurableConsumer<T>({ ...this.consumerOptions(), nc: this.nc, handler: (message) => this.handle(message) });
+    await this.consumer.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.lifecycle) this.lifecycle.draining = true;
+    await this.consumer?.stop();
+  }
+}
