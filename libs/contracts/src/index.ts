@@ -7,3 +7,4 @@ export * from './billing';
 export * from './validation';
 export * from './analytics';
 export * from './normalize';
+export * from './ledger-commands-more';

@@ -1,4 +1,4 @@
-import { LedgerEventSubjects } from './subjects';
+import { subject } from './subjects';
 
 /**
  * The ledger's stored and published event format. Stored event types are a persisted format:
@@ -47,10 +47,151 @@ export interface CreditsConsumedV1 {
   consumedAt: string;
 }
 
+/** `CreditsGranted` v1: credits given, not sold (promotion, goodwill, correction, a plan's period). */
+export interface CreditsGrantedV1 {
+  lotId: string;
+  /** Idempotency key of the grant (the builder's, or `plan:<subscription>:<invoice>`). */
+  grantId: string;
+  email: string;
+  /** Domain that granted the credits. */
+  domain: string;
+  credits: number;
+  reason: string;
+  /** `manual`: a builder's grant; `plan`: a subscription period's credits. */
+  source: 'manual' | 'plan';
+  /** Higher draws first among lots with the same expiry. */
+  priority: number;
+  scopeDomain: string | null;
+  expiresAt: string | null;
+  /** Subscription whose period granted the lot (plan credits); null otherwise. */
+  subscriptionId: string | null;
+  grantedAt: string;
+}
+
+/** `CreditsExpired` v1: a lot's unspent, unheld credits removed at its expiry time. */
+export interface CreditsExpiredV1 {
+  lotId: string;
+  credits: number;
+  balanceAfter: number;
+  expiredAt: string;
+}
+
+/** `ConsumptionRefunded` v1: credits of a consumption returned to the very lots they came from. */
+export interface ConsumptionRefundedV1 {
+  /** Event id of the `CreditsConsumed` being refunded. */
+  consumptionEventId: string;
+  domain: string;
+  referenceId: string;
+  refundRequestId: string;
+  credits: number;
+  draws: LotDraw[];
+  balanceAfter: number;
+  refundedAt: string;
+}
+
+/**
+ * `PurchaseRefunded` v1: a purchase's unused credits removed for a money refund of
+ * `amountMinor` = floor(lot amount × credits / lot credits): unused credits at the lot's unit price.
+ */
+export interface PurchaseRefundedV1 {
+  lotId: string;
+  refundRequestId: string;
+  credits: number;
+  amountMinor: number;
+  currency: string;
+  paymentIntentId: string | null;
+  checkoutSessionId: string;
+  balanceAfter: number;
+  refundedAt: string;
+}
+
+/** `PurchaseRefundReverted` v1: compensation when Stripe refused the money refund; the credits come back. */
+export interface PurchaseRefundRevertedV1 {
+  lotId: string;
+  refundRequestId: string;
+  credits: number;
+  reason: string;
+  balanceAfter: number;
+  revertedAt: string;
+}
+
+/** `CreditsReserved` v1: a hold for a long job; held credits are not spendable by anything else. */
+export interface CreditsReservedV1 {
+  reservationId: string;
+  domain: string;
+  referenceId: string;
+  credits: number;
+  draws: LotDraw[];
+  expiresAt: string;
+  reservedAt: string;
+}
+
+/** `ReservationCaptured` v1: part or all of a hold spent; the rest released. */
+export interface ReservationCapturedV1 {
+  reservationId: string;
+  domain: string;
+  referenceId: string;
+  actionType: string;
+  credits: number;
+  draws: LotDraw[];
+  releasedCredits: number;
+  balanceAfter: number;
+  capturedAt: string;
+}
+
+/** `ReservationReleased` v1: a hold given back, by request or at its expiry. */
+export interface ReservationReleasedV1 {
+  reservationId: string;
+  credits: number;
+  reason: 'released' | 'expired';
+  releasedAt: string;
+}
+
+/** `AccountFrozen` v1 / `AccountUnfrozen` v1: consumption refused while frozen (a dispute is open). */
+export interface AccountFreezeV1 {
+  reason: string;
+  disputeId: string | null;
+  at: string;
+}
+
+/**
+ * `CreditsClawedBack` v1: a lost dispute takes back the disputed purchase: its remaining credits
+ * (`credits`, from the lot) and the ones already used (`owedCredits`, which make the balance negative:
+ * owed).
+ */
+export interface CreditsClawedBackV1 {
+  lotId: string;
+  disputeId: string;
+  credits: number;
+  owedCredits: number;
+  balanceAfter: number;
+  clawedBackAt: string;
+}
+
+/** `PlanCreditsSuspended` v1 / `PlanCreditsResumed` v1: a subscription's credits blocked after its payment grace / usable again. */
+export interface PlanCreditsSuspensionV1 {
+  subscriptionId: string;
+  reason: string;
+  at: string;
+}
+
 /** Every ledger event type with its data, as a discriminated union. */
 export type LedgerEvent =
   | { type: 'CreditsPurchased'; data: CreditsPurchasedV1 }
-  | { type: 'CreditsConsumed'; data: CreditsConsumedV1 };
+  | { type: 'CreditsConsumed'; data: CreditsConsumedV1 }
+  | { type: 'CreditsGranted'; data: CreditsGrantedV1 }
+  | { type: 'CreditsExpired'; data: CreditsExpiredV1 }
+  | { type: 'ConsumptionRefunded'; data: ConsumptionRefundedV1 }
+  | { type: 'PurchaseRefunded'; data: PurchaseRefundedV1 }
+  | { type: 'PurchaseRefundReverted'; data: PurchaseRefundRevertedV1 }
+  | { type: 'CreditsReserved'; data: CreditsReservedV1 }
+  | { type: 'ReservationCaptured'; data: ReservationCapturedV1 }
+  | { type: 'ReservationReleased'; data: ReservationReleasedV1 }
+  | { type: 'AccountFrozen'; data: AccountFreezeV1 }
+  | { type: 'AccountUnfrozen'; data: AccountFreezeV1 }
+  | { type: 'CreditsClawedBack'; data: CreditsClawedBackV1 }
+  | { type: 'PlanCreditsSuspended'; data: PlanCreditsSuspensionV1 }
+  | { type: 'PlanCreditsResumed'; data: PlanCreditsSuspensionV1 };
 
 /** Names of ledger event types. */
 export type LedgerEventType = LedgerEvent['type'];
@@ -59,13 +200,31 @@ export type LedgerEventType = LedgerEvent['type'];
 export const LedgerEventSchemaVersions: Record<LedgerEventType, number> = {
   CreditsPurchased: 1,
   CreditsConsumed: 1,
+  CreditsGranted: 1,
+  CreditsExpired: 1,
+  ConsumptionRefunded: 1,
+  PurchaseRefunded: 1,
+  PurchaseRefundReverted: 1,
+  CreditsReserved: 1,
+  ReservationCaptured: 1,
+  ReservationReleased: 1,
+  AccountFrozen: 1,
+  AccountUnfrozen: 1,
+  CreditsClawedBack: 1,
+  PlanCreditsSuspended: 1,
+  PlanCreditsResumed: 1,
 };
 
+/** The subject name of an event type: `ledger.events.<kebab-case type>.v<version>`. */
+function eventSubject(type: LedgerEventType): string {
+  const kebab = type.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
+  return subject(`ledger.events.${kebab}.v${LedgerEventSchemaVersions[type]}`);
+}
+
 /** Subject each ledger event type is published on. */
-export const LedgerEventTypeSubjects: Record<LedgerEventType, string> = {
-  CreditsPurchased: LedgerEventSubjects.creditsPurchased,
-  CreditsConsumed: LedgerEventSubjects.creditsConsumed,
-};
+export const LedgerEventTypeSubjects = Object.fromEntries(
+  (Object.keys(LedgerEventSchemaVersions) as LedgerEventType[]).map((type) => [type, eventSubject(type)]),
+) as Record<LedgerEventType, string>;
 
 /**
  * A ledger event as stored (one row of the events table) and as published on JetStream

@@ -33,7 +33,20 @@ export function streamName(name: string): string {
 /** Request/reply subjects served by the ledger (queue group `ledger`). */
 export const LedgerSubjects = {
   consumeCredits: subject('ledger.commands.consume-credits.v1'),
+  grantCredits: subject('ledger.commands.grant-credits.v1'),
+  reserveCredits: subject('ledger.commands.reserve-credits.v1'),
+  captureReservation: subject('ledger.commands.capture-reservation.v1'),
+  releaseReservation: subject('ledger.commands.release-reservation.v1'),
+  refundConsumptions: subject('ledger.commands.refund-consumptions.v1'),
+  refundPurchase: subject('ledger.commands.refund-purchase.v1'),
+  revertPurchaseRefund: subject('ledger.commands.revert-purchase-refund.v1'),
+  freezeAccount: subject('ledger.commands.freeze-account.v1'),
+  unfreezeAccount: subject('ledger.commands.unfreeze-account.v1'),
+  clawBackPurchase: subject('ledger.commands.claw-back-purchase.v1'),
+  suspendPlanCredits: subject('ledger.commands.suspend-plan-credits.v1'),
+  resumePlanCredits: subject('ledger.commands.resume-plan-credits.v1'),
   getBalance: subject('ledger.queries.get-balance.v1'),
+  getHistory: subject('ledger.queries.get-history.v1'),
 };
 
 /** Subjects of the events the ledger publishes to stream `LEDGER` (through its outbox). */

@@ -2,10 +2,39 @@
  * Decisions of the credit account: pure functions from a command and the current state to the
  * events to append, or a named refusal (TigerBeetle style: a closed list, checked in a fixed
  * order). Asking for what is already true returns no new events (Equinox: idempotent decisions).
+ * Time comes in the command (`now`, ISO-8601); ids are derived from the command's keys.
  */
-import { LedgerEvent, PaymentSucceededV1 } from '@credit-hub/contracts';
-import { consumptionKey, CreditAccount } from './credit-account.state';
-import { planDraws, spendableCredits } from './lot-order';
+import { LedgerEvent, LotDraw, PaymentSucceededV1 } from '@credit-hub/contracts';
+import { consumptionKey, CreditAccount, isFrozen, Lot } from './credit-account.state';
+import { availableCredits, isExpired, planDraws, spendableCredits } from './lot-order';
+
+/** Every refusal a decision can return, in the order the checks run. */
+export const ledgerRejections = [
+  'reference_conflict',
+  'reservation_not_found',
+  'reservation_closed',
+  'capture_exceeds_reservation',
+  'consumption_not_found',
+  'lot_not_found',
+  'refund_not_found',
+  'account_frozen',
+  'nothing_to_refund',
+  'payment_past_due',
+  'insufficient_credits',
+] as const;
+export type LedgerRejection = (typeof ledgerRejections)[number];
+
+/** Outcome of a decision: events to append, the first answer to a repeat, or a refusal. */
+export type Decision<R = undefined> =
+  | { outcome: 'accepted'; events: LedgerEvent[] }
+  | { outcome: 'repeated'; answer: R }
+  | { outcome: 'rejected'; code: LedgerRejection };
+
+const accept = (events: LedgerEvent[]): { outcome: 'accepted'; events: LedgerEvent[] } => ({ outcome: 'accepted', events });
+const reject = (code: LedgerRejection): { outcome: 'rejected'; code: LedgerRejection } => ({ outcome: 'rejected', code });
+
+// ---------------------------------------------------------------------------------------------
+// Consume
 
 /** Consume command as the domain sees it: positive credits, the time comes in the command. */
 export interface ConsumeCredits {
@@ -14,58 +43,54 @@ export interface ConsumeCredits {
   credits: number;
   actionType: string;
   referenceId: string;
-  /** ISO-8601 time of the decision (lot expiry is judged against it). */
   now: string;
 }
 
-/** Refusals of a consume, in the order they are checked. */
-export const consumeRejections = ['reference_conflict', 'insufficient_credits'] as const;
-export type ConsumeRejection = (typeof consumeRejections)[number];
+/** Refusals of a consume. */
+export type ConsumeRejection = 'reference_conflict' | 'account_frozen' | 'payment_past_due' | 'insufficient_credits';
 
-/** Outcome of a decision. `repeated` carries the first answer to an identical earlier request. */
+/** Outcome of a consume; `repeated` carries the first answer to an identical earlier request. */
 export type ConsumeDecision =
   | { outcome: 'accepted'; events: LedgerEvent[] }
   | { outcome: 'repeated'; eventId: string; balance: number }
   | { outcome: 'rejected'; code: ConsumeRejection };
 
 /**
+ * Why `credits` cannot be drawn on `domain` now, or null if they can: frozen, then blocked plan
+ * credits (they would have covered it: `payment_past_due`), then `insufficient_credits`.
+ */
+function spendRefusal(account: CreditAccount, credits: number, domain: string, now: string): 'account_frozen' | 'payment_past_due' | 'insufficient_credits' | null {
+  if (isFrozen(account)) return 'account_frozen';
+  if (spendableCredits(account, domain, now) >= credits) return null;
+  if (account.suspendedSubscriptions.size > 0 && spendableCredits({ ...account, suspendedSubscriptions: new Set<string>() }, domain, now) >= credits) {
+    return 'payment_past_due';
+  }
+  return 'insufficient_credits';
+}
+
+/**
  * Decides a consumption. The state must hold the consumption record of
  * `(command.domain, command.referenceId)` if one exists anywhere in the ledger (the key is global
- * per domain, not per account), so a reference reused by another customer is a conflict.
- * After the refusal checks the consumption must succeed: the draw plan covers exactly `credits`.
+ * per domain), so a reference reused by another customer is a conflict.
  */
 export function decideConsume(command: ConsumeCredits, account: CreditAccount): ConsumeDecision {
   const earlier = account.consumptions.get(consumptionKey(command.domain, command.referenceId));
   if (earlier) {
-    const identical =
-      earlier.email === command.email && earlier.credits === command.credits && earlier.actionType === command.actionType;
+    const identical = earlier.email === command.email && earlier.credits === command.credits && earlier.actionType === command.actionType;
     if (!identical) return { outcome: 'rejected', code: 'reference_conflict' };
     return { outcome: 'repeated', eventId: earlier.eventId, balance: earlier.balanceAfter };
   }
-  if (spendableCredits(account.lots, command.domain, command.now) < command.credits) {
-    return { outcome: 'rejected', code: 'insufficient_credits' };
-  }
-  const draws = planDraws(account.lots, command.credits, command.domain, command.now);
+  const refusal = spendRefusal(account, command.credits, command.domain, command.now);
+  if (refusal) return { outcome: 'rejected', code: refusal };
+  const draws = planDraws(account, command.credits, command.domain, command.now);
   if (draws === null) throw new Error('draw plan failed after the spendable check: lot order is inconsistent');
-  return {
-    outcome: 'accepted',
-    events: [
-      {
-        type: 'CreditsConsumed',
-        data: {
-          email: command.email,
-          domain: command.domain,
-          credits: command.credits,
-          actionType: command.actionType,
-          referenceId: command.referenceId,
-          draws,
-          balanceAfter: account.balance - command.credits,
-          consumedAt: command.now,
-        },
-      },
-    ],
-  };
+  const { email, domain, credits, actionType, referenceId, now } = command;
+  const data = { email, domain, credits, actionType, referenceId, draws, balanceAfter: account.balance - credits, consumedAt: now };
+  return { outcome: 'accepted', events: [{ type: 'CreditsConsumed', data }] };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Purchase and grant
 
 /** Purchase command: a paid checkout from billing, with the time of the decision. */
 export interface PurchaseCredits {
@@ -83,26 +108,314 @@ export function purchaseLotId(checkoutSessionId: string): string {
  * session was already credited (a webhook delivered twice, or two Stripe events for one session).
  */
 export function decidePurchase(command: PurchaseCredits, account: CreditAccount): LedgerEvent[] {
-  const payment = command.payment;
-  if (account.purchasedCheckoutSessions.has(payment.checkoutSessionId)) return [];
-  return [
-    {
-      type: 'CreditsPurchased',
-      data: {
-        lotId: purchaseLotId(payment.checkoutSessionId),
-        email: payment.email,
-        domain: payment.domain,
-        offeringId: payment.offeringId,
-        credits: payment.credits,
-        amountMinor: payment.amountMinor,
-        currency: payment.currency,
-        stripeEventId: payment.stripeEventId,
-        checkoutSessionId: payment.checkoutSessionId,
-        paymentIntentId: payment.paymentIntentId,
-        scopeDomain: payment.scopeDomain,
-        expiresAt: null,
-        purchasedAt: payment.paidAt,
-      },
+  const p = command.payment;
+  if (account.purchasedCheckoutSessions.has(p.checkoutSessionId)) return [];
+  return [{
+    type: 'CreditsPurchased',
+    data: {
+      lotId: purchaseLotId(p.checkoutSessionId), email: p.email, domain: p.domain, offeringId: p.offeringId, credits: p.credits,
+      amountMinor: p.amountMinor, currency: p.currency, stripeEventId: p.stripeEventId, checkoutSessionId: p.checkoutSessionId,
+      paymentIntentId: p.paymentIntentId, scopeDomain: p.scopeDomain, expiresAt: null, purchasedAt: p.paidAt,
     },
-  ];
+  }];
+}
+
+/** Grant command (promotion, goodwill, correction, a plan period's credits). */
+export interface GrantCredits {
+  email: string;
+  domain: string;
+  credits: number;
+  grantId: string;
+  reason: string;
+  source: 'manual' | 'plan';
+  priority: number;
+  scopeDomain: string | null;
+  expiresAt: string | null;
+  subscriptionId: string | null;
+  now: string;
+}
+
+/** The lot id of a grant, derived from its grant id. */
+export function grantLotId(grantId: string): string {
+  return `lot_grant_${grantId}`;
+}
+
+/** Decides a grant: one `CreditsGranted`, or nothing if this grant id was applied before. */
+export function decideGrant(command: GrantCredits, account: CreditAccount): Decision<{ lotId: string }> {
+  if (account.grantIds.has(command.grantId)) return { outcome: 'repeated', answer: { lotId: grantLotId(command.grantId) } };
+  const { email, domain, credits, grantId, reason, source, priority, scopeDomain, expiresAt, subscriptionId, now } = command;
+  return accept([{
+    type: 'CreditsGranted',
+    data: { lotId: grantLotId(grantId), grantId, email, domain, credits, reason, source, priority, scopeDomain, expiresAt, subscriptionId, grantedAt: now },
+  }]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expiry
+
+/**
+ * What is due at `now`: holds past their expiry are released (`ReservationReleased`, reason
+ * `expired`), then every expired lot's available credits are removed (`CreditsExpired`).
+ * Deterministic for a given `now` and state, so replaying the stream gives the same events.
+ * The state must hold every active reservation and every lot with credits left.
+ */
+export function decideExpiry(account: CreditAccount, now: string): LedgerEvent[] {
+  const events: LedgerEvent[] = [];
+  const released = new Map<string, number>();
+  for (const reservation of account.reservations.values()) {
+    if (reservation.status !== 'active' || Date.parse(reservation.expiresAt) > Date.parse(now)) continue;
+    events.push({ type: 'ReservationReleased', data: { reservationId: reservation.reservationId, credits: reservation.credits, reason: 'expired', releasedAt: now } });
+    for (const draw of reservation.draws) released.set(draw.lotId, (released.get(draw.lotId) ?? 0) + draw.credits);
+  }
+  events.push(...expireLots(account, now, released));
+  return events;
+}
+
+/** `CreditsExpired` for each expired lot's available credits (after `released` holds come back). */
+function expireLots(account: CreditAccount, now: string, released: ReadonlyMap<string, number>): LedgerEvent[] {
+  const events: LedgerEvent[] = [];
+  let balance = account.balance;
+  for (const lot of account.lots) {
+    const available = availableCredits(lot) + (released.get(lot.lotId) ?? 0);
+    if (!isExpired(lot, now) || available <= 0) continue;
+    balance -= available;
+    events.push({ type: 'CreditsExpired', data: { lotId: lot.lotId, credits: available, balanceAfter: balance, expiredAt: lot.expiresAt ?? now } });
+  }
+  return events;
+}
+
+/** The earliest future time something expires on the account (a hold or a lot with credits), or null. */
+export function nextExpiryAt(account: CreditAccount): string | null {
+  const times: number[] = [];
+  for (const r of account.reservations.values()) if (r.status === 'active') times.push(Date.parse(r.expiresAt));
+  for (const lot of account.lots) if (lot.expiresAt !== null && lot.creditsRemaining > 0) times.push(Date.parse(lot.expiresAt));
+  return times.length === 0 ? null : new Date(Math.min(...times)).toISOString();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reservations
+
+/** Reserve command; `reservationId` comes in the command (the handler makes it once per referenceId). */
+export interface ReserveCredits {
+  reservationId: string;
+  email: string;
+  domain: string;
+  credits: number;
+  referenceId: string;
+  expiresAt: string;
+  now: string;
+}
+
+/**
+ * Decides a hold. The state must hold the reservation already made for `(domain, referenceId)`,
+ * if any (a repeat answers with it; other credits is a conflict).
+ */
+export function decideReserve(command: ReserveCredits, account: CreditAccount): Decision<{ reservationId: string }> {
+  const earlier = [...account.reservations.values()].find((r) => r.domain === command.domain && r.referenceId === command.referenceId);
+  if (earlier) return earlier.credits === command.credits ? { outcome: 'repeated', answer: { reservationId: earlier.reservationId } } : reject('reference_conflict');
+  if (account.consumptions.has(consumptionKey(command.domain, command.referenceId))) return reject('reference_conflict');
+  const refusal = spendRefusal(account, command.credits, command.domain, command.now);
+  if (refusal) return reject(refusal);
+  const draws = planDraws(account, command.credits, command.domain, command.now)!;
+  const { reservationId, domain, referenceId, credits, expiresAt, now } = command;
+  return accept([{ type: 'CreditsReserved', data: { reservationId, domain, referenceId, credits, draws, expiresAt, reservedAt: now } }]);
+}
+
+/** Capture command: spend `credits` ≤ reserved from the hold, release the rest. */
+export interface CaptureReservation {
+  reservationId: string;
+  domain: string;
+  credits: number;
+  actionType: string;
+  now: string;
+}
+
+/** Decides a capture. A second capture of a captured hold is a repeat; of a released one, refused. */
+export function decideCapture(command: CaptureReservation, account: CreditAccount): Decision<{ reservationId: string }> {
+  const reservation = account.reservations.get(command.reservationId);
+  if (!reservation || reservation.domain !== command.domain) return reject('reservation_not_found');
+  if (reservation.status === 'captured') {
+    return reservation.creditsCaptured === command.credits ? { outcome: 'repeated', answer: { reservationId: reservation.reservationId } } : reject('reservation_closed');
+  }
+  if (reservation.status !== 'active' || Date.parse(reservation.expiresAt) <= Date.parse(command.now)) return reject('reservation_closed');
+  if (command.credits > reservation.credits) return reject('capture_exceeds_reservation');
+  const draws = takeFromDraws(reservation.draws, command.credits);
+  return accept([{
+    type: 'ReservationCaptured',
+    data: {
+      reservationId: reservation.reservationId, domain: reservation.domain, referenceId: reservation.referenceId, actionType: command.actionType,
+      credits: command.credits, draws, releasedCredits: reservation.credits - command.credits,
+      balanceAfter: account.balance - command.credits, capturedAt: command.now,
+    },
+  }]);
+}
+
+/** The first `credits` of a list of draws, in order. */
+function takeFromDraws(draws: LotDraw[], credits: number): LotDraw[] {
+  const taken: LotDraw[] = [];
+  let left = credits;
+  for (const draw of draws) {
+    if (left === 0) break;
+    const take = Math.min(draw.credits, left);
+    taken.push({ lotId: draw.lotId, credits: take });
+    left -= take;
+  }
+  return taken;
+}
+
+/** Decides a release: the hold's credits become spendable again (and expire if their lot has expired). */
+export function decideRelease(command: { reservationId: string; domain: string; now: string }, account: CreditAccount): Decision<{ reservationId: string }> {
+  const reservation = account.reservations.get(command.reservationId);
+  if (!reservation || reservation.domain !== command.domain) return reject('reservation_not_found');
+  if (reservation.status === 'released' || reservation.status === 'expired') return { outcome: 'repeated', answer: { reservationId: reservation.reservationId } };
+  if (reservation.status === 'captured') return reject('reservation_closed');
+  const released = new Map(reservation.draws.map((d) => [d.lotId, d.credits]));
+  const touched = { ...account, lots: account.lots.filter((lot) => released.has(lot.lotId)) };
+  return accept([
+    { type: 'ReservationReleased', data: { reservationId: reservation.reservationId, credits: reservation.credits, reason: 'released', releasedAt: command.now } },
+    ...expireLots(touched, command.now, released),
+  ]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Refunds
+
+/** Credit refund command: return consumptions' credits to their lots. */
+export interface RefundConsumptions {
+  email: string;
+  domain: string;
+  refundRequestId: string;
+  referenceIds: string[];
+  creditsMax: number | null;
+  now: string;
+}
+
+/**
+ * Decides a credit refund: one `ConsumptionRefunded` per consumption with credits not refunded
+ * yet, returning them to the very lots they were drawn from (the last-drawn first), up to
+ * `creditsMax`. The state must hold the named consumption records and their lots.
+ */
+export function decideRefundConsumptions(command: RefundConsumptions, account: CreditAccount): Decision {
+  if (account.refundRequestIds.has(command.refundRequestId)) return { outcome: 'repeated', answer: undefined };
+  const records = command.referenceIds.map((ref) => account.consumptions.get(consumptionKey(command.domain, ref)));
+  if (records.some((r) => !r || r.email !== command.email)) return reject('consumption_not_found');
+  const events: LedgerEvent[] = [];
+  let budget = command.creditsMax ?? Number.MAX_SAFE_INTEGER;
+  let balance = account.balance;
+  for (const record of new Set(records)) {
+    const credits = Math.min(record!.credits - record!.creditsRefunded, budget);
+    if (credits <= 0) continue;
+    budget -= credits;
+    balance += credits;
+    events.push({
+      type: 'ConsumptionRefunded',
+      data: {
+        consumptionEventId: record!.eventId, domain: record!.domain, referenceId: record!.referenceId, refundRequestId: command.refundRequestId,
+        credits, draws: returnDraws(record!.draws, record!.creditsRefunded, credits), balanceAfter: balance, refundedAt: command.now,
+      },
+    });
+  }
+  return events.length === 0 ? reject('nothing_to_refund') : accept(events);
+}
+
+/** Which lots `credits` go back to, when `alreadyReturned` credits of the draws were returned before: last drawn first. */
+function returnDraws(draws: LotDraw[], alreadyReturned: number, credits: number): LotDraw[] {
+  const result: LotDraw[] = [];
+  let skip = alreadyReturned;
+  let left = credits;
+  for (let i = draws.length - 1; i >= 0 && left > 0; i--) {
+    const notReturned = Math.max(draws[i].credits - skip, 0);
+    skip = Math.max(skip - draws[i].credits, 0);
+    const give = Math.min(notReturned, left);
+    if (give > 0) result.push({ lotId: draws[i].lotId, credits: give });
+    left -= give;
+  }
+  return result;
+}
+
+/** Money refund command: remove a purchase's unused credits, priced at its unit price. */
+export interface RefundPurchase {
+  refundRequestId: string;
+  lotId: string;
+  now: string;
+}
+
+/** The money for `credits` of a lot: floor(lot amount × credits / lot credits), integer minor units. */
+export function refundAmountMinor(lot: Pick<Lot, 'amountMinor' | 'creditsInitial'>, credits: number): number {
+  // Integer arithmetic: amounts and credits are far below 2^53 / each other's size in practice;
+  // BigInt keeps the product exact for any pair that fits the columns.
+  return Number((BigInt(lot.amountMinor) * BigInt(credits)) / BigInt(lot.creditsInitial));
+}
+
+/** Decides a money refund's ledger step (`PurchaseRefunded`): the lot's available credits leave the balance. */
+export function decideRefundPurchase(command: RefundPurchase, account: CreditAccount): Decision<{ lotId: string }> {
+  const earlier = account.moneyRefunds.get(command.refundRequestId);
+  if (earlier) return { outcome: 'repeated', answer: { lotId: earlier.lotId } };
+  const lot = account.lots.find((l) => l.lotId === command.lotId);
+  if (!lot || lot.kind !== 'purchased' || lot.checkoutSessionId === null) return reject('lot_not_found');
+  if (isFrozen(account)) return reject('account_frozen');
+  const credits = availableCredits(lot);
+  if (credits <= 0) return reject('nothing_to_refund');
+  return accept([{
+    type: 'PurchaseRefunded',
+    data: {
+      lotId: lot.lotId, refundRequestId: command.refundRequestId, credits, amountMinor: refundAmountMinor(lot, credits),
+      currency: lot.currency ?? 'usd', paymentIntentId: lot.paymentIntentId, checkoutSessionId: lot.checkoutSessionId,
+      balanceAfter: account.balance - credits, refundedAt: command.now,
+    },
+  }]);
+}
+
+/** Decides the compensation of a money refund Stripe refused: the credits come back to their lot. */
+export function decideRevertPurchaseRefund(command: { refundRequestId: string; reason: string; now: string }, account: CreditAccount): Decision {
+  const refund = account.moneyRefunds.get(command.refundRequestId);
+  if (!refund) return reject('refund_not_found');
+  if (refund.reverted) return { outcome: 'repeated', answer: undefined };
+  return accept([{
+    type: 'PurchaseRefundReverted',
+    data: { lotId: refund.lotId, refundRequestId: refund.refundRequestId, credits: refund.credits, reason: command.reason, balanceAfter: account.balance + refund.credits, revertedAt: command.now },
+  }]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Disputes and plan payment failures
+
+/** Decides a freeze for a dispute (idempotent per dispute). */
+export function decideFreeze(command: { disputeId: string; reason: string; now: string }, account: CreditAccount): Decision {
+  if (account.openDisputes.has(command.disputeId)) return { outcome: 'repeated', answer: undefined };
+  return accept([{ type: 'AccountFrozen', data: { reason: command.reason, disputeId: command.disputeId, at: command.now } }]);
+}
+
+/** Decides an unfreeze when a dispute closes (idempotent; the account stays frozen while other disputes are open). */
+export function decideUnfreeze(command: { disputeId: string; reason: string; now: string }, account: CreditAccount): Decision {
+  if (!account.openDisputes.has(command.disputeId)) return { outcome: 'repeated', answer: undefined };
+  return accept([{ type: 'AccountUnfrozen', data: { reason: command.reason, disputeId: command.disputeId, at: command.now } }]);
+}
+
+/**
+ * Decides a clawback after a lost dispute: the disputed purchase's available credits leave its
+ * lot, and the credits of it already used become owed (the balance may go negative).
+ */
+export function decideClawBack(command: { disputeId: string; paymentIntentId: string; now: string }, account: CreditAccount): Decision {
+  if (account.clawedBackDisputes.has(command.disputeId)) return { outcome: 'repeated', answer: undefined };
+  const lot = account.lots.find((l) => l.kind === 'purchased' && l.paymentIntentId === command.paymentIntentId);
+  if (!lot) return reject('lot_not_found');
+  const credits = availableCredits(lot);
+  const used = lot.creditsInitial - lot.creditsRemaining - lot.creditsRefundedAsMoney - lot.creditsExpired;
+  return accept([{
+    type: 'CreditsClawedBack',
+    data: { lotId: lot.lotId, disputeId: command.disputeId, credits, owedCredits: used, balanceAfter: account.balance - credits - used, clawedBackAt: command.now },
+  }]);
+}
+
+/** Decides blocking a subscription's credits (payment past due after grace); idempotent. */
+export function decideSuspendPlan(command: { subscriptionId: string; reason: string; now: string }, account: CreditAccount): Decision {
+  if (account.suspendedSubscriptions.has(command.subscriptionId)) return { outcome: 'repeated', answer: undefined };
+  return accept([{ type: 'PlanCreditsSuspended', data: { subscriptionId: command.subscriptionId, reason: command.reason, at: command.now } }]);
+}
+
+/** Decides unblocking a subscription's credits (a payment succeeded); idempotent. */
+export function decideResumePlan(command: { subscriptionId: string; reason: string; now: string }, account: CreditAccount): Decision {
+  if (!account.suspendedSubscriptions.has(command.subscriptionId)) return { outcome: 'repeated', answer: undefined };
+  return accept([{ type: 'PlanCreditsResumed', data: { subscriptionId: command.subscriptionId, reason: command.reason, at: command.now } }]);
 }

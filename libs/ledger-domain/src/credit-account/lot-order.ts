@@ -1,13 +1,23 @@
 import { LotDraw } from '@credit-hub/contracts';
-import { Lot } from './credit-account.state';
+import { CreditAccount, Lot } from './credit-account.state';
+
+/** Credits of a lot that can still be drawn: remaining less held. */
+export function availableCredits(lot: Lot): number {
+  return lot.creditsRemaining - lot.creditsHeld;
+}
+
+/** Whether a lot has expired at `now` (a lot expiring exactly now is expired). */
+export function isExpired(lot: Lot, now: string): boolean {
+  return lot.expiresAt !== null && Date.parse(lot.expiresAt) <= Date.parse(now);
+}
 
 /**
- * Whether a lot can pay for a consumption on `domain` at `now`: it has credits left, has not
- * expired (a lot expiring exactly now is expired), and is not restricted to another domain.
+ * Whether a lot can pay for a consumption on `domain` at `now`: it has available credits, has not
+ * expired, is not restricted to another domain, and is not a suspended subscription's credits.
  */
-export function isUsable(lot: Lot, domain: string, now: string): boolean {
-  if (lot.creditsRemaining <= 0) return false;
-  if (lot.expiresAt !== null && Date.parse(lot.expiresAt) <= Date.parse(now)) return false;
+export function isUsable(lot: Lot, domain: string, now: string, suspended: ReadonlySet<string> = new Set()): boolean {
+  if (availableCredits(lot) <= 0 || isExpired(lot, now)) return false;
+  if (lot.subscriptionId !== null && suspended.has(lot.subscriptionId)) return false;
   return lot.scopeDomain === null || lot.scopeDomain === domain;
 }
 
@@ -25,24 +35,31 @@ export function compareLotsForDrawing(a: Lot, b: Lot): number {
   return a.lotId < b.lotId ? -1 : a.lotId > b.lotId ? 1 : 0;
 }
 
-/** Credits spendable on `domain` at `now`: the sum over usable lots. */
-export function spendableCredits(lots: readonly Lot[], domain: string, now: string): number {
+/**
+ * Credits spendable on `domain` at `now`: available credits of usable lots, less credits owed
+ * after a lost dispute (a debt is paid from the next credits before they can be spent).
+ */
+export function spendableCredits(
+  account: Pick<CreditAccount, 'lots' | 'suspendedSubscriptions'> & { owedCredits?: number },
+  domain: string,
+  now: string,
+): number {
   let total = 0;
-  for (const lot of lots) if (isUsable(lot, domain, now)) total += lot.creditsRemaining;
-  return total;
+  for (const lot of account.lots) if (isUsable(lot, domain, now, account.suspendedSubscriptions)) total += availableCredits(lot);
+  return Math.max(total - (account.owedCredits ?? 0), 0);
 }
 
 /**
  * Plans which lots pay for `credits` on `domain`, in drawing order. Returns null when the usable
  * lots hold fewer credits than asked (nothing is drawn then).
  */
-export function planDraws(lots: readonly Lot[], credits: number, domain: string, now: string): LotDraw[] | null {
-  const usable = lots.filter((lot) => isUsable(lot, domain, now)).sort(compareLotsForDrawing);
+export function planDraws(account: Pick<CreditAccount, 'lots' | 'suspendedSubscriptions'>, credits: number, domain: string, now: string): LotDraw[] | null {
+  const usable = account.lots.filter((lot) => isUsable(lot, domain, now, account.suspendedSubscriptions)).sort(compareLotsForDrawing);
   const draws: LotDraw[] = [];
   let left = credits;
   for (const lot of usable) {
     if (left === 0) break;
-    const take = Math.min(lot.creditsRemaining, left);
+    const take = Math.min(availableCredits(lot), left);
     draws.push({ lotId: lot.lotId, credits: take });
     left -= take;
   }

@@ -1,0 +1,223 @@
+import { LedgerEvent } from '@credit-hub/contracts';
+import {
+  decideCapture, decideClawBack, decideConsume, decideExpiry, decideFreeze, decideGrant, decideRefundConsumptions, decideRefundPurchase,
+  decideRelease, decideReserve, decideRevertPurchaseRefund, decideSuspendPlan, decideUnfreeze, GrantCredits, nextExpiryAt, refundAmountMinor,
+} from './credit-account.decide';
+import { CreditAccount, evolve, initialState, invariantViolations, RecordedEvent } from './credit-account.state';
+import { spendableCredits } from './lot-order';
+
+const t0 = '2026-11-20T12:00:00.000Z';
+const later = (hours: number) => new Date(Date.parse(t0) + hours * 3_600_000).toISOString();
+const email = 'ada@example.com';
+const domain = 'a.test';
+
+/** A tiny event-sourced account for tests: apply accepted decisions, keep checking invariants. */
+class Account {
+  state: CreditAccount = initialState();
+  private version = 0;
+  apply(events: LedgerEvent[]): LedgerEvent[] {
+    for (const event of events) evolve(this.state, { ...event, eventId: `e${++this.version}`, version: this.version } as RecordedEvent);
+    expect(invariantViolations(this.state)).toEqual([]);
+    return events;
+  }
+  accepted(decision: { outcome: string; events?: LedgerEvent[] }): LedgerEvent[] {
+    expect(decision.outcome).toBe('accepted');
+    return this.apply(decision.events ?? []);
+  }
+  buy(credits: number, session: string, amountMinor = credits * 100) {
+    return this.apply([{ type: 'CreditsPurchased', data: {
+      lotId: `lot_${session}`, email, domain, offeringId: 'pack', credits, amountMinor, currency: 'usd', stripeEventId: `evt_${session}`,
+      checkoutSessionId: session, paymentIntentId: `pi_${session}`, scopeDomain: null, expiresAt: null, purchasedAt: t0 } }]);
+  }
+  grant(credits: number, grantId: string, extra: Partial<GrantCredits> = {}) {
+    return this.accepted(decideGrant({ email, domain, credits, grantId, reason: 'promo', source: 'manual', priority: 0, scopeDomain: null, expiresAt: null, subscriptionId: null, now: t0, ...extra }, this.state));
+  }
+  consume(credits: number, referenceId: string, now = t0) {
+    return decideConsume({ email, domain, credits, actionType: 'gen', referenceId, now }, this.state);
+  }
+  spendable(now = t0) {
+    return spendableCredits(this.state, domain, now);
+  }
+}
+
+function draws(events: LedgerEvent[]): unknown {
+  return (events[0].data as { draws: unknown }).draws;
+}
+
+describe('grants and the order lots are drawn in', () => {
+  it('draws expiring soonest, then higher priority, then granted before paid, then oldest', () => {
+    const a = new Account();
+    a.buy(5, 'cs_paid');
+    a.grant(5, 'g_plain');
+    a.grant(5, 'g_priority', { priority: 10 });
+    a.grant(5, 'g_expiring', { expiresAt: later(48) });
+    const decision = a.consume(16, 'r1');
+    expect(decision.outcome).toBe('accepted');
+    expect(draws((decision as { events: LedgerEvent[] }).events)).toEqual([
+      { lotId: 'lot_grant_g_expiring', credits: 5 },
+      { lotId: 'lot_grant_g_priority', credits: 5 },
+      { lotId: 'lot_grant_g_plain', credits: 5 },
+      { lotId: 'lot_cs_paid', credits: 1 },
+    ]);
+  });
+
+  it('applies a grant id once', () => {
+    const a = new Account();
+    a.grant(5, 'g1');
+    expect(decideGrant({ email, domain, credits: 5, grantId: 'g1', reason: 'again', source: 'manual', priority: 0, scopeDomain: null, expiresAt: null, subscriptionId: null, now: t0 }, a.state).outcome).toBe('repeated');
+    expect(a.state.balance).toBe(5);
+  });
+
+  it('keeps a domain-restricted lot to its domain', () => {
+    const a = new Account();
+    a.grant(5, 'g_scoped', { scopeDomain: 'b.test' });
+    expect(a.spendable()).toBe(0);
+    expect(spendableCredits(a.state, 'b.test', t0)).toBe(5);
+  });
+});
+
+describe('expiry', () => {
+  it('removes an expired lot\'s credits at its expiry time, once, and not before', () => {
+    const a = new Account();
+    a.grant(5, 'g', { expiresAt: later(1) });
+    expect(decideExpiry(a.state, later(0.5))).toEqual([]);
+    expect(nextExpiryAt(a.state)).toBe(later(1));
+    const events = a.apply(decideExpiry(a.state, later(1)));
+    expect(events).toEqual([{ type: 'CreditsExpired', data: { lotId: 'lot_grant_g', credits: 5, balanceAfter: 0, expiredAt: later(1) } }]);
+    expect(decideExpiry(a.state, later(2))).toEqual([]);
+    expect(nextExpiryAt(a.state)).toBeNull();
+  });
+
+  it('releases an expired hold before expiring the lots, deterministically', () => {
+    const a = new Account();
+    a.grant(10, 'g', { expiresAt: later(5) });
+    a.accepted(decideReserve({ reservationId: 'rs1', email, domain, credits: 4, referenceId: 'job1', expiresAt: later(1), now: t0 }, a.state));
+    const first = decideExpiry(a.state, later(1));
+    expect(first.map((e) => e.type)).toEqual(['ReservationReleased']);
+    a.apply(first);
+    expect(a.spendable(later(1))).toBe(10);
+    expect(a.apply(decideExpiry(a.state, later(5))).map((e) => e.type)).toEqual(['CreditsExpired']);
+    expect(a.state.balance).toBe(0);
+  });
+});
+
+describe('reservations', () => {
+  it('makes held credits unspendable, captures part and releases the rest', () => {
+    const a = new Account();
+    a.buy(10, 'cs');
+    a.accepted(decideReserve({ reservationId: 'rs1', email, domain, credits: 8, referenceId: 'job1', expiresAt: later(1), now: t0 }, a.state));
+    expect(a.spendable()).toBe(2);
+    expect(a.consume(3, 'r1')).toEqual({ outcome: 'rejected', code: 'insufficient_credits' });
+    a.accepted(decideCapture({ reservationId: 'rs1', domain, credits: 5, actionType: 'video', now: t0 }, a.state));
+    expect(a.state.balance).toBe(5);
+    expect(a.spendable()).toBe(5);
+    expect(decideCapture({ reservationId: 'rs1', domain, credits: 5, actionType: 'video', now: t0 }, a.state).outcome).toBe('repeated');
+    expect(decideRelease({ reservationId: 'rs1', domain, now: t0 }, a.state)).toEqual({ outcome: 'rejected', code: 'reservation_closed' });
+  });
+
+  it('refuses capturing more than reserved (±1), an unknown or foreign hold, and repeats a release', () => {
+    const a = new Account();
+    a.buy(10, 'cs');
+    a.accepted(decideReserve({ reservationId: 'rs1', email, domain, credits: 4, referenceId: 'job1', expiresAt: later(1), now: t0 }, a.state));
+    expect(decideCapture({ reservationId: 'rs1', domain, credits: 5, actionType: 'x', now: t0 }, a.state)).toEqual({ outcome: 'rejected', code: 'capture_exceeds_reservation' });
+    a.accepted(decideCapture({ reservationId: 'rs1', domain, credits: 4, actionType: 'x', now: t0 }, a.state)); // exactly the reservation
+    expect(decideCapture({ reservationId: 'rs1', domain: 'other.test', credits: 1, actionType: 'x', now: t0 }, a.state)).toEqual({ outcome: 'rejected', code: 'reservation_not_found' });
+    a.accepted(decideReserve({ reservationId: 'rs2', email, domain, credits: 4, referenceId: 'job2', expiresAt: later(1), now: t0 }, a.state));
+    a.accepted(decideRelease({ reservationId: 'rs2', domain, now: t0 }, a.state));
+    expect(decideRelease({ reservationId: 'rs2', domain, now: t0 }, a.state).outcome).toBe('repeated');
+    expect(a.spendable()).toBe(6); // 10 bought, 4 captured, the released hold is spendable again
+  });
+
+  it('repeats a reserve with the same referenceId and refuses other credits', () => {
+    const a = new Account();
+    a.buy(10, 'cs');
+    a.accepted(decideReserve({ reservationId: 'rs1', email, domain, credits: 4, referenceId: 'job1', expiresAt: later(1), now: t0 }, a.state));
+    expect(decideReserve({ reservationId: 'rs-new', email, domain, credits: 4, referenceId: 'job1', expiresAt: later(1), now: t0 }, a.state)).toEqual({ outcome: 'repeated', answer: { reservationId: 'rs1' } });
+    expect(decideReserve({ reservationId: 'rs-new', email, domain, credits: 5, referenceId: 'job1', expiresAt: later(1), now: t0 }, a.state)).toEqual({ outcome: 'rejected', code: 'reference_conflict' });
+  });
+});
+
+describe('credit refunds', () => {
+  it('returns credits to the very lots they came from, keeping paid as paid and expiry as it was', () => {
+    const a = new Account();
+    a.grant(2, 'g', { expiresAt: later(24) });
+    a.buy(5, 'cs');
+    a.accepted(a.consume(4, 'r1'));
+    const events = a.accepted(decideRefundConsumptions({ email, domain, refundRequestId: 'rr1', referenceIds: ['r1'], creditsMax: null, now: t0 }, a.state));
+    expect(draws(events)).toEqual([{ lotId: 'lot_cs', credits: 2 }, { lotId: 'lot_grant_g', credits: 2 }]);
+    expect(a.state.lots.map((l) => [l.lotId, l.creditsRemaining, l.expiresAt])).toEqual([['lot_grant_g', 2, later(24)], ['lot_cs', 5, null]]);
+  });
+
+  it('never refunds more than was consumed: a second request finds nothing; the same request repeats', () => {
+    const a = new Account();
+    a.buy(5, 'cs');
+    a.accepted(a.consume(3, 'r1'));
+    a.accepted(decideRefundConsumptions({ email, domain, refundRequestId: 'rr1', referenceIds: ['r1'], creditsMax: 2, now: t0 }, a.state));
+    a.accepted(decideRefundConsumptions({ email, domain, refundRequestId: 'rr2', referenceIds: ['r1', 'r1'], creditsMax: null, now: t0 }, a.state));
+    expect(a.state.balance).toBe(5);
+    expect(decideRefundConsumptions({ email, domain, refundRequestId: 'rr3', referenceIds: ['r1'], creditsMax: null, now: t0 }, a.state)).toEqual({ outcome: 'rejected', code: 'nothing_to_refund' });
+    expect(decideRefundConsumptions({ email, domain, refundRequestId: 'rr1', referenceIds: ['r1'], creditsMax: null, now: t0 }, a.state).outcome).toBe('repeated');
+    expect(decideRefundConsumptions({ email, domain, refundRequestId: 'rr4', referenceIds: ['unknown'], creditsMax: null, now: t0 }, a.state)).toEqual({ outcome: 'rejected', code: 'consumption_not_found' });
+  });
+});
+
+describe('money refunds: unused full, used proportional', () => {
+  it.each([
+    // credits bought, amount paid, credits used → credits refunded, amount refunded
+    [3, 500, 0, 3, 500],
+    [3, 500, 1, 2, 333],
+    [3, 500, 2, 1, 166],
+    [100, 4900, 99, 1, 49],
+  ])('%i credits for %i, %i used → %i credits, %i refunded', (bought, paid, used, credits, amount) => {
+    const a = new Account();
+    a.buy(bought, 'cs', paid);
+    if (used > 0) a.accepted(a.consume(used, 'r1'));
+    const events = a.accepted(decideRefundPurchase({ refundRequestId: 'rr1', lotId: 'lot_cs', now: t0 }, a.state));
+    expect(events[0].data).toMatchObject({ credits, amountMinor: amount, currency: 'usd', paymentIntentId: 'pi_cs' });
+    expect(a.state.balance).toBe(0);
+  });
+
+  it('refuses an all-used purchase, and compensation restores the credits once', () => {
+    const a = new Account();
+    a.buy(3, 'cs', 500);
+    a.accepted(a.consume(3, 'r1'));
+    expect(decideRefundPurchase({ refundRequestId: 'rr1', lotId: 'lot_cs', now: t0 }, a.state)).toEqual({ outcome: 'rejected', code: 'nothing_to_refund' });
+    const b = new Account();
+    b.buy(3, 'cs', 500);
+    b.accepted(decideRefundPurchase({ refundRequestId: 'rr1', lotId: 'lot_cs', now: t0 }, b.state));
+    b.accepted(decideRevertPurchaseRefund({ refundRequestId: 'rr1', reason: 'stripe refused', now: t0 }, b.state));
+    expect(b.state.balance).toBe(3);
+    expect(decideRevertPurchaseRefund({ refundRequestId: 'rr1', reason: 'again', now: t0 }, b.state).outcome).toBe('repeated');
+  });
+
+  it('prices exactly with integers for any size', () => {
+    expect(refundAmountMinor({ amountMinor: 2 ** 40, creditsInitial: 3 }, 1)).toBe(Math.floor(2 ** 40 / 3));
+  });
+});
+
+describe('disputes and plan payment failures', () => {
+  it('freezes consumption while a dispute is open, and a lost dispute leaves the used part owed', () => {
+    const a = new Account();
+    a.buy(10, 'cs');
+    a.buy(10, 'cs2');
+    a.accepted(a.consume(4, 'r1'));
+    a.accepted(decideFreeze({ disputeId: 'du1', reason: 'dispute', now: t0 }, a.state));
+    expect(a.consume(1, 'r2')).toEqual({ outcome: 'rejected', code: 'account_frozen' });
+    expect(decideFreeze({ disputeId: 'du1', reason: 'again', now: t0 }, a.state).outcome).toBe('repeated');
+    a.accepted(decideClawBack({ disputeId: 'du1', paymentIntentId: 'pi_cs', now: t0 }, a.state));
+    expect(a.state.balance).toBe(6); // 20 bought, 4 used (owed), 6 of the disputed lot taken back, 10 left less 4 owed
+    expect(a.state.owedCredits).toBe(4);
+    a.accepted(decideUnfreeze({ disputeId: 'du1', reason: 'closed', now: t0 }, a.state));
+    expect(a.spendable()).toBe(6);
+  });
+
+  it('blocks only plan credits when the plan is past due, naming the reason', () => {
+    const a = new Account();
+    a.grant(10, 'plan1', { source: 'plan', subscriptionId: 'sub_1' });
+    a.buy(2, 'cs');
+    a.accepted(decideSuspendPlan({ subscriptionId: 'sub_1', reason: 'past due', now: t0 }, a.state));
+    expect(a.spendable()).toBe(2);
+    expect(a.consume(2, 'r1').outcome).toBe('accepted'); // pack credits are never blocked
+    expect(a.consume(5, 'r2')).toEqual({ outcome: 'rejected', code: 'payment_past_due' });
+  });
+});
