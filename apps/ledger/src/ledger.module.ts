@@ -3,6 +3,8 @@ import { Streams } from '@credit-hub/contracts';
 import { DatabaseModule, HealthModule, NatsModule, ServiceConfigModule } from '@credit-hub/service-kit';
 import { LedgerConfig } from './ledger.config';
 import { CreditAccountStore } from './credit-accounts/credit-account.store';
+import { ExpiryScheduler } from './credit-accounts/expiry.scheduler';
+import { HistoryReader } from './credit-accounts/history.reader';
 import { LedgerHandlers } from './credit-accounts/ledger.handlers';
 import { LedgerOutboxRelay } from './credit-accounts/outbox-relay.service';
 import { PaymentsConsumer } from './credit-accounts/payments.consumer';
@@ -22,6 +24,6 @@ import { ledgerMigrations } from './migrations';
     HealthModule.register({ hasDatabase: true }),
   ],
   controllers: [LedgerHandlers],
-  providers: [CreditAccountStore, LedgerOutboxRelay, PaymentsConsumer],
+  providers: [CreditAccountStore, HistoryReader, ExpiryScheduler, LedgerOutboxRelay, PaymentsConsumer],
 })
 export class LedgerModule {}

@@ -28,6 +28,9 @@ export const ErrorCodes = {
   lot_not_found: { status: 404, retryable: false, title: 'No such purchase for this customer' },
   nothing_to_refund: { status: 409, retryable: false, title: 'Nothing left to refund' },
   refund_not_found: { status: 404, retryable: false, title: 'No such refund' },
+  refund_not_allowed: { status: 409, retryable: false, title: "The domain's refund policy does not allow this refund" },
+  portal_link_invalid: { status: 403, retryable: false, title: 'The portal link is invalid or has expired' },
+  stripe_refund_refused: { status: 402, retryable: false, title: 'Stripe refused the refund' },
   webhook_signature_invalid: { status: 400, retryable: false, title: 'Stripe signature verification failed' },
   webhook_timestamp_out_of_tolerance: {
     status: 400,

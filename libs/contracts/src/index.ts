@@ -8,3 +8,4 @@ export * from './validation';
 export * from './analytics';
 export * from './normalize';
 export * from './ledger-commands-more';
+export * from './refunds';

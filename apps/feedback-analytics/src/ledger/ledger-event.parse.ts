@@ -7,7 +7,7 @@ import { CreditsConsumedV1, CreditsPurchasedV1, LedgerEvent, LedgerEventSchemaVe
  */
 
 /** A ledger event this service understands, with its event id (the inbox key). */
-export type KnownLedgerEvent = LedgerEvent & { eventId: string };
+export type KnownLedgerEvent = Extract<LedgerEvent, { type: 'CreditsConsumed' | 'CreditsPurchased' }> & { eventId: string };
 
 /** What a message body turned out to be. */
 export type ParsedLedgerEvent =

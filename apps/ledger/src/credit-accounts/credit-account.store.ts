@@ -1,30 +1,40 @@
 import { Injectable, Logger } from '@nestjs/common';
-import {
-  accountStreamId,
-  BalanceView,
-  ConsumeCreditsCommand,
-  ConsumeCreditsResult,
-  EventMetadata,
-  LedgerEvent,
-  LedgerEventEnvelope,
-  LedgerEventTypeSubjects,
-  MessageHeaders,
-  PaymentSucceededV1,
-  Reply,
-  replyOk,
-  replyRefused,
-} from '@credit-hub/contracts';
-import { CreditAccount, decideConsume, decidePurchase, evolve, invariantViolations, spendableCredits } from '@credit-hub/ledger-domain';
-import { claimInbox, writeOutbox } from '@credit-hub/messaging';
 import { InjectDataSource } from '@nestjs/typeorm';
+import {
+  AccountChangeResult, accountStreamId, BalanceView, CaptureReservationCommand, ConsumeCreditsCommand, ConsumeCreditsResult, ErrorCode,
+  EventMetadata, GrantCreditsCommand, GrantCreditsResult, LedgerEvent, LedgerEventEnvelope, LedgerEventTypeSubjects, MessageHeaders,
+  PaymentSucceededV1, RefundConsumptionsCommand, RefundConsumptionsResult, RefundPurchaseCommand, RefundPurchaseResult,
+  ReleaseReservationCommand, Reply, replyOk, replyRefused, ReservationView, ReserveCreditsCommand,
+} from '@credit-hub/contracts';
+import {
+  CreditAccount, decideCapture, decideConsume, decideExpiry, decideGrant, decidePurchase, decideRefundConsumptions, decideRefundPurchase,
+  decideRelease, decideReserve, evolve, invariantViolations, LedgerRejection, spendableCredits,
+} from '@credit-hub/ledger-domain';
+import { claimInbox, writeOutbox } from '@credit-hub/messaging';
+import { randomUUID } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { appendToStream } from './event-store';
-import { loadAccount, LoadNeeds, lockOrCreateAccount, lotToView, writeProjection } from './projection';
+import { loadAccount, LoadNeeds, lockOrCreateAccount, lotToView, rowsTouchedBy, writeRows } from './projection';
 
 /** Attempts of one command when the database reports a conflict (unique violation, deadlock, serialization). */
 const attemptsMax = 5;
 const retryableSqlStates = new Set(['23505', '40001', '40P01']);
+
+/** What a command's decision step returns to the runner. */
+export type Step<T> =
+  | { events: LedgerEvent[]; answer: (account: CreditAccount, envelopes: LedgerEventEnvelope[]) => T }
+  | { refusal: LedgerRejection | ErrorCode; detail: string };
+
+/** Options of one command run. */
+interface RunOptions {
+  needs: LoadNeeds;
+  /** Create the account row first (commands that may start a stream: purchase, grant). */
+  createFor?: string;
+  metadata?: EventMetadata;
+  /** Claim an inbox key in the same transaction (message consumers); a repeat then does nothing. */
+  inbox?: { consumer: string; messageId: string };
+}
 
 /**
  * The credit accounts: load state under the account's row lock, decide (pure domain), then append
@@ -35,115 +45,182 @@ const retryableSqlStates = new Set(['23505', '40001', '40P01']);
 @Injectable()
 export class CreditAccountStore {
   private readonly logger = new Logger('CreditAccounts');
-  private readonly pool: Pool;
+  readonly pool: Pool;
 
   constructor(@InjectDataSource() dataSource: DataSource) {
     this.pool = (dataSource.driver as unknown as { master: Pool }).master;
   }
 
-  /**
-   * Consumes credits. Returns `{balance, eventId, repeated}`, or a refusal:
-   * `insufficient_credits` (nothing written) or `reference_conflict` (same `(domain, referenceId)`
-   * with other credits, actionType or customer).
-   */
+  /** Consumes credits: `{balance, eventId, repeated}` or `insufficient_credits`, `reference_conflict`, `account_frozen`, `payment_past_due`. */
   async consume(command: ConsumeCreditsCommand): Promise<Reply<ConsumeCreditsResult>> {
-    const streamId = accountStreamId(command.email);
-    const needs: LoadNeeds = { consumption: { domain: command.domain, referenceId: command.referenceId } };
-    return this.withAccount(streamId, needs, async (client, account, now) => {
+    const ref = { domain: command.domain, referenceId: command.referenceId };
+    return this.run<ConsumeCreditsResult>(accountStreamId(command.email), { needs: { consumptions: [ref], reservationReference: ref }, metadata: meta(command.correlationId, `${command.domain}/${command.referenceId}`) }, (account, now) => {
       const decision = decideConsume({ ...command, now }, account);
-      switch (decision.outcome) {
-        case 'repeated':
-          return replyOk({ balance: decision.balance, eventId: decision.eventId, repeated: true });
-        case 'rejected':
-          return replyRefused(decision.code, refusalDetail(decision.code, command));
-        case 'accepted': {
-          const [envelope] = await this.append(client, streamId, account, decision.events, now, {
-            correlationId: command.correlationId,
-            causationId: `${command.domain}/${command.referenceId}`,
-          });
-          return replyOk({ balance: account.balance, eventId: envelope.eventId, repeated: false });
-        }
-      }
+      if (decision.outcome === 'rejected') return refused(decision.code, command);
+      if (decision.outcome === 'repeated') return { events: [], answer: () => ({ balance: decision.balance, eventId: decision.eventId, repeated: true }) };
+      return { events: decision.events, answer: (after, [envelope]) => ({ balance: after.balance, eventId: envelope.eventId, repeated: false }) };
+    });
+  }
+
+  /** Turns a paid checkout into `CreditsPurchased`, once per Stripe event (inbox) and per checkout session. Returns events appended. */
+  async purchase(payment: PaymentSucceededV1, inboxConsumer: string, messageId: string): Promise<number> {
+    const reply = await this.run(accountStreamId(payment.email), {
+      needs: { checkoutSessionId: payment.checkoutSessionId }, createFor: payment.email, metadata: { causationId: payment.stripeEventId },
+      inbox: { consumer: inboxConsumer, messageId },
+    }, (account, now) => {
+      const events = decidePurchase({ payment, now }, account);
+      return { events, answer: () => events.length };
+    });
+    return reply.ok ? (reply.value ?? 0) : 0;
+  }
+
+  /** Grants credits (`CreditsGranted`), idempotent on `grantId` per customer. */
+  async grant(command: GrantCreditsCommand): Promise<Reply<GrantCreditsResult>> {
+    return this.run<GrantCreditsResult>(accountStreamId(command.email), { needs: { grantId: command.grantId }, createFor: command.email, metadata: { causationId: `grant/${command.grantId}` } }, (account, now) => {
+      const decision = decideGrant({
+        lotId: `lot_g_${randomUUID()}`, email: command.email, domain: command.domain, credits: command.credits, grantId: command.grantId,
+        reason: command.reason, source: command.source ?? 'manual', priority: command.priority ?? 0,
+        scopeDomain: command.scope === 'domain' ? command.domain : null, expiresAt: command.expiresAt ? new Date(command.expiresAt).toISOString() : null,
+        subscriptionId: command.subscriptionId ?? null, now,
+      }, account);
+      if (decision.outcome === 'rejected') return refused(decision.code, command);
+      if (decision.outcome === 'repeated') return { events: [], answer: (after) => ({ lotId: decision.answer.lotId, eventId: null, balance: after.balance, repeated: true }) };
+      const lotId = (decision.events[0].data as { lotId: string }).lotId;
+      return { events: decision.events, answer: (after, [e]) => ({ lotId, eventId: e.eventId, balance: after.balance, repeated: false }) };
+    });
+  }
+
+  /** Places a hold (`CreditsReserved`), idempotent on `(domain, referenceId)`. */
+  async reserve(command: ReserveCreditsCommand): Promise<Reply<ReservationView>> {
+    const ref = { domain: command.domain, referenceId: command.referenceId };
+    return this.run(accountStreamId(command.email), { needs: { consumptions: [ref], reservationReference: ref } }, (account, now) => {
+      const expiresAt = new Date(Date.parse(now) + command.ttlSeconds * 1000).toISOString();
+      const decision = decideReserve({ reservationId: `rsv_${randomUUID()}`, email: command.email, domain: command.domain, credits: command.credits, referenceId: command.referenceId, expiresAt, now }, account);
+      if (decision.outcome === 'rejected') return refused(decision.code, command);
+      const id = decision.outcome === 'repeated' ? decision.answer.reservationId : (decision.events[0].data as { reservationId: string }).reservationId;
+      return { events: decision.outcome === 'accepted' ? decision.events : [], answer: (after, envelopes) => reservationView(after, id, command.email, now, envelopes, decision.outcome === 'repeated') };
+    });
+  }
+
+  /** Captures a hold (`ReservationCaptured`), idempotent. */
+  async capture(email: string, command: CaptureReservationCommand): Promise<Reply<ReservationView>> {
+    return this.run(accountStreamId(email), { needs: { reservationIds: [command.reservationId] } }, (account, now) => {
+      const decision = decideCapture({ ...command, actionType: command.actionType ?? 'reservation', now }, account);
+      if (decision.outcome === 'rejected') return refused(decision.code, command);
+      return { events: decision.outcome === 'accepted' ? decision.events : [], answer: (after, envelopes) => reservationView(after, command.reservationId, email, now, envelopes, decision.outcome === 'repeated') };
+    });
+  }
+
+  /** Releases a hold (`ReservationReleased`), idempotent. */
+  async release(email: string, command: ReleaseReservationCommand): Promise<Reply<ReservationView>> {
+    return this.run(accountStreamId(email), { needs: { reservationIds: [command.reservationId] } }, (account, now) => {
+      const decision = decideRelease({ ...command, now }, account);
+      if (decision.outcome === 'rejected') return refused(decision.code, command);
+      return { events: decision.outcome === 'accepted' ? decision.events : [], answer: (after, envelopes) => reservationView(after, command.reservationId, email, now, envelopes, decision.outcome === 'repeated') };
+    });
+  }
+
+  /** Returns consumptions' credits to their lots (`ConsumptionRefunded`), idempotent on `refundRequestId`. */
+  async refundConsumptions(command: RefundConsumptionsCommand): Promise<Reply<RefundConsumptionsResult>> {
+    const refs = command.referenceIds.map((referenceId) => ({ domain: command.domain, referenceId }));
+    const lotIds = await this.drawnLots(refs);
+    return this.run(accountStreamId(command.email), { needs: { consumptions: refs, lotIds, refundRequestId: command.refundRequestId }, metadata: { causationId: command.refundRequestId } }, (account, now) => {
+      const decision = decideRefundConsumptions({ ...command, creditsMax: command.creditsMax ?? null, now }, account);
+      if (decision.outcome === 'rejected') return refused(decision.code, command);
+      return {
+        events: decision.outcome === 'accepted' ? decision.events : [],
+        answer: (after, envelopes) => ({
+          creditsRefunded: envelopes.reduce((sum, e) => sum + (e.data as { credits: number }).credits, 0),
+          refunded: envelopes.map((e) => ({ referenceId: (e.data as { referenceId: string }).referenceId, credits: (e.data as { credits: number }).credits, eventId: e.eventId })),
+          balance: after.balance,
+          repeated: decision.outcome === 'repeated',
+        }),
+      };
+    });
+  }
+
+  /** Removes a purchase's unused credits for a money refund (`PurchaseRefunded`), idempotent on `refundRequestId`. */
+  async refundPurchase(command: RefundPurchaseCommand): Promise<Reply<RefundPurchaseResult>> {
+    return this.run(accountStreamId(command.email), { needs: { lotIds: [command.lotId], moneyRefundId: command.refundRequestId }, metadata: { causationId: command.refundRequestId } }, (account, now) => {
+      const decision = decideRefundPurchase({ ...command, now }, account);
+      if (decision.outcome === 'rejected') return refused(decision.code, command);
+      return {
+        events: decision.outcome === 'accepted' ? decision.events : [],
+        answer: (after, envelopes) => {
+          const refund = after.moneyRefunds.get(command.refundRequestId)!;
+          const lot = after.lots.find((l) => l.lotId === refund.lotId)!;
+          return {
+            lotId: refund.lotId, credits: refund.credits, amountMinor: refund.amountMinor, currency: lot.currency ?? 'usd', paymentIntentId: lot.paymentIntentId,
+            checkoutSessionId: lot.checkoutSessionId ?? '', balance: after.balance, eventId: envelopes[0]?.eventId ?? null, repeated: decision.outcome === 'repeated',
+          };
+        },
+      };
     });
   }
 
   /**
-   * Turns a paid checkout into `CreditsPurchased`, once: the inbox keyed by the Stripe event id and
-   * the purchase record keyed by the checkout session id are written in the same transaction.
-   * Returns the number of events appended (0 for a repeat).
+   * Runs an account-state command (revert, freeze, unfreeze, claw back, suspend, resume): the
+   * given decision over the loaded state.
    */
-  async purchase(payment: PaymentSucceededV1, inboxConsumer: string, messageId: string): Promise<number> {
-    const streamId = accountStreamId(payment.email);
-    return this.withAccount(
-      streamId,
-      { checkoutSessionId: payment.checkoutSessionId },
-      async (client, account, now) => {
-        if (!(await claimInbox(client, inboxConsumer, messageId))) return 0;
-        const events = decidePurchase({ payment, now }, account);
-        await this.append(client, streamId, account, events, now, { causationId: payment.stripeEventId });
-        return events.length;
-      },
-      (client) => lockOrCreateAccount(client, streamId, payment.email),
-    );
+  async change(
+    email: string,
+    needs: LoadNeeds,
+    decide: (account: CreditAccount, now: string) => { outcome: 'accepted'; events: LedgerEvent[] } | { outcome: 'repeated' } | { outcome: 'rejected'; code: LedgerRejection },
+    causationId: string,
+  ): Promise<Reply<AccountChangeResult>> {
+    return this.run(accountStreamId(email), { needs, metadata: { causationId } }, (account, now) => {
+      const decision = decide(account, now);
+      if (decision.outcome === 'rejected') return { refusal: decision.code, detail: `${decision.code.replace(/_/g, ' ')} for ${email}` };
+      return { events: decision.outcome === 'accepted' ? decision.events : [], answer: (after, envelopes) => ({ balance: after.balance, eventIds: envelopes.map((e) => e.eventId), repeated: decision.outcome === 'repeated' }) };
+    });
   }
 
-  /** The customer's balance (spendable on `domain` when given) and lots; no lock taken. */
+  /** Appends what is due at `now` on one account: expired holds released, expired lots emptied. Returns events appended. */
+  async expire(streamId: string): Promise<number> {
+    const reply = await this.run(streamId, { needs: { allActiveReservations: true } }, (account, now) => {
+      const events = decideExpiry(account, now);
+      return { events, answer: () => events.length };
+    });
+    return reply.ok ? reply.value : 0;
+  }
+
+  /** The customer's balance (spendable on `domain` when given, holds excluded) and lots; no lock taken. */
   async balance(email: string, domain: string | undefined): Promise<BalanceView> {
     const client = await this.pool.connect();
     try {
-      const account = await loadAccountUnlocked(client, accountStreamId(email));
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const account = await loadAccount(client, accountStreamId(email), {}, false);
+      await client.query('ROLLBACK');
       const now = new Date().toISOString();
-      const balance = domain ? spendableCredits(account.lots, domain, now) : account.balance;
-      return { email, balance, lots: account.lots.map(lotToView) };
+      const balance = domain ? spendableCredits(account, domain, now) : account.balance;
+      return { email, balance, lots: account.lots.filter((l) => l.creditsRemaining > 0).map(lotToView) };
     } finally {
       client.release();
     }
   }
 
-  /** Appends, evolves the loaded state, checks invariants, writes projections and the outbox. */
-  private async append(
-    client: PoolClient,
-    streamId: string,
-    account: CreditAccount,
-    events: LedgerEvent[],
-    now: string,
-    metadata: EventMetadata,
-  ): Promise<LedgerEventEnvelope[]> {
-    const envelopes = await appendToStream(client, streamId, account.version, events, now, metadata);
-    for (const envelope of envelopes) evolve(account, { ...envelope, eventId: envelope.eventId } as never);
-    const violations = invariantViolations(account);
-    if (violations.length > 0) throw new Error(`invariant broken on ${streamId}: ${violations.join('; ')}`);
-    await writeProjection(client, envelopes, account);
-    await writeOutbox(
-      client,
-      envelopes.map((envelope) => ({
-        messageId: envelope.eventId,
-        subject: LedgerEventTypeSubjects[envelope.type],
-        payload: envelope,
-        headers: {
-          [MessageHeaders.eventType]: envelope.type,
-          ...(metadata.correlationId ? { [MessageHeaders.correlationId]: metadata.correlationId } : {}),
-        },
-      })),
+  /** Lots drawn by the named consumptions (their rows are loaded even when empty, so credits can return to them). */
+  private async drawnLots(refs: { domain: string; referenceId: string }[]): Promise<string[]> {
+    const { rows } = await this.pool.query(
+      `SELECT DISTINCT d->>'lotId' AS lot_id FROM ledger_consumptions c JOIN unnest($1::text[], $2::text[]) AS k(domain, reference_id) USING (domain, reference_id),
+              jsonb_array_elements(c.draws) AS d`,
+      [refs.map((r) => r.domain), refs.map((r) => r.referenceId)],
     );
-    return envelopes;
+    return rows.map((r) => r.lot_id);
   }
 
-  /** Runs `work` in a transaction on the locked account, retrying database conflicts a bounded number of times. */
-  private async withAccount<T>(
-    streamId: string,
-    needs: LoadNeeds,
-    work: (client: PoolClient, account: CreditAccount, now: string) => Promise<T>,
-    before?: (client: PoolClient) => Promise<void>,
-  ): Promise<T> {
+  /**
+   * The one shape of every command: in a transaction, lock and load the account, decide, append
+   * the events, evolve, check the invariants, write the touched projection rows and the outbox
+   * rows, commit; database conflicts retry the whole command a bounded number of times.
+   */
+  private async run<T>(streamId: string, options: RunOptions, decide: (account: CreditAccount, now: string) => Step<T>): Promise<Reply<T>> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       try {
         await client.query('BEGIN');
-        if (before) await before(client);
-        const account = await loadAccount(client, streamId, needs);
-        const result = await work(client, account, new Date().toISOString());
-        await client.query('COMMIT');
+        const result = await this.runOnce(client, streamId, options, decide);
+        await client.query(result.ok ? 'COMMIT' : 'ROLLBACK');
         return result;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
@@ -155,20 +232,58 @@ export class CreditAccountStore {
       }
     }
   }
-}
 
-async function loadAccountUnlocked(client: PoolClient, streamId: string): Promise<CreditAccount> {
-  // One snapshot for the account row and its lots: a read-only repeatable-read transaction.
-  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-  try {
-    return await loadAccount(client, streamId, {}, false);
-  } finally {
-    await client.query('ROLLBACK');
+  private async runOnce<T>(client: PoolClient, streamId: string, options: RunOptions, decide: (account: CreditAccount, now: string) => Step<T>): Promise<Reply<T>> {
+    if (options.createFor) await lockOrCreateAccount(client, streamId, options.createFor);
+    const account = await loadAccount(client, streamId, options.needs);
+    if (options.inbox && !(await claimInbox(client, options.inbox.consumer, options.inbox.messageId))) {
+      return replyOk(undefined as T); // handled before: no decision, no effect
+    }
+    const now = new Date().toISOString();
+    const step = decide(account, now);
+    if ('refusal' in step) return replyRefused(step.refusal as ErrorCode, step.detail);
+    const metadata = options.metadata ?? {};
+    const envelopes = await appendToStream(client, streamId, account.version, step.events, now, metadata);
+    for (const envelope of envelopes) evolve(account, envelope as never);
+    const violations = invariantViolations(account, { allReservationsLoaded: false });
+    if (violations.length > 0) throw new Error(`invariant broken on ${streamId}: ${violations.join('; ')}`);
+    if (envelopes.length > 0) {
+      await writeRows(client, rowsTouchedBy(envelopes, account));
+      await writeOutbox(client, envelopes.map((envelope) => outboxMessage(envelope, metadata)));
+    }
+    return replyOk(step.answer(account, envelopes));
   }
 }
 
-function refusalDetail(code: 'insufficient_credits' | 'reference_conflict', command: ConsumeCreditsCommand): string {
-  return code === 'insufficient_credits'
-    ? `${command.email} does not have ${command.credits} credits spendable on ${command.domain}`
-    : `referenceId ${command.referenceId} was already used on ${command.domain} with other credits, actionType or customer`;
+function outboxMessage(envelope: LedgerEventEnvelope, metadata: EventMetadata) {
+  return {
+    messageId: envelope.eventId,
+    subject: LedgerEventTypeSubjects[envelope.type],
+    payload: envelope,
+    headers: { [MessageHeaders.eventType]: envelope.type, ...(metadata.correlationId ? { [MessageHeaders.correlationId]: metadata.correlationId } : {}) },
+  };
+}
+
+function meta(correlationId: string | undefined, causationId: string): EventMetadata {
+  return correlationId ? { correlationId, causationId } : { causationId };
+}
+
+function reservationView(after: CreditAccount, reservationId: string, email: string, now: string, envelopes: LedgerEventEnvelope[], repeated: boolean): ReservationView {
+  const r = after.reservations.get(reservationId)!;
+  return {
+    reservationId, email, domain: r.domain, referenceId: r.referenceId, status: r.status, creditsReserved: r.credits, creditsCaptured: r.creditsCaptured,
+    expiresAt: r.expiresAt, balance: after.balance, spendable: spendableCredits(after, r.domain, now), eventId: envelopes[0]?.eventId ?? null, repeated,
+  };
+}
+
+const refusalText: Partial<Record<LedgerRejection, string>> = {
+  insufficient_credits: 'not enough credits are spendable on this domain',
+  reference_conflict: 'this referenceId was already used on this domain with other credits, actionType or customer',
+  account_frozen: 'the account is frozen while a payment dispute is open',
+  payment_past_due: "the plan's payment is past due; its credits are blocked until a payment succeeds",
+};
+
+function refused(code: LedgerRejection, command: { email?: string; domain?: string }): { refusal: LedgerRejection; detail: string } {
+  const who = command.email ? `${command.email}: ` : '';
+  return { refusal: code, detail: `${who}${refusalText[code] ?? code.replace(/_/g, ' ')}${command.domain ? ` (${command.domain})` : ''}` };
 }

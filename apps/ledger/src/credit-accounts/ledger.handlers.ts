@@ -1,19 +1,27 @@
 import { Controller, Logger } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
-  BalanceView,
-  ConsumeCreditsCommand,
-  ConsumeCreditsResult,
-  GetBalanceQuery,
-  LedgerSubjects,
-  normalizeDomain,
-  normalizeEmail,
-  Reply,
-  replyOk,
-  replyRefused,
-  validatePayload,
+  AccountChangeResult, AccountDisputeCommand, BalanceView, CaptureReservationCommand, ClawBackPurchaseCommand, ConsumeCreditsCommand,
+  ConsumeCreditsResult, GetBalanceQuery, GetHistoryQuery, GrantCreditsCommand, GrantCreditsResult, HistoryPage, LedgerSubjects, normalizeEmail,
+  PlanCreditsCommand, RefundConsumptionsCommand, RefundConsumptionsResult, RefundPurchaseCommand, RefundPurchaseResult,
+  ReleaseReservationCommand, Reply, replyOk, replyRefused, ReservationView, ReserveCreditsCommand, RevertPurchaseRefundCommand, validatePayload,
 } from '@credit-hub/contracts';
+import {
+  decideClawBack, decideFreeze, decideResumePlan, decideRevertPurchaseRefund, decideSuspendPlan, decideUnfreeze,
+} from '@credit-hub/ledger-domain';
+import { IsEmail, MaxLength } from 'class-validator';
 import { CreditAccountStore } from './credit-account.store';
+import { HistoryReader } from './history.reader';
+
+/** Capture/release carry the customer's email so the ledger can lock the right account. */
+class CaptureOnAccount extends CaptureReservationCommand {
+  @IsEmail() @MaxLength(254)
+  email!: string;
+}
+class ReleaseOnAccount extends ReleaseReservationCommand {
+  @IsEmail() @MaxLength(254)
+  email!: string;
+}
 
 /**
  * The ledger's request/reply handlers (NATS, queue group `ledger`). One shape each: validate,
@@ -23,37 +31,114 @@ import { CreditAccountStore } from './credit-account.store';
 export class LedgerHandlers {
   private readonly logger = new Logger('LedgerHandlers');
 
-  constructor(private readonly accounts: CreditAccountStore) {}
+  constructor(
+    private readonly accounts: CreditAccountStore,
+    private readonly history: HistoryReader,
+  ) {}
 
   /** `ledger.commands.consume-credits.v1` → `Reply<ConsumeCreditsResult>`. */
   @MessagePattern(LedgerSubjects.consumeCredits)
-  async consume(@Payload() payload: unknown): Promise<Reply<ConsumeCreditsResult>> {
-    const validated = validatePayload(ConsumeCreditsCommand, payload);
-    if (!validated.ok) return { ok: false, refusal: validated.refusal };
-    const command = validated.value;
-    command.email = normalizeEmail(command.email);
-    command.domain = normalizeDomain(command.domain);
-    return this.guard('consume', () => this.accounts.consume(command));
+  consume(@Payload() payload: unknown): Promise<Reply<ConsumeCreditsResult>> {
+    return this.handle('consume', ConsumeCreditsCommand, payload, (c) => this.accounts.consume(c));
+  }
+
+  /** `ledger.commands.grant-credits.v1` → `Reply<GrantCreditsResult>`. */
+  @MessagePattern(LedgerSubjects.grantCredits)
+  grant(@Payload() payload: unknown): Promise<Reply<GrantCreditsResult>> {
+    return this.handle('grant', GrantCreditsCommand, payload, (c) => this.accounts.grant(c));
+  }
+
+  /** `ledger.commands.reserve-credits.v1` → `Reply<ReservationView>`. */
+  @MessagePattern(LedgerSubjects.reserveCredits)
+  reserve(@Payload() payload: unknown): Promise<Reply<ReservationView>> {
+    return this.handle('reserve', ReserveCreditsCommand, payload, (c) => this.accounts.reserve(c));
+  }
+
+  /** `ledger.commands.capture-reservation.v1` (+ `email`) → `Reply<ReservationView>`. */
+  @MessagePattern(LedgerSubjects.captureReservation)
+  capture(@Payload() payload: unknown): Promise<Reply<ReservationView>> {
+    return this.handle('capture', CaptureOnAccount, payload, ({ email, ...c }) => this.accounts.capture(normalizeEmail(email), c as CaptureReservationCommand));
+  }
+
+  /** `ledger.commands.release-reservation.v1` (+ `email`) → `Reply<ReservationView>`. */
+  @MessagePattern(LedgerSubjects.releaseReservation)
+  release(@Payload() payload: unknown): Promise<Reply<ReservationView>> {
+    return this.handle('release', ReleaseOnAccount, payload, ({ email, ...c }) => this.accounts.release(normalizeEmail(email), c as ReleaseReservationCommand));
+  }
+
+  /** `ledger.commands.refund-consumptions.v1` → `Reply<RefundConsumptionsResult>`. */
+  @MessagePattern(LedgerSubjects.refundConsumptions)
+  refundConsumptions(@Payload() payload: unknown): Promise<Reply<RefundConsumptionsResult>> {
+    return this.handle('refund consumptions', RefundConsumptionsCommand, payload, (c) => this.accounts.refundConsumptions(c));
+  }
+
+  /** `ledger.commands.refund-purchase.v1` → `Reply<RefundPurchaseResult>`. */
+  @MessagePattern(LedgerSubjects.refundPurchase)
+  refundPurchase(@Payload() payload: unknown): Promise<Reply<RefundPurchaseResult>> {
+    return this.handle('refund purchase', RefundPurchaseCommand, payload, (c) => this.accounts.refundPurchase(c));
+  }
+
+  /** `ledger.commands.revert-purchase-refund.v1` → `Reply<AccountChangeResult>`. */
+  @MessagePattern(LedgerSubjects.revertPurchaseRefund)
+  revert(@Payload() payload: unknown): Promise<Reply<AccountChangeResult>> {
+    return this.handle('revert purchase refund', RevertPurchaseRefundCommand, payload, (c) =>
+      this.accounts.change(c.email, { moneyRefundId: c.refundRequestId, lotIds: [] }, (account, now) => decideRevertPurchaseRefund({ ...c, now }, account), c.refundRequestId),
+    );
+  }
+
+  /** `ledger.commands.freeze-account.v1` → `Reply<AccountChangeResult>`. */
+  @MessagePattern(LedgerSubjects.freezeAccount)
+  freeze(@Payload() payload: unknown): Promise<Reply<AccountChangeResult>> {
+    return this.handle('freeze', AccountDisputeCommand, payload, (c) => this.accounts.change(c.email, {}, (a, now) => decideFreeze({ ...c, now }, a), c.disputeId));
+  }
+
+  /** `ledger.commands.unfreeze-account.v1` → `Reply<AccountChangeResult>`. */
+  @MessagePattern(LedgerSubjects.unfreezeAccount)
+  unfreeze(@Payload() payload: unknown): Promise<Reply<AccountChangeResult>> {
+    return this.handle('unfreeze', AccountDisputeCommand, payload, (c) => this.accounts.change(c.email, {}, (a, now) => decideUnfreeze({ ...c, now }, a), c.disputeId));
+  }
+
+  /** `ledger.commands.claw-back-purchase.v1` → `Reply<AccountChangeResult>`. */
+  @MessagePattern(LedgerSubjects.clawBackPurchase)
+  clawBack(@Payload() payload: unknown): Promise<Reply<AccountChangeResult>> {
+    return this.handle('claw back', ClawBackPurchaseCommand, payload, (c) =>
+      this.accounts.change(c.email, { paymentIntentId: c.paymentIntentId }, (a, now) => decideClawBack({ ...c, now }, a), c.disputeId),
+    );
+  }
+
+  /** `ledger.commands.suspend-plan-credits.v1` → `Reply<AccountChangeResult>`. */
+  @MessagePattern(LedgerSubjects.suspendPlanCredits)
+  suspend(@Payload() payload: unknown): Promise<Reply<AccountChangeResult>> {
+    return this.handle('suspend plan', PlanCreditsCommand, payload, (c) => this.accounts.change(c.email, {}, (a, now) => decideSuspendPlan({ ...c, now }, a), c.subscriptionId));
+  }
+
+  /** `ledger.commands.resume-plan-credits.v1` → `Reply<AccountChangeResult>`. */
+  @MessagePattern(LedgerSubjects.resumePlanCredits)
+  resume(@Payload() payload: unknown): Promise<Reply<AccountChangeResult>> {
+    return this.handle('resume plan', PlanCreditsCommand, payload, (c) => this.accounts.change(c.email, {}, (a, now) => decideResumePlan({ ...c, now }, a), c.subscriptionId));
   }
 
   /** `ledger.queries.get-balance.v1` → `Reply<BalanceView>`. */
   @MessagePattern(LedgerSubjects.getBalance)
-  async balance(@Payload() payload: unknown): Promise<Reply<BalanceView>> {
-    const validated = validatePayload(GetBalanceQuery, payload);
-    if (!validated.ok) return { ok: false, refusal: validated.refusal };
-    const { email, domain } = validated.value;
-    return this.guard('balance', async () =>
-      replyOk(await this.accounts.balance(normalizeEmail(email), domain ? normalizeDomain(domain) : undefined)),
-    );
+  balance(@Payload() payload: unknown): Promise<Reply<BalanceView>> {
+    return this.handle('balance', GetBalanceQuery, payload, async (q) => replyOk(await this.accounts.balance(q.email, q.domain)));
   }
 
-  /** Turns an unexpected failure (database down) into a retryable refusal; the cause is logged. */
-  private async guard<T>(what: string, work: () => Promise<Reply<T>>): Promise<Reply<T>> {
+  /** `ledger.queries.get-history.v1` → `Reply<HistoryPage>`. */
+  @MessagePattern(LedgerSubjects.getHistory)
+  getHistory(@Payload() payload: unknown): Promise<Reply<HistoryPage>> {
+    return this.handle('history', GetHistoryQuery, payload, async (q) => replyOk(await this.history.page(q)));
+  }
+
+  /** Validates, runs, and turns an unexpected failure (database down) into a retryable refusal; the cause is logged. */
+  private async handle<C extends object, T>(what: string, cls: new () => C, payload: unknown, work: (command: C) => Promise<Reply<T>>): Promise<Reply<T>> {
+    const validated = validatePayload(cls, payload);
+    if (!validated.ok) return { ok: false, refusal: validated.refusal };
     try {
-      return await work();
+      return await work(validated.value);
     } catch (error) {
       this.logger.error(`${what} failed: ${(error as Error).message}`, (error as Error).stack);
-      return replyRefused('service_unavailable', `the ledger could not complete ${what}; retry with the same referenceId`);
+      return replyRefused('service_unavailable', `the ledger could not complete ${what}; retry with the same idempotency key`);
     }
   }
 }

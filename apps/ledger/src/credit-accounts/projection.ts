@@ -1,203 +1,309 @@
-import { LedgerEventEnvelope, LotView } from '@credit-hub/contracts';
-import { ConsumptionRecord, CreditAccount, initialState, Lot } from '@credit-hub/ledger-domain';
+import { LedgerEventEnvelope, LotDraw, LotView } from '@credit-hub/contracts';
+import { consumptionKey, ConsumptionRecord, CreditAccount, initialState, Lot, Reservation } from '@credit-hub/ledger-domain';
 import { PoolClient } from 'pg';
 
 /**
- * The balance and lot projections, read and written in the same transaction as each append.
- * They are derived data: `npm run replay` drops nothing but rebuilds them from ledger_events and
- * compares.
+ * The ledger's projections are the account state written as rows, in the same transaction as each
+ * append. The loader reads exactly what a command needs (the account row, its lots with credits
+ * left, and the records the command names); the writer upserts the rows the new events touched;
+ * replay writes the same rows from a full fold and compares. One mapping in each direction, here.
  */
 
-interface LotRow {
-  lot_id: string;
-  kind: 'purchased' | 'granted';
-  domain: string;
-  offering_id: string | null;
-  credits_initial: string;
-  credits_remaining: string;
-  amount_minor: string;
-  currency: string | null;
-  priority: number;
-  scope_domain: string | null;
-  expires_at: Date | null;
-  acquired_at: Date;
-  acquired_version: number;
+type Db = Pick<PoolClient, 'query'>;
+
+/** What a command needs loaded besides the account row and its lots with credits left. */
+export interface LoadNeeds {
+  consumptions?: { domain: string; referenceId: string }[];
+  lotIds?: string[];
+  reservationIds?: string[];
+  reservationReference?: { domain: string; referenceId: string };
+  allActiveReservations?: boolean;
+  moneyRefundId?: string;
+  refundRequestId?: string;
+  grantId?: string;
+  checkoutSessionId?: string;
+  paymentIntentId?: string;
 }
 
+// ---------------------------------------------------------------------------------------------
+// rows ↔ state
+
+const lotColumns = [
+  'lot_id', 'stream_id', 'kind', 'domain', 'offering_id', 'credits_initial', 'credits_remaining', 'amount_minor', 'currency', 'priority',
+  'scope_domain', 'expires_at', 'acquired_at', 'acquired_version', 'credits_held', 'subscription_id', 'checkout_session_id',
+  'payment_intent_id', 'credits_refunded_as_money', 'credits_expired',
+] as const;
+const lotTypes = ['text', 'text', 'text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'text', 'int', 'text', 'timestamptz', 'timestamptz', 'int', 'bigint', 'text', 'text', 'text', 'bigint', 'bigint'];
+
+function lotValues(streamId: string, l: Lot): unknown[] {
+  return [l.lotId, streamId, l.kind, l.domain, l.offeringId, l.creditsInitial, l.creditsRemaining, l.amountMinor, l.currency, l.priority,
+    l.scopeDomain, l.expiresAt, l.acquiredAt, l.acquiredVersion, l.creditsHeld, l.subscriptionId, l.checkoutSessionId,
+    l.paymentIntentId, l.creditsRefundedAsMoney, l.creditsExpired];
+}
+
+const iso = (value: Date | string | null): string | null => (value === null ? null : new Date(value).toISOString());
+
 /** Maps a `ledger_lots` row to a domain Lot (bigint columns arrive as strings; credits fit 2^53). */
-export function rowToLot(row: LotRow): Lot {
+export function rowToLot(r: Record<string, any>): Lot {
   return {
-    lotId: row.lot_id,
-    kind: row.kind,
-    domain: row.domain,
-    offeringId: row.offering_id,
-    creditsInitial: Number(row.credits_initial),
-    creditsRemaining: Number(row.credits_remaining),
-    amountMinor: Number(row.amount_minor),
-    currency: row.currency,
-    priority: row.priority,
-    scopeDomain: row.scope_domain,
-    expiresAt: row.expires_at ? row.expires_at.toISOString() : null,
-    acquiredAt: row.acquired_at.toISOString(),
-    acquiredVersion: row.acquired_version,
+    lotId: r.lot_id, kind: r.kind, domain: r.domain, offeringId: r.offering_id, creditsInitial: Number(r.credits_initial),
+    creditsRemaining: Number(r.credits_remaining), creditsHeld: Number(r.credits_held), amountMinor: Number(r.amount_minor), currency: r.currency,
+    priority: r.priority, scopeDomain: r.scope_domain, expiresAt: iso(r.expires_at), acquiredAt: iso(r.acquired_at)!, acquiredVersion: r.acquired_version,
+    subscriptionId: r.subscription_id, checkoutSessionId: r.checkout_session_id, paymentIntentId: r.payment_intent_id,
+    creditsRefundedAsMoney: Number(r.credits_refunded_as_money), creditsExpired: Number(r.credits_expired),
+  };
+}
+
+function rowToConsumption(r: Record<string, any>): ConsumptionRecord {
+  return {
+    email: r.email, domain: r.domain, referenceId: r.reference_id, credits: Number(r.credits), actionType: r.action_type, eventId: r.event_id,
+    balanceAfter: Number(r.balance_after), draws: r.draws as LotDraw[], creditsRefunded: Number(r.credits_refunded), consumedAt: iso(r.consumed_at) ?? '',
+  };
+}
+
+function rowToReservation(r: Record<string, any>): Reservation {
+  return {
+    reservationId: r.reservation_id, domain: r.domain, referenceId: r.reference_id, credits: Number(r.credits), draws: r.draws as LotDraw[],
+    expiresAt: iso(r.expires_at)!, status: r.status, creditsCaptured: Number(r.credits_captured),
   };
 }
 
 /** A Lot as the public LotView. */
 export function lotToView(lot: Lot): LotView {
   return {
-    lotId: lot.lotId,
-    kind: lot.kind,
-    domain: lot.domain,
-    offeringId: lot.offeringId,
-    creditsInitial: lot.creditsInitial,
-    creditsRemaining: lot.creditsRemaining,
-    amountMinor: lot.amountMinor,
-    currency: lot.currency,
-    scopeDomain: lot.scopeDomain,
-    expiresAt: lot.expiresAt,
-    acquiredAt: lot.acquiredAt,
+    lotId: lot.lotId, kind: lot.kind, domain: lot.domain, offeringId: lot.offeringId, creditsInitial: lot.creditsInitial,
+    creditsRemaining: lot.creditsRemaining, amountMinor: lot.amountMinor, currency: lot.currency, scopeDomain: lot.scopeDomain,
+    expiresAt: lot.expiresAt, acquiredAt: lot.acquiredAt,
   };
 }
 
-/** What a command needs loaded besides the account and its open lots. */
-export interface LoadNeeds {
-  consumption?: { domain: string; referenceId: string };
-  checkoutSessionId?: string;
-}
+// ---------------------------------------------------------------------------------------------
+// load
 
 /**
- * Loads the account state from the projections, locking the account row (`FOR UPDATE`) so
- * commands on one account are serialised by the database. An account with no row yet loads as
- * the initial state (nothing to lock: only a purchase creates the row, see `lockOrCreateAccount`).
- * With `lock` false (queries) it reads without locking.
+ * Loads the account state a command needs from the projections. With `lock` (commands) the account
+ * row is locked `FOR UPDATE`, so commands on one account are serialised by the database; queries
+ * read without locking. An account with no row yet loads as the initial state.
  */
-export async function loadAccount(client: PoolClient, streamId: string, needs: LoadNeeds, lock = true): Promise<CreditAccount> {
+export async function loadAccount(db: Db, streamId: string, needs: LoadNeeds, lock = true): Promise<CreditAccount> {
   const state = initialState();
-  const account = await client.query<{ email: string; version: number; balance: string }>(
-    `SELECT email, version, balance FROM ledger_accounts WHERE stream_id = $1${lock ? ' FOR UPDATE' : ''}`,
-    [streamId],
-  );
-  if (account.rowCount) {
-    state.email = account.rows[0].email;
-    state.version = account.rows[0].version;
-    state.balance = Number(account.rows[0].balance);
-    const lots = await client.query<LotRow>(
-      'SELECT * FROM ledger_lots WHERE stream_id = $1 AND credits_remaining > 0 ORDER BY acquired_version',
-      [streamId],
+  const account = await db.query(`SELECT * FROM ledger_accounts WHERE stream_id = $1${lock ? ' FOR UPDATE' : ''}`, [streamId]);
+  const row = account.rows[0];
+  if (row) {
+    state.email = row.email;
+    state.version = row.version;
+    state.balance = Number(row.balance);
+    state.owedCredits = Number(row.owed_credits);
+    state.openDisputes = new Set(row.open_disputes);
+    state.clawedBackDisputes = new Set(row.clawed_back_disputes);
+    state.suspendedSubscriptions = new Set(row.suspended_subscriptions);
+    const lots = await db.query(
+      `SELECT * FROM ledger_lots WHERE stream_id = $1 AND (credits_remaining > 0 OR lot_id = ANY($2::text[]) OR payment_intent_id = $3) ORDER BY acquired_version`,
+      [streamId, needs.lotIds ?? [], needs.paymentIntentId ?? null],
     );
     state.lots = lots.rows.map(rowToLot);
   }
-  if (needs.consumption) {
-    const found = await client.query<{ email: string; credits: string; action_type: string; event_id: string; balance_after: string }>(
-      'SELECT email, credits, action_type, event_id, balance_after FROM ledger_consumptions WHERE domain = $1 AND reference_id = $2',
-      [needs.consumption.domain, needs.consumption.referenceId],
-    );
-    const row = found.rows[0];
-    if (row) {
-      const record: ConsumptionRecord = {
-        email: row.email,
-        domain: needs.consumption.domain,
-        referenceId: needs.consumption.referenceId,
-        credits: Number(row.credits),
-        actionType: row.action_type,
-        eventId: row.event_id,
-        balanceAfter: Number(row.balance_after),
-      };
-      state.consumptions.set(`${record.domain}\u001f${record.referenceId}`, record);
-    }
-  }
-  if (needs.checkoutSessionId) {
-    const found = await client.query('SELECT 1 FROM ledger_purchases WHERE checkout_session_id = $1', [needs.checkoutSessionId]);
-    if (found.rowCount) state.purchasedCheckoutSessions.add(needs.checkoutSessionId);
-  }
+  await loadRecords(db, streamId, needs, state);
   return state;
 }
 
-/** Creates the account row if missing (a first purchase), so `loadAccount` can lock it. */
-export async function lockOrCreateAccount(client: PoolClient, streamId: string, email: string): Promise<void> {
-  await client.query(
+async function loadRecords(db: Db, streamId: string, needs: LoadNeeds, state: CreditAccount): Promise<void> {
+  if (needs.consumptions?.length) {
+    const found = await db.query(
+      `SELECT c.* FROM ledger_consumptions c JOIN unnest($1::text[], $2::text[]) AS k(domain, reference_id) USING (domain, reference_id)`,
+      [needs.consumptions.map((c) => c.domain), needs.consumptions.map((c) => c.referenceId)],
+    );
+    for (const r of found.rows) state.consumptions.set(consumptionKey(r.domain, r.reference_id), rowToConsumption(r));
+  }
+  const reservationWhere: string[] = [];
+  const parameters: unknown[] = [];
+  if (needs.reservationIds?.length) reservationWhere.push(`reservation_id = ANY($${parameters.push(needs.reservationIds)}::text[])`);
+  if (needs.reservationReference) {
+    reservationWhere.push(`(domain = $${parameters.push(needs.reservationReference.domain)} AND reference_id = $${parameters.push(needs.reservationReference.referenceId)})`);
+  }
+  if (needs.allActiveReservations) reservationWhere.push(`(stream_id = $${parameters.push(streamId)} AND status = 'active')`);
+  if (reservationWhere.length > 0) {
+    // A reservation reference is global per domain: found on another account it is still taken.
+    const found = await db.query(`SELECT * FROM ledger_reservations WHERE ${reservationWhere.join(' OR ')}`, parameters);
+    for (const r of found.rows) state.reservations.set(r.reservation_id, rowToReservation(r));
+  }
+  if (needs.moneyRefundId) {
+    const found = await db.query('SELECT * FROM ledger_money_refunds WHERE refund_request_id = $1 AND stream_id = $2', [needs.moneyRefundId, streamId]);
+    for (const r of found.rows) {
+      state.moneyRefunds.set(r.refund_request_id, { refundRequestId: r.refund_request_id, lotId: r.lot_id, credits: Number(r.credits), amountMinor: Number(r.amount_minor), reverted: r.reverted });
+    }
+  }
+  if (needs.refundRequestId) {
+    const found = await db.query('SELECT 1 FROM ledger_refund_requests WHERE stream_id = $1 AND refund_request_id = $2', [streamId, needs.refundRequestId]);
+    if (found.rowCount) state.refundRequestIds.add(needs.refundRequestId);
+  }
+  if (needs.grantId) {
+    const found = await db.query('SELECT lot_id FROM ledger_grants WHERE stream_id = $1 AND grant_id = $2', [streamId, needs.grantId]);
+    if (found.rows[0]) state.grantIds.set(needs.grantId, found.rows[0].lot_id);
+  }
+  if (needs.checkoutSessionId) {
+    const found = await db.query('SELECT 1 FROM ledger_purchases WHERE checkout_session_id = $1', [needs.checkoutSessionId]);
+    if (found.rowCount) state.purchasedCheckoutSessions.add(needs.checkoutSessionId);
+  }
+}
+
+/** Creates the account row if missing (a first purchase or grant), so `loadAccount` can lock it. */
+export async function lockOrCreateAccount(db: Db, streamId: string, email: string): Promise<void> {
+  await db.query(
     'INSERT INTO ledger_accounts (stream_id, email, version, balance) VALUES ($1, $2, 0, 0) ON CONFLICT (stream_id) DO NOTHING',
     [streamId, email],
   );
 }
 
-/**
- * Writes what the appended events change in the projections: the account row (version, balance),
- * new lots, drawn lots, and the idempotency records. `after` is the state after evolving.
- */
-export async function writeProjection(client: PoolClient, envelopes: LedgerEventEnvelope[], after: CreditAccount): Promise<void> {
-  if (envelopes.length === 0) return;
-  const streamId = envelopes[0].streamId;
-  await client.query(
-    `INSERT INTO ledger_accounts (stream_id, email, version, balance, updated_at) VALUES ($1, $2, $3, $4, now())
-     ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, balance = EXCLUDED.balance, email = EXCLUDED.email, updated_at = now()`,
-    [streamId, after.email, after.version, after.balance],
-  );
-  for (const envelope of envelopes) await writeEventProjection(client, envelope, after);
+// ---------------------------------------------------------------------------------------------
+// write
+
+/** Target tables: the live projections, or replay's rebuilt copies. */
+export type ProjectionTarget = 'ledger' | 'rebuilt';
+
+/** Everything a set of rows to upsert can hold. */
+export interface ProjectionRows {
+  accounts: { streamId: string; state: CreditAccount }[];
+  lots: { streamId: string; lot: Lot }[];
+  consumptions: { streamId: string; record: ConsumptionRecord }[];
+  reservations: { streamId: string; reservation: Reservation }[];
+  moneyRefunds: { streamId: string; refundRequestId: string; lotId: string; credits: number; amountMinor: number; reverted: boolean }[];
+  refundRequests: { streamId: string; refundRequestId: string }[];
+  grants: { streamId: string; grantId: string; lotId: string }[];
+  purchases: { streamId: string; checkoutSessionId: string; stripeEventId: string; lotId: string; eventId: string }[];
+  history: { eventId: string; streamId: string; version: number; domain: string | null; creditsDelta: number; balanceAfter: number }[];
 }
 
-async function writeEventProjection(client: PoolClient, envelope: LedgerEventEnvelope, after: CreditAccount): Promise<void> {
+/** Empty rows. */
+export function emptyRows(): ProjectionRows {
+  return { accounts: [], lots: [], consumptions: [], reservations: [], moneyRefunds: [], refundRequests: [], grants: [], purchases: [], history: [] };
+}
+
+/** The signed change of the balance an event makes, and the domain it happened on. */
+export function historyOf(envelope: Pick<LedgerEventEnvelope, 'type' | 'data'>): { creditsDelta: number; domain: string | null } {
+  const d = envelope.data as Record<string, any>;
+  const domain = typeof d.domain === 'string' ? d.domain : null;
   switch (envelope.type) {
-    case 'CreditsPurchased': {
-      const data = envelope.data as import('@credit-hub/contracts').CreditsPurchasedV1;
-      const lot = after.lots.find((l) => l.lotId === data.lotId);
-      await insertLots(client, lot ? [{ streamId: envelope.streamId, lot }] : []);
-      await client.query(
-        'INSERT INTO ledger_purchases (checkout_session_id, stream_id, stripe_event_id, lot_id, event_id) VALUES ($1, $2, $3, $4, $5)',
-        [data.checkoutSessionId, envelope.streamId, data.stripeEventId, data.lotId, envelope.eventId],
-      );
-      return;
-    }
-    case 'CreditsConsumed': {
-      const data = envelope.data as import('@credit-hub/contracts').CreditsConsumedV1;
-      await client.query(
-        `UPDATE ledger_lots l SET credits_remaining = l.credits_remaining - d.credits
-           FROM unnest($1::text[], $2::bigint[]) AS d(lot_id, credits) WHERE l.lot_id = d.lot_id`,
-        [data.draws.map((d) => d.lotId), data.draws.map((d) => d.credits)],
-      );
-      await client.query(
-        `INSERT INTO ledger_consumptions (domain, reference_id, stream_id, email, credits, action_type, event_id, balance_after)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [data.domain, data.referenceId, envelope.streamId, data.email, data.credits, data.actionType, envelope.eventId, data.balanceAfter],
-      );
-      return;
-    }
-    default: {
-      const unreachable: never = envelope.type;
-      throw new Error(`no projection for ${String(unreachable)}`);
-    }
+    case 'CreditsPurchased': case 'CreditsGranted': case 'ConsumptionRefunded': case 'PurchaseRefundReverted':
+      return { creditsDelta: d.credits, domain };
+    case 'CreditsConsumed': case 'CreditsExpired': case 'PurchaseRefunded': case 'ReservationCaptured':
+      return { creditsDelta: -d.credits, domain };
+    case 'CreditsClawedBack':
+      return { creditsDelta: -(d.credits + d.owedCredits), domain };
+    default:
+      return { creditsDelta: 0, domain };
   }
 }
 
-/** Inserts lot rows in one statement (a purchase, or a replay rebuilding `table`). */
-export async function insertLots(
-  client: Pick<PoolClient, 'query'>,
-  rows: { streamId: string; lot: Lot }[],
-  table: 'ledger_lots' | 'rebuilt_lots' = 'ledger_lots',
+/**
+ * The rows the appended `envelopes` changed, read from `after` (the state after evolving them):
+ * the account, every lot, consumption, reservation and refund record an event names, and one
+ * history row per event.
+ */
+export function rowsTouchedBy(envelopes: LedgerEventEnvelope[], after: CreditAccount): ProjectionRows {
+  const rows = emptyRows();
+  if (envelopes.length === 0) return rows;
+  const streamId = envelopes[0].streamId;
+  rows.accounts.push({ streamId, state: after });
+  const lotIds = new Set<string>();
+  let balance = after.balance;
+  const historyRows: ProjectionRows['history'] = [];
+  for (let i = envelopes.length - 1; i >= 0; i--) {
+    const e = envelopes[i];
+    const { creditsDelta, domain } = historyOf(e);
+    historyRows.unshift({ eventId: e.eventId, streamId, version: e.version, domain, creditsDelta, balanceAfter: balance });
+    balance -= creditsDelta;
+    collectTouched(e, after, rows, lotIds);
+  }
+  rows.history = historyRows;
+  for (const lot of after.lots) if (lotIds.has(lot.lotId)) rows.lots.push({ streamId, lot });
+  return rows;
+}
+
+function collectTouched(e: LedgerEventEnvelope, after: CreditAccount, rows: ProjectionRows, lotIds: Set<string>): void {
+  const streamId = e.streamId;
+  const d = e.data as Record<string, any>;
+  if (typeof d.lotId === 'string') lotIds.add(d.lotId);
+  for (const draw of (d.draws ?? []) as LotDraw[]) lotIds.add(draw.lotId);
+  if (typeof d.reservationId === 'string') {
+    const reservation = after.reservations.get(d.reservationId);
+    if (reservation) {
+      rows.reservations.push({ streamId, reservation });
+      for (const draw of reservation.draws) lotIds.add(draw.lotId);
+    }
+  }
+  if (e.type === 'CreditsConsumed' || e.type === 'ReservationCaptured' || e.type === 'ConsumptionRefunded') {
+    const record = after.consumptions.get(consumptionKey(d.domain, d.referenceId));
+    if (record) rows.consumptions.push({ streamId, record });
+  }
+  if (e.type === 'ConsumptionRefunded' || e.type === 'PurchaseRefunded') rows.refundRequests.push({ streamId, refundRequestId: d.refundRequestId });
+  if (e.type === 'PurchaseRefunded' || e.type === 'PurchaseRefundReverted') {
+    const refund = after.moneyRefunds.get(d.refundRequestId);
+    if (refund) rows.moneyRefunds.push({ streamId, ...refund });
+  }
+  if (e.type === 'CreditsGranted') rows.grants.push({ streamId, grantId: d.grantId, lotId: d.lotId });
+  if (e.type === 'CreditsPurchased') {
+    rows.purchases.push({ streamId, checkoutSessionId: d.checkoutSessionId, stripeEventId: d.stripeEventId, lotId: d.lotId, eventId: e.eventId });
+  }
+}
+
+/** Every row of a fully folded account (replay). */
+export function allRowsOf(streamId: string, state: CreditAccount, rows: ProjectionRows): void {
+  rows.accounts.push({ streamId, state });
+  for (const lot of state.lots) rows.lots.push({ streamId, lot });
+  for (const record of state.consumptions.values()) rows.consumptions.push({ streamId, record });
+  for (const reservation of state.reservations.values()) rows.reservations.push({ streamId, reservation });
+  for (const refund of state.moneyRefunds.values()) rows.moneyRefunds.push({ streamId, ...refund });
+  for (const refundRequestId of state.refundRequestIds) rows.refundRequests.push({ streamId, refundRequestId });
+  for (const [grantId, lotId] of state.grantIds) rows.grants.push({ streamId, grantId, lotId });
+}
+
+/** Upserts rows into the target tables, one multi-row statement per table. Dedupes within a batch (last wins). */
+export async function writeRows(db: Db, rows: ProjectionRows, target: ProjectionTarget = 'ledger'): Promise<void> {
+  const t = (name: string) => `${target}_${name}`;
+  await upsert(db, t('accounts'), ['stream_id', 'email', 'version', 'balance', 'owed_credits', 'open_disputes', 'clawed_back_disputes', 'suspended_subscriptions'],
+    ['text', 'text', 'int', 'bigint', 'bigint', 'text', 'text', 'text'], ['stream_id'],
+    rows.accounts.map(({ streamId, state: s }) => [streamId, s.email, s.version, s.balance, s.owedCredits,
+      JSON.stringify([...s.openDisputes]), JSON.stringify([...s.clawedBackDisputes]), JSON.stringify([...s.suspendedSubscriptions])]),
+    { open_disputes: 'jsonarray', clawed_back_disputes: 'jsonarray', suspended_subscriptions: 'jsonarray' });
+  await upsert(db, t('lots'), [...lotColumns], lotTypes, ['lot_id'], rows.lots.map(({ streamId, lot }) => lotValues(streamId, lot)));
+  await upsert(db, t('consumptions'), ['domain', 'reference_id', 'stream_id', 'email', 'credits', 'action_type', 'event_id', 'balance_after', 'draws', 'credits_refunded', 'consumed_at'],
+    ['text', 'text', 'text', 'text', 'bigint', 'text', 'uuid', 'bigint', 'jsonb', 'bigint', 'timestamptz'], ['domain', 'reference_id'],
+    rows.consumptions.map(({ streamId, record: c }) => [c.domain, c.referenceId, streamId, c.email, c.credits, c.actionType, c.eventId, c.balanceAfter, JSON.stringify(c.draws), c.creditsRefunded, c.consumedAt || null]));
+  await upsert(db, t('reservations'), ['reservation_id', 'stream_id', 'domain', 'reference_id', 'credits', 'draws', 'expires_at', 'status', 'credits_captured'],
+    ['text', 'text', 'text', 'text', 'bigint', 'jsonb', 'timestamptz', 'text', 'bigint'], ['reservation_id'],
+    rows.reservations.map(({ streamId, reservation: r }) => [r.reservationId, streamId, r.domain, r.referenceId, r.credits, JSON.stringify(r.draws), r.expiresAt, r.status, r.creditsCaptured]));
+  await upsert(db, t('money_refunds'), ['refund_request_id', 'stream_id', 'lot_id', 'credits', 'amount_minor', 'reverted'], ['text', 'text', 'text', 'bigint', 'bigint', 'boolean'],
+    ['refund_request_id'], rows.moneyRefunds.map((m) => [m.refundRequestId, m.streamId, m.lotId, m.credits, m.amountMinor, m.reverted]));
+  await upsert(db, t('refund_requests'), ['refund_request_id', 'stream_id'], ['text', 'text'], ['stream_id', 'refund_request_id'],
+    rows.refundRequests.map((r) => [r.refundRequestId, r.streamId]));
+  await upsert(db, t('grants'), ['grant_id', 'stream_id', 'lot_id'], ['text', 'text', 'text'], ['stream_id', 'grant_id'], rows.grants.map((g) => [g.grantId, g.streamId, g.lotId]));
+  await upsert(db, t('purchases'), ['checkout_session_id', 'stream_id', 'stripe_event_id', 'lot_id', 'event_id'], ['text', 'text', 'text', 'text', 'uuid'], ['checkout_session_id'],
+    rows.purchases.map((p) => [p.checkoutSessionId, p.streamId, p.stripeEventId, p.lotId, p.eventId]));
+  await upsert(db, t('history'), ['event_id', 'stream_id', 'version', 'domain', 'credits_delta', 'balance_after'], ['uuid', 'text', 'int', 'text', 'bigint', 'bigint'], ['event_id'],
+    rows.history.map((h) => [h.eventId, h.streamId, h.version, h.domain, h.creditsDelta, h.balanceAfter]));
+}
+
+/**
+ * `INSERT … SELECT FROM unnest(…) ON CONFLICT (key) DO UPDATE` for many rows in one statement.
+ * Columns marked `jsonarray` arrive as JSON text arrays and are stored as text[].
+ */
+async function upsert(
+  db: Db, table: string, columns: string[], types: string[], key: string[], values: unknown[][], special: Record<string, 'jsonarray'> = {},
 ): Promise<void> {
-  if (rows.length === 0) return;
-  const lots = rows.map((r) => r.lot);
-  await client.query(
-    `INSERT INTO ${table} (lot_id, stream_id, kind, domain, offering_id, credits_initial, credits_remaining, amount_minor,
-        currency, priority, scope_domain, expires_at, acquired_at, acquired_version)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[],
-        $9::text[], $10::int[], $11::text[], $12::timestamptz[], $13::timestamptz[], $14::int[])`,
-    [
-      lots.map((l) => l.lotId),
-      rows.map((r) => r.streamId),
-      lots.map((l) => l.kind),
-      lots.map((l) => l.domain),
-      lots.map((l) => l.offeringId),
-      lots.map((l) => l.creditsInitial),
-      lots.map((l) => l.creditsRemaining),
-      lots.map((l) => l.amountMinor),
-      lots.map((l) => l.currency),
-      lots.map((l) => l.priority),
-      lots.map((l) => l.scopeDomain),
-      lots.map((l) => l.expiresAt),
-      lots.map((l) => l.acquiredAt),
-      lots.map((l) => l.acquiredVersion),
-    ],
+  if (values.length === 0) return;
+  const unique = new Map<string, unknown[]>();
+  for (const row of values) unique.set(JSON.stringify(key.map((k) => row[columns.indexOf(k)])), row);
+  const rows = [...unique.values()];
+  const params = columns.map((_, i) => rows.map((row) => row[i]));
+  const selects = columns.map((c, i) => (special[c] === 'jsonarray' ? `ARRAY(SELECT jsonb_array_elements_text(u.c${i}::jsonb))` : `u.c${i}`));
+  const unnest = columns.map((_, i) => `$${i + 1}::${types[i] === 'jsonb' ? 'text' : types[i]}[]`).join(', ');
+  const casts = columns.map((_, i) => (types[i] === 'jsonb' ? `u.c${i}::jsonb` : selects[i]));
+  const updates = columns.filter((c) => !key.includes(c)).map((c) => `${c} = EXCLUDED.${c}`);
+  await db.query(
+    `INSERT INTO ${table} (${columns.join(', ')})
+     SELECT ${casts.join(', ')} FROM unnest(${unnest}) AS u(${columns.map((_, i) => `c${i}`).join(', ')})
+     ON CONFLICT (${key.join(', ')}) ${updates.length ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING'}`,
+    params,
   );
 }

@@ -1,4 +1,5 @@
 import { LedgerSchema1732060800000 } from './1732060800000-ledger-schema';
+import { LedgerDepth1732147200000 } from './1732147200000-ledger-depth';
 
 /** The ledger's migrations, in order (an explicit list: TOOLCHAIN.md pitfall 6). */
-export const ledgerMigrations = [LedgerSchema1732060800000];
+export const ledgerMigrations = [LedgerSchema1732060800000, LedgerDepth1732147200000];

@@ -68,6 +68,12 @@ function spendRefusal(account: CreditAccount, credits: number, domain: string, n
   return 'insufficient_credits';
 }
 
+/** Whether a reservation already took `(domain, referenceId)` (the state must hold it if one exists). */
+function holdsReference(account: CreditAccount, domain: string, referenceId: string): boolean {
+  for (const r of account.reservations.values()) if (r.domain === domain && r.referenceId === referenceId) return true;
+  return false;
+}
+
 /**
  * Decides a consumption. The state must hold the consumption record of
  * `(command.domain, command.referenceId)` if one exists anywhere in the ledger (the key is global
@@ -80,6 +86,7 @@ export function decideConsume(command: ConsumeCredits, account: CreditAccount): 
     if (!identical) return { outcome: 'rejected', code: 'reference_conflict' };
     return { outcome: 'repeated', eventId: earlier.eventId, balance: earlier.balanceAfter };
   }
+  if (holdsReference(account, command.domain, command.referenceId)) return { outcome: 'rejected', code: 'reference_conflict' };
   const refusal = spendRefusal(account, command.credits, command.domain, command.now);
   if (refusal) return { outcome: 'rejected', code: refusal };
   const draws = planDraws(account, command.credits, command.domain, command.now);
@@ -120,8 +127,9 @@ export function decidePurchase(command: PurchaseCredits, account: CreditAccount)
   }];
 }
 
-/** Grant command (promotion, goodwill, correction, a plan period's credits). */
+/** Grant command (promotion, goodwill, correction, a plan period's credits); `lotId` comes in the command. */
 export interface GrantCredits {
+  lotId: string;
   email: string;
   domain: string;
   credits: number;
@@ -135,18 +143,14 @@ export interface GrantCredits {
   now: string;
 }
 
-/** The lot id of a grant, derived from its grant id. */
-export function grantLotId(grantId: string): string {
-  return `lot_grant_${grantId}`;
-}
-
 /** Decides a grant: one `CreditsGranted`, or nothing if this grant id was applied before. */
 export function decideGrant(command: GrantCredits, account: CreditAccount): Decision<{ lotId: string }> {
-  if (account.grantIds.has(command.grantId)) return { outcome: 'repeated', answer: { lotId: grantLotId(command.grantId) } };
-  const { email, domain, credits, grantId, reason, source, priority, scopeDomain, expiresAt, subscriptionId, now } = command;
+  const earlier = account.grantIds.get(command.grantId);
+  if (earlier) return { outcome: 'repeated', answer: { lotId: earlier } };
+  const { lotId, email, domain, credits, grantId, reason, source, priority, scopeDomain, expiresAt, subscriptionId, now } = command;
   return accept([{
     type: 'CreditsGranted',
-    data: { lotId: grantLotId(grantId), grantId, email, domain, credits, reason, source, priority, scopeDomain, expiresAt, subscriptionId, grantedAt: now },
+    data: { lotId, grantId, email, domain, credits, reason, source, priority, scopeDomain, expiresAt, subscriptionId, grantedAt: now },
   }]);
 }
 

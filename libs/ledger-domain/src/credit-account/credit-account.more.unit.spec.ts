@@ -30,7 +30,7 @@ class Account {
       checkoutSessionId: session, paymentIntentId: `pi_${session}`, scopeDomain: null, expiresAt: null, purchasedAt: t0 } }]);
   }
   grant(credits: number, grantId: string, extra: Partial<GrantCredits> = {}) {
-    return this.accepted(decideGrant({ email, domain, credits, grantId, reason: 'promo', source: 'manual', priority: 0, scopeDomain: null, expiresAt: null, subscriptionId: null, now: t0, ...extra }, this.state));
+    return this.accepted(decideGrant({ lotId: `lot_grant_${grantId}`, email, domain, credits, grantId, reason: 'promo', source: 'manual', priority: 0, scopeDomain: null, expiresAt: null, subscriptionId: null, now: t0, ...extra }, this.state));
   }
   consume(credits: number, referenceId: string, now = t0) {
     return decideConsume({ email, domain, credits, actionType: 'gen', referenceId, now }, this.state);
@@ -64,7 +64,7 @@ describe('grants and the order lots are drawn in', () => {
   it('applies a grant id once', () => {
     const a = new Account();
     a.grant(5, 'g1');
-    expect(decideGrant({ email, domain, credits: 5, grantId: 'g1', reason: 'again', source: 'manual', priority: 0, scopeDomain: null, expiresAt: null, subscriptionId: null, now: t0 }, a.state).outcome).toBe('repeated');
+    expect(decideGrant({ lotId: 'lot_other', email, domain, credits: 5, grantId: 'g1', reason: 'again', source: 'manual', priority: 0, scopeDomain: null, expiresAt: null, subscriptionId: null, now: t0 }, a.state).outcome).toBe('repeated');
     expect(a.state.balance).toBe(5);
   });
 
@@ -134,6 +134,7 @@ describe('reservations', () => {
     a.accepted(decideReserve({ reservationId: 'rs1', email, domain, credits: 4, referenceId: 'job1', expiresAt: later(1), now: t0 }, a.state));
     expect(decideReserve({ reservationId: 'rs-new', email, domain, credits: 4, referenceId: 'job1', expiresAt: later(1), now: t0 }, a.state)).toEqual({ outcome: 'repeated', answer: { reservationId: 'rs1' } });
     expect(decideReserve({ reservationId: 'rs-new', email, domain, credits: 5, referenceId: 'job1', expiresAt: later(1), now: t0 }, a.state)).toEqual({ outcome: 'rejected', code: 'reference_conflict' });
+    expect(a.consume(1, 'job1')).toEqual({ outcome: 'rejected', code: 'reference_conflict' }); // a hold's referenceId is taken
   });
 });
 

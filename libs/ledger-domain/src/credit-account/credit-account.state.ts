@@ -96,8 +96,8 @@ export interface CreditAccount {
   moneyRefunds: Map<string, MoneyRefund>;
   /** Checkout session ids already turned into lots (purchase idempotency). */
   purchasedCheckoutSessions: Set<string>;
-  /** Grant ids already applied (grant idempotency). */
-  grantIds: Set<string>;
+  /** Grant ids already applied, with the lot each created (grant idempotency). */
+  grantIds: Map<string, string>;
   /** Refund request ids already applied, credit or money (refund idempotency). */
   refundRequestIds: Set<string>;
   /** Disputes open on the account; it is frozen while any is open. */
@@ -125,7 +125,7 @@ export function initialState(): CreditAccount {
     reservations: new Map(),
     moneyRefunds: new Map(),
     purchasedCheckoutSessions: new Set(),
-    grantIds: new Set(),
+    grantIds: new Map(),
     refundRequestIds: new Set(),
     openDisputes: new Set(),
     clawedBackDisputes: new Set(),
@@ -210,7 +210,7 @@ export function evolve(state: CreditAccount, event: RecordedEvent): CreditAccoun
         expiresAt: d.expiresAt, acquiredAt: d.grantedAt, acquiredVersion: event.version, subscriptionId: d.subscriptionId,
       }));
       state.balance += d.credits;
-      state.grantIds.add(d.grantId);
+      state.grantIds.set(d.grantId, d.lotId);
       return state;
     }
     case 'CreditsConsumed': {
