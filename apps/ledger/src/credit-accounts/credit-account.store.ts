@@ -123,8 +123,7 @@ export class CreditAccountStore {
   /** Returns consumptions' credits to their lots (`ConsumptionRefunded`), idempotent on `refundRequestId`. */
   async refundConsumptions(command: RefundConsumptionsCommand): Promise<Reply<RefundConsumptionsResult>> {
     const refs = command.referenceIds.map((referenceId) => ({ domain: command.domain, referenceId }));
-    const lotIds = await this.drawnLots(refs);
-    return this.run(accountStreamId(command.email), { needs: { consumptions: refs, lotIds, refundRequestId: command.refundRequestId }, metadata: { causationId: command.refundRequestId } }, (account, now) => {
+    return this.run(accountStreamId(command.email), { needs: { consumptions: refs, refundRequestId: command.refundRequestId }, metadata: { causationId: command.refundRequestId } }, (account, now) => {
       const decision = decideRefundConsumptions({ ...command, creditsMax: command.creditsMax ?? null, now }, account);
       if (decision.outcome === 'rejected') return refused(decision.code, command);
       return {
@@ -197,16 +196,6 @@ export class CreditAccountStore {
     } finally {
       client.release();
     }
-  }
-
-  /** Lots drawn by the named consumptions (their rows are loaded even when empty, so credits can return to them). */
-  private async drawnLots(refs: { domain: string; referenceId: string }[]): Promise<string[]> {
-    const { rows } = await this.pool.query(
-      `SELECT DISTINCT d->>'lotId' AS lot_id FROM ledger_consumptions c JOIN unnest($1::text[], $2::text[]) AS k(domain, reference_id) USING (domain, reference_id),
-              jsonb_array_elements(c.draws) AS d`,
-      [refs.map((r) => r.domain), refs.map((r) => r.referenceId)],
-    );
-    return rows.map((r) => r.lot_id);
   }
 
   /**

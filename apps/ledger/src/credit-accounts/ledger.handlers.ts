@@ -82,7 +82,7 @@ export class LedgerHandlers {
   @MessagePattern(LedgerSubjects.revertPurchaseRefund)
   revert(@Payload() payload: unknown): Promise<Reply<AccountChangeResult>> {
     return this.handle('revert purchase refund', RevertPurchaseRefundCommand, payload, (c) =>
-      this.accounts.change(c.email, { moneyRefundId: c.refundRequestId, lotIds: [] }, (account, now) => decideRevertPurchaseRefund({ ...c, now }, account), c.refundRequestId),
+      this.accounts.change(c.email, { moneyRefundId: c.refundRequestId }, (account, now) => decideRevertPurchaseRefund({ ...c, now }, account), c.refundRequestId),
     );
   }
 

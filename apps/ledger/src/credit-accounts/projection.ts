@@ -89,22 +89,30 @@ export async function loadAccount(db: Db, streamId: string, needs: LoadNeeds, lo
   const state = initialState();
   const account = await db.query(`SELECT * FROM ledger_accounts WHERE stream_id = $1${lock ? ' FOR UPDATE' : ''}`, [streamId]);
   const row = account.rows[0];
-  if (row) {
-    state.email = row.email;
-    state.version = row.version;
-    state.balance = Number(row.balance);
-    state.owedCredits = Number(row.owed_credits);
-    state.openDisputes = new Set(row.open_disputes);
-    state.clawedBackDisputes = new Set(row.clawed_back_disputes);
-    state.suspendedSubscriptions = new Set(row.suspended_subscriptions);
-    const lots = await db.query(
-      `SELECT * FROM ledger_lots WHERE stream_id = $1 AND (credits_remaining > 0 OR lot_id = ANY($2::text[]) OR payment_intent_id = $3) ORDER BY acquired_version`,
-      [streamId, needs.lotIds ?? [], needs.paymentIntentId ?? null],
-    );
-    state.lots = lots.rows.map(rowToLot);
-  }
   await loadRecords(db, streamId, needs, state);
+  if (!row) return state;
+  state.email = row.email;
+  state.version = row.version;
+  state.balance = Number(row.balance);
+  state.owedCredits = Number(row.owed_credits);
+  state.openDisputes = new Set(row.open_disputes);
+  state.clawedBackDisputes = new Set(row.clawed_back_disputes);
+  state.suspendedSubscriptions = new Set(row.suspended_subscriptions);
+  // Lots with credits left, plus every lot the loaded records point at (credits may return to an empty lot).
+  const lots = await db.query(
+    `SELECT * FROM ledger_lots WHERE stream_id = $1 AND (credits_remaining > 0 OR lot_id = ANY($2::text[]) OR payment_intent_id = $3) ORDER BY acquired_version`,
+    [streamId, referencedLots(state, needs), needs.paymentIntentId ?? null],
+  );
+  state.lots = lots.rows.map(rowToLot);
   return state;
+}
+
+function referencedLots(state: CreditAccount, needs: LoadNeeds): string[] {
+  const ids = new Set(needs.lotIds ?? []);
+  for (const c of state.consumptions.values()) for (const d of c.draws) ids.add(d.lotId);
+  for (const r of state.reservations.values()) for (const d of r.draws) ids.add(d.lotId);
+  for (const m of state.moneyRefunds.values()) ids.add(m.lotId);
+  return [...ids];
 }
 
 async function loadRecords(db: Db, streamId: string, needs: LoadNeeds, state: CreditAccount): Promise<void> {

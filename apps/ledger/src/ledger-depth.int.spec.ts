@@ -1,0 +1,171 @@
+/**
+ * The ledger's commands beyond consume, over real NATS and PostgreSQL: grants, holds, expiry,
+ * credit and money refunds with compensation, disputes, plan suspension, history, and a replay at
+ * the end that must find every projection row equal to the fold of the events.
+ */
+import { INestApplication } from '@nestjs/common';
+import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
+import { BillingEventSubjects, LedgerSubjects, PaymentSucceededV1, Reply, Streams } from '@credit-hub/contracts';
+import { bootService, dropDatabase } from '@credit-hub/service-kit';
+import { eventually, testNatsUrl, uniqueDatabaseUrl } from '@credit-hub/testing';
+import { connect, NatsConnection } from 'nats';
+import { Client } from 'pg';
+import { firstValueFrom } from 'rxjs';
+import { LedgerModule } from './ledger.module';
+import { replayLedger } from './replay/replay';
+
+const databaseUrl = uniqueDatabaseUrl('ledgerdepth');
+let app: INestApplication;
+let client: ClientProxy;
+let nc: NatsConnection;
+let db: Client;
+const domain = 'a.test';
+
+async function send<T = any>(subject: string, payload: unknown): Promise<Reply<T>> {
+  return firstValueFrom(client.send<Reply<T>>(subject, payload));
+}
+async function ok<T = any>(subject: string, payload: unknown): Promise<T> {
+  const reply = await send<T>(subject, payload);
+  if (!reply.ok) throw new Error(`${subject} refused: ${reply.refusal.code} ${reply.refusal.detail}`);
+  return reply.value;
+}
+async function spendable(email: string): Promise<number> {
+  return (await ok<{ balance: number }>(LedgerSubjects.getBalance, { email, domain })).balance;
+}
+async function buy(email: string, credits: number, session: string, amountMinor = credits * 100): Promise<void> {
+  const p: PaymentSucceededV1 = {
+    stripeEventId: `evt_${session}`, checkoutSessionId: session, paymentIntentId: `pi_${session}`, domain, offeringId: 'pack', email, credits,
+    amountMinor, currency: 'usd', scopeDomain: null, paidAt: new Date().toISOString(),
+  };
+  const before = await spendable(email);
+  await nc.jetstream().publish(BillingEventSubjects.paymentSucceeded, Buffer.from(JSON.stringify(p)), { msgID: p.stripeEventId });
+  await eventually(`purchase ${session}`, async () => (await spendable(email)) === before + credits);
+}
+const consume = (email: string, credits: number, referenceId: string) => send(LedgerSubjects.consumeCredits, { email, domain, credits, actionType: 'gen', referenceId });
+
+beforeAll(async () => {
+  process.env['LEDGER_DATABASE_URL'] = databaseUrl;
+  nc = await connect({ servers: testNatsUrl });
+  const jsm = await nc.jetstreamManager();
+  for (const stream of [Streams.ledger.name, Streams.billing.name]) await jsm.streams.delete(stream).catch(() => undefined);
+  app = await bootService({ name: 'ledger-depth-test', module: LedgerModule, httpHost: '127.0.0.1', httpPort: 0, nats: { servers: testNatsUrl, queue: 'ledger' } });
+  client = ClientProxyFactory.create({ transport: Transport.NATS, options: { servers: [testNatsUrl] } });
+  await client.connect();
+  db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+});
+
+afterAll(async () => {
+  await client?.close();
+  await app?.close();
+  const jsm = await nc.jetstreamManager();
+  for (const stream of [Streams.ledger.name, Streams.billing.name]) await jsm.streams.delete(stream).catch(() => undefined);
+  await nc.close();
+  await db?.end();
+  await dropDatabase(databaseUrl);
+});
+
+describe('ledger depth on real PostgreSQL and NATS', () => {
+  it('grants once per grantId and draws an expiring grant before paid credits', async () => {
+    await buy('grant@example.com', 10, 'cs_grant');
+    const grant = { email: 'grant@example.com', domain, credits: 5, grantId: 'welcome', reason: 'welcome bonus', expiresAt: new Date(Date.now() + 3600_000).toISOString() };
+    const first = await ok(LedgerSubjects.grantCredits, grant);
+    const again = await ok(LedgerSubjects.grantCredits, grant);
+    expect(again).toMatchObject({ lotId: first.lotId, repeated: true });
+    expect(await spendable('grant@example.com')).toBe(15);
+    const consumed = await consume('grant@example.com', 6, 'g-1');
+    expect(consumed.ok).toBe(true);
+    const lots = (await ok(LedgerSubjects.getBalance, { email: 'grant@example.com' })).lots;
+    expect(lots.map((l: any) => [l.kind, l.creditsRemaining])).toEqual([['purchased', 9]]); // the grant went first
+  });
+
+  it('expires a grant at its expiry time, by itself, once', async () => {
+    await ok(LedgerSubjects.grantCredits, { email: 'expiry@example.com', domain, credits: 4, grantId: 'short', reason: 'trial', expiresAt: new Date(Date.now() + 1500).toISOString() });
+    expect(await spendable('expiry@example.com')).toBe(4);
+    await eventually('expiry', async () => {
+      const { rows } = await db.query(`SELECT count(*) FROM ledger_events WHERE stream_id = 'account-expiry@example.com' AND type = 'CreditsExpired'`);
+      return Number(rows[0].count) === 1;
+    }, 10_000);
+    expect((await ok(LedgerSubjects.getBalance, { email: 'expiry@example.com' })).balance).toBe(0);
+  });
+
+  it('holds credits, captures part, releases the rest; an uncaptured hold expires by itself', async () => {
+    await buy('hold@example.com', 20, 'cs_hold');
+    const hold = await ok(LedgerSubjects.reserveCredits, { email: 'hold@example.com', domain, credits: 15, referenceId: 'job-1', ttlSeconds: 60 });
+    expect(hold).toMatchObject({ status: 'active', creditsReserved: 15, spendable: 5, balance: 20 });
+    expect((await consume('hold@example.com', 6, 'h-1')).ok).toBe(false);
+    expect((await send(LedgerSubjects.captureReservation, { email: 'hold@example.com', reservationId: hold.reservationId, domain, credits: 16 })).ok).toBe(false);
+    const captured = await ok(LedgerSubjects.captureReservation, { email: 'hold@example.com', reservationId: hold.reservationId, domain, credits: 10, actionType: 'video' });
+    expect(captured).toMatchObject({ status: 'captured', creditsCaptured: 10, balance: 10, spendable: 10 });
+    const short = await ok(LedgerSubjects.reserveCredits, { email: 'hold@example.com', domain, credits: 4, referenceId: 'job-2', ttlSeconds: 1 });
+    expect(short.spendable).toBe(6);
+    await eventually('hold expiry', async () => (await spendable('hold@example.com')) === 10, 10_000);
+    const repeat = await ok(LedgerSubjects.reserveCredits, { email: 'hold@example.com', domain, credits: 4, referenceId: 'job-2', ttlSeconds: 1 });
+    expect(repeat).toMatchObject({ reservationId: short.reservationId, status: 'expired', repeated: true });
+  });
+
+  it('refunds consumed credits to their lots instantly, never more than consumed, once per request', async () => {
+    await buy('refund@example.com', 10, 'cs_refund');
+    for (const ref of ['r-1', 'r-2']) expect((await consume('refund@example.com', 3, ref)).ok).toBe(true);
+    const refund = await ok(LedgerSubjects.refundConsumptions, { email: 'refund@example.com', domain, refundRequestId: 'rr-1', referenceIds: ['r-1', 'r-2'] });
+    expect(refund).toMatchObject({ creditsRefunded: 6, balance: 10, repeated: false });
+    expect(await ok(LedgerSubjects.refundConsumptions, { email: 'refund@example.com', domain, refundRequestId: 'rr-1', referenceIds: ['r-1'] })).toMatchObject({ repeated: true });
+    const twice = await send(LedgerSubjects.refundConsumptions, { email: 'refund@example.com', domain, refundRequestId: 'rr-2', referenceIds: ['r-1'] });
+    expect(twice).toMatchObject({ ok: false, refusal: { code: 'nothing_to_refund' } });
+    const racing = await Promise.all(Array.from({ length: 20 }, (_, i) => send(LedgerSubjects.refundConsumptions, { email: 'refund@example.com', domain, refundRequestId: `race-${i}`, referenceIds: ['r-2'] })));
+    expect(racing.filter((r) => r.ok)).toHaveLength(0);
+    expect(await spendable('refund@example.com')).toBe(10);
+  });
+
+  it('refunds unused paid credits as money in proportion, and restores them if Stripe refuses', async () => {
+    await buy('money@example.com', 3, 'cs_money', 500);
+    expect((await consume('money@example.com', 1, 'm-1')).ok).toBe(true);
+    const refund = await ok(LedgerSubjects.refundPurchase, { email: 'money@example.com', refundRequestId: 'mr-1', lotId: 'lot_cs_money' });
+    expect(refund).toMatchObject({ credits: 2, amountMinor: 333, currency: 'usd', paymentIntentId: 'pi_cs_money', balance: 0 });
+    expect(await ok(LedgerSubjects.refundPurchase, { email: 'money@example.com', refundRequestId: 'mr-1', lotId: 'lot_cs_money' })).toMatchObject({ credits: 2, repeated: true });
+    const reverted = await ok(LedgerSubjects.revertPurchaseRefund, { email: 'money@example.com', refundRequestId: 'mr-1', reason: 'card_declined' });
+    expect(reverted.balance).toBe(2);
+    expect(await ok(LedgerSubjects.revertPurchaseRefund, { email: 'money@example.com', refundRequestId: 'mr-1', reason: 'again' })).toMatchObject({ repeated: true });
+  });
+
+  it('freezes on a dispute, claws back a lost one (owed credits), and blocks only past-due plan credits', async () => {
+    await buy('dispute@example.com', 10, 'cs_disputed');
+    expect((await consume('dispute@example.com', 4, 'd-1')).ok).toBe(true);
+    await ok(LedgerSubjects.freezeAccount, { email: 'dispute@example.com', disputeId: 'du_1', reason: 'charge.dispute.created' });
+    expect(await consume('dispute@example.com', 1, 'd-2')).toMatchObject({ ok: false, refusal: { code: 'account_frozen' } });
+    await ok(LedgerSubjects.clawBackPurchase, { email: 'dispute@example.com', disputeId: 'du_1', paymentIntentId: 'pi_cs_disputed', reason: 'lost' });
+    const after = await ok(LedgerSubjects.unfreezeAccount, { email: 'dispute@example.com', disputeId: 'du_1', reason: 'closed' });
+    expect(after.balance).toBe(-4);
+
+    await ok(LedgerSubjects.grantCredits, { email: 'plan@example.com', domain, credits: 100, grantId: 'plan:sub_1:in_1', reason: 'monthly credits', source: 'plan', subscriptionId: 'sub_1' });
+    await buy('plan@example.com', 2, 'cs_pack');
+    await ok(LedgerSubjects.suspendPlanCredits, { email: 'plan@example.com', subscriptionId: 'sub_1', reason: 'past due after grace' });
+    expect(await consume('plan@example.com', 5, 'p-1')).toMatchObject({ ok: false, refusal: { code: 'payment_past_due' } });
+    expect((await consume('plan@example.com', 2, 'p-2')).ok).toBe(true);
+    await ok(LedgerSubjects.resumePlanCredits, { email: 'plan@example.com', subscriptionId: 'sub_1', reason: 'invoice paid' });
+    expect((await consume('plan@example.com', 5, 'p-3')).ok).toBe(true);
+  });
+
+  it('pages the history newest first with the balance after each event', async () => {
+    const first = await ok(LedgerSubjects.getHistory, { email: 'refund@example.com', limit: 2 });
+    expect(first.items.map((i: any) => i.type)).toEqual(['ConsumptionRefunded', 'ConsumptionRefunded']);
+    expect(first.items[0].balanceAfter).toBe(10);
+    const rest = await ok(LedgerSubjects.getHistory, { email: 'refund@example.com', cursor: first.nextCursor, limit: 10 });
+    expect(rest.items.map((i: any) => [i.type, i.creditsDelta, i.balanceAfter])).toEqual([
+      ['CreditsConsumed', -3, 4], ['CreditsConsumed', -3, 7], ['CreditsPurchased', 10, 10],
+    ]);
+    expect(rest.nextCursor).toBeNull();
+  });
+
+  it('replays every event type into projections equal to the live ones', async () => {
+    const report = await replayLedger(db, { dryRun: true });
+    expect(report.violations).toEqual([]);
+    expect(report.differences).toEqual([]);
+    const { rows } = await db.query('SELECT DISTINCT type FROM ledger_events ORDER BY type');
+    expect(rows.map((r) => r.type)).toEqual(expect.arrayContaining([
+      'AccountFrozen', 'AccountUnfrozen', 'ConsumptionRefunded', 'CreditsClawedBack', 'CreditsConsumed', 'CreditsExpired', 'CreditsGranted',
+      'CreditsPurchased', 'CreditsReserved', 'PlanCreditsResumed', 'PlanCreditsSuspended', 'PurchaseRefundReverted', 'PurchaseRefunded',
+      'ReservationCaptured', 'ReservationReleased',
+    ]));
+  });
+});
