@@ -21,4 +21,25 @@ export class LedgerConfig extends ServiceBaseConfig {
   @Min(2)
   @Max(200)
   LEDGER_DATABASE_POOL_SIZE = 16;
+
+  /** Group commit: most consumes written in one transaction (1 = no batching). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(2000)
+  LEDGER_BATCH_SIZE_MAX = 256;
+
+  /** Group commit: how long the first command of a batch waits for others, ms. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(50)
+  LEDGER_BATCH_WAIT_MS = 2;
+
+  /** Group commit: batches in flight at once (each holds one pooled connection). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  LEDGER_BATCH_CONCURRENCY = 4;
 }

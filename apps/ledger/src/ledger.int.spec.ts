@@ -13,6 +13,7 @@ import { eventually, testNatsUrl, uniqueDatabaseUrl } from '@credit-hub/testing'
 import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { firstValueFrom } from 'rxjs';
+import { CreditAccountStore } from './credit-accounts/credit-account.store';
 import { LedgerOutboxRelay } from './credit-accounts/outbox-relay.service';
 import { LedgerModule } from './ledger.module';
 import { replayLedger } from './replay/replay';
@@ -184,5 +185,26 @@ describe('ledger on real PostgreSQL and NATS', () => {
     expect(repair.replaced).toBe(true);
     expect(await balanceOf('race@example.com')).toBe(6);
     expect((await replayLedger(db)).differences).toEqual([]);
+  });
+
+  it('writes the same events and answers batched (group commit) as one command at a time', async () => {
+    const store = app.get(CreditAccountStore);
+    await publishPayment(payment('single@example.com', 60, 'cs_single'));
+    await publishPayment(payment('batch@example.com', 60, 'cs_batch'));
+    await eventually('purchases', async () => (await balanceOf('single@example.com')) === 60 && (await balanceOf('batch@example.com')) === 60);
+    const plan = Array.from({ length: 45 }, (_, i) => ({ credits: 1 + ((i * 7) % 5), ref: `r${(i * 11) % 30}`, actionType: i % 3 ? 'gen' : 'img' }));
+    const command = (email: string, p: (typeof plan)[number]) => ({ email, domain: 'a.test', credits: p.credits, actionType: p.actionType, referenceId: `${email}-${p.ref}` });
+    const single = [];
+    for (const p of plan) single.push(await store.consume(command('single@example.com', p)));
+    const batched = [];
+    for (let at = 0; at < plan.length; at += 8) batched.push(...(await store.consumeBatch(plan.slice(at, at + 8).map((p) => command('batch@example.com', p)))));
+    const shape = (r: Awaited<ReturnType<typeof store.consume>>) => (r.ok ? { balance: r.value.balance, repeated: r.value.repeated } : r.refusal.code);
+    expect(batched.map(shape)).toEqual(single.map(shape));
+    const events = async (email: string) =>
+      (await db.query(`SELECT version, type, data FROM ledger_events WHERE stream_id = $1 ORDER BY version`, [`account-${email}`])).rows.map((r) => ({
+        version: r.version, type: r.type, credits: r.data.credits, balanceAfter: r.data.balanceAfter, draws: r.data.draws?.length,
+      }));
+    expect(await events('batch@example.com')).toEqual(await events('single@example.com'));
+    expect((await replayLedger(db, { dryRun: true })).differences).toEqual([]);
   });
 });

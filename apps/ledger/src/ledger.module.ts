@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { Streams } from '@credit-hub/contracts';
 import { DatabaseModule, HealthModule, NatsModule, ServiceConfigModule } from '@credit-hub/service-kit';
 import { LedgerConfig } from './ledger.config';
+import { ConsumeBatcher } from './credit-accounts/consume.batcher';
 import { CreditAccountStore } from './credit-accounts/credit-account.store';
 import { ExpiryScheduler } from './credit-accounts/expiry.scheduler';
 import { HistoryReader } from './credit-accounts/history.reader';
@@ -24,6 +25,6 @@ import { ledgerMigrations } from './migrations';
     HealthModule.register({ hasDatabase: true }),
   ],
   controllers: [LedgerHandlers],
-  providers: [CreditAccountStore, HistoryReader, ExpiryScheduler, LedgerOutboxRelay, PaymentsConsumer],
+  providers: [CreditAccountStore, ConsumeBatcher, HistoryReader, ExpiryScheduler, LedgerOutboxRelay, PaymentsConsumer],
 })
 export class LedgerModule {}

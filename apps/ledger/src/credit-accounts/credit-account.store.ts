@@ -7,15 +7,15 @@ import {
   ReleaseReservationCommand, Reply, replyOk, replyRefused, ReservationView, ReserveCreditsCommand,
 } from '@credit-hub/contracts';
 import {
-  CreditAccount, decideCapture, decideConsume, decideExpiry, decideGrant, decidePurchase, decideRefundConsumptions, decideRefundPurchase,
+  BatchItem, CreditAccount, decideCapture, decideConsumeBatch, decideConsume, decideExpiry, decideGrant, decidePurchase, decideRefundConsumptions, decideRefundPurchase,
   decideRelease, decideReserve, evolve, invariantViolations, LedgerRejection, spendableCredits,
 } from '@credit-hub/ledger-domain';
 import { claimInbox, writeOutbox } from '@credit-hub/messaging';
 import { randomUUID } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
-import { appendToStream } from './event-store';
-import { loadAccount, LoadNeeds, lockOrCreateAccount, lotToView, rowsTouchedBy, writeRows } from './projection';
+import { appendEvents, appendToStream, PendingEvent } from './event-store';
+import { emptyRows, loadAccount, loadAccountsForBatch, LoadNeeds, lockOrCreateAccount, lotToView, ProjectionRows, rowsTouchedBy, writeRows } from './projection';
 
 /** Attempts of one command when the database reports a conflict (unique violation, deadlock, serialization). */
 const attemptsMax = 5;
@@ -60,6 +60,58 @@ export class CreditAccountStore {
       if (decision.outcome === 'repeated') return { events: [], answer: () => ({ balance: decision.balance, eventId: decision.eventId, repeated: true }) };
       return { events: decision.events, answer: (after, [envelope]) => ({ balance: after.balance, eventId: envelope.eventId, repeated: false }) };
     });
+  }
+
+  /**
+   * Consumes a batch of commands in ONE transaction (group commit): lock every account involved,
+   * decide each command in arrival order in memory, write all events, projection rows and outbox
+   * rows with multi-row statements, commit, answer each. Same answers and events as one `consume`
+   * per command in the same order; a refusal never fails the batch. A database error fails the
+   * whole batch (nothing written): the caller retries or falls back to single commands.
+   */
+  async consumeBatch(commands: ConsumeCreditsCommand[]): Promise<Reply<ConsumeCreditsResult>[]> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const refs = commands.map((c) => ({ domain: c.domain, referenceId: c.referenceId }));
+      const accounts = await loadAccountsForBatch(client, commands.map((c) => accountStreamId(c.email)), refs);
+      const now = new Date().toISOString();
+      const items: BatchItem[] = commands.map((c) => ({ streamId: accountStreamId(c.email), eventId: randomUUID(), command: { ...c, now } }));
+      const outcomes = decideConsumeBatch(items, accounts);
+      const pending: PendingEvent[] = [];
+      outcomes.forEach((o, i) => {
+        if (o.appended) pending.push({ streamId: items[i].streamId, version: o.appended.version, eventId: o.appended.eventId, event: o.appended, occurredAt: now, metadata: meta(commands[i].correlationId, `${commands[i].domain}/${commands[i].referenceId}`) });
+      });
+      const envelopes = await appendEvents(client, pending);
+      await this.writeBatchProjection(client, envelopes, accounts);
+      await client.query('COMMIT');
+      return outcomes.map((o, i) => {
+        if (o.outcome === 'rejected') return replyRefused(o.code, refused(o.code, commands[i]).detail);
+        if (o.outcome === 'repeated') return replyOk({ balance: o.balance, eventId: o.eventId, repeated: true });
+        return replyOk({ balance: (o.appended!.data as { balanceAfter: number }).balanceAfter, eventId: o.appended!.eventId, repeated: false });
+      });
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async writeBatchProjection(client: PoolClient, envelopes: LedgerEventEnvelope[], accounts: Map<string, CreditAccount>): Promise<void> {
+    if (envelopes.length === 0) return;
+    const byStream = new Map<string, LedgerEventEnvelope[]>();
+    for (const e of envelopes) byStream.set(e.streamId, [...(byStream.get(e.streamId) ?? []), e]);
+    const rows: ProjectionRows = emptyRows();
+    for (const [streamId, list] of byStream) {
+      const state = accounts.get(streamId)!;
+      const violations = invariantViolations(state, { allReservationsLoaded: false });
+      if (violations.length > 0) throw new Error(`invariant broken on ${streamId}: ${violations.join('; ')}`);
+      const touched = rowsTouchedBy(list, state);
+      for (const key of Object.keys(rows) as (keyof ProjectionRows)[]) (rows[key] as unknown[]).push(...(touched[key] as unknown[]));
+    }
+    await writeRows(client, rows);
+    await writeOutbox(client, envelopes.map((envelope) => outboxMessage(envelope, envelope.metadata)));
   }
 
   /** Turns a paid checkout into `CreditsPurchased`, once per Stripe event (inbox) and per checkout session. Returns events appended. */

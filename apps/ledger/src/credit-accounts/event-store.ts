@@ -56,6 +56,45 @@ export async function appendToStream(
   return envelopes;
 }
 
+/** One event to append in a multi-stream append: its stream, version and id are decided by the caller. */
+export interface PendingEvent {
+  streamId: string;
+  version: number;
+  eventId: string;
+  event: LedgerEvent;
+  occurredAt: string;
+  metadata: EventMetadata;
+}
+
+/**
+ * Appends events of several streams in one multi-row INSERT (group commit). The caller holds the
+ * row locks of every stream and gives each event its next version; the unique and gapless
+ * constraints stay the database's guarantee. Returns the envelopes with their global positions.
+ */
+export async function appendEvents(client: PoolClient, pending: PendingEvent[]): Promise<LedgerEventEnvelope[]> {
+  if (pending.length === 0) return [];
+  const result = await client.query<{ event_id: string; position: string }>(
+    `INSERT INTO ledger_events (event_id, stream_id, version, type, schema_version, data, metadata, occurred_at)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::smallint[], $6::jsonb[], $7::jsonb[], $8::timestamptz[])
+     RETURNING event_id, position`,
+    [
+      pending.map((p) => p.eventId),
+      pending.map((p) => p.streamId),
+      pending.map((p) => p.version),
+      pending.map((p) => p.event.type),
+      pending.map((p) => LedgerEventSchemaVersions[p.event.type]),
+      pending.map((p) => JSON.stringify(p.event.data)),
+      pending.map((p) => JSON.stringify(p.metadata)),
+      pending.map((p) => p.occurredAt),
+    ],
+  );
+  const positions = new Map(result.rows.map((row) => [row.event_id, Number(row.position)]));
+  return pending.map((p) => ({
+    eventId: p.eventId, type: p.event.type, schemaVersion: LedgerEventSchemaVersions[p.event.type], streamId: p.streamId, version: p.version,
+    position: positions.get(p.eventId) ?? 0, occurredAt: p.occurredAt, data: p.event.data, metadata: p.metadata,
+  }) as LedgerEventEnvelope);
+}
+
 /** Converts a stored row of `ledger_events` to an envelope. */
 export function rowToEnvelope(row: {
   position: string | number;

@@ -10,6 +10,7 @@ import {
   decideClawBack, decideFreeze, decideResumePlan, decideRevertPurchaseRefund, decideSuspendPlan, decideUnfreeze,
 } from '@credit-hub/ledger-domain';
 import { IsEmail, MaxLength } from 'class-validator';
+import { ConsumeBatcher } from './consume.batcher';
 import { CreditAccountStore } from './credit-account.store';
 import { HistoryReader } from './history.reader';
 
@@ -34,12 +35,13 @@ export class LedgerHandlers {
   constructor(
     private readonly accounts: CreditAccountStore,
     private readonly history: HistoryReader,
+    private readonly batcher: ConsumeBatcher,
   ) {}
 
   /** `ledger.commands.consume-credits.v1` → `Reply<ConsumeCreditsResult>`. */
   @MessagePattern(LedgerSubjects.consumeCredits)
   consume(@Payload() payload: unknown): Promise<Reply<ConsumeCreditsResult>> {
-    return this.handle('consume', ConsumeCreditsCommand, payload, (c) => this.accounts.consume(c));
+    return this.handle('consume', ConsumeCreditsCommand, payload, (c) => this.batcher.submit(c));
   }
 
   /** `ledger.commands.grant-credits.v1` → `Reply<GrantCreditsResult>`. */

@@ -155,6 +155,52 @@ async function loadRecords(db: Db, streamId: string, needs: LoadNeeds, state: Cr
   }
 }
 
+/**
+ * Loads several accounts at once for a batch of consumes: every account row locked `FOR UPDATE`
+ * in stream id order (so two batches never deadlock), their lots with credits left and the lots
+ * the loaded records draw on, and the consumption and reservation records the references name.
+ * Every state shares one consumptions map and one reservations map: references are global per
+ * domain, so a decision must see records made by earlier commands of the batch on any account.
+ */
+export async function loadAccountsForBatch(db: Db, streamIds: string[], refs: { domain: string; referenceId: string }[]): Promise<Map<string, CreditAccount>> {
+  const consumptions = new Map<string, ConsumptionRecord>();
+  const reservations = new Map<string, Reservation>();
+  const records = initialState();
+  records.consumptions = consumptions;
+  records.reservations = reservations;
+  await loadRecords(db, '', { consumptions: refs }, records);
+  const byRef = await db.query(
+    `SELECT r.* FROM ledger_reservations r JOIN unnest($1::text[], $2::text[]) AS k(domain, reference_id) USING (domain, reference_id)`,
+    [refs.map((r) => r.domain), refs.map((r) => r.referenceId)],
+  );
+  for (const r of byRef.rows) reservations.set(r.reservation_id, rowToReservation(r));
+  const sorted = [...new Set(streamIds)].sort();
+  const accountRows = await db.query('SELECT * FROM ledger_accounts WHERE stream_id = ANY($1::text[]) ORDER BY stream_id FOR UPDATE', [sorted]);
+  const lots = await db.query(
+    `SELECT * FROM ledger_lots WHERE stream_id = ANY($1::text[]) AND (credits_remaining > 0 OR lot_id = ANY($2::text[])) ORDER BY acquired_version`,
+    [sorted, referencedLots(records, {})],
+  );
+  const accounts = new Map<string, CreditAccount>();
+  for (const streamId of sorted) {
+    const state = initialState();
+    state.consumptions = consumptions;
+    state.reservations = reservations;
+    accounts.set(streamId, state);
+  }
+  for (const row of accountRows.rows) {
+    const state = accounts.get(row.stream_id)!;
+    state.email = row.email;
+    state.version = row.version;
+    state.balance = Number(row.balance);
+    state.owedCredits = Number(row.owed_credits);
+    state.openDisputes = new Set(row.open_disputes);
+    state.clawedBackDisputes = new Set(row.clawed_back_disputes);
+    state.suspendedSubscriptions = new Set(row.suspended_subscriptions);
+  }
+  for (const row of lots.rows) accounts.get(row.stream_id)?.lots.push(rowToLot(row));
+  return accounts;
+}
+
 /** Creates the account row if missing (a first purchase or grant), so `loadAccount` can lock it. */
 export async function lockOrCreateAccount(db: Db, streamId: string, email: string): Promise<void> {
   await db.query(

@@ -1,0 +1,81 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConsumeCreditsCommand, ConsumeCreditsResult, Reply, replyRefused } from '@credit-hub/contracts';
+import { LedgerConfig } from '../ledger.config';
+import { CreditAccountStore } from './credit-account.store';
+
+interface Waiting {
+  command: ConsumeCreditsCommand;
+  resolve: (reply: Reply<ConsumeCreditsResult>) => void;
+}
+
+/**
+ * Group commit for consumes (after TigerBeetle: one commit pays for many transfers). Commands that
+ * arrive within `LEDGER_BATCH_WAIT_MS` (or until `LEDGER_BATCH_SIZE_MAX` are waiting) go to the
+ * database as one transaction; at most `LEDGER_BATCH_CONCURRENCY` batches are in flight, and while
+ * they are, new commands queue for the next one, so under load batches grow by themselves and at
+ * low load a command waits at most the window. A failed batch is retried once, then its commands
+ * run one by one through the single-command path, so one bad command cannot fail its neighbours.
+ * With `LEDGER_BATCH_SIZE_MAX=1` every consume takes the single-command path.
+ */
+@Injectable()
+export class ConsumeBatcher {
+  private readonly logger = new Logger('ConsumeBatcher');
+  private queue: Waiting[] = [];
+  private timer?: NodeJS.Timeout;
+  private inFlight = 0;
+  /** Batches written since start, and commands in them (read by metrics and the bench). */
+  batches = 0;
+  batchedCommands = 0;
+
+  constructor(
+    private readonly accounts: CreditAccountStore,
+    private readonly config: LedgerConfig,
+  ) {}
+
+  /** Queues a validated command; resolves with its answer once its batch is committed. */
+  submit(command: ConsumeCreditsCommand): Promise<Reply<ConsumeCreditsResult>> {
+    if (this.config.LEDGER_BATCH_SIZE_MAX <= 1) return this.single(command);
+    return new Promise((resolve) => {
+      this.queue.push({ command, resolve });
+      if (this.queue.length >= this.config.LEDGER_BATCH_SIZE_MAX) this.flush();
+      else this.timer ??= setTimeout(() => this.flush(), this.config.LEDGER_BATCH_WAIT_MS);
+    });
+  }
+
+  private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.queue.length > 0 && this.inFlight < this.config.LEDGER_BATCH_CONCURRENCY) {
+      const batch = this.queue.splice(0, this.config.LEDGER_BATCH_SIZE_MAX);
+      this.inFlight++;
+      void this.write(batch).finally(() => {
+        this.inFlight--;
+        if (this.queue.length > 0) this.flush();
+      });
+    }
+  }
+
+  private async write(batch: Waiting[]): Promise<void> {
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      try {
+        const replies = await this.accounts.consumeBatch(batch.map((w) => w.command));
+        this.batches++;
+        this.batchedCommands += batch.length;
+        batch.forEach((w, i) => w.resolve(replies[i]));
+        return;
+      } catch (error) {
+        this.logger.warn(`batch of ${batch.length} failed (attempt ${attempt}): ${(error as Error).message}`);
+      }
+    }
+    await Promise.all(batch.map(async (w) => w.resolve(await this.single(w.command))));
+  }
+
+  private async single(command: ConsumeCreditsCommand): Promise<Reply<ConsumeCreditsResult>> {
+    try {
+      return await this.accounts.consume(command);
+    } catch (error) {
+      this.logger.error(`consume failed: ${(error as Error).message}`);
+      return replyRefused('service_unavailable', 'the ledger could not complete consume; retry with the same referenceId');
+    }
+  }
+}
