@@ -9,3 +9,4 @@ export * from './analytics';
 export * from './normalize';
 export * from './ledger-commands-more';
 export * from './refunds';
+export * from './notifications';

@@ -89,6 +89,13 @@ export class DurableConsumer<T = unknown> {
     });
   }
 
+  /** The server's view of this consumer: messages not yet delivered, awaiting ack, and redelivered. */
+  async info(): Promise<{ durable: string; stream: string; pending: number; ackPending: number; redelivered: number }> {
+    const jsm = await this.options.nc.jetstreamManager();
+    const info = await jsm.consumers.info(this.options.stream, this.options.durable);
+    return { durable: this.options.durable, stream: this.options.stream, pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered };
+  }
+
   /**
    * Stops pulling; resolves when the messages already delivered to this process are handled
    * (they are handled, not nak'd: a nak would hand them straight back to the closing pull and

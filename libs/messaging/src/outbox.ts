@@ -71,6 +71,8 @@ export interface OutboxRelayOptions {
   /** Back-off after a failed publish or query, ms (doubles up to 10 s). */
   retryDelayMs?: number;
   name: string;
+  /** Called after each published batch with each row's commit-to-ack lag in ms (metrics). */
+  onPublished?: (lagsMs: number[]) => void;
 }
 
 /**
@@ -159,7 +161,7 @@ export class OutboxRelay {
     try {
       await client.query('BEGIN');
       const { rows } = await client.query(
-        `SELECT id, message_id, subject, payload, headers FROM outbox
+        `SELECT id, message_id, subject, payload, headers, created_at FROM outbox
           WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [this.batchSizeMax],
       );
@@ -171,6 +173,10 @@ export class OutboxRelay {
       }
       await client.query('COMMIT');
       this.publishedCount += rows.length;
+      if (rows.length > 0 && this.options.onPublished) {
+        const now = Date.now();
+        this.options.onPublished(rows.map((row) => now - new Date(row.created_at).getTime()));
+      }
       return rows.length;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);

@@ -1,8 +1,10 @@
 import 'reflect-metadata';
-import { INestApplication, Logger, Type } from '@nestjs/common';
+import { INestApplication, Logger, Module, Type } from '@nestjs/common';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { ConfigurationError } from './config';
+import { ObservabilityModule } from './observability';
 import { ProblemJsonFilter } from './problem';
 
 /** How a service starts: its root module, HTTP port, and optionally a NATS request/reply queue group. */
@@ -28,7 +30,11 @@ export interface ServiceBootOptions {
 export async function bootService(options: ServiceBootOptions): Promise<INestApplication> {
   const logger = new Logger(options.name);
   try {
-    const app = await NestFactory.create(options.module, { rawBody: options.rawBody ?? false, bufferLogs: false });
+    // Every service gets JSON logs with correlation ids and /metrics, around its own module.
+    @Module({ imports: [ObservabilityModule, options.module] })
+    class ServiceRoot {}
+    const app = await NestFactory.create(ServiceRoot, { rawBody: options.rawBody ?? false, bufferLogs: true });
+    app.useLogger(app.get(PinoLogger));
     app.useGlobalFilters(new ProblemJsonFilter());
     app.enableShutdownHooks();
     if (options.nats) {

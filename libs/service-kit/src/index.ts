@@ -8,3 +8,4 @@ export * from './config-module';
 export * from './modules';
 export * from './base-config';
 export * from './managed-consumer';
+export * from './observability';

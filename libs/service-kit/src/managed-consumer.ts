@@ -3,6 +3,9 @@ import { ConsumedMessage, DurableConsumer, DurableConsumerOptions } from '@credi
 import { NatsConnection } from 'nats';
 import { Lifecycle } from './health';
 
+/** The consumers running in this process (read by the consumer gauges in observability.ts). */
+export const runningConsumers = new Set<DurableConsumer<any>>();
+
 /**
  * A durable JetStream consumer tied to the Nest application's life: it starts pulling when the
  * application has bootstrapped and, at shutdown, marks the service as draining (readiness goes
@@ -31,10 +34,12 @@ export abstract class ManagedDurableConsumer<T = unknown> implements OnApplicati
   async onApplicationBootstrap(): Promise<void> {
     this.consumer = new DurableConsumer<T>({ ...this.consumerOptions(), nc: this.nc, handler: (message) => this.handle(message) });
     await this.consumer.start();
+    runningConsumers.add(this.consumer);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     if (this.lifecycle) this.lifecycle.draining = true;
+    if (this.consumer) runningConsumers.delete(this.consumer);
     await this.consumer?.stop();
   }
 }

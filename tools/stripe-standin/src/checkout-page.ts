@@ -36,7 +36,7 @@ export function renderCheckoutPage(stored: StoredCheckoutSession): string {
   const email = escapeHtml(session.customer_email ?? '(entered by the customer)');
   const submitText = session.custom_text.submit ? `<p>${escapeHtml(session.custom_text.submit.message)}</p>` : '';
   return page(`
-    <h1>Pay ${total}</h1>
+    <h1>${session.mode === 'subscription' ? subscriptionHeading(stored) : `Pay ${total}`}</h1>
     <table>${rows}<tr class="total"><td>Total</td><td id="amount-total">${total}</td></tr></table>
     <p>Email: <span id="customer-email">${email}</span></p>
     ${submitText}
@@ -44,11 +44,20 @@ export function renderCheckoutPage(stored: StoredCheckoutSession): string {
     <p class="note">Stripe stand-in: no real payment is made. Session <code>${escapeHtml(session.id)}</code>.</p>`);
 }
 
+/** "Subscribe: $89.00 / year" or "14 days free, then $89.00 / year". */
+function subscriptionHeading(stored: StoredCheckoutSession): string {
+  const recurring = stored.lineItems.reduce((sum, item) => sum + item.amount_total, 0);
+  const interval = stored.lineItems[0].price.recurring?.interval ?? 'month';
+  const price = `${escapeHtml(formatAmount(recurring, stored.session.currency))} / ${interval}`;
+  const trialDays = stored.subscriptionData?.trialPeriodDays;
+  return trialDays ? `${trialDays} days free, then ${price}` : `Subscribe: ${price}`;
+}
+
 function payForm(stored: StoredCheckoutSession): string {
   const { session } = stored;
   const action = `/test/checkout/sessions/${encodeURIComponent(session.id)}/complete`;
   const cancel = session.cancel_url ? ` <a href="${escapeHtml(session.cancel_url)}">Cancel</a>` : '';
-  return `<form method="post" action="${escapeHtml(action)}"><input type="hidden" name="deliver" value="true"><button type="submit">Pay</button>${cancel}</form>`;
+  return `<form method="post" action="${escapeHtml(action)}"><input type="hidden" name="deliver" value="true"><button type="submit">${session.mode === 'subscription' ? 'Subscribe' : 'Pay'}</button>${cancel}</form>`;
 }
 
 function paidNotice(stored: StoredCheckoutSession): string {

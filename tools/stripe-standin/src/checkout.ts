@@ -1,13 +1,16 @@
 // Checkout Sessions: validation of `POST /v1/checkout/sessions` params (as Stripe validates them, for
-// the `payment` mode subset the stand-in supports) and completion by the test helper.
-import { invalidRequest, missingParam, noSuchObject, StripeApiError } from './errors';
+// the `payment` and `subscription` mode subset the stand-in supports). Completion is in checkout-complete.ts.
+import { INTERVALS, wallClockNow } from './clock';
+import type { Interval } from './clock';
+import { invalidRequest, missingParam, noSuchObject } from './errors';
 import type { FormObject, FormValue } from './form';
-import type { CheckoutLineItem, CheckoutSession, CustomText, PaymentIntent, Price } from './objects';
+import type { CheckoutLineItem, CheckoutSession, CustomText, Price, PriceRecurring } from './objects';
 import { stripeId } from './objects';
 import {
   isFormObject,
   paramName,
   readArray,
+  readEnum,
   readInt,
   readMetadata,
   readObject,
@@ -16,6 +19,15 @@ import {
   requireInt,
   requireString,
 } from './params';
+import type { StandinState } from './state';
+
+/** `subscription_data` of a subscription-mode session, applied when it is completed. */
+export interface SubscriptionData {
+  /** Days of free trial; null = charge the first period at completion. */
+  trialPeriodDays: number | null;
+  metadata: Record<string, string>;
+  description: string | null;
+}
 
 /** A session as stored: the API object plus what only the stand-in needs. */
 export interface StoredCheckoutSession {
@@ -23,6 +35,10 @@ export interface StoredCheckoutSession {
   lineItems: CheckoutLineItem[];
   /** `payment_intent_data[metadata]`, copied onto the payment intent at completion. */
   paymentIntentMetadata: Record<string, string>;
+  /** `subscription_data` (subscription mode only; null in payment mode). */
+  subscriptionData: SubscriptionData | null;
+  /** `customer_creation` (payment mode): `always` creates (or reuses by email) a customer at completion. */
+  customerCreation: 'always' | 'if_required' | null;
 }
 
 /** Top-level params of `SessionCreateParams` in stripe-node; known ones the stand-in does not model are accepted and ignored. */
@@ -40,25 +56,35 @@ const SESSION_CREATE_PARAMS: ReadonlySet<string> = new Set([
 ]);
 const LINE_ITEM_PARAMS: ReadonlySet<string> = new Set(['adjustable_quantity', 'dynamic_tax_rates', 'metadata', 'price', 'price_data', 'quantity', 'tax_rates']);
 const PRICE_DATA_PARAMS: ReadonlySet<string> = new Set(['currency', 'product', 'product_data', 'recurring', 'tax_behavior', 'unit_amount', 'unit_amount_decimal']);
+const RECURRING_PARAMS: ReadonlySet<string> = new Set(['interval', 'interval_count']);
+const SUBSCRIPTION_DATA_PARAMS: ReadonlySet<string> = new Set([
+  'application_fee_percent', 'billing_cycle_anchor', 'billing_cycle_anchor_config', 'billing_mode', 'default_tax_rates',
+  'description', 'invoice_settings', 'metadata', 'on_behalf_of', 'pending_invoice_item_interval', 'proration_behavior',
+  'transfer_data', 'trial_end', 'trial_period_days', 'trial_settings',
+]);
 const PRODUCT_DATA_PARAMS: ReadonlySet<string> = new Set(['description', 'images', 'metadata', 'name', 'tax_code', 'unit_label']);
 const CUSTOM_TEXT_SLOTS = ['after_submit', 'shipping_address', 'submit', 'terms_of_service_acceptance'] as const;
 const MODES = ['payment', 'setup', 'subscription'];
+const MAX_TRIAL_DAYS = 730;
 
 const DEFAULT_LIFETIME_SECONDS = 24 * 60 * 60;
 const MIN_LIFETIME_SECONDS = 30 * 60;
 
 /**
- * Validates `POST /v1/checkout/sessions` params and builds an open, unpaid session.
- * `amount_total` = sum of `unit_amount * quantity` (minor units); `url` = `${publicUrl}/checkout/${id}`;
- * `expires_at` defaults to 24 h after `now` (unix seconds). Throws a 400 `StripeApiError` naming the bad param.
+ * Validates `POST /v1/checkout/sessions` params and builds an open, unpaid session; its inline prices
+ * and products are remembered in `state`. `amount_total` = sum of `unit_amount * quantity` (minor
+ * units; 0 when a trial defers the first charge); `url` = `${publicUrl}/checkout/${id}`; `created` is
+ * `now` (simulated clock) and `expires_at` defaults to 24 h later. Throws a 400 naming the bad param.
  */
-export function createCheckoutSession(params: FormObject, publicUrl: string, now: number): StoredCheckoutSession {
+export function createCheckoutSession(params: FormObject, publicUrl: string, now: number, state: StandinState): StoredCheckoutSession {
   rejectUnknown(params, SESSION_CREATE_PARAMS);
   const mode = readMode(params);
-  const lineItems = readLineItems(params, now);
+  const lineItems = readLineItems(params, now, mode);
   const successUrl = validateUrl(requireString(params, 'success_url'), 'success_url');
+  const subscriptionData = readSubscriptionData(params, mode);
+  const customer = readCustomer(params, state);
   const id = stripeId('cs_test_', 58);
-  const total = lineItems.reduce((sum, item) => sum + item.amount_total, 0);
+  const total = subscriptionData?.trialPeriodDays ? 0 : lineItems.reduce((sum, item) => sum + item.amount_total, 0);
   const session: CheckoutSession = {
     id,
     object: 'checkout.session',
@@ -69,45 +95,114 @@ export function createCheckoutSession(params: FormObject, publicUrl: string, now
     created: now,
     currency: lineItems[0].currency,
     custom_text: readCustomText(params),
-    customer: null,
+    customer: customer,
     customer_details: null,
     customer_email: readEmail(params),
     expires_at: readExpiresAt(params, now),
+    invoice: null,
     livemode: false,
     locale: readString(params, 'locale') ?? null,
     metadata: readMetadata(params),
     mode,
     payment_intent: null,
+    payment_method_collection: readEnum(params, 'payment_method_collection', ['always', 'if_required'] as const) ?? null,
     payment_method_types: ['card'],
     payment_status: 'unpaid',
     status: 'open',
+    subscription: null,
     success_url: successUrl,
     ui_mode: 'hosted',
     url: `${publicUrl}/checkout/${id}`,
   };
-  const paymentIntentData = readObject(params, 'payment_intent_data') ?? {};
-  return { session, lineItems, paymentIntentMetadata: readMetadata(paymentIntentData, 'metadata', 'payment_intent_data') };
+  if (session.customer !== null && session.customer_email !== null) {
+    throw invalidRequest('You may only specify one of these parameters: customer, customer_email.', { param: 'customer_email' });
+  }
+  remember(state, lineItems);
+  return { session, lineItems, paymentIntentMetadata: readPaymentIntentMetadata(params, mode), subscriptionData, customerCreation: readCustomerCreation(params, mode) };
 }
 
-function readMode(params: FormObject): 'payment' {
+function readMode(params: FormObject): 'payment' | 'subscription' {
   const mode = requireString(params, 'mode');
   if (!MODES.includes(mode)) {
     throw invalidRequest(`Invalid mode: must be one of payment, setup, or subscription`, { code: 'parameter_invalid_string', param: 'mode' });
   }
-  if (mode !== 'payment') throw invalidRequest(`The Stripe stand-in only supports mode=payment (got ${mode}).`, { param: 'mode' });
+  if (mode === 'setup') throw invalidRequest(`The Stripe stand-in only supports mode=payment and mode=subscription (got ${mode}).`, { param: 'mode' });
   const uiMode = readString(params, 'ui_mode');
   if (uiMode !== undefined && uiMode !== 'hosted') throw invalidRequest(`The Stripe stand-in only supports ui_mode=hosted (got ${uiMode}).`, { param: 'ui_mode' });
-  return 'payment';
+  return mode as 'payment' | 'subscription';
 }
 
-function readLineItems(params: FormObject, now: number): CheckoutLineItem[] {
+/** Inline prices and products become addressable by id (plan switches name them later). */
+function remember(state: StandinState, lineItems: readonly CheckoutLineItem[]): void {
+  for (const item of lineItems) {
+    state.prices.set(item.price.id, item.price);
+    state.products.set(item.price.product, item.description);
+  }
+}
+
+/** `customer`: an existing customer to attach the session (and subscription) to. */
+function readCustomer(params: FormObject, state: StandinState): string | null {
+  const id = readString(params, 'customer');
+  if (id === undefined) return null;
+  if (!state.customers.has(id)) throw noSuchObject('customer', id, 'customer', 400);
+  return id;
+}
+
+function readPaymentIntentMetadata(params: FormObject, mode: 'payment' | 'subscription'): Record<string, string> {
+  const paymentIntentData = readObject(params, 'payment_intent_data');
+  if (paymentIntentData !== undefined && mode !== 'payment') {
+    throw invalidRequest('You can not pass `payment_intent_data` in `subscription` mode.', { param: 'payment_intent_data' });
+  }
+  return readMetadata(paymentIntentData ?? {}, 'metadata', 'payment_intent_data');
+}
+
+function readCustomerCreation(params: FormObject, mode: 'payment' | 'subscription'): 'always' | 'if_required' | null {
+  const value = readEnum(params, 'customer_creation', ['always', 'if_required'] as const) ?? null;
+  if (value !== null && mode !== 'payment') {
+    throw invalidRequest('`customer_creation` can only be used in `payment` mode.', { param: 'customer_creation' });
+  }
+  return value;
+}
+
+function readSubscriptionData(params: FormObject, mode: 'payment' | 'subscription'): SubscriptionData | null {
+  const raw = readObject(params, 'subscription_data');
+  if (mode !== 'subscription') {
+    if (raw !== undefined) throw invalidRequest('You can not pass `subscription_data` in `payment` mode.', { param: 'subscription_data' });
+    return null;
+  }
+  const data = raw ?? {};
+  rejectUnknown(data, SUBSCRIPTION_DATA_PARAMS, 'subscription_data');
+  const trialPeriodDays = readInt(data, 'trial_period_days', 'subscription_data', 1) ?? null;
+  if (trialPeriodDays !== null && trialPeriodDays > MAX_TRIAL_DAYS) {
+    throw invalidRequest(`The maximum number of trial period days is ${MAX_TRIAL_DAYS}.`, { param: 'subscription_data[trial_period_days]' });
+  }
+  return { trialPeriodDays, metadata: readMetadata(data, 'metadata', 'subscription_data'), description: readString(data, 'description', 'subscription_data') ?? null };
+}
+
+function readLineItems(params: FormObject, now: number, mode: 'payment' | 'subscription'): CheckoutLineItem[] {
   const raw = readArray(params, 'line_items');
   if (raw === undefined || raw.length === 0) throw missingParam('line_items');
   const items = raw.map((item, index) => readLineItem(item, `line_items[${index}]`, now));
   if (new Set(items.map((item) => item.currency)).size > 1) {
     throw invalidRequest('All `line_items` in a Checkout Session must use the same currency.', { param: 'line_items' });
   }
+  checkRecurring(items, mode);
   return items;
+}
+
+/** Payment mode takes one-time prices only; subscription mode (here) recurring ones on one interval. */
+function checkRecurring(items: readonly CheckoutLineItem[], mode: 'payment' | 'subscription'): void {
+  const recurring = items.map((item) => item.price.recurring);
+  if (mode === 'payment' && recurring.some((value) => value !== null)) {
+    throw invalidRequest('You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.', { param: 'mode' });
+  }
+  if (mode !== 'subscription') return;
+  if (recurring.some((value) => value === null)) {
+    throw invalidRequest('The Stripe stand-in supports only recurring prices (`price_data[recurring]`) in `subscription` mode.', { param: 'line_items' });
+  }
+  if (new Set(recurring.map((value) => `${value?.interval}/${value?.interval_count}`)).size > 1) {
+    throw invalidRequest('All prices on a subscription must have the same `recurring.interval` and `recurring.interval_count`.', { param: 'line_items' });
+  }
 }
 
 function readLineItem(value: FormValue, prefix: string, now: number): CheckoutLineItem {
@@ -144,28 +239,54 @@ function readPriceData(priceData: FormObject, prefix: string, now: number): { pr
   }
   const unitAmount = requireInt(priceData, 'unit_amount', prefix, 0);
   const productName = readProductName(priceData, prefix);
-  const price: Price = {
+  const recurring = readRecurring(priceData, prefix);
+  return { price: buildPrice({ currency, unitAmount, product: stripeId('prod_', 14), recurring }, now), productName };
+}
+
+/** What a price is made of: amount in minor units, lower-case currency, product id, optional recurrence. */
+export interface PriceSpec {
+  currency: string;
+  unitAmount: number;
+  product: string;
+  recurring: PriceRecurring | null;
+}
+
+/** An inline (inactive) price, as Stripe makes from `price_data`; `created` is `now`. */
+export function buildPrice(spec: PriceSpec, now: number): Price {
+  return {
     id: stripeId('price_'),
     object: 'price',
     active: false,
     billing_scheme: 'per_unit',
     created: now,
-    currency,
+    currency: spec.currency,
     livemode: false,
     lookup_key: null,
     metadata: {},
     nickname: null,
-    product: stripeId('prod_', 14),
-    recurring: null,
+    product: spec.product,
+    recurring: spec.recurring,
     tax_behavior: 'unspecified',
-    type: 'one_time',
-    unit_amount: unitAmount,
-    unit_amount_decimal: String(unitAmount),
+    type: spec.recurring ? 'recurring' : 'one_time',
+    unit_amount: spec.unitAmount,
+    unit_amount_decimal: String(spec.unitAmount),
   };
-  return { price, productName };
 }
 
-function readCurrency(params: FormObject, prefix: string): string {
+/** `price_data[recurring]` (`interval` day/week/month/year, `interval_count` >= 1); null when absent. */
+export function readRecurring(priceData: FormObject, prefix: string): PriceRecurring | null {
+  const raw = readObject(priceData, 'recurring', prefix);
+  if (raw === undefined) return null;
+  const recurringPrefix = paramName(prefix, 'recurring');
+  rejectUnknown(raw, RECURRING_PARAMS, recurringPrefix);
+  if (readString(raw, 'interval', recurringPrefix) === undefined) throw missingParam(paramName(recurringPrefix, 'interval'));
+  const interval = readEnum<Interval>(raw, 'interval', INTERVALS, recurringPrefix) as Interval;
+  const intervalCount = readInt(raw, 'interval_count', recurringPrefix, 1) ?? 1;
+  return { interval, interval_count: intervalCount, meter: null, trial_period_days: null, usage_type: 'licensed' };
+}
+
+/** `price_data[currency]`: a three-letter code, stored lower case. */
+export function readCurrency(params: FormObject, prefix: string): string {
   const currency = requireString(params, 'currency', prefix).toLowerCase();
   if (!/^[a-z]{3}$/.test(currency)) {
     throw invalidRequest(`Invalid currency: ${currency}. Use a three-letter ISO currency code, e.g. usd.`, { param: paramName(prefix, 'currency') });
@@ -235,55 +356,26 @@ function readCustomText(params: FormObject): CustomText {
   };
 }
 
+/**
+ * `expires_at`: 30 min to 24 h after creation. Callers compute it from their own (wall) clock, so a
+ * value in that window relative to either the simulated `now` or the wall clock is accepted.
+ */
 function readExpiresAt(params: FormObject, now: number): number {
   const expiresAt = readInt(params, 'expires_at');
   if (expiresAt === undefined) return now + DEFAULT_LIFETIME_SECONDS;
-  if (expiresAt > now + DEFAULT_LIFETIME_SECONDS) {
+  const bases = [now, wallClockNow()];
+  if (bases.every((base) => expiresAt > base + DEFAULT_LIFETIME_SECONDS)) {
     throw invalidRequest('The `expires_at` timestamp must be less than 24 hours from Checkout Session creation.', { param: 'expires_at' });
   }
-  if (expiresAt < now + MIN_LIFETIME_SECONDS) {
+  if (!bases.some((base) => expiresAt >= base + MIN_LIFETIME_SECONDS && expiresAt <= base + DEFAULT_LIFETIME_SECONDS)) {
     throw invalidRequest('The `expires_at` timestamp must be at least 30 minutes from Checkout Session creation.', { param: 'expires_at' });
   }
   return expiresAt;
 }
 
-/**
- * Completes an open session as if the customer paid: `status: 'complete'`, `payment_status: 'paid'`,
- * a new succeeded payment intent for `amount_total` (carrying `payment_intent_data[metadata]`),
- * and `customer_details.email` from `customer_email`. Throws 409 if the session is not open.
- */
-export function completeCheckoutSession(stored: StoredCheckoutSession, now: number): PaymentIntent {
-  const { session } = stored;
-  if (session.status !== 'open') {
-    throw new StripeApiError(409, 'invalid_request_error', `This Checkout Session is no longer open (status: ${session.status}); it cannot be completed again.`);
-  }
-  const paymentIntent = buildPaymentIntent(stored, now);
-  session.status = 'complete';
-  session.payment_status = 'paid';
-  session.payment_intent = paymentIntent.id;
-  session.url = null;
-  session.customer_details = { address: null, email: session.customer_email, name: null, phone: null, tax_exempt: 'none', tax_ids: [] };
-  return paymentIntent;
-}
-
-function buildPaymentIntent(stored: StoredCheckoutSession, now: number): PaymentIntent {
-  const { session } = stored;
-  return {
-    id: stripeId('pi_test_'),
-    object: 'payment_intent',
-    amount: session.amount_total,
-    amount_capturable: 0,
-    amount_received: session.amount_total,
-    created: now,
-    currency: session.currency,
-    customer: null,
-    description: null,
-    latest_charge: null,
-    livemode: false,
-    metadata: { ...stored.paymentIntentMetadata },
-    payment_method: null,
-    payment_method_types: ['card'],
-    receipt_email: session.customer_email,
-    status: 'succeeded',
-  };
+/** The stored session `id`; 404 `resource_missing`. */
+export function findCheckoutSession(state: StandinState, id: string): StoredCheckoutSession {
+  const stored = state.checkoutSessions.get(id);
+  if (!stored) throw noSuchObject('checkout.session', id, 'session');
+  return stored;
 }

@@ -3,17 +3,18 @@
 // (400/404 -> StripeInvalidRequestError, 401 -> StripeAuthenticationError, ...).
 
 /** Stripe error `type` values the stand-in produces. */
-export type StripeErrorType = 'invalid_request_error' | 'idempotency_error' | 'api_error';
+export type StripeErrorType = 'invalid_request_error' | 'idempotency_error' | 'api_error' | 'card_error';
 
 /** JSON body of a Stripe error response. `param` uses the bracket notation of the request (`line_items[0][quantity]`). */
 export interface StripeErrorBody {
-  error: { type: StripeErrorType; message: string; code?: string; param?: string };
+  error: { type: StripeErrorType; message: string; code?: string; param?: string; decline_code?: string };
 }
 
 /** Optional detail fields of a Stripe error. */
 export interface StripeErrorDetail {
   code?: string;
   param?: string;
+  decline_code?: string;
 }
 
 /** An error that becomes exactly one Stripe-shaped HTTP error response (`status` + `{ error: {...} }`). */
@@ -21,13 +22,19 @@ export class StripeApiError extends Error {
   readonly status: number;
   readonly type: StripeErrorType;
   readonly detail: StripeErrorDetail;
+  /**
+   * True when Stripe would have started executing the request before failing (a card decline), so the
+   * error is stored under the request's `Idempotency-Key` and replayed; validation errors are not.
+   */
+  readonly replayable: boolean;
 
-  constructor(status: number, type: StripeErrorType, message: string, detail: StripeErrorDetail = {}) {
+  constructor(status: number, type: StripeErrorType, message: string, detail: StripeErrorDetail = {}, replayable = false) {
     super(message);
     this.name = 'StripeApiError';
     this.status = status;
     this.type = type;
     this.detail = detail;
+    this.replayable = replayable;
   }
 
   /** The JSON response body, with `code` and `param` only when set. */
@@ -73,6 +80,23 @@ export function noSuchObject(objectName: string, id: string, param: string, stat
     code: 'resource_missing',
     param,
   });
+}
+
+const CARD_ERROR_MESSAGES: Readonly<Record<string, string>> = {
+  card_declined: 'Your card was declined.',
+  expired_card: 'Your card has expired.',
+  insufficient_funds: 'Your card has insufficient funds.',
+  processing_error: 'An error occurred while processing your card. Try again in a little bit.',
+};
+
+/**
+ * 402 `card_error` (the SDK raises `StripeCardError`). `code` is Stripe's error code (`card_declined`,
+ * `expired_card`, ...). Replayable: it is stored under the request's `Idempotency-Key`, as Stripe does.
+ */
+export function cardError(code: string): StripeApiError {
+  const message = CARD_ERROR_MESSAGES[code] ?? `The payment failed (${code}).`;
+  const detail: StripeErrorDetail = code === 'card_declined' ? { code, decline_code: 'generic_decline' } : { code };
+  return new StripeApiError(402, 'card_error', message, detail, true);
 }
 
 /** 404 for a method + path the stand-in does not serve. */

@@ -22,6 +22,8 @@ const INTEGER_KEYS: ReadonlySet<string> = new Set([
   'limit',
   'expires_at',
   'created',
+  'trial_period_days',
+  'interval_count',
   'gt',
   'gte',
   'lt',

@@ -1,7 +1,12 @@
 // Minimal Stripe objects, with the field names and value shapes of the real API (see Stripe's
 // OpenAPI fixtures). Money is always an integer amount in the currency's minor unit (cents for usd)
-// plus an ISO 4217 currency code in lower case; times are unix seconds.
+// plus an ISO 4217 currency code in lower case; times are unix seconds on the simulated clock.
+// Subscriptions, invoices and customers are in billing-objects.ts; charges, refunds and disputes in
+// payment-objects.ts.
 import { randomBytes } from 'node:crypto';
+import type { Interval } from './clock';
+import type { Customer, Invoice, PortalSession, Subscription } from './billing-objects';
+import type { Charge, Dispute, Refund } from './payment-objects';
 
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
@@ -11,11 +16,6 @@ export function stripeId(prefix: string, length = 24): string {
   let id = prefix;
   for (const byte of bytes) id += ID_ALPHABET[byte % ID_ALPHABET.length];
   return id;
-}
-
-/** The current time in unix seconds, the unit of every Stripe timestamp. */
-export function unixNow(): number {
-  return Math.floor(Date.now() / 1000);
 }
 
 /** `checkout.session.custom_text`: each slot is `{ message }` or null. */
@@ -36,7 +36,7 @@ export interface CustomerDetails {
   tax_ids: [];
 }
 
-/** A `checkout.session` in `payment` mode (the subset of fields the stand-in keeps). */
+/** A `checkout.session` in `payment` or `subscription` mode (the subset of fields the stand-in keeps). */
 export interface CheckoutSession {
   id: string;
   object: 'checkout.session';
@@ -47,24 +47,37 @@ export interface CheckoutSession {
   created: number;
   currency: string;
   custom_text: CustomText;
-  customer: null;
+  /** Set at completion (always in `subscription` mode; in `payment` mode with `customer` or `customer_creation=always`). */
+  customer: string | null;
   customer_details: CustomerDetails | null;
   customer_email: string | null;
   expires_at: number;
   livemode: false;
   locale: string | null;
+  invoice: string | null;
   metadata: Record<string, string>;
-  mode: 'payment';
+  mode: 'payment' | 'subscription';
   payment_intent: string | null;
+  payment_method_collection: 'always' | 'if_required' | null;
   payment_method_types: string[];
-  payment_status: 'unpaid' | 'paid';
+  payment_status: 'unpaid' | 'paid' | 'no_payment_required';
   status: 'open' | 'complete';
+  subscription: string | null;
   success_url: string;
   ui_mode: 'hosted';
   url: string | null;
 }
 
-/** A `price` created inline from `line_items[n][price_data]` (inactive, one-time, as Stripe makes them). */
+/** `price.recurring` of a subscription price. */
+export interface PriceRecurring {
+  interval: Interval;
+  interval_count: number;
+  meter: null;
+  trial_period_days: null;
+  usage_type: 'licensed';
+}
+
+/** A `price` created inline from `price_data` (inactive, as Stripe makes them); `recurring` for subscriptions. */
 export interface Price {
   id: string;
   object: 'price';
@@ -77,9 +90,9 @@ export interface Price {
   metadata: Record<string, string>;
   nickname: null;
   product: string;
-  recurring: null;
+  recurring: PriceRecurring | null;
   tax_behavior: 'unspecified';
-  type: 'one_time';
+  type: 'one_time' | 'recurring';
   unit_amount: number;
   unit_amount_decimal: string;
 }
@@ -98,7 +111,7 @@ export interface CheckoutLineItem {
   quantity: number;
 }
 
-/** A succeeded `payment_intent`, created when a session is completed through the test helper. */
+/** A succeeded `payment_intent`, created when a payment-mode session is completed or an invoice is paid. */
 export interface PaymentIntent {
   id: string;
   object: 'payment_intent';
@@ -107,28 +120,34 @@ export interface PaymentIntent {
   amount_received: number;
   created: number;
   currency: string;
-  customer: null;
+  customer: string | null;
   description: string | null;
-  latest_charge: null;
+  latest_charge: string | null;
   livemode: false;
   metadata: Record<string, string>;
-  payment_method: null;
+  payment_method: string | null;
   payment_method_types: string[];
   receipt_email: string | null;
   status: 'succeeded';
 }
 
-/** An `event`. `data.object` is a snapshot of the object when the event happened. */
-export interface StripeEvent {
+/** Every object an event can carry in `data.object`. */
+export type EventObject = CheckoutSession | Subscription | Invoice | Charge | Refund | Dispute | Customer | PortalSession;
+
+/**
+ * An `event`. `data.object` is a snapshot of the object when the event happened; `*.updated` events
+ * carry the changed top-level fields' old values in `data.previous_attributes`. `T` narrows `data.object`.
+ */
+export interface StripeEvent<T extends EventObject = EventObject> {
   id: string;
   object: 'event';
   api_version: string;
   created: number;
-  data: { object: CheckoutSession };
+  data: { object: T; previous_attributes?: Record<string, unknown> };
   livemode: false;
   pending_webhooks: number;
   request: { id: string | null; idempotency_key: string | null };
-  type: 'checkout.session.completed';
+  type: string;
 }
 
 /** A Stripe list envelope; `url` is the API path that lists it. */

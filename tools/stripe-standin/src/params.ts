@@ -99,3 +99,35 @@ export function readMetadata(params: FormObject, key = 'metadata', prefix?: stri
   if (entries.length > METADATA_LIMITS.keys) throw invalidRequest(`You can specify up to 50 metadata keys.`, { param });
   return Object.fromEntries(entries.filter(([, value]) => value !== ''));
 }
+
+/** A boolean param (`true` / `false`, as the SDK sends booleans); `undefined` when absent or `''`. */
+export function readBoolean(params: FormObject, key: string, prefix?: string): boolean | undefined {
+  const value = readString(params, key, prefix);
+  if (value === undefined) return undefined;
+  if (value !== 'true' && value !== 'false') {
+    throw invalidRequest(`Invalid boolean: ${value}`, { code: 'parameter_invalid_boolean', param: paramName(prefix, key) });
+  }
+  return value === 'true';
+}
+
+/** A string param that must be one of `allowed`; `undefined` when absent. */
+export function readEnum<T extends string>(params: FormObject, key: string, allowed: readonly T[], prefix?: string): T | undefined {
+  const value = readString(params, key, prefix);
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw invalidRequest(`Invalid ${paramName(prefix, key)}: must be one of ${allowed.join(', ')}`, { code: 'parameter_invalid_string', param: paramName(prefix, key) });
+  }
+  return value as T;
+}
+
+/**
+ * Applies a `metadata` update the way Stripe merges it: keys sent are set, keys sent as `''` are
+ * removed, other keys are kept. `metadata=''` (the whole field empty) clears everything.
+ */
+export function mergeMetadata(current: Record<string, string>, params: FormObject, key = 'metadata'): Record<string, string> {
+  if (params[key] === '') return {};
+  const raw = readObject(params, key) ?? {};
+  const merged = { ...current, ...readMetadata(params, key) };
+  for (const [name, value] of Object.entries(raw)) if (value === '') delete merged[name];
+  return merged;
+}

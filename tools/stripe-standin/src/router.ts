@@ -1,15 +1,12 @@
 // Request dispatch: route matching, API-key auth, idempotent replay and error rendering.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { internalError, invalidRequest, StripeApiError, unrecognizedUrl } from './errors';
+import type { EventContext } from './events';
 import type { Reply } from './http-io';
 import { json, readBody, writeReply } from './http-io';
-import type { StandinConfig, StandinState } from './state';
 
-/** The running stand-in as handlers see it. */
-export interface App {
-  state: StandinState;
-  config: StandinConfig;
-}
+/** The running stand-in as handlers see it: state, settings, simulated clock and webhook queue. */
+export type App = EventContext;
 
 /** One request, with its body read and its path parameters decoded. */
 export interface RequestContext {
@@ -26,7 +23,7 @@ export interface RequestContext {
 
 /** A route: `auth` routes need a secret key; `idempotent` routes honour `Idempotency-Key`. */
 export interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   pattern: RegExp;
   auth: boolean;
   idempotent?: boolean;
@@ -112,8 +109,9 @@ const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 /**
  * Stripe idempotency: the first successful (2xx) response for an `Idempotency-Key` is stored and
  * replayed verbatim (with `Idempotent-Replayed: true`) for a retry with the same path and body.
- * Reusing the key for another path or other params is a 400 `idempotency_error`. Failed requests
- * (validation errors) are not stored, so a corrected retry with the same key runs normally.
+ * Reusing the key for another path or other params is a 400 `idempotency_error`. Validation errors
+ * are not stored, so a corrected retry with the same key runs normally; card errors (`replayable`)
+ * are stored and replayed, as Stripe does once a request started executing.
  */
 async function replayOrRun(context: RequestContext, route: Route): Promise<Reply> {
   const key = headerValue(context.request, 'idempotency-key');
@@ -126,11 +124,22 @@ async function replayOrRun(context: RequestContext, route: Route): Promise<Reply
     assertSameRequest(stored, context, key);
     return { kind: 'raw-json', status: stored.status, text: stored.responseText, headers: { 'Idempotency-Key': key, 'Idempotent-Replayed': 'true' } };
   }
-  const reply = await route.handle(context);
+  let reply: Reply;
+  try {
+    reply = await route.handle(context);
+  } catch (error) {
+    if (error instanceof StripeApiError && error.replayable) store(context, key, error.status, error.toBody());
+    throw error;
+  }
   if (reply.kind !== 'json' || reply.status < 200 || reply.status >= 300) return reply;
-  const responseText = JSON.stringify(reply.body, null, 2);
-  context.app.state.idempotency.set(key, { method: context.method, path: context.path, requestBody: context.rawBody, status: reply.status, responseText });
+  const responseText = store(context, key, reply.status, reply.body);
   return { kind: 'raw-json', status: reply.status, text: responseText, headers: { 'Idempotency-Key': key } };
+}
+
+function store(context: RequestContext, key: string, status: number, body: unknown): string {
+  const responseText = JSON.stringify(body, null, 2);
+  context.app.state.idempotency.set(key, { method: context.method, path: context.path, requestBody: context.rawBody, status, responseText });
+  return responseText;
 }
 
 function assertSameRequest(stored: { method: string; path: string; requestBody: string }, context: RequestContext, key: string): void {

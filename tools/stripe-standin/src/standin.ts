@@ -4,6 +4,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
+import { SimClock } from './clock';
+import { Outbox } from './events';
 import type { App } from './router';
 import { handleRequest } from './router';
 import { ROUTES } from './routes';
@@ -11,8 +13,11 @@ import type { StandinConfig, StandinState } from './state';
 import { createState } from './state';
 
 export type { StandinState } from './state';
+export type { AdvanceResult } from './billing-cycle';
 export type { CheckoutSessionView, DeliveryReply } from './routes';
-export type { CheckoutSession, PaymentIntent, StripeEvent, StripeList } from './objects';
+export type { CheckoutSession, EventObject, PaymentIntent, Price, StripeEvent, StripeList } from './objects';
+export type { Customer, Invoice, PortalSession, Subscription, SubscriptionItem } from './billing-objects';
+export type { Charge, Dispute, Refund } from './payment-objects';
 export type { DeliveryResult } from './webhook';
 
 /** Options of `startStripeStandin`. Every field is optional. */
@@ -21,11 +26,11 @@ export interface StripeStandinOptions {
   port?: number;
   /** Interface to bind. Default `127.0.0.1`. */
   host?: string;
-  /** Where `checkout.session.completed` events are POSTed. Default `http://127.0.0.1:3000/webhooks/stripe`. */
+  /** Where events are POSTed. Default `http://127.0.0.1:3000/webhooks/stripe`. */
   webhookUrl?: string;
   /** Signing secret for `Stripe-Signature`. Default `whsec_local_standin_secret`. */
   webhookSecret?: string;
-  /** Base URL of the hosted checkout pages in `session.url`. Default: the stand-in's own URL. */
+  /** Base URL of the hosted checkout and portal pages (`session.url`). Default: the stand-in's own URL. */
   publicUrl?: string;
   /** Time limit of one webhook delivery, in milliseconds. Default 10000. */
   webhookTimeoutMs?: number;
@@ -39,12 +44,18 @@ export interface StripeStandin {
   url: string;
   /** The bound port (useful with `port: 0`). */
   port: number;
-  /** Stops listening and drops open connections (keep-alive sockets included). Safe to call twice. */
+  /**
+   * Stops listening and drops open connections (keep-alive sockets included), then waits for queued
+   * webhook deliveries to finish. Safe to call twice.
+   */
   close(): Promise<void>;
-  /** The live in-memory state: sessions, payment intents, events, idempotency records, deliveries. */
+  /** The live in-memory state: sessions, customers, subscriptions, invoices, charges, events, deliveries... */
   state: StandinState;
+  /** The simulated clock: `now()` in unix seconds (moved by `POST /test/clock/advance`). */
+  clock: { now(): number };
 }
 
+/** Defaults of `StripeStandinOptions` (also used by the CLI in main.ts). */
 export const STANDIN_DEFAULTS = {
   port: 12111,
   host: '127.0.0.1',
@@ -56,18 +67,20 @@ export const STANDIN_DEFAULTS = {
 /**
  * Starts the stand-in HTTP server and resolves once it listens (rejects if the port cannot be bound).
  * Money in every object is an integer in minor units with a lower-case ISO currency (500 + 'usd' = $5.00);
- * timestamps are unix seconds.
+ * timestamps are unix seconds on the stand-in's simulated clock (wall clock until advanced).
  */
 export async function startStripeStandin(options: StripeStandinOptions = {}): Promise<StripeStandin> {
   const host = options.host ?? STANDIN_DEFAULTS.host;
   const server = http.createServer();
   const port = await listen(server, options.port ?? STANDIN_DEFAULTS.port, host);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const app: App = { state: createState(), config: resolveConfig(options, url) };
+  const state = createState();
+  const config = resolveConfig(options, url);
+  const app: App = { state, config, clock: new SimClock(), outbox: new Outbox(state, config) };
   server.on('request', (request, response) => {
     void handleRequest(request, response, app, ROUTES);
   });
-  return { url, port, close: closer(server), state: app.state };
+  return { url, port, close: closer(server, app.outbox), state, clock: { now: () => app.clock.now() } };
 }
 
 function resolveConfig(options: StripeStandinOptions, url: string): StandinConfig {
@@ -93,13 +106,13 @@ function listen(server: http.Server, port: number, host: string): Promise<number
   });
 }
 
-function closer(server: http.Server): () => Promise<void> {
+function closer(server: http.Server, outbox: Outbox): () => Promise<void> {
   let closing: Promise<void> | undefined;
   return () => {
     closing ??= new Promise<void>((resolve, reject) => {
       server.close((error) => (error ? reject(error) : resolve()));
       server.closeAllConnections();
-    });
+    }).then(() => outbox.idle());
     return closing;
   };
 }

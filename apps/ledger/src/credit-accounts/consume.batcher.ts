@@ -1,5 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConsumeCreditsCommand, ConsumeCreditsResult, Reply, replyRefused } from '@credit-hub/contracts';
+import { Metrics } from '@credit-hub/service-kit';
+import { Counter, Histogram } from 'prom-client';
 import { LedgerConfig } from '../ledger.config';
 import { CreditAccountStore } from './credit-account.store';
 
@@ -27,13 +29,31 @@ export class ConsumeBatcher {
   batches = 0;
   batchedCommands = 0;
 
+  private readonly latency: Histogram<'outcome'>;
+  private readonly outcomes: Counter<'outcome'>;
+  private readonly batchSizes: Histogram<never>;
+
   constructor(
     private readonly accounts: CreditAccountStore,
     private readonly config: LedgerConfig,
-  ) {}
+    metrics: Metrics,
+  ) {
+    this.latency = metrics.histogram('ledger_consume_duration_seconds', 'Consume latency in the ledger, queue to commit', ['outcome'], [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]);
+    this.outcomes = metrics.counter('ledger_consume_total', 'Consumes by outcome: accepted, repeated, or the refusal code', ['outcome']);
+    this.batchSizes = metrics.histogram('ledger_consume_batch_size', 'Commands per group-commit transaction', [], [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]);
+  }
 
-  /** Queues a validated command; resolves with its answer once its batch is committed. */
-  submit(command: ConsumeCreditsCommand): Promise<Reply<ConsumeCreditsResult>> {
+  /** Queues a validated command; resolves with its answer once its batch is committed. Times and counts it. */
+  async submit(command: ConsumeCreditsCommand): Promise<Reply<ConsumeCreditsResult>> {
+    const stop = this.latency.startTimer();
+    const reply = await this.enqueue(command);
+    const outcome = reply.ok ? (reply.value.repeated ? 'repeated' : 'accepted') : reply.refusal.code;
+    stop({ outcome });
+    this.outcomes.inc({ outcome });
+    return reply;
+  }
+
+  private enqueue(command: ConsumeCreditsCommand): Promise<Reply<ConsumeCreditsResult>> {
     if (this.config.LEDGER_BATCH_SIZE_MAX <= 1) return this.single(command);
     return new Promise((resolve) => {
       this.queue.push({ command, resolve });
@@ -61,6 +81,7 @@ export class ConsumeBatcher {
         const replies = await this.accounts.consumeBatch(batch.map((w) => w.command));
         this.batches++;
         this.batchedCommands += batch.length;
+        this.batchSizes.observe(batch.length);
         batch.forEach((w, i) => w.resolve(replies[i]));
         return;
       } catch (error) {

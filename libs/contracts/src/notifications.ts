@@ -1,0 +1,223 @@
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Limits } from './customer';
+import { NormalizedDomain } from './normalize';
+import { RefundRequestView } from './refunds';
+import { subject } from './subjects';
+
+/**
+ * Alerts and outgoing webhooks (issue 6). feedback-analytics owns the webhook endpoints and their
+ * delivery log; the gateway forwards the builders' REST calls here over request/reply. Outgoing
+ * requests follow the Standard Webhooks spec (https://www.standardwebhooks.com): headers
+ * `webhook-id`, `webhook-timestamp`, `webhook-signature`, body `{type, timestamp, data}`.
+ */
+
+/** Request/reply subjects served by feedback-analytics (queue group `feedback-analytics`). */
+export const WebhookSubjects = {
+  createEndpoint: subject('analytics.commands.create-webhook-endpoint.v1'),
+  deleteEndpoint: subject('analytics.commands.delete-webhook-endpoint.v1'),
+  replayDelivery: subject('analytics.commands.replay-webhook-delivery.v1'),
+  listEndpoints: subject('analytics.queries.list-webhook-endpoints.v1'),
+  listDeliveries: subject('analytics.queries.list-webhook-deliveries.v1'),
+};
+
+/**
+ * Subjects of stream BILLING that become webhooks. Billing does not publish them yet (their
+ * contracts belong to billing's own issue); analytics maps whatever arrives on them.
+ */
+export const BillingNotificationSubjects = {
+  trialWillEnd: subject('billing.events.trial-will-end.v1'),
+  disputeOpened: subject('billing.events.dispute-opened.v1'),
+  paymentFailed: subject('billing.events.payment-failed.v1'),
+};
+
+/** The closed list of webhook event types a builder can subscribe an endpoint to. */
+export const WebhookEventTypes = [
+  'credits.low_balance',
+  'credits.purchased',
+  'refund.requested',
+  'refund.completed',
+  'subscription.trial_will_end',
+  'dispute.opened',
+  'payment.failed',
+] as const;
+export type WebhookEventType = (typeof WebhookEventTypes)[number];
+
+/** Bounds of the webhook inputs and answers (TigerBeetle: a limit on everything). */
+export const WebhookLimits = {
+  /** Live endpoints one domain may have; also bounds the delivery rows one event writes. */
+  endpointsPerDomainMax: 20,
+  descriptionLengthMax: 500,
+  deliveriesPageSizeMax: 100,
+  deliveriesPageSizeDefault: 20,
+  cursorLengthMax: 200,
+} as const;
+
+const domainPattern = /^[a-z0-9.-]+$/i;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+class OnDomain {
+  @NormalizedDomain() @IsString() @Length(1, Limits.domainLengthMax)
+  @Matches(domainPattern, { message: 'domain must be a host name such as yourproduct.com' })
+  domain!: string;
+}
+
+/** `CreateWebhookEndpoint`: a URL of the domain that receives the listed event types. */
+export class CreateWebhookEndpointCommand extends OnDomain {
+  @IsString({ message: 'url must be an http(s) URL' })
+  @MaxLength(Limits.urlLengthMax, { message: `url must be at most ${Limits.urlLengthMax} characters` })
+  @IsUrl(
+    { require_tld: false, require_protocol: true, protocols: ['http', 'https'], disallow_auth: true },
+    { message: 'url must be an http or https URL without credentials' },
+  )
+  url!: string;
+
+  @IsArray({ message: 'eventTypes must be a list of event types' })
+  @ArrayMinSize(1, { message: 'eventTypes must name at least one event type' })
+  @ArrayMaxSize(WebhookEventTypes.length, { message: `eventTypes must name at most ${WebhookEventTypes.length} event types` })
+  @ArrayUnique({ message: 'eventTypes must not repeat an event type' })
+  @IsIn(WebhookEventTypes, { each: true, message: `eventTypes must be among ${WebhookEventTypes.join(', ')}` })
+  eventTypes!: WebhookEventType[];
+
+  @IsOptional() @IsString()
+  @MaxLength(WebhookLimits.descriptionLengthMax, { message: `description must be at most ${WebhookLimits.descriptionLengthMax} characters` })
+  description?: string;
+}
+
+/** `ListWebhookEndpoints`: the domain's live endpoints, oldest first (never their secrets). */
+export class ListWebhookEndpointsQuery extends OnDomain {}
+
+/** `DeleteWebhookEndpoint`: stops deliveries to an endpoint of the domain; its pending deliveries are cancelled. */
+export class DeleteWebhookEndpointCommand extends OnDomain {
+  @IsString() @Matches(uuidPattern, { message: 'endpointId must be a UUID' })
+  endpointId!: string;
+}
+
+/** `ListWebhookDeliveries`: an endpoint's deliveries, newest first, each with every attempt. */
+export class ListWebhookDeliveriesQuery extends DeleteWebhookEndpointCommand {
+  /** Opaque cursor from the previous page's `nextCursor`. */
+  @IsOptional() @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor must be a cursor returned by a previous page' })
+  cursor?: string;
+
+  @IsOptional() @Type(() => Number) @IsInt({ message: `limit must be a whole number from 1 to ${WebhookLimits.deliveriesPageSizeMax}` })
+  @Min(1, { message: `limit must be a whole number from 1 to ${WebhookLimits.deliveriesPageSizeMax}` })
+  @Max(WebhookLimits.deliveriesPageSizeMax, { message: `limit must be a whole number from 1 to ${WebhookLimits.deliveriesPageSizeMax}` })
+  limit?: number;
+}
+
+/** `ReplayWebhookDelivery`: send a delivery of the domain again now, with a fresh retry schedule. */
+export class ReplayWebhookDeliveryCommand extends OnDomain {
+  @IsString() @Matches(uuidPattern, { message: 'deliveryId must be a UUID' })
+  deliveryId!: string;
+}
+
+/** An endpoint as listed. */
+export interface WebhookEndpointView {
+  id: string;
+  url: string;
+  eventTypes: WebhookEventType[];
+  description: string | null;
+  createdAt: string;
+}
+
+/** Answer to CreateWebhookEndpoint: the endpoint and its signing secret (`whsec_…`), shown this once. */
+export interface CreatedWebhookEndpoint extends WebhookEndpointView {
+  secret: string;
+}
+
+/** Answer to ListWebhookEndpoints. */
+export interface WebhookEndpointList {
+  items: WebhookEndpointView[];
+}
+
+/** Answer to DeleteWebhookEndpoint. */
+export interface DeletedWebhookEndpoint {
+  id: string;
+  /** Pending deliveries cancelled with it. */
+  cancelledDeliveries: number;
+}
+
+/** `pending`: waiting for its next attempt; `succeeded`: a 2xx came back; `failed`: retries exhausted; `cancelled`: endpoint deleted. */
+export const WebhookDeliveryStatuses = ['pending', 'succeeded', 'failed', 'cancelled'] as const;
+export type WebhookDeliveryStatus = (typeof WebhookDeliveryStatuses)[number];
+
+/** One HTTP attempt of a delivery, as logged. */
+export interface WebhookAttemptView {
+  /** 1, 2, … in the order made. */
+  attempt: number;
+  /** `scheduled`: the retry schedule; `replay`: a builder's replay. */
+  trigger: 'scheduled' | 'replay';
+  startedAt: string;
+  durationMs: number;
+  /** HTTP status the endpoint answered; null when no answer came (timeout, refused connection). */
+  responseStatus: number | null;
+  /** Why the attempt failed (non-2xx, timeout, network error); null on success. */
+  error: string | null;
+  outcome: 'succeeded' | 'failed';
+  /** When the next attempt was scheduled after this one; null when none was (success, or given up). */
+  nextRetryAt: string | null;
+}
+
+/** One event sent to one endpoint: the unit retried; its id is the `webhook-id` header. */
+export interface WebhookDeliveryView {
+  id: string;
+  endpointId: string;
+  /** Id of the event that caused it (ledger event id, refund event id, …). */
+  eventId: string;
+  eventType: WebhookEventType;
+  status: WebhookDeliveryStatus;
+  attemptCount: number;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  completedAt: string | null;
+  attempts: WebhookAttemptView[];
+}
+
+/** Answer to ListWebhookDeliveries. */
+export interface WebhookDeliveryPage {
+  endpointId: string;
+  items: WebhookDeliveryView[];
+  nextCursor: string | null;
+}
+
+/** The JSON body of every outgoing webhook request (Standard Webhooks). */
+export interface WebhookPayload<T = unknown> {
+  type: WebhookEventType;
+  /** ISO-8601 time the event happened. */
+  timestamp: string;
+  data: T;
+}
+
+/** `credits.low_balance` data: one crossing of the domain's `lowBalanceThreshold` from at-or-above to below. */
+export interface LowBalanceWebhookData {
+  /** Ledger event that crossed the threshold. */
+  eventId: string;
+  email: string;
+  domain: string;
+  threshold: number;
+  balanceBefore: number;
+  balanceAfter: number;
+  /** Type of the ledger event (`CreditsConsumed`, `ReservationCaptured`, `CreditsExpired`, `PurchaseRefunded`, `CreditsClawedBack`). */
+  cause: string;
+}
+
+/** `credits.purchased` data. */
+export interface CreditsPurchasedWebhookData {
+  eventId: string;
+  email: string;
+  domain: string;
+  lotId: string;
+  offeringId: string;
+  credits: number;
+  amountMinor: number;
+  currency: string;
+  checkoutSessionId: string;
+  purchasedAt: string;
+}
+
+/** `refund.requested` / `refund.completed` data: the refund request as it stood after the change. */
+export interface RefundWebhookData {
+  eventId: string;
+  refund: RefundRequestView;
+}

@@ -1,0 +1,182 @@
+// Card payments: a succeeded payment intent with its charge (Checkout payment mode, invoice payments)
+// and refunds of a charge, full or partial, from the API or "the dashboard".
+import { formatAmount } from './checkout-page';
+import { cardError, invalidRequest, noSuchObject } from './errors';
+import type { EventContext, EventRequest } from './events';
+import { changedAttributes, emitEvent } from './events';
+import type { PaymentIntent } from './objects';
+import { stripeId } from './objects';
+import type { Charge, Refund, RefundReason } from './payment-objects';
+import type { StandinState } from './state';
+
+/** A successful card payment to record: amount in minor units with its lower-case currency. */
+export interface PaymentInput {
+  amount: number;
+  currency: string;
+  customer: string | null;
+  description: string | null;
+  /** Copied onto the payment intent and its charge. */
+  metadata: Record<string, string>;
+  receiptEmail: string | null;
+  /** The card (`pm_…`); a fresh id when the payer has none on file. */
+  paymentMethod: string | null;
+}
+
+/** Records a succeeded payment intent and its charge (`latest_charge`), both `created` now. No events. */
+export function recordPayment(app: EventContext, input: PaymentInput): { paymentIntent: PaymentIntent; charge: Charge } {
+  const now = app.clock.now();
+  const paymentMethod = input.paymentMethod ?? stripeId('pm_');
+  const paymentIntent: PaymentIntent = {
+    id: stripeId('pi_test_'),
+    object: 'payment_intent',
+    amount: input.amount,
+    amount_capturable: 0,
+    amount_received: input.amount,
+    created: now,
+    currency: input.currency,
+    customer: input.customer,
+    description: input.description,
+    latest_charge: null,
+    livemode: false,
+    metadata: { ...input.metadata },
+    payment_method: paymentMethod,
+    payment_method_types: ['card'],
+    receipt_email: input.receiptEmail,
+    status: 'succeeded',
+  };
+  const charge = buildCharge(input, paymentIntent.id, paymentMethod, now);
+  paymentIntent.latest_charge = charge.id;
+  app.state.paymentIntents.set(paymentIntent.id, paymentIntent);
+  app.state.charges.set(charge.id, charge);
+  return { paymentIntent, charge };
+}
+
+function buildCharge(input: PaymentInput, paymentIntent: string, paymentMethod: string, now: number): Charge {
+  const id = stripeId('ch_test_');
+  return {
+    id,
+    object: 'charge',
+    amount: input.amount,
+    amount_captured: input.amount,
+    amount_refunded: 0,
+    application: null,
+    application_fee: null,
+    application_fee_amount: null,
+    balance_transaction: stripeId('txn_test_'),
+    billing_details: { address: null, email: input.receiptEmail, name: null, phone: null, tax_id: null },
+    calculated_statement_descriptor: 'STRIPE STAND-IN',
+    captured: true,
+    created: now,
+    currency: input.currency,
+    customer: input.customer,
+    description: input.description,
+    disputed: false,
+    failure_balance_transaction: null,
+    failure_code: null,
+    failure_message: null,
+    fraud_details: {},
+    livemode: false,
+    metadata: { ...input.metadata },
+    on_behalf_of: null,
+    outcome: { network_status: 'approved_by_network', reason: null, risk_level: 'normal', seller_message: 'Payment complete.', type: 'authorized' },
+    paid: true,
+    payment_intent: paymentIntent,
+    payment_method: paymentMethod,
+    payment_method_details: { type: 'card', card: { brand: 'visa', country: 'US', exp_month: 12, exp_year: 2034, funding: 'credit', last4: '4242', network: 'visa' } },
+    receipt_email: input.receiptEmail,
+    receipt_number: null,
+    receipt_url: `https://pay.stripe.com/receipts/standin/${id}`,
+    refunded: false,
+    review: null,
+    shipping: null,
+    source: null,
+    source_transfer: null,
+    statement_descriptor: null,
+    statement_descriptor_suffix: null,
+    status: 'succeeded',
+    transfer_data: null,
+    transfer_group: null,
+  };
+}
+
+/** The charge `id`; 404 `resource_missing` (400 when it came from a param). */
+export function findCharge(state: StandinState, id: string, param = 'charge', status: 404 | 400 = 404): Charge {
+  const charge = state.charges.get(id);
+  if (!charge) throw noSuchObject('charge', id, param, status);
+  return charge;
+}
+
+/** The charge of a payment intent (`latest_charge`), for `payment_intent=` params. */
+export function chargeOfPaymentIntent(state: StandinState, paymentIntentId: string): Charge {
+  const paymentIntent = state.paymentIntents.get(paymentIntentId);
+  if (!paymentIntent) throw noSuchObject('payment_intent', paymentIntentId, 'payment_intent', 400);
+  if (paymentIntent.latest_charge === null) throw invalidRequest(`PaymentIntent ${paymentIntentId} has no charge to refund.`, { param: 'payment_intent' });
+  return findCharge(state, paymentIntent.latest_charge, 'payment_intent', 400);
+}
+
+/** What to refund: `amount` (minor units) defaults to what is left on the charge. */
+export interface RefundInput {
+  charge: Charge;
+  amount?: number;
+  reason: RefundReason | null;
+  metadata: Record<string, string>;
+}
+
+/**
+ * Refunds part or all of a charge (status `succeeded` at once): updates `amount_refunded` /
+ * `refunded` and stores `charge.refunded` (the charge, with `previous_attributes`) then `refund.created`.
+ * 400s as Stripe: `charge_already_refunded`, `amount_too_large`, `charge_disputed`.
+ */
+export function refundCharge(app: EventContext, input: RefundInput, request?: EventRequest): Refund {
+  const { charge } = input;
+  const amount = checkRefundable(app.state, charge, input.amount);
+  const refund: Refund = {
+    id: stripeId('re_test_'),
+    object: 'refund',
+    amount,
+    balance_transaction: stripeId('txn_test_'),
+    charge: charge.id,
+    created: app.clock.now(),
+    currency: charge.currency,
+    destination_details: { type: 'card', card: { reference_status: 'pending', reference_type: 'acquirer_reference_number', type: 'refund' } },
+    metadata: input.metadata,
+    payment_intent: charge.payment_intent,
+    reason: input.reason,
+    receipt_number: null,
+    source_transfer_reversal: null,
+    status: 'succeeded',
+    transfer_reversal: null,
+  };
+  app.state.refunds.set(refund.id, refund);
+  const before = structuredClone(charge);
+  charge.amount_refunded += amount;
+  charge.refunded = charge.amount_refunded === charge.amount;
+  emitEvent(app, 'charge.refunded', charge, changedAttributes(before, charge), request);
+  emitEvent(app, 'refund.created', refund, undefined, request);
+  return refund;
+}
+
+/** The amount a refund of `requested` (default: all that is left) would return; 400 as Stripe when it cannot. */
+export function checkRefundable(state: StandinState, charge: Charge, requested: number | undefined): number {
+  const openDispute = [...state.disputes.values()].some((dispute) => dispute.charge === charge.id && dispute.status !== 'won');
+  if (openDispute) throw invalidRequest(`Charge ${charge.id} has been charged back; cannot issue a refund.`, { code: 'charge_disputed' });
+  const remaining = charge.amount - charge.amount_refunded;
+  if (remaining <= 0) throw invalidRequest(`Charge ${charge.id} has already been refunded.`, { code: 'charge_already_refunded' });
+  const amount = requested ?? remaining;
+  if (amount > remaining) {
+    const what = charge.amount_refunded === 0 ? 'charge amount' : 'unrefunded amount on charge';
+    throw invalidRequest(`Refund amount (${formatAmount(amount, charge.currency)}) is greater than ${what} (${formatAmount(remaining, charge.currency)})`, {
+      code: 'amount_too_large',
+      param: 'amount',
+    });
+  }
+  return amount;
+}
+
+/** Fails the call with the armed `/test/refunds/fail_next` card error, once. */
+export function consumeRefundFailure(state: StandinState): void {
+  const code = state.controls.failNextRefund;
+  if (code === null) return;
+  state.controls.failNextRefund = null;
+  throw cardError(code);
+}

@@ -1,0 +1,187 @@
+// The hosted checkout page and the /test helpers (no API key): they play the customer, the dashboard,
+// the card network, the passage of time and Stripe's webhook sender. Helpers that store events deliver
+// them before answering (unless `deliver: false`) and list their ids in `events`.
+import { advanceClock, payInvoiceNow } from './billing-cycle';
+import { findCharge, refundCharge } from './charges';
+import { findCheckoutSession } from './checkout';
+import { completeCheckout } from './checkout-complete';
+import { renderCheckoutPage, renderMissingPage, successRedirectUrl } from './checkout-page';
+import { DAY_SECONDS } from './clock';
+import { findCustomer } from './customers';
+import { closeDispute, DISPUTE_REASONS, findDispute, openDispute } from './disputes';
+import { invalidRequest } from './errors';
+import { collectEvents, findEvent } from './events';
+import type { Reply } from './http-io';
+import { json } from './http-io';
+import { findInvoice } from './invoices';
+import type { StripeEvent } from './objects';
+import { helperAmount, helperBody, helperBoolean, helperNumber, helperString, isBrowserPost } from './request';
+import type { App, RequestContext, Route } from './router';
+import type { DeliveryReply } from './routes';
+import type { DeliveryResult } from './webhook';
+
+const ID = '([^/]+)';
+
+/** The hosted checkout page and every /test helper. */
+export const TEST_ROUTES: readonly Route[] = [
+  { method: 'GET', pattern: new RegExp(`^/checkout/${ID}$`), auth: false, handle: checkoutPage },
+  { method: 'POST', pattern: new RegExp(`^/test/checkout/sessions/${ID}/complete$`), auth: false, handle: completeSession },
+  { method: 'POST', pattern: new RegExp(`^/test/events/${ID}/deliver$`), auth: false, handle: redeliverEvent },
+  { method: 'GET', pattern: /^\/test\/clock$/, auth: false, handle: (context) => json(200, clockView(context.app)) },
+  { method: 'POST', pattern: /^\/test\/clock\/advance$/, auth: false, handle: advance },
+  { method: 'POST', pattern: new RegExp(`^/test/customers/${ID}/fail_payments$`), auth: false, handle: failPayments },
+  { method: 'POST', pattern: new RegExp(`^/test/invoices/${ID}/pay$`), auth: false, handle: payInvoice },
+  { method: 'POST', pattern: new RegExp(`^/test/charges/${ID}/refund$`), auth: false, handle: dashboardRefund },
+  { method: 'POST', pattern: new RegExp(`^/test/charges/${ID}/dispute$`), auth: false, handle: createDispute },
+  { method: 'POST', pattern: new RegExp(`^/test/disputes/${ID}/close$`), auth: false, handle: closeDisputeRoute },
+  { method: 'POST', pattern: /^\/test\/refunds\/fail_next$/, auth: false, handle: failNextRefund },
+  { method: 'POST', pattern: /^\/test\/webhooks\/drain$/, auth: false, handle: drainWebhooks },
+  { method: 'GET', pattern: /^\/test\/state$/, auth: false, handle: (context) => json(200, stateSummary(context.app)) },
+  { method: 'GET', pattern: /^\/test\/health$/, auth: false, handle: () => json(200, { ok: true }) },
+];
+
+/** Delivers `events` in order unless `deliver` is false; resolves with their results (empty when not delivered). */
+async function deliverIf(app: App, events: readonly StripeEvent[], deliver: boolean): Promise<DeliveryResult[]> {
+  return deliver ? app.outbox.deliver(events) : [];
+}
+
+/** Runs `work`, delivers its events (unless the body says `deliver: false`) and answers `{ ...body, events }`. */
+async function withEvents(context: RequestContext, work: () => Record<string, unknown>): Promise<Reply> {
+  const deliver = helperBoolean(helperBody(context), 'deliver', true);
+  let body: Record<string, unknown> = {};
+  const events = collectEvents(context.app.state, () => {
+    body = work();
+  });
+  await deliverIf(context.app, events, deliver);
+  return json(200, { ...body, events: events.map((event) => event.id) });
+}
+
+// ---- checkout ---------------------------------------------------------------------------------
+
+function checkoutPage(context: RequestContext): Reply {
+  const stored = context.app.state.checkoutSessions.get(context.params[0]);
+  if (!stored) return { kind: 'html', status: 404, html: renderMissingPage(context.params[0]) };
+  return { kind: 'html', status: 200, html: renderCheckoutPage(stored) };
+}
+
+/**
+ * Completes a session as if paid. Body `{ deliver?: boolean }` (default true), empty, or the hosted
+ * page's form post (answered with a 303 to the success_url).
+ */
+async function completeSession(context: RequestContext): Promise<Reply> {
+  const deliver = helperBoolean(helperBody(context), 'deliver', true);
+  const stored = findCheckoutSession(context.app.state, context.params[0]);
+  const { event, events } = completeCheckout(context.app, stored);
+  const results = await deliverIf(context.app, events, deliver);
+  if (isBrowserPost(context)) return { kind: 'redirect', location: successRedirectUrl(stored.session) };
+  const reply: DeliveryReply = { event, delivery: results[events.indexOf(event)] ?? null, events: events.map((item) => item.id) };
+  return json(200, reply);
+}
+
+async function redeliverEvent(context: RequestContext): Promise<Reply> {
+  const event = findEvent(context.app.state, context.params[0]);
+  const delivery = await context.app.outbox.deliverNow(event);
+  return json(200, { event, delivery });
+}
+
+// ---- clock ------------------------------------------------------------------------------------
+
+/** Upper bound of one advance, so a typo cannot queue centuries of renewals. */
+const MAX_ADVANCE_SECONDS = 3653 * DAY_SECONDS;
+
+function clockView(app: App): { now: number; offset_seconds: number; iso: string } {
+  const now = app.clock.now();
+  return { now, offset_seconds: app.clock.offset, iso: new Date(now * 1000).toISOString() };
+}
+
+/**
+ * `{ days?, seconds?, deliver? }`: moves the simulated clock ahead, running what falls due in time
+ * order and delivering each step's events before the next. Answers `{ now, events }`.
+ */
+async function advance(context: RequestContext): Promise<Reply> {
+  const body = helperBody(context);
+  const seconds = (helperNumber(body, 'days') ?? 0) * DAY_SECONDS + (helperNumber(body, 'seconds') ?? 0);
+  if (seconds > MAX_ADVANCE_SECONDS) throw invalidRequest('The clock can move at most 10 years (3653 days) per call.', { param: 'days' });
+  const result = await advanceClock(context.app, seconds, helperBoolean(body, 'deliver', true));
+  return json(200, result);
+}
+
+// ---- cards, invoices, refunds, disputes -------------------------------------------------------
+
+/** `{ fail: boolean }` (default true): the customer's card declines every charge attempt from now on, or stops declining. */
+function failPayments(context: RequestContext): Reply {
+  const customer = findCustomer(context.app.state, context.params[0]);
+  const fail = helperBoolean(helperBody(context), 'fail', true);
+  const failing = context.app.state.controls.failingCustomers;
+  if (fail) failing.add(customer.id);
+  else failing.delete(customer.id);
+  return json(200, { customer: customer.id, fail_payments: fail });
+}
+
+/** Pays an open invoice now (the customer fixed the card and paid, or an operator marked it paid). */
+function payInvoice(context: RequestContext): Promise<Reply> {
+  const invoice = findInvoice(context.app.state, context.params[0]);
+  return withEvents(context, () => {
+    payInvoiceNow(context.app, invoice);
+    return { invoice };
+  });
+}
+
+/** `{ amount? }`: a refund made in the dashboard (no metadata, no idempotency key). */
+function dashboardRefund(context: RequestContext): Promise<Reply> {
+  const charge = findCharge(context.app.state, context.params[0]);
+  const amount = helperAmount(helperBody(context), 'amount');
+  return withEvents(context, () => ({ refund: refundCharge(context.app, { charge, amount, reason: null, metadata: {} }) }));
+}
+
+/** `{ reason?, amount? }`: the cardholder disputes the charge (`needs_response`, `charge.dispute.created`). */
+function createDispute(context: RequestContext): Promise<Reply> {
+  const charge = findCharge(context.app.state, context.params[0]);
+  const body = helperBody(context);
+  const input = { reason: helperString(body, 'reason', DISPUTE_REASONS), amount: helperAmount(body, 'amount') };
+  return withEvents(context, () => ({ dispute: openDispute(context.app, charge, input) }));
+}
+
+/** `{ outcome: 'won' | 'lost' }`: the bank decides (`charge.dispute.closed`). */
+function closeDisputeRoute(context: RequestContext): Promise<Reply> {
+  const dispute = findDispute(context.app.state, context.params[0]);
+  const outcome = helperString(helperBody(context), 'outcome', ['won', 'lost']);
+  if (outcome === undefined) throw invalidRequest('`outcome` is required: won or lost.', { param: 'outcome' });
+  return withEvents(context, () => ({ dispute: closeDispute(context.app, dispute, outcome as 'won' | 'lost') }));
+}
+
+/** `{ code? }` (default `card_declined`): the next `POST /v1/refunds` answers 402 `card_error` with that code. */
+function failNextRefund(context: RequestContext): Reply {
+  const code = helperString(helperBody(context), 'code') ?? 'card_declined';
+  context.app.state.controls.failNextRefund = code;
+  return json(200, { fail_next: code });
+}
+
+/** Waits until every queued webhook delivery (including those of API calls) has been attempted. */
+async function drainWebhooks(context: RequestContext): Promise<Reply> {
+  await context.app.outbox.idle();
+  return json(200, { events: context.app.state.events.length, deliveries: context.app.state.deliveries.length });
+}
+
+function stateSummary(app: App): Record<string, unknown> {
+  const { state } = app;
+  return {
+    clock: clockView(app),
+    counts: {
+      checkout_sessions: state.checkoutSessions.size,
+      customers: state.customers.size,
+      subscriptions: state.subscriptions.size,
+      invoices: state.invoices.size,
+      payment_intents: state.paymentIntents.size,
+      charges: state.charges.size,
+      refunds: state.refunds.size,
+      disputes: state.disputes.size,
+      events: state.events.length,
+      deliveries: state.deliveries.length,
+      scheduled_jobs: state.jobs.length,
+    },
+    failing_customers: [...state.controls.failingCustomers],
+    fail_next_refund: state.controls.failNextRefund,
+    jobs: [...state.jobs].sort((a, b) => a.at - b.at || a.seq - b.seq),
+  };
+}
