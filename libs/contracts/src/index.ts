@@ -10,3 +10,4 @@ export * from './normalize';
 export * from './ledger-commands-more';
 export * from './refunds';
 export * from './notifications';
+export * from './billing-events';

@@ -64,6 +64,16 @@ export const BillingSubjects = {
 /** Subjects of the events billing publishes to stream `BILLING` (through its outbox). */
 export const BillingEventSubjects = {
   paymentSucceeded: subject('billing.events.payment-succeeded.v1'),
+  checkoutCreated: subject('billing.events.checkout-created.v1'),
+  planCreditsGranted: subject('billing.events.plan-credits-granted.v1'),
+  planCreditsBlocked: subject('billing.events.plan-credits-blocked.v1'),
+  planCreditsUnblocked: subject('billing.events.plan-credits-unblocked.v1'),
+  subscriptionChanged: subject('billing.events.subscription-changed.v1'),
+  trialWillEnd: subject('billing.events.trial-will-end.v1'),
+  paymentFailed: subject('billing.events.payment-failed.v1'),
+  disputeOpened: subject('billing.events.dispute-opened.v1'),
+  disputeClosed: subject('billing.events.dispute-closed.v1'),
+  chargeRefundedExternally: subject('billing.events.charge-refunded-externally.v1'),
 };
 
 /** Queue group names: one per serving service, so several instances share the load. */

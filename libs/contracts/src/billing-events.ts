@@ -1,0 +1,126 @@
+/**
+ * Events billing publishes on stream BILLING (through its outbox, `Nats-Msg-Id` = the Stripe event
+ * id, or `<stripe event id>:<suffix>` when one Stripe event yields several messages). The ledger
+ * turns the credit-relevant ones into ledger events; analytics and outgoing webhooks read all.
+ * Money is integer minor units + lower-case ISO 4217 currency; times are ISO-8601.
+ */
+
+/** `billing.events.checkout-created.v1`: a checkout session was created (conversion funnel). */
+export interface CheckoutCreatedV1 {
+  checkoutSessionId: string;
+  domain: string;
+  offeringId: string;
+  email: string;
+  mode: 'payment' | 'subscription';
+  createdAt: string;
+}
+
+/**
+ * `billing.events.plan-credits-granted.v1`: a subscription period was paid for (or started with a
+ * trial): the ledger grants `credits` (a `CreditsGranted` with source `plan`, idempotent on
+ * `grantId` = `plan:<subscriptionId>:<periodStart>`), expiring at `expiresAt` (null: rolls over).
+ */
+export interface PlanCreditsGrantedV1 {
+  stripeEventId: string;
+  grantId: string;
+  subscriptionId: string;
+  invoiceId: string | null;
+  email: string;
+  domain: string;
+  offeringId: string;
+  credits: number;
+  periodStart: string;
+  periodEnd: string;
+  expiresAt: string | null;
+  grantedAt: string;
+}
+
+/** `billing.events.plan-credits-blocked.v1` / `…-unblocked.v1`: a plan's credits blocked after its payment grace / usable again. */
+export interface PlanCreditsBlockV1 {
+  subscriptionId: string;
+  email: string;
+  domain: string;
+  reason: string;
+  at: string;
+}
+
+/** Subscription statuses as Stripe names them. */
+export type SubscriptionStatus = 'trialing' | 'active' | 'past_due' | 'unpaid' | 'canceled' | 'incomplete' | 'incomplete_expired' | 'paused';
+
+/** `billing.events.subscription-changed.v1`: status, period or plan of a subscription changed (entitlements, analytics). */
+export interface SubscriptionChangedV1 {
+  subscriptionId: string;
+  email: string;
+  domain: string;
+  offeringId: string;
+  status: SubscriptionStatus;
+  previousStatus: SubscriptionStatus | null;
+  trialEnd: string | null;
+  currentPeriodEnd: string | null;
+  cancelAtPeriodEnd: boolean;
+  /** End of the payment grace when past due, else null. */
+  graceEndsAt: string | null;
+  at: string;
+}
+
+/** `billing.events.trial-will-end.v1`: Stripe's reminder, 3 days before a trial converts. */
+export interface TrialWillEndV1 {
+  subscriptionId: string;
+  email: string;
+  domain: string;
+  trialEnd: string;
+  at: string;
+}
+
+/** `billing.events.payment-failed.v1`: an invoice payment failed. */
+export interface PaymentFailedV1 {
+  subscriptionId: string | null;
+  invoiceId: string;
+  email: string;
+  domain: string;
+  amountMinor: number;
+  currency: string;
+  status: SubscriptionStatus | null;
+  attemptCount: number;
+  graceEndsAt: string | null;
+  at: string;
+}
+
+/** `billing.events.dispute-opened.v1`: a charge was disputed; the ledger freezes the account. */
+export interface DisputeOpenedV1 {
+  disputeId: string;
+  chargeId: string;
+  paymentIntentId: string | null;
+  email: string;
+  domain: string;
+  amountMinor: number;
+  currency: string;
+  reason: string;
+  at: string;
+}
+
+/** `billing.events.dispute-closed.v1`: won → the ledger unfreezes; lost → it claws the purchase back, then unfreezes. */
+export interface DisputeClosedV1 {
+  disputeId: string;
+  chargeId: string;
+  paymentIntentId: string | null;
+  email: string;
+  domain: string;
+  outcome: 'won' | 'lost';
+  at: string;
+}
+
+/**
+ * `billing.events.charge-refunded-externally.v1`: a refund made outside this system (Stripe's
+ * dashboard). The ledger removes the refunded share of that purchase's unused credits:
+ * ceil(lot credits × refunded amount / lot amount), at most what is unused. Idempotent on `refundId`.
+ */
+export interface ChargeRefundedExternallyV1 {
+  refundId: string;
+  chargeId: string;
+  paymentIntentId: string;
+  email: string;
+  amountRefundedMinor: number;
+  currency: string;
+  at: string;
+}
