@@ -157,6 +157,32 @@ describe('ledger depth on real PostgreSQL and NATS', () => {
     expect(rest.nextCursor).toBeNull();
   });
 
+  it('acts on billing events from the BILLING stream: plan credits, grace, disputes, dashboard refunds', async () => {
+    const publish = (name: keyof typeof BillingEventSubjects, body: unknown, msgID: string) =>
+      nc.jetstream().publish(BillingEventSubjects[name], Buffer.from(JSON.stringify(body)), { msgID });
+    const who = { email: 'Billing@Example.com', domain };
+    const grant = { ...who, stripeEventId: 'evt_sub_1', grantId: 'plan:sub_9:2026-11-20', subscriptionId: 'sub_9', invoiceId: null, offeringId: 'builder',
+      credits: 100, periodStart: '2026-11-20T00:00:00.000Z', periodEnd: '2026-12-20T00:00:00.000Z', expiresAt: '2099-12-20T00:00:00.000Z', grantedAt: new Date().toISOString() };
+    await publish('planCreditsGranted', grant, 'evt_sub_1');
+    await publish('planCreditsGranted', grant, 'evt_sub_1:again'); // a second delivery of the same period grants nothing
+    await eventually('plan credits', async () => (await spendable('billing@example.com')) === 100);
+    await publish('planCreditsBlocked', { ...who, subscriptionId: 'sub_9', reason: 'grace over', at: new Date().toISOString() }, 'evt_block');
+    await eventually('blocked', async () => !(await consume('billing@example.com', 1, 'b-1')).ok);
+    expect(await consume('billing@example.com', 1, 'b-2')).toMatchObject({ ok: false, refusal: { code: 'payment_past_due' } });
+    await publish('planCreditsUnblocked', { ...who, subscriptionId: 'sub_9', reason: 'paid', at: new Date().toISOString() }, 'evt_unblock');
+    await eventually('unblocked', async () => (await consume('billing@example.com', 1, 'b-3')).ok);
+
+    await buy('billing@example.com', 10, 'cs_bill', 1000);
+    await publish('chargeRefundedExternally', { refundId: 're_dash', chargeId: 'ch_1', paymentIntentId: 'pi_cs_bill', email: 'billing@example.com', amountRefundedMinor: 300, currency: 'usd', at: new Date().toISOString() }, 'evt_refund');
+    await eventually('dashboard refund', async () => (await spendable('billing@example.com')) === 99 + 10 - 3);
+    await publish('disputeOpened', { disputeId: 'du_9', chargeId: 'ch_1', paymentIntentId: 'pi_cs_bill', ...who, amountMinor: 1000, currency: 'usd', reason: 'fraudulent', at: new Date().toISOString() }, 'evt_du_open');
+    await eventually('frozen', async () => (await consume('billing@example.com', 1, 'b-4')).ok === false);
+    expect(await consume('billing@example.com', 1, 'b-5')).toMatchObject({ ok: false, refusal: { code: 'account_frozen' } });
+    await publish('disputeClosed', { disputeId: 'du_9', chargeId: 'ch_1', paymentIntentId: 'pi_cs_bill', ...who, outcome: 'lost', at: new Date().toISOString() }, 'evt_du_closed');
+    await eventually('unfrozen after clawback', async () => (await consume('billing@example.com', 1, 'b-6')).ok);
+    expect(await spendable('billing@example.com')).toBe(99 - 1); // the disputed lot's 7 left were taken back; 99 plan credits less the last consume
+  });
+
   it('replays every event type into projections equal to the live ones', async () => {
     const report = await replayLedger(db, { dryRun: true });
     expect(report.violations).toEqual([]);

@@ -8,7 +8,7 @@ import { ExpiryScheduler } from './credit-accounts/expiry.scheduler';
 import { HistoryReader } from './credit-accounts/history.reader';
 import { LedgerHandlers } from './credit-accounts/ledger.handlers';
 import { LedgerOutboxRelay } from './credit-accounts/outbox-relay.service';
-import { PaymentsConsumer } from './credit-accounts/payments.consumer';
+import { BillingEventsConsumer } from './credit-accounts/billing-events.consumer';
 import { ledgerMigrations } from './migrations';
 
 /** The ledger service: event store, credit accounts, outbox relay to stream LEDGER. */
@@ -25,6 +25,6 @@ import { ledgerMigrations } from './migrations';
     HealthModule.register({ hasDatabase: true }),
   ],
   controllers: [LedgerHandlers],
-  providers: [CreditAccountStore, ConsumeBatcher, HistoryReader, ExpiryScheduler, LedgerOutboxRelay, PaymentsConsumer],
+  providers: [CreditAccountStore, ConsumeBatcher, HistoryReader, ExpiryScheduler, LedgerOutboxRelay, BillingEventsConsumer],
 })
 export class LedgerModule {}

@@ -370,6 +370,30 @@ export function decideRefundPurchase(command: RefundPurchase, account: CreditAcc
   }]);
 }
 
+/**
+ * Decides a refund made outside this system (Stripe's dashboard): the refunded share of the
+ * purchase's credits, ceil(lot credits × refunded amount / lot amount), leaves the balance, at most
+ * the credits still unused. Nothing when the share is already used. Idempotent on the Stripe refund id.
+ */
+export function decideExternalRefund(
+  command: { refundId: string; paymentIntentId: string; amountRefundedMinor: number; now: string },
+  account: CreditAccount,
+): Decision {
+  if (account.moneyRefunds.has(command.refundId)) return { outcome: 'repeated', answer: undefined };
+  const lot = account.lots.find((l) => l.kind === 'purchased' && l.paymentIntentId === command.paymentIntentId);
+  if (!lot || lot.checkoutSessionId === null) return reject('lot_not_found');
+  const share = lot.amountMinor === 0 ? 0 : Number((BigInt(lot.creditsInitial) * BigInt(command.amountRefundedMinor) + BigInt(lot.amountMinor) - 1n) / BigInt(lot.amountMinor));
+  const credits = Math.min(share, availableCredits(lot));
+  if (credits <= 0) return { outcome: 'repeated', answer: undefined };
+  return accept([{
+    type: 'PurchaseRefunded',
+    data: {
+      lotId: lot.lotId, refundRequestId: command.refundId, credits, amountMinor: command.amountRefundedMinor, currency: lot.currency ?? 'usd',
+      paymentIntentId: lot.paymentIntentId, checkoutSessionId: lot.checkoutSessionId, balanceAfter: account.balance - credits, refundedAt: command.now,
+    },
+  }]);
+}
+
 /** Decides the compensation of a money refund Stripe refused: the credits come back to their lot. */
 export function decideRevertPurchaseRefund(command: { refundRequestId: string; reason: string; now: string }, account: CreditAccount): Decision {
   const refund = account.moneyRefunds.get(command.refundRequestId);

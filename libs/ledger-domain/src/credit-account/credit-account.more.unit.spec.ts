@@ -1,6 +1,6 @@
 import { LedgerEvent } from '@credit-hub/contracts';
 import {
-  decideCapture, decideClawBack, decideConsume, decideExpiry, decideFreeze, decideGrant, decideRefundConsumptions, decideRefundPurchase,
+  decideCapture, decideClawBack, decideConsume, decideExpiry, decideExternalRefund, decideFreeze, decideGrant, decideRefundConsumptions, decideRefundPurchase,
   decideRelease, decideReserve, decideRevertPurchaseRefund, decideSuspendPlan, decideUnfreeze, GrantCredits, nextExpiryAt, refundAmountMinor,
 } from './credit-account.decide';
 import { CreditAccount, evolve, initialState, invariantViolations, RecordedEvent } from './credit-account.state';
@@ -220,5 +220,24 @@ describe('disputes and plan payment failures', () => {
     expect(a.spendable()).toBe(2);
     expect(a.consume(2, 'r1').outcome).toBe('accepted'); // pack credits are never blocked
     expect(a.consume(5, 'r2')).toEqual({ outcome: 'rejected', code: 'payment_past_due' });
+  });
+});
+
+describe('refunds made in Stripe\'s dashboard', () => {
+  it.each([
+    // bought, paid, used, refunded amount → credits removed
+    [10, 1000, 0, 1000, 10],
+    [10, 1000, 0, 250, 3], // ceil(10 × 250 / 1000) = 3: a partial refund never leaves paid-for credits behind
+    [10, 1000, 8, 1000, 2], // at most what is unused
+    [10, 1000, 10, 500, 0],
+  ])('%i credits for %i, %i used, %i refunded → %i credits removed', (bought, paid, used, refunded, removed) => {
+    const a = new Account();
+    a.buy(bought, 'cs', paid);
+    if (used > 0) a.accepted(a.consume(used, 'r1'));
+    const d = decideExternalRefund({ refundId: 're_1', paymentIntentId: 'pi_cs', amountRefundedMinor: refunded, now: t0 }, a.state);
+    if (removed === 0) return expect(d.outcome).toBe('repeated');
+    const events = a.accepted(d);
+    expect(events[0].data).toMatchObject({ credits: removed, amountMinor: refunded });
+    expect(decideExternalRefund({ refundId: 're_1', paymentIntentId: 'pi_cs', amountRefundedMinor: refunded, now: t0 }, a.state).outcome).toBe('repeated');
   });
 });
