@@ -31,6 +31,9 @@ export const ErrorCodes = {
   refund_not_allowed: { status: 409, retryable: false, title: "The domain's refund policy does not allow this refund" },
   portal_link_invalid: { status: 403, retryable: false, title: 'The portal link is invalid or has expired' },
   stripe_refund_refused: { status: 402, retryable: false, title: 'Stripe refused the refund' },
+  checkout_blocked: { status: 403, retryable: false, title: 'New checkouts are blocked for this customer (more than 3 disputes in 6 months)' },
+  subscription_not_owned: { status: 403, retryable: false, title: 'Only the customer who owns the subscription can change it' },
+  rate_limited: { status: 429, retryable: true, title: 'Too many requests for this API key; retry after the given delay' },
   webhook_signature_invalid: { status: 400, retryable: false, title: 'Stripe signature verification failed' },
   webhook_timestamp_out_of_tolerance: {
     status: 400,
