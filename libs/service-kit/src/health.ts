@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Injectable, Module } from '@nestjs/common';
+import { BeforeApplicationShutdown, Controller, Get, Inject, Injectable, Module } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { NatsConnection } from 'nats';
 import { NATS_CONNECTION } from './nats';
@@ -26,10 +26,14 @@ export class NatsHealthIndicator {
   }
 }
 
-/** Marks whether the service is draining; readiness turns false while it is. */
+/** Marks whether the service is draining; readiness turns false from the first shutdown hook on. */
 @Injectable()
-export class Lifecycle {
+export class Lifecycle implements BeforeApplicationShutdown {
   draining = false;
+
+  beforeApplicationShutdown(): void {
+    this.draining = true;
+  }
 }
 
 /**

@@ -27,7 +27,9 @@ export class NatsModule {
           inject: [options.config],
           useFactory: async (config: C) => {
             const nc = await connectNats(options.servers(config), options.name);
-            if (options.streams?.length) await ensureStreams(nc, options.streams);
+            // Replicas: 1 on a single server; 3 on the production cluster (deploy/nats).
+            const replicas = Number(process.env['JETSTREAM_REPLICAS'] ?? 1);
+            if (options.streams?.length) await ensureStreams(nc, options.streams, Number.isInteger(replicas) && replicas > 0 ? replicas : 1);
             return nc;
           },
         },
