@@ -4,6 +4,7 @@ import { DatabaseModule, HealthModule, NatsModule, ServiceConfigModule } from '@
 import { AnalyticsConfig } from './analytics.config';
 import { LedgerEventsConsumer } from './ledger/ledger-events.consumer';
 import { analyticsMigrations } from './migrations';
+import { webhookControllers, webhookProviders } from './notifications';
 import { UsageController } from './usage/usage.controller';
 import { UsageReader } from './usage/usage.reader';
 
@@ -24,7 +25,7 @@ import { UsageReader } from './usage/usage.reader';
     NatsModule.forRoot({ name: 'feedback-analytics', config: AnalyticsConfig, servers: (c) => c.NATS_URL, streams: [Streams.ledger] }),
     HealthModule.register({ hasDatabase: true }),
   ],
-  controllers: [UsageController],
-  providers: [LedgerEventsConsumer, UsageReader],
+  controllers: [UsageController, ...webhookControllers],
+  providers: [LedgerEventsConsumer, UsageReader, ...webhookProviders],
 })
 export class FeedbackAnalyticsModule {}

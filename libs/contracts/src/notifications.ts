@@ -21,16 +21,6 @@ export const WebhookSubjects = {
   listDeliveries: subject('analytics.queries.list-webhook-deliveries.v1'),
 };
 
-/**
- * Subjects of stream BILLING that become webhooks. Billing does not publish them yet (their
- * contracts belong to billing's own issue); analytics maps whatever arrives on them.
- */
-export const BillingNotificationSubjects = {
-  trialWillEnd: subject('billing.events.trial-will-end.v1'),
-  disputeOpened: subject('billing.events.dispute-opened.v1'),
-  paymentFailed: subject('billing.events.payment-failed.v1'),
-};
-
 /** The closed list of webhook event types a builder can subscribe an endpoint to. */
 export const WebhookEventTypes = [
   'credits.low_balance',

@@ -1,4 +1,5 @@
 import { AnalyticsSchema1732147200000 } from './1732147200000-analytics-schema';
+import { Webhooks1732406400000 } from './1732406400000-webhooks';
 
 /** feedback-analytics' migrations, in order (an explicit list: TOOLCHAIN.md pitfall 6). */
-export const analyticsMigrations = [AnalyticsSchema1732147200000];
+export const analyticsMigrations = [AnalyticsSchema1732147200000, Webhooks1732406400000];

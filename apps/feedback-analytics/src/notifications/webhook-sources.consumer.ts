@@ -1,0 +1,181 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { StreamDefinition, Streams } from '@credit-hub/contracts';
+import { ConsumedMessage, DurableConsumerOptions, ensureStreams } from '@credit-hub/messaging';
+import { InjectNats, Lifecycle, ManagedDurableConsumer } from '@credit-hub/service-kit';
+import { NatsConnection } from 'nats';
+import { DataSource, EntityManager } from 'typeorm';
+import { WebhookDeliveryWorker } from './delivery-worker';
+import { crossesThreshold, LowBalanceThresholds } from './low-balance';
+import {
+  LedgerDebit,
+  LedgerNotification,
+  parseBillingNotification,
+  parseLedgerNotification,
+  parseRefundNotification,
+  WebhookEvent,
+} from './source-events';
+import { claimWebhookInbox, fanOut, lotDomain, recordLot } from './webhook-store';
+import { WebhooksConfig } from './webhooks.config';
+
+/** Durable consumer name of the webhook sources, on each of LEDGER, REFUNDS and BILLING. */
+export const webhooksDurable = 'feedback-analytics-webhooks';
+
+/**
+ * A durable consumer of one stream that turns its messages into webhook deliveries. Handler shape:
+ * parse (throws on a malformed message: nak until `maxDeliver`, then poison), then in one
+ * transaction claim the event id in `webhook_inbox` and write one delivery row per matching
+ * endpoint; after commit, wake the delivery worker. Messages that mean nothing for webhooks are
+ * acknowledged without a claim (there is no effect to repeat). It ensures its stream at boot, so
+ * the service starts before the stream's producer ever ran.
+ */
+abstract class WebhookSourceConsumer extends ManagedDurableConsumer {
+  protected readonly logger = new Logger(this.constructor.name);
+
+  protected constructor(
+    private readonly nats: NatsConnection,
+    protected readonly dataSource: DataSource,
+    protected readonly worker: WebhookDeliveryWorker,
+    protected readonly config: WebhooksConfig,
+    lifecycle: Lifecycle,
+    private readonly stream: StreamDefinition,
+    /** This consumer's name in the inbox. */
+    protected readonly inboxName: string,
+  ) {
+    super(nats, lifecycle);
+  }
+
+  override async onApplicationBootstrap(): Promise<void> {
+    await ensureStreams(this.nats, [this.stream]);
+    await super.onApplicationBootstrap();
+  }
+
+  protected consumerOptions(): Omit<DurableConsumerOptions, 'nc' | 'handler'> {
+    return {
+      stream: this.stream.name,
+      durable: webhooksDurable,
+      maxDeliver: 20,
+      ackWaitMs: 30_000, // one short transaction per message; far above its duration
+      batchSizeMax: 100,
+    };
+  }
+
+  /** Claims `event` and fans it out; returns the delivery rows written (0 when handled before). */
+  protected async deliver(manager: EntityManager, event: WebhookEvent): Promise<number> {
+    if (!(await claimWebhookInbox(manager, this.inboxName, event.eventId))) return 0;
+    return fanOut(manager, event, this.config.WEBHOOK_RETRY_HORIZON_MS);
+  }
+
+  /** Runs `effect` in a transaction and wakes the worker when it wrote deliveries. */
+  protected async inTransaction(effect: (manager: EntityManager) => Promise<number>): Promise<void> {
+    const written = await this.dataSource.transaction(effect);
+    if (written > 0) this.worker.wake();
+  }
+}
+
+/**
+ * LEDGER → `credits.purchased` (each `CreditsPurchased`) and `credits.low_balance` (each event
+ * that takes credits across the domain's threshold: see `crossesThreshold`). Keeps the lot →
+ * domain map, so an expiry, refund or claw-back, which names only a lot, alerts the domain that
+ * sold or granted it.
+ */
+@Injectable()
+export class LedgerWebhooksConsumer extends WebhookSourceConsumer {
+  constructor(
+    @InjectNats() nc: NatsConnection,
+    @InjectDataSource() dataSource: DataSource,
+    worker: WebhookDeliveryWorker,
+    config: WebhooksConfig,
+    lifecycle: Lifecycle,
+    private readonly thresholds: LowBalanceThresholds,
+  ) {
+    super(nc, dataSource, worker, config, lifecycle, Streams.ledger, 'webhooks-ledger');
+  }
+
+  override async handle(message: ConsumedMessage): Promise<void> {
+    const notification = parseLedgerNotification(message.body);
+    if (notification.kind === 'ignored') return;
+    // Most debits are consumptions that cross nothing: decided here, without a transaction.
+    if (notification.kind === 'debit' && notification.debit.domain !== null && !this.lowBalance(notification.debit, notification.debit.domain)) return;
+    await this.inTransaction((manager) => this.apply(manager, notification));
+  }
+
+  private async apply(manager: EntityManager, notification: Exclude<LedgerNotification, { kind: 'ignored' }>): Promise<number> {
+    switch (notification.kind) {
+      case 'grant':
+        await recordLot(manager, notification.lotId, notification.domain);
+        return 0;
+      case 'purchase':
+        await recordLot(manager, notification.lotId, notification.event.domain);
+        return this.deliver(manager, notification.event);
+      case 'debit': {
+        const { debit } = notification;
+        const domain = debit.domain ?? (debit.lotId === null ? null : await lotDomain(manager, debit.lotId));
+        if (domain === null) {
+          this.logger.warn(`${debit.cause} ${debit.eventId}: lot ${debit.lotId} was never seen; no low-balance check`);
+          return 0;
+        }
+        const event = this.lowBalance(debit, domain);
+        return event ? this.deliver(manager, event) : 0;
+      }
+      default: {
+        const unreachable: never = notification;
+        throw new Error(`unhandled ledger notification ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  /** The `credits.low_balance` event of a debit that crosses `domain`'s threshold, or null. */
+  private lowBalance(debit: LedgerDebit, domain: string): WebhookEvent | null {
+    const threshold = this.thresholds.get(domain);
+    if (threshold === undefined || !crossesThreshold(threshold, debit.balanceAfter, debit.creditsTaken)) return null;
+    const data = {
+      eventId: debit.eventId,
+      email: debit.email,
+      domain,
+      threshold,
+      balanceBefore: debit.balanceAfter + debit.creditsTaken,
+      balanceAfter: debit.balanceAfter,
+      cause: debit.cause,
+    };
+    return { eventId: debit.eventId, type: 'credits.low_balance', domain, occurredAt: debit.occurredAt, data };
+  }
+}
+
+/** REFUNDS → `refund.requested`, `refund.completed` (the other refund events are not webhooks). */
+@Injectable()
+export class RefundWebhooksConsumer extends WebhookSourceConsumer {
+  constructor(
+    @InjectNats() nc: NatsConnection,
+    @InjectDataSource() dataSource: DataSource,
+    worker: WebhookDeliveryWorker,
+    config: WebhooksConfig,
+    lifecycle: Lifecycle,
+  ) {
+    super(nc, dataSource, worker, config, lifecycle, Streams.refunds, 'webhooks-refunds');
+  }
+
+  override async handle(message: ConsumedMessage): Promise<void> {
+    const event = parseRefundNotification(message.subject, message.body);
+    if (event) await this.inTransaction((manager) => this.deliver(manager, event));
+  }
+}
+
+/** BILLING → `subscription.trial_will_end`, `dispute.opened`, `payment.failed` (payment-succeeded is not a webhook). */
+@Injectable()
+export class BillingWebhooksConsumer extends WebhookSourceConsumer {
+  constructor(
+    @InjectNats() nc: NatsConnection,
+    @InjectDataSource() dataSource: DataSource,
+    worker: WebhookDeliveryWorker,
+    config: WebhooksConfig,
+    lifecycle: Lifecycle,
+  ) {
+    super(nc, dataSource, worker, config, lifecycle, Streams.billing, 'webhooks-billing');
+  }
+
+  override async handle(message: ConsumedMessage): Promise<void> {
+    const event = parseBillingNotification(message.subject, message.body, message.messageId, new Date().toISOString());
+    if (event) await this.inTransaction((manager) => this.deliver(manager, event));
+  }
+}
