@@ -102,6 +102,9 @@ describe('ledger depth on real PostgreSQL and NATS', () => {
     await eventually('hold expiry', async () => (await spendable('hold@example.com')) === 10, 10_000);
     const repeat = await ok(LedgerSubjects.reserveCredits, { email: 'hold@example.com', domain, credits: 4, referenceId: 'job-2', ttlSeconds: 1 });
     expect(repeat).toMatchObject({ reservationId: short.reservationId, status: 'expired', repeated: true });
+    // Another customer naming this reservation finds nothing, and nothing is written.
+    expect(await send(LedgerSubjects.captureReservation, { email: 'grant@example.com', reservationId: hold.reservationId, domain, credits: 1 })).toMatchObject({ ok: false, refusal: { code: 'reservation_not_found' } });
+    expect(await send(LedgerSubjects.releaseReservation, { email: 'grant@example.com', reservationId: short.reservationId, domain })).toMatchObject({ ok: false, refusal: { code: 'reservation_not_found' } });
   });
 
   it('refunds consumed credits to their lots instantly, never more than consumed, once per request', async () => {

@@ -125,7 +125,10 @@ async function loadRecords(db: Db, streamId: string, needs: LoadNeeds, state: Cr
   }
   const reservationWhere: string[] = [];
   const parameters: unknown[] = [];
-  if (needs.reservationIds?.length) reservationWhere.push(`reservation_id = ANY($${parameters.push(needs.reservationIds)}::text[])`);
+  // By id: only this account's holds (another customer's reservation id is simply not found).
+  if (needs.reservationIds?.length) {
+    reservationWhere.push(`(reservation_id = ANY($${parameters.push(needs.reservationIds)}::text[]) AND stream_id = $${parameters.push(streamId)})`);
+  }
   if (needs.reservationReference) {
     reservationWhere.push(`(domain = $${parameters.push(needs.reservationReference.domain)} AND reference_id = $${parameters.push(needs.reservationReference.referenceId)})`);
   }
