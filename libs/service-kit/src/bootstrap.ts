@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { ConfigurationError } from './config';
 import { ObservabilityModule } from './observability';
+import { natsAuthOptions } from './nats';
 import { ProblemJsonFilter } from './problem';
 
 /** How a service starts: its root module, HTTP port, and optionally a NATS request/reply queue group. */
@@ -42,6 +43,7 @@ export async function bootService(options: ServiceBootOptions): Promise<INestApp
         {
           transport: Transport.NATS,
           options: {
+            ...natsAuthOptions(),
             servers: options.nats.servers.split(','),
             queue: options.nats.queue,
             name: `${options.name}-rpc`,

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { DataSourceOptions } from 'typeorm';
+import { DataSource, DataSourceOptions } from 'typeorm';
 
 /**
  * Creates the database named in `url` if it does not exist yet, by connecting to the `postgres`
@@ -19,7 +19,9 @@ export async function ensureDatabase(url: string): Promise<void> {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (found.rowCount === 0) {
       await client.query(`CREATE DATABASE "${name}"`).catch((error: { code?: string }) => {
-        if (error.code !== '42P04') throw error; // created meanwhile by another process
+        // Created meanwhile by another process: 42P04 duplicate_database, or 23505 when the two
+        // CREATE DATABASE statements race on pg_database's unique index.
+        if (error.code !== '42P04' && error.code !== '23505') throw error;
       });
     }
   } finally {
@@ -56,11 +58,32 @@ export function dataSourceOptions(
     type: 'postgres',
     url,
     synchronize: false,
-    migrationsRun: true,
+    // Migrations run in DatabaseModule under an advisory lock (TypeORM takes none), not here.
+    migrationsRun: false,
     migrationsTransactionMode: 'each',
     migrations,
     entities: [],
     uuidExtension: 'pgcrypto',
     extra: { max: poolSizeMax, application_name: new URL(url).pathname.slice(1) },
   } as DataSourceOptions;
+}
+
+/** Advisory lock key held while a service migrates its database (one migrator at a time). */
+export const migrationLockKey = 7_340_000;
+
+/**
+ * Runs a data source's pending migrations while holding a session advisory lock, so that several
+ * instances booting at once migrate one after the other (TypeORM itself takes no lock): the first
+ * migrates, the others find nothing pending. Returns the data source.
+ */
+export async function migrateUnderLock(dataSource: DataSource): Promise<DataSource> {
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [migrationLockKey]);
+    await dataSource.runMigrations({ transaction: 'each' });
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [migrationLockKey]).catch(() => undefined);
+    await runner.release();
+  }
+  return dataSource;
 }

@@ -2,8 +2,8 @@ import { DynamicModule, Global, Module, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { StreamDefinition } from '@credit-hub/contracts';
 import { ensureStreams } from '@credit-hub/messaging';
-import { DataSourceOptions } from 'typeorm';
-import { dataSourceOptions, ensureDatabase } from './database';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { dataSourceOptions, ensureDatabase, migrateUnderLock } from './database';
 import { connectNats, NATS_CONNECTION, NatsDrainer } from './nats';
 
 /**
@@ -62,6 +62,9 @@ export class DatabaseModule {
             await ensureDatabase(url);
             return dataSourceOptions(url, options.migrations, options.poolSize?.(config) ?? 10);
           },
+          // Several instances may boot at once: migrate under a session advisory lock, so one
+          // migrates and the others find the work done.
+          dataSourceFactory: async (dataSourceOptions?: DataSourceOptions) => migrateUnderLock(await new DataSource(dataSourceOptions!).initialize()),
         }),
       ],
     };

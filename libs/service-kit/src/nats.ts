@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { connect, NatsConnection } from 'nats';
+import { readFileSync } from 'node:fs';
+import { connect, ConnectionOptions, NatsConnection } from 'nats';
 
 /** Injection token of the service's own NATS connection (JetStream publishing and consuming). */
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
@@ -8,11 +9,36 @@ export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
 export const InjectNats = (): ParameterDecorator => Inject(NATS_CONNECTION);
 
 /**
+ * Credentials and TLS for a secured NATS (the production cluster in deploy/nats): `NATS_USER` +
+ * `NATS_PASSWORD`, or `NATS_TOKEN`; `NATS_TLS_CA_FILE` (and `NATS_TLS_CERT_FILE` +
+ * `NATS_TLS_KEY_FILE` for mutual TLS). Empty on a local, open server. Used by every NATS
+ * connection of a service: its own, the request/reply server and the gateway's client.
+ */
+export function natsAuthOptions(env: NodeJS.ProcessEnv = process.env): Partial<ConnectionOptions> {
+  const options: Partial<ConnectionOptions> = {};
+  if (env['NATS_USER']) {
+    options.user = env['NATS_USER'];
+    options.pass = env['NATS_PASSWORD'] ?? '';
+  } else if (env['NATS_TOKEN']) {
+    options.token = env['NATS_TOKEN'];
+  }
+  if (env['NATS_TLS_CA_FILE'] || env['NATS_TLS_CERT_FILE']) {
+    options.tls = {
+      ...(env['NATS_TLS_CA_FILE'] ? { ca: readFileSync(env['NATS_TLS_CA_FILE'], 'utf8') } : {}),
+      ...(env['NATS_TLS_CERT_FILE'] ? { cert: readFileSync(env['NATS_TLS_CERT_FILE'], 'utf8') } : {}),
+      ...(env['NATS_TLS_KEY_FILE'] ? { key: readFileSync(env['NATS_TLS_KEY_FILE'], 'utf8') } : {}),
+    };
+  }
+  return options;
+}
+
+/**
  * Opens a NATS connection that reconnects forever (a NATS restart must not kill a service),
  * named after the service for `nats server report connections`.
  */
 export async function connectNats(servers: string, name: string): Promise<NatsConnection> {
   return connect({
+    ...natsAuthOptions(),
     servers: servers.split(','),
     name,
     maxReconnectAttempts: -1,

@@ -1,4 +1,4 @@
-import { dataSourceOptions, ensureDatabase } from '@credit-hub/service-kit';
+import { dataSourceOptions, ensureDatabase, migrateUnderLock } from '@credit-hub/service-kit';
 import { DataSource } from 'typeorm';
 import { gatewayMigrations } from '../migrations';
 
@@ -12,6 +12,5 @@ export const gatewayDatabaseUrlDefault = 'postgres://postgres@127.0.0.1:5432/hub
 export async function openGatewayDatabase(url: string): Promise<DataSource> {
   await ensureDatabase(url);
   const dataSource = new DataSource(dataSourceOptions(url, gatewayMigrations, 2));
-  await dataSource.initialize();
-  return dataSource;
+  return migrateUnderLock(await dataSource.initialize());
 }
