@@ -174,6 +174,18 @@ export class CreditAccountStore {
 
   /** Returns consumptions' credits to their lots (`ConsumptionRefunded`), idempotent on `refundRequestId`. */
   async refundConsumptions(command: RefundConsumptionsCommand): Promise<Reply<RefundConsumptionsResult>> {
+    const reply = await this.refundConsumptionsOnce(command);
+    if (!reply.ok || !reply.value.repeated) return reply;
+    // A repeat answers with the first answer: the lines of the refund's own events.
+    const { rows } = await this.pool.query(
+      `SELECT event_id, data FROM ledger_events WHERE stream_id = $1 AND type = 'ConsumptionRefunded' AND data->>'refundRequestId' = $2 ORDER BY version`,
+      [accountStreamId(command.email), command.refundRequestId],
+    );
+    const refunded = rows.map((r) => ({ referenceId: r.data.referenceId as string, credits: Number(r.data.credits), eventId: r.event_id as string }));
+    return replyOk({ ...reply.value, refunded, creditsRefunded: refunded.reduce((sum, r) => sum + r.credits, 0) });
+  }
+
+  private async refundConsumptionsOnce(command: RefundConsumptionsCommand): Promise<Reply<RefundConsumptionsResult>> {
     const refs = command.referenceIds.map((referenceId) => ({ domain: command.domain, referenceId }));
     return this.run(accountStreamId(command.email), { needs: { consumptions: refs, refundRequestId: command.refundRequestId }, metadata: { causationId: command.refundRequestId } }, (account, now) => {
       const decision = decideRefundConsumptions({ ...command, creditsMax: command.creditsMax ?? null, now }, account);
