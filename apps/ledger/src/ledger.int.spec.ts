@@ -207,4 +207,19 @@ describe('ledger on real PostgreSQL and NATS', () => {
     expect(await events('batch@example.com')).toEqual(await events('single@example.com'));
     expect((await replayLedger(db, { dryRun: true })).differences).toEqual([]);
   });
+
+  it('writes one event for the same referenceId sent 50 times at once, on one account and across accounts', async () => {
+    await publishPayment(payment('same@example.com', 100, 'cs_same'));
+    await publishPayment(payment('other@example.com', 100, 'cs_other'));
+    await eventually('purchases', async () => (await balanceOf('same@example.com')) === 100 && (await balanceOf('other@example.com')) === 100);
+    const replies = await Promise.all(Array.from({ length: 50 }, () => consume('same@example.com', 3, 'once')));
+    expect(replies.every((r) => r.ok)).toBe(true);
+    expect(new Set(replies.map((r) => (r.ok ? r.value.eventId : ''))).size).toBe(1);
+    expect(replies.filter((r) => r.ok && !r.value.repeated)).toHaveLength(1);
+    const crossed = await Promise.all(Array.from({ length: 50 }, (_, i) => consume(i % 2 ? 'same@example.com' : 'other@example.com', 2, 'shared-ref')));
+    expect(crossed.filter((r) => r.ok && !r.value.repeated)).toHaveLength(1);
+    expect(crossed.filter((r) => !r.ok).every((r) => !r.ok && r.refusal.code === 'reference_conflict')).toBe(true);
+    expect(await count(`SELECT count(*) FROM ledger_events WHERE data->>'referenceId' IN ('once', 'shared-ref')`)).toBe(2);
+    expect((await balanceOf('same@example.com')) + (await balanceOf('other@example.com'))).toBe(200 - 3 - 2);
+  });
 });

@@ -166,6 +166,10 @@ async function loadRecords(db: Db, streamId: string, needs: LoadNeeds, state: Cr
  * domain, so a decision must see records made by earlier commands of the batch on any account.
  */
 export async function loadAccountsForBatch(db: Db, streamIds: string[], refs: { domain: string; referenceId: string }[]): Promise<Map<string, CreditAccount>> {
+  // Lock first, read after: records read after the locks are granted include everything the
+  // previous holder of a lock committed (READ COMMITTED reads per statement).
+  const sorted = [...new Set(streamIds)].sort();
+  const accountRows = await db.query('SELECT * FROM ledger_accounts WHERE stream_id = ANY($1::text[]) ORDER BY stream_id FOR UPDATE', [sorted]);
   const consumptions = new Map<string, ConsumptionRecord>();
   const reservations = new Map<string, Reservation>();
   const records = initialState();
@@ -177,8 +181,6 @@ export async function loadAccountsForBatch(db: Db, streamIds: string[], refs: { 
     [refs.map((r) => r.domain), refs.map((r) => r.referenceId)],
   );
   for (const r of byRef.rows) reservations.set(r.reservation_id, rowToReservation(r));
-  const sorted = [...new Set(streamIds)].sort();
-  const accountRows = await db.query('SELECT * FROM ledger_accounts WHERE stream_id = ANY($1::text[]) ORDER BY stream_id FOR UPDATE', [sorted]);
   const lots = await db.query(
     `SELECT * FROM ledger_lots WHERE stream_id = ANY($1::text[]) AND (credits_remaining > 0 OR lot_id = ANY($2::text[])) ORDER BY acquired_version`,
     [sorted, referencedLots(records, {})],
@@ -222,7 +224,8 @@ export type ProjectionTarget = 'ledger' | 'rebuilt';
 export interface ProjectionRows {
   accounts: { streamId: string; state: CreditAccount }[];
   lots: { streamId: string; lot: Lot }[];
-  consumptions: { streamId: string; record: ConsumptionRecord }[];
+  /** `isNew`: made by this append (plain INSERT, so a racing duplicate reference fails); else changed (upsert). */
+  consumptions: { streamId: string; record: ConsumptionRecord; isNew?: boolean }[];
   reservations: { streamId: string; reservation: Reservation }[];
   moneyRefunds: { streamId: string; refundRequestId: string; lotId: string; credits: number; amountMinor: number; reverted: boolean }[];
   refundRequests: { streamId: string; refundRequestId: string }[];
@@ -291,7 +294,7 @@ function collectTouched(e: LedgerEventEnvelope, after: CreditAccount, rows: Proj
   }
   if (e.type === 'CreditsConsumed' || e.type === 'ReservationCaptured' || e.type === 'ConsumptionRefunded') {
     const record = after.consumptions.get(consumptionKey(d.domain, d.referenceId));
-    if (record) rows.consumptions.push({ streamId, record });
+    if (record) rows.consumptions.push({ streamId, record, isNew: e.type !== 'ConsumptionRefunded' });
   }
   if (e.type === 'ConsumptionRefunded' || e.type === 'PurchaseRefunded') rows.refundRequests.push({ streamId, refundRequestId: d.refundRequestId });
   if (e.type === 'PurchaseRefunded' || e.type === 'PurchaseRefundReverted') {
@@ -308,7 +311,7 @@ function collectTouched(e: LedgerEventEnvelope, after: CreditAccount, rows: Proj
 export function allRowsOf(streamId: string, state: CreditAccount, rows: ProjectionRows): void {
   rows.accounts.push({ streamId, state });
   for (const lot of state.lots) rows.lots.push({ streamId, lot });
-  for (const record of state.consumptions.values()) rows.consumptions.push({ streamId, record });
+  for (const record of state.consumptions.values()) rows.consumptions.push({ streamId, record, isNew: true });
   for (const reservation of state.reservations.values()) rows.reservations.push({ streamId, reservation });
   for (const refund of state.moneyRefunds.values()) rows.moneyRefunds.push({ streamId, ...refund });
   for (const refundRequestId of state.refundRequestIds) rows.refundRequests.push({ streamId, refundRequestId });
@@ -324,9 +327,17 @@ export async function writeRows(db: Db, rows: ProjectionRows, target: Projection
       JSON.stringify([...s.openDisputes]), JSON.stringify([...s.clawedBackDisputes]), JSON.stringify([...s.suspendedSubscriptions])]),
     { open_disputes: 'jsonarray', clawed_back_disputes: 'jsonarray', suspended_subscriptions: 'jsonarray' });
   await upsert(db, t('lots'), [...lotColumns], lotTypes, ['lot_id'], rows.lots.map(({ streamId, lot }) => lotValues(streamId, lot)));
-  await upsert(db, t('consumptions'), ['domain', 'reference_id', 'stream_id', 'email', 'credits', 'action_type', 'event_id', 'balance_after', 'draws', 'credits_refunded', 'consumed_at'],
-    ['text', 'text', 'text', 'text', 'bigint', 'text', 'uuid', 'bigint', 'jsonb', 'bigint', 'timestamptz'], ['domain', 'reference_id'],
-    rows.consumptions.map(({ streamId, record: c }) => [c.domain, c.referenceId, streamId, c.email, c.credits, c.actionType, c.eventId, c.balanceAfter, JSON.stringify(c.draws), c.creditsRefunded, c.consumedAt || null]));
+  // A consumption record is the idempotency key of (domain, referenceId): a new one is inserted
+  // and must FAIL on a duplicate (two accounts racing on one reference: the loser retries and
+  // then sees the winner's record); only a refund's change to an existing record is an upsert.
+  const consumptionColumns = ['domain', 'reference_id', 'stream_id', 'email', 'credits', 'action_type', 'event_id', 'balance_after', 'draws', 'credits_refunded', 'consumed_at'];
+  const consumptionTypes = ['text', 'text', 'text', 'text', 'bigint', 'text', 'uuid', 'bigint', 'jsonb', 'bigint', 'timestamptz'];
+  const consumptionValues = (list: ProjectionRows['consumptions']) =>
+    list.map(({ streamId, record: c }) => [c.domain, c.referenceId, streamId, c.email, c.credits, c.actionType, c.eventId, c.balanceAfter, JSON.stringify(c.draws), c.creditsRefunded, c.consumedAt || null]);
+  const created = rows.consumptions.filter((c) => c.isNew);
+  const changed = rows.consumptions.filter((c) => !c.isNew && !created.some((n) => n.record === c.record));
+  await upsert(db, t('consumptions'), consumptionColumns, consumptionTypes, null, consumptionValues(dedupeLast(created)));
+  await upsert(db, t('consumptions'), consumptionColumns, consumptionTypes, ['domain', 'reference_id'], consumptionValues(changed));
   await upsert(db, t('reservations'), ['reservation_id', 'stream_id', 'domain', 'reference_id', 'credits', 'draws', 'expires_at', 'status', 'credits_captured'],
     ['text', 'text', 'text', 'text', 'bigint', 'jsonb', 'timestamptz', 'text', 'bigint'], ['reservation_id'],
     rows.reservations.map(({ streamId, reservation: r }) => [r.reservationId, streamId, r.domain, r.referenceId, r.credits, JSON.stringify(r.draws), r.expiresAt, r.status, r.creditsCaptured]));
@@ -341,26 +352,35 @@ export async function writeRows(db: Db, rows: ProjectionRows, target: Projection
     rows.history.map((h) => [h.eventId, h.streamId, h.version, h.domain, h.creditsDelta, h.balanceAfter]));
 }
 
+/** The same record made and refunded in one append: keep one row (the last state). */
+function dedupeLast(list: ProjectionRows['consumptions']): ProjectionRows['consumptions'] {
+  return [...new Map(list.map((c) => [consumptionKey(c.record.domain, c.record.referenceId), c])).values()];
+}
+
 /**
  * `INSERT … SELECT FROM unnest(…) ON CONFLICT (key) DO UPDATE` for many rows in one statement.
  * Columns marked `jsonarray` arrive as JSON text arrays and are stored as text[].
  */
 async function upsert(
-  db: Db, table: string, columns: string[], types: string[], key: string[], values: unknown[][], special: Record<string, 'jsonarray'> = {},
+  db: Db, table: string, columns: string[], types: string[], key: string[] | null, values: unknown[][], special: Record<string, 'jsonarray'> = {},
 ): Promise<void> {
   if (values.length === 0) return;
-  const unique = new Map<string, unknown[]>();
-  for (const row of values) unique.set(JSON.stringify(key.map((k) => row[columns.indexOf(k)])), row);
-  const rows = [...unique.values()];
+  let rows = values;
+  if (key) {
+    const unique = new Map<string, unknown[]>();
+    for (const row of values) unique.set(JSON.stringify(key.map((k) => row[columns.indexOf(k)])), row);
+    rows = [...unique.values()];
+  }
   const params = columns.map((_, i) => rows.map((row) => row[i]));
   const selects = columns.map((c, i) => (special[c] === 'jsonarray' ? `ARRAY(SELECT jsonb_array_elements_text(u.c${i}::jsonb))` : `u.c${i}`));
   const unnest = columns.map((_, i) => `$${i + 1}::${types[i] === 'jsonb' ? 'text' : types[i]}[]`).join(', ');
   const casts = columns.map((_, i) => (types[i] === 'jsonb' ? `u.c${i}::jsonb` : selects[i]));
-  const updates = columns.filter((c) => !key.includes(c)).map((c) => `${c} = EXCLUDED.${c}`);
+  const updates = key ? columns.filter((c) => !key.includes(c)).map((c) => `${c} = EXCLUDED.${c}`) : [];
+  const conflict = key ? `ON CONFLICT (${key.join(', ')}) ${updates.length ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING'}` : '';
   await db.query(
     `INSERT INTO ${table} (${columns.join(', ')})
      SELECT ${casts.join(', ')} FROM unnest(${unnest}) AS u(${columns.map((_, i) => `c${i}`).join(', ')})
-     ON CONFLICT (${key.join(', ')}) ${updates.length ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING'}`,
+     ${conflict}`,
     params,
   );
 }
