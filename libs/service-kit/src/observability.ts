@@ -7,6 +7,11 @@ import { Observable, tap } from 'rxjs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { runningConsumers } from './managed-consumer';
 
+/** A URL as logged: the token of a customer portal link (`/portal/<token>…`) and query strings removed. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/portal\/[^/?#]+/, '/portal/[redacted]').replace(/\?.*$/, (q) => (q.length > 1 ? '?[query]' : ''));
+}
+
 /** Header carrying the correlation id across HTTP, NATS and JetStream hops. */
 export const correlationHeader = 'x-correlation-id';
 
@@ -116,7 +121,8 @@ export class MetricsController {
         customProps: (request: IncomingMessage) => ({ correlationId: (request as IncomingMessage & { id?: string }).id }),
         autoLogging: { ignore: (request: IncomingMessage) => /^\/(health|metrics)/.test(request.url ?? '') },
         redact: ['req.headers.authorization', 'req.headers["stripe-signature"]', 'req.headers.cookie'],
-        serializers: { req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: req.url, id: req.id }) },
+        // URLs are logged without credentials: a portal link's token is a bearer credential.
+        serializers: { req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: redactUrl(req.url), id: req.id }) },
       },
     }),
   ],

@@ -256,7 +256,10 @@ export class CreditAccountStore {
       await client.query('ROLLBACK');
       const now = new Date().toISOString();
       const balance = domain ? spendableCredits(account, domain, now) : account.balance;
-      return { email, balance, lots: account.lots.filter((l) => l.creditsRemaining > 0).map(lotToView) };
+      // With a domain, only the lots that domain may see: a lot restricted to another domain is
+      // neither counted nor listed (tenant isolation).
+      const visible = account.lots.filter((l) => l.creditsRemaining > 0 && (!domain || l.scopeDomain === null || l.scopeDomain === domain));
+      return { email, balance, lots: visible.map(lotToView) };
     } finally {
       client.release();
     }
