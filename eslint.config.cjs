@@ -6,12 +6,14 @@ const tseslint = require('typescript-eslint');
 const nestAndIo = ['@nestjs/*', 'typeorm', 'nats', 'stripe', 'pg', 'express'];
 
 const productionConstraints = [
-  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:infra', 'type:domain', 'type:contracts'] },
-  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:infra', 'type:domain', 'type:contracts', 'type:testing'] },
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:infra', 'type:domain', 'type:contracts', 'type:sdk'] },
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:infra', 'type:domain', 'type:contracts', 'type:testing', 'type:sdk'] },
   { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:infra', 'type:contracts'] },
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:infra', 'type:contracts', 'type:testing'] },
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts'], bannedExternalImports: nestAndIo },
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'], bannedExternalImports: nestAndIo },
+  // The published SDK: fetch only, nothing of the workspace, no framework (libs/sdk/README.md).
+  { sourceTag: 'type:sdk', onlyDependOnLibsWithTags: [], bannedExternalImports: [...nestAndIo, 'class-validator', 'class-transformer', 'rxjs', 'reflect-metadata'] },
 ];
 
 // Tests (and test-only harnesses under test/) of apps and infra may also use the test helpers

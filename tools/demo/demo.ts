@@ -130,6 +130,8 @@ async function main(): Promise<number> {
   });
   const mismatches = await verifyBalances(expected);
   const negative = [...expected.values()].filter((b) => b < 0).length;
+  const refunds = await refundsDemo([...new Set(done.map((d) => d.email))], expected);
+  const plans = await plansAndDisputesDemo();
 
   process.stdout.write('replaying the ledger from its event log…\n');
   const replay = spawnSync(process.execPath, ['-r', join(root, 'tools', 'scripts', 'register-paths.js'), join(root, 'dist', 'apps', 'ledger', 'src', 'replay', 'replay.main.js'), '--json'], { cwd: root, encoding: 'utf8' });
@@ -144,11 +146,13 @@ async function main(): Promise<number> {
     `  refused             ${tally.refused} insufficient_credits (${ranOut.size} customers ran out of credits)`,
     `  repeats             ${tally.repeats} retried referenceIds answered with the first answer`,
     `  balances verified   ${customersCount - mismatches}/${customersCount} equal to the expected ones; ${negative} negative`,
+    refunds.line,
+    plans.line,
     `  replay              exit ${replay.status}: ${report.events ?? '?'} events, ${report.accounts ?? '?'} accounts, ${report.differences?.length ?? '?'} differences, ${report.violations?.length ?? '?'} invariant violations (${report.eventsPerSecond ?? '?'} events/s)`,
     '',
   ];
   process.stdout.write(summary.join('\n'));
-  return mismatches === 0 && negative === 0 && replay.status === 0 ? 0 : 1;
+  return mismatches === 0 && negative === 0 && replay.status === 0 && refunds.problems === 0 && plans.problems === 0 ? 0 : 1;
 }
 
 async function waitForBalances(expected: Map<string, number>): Promise<void> {
@@ -170,6 +174,141 @@ async function verifyBalances(expected: Map<string, number>, report = true): Pro
     }
   }
   return mismatches;
+}
+
+/**
+ * Refunds for feedback (issue 4): a few customers who used credits ask for a refund in the portal
+ * with varied feedback (credits back at once), and one new customer gets the unused part of a
+ * pack back as money through Stripe. Checked through the builder's API and the balances.
+ */
+async function refundsDemo(consumers: string[], expected: Map<string, number>): Promise<{ line: string; problems: number }> {
+  const feedbacks = [
+    { tried: 'Product descriptions for my shop', didNotWork: 'They all sounded the same', wouldBringBack: 'A tone-of-voice setting', category: 'quality', rating: '2' },
+    { tried: 'Batch image generation', didNotWork: 'Each image took over a minute', wouldBringBack: 'Faster queues at peak hours', category: 'speed', rating: '3' },
+    { tried: 'Video clips for ads', didNotWork: 'Too expensive per clip for my budget', wouldBringBack: 'A cheaper video pack', category: 'price', rating: '4' },
+    { tried: 'Analysis of a CSV export', didNotWork: 'It failed on files over 5 MB', wouldBringBack: 'Large files working', category: 'bug', rating: '1' },
+    { tried: 'Summaries of meeting notes', didNotWork: 'No export to my notes app', wouldBringBack: 'A Notion export', category: 'missing_feature', rating: '' },
+    { tried: 'A few test prompts', didNotWork: 'I needed something else after all', wouldBringBack: 'Nothing for now, thanks', category: 'other', rating: '5' },
+  ];
+  let problems = 0;
+  let creditsBack = 0;
+  let done = 0;
+  const refunded = consumers.slice(0, 8);
+  process.stdout.write(`${refunded.length} customers ask for a refund in the portal, one for money back…\n`);
+  const submit = async (email: string, fields: Record<string, string>): Promise<{ status: number; body: any }> => {
+    const session = await call('POST', '/api/portal/sessions', { email, domain, returnUrl: 'https://demo.localhost/account' });
+    if (session.status !== 200) throw new Error(`portal session failed: ${JSON.stringify(session.body)}`);
+    const form = new URLSearchParams({ requestKey: `demo-${run}-${randomBytes(4).toString('hex')}`, kind: 'credits', lotId: '', ...fields });
+    for (let attempt = 0; ; attempt++) {
+      const response = await fetch(`${session.body.url}/refunds`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+      await response.text();
+      // The refunds service reads consumptions from the ledger's stream: give it a moment.
+      if (response.status !== 409 || attempt >= 20) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const list = await call('GET', `/api/refund/requests?domain=${domain}&limit=100`);
+    return { status: list.status, body: list.body.items?.find((r: { email: string }) => r.email === email) };
+  };
+  for (const [i, email] of refunded.entries()) {
+    const request = (await submit(email, feedbacks[i % feedbacks.length])).body;
+    if (request?.status !== 'completed') {
+      problems++;
+      process.stdout.write(`  REFUND NOT DONE for ${email}: ${JSON.stringify(request)}\n`);
+      continue;
+    }
+    creditsBack += request.creditsRefunded;
+    done++;
+    expected.set(email, expected.get(email)! + request.creditsRefunded);
+  }
+  // One customer buys a pro pack, uses 30 credits, and has the 70 unused ones refunded as money.
+  const buyer = `money.${run}@example.com`;
+  const checkout = await call('POST', '/api/billing/checkout', { domain, offeringId: 'pro_100', email: buyer, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/cancel' });
+  await standinPost(`/test/checkout/sessions/${checkout.body.sessionId}/complete`);
+  expected.set(buyer, 100);
+  await waitForBalances(new Map([[buyer, 100]]));
+  for (let i = 0; i < 3; i++) await call('POST', '/api/portfolio/credits/consume', { email: buyer, domain, deltaCredits: -10, actionType: 'video_generation', referenceId: `demo-${run}-money-${i}` });
+  const lot = (await call('GET', `/api/portfolio/credits/balance?email=${encodeURIComponent(buyer)}&domain=${domain}`)).body.lots[0];
+  const money = (await submit(buyer, { ...feedbacks[2], kind: 'money', lotId: lot.lotId })).body;
+  if (money?.status !== 'completed' || money.moneyRefunded?.amountMinor !== 3430) {
+    problems++;
+    process.stdout.write(`  MONEY REFUND NOT AS EXPECTED: ${JSON.stringify(money)}\n`);
+  }
+  expected.set(buyer, 0);
+  const refundedBalances = new Map([...refunded, buyer].map((email) => [email, expected.get(email)!]));
+  problems += await verifyBalances(refundedBalances);
+  const cents = money?.moneyRefunded?.amountMinor ?? 0;
+  const line = `  refunds             ${done} credit refunds in the portal (${creditsBack} credits back, varied feedback); 1 money refund of $${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')} for 70 unused credits through Stripe`;
+  return { line, problems };
+}
+
+/**
+ * Plans and a dispute (issue 3), through the gateway and the stand-in's test clock: a subscriber of
+ * builder_monthly goes trial → reminder (day 11) → first charge (day 15) → a failed renewal
+ * (plan credits usable during the grace, refused with payment_past_due after it) → recovery; a
+ * pack buyer disputes the charge (account frozen, evidence staged for review) and the dispute is won.
+ */
+async function plansAndDisputesDemo(): Promise<{ line: string; problems: number }> {
+  let problems = 0;
+  const check = (ok: boolean, what: string) => {
+    if (ok) return;
+    problems++;
+    process.stdout.write(`  PLAN/DISPUTE NOT AS EXPECTED: ${what}\n`);
+  };
+  const until = async (probe: () => Promise<boolean>): Promise<boolean> => {
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      if (await probe()) return true;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    return false;
+  };
+  const stripeGet = async (path: string): Promise<any> => (await fetch(`${standin}${path}`, { headers: { authorization: 'Bearer sk_test_demo' } })).json();
+  const advance = (days: number) => standinPost('/test/clock/advance', { days });
+  const consume = (email: string, credits: number, ref: string) =>
+    call('POST', '/api/portfolio/credits/consume', { email, domain, deltaCredits: -credits, actionType: 'ai_generation', referenceId: `demo-${run}-${ref}` });
+
+  const subscriber = `plan.${run}@example.com`;
+  process.stdout.write('a subscriber goes trial → renewal → payment failure → recovery; a customer disputes a charge…\n');
+  const subscription = async () => (await call('GET', `/api/billing/subscriptions?email=${encodeURIComponent(subscriber)}`)).body.subscriptions?.[0];
+  const checkout = await call('POST', '/api/billing/checkout', { domain, offeringId: 'builder_monthly', email: subscriber, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/cancel' });
+  if (checkout.status !== 200) throw new Error(`plan checkout failed: ${JSON.stringify(checkout.body)}`);
+  const completed = await standinPost(`/test/checkout/sessions/${checkout.body.sessionId}/complete`);
+  const { customer, subscription: subscriptionId } = completed.event.data.object;
+  check((await subscription())?.status === 'trialing', 'trialing as soon as the checkout completed');
+  check(await until(async () => (await consume(subscriber, 5, 'plan-trial')).status === 200), 'plan credits usable during the trial');
+  await advance(11);
+  check((await subscription())?.trialWillEndAt !== null, 'the trial_will_end reminder recorded on day 11');
+  await advance(4);
+  const charged = await subscription();
+  check(charged?.status === 'active', 'active and charged on day 15');
+  await standinPost(`/test/customers/${customer}/fail_payments`, { fail: true });
+  const now = (await (await fetch(`${standin}/test/clock`)).json()) as { now: number };
+  await advance((Date.parse(charged.currentPeriodEnd) / 1000 - now.now) / 86_400 + 0.5); // just past the renewal, which fails
+  const pastDue = await subscription();
+  check(pastDue?.status === 'past_due' && pastDue.graceEndsAt !== null, 'past due with a grace after the failed renewal');
+  check(await until(async () => (await consume(subscriber, 5, 'plan-grace')).status === 200), 'plan credits usable during the grace');
+  await advance(3); // past the 3-day grace: the retry fails too
+  check(await until(async () => (await consume(subscriber, 5, `plan-blocked-${Date.now()}`)).body?.code === 'payment_past_due'), 'payment_past_due once the grace is over');
+  await standinPost(`/test/customers/${customer}/fail_payments`, { fail: false });
+  const open = (await stripeGet(`/v1/invoices?subscription=${subscriptionId}&status=open`)).data?.[0];
+  if (open) await standinPost(`/test/invoices/${open.id}/pay`);
+  check(await until(async () => (await consume(subscriber, 5, 'plan-recovered')).status === 200), 'plan credits usable again once paid');
+
+  const disputer = `dispute.${run}@example.com`;
+  const pack = await call('POST', '/api/billing/checkout', { domain, offeringId: 'pro_100', email: disputer, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/cancel' });
+  const paid = await standinPost(`/test/checkout/sessions/${pack.body.sessionId}/complete`);
+  await waitForBalances(new Map([[disputer, 100]]));
+  for (let i = 0; i < 3; i++) await consume(disputer, 4, `dispute-use-${i}`);
+  const chargeId = (await stripeGet(`/v1/payment_intents/${paid.event.data.object.payment_intent}`)).latest_charge;
+  const disputeId = (await standinPost(`/test/charges/${chargeId}/dispute`, { reason: 'fraudulent' })).dispute.id;
+  check(await until(async () => (await consume(disputer, 1000, `dispute-frozen-${Date.now()}`)).body?.code === 'account_frozen'), 'account_frozen while the dispute is open');
+  check(await until(async () => Boolean((await stripeGet(`/v1/disputes/${disputeId}`)).evidence?.access_activity_log)), 'evidence staged on the dispute for review');
+  const staged = await stripeGet(`/v1/disputes/${disputeId}`);
+  check(staged.status === 'needs_response', 'the evidence is a draft (not submitted)');
+  await standinPost(`/test/disputes/${disputeId}/close`, { outcome: 'won' });
+  check(await until(async () => (await consume(disputer, 1, 'dispute-won')).status === 200), 'unfrozen once the dispute is won');
+  const line = `  plans & disputes    builder_monthly: trial → reminder day 11 → charged day 15 → renewal failed (usable in grace, payment_past_due after) → paid, usable again; 1 dispute: frozen, evidence staged (${staged.evidence?.access_activity_log?.split('\n').length - 1} uses), won, unfrozen`;
+  return { line, problems };
 }
 
 main().then(

@@ -39,6 +39,31 @@ export class BillingConfig extends ServiceBaseConfig {
   @Matches(/^whsec_\S+$/, { message: 'STRIPE_WEBHOOK_SECRET must start with whsec_' })
   STRIPE_WEBHOOK_SECRET = 'whsec_local_standin_secret';
 
+  /**
+   * How often the background work runs: the payment-grace check (blocks plan credits once a grace
+   * ends on Stripe's clock) and the dispute-evidence drafts. Each run is one indexed query when
+   * there is nothing to do.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  @Max(3_600_000)
+  BILLING_SCHEDULER_INTERVAL_MS = 5000;
+
+  /** Bound on one request to the ledger (the history of a disputed customer, one page). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  LEDGER_REQUEST_TIMEOUT_MS = 5000;
+
+  /** How long reconciliation waits for the ledger to catch up before it reports "paid, not credited". */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(120_000)
+  BILLING_RECONCILE_SETTLE_MS = 10_000;
+
   /** The domains and offerings to load at boot (JSON, path relative to the working directory). */
   @IsString()
   @Length(1, 1024)

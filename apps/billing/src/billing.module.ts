@@ -7,7 +7,10 @@ import { CheckoutController } from './checkout/checkout.controller';
 import { CheckoutService } from './checkout/checkout.service';
 import { billingMigrations } from './migrations';
 import { BillingOutboxRelay } from './outbox/billing-outbox-relay';
+import { StripeRefundsController } from './refunds/stripe-refunds.controller';
+import { StripeRefundsService } from './refunds/stripe-refunds.service';
 import { stripeClientProvider } from './stripe/stripe.client';
+import { subscriptionControllers, subscriptionImports, subscriptionProviders } from './subscriptions/subscriptions.wiring';
 import { WebhookController } from './webhooks/webhook.controller';
 import { WebhookService } from './webhooks/webhook.service';
 
@@ -26,8 +29,9 @@ import { WebhookService } from './webhooks/webhook.service';
     }),
     NatsModule.forRoot({ name: 'billing', config: BillingConfig, servers: (c) => c.NATS_URL, streams: [Streams.billing] }),
     HealthModule.register({ hasDatabase: true }),
+    ...subscriptionImports,
   ],
-  controllers: [CheckoutController, WebhookController],
-  providers: [stripeClientProvider, CatalogService, CheckoutService, WebhookService, BillingOutboxRelay],
+  controllers: [CheckoutController, WebhookController, StripeRefundsController, ...subscriptionControllers],
+  providers: [stripeClientProvider, CatalogService, CheckoutService, WebhookService, BillingOutboxRelay, StripeRefundsService, ...subscriptionProviders],
 })
 export class BillingModule {}

@@ -5,6 +5,9 @@ import { AnalyticsConfig } from './analytics.config';
 import { LedgerEventsConsumer } from './ledger/ledger-events.consumer';
 import { analyticsMigrations } from './migrations';
 import { webhookControllers, webhookProviders } from './notifications';
+import { ReadModelsController } from './analytics-api/read-models.controller';
+import { BillingReadModelConsumer, LedgerReadModelConsumer, RefundReadModelConsumer } from './read-models/read-model.consumers';
+import { ReadModelReader } from './read-models/read-model.reader';
 import { UsageController } from './usage/usage.controller';
 import { UsageReader } from './usage/usage.reader';
 
@@ -25,7 +28,7 @@ import { UsageReader } from './usage/usage.reader';
     NatsModule.forRoot({ name: 'feedback-analytics', config: AnalyticsConfig, servers: (c) => c.NATS_URL, streams: [Streams.ledger] }),
     HealthModule.register({ hasDatabase: true }),
   ],
-  controllers: [UsageController, ...webhookControllers],
-  providers: [LedgerEventsConsumer, UsageReader, ...webhookProviders],
+  controllers: [UsageController, ReadModelsController, ...webhookControllers],
+  providers: [LedgerEventsConsumer, UsageReader, LedgerReadModelConsumer, BillingReadModelConsumer, RefundReadModelConsumer, ReadModelReader, ...webhookProviders],
 })
 export class FeedbackAnalyticsModule {}

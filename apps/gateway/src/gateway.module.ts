@@ -2,14 +2,20 @@ import { Module } from '@nestjs/common';
 import { ClientsModule, Transport } from '@nestjs/microservices';
 import { DatabaseModule, HealthModule, NatsModule, ServiceConfigModule } from '@credit-hub/service-kit';
 import { AnalyticsController } from './analytics/analytics.controller';
+import { analyticsEdgeControllers } from './analytics';
 import { ApiKeyAuthenticator } from './api-keys/api-key-authenticator';
 import { ApiKeyGuard } from './api-keys/api-key.guard';
 import { BillingController } from './billing/billing.controller';
 import { GatewayConfig } from './gateway.config';
 import { gatewayMigrations } from './migrations';
+import { rateLimitGuardProvider, rateLimitModule } from './http/rate-limit';
 import { HUB_NATS_CLIENT, HubClient } from './nats/hub-client';
+import { billingEdgeControllers, billingEdgeProviders } from './operator/billing-edge';
+import { refundEdgeControllers, refundEdgeProviders } from './portal/refund-edge';
+import { CreditLedgerController } from './portfolio/credit-ledger.controller';
 import { CreditsController } from './portfolio/credits.controller';
 import { StripeWebhookController } from './webhooks/stripe-webhook.controller';
+import { WebhookEndpointsController } from './webhooks-endpoints/webhook-endpoints.controller';
 
 /**
  * The gateway: the only HTTP edge. Authenticates API keys (its only state), validates input and
@@ -41,8 +47,9 @@ import { StripeWebhookController } from './webhooks/stripe-webhook.controller';
       },
     ]),
     HealthModule.register({ hasDatabase: true }),
+    rateLimitModule,
   ],
-  controllers: [BillingController, CreditsController, AnalyticsController, StripeWebhookController],
-  providers: [ApiKeyAuthenticator, ApiKeyGuard, HubClient],
+  controllers: [BillingController, CreditsController, CreditLedgerController, AnalyticsController, ...analyticsEdgeControllers, StripeWebhookController, ...refundEdgeControllers, WebhookEndpointsController, ...billingEdgeControllers],
+  providers: [ApiKeyAuthenticator, ApiKeyGuard, HubClient, ...refundEdgeProviders, rateLimitGuardProvider, ...billingEdgeProviders],
 })
 export class GatewayModule {}

@@ -44,7 +44,8 @@ describe('refunds: LEDGER → refundable_consumptions', () => {
   afterAll(async () => {
     await stop();
     await db?.end();
-    await (await nc.jetstreamManager()).streams.delete(Streams.ledger.name).catch(() => undefined);
+    const jsm = await nc.jetstreamManager();
+    for (const stream of [Streams.ledger, Streams.refunds]) await jsm.streams.delete(stream.name).catch(() => undefined);
     await nc?.drain();
     await dropDatabase(databaseUrl);
   });

@@ -1,24 +1,65 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
+import { ClientsModule, Transport } from '@nestjs/microservices';
 import { Streams } from '@credit-hub/contracts';
 import { DatabaseModule, HealthModule, NatsModule, ServiceConfigModule } from '@credit-hub/service-kit';
+import { REFUNDS_NATS_CLIENT, ServiceRequests } from './clients/service-requests';
 import { LedgerEventsConsumer } from './consumptions/ledger-events.consumer';
 import { refundsMigrations } from './migrations';
+import { RefundsOutboxRelay } from './outbox/refunds-outbox-relay';
+import { RefundCatalog } from './policy/refund-catalog.service';
 import { RefundsConfig } from './refunds.config';
+import { RefundsHandlers } from './refunds.handlers';
+import { RefundRequestsService } from './requests/refund-requests.service';
+import { RefundsDb } from './requests/refunds-db';
+import { REFUND_SAGA_FAULTS, RefundSaga, RefundSagaFaults } from './saga/refund-saga';
+import { SagaResumer } from './saga/saga-resumer';
 
 /**
- * The refunds service. Today: it reads stream LEDGER with the durable consumer `refunds` and keeps
- * every consumption it may later refund (`refundable_consumptions`). Refund requests, policy and the
- * saga come in a later issue.
+ * The refunds service: reads stream LEDGER (durable consumer `refunds`) into the consumptions it
+ * may refund; keeps each domain's refund policy (from the catalog), the refund requests with their
+ * feedback and their saga state; mints and checks portal links; drives the ledger (and billing,
+ * for money) through the refund saga; publishes `refunds.events.*` to stream REFUNDS via its outbox.
  */
 @Module({
   imports: [
     ServiceConfigModule.forRoot(RefundsConfig),
-    DatabaseModule.forRoot({ config: RefundsConfig, url: (c) => c.REFUNDS_DATABASE_URL, migrations: refundsMigrations }),
-    // The service ensures the stream it reads, so it can boot before the ledger has ever run.
-    NatsModule.forRoot({ name: 'refunds', config: RefundsConfig, servers: (c) => c.NATS_URL, streams: [Streams.ledger] }),
+    DatabaseModule.forRoot({
+      config: RefundsConfig,
+      url: (c) => c.REFUNDS_DATABASE_URL,
+      poolSize: (c) => c.REFUNDS_DATABASE_POOL_SIZE,
+      migrations: refundsMigrations,
+    }),
+    // The service ensures the streams it uses, so it can boot before the ledger has ever run.
+    NatsModule.forRoot({ name: 'refunds', config: RefundsConfig, servers: (c) => c.NATS_URL, streams: [Streams.ledger, Streams.refunds] }),
+    ClientsModule.registerAsync([
+      {
+        name: REFUNDS_NATS_CLIENT,
+        inject: [RefundsConfig],
+        useFactory: (config: RefundsConfig) => ({
+          transport: Transport.NATS,
+          options: { servers: config.NATS_URL.split(','), name: 'refunds-rpc-client', maxReconnectAttempts: -1, reconnectTimeWait: 500 },
+        }),
+      },
+    ]),
     HealthModule.register({ hasDatabase: true }),
   ],
-  controllers: [],
-  providers: [LedgerEventsConsumer],
+  controllers: [RefundsHandlers],
+  providers: [
+    LedgerEventsConsumer,
+    RefundsDb,
+    RefundCatalog,
+    ServiceRequests,
+    RefundSaga,
+    // No faults in production; tests override this to play a crash between two saga steps.
+    { provide: REFUND_SAGA_FAULTS, useValue: { afterStep: () => undefined } satisfies RefundSagaFaults },
+    SagaResumer,
+    RefundRequestsService,
+    RefundsOutboxRelay,
+  ],
 })
-export class RefundsModule {}
+export class RefundsModule {
+  /** The same module with a saga fault plan (tests: a crash between two steps). */
+  static withFaults(faults: RefundSagaFaults): DynamicModule {
+    return { module: RefundsModule, providers: [{ provide: REFUND_SAGA_FAULTS, useValue: faults }] };
+  }
+}

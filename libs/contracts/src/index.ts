@@ -11,3 +11,5 @@ export * from './ledger-commands-more';
 export * from './refunds';
 export * from './notifications';
 export * from './billing-events';
+export * from './billing-subscriptions';
+export * from './analytics-read-models';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CatalogLimits, validateCatalog } from './catalog';
+import { CatalogLimits, validateCatalog, validateDomainInput, validateOfferingInput } from './catalog';
 
 const demoFile = resolve(__dirname, '../../../../deploy/catalog/demo.json');
 
@@ -26,16 +26,21 @@ function errorsOf(input: unknown): string[] {
 }
 
 describe('validateCatalog', () => {
-  it('accepts the checked-in demo catalog: demo.localhost with its three packs, and notes.localhost', () => {
+  it('accepts the checked-in demo catalog: demo.localhost with its three packs and three plans, and notes.localhost', () => {
     const result = validateCatalog(JSON.parse(readFileSync(demoFile, 'utf8')));
     if (!result.ok) throw new Error(result.errors.join('\n'));
     const [demo, notes] = result.catalog.domains;
     expect(demo).toMatchObject({ domain: 'demo.localhost', displayName: 'Demo AI', checkoutMessage: 'Credits never expire. Refunds in exchange for feedback.' });
-    expect(demo.offerings.map((o) => [o.offeringId, o.credits, o.amountMinor, o.currency])).toEqual([
-      ['starter_3', 3, 500, 'usd'],
-      ['pro_100', 100, 4900, 'usd'],
-      ['team_1000', 1000, 29900, 'usd'],
+    expect(demo.offerings.map((o) => [o.offeringId, o.kind, o.credits, o.amountMinor, o.currency])).toEqual([
+      ['starter_3', 'pack', 3, 500, 'usd'],
+      ['pro_100', 'pack', 100, 4900, 'usd'],
+      ['team_1000', 'pack', 1000, 29900, 'usd'],
+      ['builder_monthly', 'plan', 200, 900, 'usd'],
+      ['builder_annual', 'plan', 2400, 8900, 'usd'],
+      ['studio_monthly', 'plan', 500, 1900, 'usd'],
     ]);
+    expect(demo.offerings[3]).toMatchObject({ interval: 'month', trialDays: 14, rollover: false, checkoutMessage: '14-day free trial included. All sales final after the trial.' });
+    expect(demo.graceDays).toBe(3);
     expect(notes.domain).toBe('notes.localhost');
     expect(notes.offerings.length).toBeGreaterThan(0);
   });
@@ -66,7 +71,8 @@ describe('validateCatalog', () => {
     ['an upper-case currency', { currency: 'USD' }, 'currency'],
     ['a 4-letter currency', { currency: 'usdd' }, 'currency'],
     ['a missing currency', { currency: undefined }, 'currency'],
-    ['a plan (not sold yet)', { kind: 'plan' }, 'kind'],
+    ['an unknown kind', { kind: 'bundle' }, 'kind'],
+    ['plan terms on a pack', { interval: 'month' }, 'interval'],
     ['a bad offeringId', { offeringId: 'starter 3' }, 'offeringId'],
     ['an unknown property', { price: 5 }, 'price'],
     ['a bad scope domain', { scopeDomain: 'Not A Host' }, 'scopeDomain'],
@@ -85,6 +91,46 @@ describe('validateCatalog', () => {
     expect(errorsOf(catalogWith({}, domain))).toEqual([expect.stringMatching(new RegExp(`^domains\\[0\\]\\.${field}: `))]);
   });
 
+  const plan = { kind: 'plan', interval: 'month', trialDays: 14, rollover: false };
+
+  it.each([
+    ['a monthly plan with a trial', plan],
+    ['an annual plan without a trial that rolls over', { ...plan, interval: 'year', trialDays: 0, rollover: true }],
+    ['the longest trial Stripe takes', { ...plan, trialDays: CatalogLimits.trialDaysMax }],
+    ['its own checkout text', { ...plan, checkoutMessage: '14-day free trial included. All sales final after the trial.' }],
+  ])('accepts %s', (_, offering) => {
+    expect(errorsOf(catalogWith(offering))).toEqual([]);
+  });
+
+  it.each([
+    ['a weekly plan', { ...plan, interval: 'week' }, 'interval'],
+    ['a plan without interval', { ...plan, interval: undefined }, 'interval'],
+    ['a negative trial', { ...plan, trialDays: -1 }, 'trialDays'],
+    ['a trial longer than Stripe takes', { ...plan, trialDays: CatalogLimits.trialDaysMax + 1 }, 'trialDays'],
+    ['rollover as a string', { ...plan, rollover: 'yes' }, 'rollover'],
+    ['a negative plan price', { ...plan, amountMinor: -900 }, 'amountMinor'],
+    ['a plan with zero credits', { ...plan, credits: 0 }, 'credits'],
+    ['a plan in an unknown currency', { ...plan, currency: 'usx' }, 'currency'],
+    ['an empty checkout text', { ...plan, checkoutMessage: ' ' }, 'checkoutMessage'],
+  ])('refuses %s', (_, offering, field) => {
+    const errors = errorsOf(catalogWith(offering));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(new RegExp(`^domains\\[0\\]\\.offerings\\[0\\]\\.${field}: `));
+  });
+
+  it.each([
+    ['no graceDays: 3', {}, 3],
+    ['graceDays 0', { graceDays: 0 }, 0],
+    ['graceDays at the maximum', { graceDays: CatalogLimits.graceDaysMax }, CatalogLimits.graceDaysMax],
+  ])('reads the payment grace of a domain: %s', (_, domain, graceDays) => {
+    const result = validateCatalog(catalogWith({}, domain));
+    expect(result.ok && result.catalog.domains[0].graceDays).toBe(graceDays);
+  });
+
+  it.each([-1, CatalogLimits.graceDaysMax + 1, 1.5])('refuses graceDays %s', (graceDays) => {
+    expect(errorsOf(catalogWith({}, { graceDays }))).toEqual([expect.stringMatching(/^domains\[0\]\.graceDays: /)]);
+  });
+
   it('refuses the same offering twice and the same domain twice', () => {
     const one = catalogWith({});
     const twice = { domains: [{ ...one.domains[0], offerings: [...one.domains[0].offerings, ...one.domains[0].offerings] }, one.domains[0]] };
@@ -100,5 +146,27 @@ describe('validateCatalog', () => {
 
   it.each([null, [], {}, { domains: [] }, { domains: 'demo.localhost' }])('refuses a file that is not a catalog: %j', (input) => {
     expect(errorsOf(input).length).toBeGreaterThan(0);
+  });
+});
+
+describe('operator input (PUT /api/operator/domains/…)', () => {
+  const brand = { displayName: 'Builder AI', supportEmail: 'help@builder.localhost', checkoutMessage: '14-day free trial included.' };
+
+  it('accepts a brand without offerings (the offerings stay as they are)', () => {
+    expect(validateDomainInput('builder.localhost', brand)).toEqual({ ok: true, domain: { domain: 'builder.localhost', ...brand, graceDays: 3 } });
+  });
+
+  it('names the field of the first problem, relative to the body', () => {
+    const result = validateDomainInput('builder.localhost', { ...brand, offerings: [{ offeringId: 'x', kind: 'pack', credits: 1, amountMinor: -5, currency: 'usd' }] });
+    expect(result).toEqual({ ok: false, errors: [expect.stringMatching(/^offerings\[0\]\.amountMinor: /)] });
+    expect(validateDomainInput('Not A Host', brand)).toMatchObject({ ok: false, errors: ['domain: must be a lower-case host name'] });
+    expect(validateDomainInput('builder.localhost', { ...brand, color: 'red' })).toMatchObject({ ok: false, errors: ['color: unknown property'] });
+  });
+
+  it('validates one offering with the id of the path, and reads active', () => {
+    const offering = { kind: 'plan', credits: 50, amountMinor: 500, currency: 'eur', interval: 'month', trialDays: 7, rollover: true };
+    expect(validateOfferingInput('mini', { ...offering, active: false })).toMatchObject({ ok: true, active: false, offering: { offeringId: 'mini', kind: 'plan', trialDays: 7 } });
+    expect(validateOfferingInput('mini', { ...offering, offeringId: 'other' })).toMatchObject({ ok: false, errors: ['offeringId: must be the one in the path'] });
+    expect(validateOfferingInput('mini', { ...offering, currency: 'xxx', credits: 0 })).toMatchObject({ ok: false, errors: [expect.stringMatching(/^credits: /), expect.stringMatching(/^currency: /)] });
   });
 });

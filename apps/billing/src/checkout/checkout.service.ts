@@ -2,9 +2,13 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
+import { writeOutbox } from '@credit-hub/messaging';
 import {
+  BillingEventSubjects,
+  CheckoutCreatedV1,
   CreateCheckoutCommand,
   CreateCheckoutResult,
+  ErrorCode,
   normalizeDomain,
   normalizeEmail,
   Reply,
@@ -13,6 +17,15 @@ import {
 } from '@credit-hub/contracts';
 import { CatalogService, SellableOffering } from '../catalog/catalog.service';
 import { InjectStripe } from '../stripe/stripe.client';
+import { StripeClock } from '../stripe/stripe-clock';
+import { disputesBeforeBlockMax, disputeWindowSeconds } from '../subscriptions/subscription-state';
+
+/**
+ * Refusal of a checkout by a customer with more than 3 disputes in 6 months (403). Not in the
+ * contracts' closed list yet (libs/contracts/src/errors.ts is the lead's); until it is added there
+ * the gateway cannot map it and answers 500.
+ */
+export const checkoutBlockedCode = 'checkout_blocked' as ErrorCode;
 
 /**
  * Stripe metadata billing writes on every checkout session and its payment intent. Values are
@@ -31,12 +44,20 @@ export interface CheckoutMetadata {
   currency: string;
   /** Present only when the credits are restricted to one domain. */
   scopeDomain?: string;
+  /** Plans only: `plan`, the billing interval, trial days and whether credits roll over (`true`/`false`). */
+  kind?: 'plan';
+  interval?: string;
+  trialDays?: string;
+  rollover?: string;
 }
 
 /**
- * Opens hosted Stripe Checkout sessions for credit packs (`mode: 'payment'`). Refusals are
- * returned: `offering_not_found` (unknown or inactive domain/offering), `stripe_unavailable`
- * (Stripe failed or could not be reached; retryable).
+ * Opens hosted Stripe Checkout sessions: `mode: 'payment'` for credit packs, `mode: 'subscription'`
+ * for plans (with the plan's trial days; a card is collected up front even with a trial). The page
+ * shows the domain's brand and checkout text. Refusals are returned, in this order:
+ * `offering_not_found` (unknown or inactive domain/offering), `checkout_blocked` (the customer had
+ * more than 3 disputes in 6 months, anywhere in the portfolio), `stripe_unavailable` (Stripe failed
+ * or could not be reached; retryable).
  */
 @Injectable()
 export class CheckoutService {
@@ -46,6 +67,7 @@ export class CheckoutService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly catalog: CatalogService,
     @InjectStripe() private readonly stripe: Stripe,
+    private readonly clock: StripeClock,
   ) {}
 
   /** Creates the Stripe session and records what is being sold; answers the hosted checkout URL. */
@@ -56,6 +78,10 @@ export class CheckoutService {
       return replyRefused('offering_not_found', `${domain} has no offering ${command.offeringId}`, 'offeringId');
     }
     const email = normalizeEmail(command.email);
+    const disputes = await this.recentDisputes(email);
+    if (disputes > disputesBeforeBlockMax) {
+      return replyRefused(checkoutBlockedCode, `${email} had ${disputes} payment disputes in the last 6 months; new checkouts are blocked`, 'email');
+    }
     let session: Stripe.Checkout.Session;
     try {
       session = await this.stripe.checkout.sessions.create(sessionParams(offering, email, command));
@@ -65,12 +91,35 @@ export class CheckoutService {
       return replyRefused('stripe_unavailable', `Stripe could not create the checkout session: ${error.message}`);
     }
     if (!session.url) throw new Error(`Stripe returned checkout session ${session.id} without a url`);
-    await this.dataSource.query(
-      `INSERT INTO checkout_sessions (id, domain, offering_id, email, credits, amount_minor, currency, scope_domain)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [session.id, offering.domain, offering.offeringId, email, offering.credits, offering.amountMinor, offering.currency, offering.scopeDomain],
-    );
+    const plan = offering.kind === 'plan' ? offering : undefined;
+    // The session row and `billing.events.checkout-created.v1` (the conversion funnel's first
+    // step) in one transaction.
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `INSERT INTO checkout_sessions (id, domain, offering_id, email, credits, amount_minor, currency, scope_domain, mode, interval, trial_days, rollover, checkout_message)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+        [
+          session.id, offering.domain, offering.offeringId, email, offering.credits, offering.amountMinor, offering.currency, offering.scopeDomain,
+          plan ? 'subscription' : 'payment', plan?.interval ?? null, plan?.trialDays ?? null, plan?.rollover ?? null, offering.checkoutMessage,
+        ],
+      );
+      const created: CheckoutCreatedV1 = {
+        checkoutSessionId: session.id, domain: offering.domain, offeringId: offering.offeringId, email,
+        mode: plan ? 'subscription' : 'payment', createdAt: new Date(session.created * 1000).toISOString(),
+      };
+      await writeOutbox(manager, [{ messageId: `checkout-created:${session.id}`, subject: BillingEventSubjects.checkoutCreated, payload: created }]);
+    });
     return replyOk({ checkoutUrl: session.url, sessionId: session.id });
+  }
+
+  /** Disputes the customer opened within the last 6 months of Stripe's clock, across the portfolio. */
+  private async recentDisputes(email: string): Promise<number> {
+    const since = (await this.clock.nowSeconds()) - disputeWindowSeconds;
+    const [row]: { n: number }[] = await this.dataSource.query(
+      'SELECT count(*)::int AS n FROM disputes WHERE email = $1 AND stripe_created >= to_timestamp($2)',
+      [email, since],
+    );
+    return row?.n ?? 0;
   }
 }
 
@@ -85,12 +134,43 @@ export function checkoutMetadata(offering: SellableOffering, email: string): Che
     currency: offering.currency,
   };
   if (offering.scopeDomain !== null) metadata.scopeDomain = offering.scopeDomain;
+  if (offering.kind === 'plan') {
+    Object.assign(metadata, { kind: 'plan', interval: offering.interval, trialDays: String(offering.trialDays), rollover: String(offering.rollover) });
+  }
   return metadata;
 }
 
 function sessionParams(offering: SellableOffering, email: string, command: CreateCheckoutCommand): Stripe.Checkout.SessionCreateParams {
   const metadata = { ...checkoutMetadata(offering, email) };
+  const common = {
+    customer_email: email,
+    metadata,
+    success_url: command.successUrl,
+    cancel_url: command.cancelUrl,
+    custom_text: { submit: { message: offering.checkoutMessage } },
+  };
+  if (offering.kind === 'plan') {
+    return {
+      ...common,
+      mode: 'subscription',
+      line_items: [
+        {
+          quantity: 1,
+          price_data: {
+            currency: offering.currency,
+            unit_amount: offering.amountMinor,
+            recurring: { interval: offering.interval },
+            product_data: { name: `${offering.displayName}: ${offering.credits} credits every ${offering.interval}` },
+          },
+        },
+      ],
+      // No card, no trial (seed 001): Stripe collects and verifies the card even when nothing is due today.
+      payment_method_collection: 'always',
+      subscription_data: { metadata, ...(offering.trialDays > 0 ? { trial_period_days: offering.trialDays } : {}) },
+    };
+  }
   return {
+    ...common,
     mode: 'payment',
     line_items: [
       {
@@ -102,11 +182,6 @@ function sessionParams(offering: SellableOffering, email: string, command: Creat
         },
       },
     ],
-    customer_email: email,
-    metadata,
     payment_intent_data: { metadata },
-    success_url: command.successUrl,
-    cancel_url: command.cancelUrl,
-    custom_text: { submit: { message: offering.checkoutMessage } },
   };
 }

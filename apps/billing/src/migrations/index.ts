@@ -1,4 +1,5 @@
 import { BillingSchema1732060900000 } from './1732060900000-billing-schema';
+import { SubscriptionsDisputes1732600000000 } from './1732600000000-subscriptions-disputes';
 
 /** Billing's migrations, in order (an explicit list, never a glob). */
-export const billingMigrations = [BillingSchema1732060900000];
+export const billingMigrations = [BillingSchema1732060900000, SubscriptionsDisputes1732600000000];

@@ -11,9 +11,21 @@ export interface ConsumedEvent {
   data: CreditsConsumedV1;
 }
 
+/** A `ConsumptionRefunded` v1 event: what the ledger returned for which refund request. */
+export interface ConsumptionRefundEvent {
+  eventId: string;
+  refundRequestId: string;
+  consumptionEventId: string;
+  domain: string;
+  referenceId: string;
+  credits: number;
+  refundedAt: string;
+}
+
 /** What a message body turned out to be. */
 export type ParsedLedgerEvent =
   | { kind: 'consumed'; event: ConsumedEvent }
+  | { kind: 'refunded'; event: ConsumptionRefundEvent }
   /** Another ledger event type this service knows of but does not read yet. */
   | { kind: 'other'; eventId: string; type: LedgerEventType }
   /** A type or schema version this service does not know. */
@@ -38,8 +50,21 @@ export function parseLedgerEvent(body: unknown): ParsedLedgerEvent {
   if (type === 'CreditsConsumed' && schemaVersion === LedgerEventSchemaVersions.CreditsConsumed) {
     return { kind: 'consumed', event: { eventId, data: consumed(record(envelope['data'], 'data')) } };
   }
-  if (type === 'CreditsPurchased' && schemaVersion === LedgerEventSchemaVersions.CreditsPurchased) {
-    return { kind: 'other', eventId, type };
+  if (type === 'ReservationCaptured' && schemaVersion === LedgerEventSchemaVersions.ReservationCaptured) {
+    // A capture is a consumption on its domain (the ledger refunds it like one). Its data has no
+    // email: the account's stream id names the customer. A capture of 0 credits spent nothing.
+    const data = record(envelope['data'], 'data');
+    if (data['credits'] === 0) return { kind: 'other', eventId, type };
+    const streamId = text(envelope, 'streamId', Limits.emailLengthMax + 8);
+    if (!streamId.startsWith('account-')) fail('streamId', 'account-<email>');
+    const capturedAt = data['capturedAt'];
+    return { kind: 'consumed', event: { eventId, data: consumed({ ...data, email: streamId.slice('account-'.length), consumedAt: capturedAt }) } };
+  }
+  if (type === 'ConsumptionRefunded' && schemaVersion === LedgerEventSchemaVersions.ConsumptionRefunded) {
+    return { kind: 'refunded', event: consumptionRefund(eventId, record(envelope['data'], 'data')) };
+  }
+  if (Object.hasOwn(LedgerEventSchemaVersions, type) && schemaVersion === LedgerEventSchemaVersions[type as LedgerEventType]) {
+    return { kind: 'other', eventId, type: type as LedgerEventType };
   }
   return { kind: 'unknown', eventId, type, schemaVersion };
 }
@@ -62,6 +87,21 @@ function consumed(data: Record<string, unknown>): CreditsConsumedV1 {
   // Invariant of the ledger: a consumption draws exactly its credits from its lots.
   if (drawn !== credits) fail('data.draws', `credits summing to data.credits (${credits}), not ${drawn}`);
   return data as unknown as CreditsConsumedV1;
+}
+
+function consumptionRefund(eventId: string, data: Record<string, unknown>): ConsumptionRefundEvent {
+  const consumptionEventId = text(data, 'consumptionEventId', 36);
+  if (!uuidPattern.test(consumptionEventId)) fail('data.consumptionEventId', 'a UUID');
+  if (typeof data['refundedAt'] !== 'string' || Number.isNaN(Date.parse(data['refundedAt']))) fail('data.refundedAt', 'an ISO-8601 time');
+  return {
+    eventId,
+    refundRequestId: text(data, 'refundRequestId', 200),
+    consumptionEventId,
+    domain: text(data, 'domain', Limits.domainLengthMax),
+    referenceId: text(data, 'referenceId', Limits.referenceIdLengthMax),
+    credits: creditCount(data['credits'], 'data.credits'),
+    refundedAt: data['refundedAt'] as string,
+  };
 }
 
 function creditCount(value: unknown, field: string): number {

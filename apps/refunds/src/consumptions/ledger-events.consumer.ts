@@ -6,14 +6,16 @@ import { InjectNats, Lifecycle, ManagedDurableConsumer } from '@credit-hub/servi
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { parseLedgerEvent } from './ledger-event.parse';
-import { recordRefundableConsumption } from './refundable-consumptions';
+import { recordConsumptionRefund, recordRefundableConsumption } from './refundable-consumptions';
 
 /** Durable consumer name on stream LEDGER, and this consumer's name in the inbox. */
 export const refundsLedgerDurable = 'refunds';
 
 /**
  * Reads stream LEDGER from the start with the durable consumer `refunds` and records every
- * `CreditsConsumed` in `refundable_consumptions`. Idempotent: the inbox key is the envelope's
+ * `CreditsConsumed` (and `ReservationCaptured`) in `refundable_consumptions`, and every
+ * `ConsumptionRefunded` in `ledger_consumption_refunds` (what the ledger refunded per request:
+ * the saga reads it when the ledger answers a repeated refund without the first answer's details). Idempotent: the inbox key is the envelope's
  * `eventId` (not the transport `Nats-Msg-Id`, which a republish may change), claimed in the same
  * transaction as the insert. Starts when the application has bootstrapped; on shutdown it finishes
  * the message in hand before NATS drains and the pool closes.
@@ -43,8 +45,8 @@ export class LedgerEventsConsumer extends ManagedDurableConsumer {
   }
 
   /**
-   * Handles one LEDGER message: for a consumption, claim the event id and record it, in one
-   * transaction. Other event types have no effect here yet and are NOT claimed, so that when this
+   * Handles one LEDGER message: for a consumption (or a captured hold), or a consumption refund,
+   * claim the event id and record it, in one transaction. Other event types have no effect here yet and are NOT claimed, so that when this
    * service starts reading them, a replay still finds them unhandled. A malformed message throws,
    * so the consumer naks it until `maxDeliver` and then logs it as poison.
    */
@@ -53,10 +55,11 @@ export class LedgerEventsConsumer extends ManagedDurableConsumer {
     if (parsed.kind === 'unknown') {
       this.logger.warn(`ignoring ledger event ${parsed.eventId} of type ${parsed.type} v${String(parsed.schemaVersion)}`);
     }
-    if (parsed.kind !== 'consumed') return;
+    if (parsed.kind !== 'consumed' && parsed.kind !== 'refunded') return;
     await this.dataSource.transaction(async (manager) => {
       if (!(await claimInbox(manager, refundsLedgerDurable, parsed.event.eventId))) return; // handled before
-      await recordRefundableConsumption(manager, parsed.event);
+      if (parsed.kind === 'consumed') await recordRefundableConsumption(manager, parsed.event);
+      else await recordConsumptionRefund(manager, parsed.event);
     });
   }
 }

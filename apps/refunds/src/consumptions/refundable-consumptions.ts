@@ -1,6 +1,6 @@
 import { normalizeDomain, normalizeEmail } from '@credit-hub/contracts';
 import { Queryable } from '@credit-hub/messaging';
-import { ConsumedEvent } from './ledger-event.parse';
+import { ConsumedEvent, ConsumptionRefundEvent } from './ledger-event.parse';
 
 /**
  * Records one consumption as refundable (nothing refunded yet). Run in the transaction that claims
@@ -23,5 +23,18 @@ export async function recordRefundableConsumption(db: Queryable, { eventId, data
       JSON.stringify(data.draws.map(({ lotId, credits }) => ({ lotId, credits }))),
       data.consumedAt,
     ],
+  );
+}
+
+/**
+ * Records what the ledger refunded of a consumption for a refund request (`ConsumptionRefunded`).
+ * Run in the transaction that claims the event id; the primary key is a second guard.
+ */
+export async function recordConsumptionRefund(db: Queryable, event: ConsumptionRefundEvent): Promise<void> {
+  await db.query(
+    `INSERT INTO ledger_consumption_refunds (event_id, refund_request_id, consumption_event_id, domain, reference_id, credits, refunded_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz)
+     ON CONFLICT (event_id) DO NOTHING`,
+    [event.eventId, event.refundRequestId, event.consumptionEventId, normalizeDomain(event.domain), event.referenceId, event.credits, event.refundedAt],
   );
 }

@@ -1,0 +1,146 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { NatsConnection } from 'nats';
+import Stripe from 'stripe';
+import { DataSource } from 'typeorm';
+import { ReconcileCommand, ReconcileFinding, ReconcileReport, Reply, replyOk, replyRefused } from '@credit-hub/contracts';
+import { InjectNats } from '@credit-hub/service-kit';
+import { BillingConfig } from '../billing.config';
+import { InjectStripe } from '../stripe/stripe.client';
+import { StripeClock } from '../stripe/stripe-clock';
+import { asObject, isoOf, readInvoice, readMetadata, readText } from '../stripe/stripe-objects';
+import { planGrantId, planTermsOf } from '../subscriptions/subscription-state';
+import { VerifiedStripeEvent } from '../webhooks/webhook-verification';
+import { WebhookService } from '../webhooks/webhook.service';
+import { readLedgerFacts } from './ledger-stream.reader';
+import { compare, mayBeLag, PaidInvoice, PaidSession, windowStart } from './reconcile';
+
+/** Stripe objects listed per kind at most in one run. */
+const listedMax = 10_000;
+/** Ledger purchases unknown to billing looked up one by one in Stripe at most. */
+const lookupsMax = 100;
+/** Wall-clock slack when mapping the window onto JetStream's publish times. */
+const streamSlackSeconds = 120;
+
+/**
+ * `billing.commands.reconcile.v1`: for a window ending now (Stripe's clock), lists Stripe's
+ * events and processes, exactly as if delivered, every one billing's inbox lacks (lost webhooks);
+ * then compares Stripe's paid pack sessions and paid plan invoices with the ledger's
+ * `CreditsPurchased` / plan `CreditsGranted` (read from stream LEDGER), both ways. The ledger may
+ * lag billing's outbox by a moment, so "paid but not in the ledger" is re-checked for up to
+ * `BILLING_RECONCILE_SETTLE_MS` before it is reported.
+ */
+@Injectable()
+export class ReconcileService {
+  private readonly logger = new Logger('Reconcile');
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectStripe() private readonly stripe: Stripe,
+    @InjectNats() private readonly nc: NatsConnection,
+    private readonly clock: StripeClock,
+    private readonly webhooks: WebhookService,
+    private readonly config: BillingConfig,
+  ) {}
+
+  async reconcile(command: ReconcileCommand): Promise<Reply<ReconcileReport>> {
+    const now = await this.clock.nowSeconds();
+    const from = windowStart(command.since, now);
+    if (from === undefined) return replyRefused('validation_failed', `since ${command.since} is not a window of at most 90 days ending now`, 'since');
+    try {
+      return replyOk(await this.run(from, now, command.process ?? true));
+    } catch (error) {
+      if (!(error instanceof Stripe.errors.StripeError)) throw error;
+      return replyRefused('stripe_unavailable', `Stripe could not be read: ${error.message}`);
+    }
+  }
+
+  private async run(from: number, now: number, process: boolean): Promise<ReconcileReport> {
+    const events = await this.stripe.events.list({ created: { gte: from }, limit: 100 }).autoPagingToArray({ limit: listedMax });
+    const known: { stripe_event_id: string }[] = await this.dataSource.query(
+      'SELECT stripe_event_id FROM stripe_events WHERE stripe_event_id = ANY($1::text[])',
+      [events.map((event) => event.id)],
+    );
+    const seen = new Set(known.map((row) => row.stripe_event_id));
+    const missing = events.filter((event) => !seen.has(event.id)).reverse(); // oldest first, as Stripe sent them
+    const eventsProcessed: ReconcileReport['eventsProcessed'] = [];
+    for (const event of process ? missing : []) {
+      const reply = await this.webhooks.process(event as unknown as VerifiedStripeEvent, 'reconcile');
+      eventsProcessed.push({ id: event.id, type: event.type, outcome: reply.ok ? reply.value.outcome : reply.refusal.code });
+    }
+    if (eventsProcessed.length > 0) this.logger.warn(`processed ${eventsProcessed.length} Stripe events no webhook had delivered`);
+    const paidSessions = await this.paidSessions(from);
+    const paidInvoices = await this.paidInvoices(from);
+    const sinceMs = (from - (now - Math.floor(Date.now() / 1000)) - streamSlackSeconds) * 1000;
+    const { findings, ledgerPurchases, ledgerPlanGrants } = await this.settle(sinceMs, paidSessions, paidInvoices);
+    return {
+      from: isoOf(from), to: isoOf(now), eventsListed: events.length, eventsMissing: missing.map((event) => event.id), eventsProcessed,
+      paidSessions: paidSessions.length, paidInvoices: paidInvoices.length, ledgerPurchases, ledgerPlanGrants, findings,
+      ok: findings.length === 0 && eventsProcessed.every((event) => event.outcome !== 'stripe_unavailable'),
+    };
+  }
+
+  /** Compares, re-reading the ledger while only lag-like findings remain and the settle time lasts. */
+  private async settle(sinceMs: number, paidSessions: PaidSession[], paidInvoices: PaidInvoice[]) {
+    const deadline = Date.now() + this.config.BILLING_RECONCILE_SETTLE_MS;
+    for (;;) {
+      const ledger = await readLedgerFacts(this.nc, sinceMs);
+      const paidSessionIds = await this.paidSessionIds(paidSessions, [...ledger.purchases.keys()]);
+      const grants: { grant_id: string }[] = await this.dataSource.query(
+        'SELECT grant_id FROM plan_grants WHERE grant_id = ANY($1::text[])',
+        [[...ledger.planGrants.keys()]],
+      );
+      const findings: ReconcileFinding[] = compare({
+        paidSessions, paidInvoices, ledgerPurchases: ledger.purchases, ledgerPlanGrants: ledger.planGrants, paidSessionIds,
+        billingGrantIds: new Set(grants.map((row) => row.grant_id)),
+      });
+      const done = findings.length === 0 || !findings.some(mayBeLag) || Date.now() >= deadline;
+      if (done) return { findings, ledgerPurchases: ledger.purchases.size, ledgerPlanGrants: ledger.planGrants.size };
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+
+  /** Paid checkout sessions of credit packs billing sold, created in the window. */
+  private async paidSessions(from: number): Promise<PaidSession[]> {
+    const sessions = await this.stripe.checkout.sessions.list({ created: { gte: from }, status: 'complete', limit: 100 }).autoPagingToArray({ limit: listedMax });
+    return sessions
+      .filter((session) => session.mode === 'payment' && session.payment_status === 'paid')
+      .filter((session) => {
+        const metadata = readMetadata(session.metadata);
+        return Boolean(metadata['domain'] && metadata['offeringId'] && metadata['credits']);
+      })
+      .map((session) => ({ id: session.id, email: readMetadata(session.metadata)['email'] ?? session.customer_email ?? null }));
+  }
+
+  /** Paid invoices of billing's plans created in the window, each with the grant it should have given. */
+  private async paidInvoices(from: number): Promise<PaidInvoice[]> {
+    const invoices = await this.stripe.invoices.list({ created: { gte: from }, status: 'paid', limit: 100 }).autoPagingToArray({ limit: listedMax });
+    const paid: PaidInvoice[] = [];
+    for (const raw of invoices) {
+      const invoice = readInvoice(raw as unknown);
+      const terms = invoice ? planTermsOf(invoice.subscriptionMetadata) : undefined;
+      if (!invoice?.subscriptionId || !invoice.billedPeriod || !terms) continue;
+      paid.push({ id: invoice.id, email: terms.email, grantId: planGrantId(invoice.subscriptionId, invoice.billedPeriod.start) });
+    }
+    return paid;
+  }
+
+  /**
+   * Which of the sessions the ledger credited are known paid: the window's list, billing's
+   * completed sales, then Stripe itself for the rest (bounded).
+   */
+  private async paidSessionIds(listed: PaidSession[], credited: string[]): Promise<Set<string>> {
+    const paid = new Set(listed.map((session) => session.id));
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM checkout_sessions WHERE id = ANY($1::text[]) AND status = 'completed'`,
+      [credited.filter((id) => !paid.has(id))],
+    );
+    for (const row of rows) paid.add(row.id);
+    for (const id of credited.filter((candidate) => !paid.has(candidate)).slice(0, lookupsMax)) {
+      const session = await this.stripe.checkout.sessions.retrieve(id).catch(() => undefined);
+      const object = asObject(session as unknown);
+      if (readText(object, 'payment_status') === 'paid') paid.add(id);
+    }
+    return paid;
+  }
+}

@@ -1,0 +1,56 @@
+import { Injectable, Logger } from '@nestjs/common';
+import Stripe from 'stripe';
+import { CreateStripeRefundCommand, CreateStripeRefundResult, Reply, replyOk, replyRefused } from '@credit-hub/contracts';
+import { InjectStripe } from '../stripe/stripe.client';
+
+/**
+ * Money refunds through Stripe, for the refunds service's saga (step `credits_removed →
+ * stripe_refunded`). Billing keeps no state for them: the idempotency key is the refund request's
+ * id, so the saga can repeat the call after any failure and Stripe refunds once (Stripe keeps
+ * idempotency keys for 24 hours; the saga retries far sooner).
+ */
+@Injectable()
+export class StripeRefundsService {
+  private readonly logger = new Logger('StripeRefunds');
+
+  constructor(@InjectStripe() private readonly stripe: Stripe) {}
+
+  async createRefund(command: CreateStripeRefundCommand): Promise<Reply<CreateStripeRefundResult>> {
+    let refund: Stripe.Refund;
+    try {
+      refund = await this.stripe.refunds.create(
+        { payment_intent: command.paymentIntentId, amount: command.amountMinor, reason: 'requested_by_customer', metadata: { refundRequestId: command.refundRequestId } },
+        { idempotencyKey: command.refundRequestId },
+      );
+    } catch (error) {
+      return refusalFor(error, command, this.logger);
+    }
+    if (refund.status === 'failed' || refund.status === 'canceled') {
+      this.logger.warn(`Stripe refund ${refund.id} for ${command.refundRequestId} is ${refund.status}: ${refund.failure_reason ?? ''}`);
+      return replyRefused('stripe_refund_refused', `Stripe's refund ${refund.id} is ${refund.status}${refund.failure_reason ? `: ${refund.failure_reason}` : ''}`);
+    }
+    if (refund.amount !== command.amountMinor || refund.currency !== command.currency) {
+      // The same idempotency key with another amount is refused by Stripe; this is a Stripe-side surprise.
+      this.logger.error(`Stripe refund ${refund.id} is ${refund.amount} ${refund.currency}, asked ${command.amountMinor} ${command.currency}`);
+    }
+    return replyOk({ stripeRefundId: refund.id, status: refund.status ?? 'pending', amountMinor: refund.amount, currency: refund.currency });
+  }
+}
+
+/**
+ * Stripe's answer as a refusal. A decline or an invalid request (nothing left to refund, unknown
+ * payment) will not change on retry: `stripe_refund_refused`, and the saga compensates. Anything
+ * else may have refunded or may succeed later: `stripe_unavailable`, and the saga asks again with
+ * the same key — never compensate when the money may have left.
+ */
+function refusalFor(error: unknown, command: CreateStripeRefundCommand, logger: Logger): Reply<CreateStripeRefundResult> {
+  if (!(error instanceof Stripe.errors.StripeError)) throw error;
+  const what = `refund ${command.refundRequestId} of ${command.amountMinor} ${command.currency} on ${command.paymentIntentId}`;
+  if (error instanceof Stripe.errors.StripeCardError || error instanceof Stripe.errors.StripeInvalidRequestError) {
+    logger.warn(`Stripe refused ${what}: ${error.type} ${error.code ?? ''} ${error.message}`);
+    return replyRefused('stripe_refund_refused', `Stripe refused the refund: ${error.message}`);
+  }
+  if (error instanceof Stripe.errors.StripeIdempotencyError) logger.error(`Stripe idempotency conflict for ${what}: ${error.message}`);
+  else logger.warn(`Stripe failed ${what}: ${error.type} ${error.message}`);
+  return replyRefused('stripe_unavailable', `Stripe could not refund now: ${error.message}`);
+}

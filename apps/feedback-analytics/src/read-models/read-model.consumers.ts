@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { StreamDefinition, Streams } from '@credit-hub/contracts';
+import { claimInbox, ConsumedMessage, DurableConsumerOptions, ensureStreams } from '@credit-hub/messaging';
+import { InjectNats, Lifecycle, ManagedDurableConsumer } from '@credit-hub/service-kit';
+import { NatsConnection } from 'nats';
+import { DataSource } from 'typeorm';
+import { billingEventId, ledgerEventId, projectBilling, projectLedger, projectRefund, refundEventId } from './read-model.projection';
+
+/** Durable (and inbox) names of the read-model consumers, one per stream. */
+export const readModelDurables = { ledger: 'analytics-rm-ledger', billing: 'analytics-rm-billing', refunds: 'analytics-rm-refunds' } as const;
+
+/**
+ * A durable consumer of one stream feeding the read models: in one transaction, claim the event
+ * id in the inbox and project the message. A malformed message throws: nak until `maxDeliver`,
+ * then poison. Ensures its stream at boot, so the service starts before the producer ever ran.
+ */
+abstract class ReadModelConsumer extends ManagedDurableConsumer {
+  protected constructor(
+    private readonly nats: NatsConnection,
+    private readonly dataSource: DataSource,
+    lifecycle: Lifecycle,
+    private readonly stream: StreamDefinition,
+    private readonly durable: string,
+  ) {
+    super(nats, lifecycle);
+  }
+
+  override async onApplicationBootstrap(): Promise<void> {
+    await ensureStreams(this.nats, [this.stream]);
+    await super.onApplicationBootstrap();
+  }
+
+  protected consumerOptions(): Omit<DurableConsumerOptions, 'nc' | 'handler'> {
+    return { stream: this.stream.name, durable: this.durable, maxDeliver: 20, ackWaitMs: 30_000, batchSizeMax: 100 };
+  }
+
+  /** The inbox key of a message. */
+  protected abstract eventId(message: ConsumedMessage): string;
+
+  /** The projection of a message. */
+  protected abstract project(manager: DataSource['manager'], message: ConsumedMessage): Promise<void>;
+
+  override async handle(message: ConsumedMessage): Promise<void> {
+    const eventId = this.eventId(message);
+    await this.dataSource.transaction(async (manager) => {
+      if (!(await claimInbox(manager, this.durable, eventId))) return; // handled before
+      await this.project(manager, message);
+    });
+  }
+}
+
+@Injectable()
+export class LedgerReadModelConsumer extends ReadModelConsumer {
+  constructor(@InjectNats() nc: NatsConnection, @InjectDataSource() dataSource: DataSource, lifecycle: Lifecycle) {
+    super(nc, dataSource, lifecycle, Streams.ledger, readModelDurables.ledger);
+  }
+  protected eventId(message: ConsumedMessage): string {
+    return ledgerEventId(message.body);
+  }
+  protected project(manager: DataSource['manager'], message: ConsumedMessage): Promise<void> {
+    return projectLedger(manager, message.body);
+  }
+}
+
+@Injectable()
+export class BillingReadModelConsumer extends ReadModelConsumer {
+  constructor(@InjectNats() nc: NatsConnection, @InjectDataSource() dataSource: DataSource, lifecycle: Lifecycle) {
+    super(nc, dataSource, lifecycle, Streams.billing, readModelDurables.billing);
+  }
+  protected eventId(message: ConsumedMessage): string {
+    return billingEventId(message.body, message.messageId);
+  }
+  protected project(manager: DataSource['manager'], message: ConsumedMessage): Promise<void> {
+    return projectBilling(manager, message.subject, message.body);
+  }
+}
+
+@Injectable()
+export class RefundReadModelConsumer extends ReadModelConsumer {
+  constructor(@InjectNats() nc: NatsConnection, @InjectDataSource() dataSource: DataSource, lifecycle: Lifecycle) {
+    super(nc, dataSource, lifecycle, Streams.refunds, readModelDurables.refunds);
+  }
+  protected eventId(message: ConsumedMessage): string {
+    return refundEventId(message.body);
+  }
+  protected project(manager: DataSource['manager'], message: ConsumedMessage): Promise<void> {
+    return projectRefund(manager, message.body);
+  }
+}

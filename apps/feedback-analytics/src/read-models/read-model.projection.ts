@@ -1,0 +1,290 @@
+import { BillingEventSubjects, LedgerEventSchemaVersions, normalizeDomain, normalizeEmail } from '@credit-hub/contracts';
+import { Queryable } from '@credit-hub/messaging';
+
+/**
+ * Folds one message of LEDGER, BILLING or REFUNDS into the read models (read-model-tables.ts).
+ * Pure SQL on unqualified tables, no clock: the same messages give the same rows, live or in the
+ * rebuild. Additive upserts, so each must run once per event: the caller claims the event id in
+ * the inbox in the same transaction (live) or skips ids it has seen (rebuild).
+ *
+ * Money: revenue is recognised when paid credits are consumed: per event, the sum over its draws
+ * of lot amountMinor × credits / lot credits (purchased lots only; granted lots are worth 0),
+ * floored once per event and per currency, on the UTC day of the event, for the domain that sold
+ * the lot. A ConsumptionRefunded reverses the same way (floored per event); a PurchaseRefunded
+ * counts its own amountMinor as refunded.
+ */
+
+/** Raised when a message cannot be trusted (the consumer naks it until maxDeliver, then poison). */
+export class MalformedReadModelEventError extends Error {
+  override name = 'MalformedReadModelEventError';
+}
+
+type Json = Record<string, unknown>;
+
+/** The event id of a LEDGER envelope (the inbox key). */
+export function ledgerEventId(body: unknown): string {
+  return text(record(body, 'envelope'), 'eventId', 200);
+}
+
+/** Projects one LEDGER envelope. Unknown types and versions are ignored. */
+export async function projectLedger(db: Queryable, body: unknown): Promise<void> {
+  const envelope = record(body, 'envelope');
+  const type = text(envelope, 'type', 100);
+  if (!Object.hasOwn(LedgerEventSchemaVersions, type)) return;
+  if (envelope['schemaVersion'] !== LedgerEventSchemaVersions[type as keyof typeof LedgerEventSchemaVersions]) return;
+  const data = record(envelope['data'], 'data');
+  const email = () => accountEmail(envelope);
+  switch (type) {
+    case 'CreditsPurchased': {
+      const domain = normalizeDomain(text(data, 'domain', 253));
+      const day = utcDay(data, 'purchasedAt');
+      const credits = integer(data, 'credits', 1);
+      await db.query(
+        `INSERT INTO rm_lots (lot_id, domain, kind, credits, amount_minor, currency) VALUES ($1, $2, 'purchased', $3, $4, $5) ON CONFLICT DO NOTHING`,
+        [text(data, 'lotId', 200), domain, credits, integer(data, 'amountMinor', 0), text(data, 'currency', 3).toLowerCase()],
+      );
+      await addCredits(db, domain, day, 'purchased', '', credits);
+      await addActivity(db, email(), domain, day);
+      await db.query(
+        `INSERT INTO rm_checkouts AS c (checkout_session_id, domain, completed_at) VALUES ($1, $2, $3)
+         ON CONFLICT (checkout_session_id) DO UPDATE SET completed_at = LEAST(COALESCE(c.completed_at, EXCLUDED.completed_at), EXCLUDED.completed_at)`,
+        [text(data, 'checkoutSessionId', 200), domain, time(data, 'purchasedAt')],
+      );
+      return;
+    }
+    case 'CreditsGranted': {
+      const domain = normalizeDomain(text(data, 'domain', 253));
+      const credits = integer(data, 'credits', 1);
+      await db.query(
+        `INSERT INTO rm_lots (lot_id, domain, kind, credits, amount_minor, currency) VALUES ($1, $2, 'granted', $3, 0, '') ON CONFLICT DO NOTHING`,
+        [text(data, 'lotId', 200), domain, credits],
+      );
+      return addCredits(db, domain, utcDay(data, 'grantedAt'), 'granted', '', credits);
+    }
+    case 'CreditsConsumed':
+    case 'ReservationCaptured': {
+      const domain = normalizeDomain(text(data, 'domain', 253));
+      const day = utcDay(data, type === 'CreditsConsumed' ? 'consumedAt' : 'capturedAt');
+      const credits = integer(data, 'credits', 0);
+      if (credits === 0) return; // a capture of nothing
+      await addCredits(db, domain, day, 'consumed', text(data, 'actionType', 64), credits);
+      await addActivity(db, email(), domain, day);
+      return addRevenue(db, draws(data), day, 'recognised_minor');
+    }
+    case 'ConsumptionRefunded': {
+      const domain = normalizeDomain(text(data, 'domain', 253));
+      const day = utcDay(data, 'refundedAt');
+      await addCredits(db, domain, day, 'refunded', '', integer(data, 'credits', 0));
+      return addRevenue(db, draws(data), day, 'reversed_minor');
+    }
+    case 'CreditsExpired': {
+      const lot = await findLot(db, text(data, 'lotId', 200));
+      if (lot) await addCredits(db, lot.domain, utcDay(data, 'expiredAt'), 'expired', '', integer(data, 'credits', 0));
+      return;
+    }
+    case 'PurchaseRefunded': {
+      const lot = await findLot(db, text(data, 'lotId', 200));
+      if (!lot) return;
+      await addMoney(db, lot.domain, utcDay(data, 'refundedAt'), text(data, 'currency', 3).toLowerCase(), 'refunded_minor', integer(data, 'amountMinor', 0));
+      return;
+    }
+    default:
+      return; // holds, releases, freezes, claw-backs, suspensions: not in these read models
+  }
+}
+
+/** Projects one BILLING message (the body is the event's data; the subject is its type). */
+export async function projectBilling(db: Queryable, subject: string, body: unknown): Promise<void> {
+  const event = record(body, 'event');
+  switch (subject) {
+    case BillingEventSubjects.checkoutCreated:
+      await db.query(
+        `INSERT INTO rm_checkouts AS c (checkout_session_id, domain, created_at) VALUES ($1, $2, $3)
+         ON CONFLICT (checkout_session_id) DO UPDATE SET created_at = LEAST(COALESCE(c.created_at, EXCLUDED.created_at), EXCLUDED.created_at)`,
+        [text(event, 'checkoutSessionId', 200), normalizeDomain(text(event, 'domain', 253)), time(event, 'createdAt')],
+      );
+      return;
+    case BillingEventSubjects.subscriptionChanged: {
+      const status = text(event, 'status', 40);
+      const previous = event['previousStatus'];
+      const column = status === 'trialing' ? 'trial_started_at' : status === 'active' && previous === 'trialing' ? 'converted_at' : null;
+      if (column === null) return;
+      await db.query(
+        `INSERT INTO rm_trials AS t (subscription_id, domain, ${column}) VALUES ($1, $2, $3)
+         ON CONFLICT (subscription_id) DO UPDATE SET ${column} = LEAST(COALESCE(t.${column}, EXCLUDED.${column}), EXCLUDED.${column})`,
+        [text(event, 'subscriptionId', 200), normalizeDomain(text(event, 'domain', 253)), time(event, 'at')],
+      );
+      return;
+    }
+    case BillingEventSubjects.paymentFailed:
+      return addBilling(db, event, 'payment_failed');
+    case BillingEventSubjects.disputeOpened:
+      return addBilling(db, event, 'dispute_opened');
+    case BillingEventSubjects.disputeClosed:
+      return addBilling(db, event, text(event, 'outcome', 10) === 'won' ? 'dispute_won' : 'dispute_lost');
+    default:
+      return;
+  }
+}
+
+/** The inbox key of a BILLING message: the body's `eventId`, else billing's message id. */
+export function billingEventId(body: unknown, messageId: string): string {
+  const event = record(body, 'event');
+  return typeof event['eventId'] === 'string' && event['eventId'].length > 0 ? (event['eventId'] as string) : messageId;
+}
+
+/** The inbox key of a REFUNDS message. */
+export function refundEventId(body: unknown): string {
+  return text(record(body, 'event'), 'eventId', 200);
+}
+
+/** Projects one REFUNDS message (`RefundEventV1`: a snapshot of the request; the latest wins). */
+export async function projectRefund(db: Queryable, body: unknown): Promise<void> {
+  const event = record(body, 'event');
+  const request = record(event['request'], 'request');
+  // A snapshot without feedback (none is written by the refunds service, but a test or an older
+  // producer may) still counts as a refund, with empty texts.
+  const feedback = request['feedback'] === undefined || request['feedback'] === null ? {} : record(request['feedback'], 'feedback');
+  const rating = feedback['rating'];
+  await db.query(
+    `INSERT INTO rm_refunds AS r (refund_request_id, domain, email, kind, status, category, rating, tried, did_not_work, would_bring_back,
+                                  credits_refunded, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+     ON CONFLICT (refund_request_id) DO UPDATE SET status = EXCLUDED.status, credits_refunded = EXCLUDED.credits_refunded, updated_at = EXCLUDED.updated_at
+       WHERE EXCLUDED.updated_at >= r.updated_at`,
+    [
+      text(request, 'id', 200),
+      normalizeDomain(text(request, 'domain', 253)),
+      normalizeEmail(text(request, 'email', 254)),
+      text(request, 'kind', 20),
+      text(request, 'status', 40),
+      optionalText(feedback, 'category', 40) || 'other',
+      typeof rating === 'number' && Number.isSafeInteger(rating) ? rating : null,
+      optionalText(feedback, 'tried', 4000),
+      optionalText(feedback, 'didNotWork', 4000),
+      optionalText(feedback, 'wouldBringBack', 4000),
+      request['creditsRefunded'] === undefined ? 0 : integer(request, 'creditsRefunded', 0),
+      request['createdAt'] === undefined ? time(event, 'occurredAt') : time(request, 'createdAt'),
+      request['updatedAt'] === undefined ? time(event, 'occurredAt') : time(request, 'updatedAt'),
+    ],
+  );
+}
+
+async function addCredits(db: Queryable, domain: string, day: string, kind: string, actionType: string, credits: number): Promise<void> {
+  await db.query(
+    `INSERT INTO rm_credits_daily AS d (domain, day, kind, action_type, credits, events) VALUES ($1, $2::date, $3, $4, $5, 1)
+     ON CONFLICT (domain, day, kind, action_type) DO UPDATE SET credits = d.credits + EXCLUDED.credits, events = d.events + 1`,
+    [domain, day, kind, actionType, credits],
+  );
+}
+
+async function addActivity(db: Queryable, email: string, domain: string, day: string): Promise<void> {
+  await db.query(`INSERT INTO rm_activity (email, domain, day) VALUES ($1, $2, $3::date) ON CONFLICT DO NOTHING`, [email, domain, day]);
+}
+
+async function addBilling(db: Queryable, event: Json, kind: string): Promise<void> {
+  await db.query(
+    `INSERT INTO rm_billing_daily AS b (domain, day, kind, events) VALUES ($1, $2::date, $3, 1)
+     ON CONFLICT (domain, day, kind) DO UPDATE SET events = b.events + 1`,
+    [normalizeDomain(text(event, 'domain', 253)), utcDay(event, 'at'), kind],
+  );
+}
+
+type MoneyColumn = 'recognised_minor' | 'reversed_minor' | 'refunded_minor';
+
+async function addMoney(db: Queryable, domain: string, day: string, currency: string, column: MoneyColumn, amountMinor: number): Promise<void> {
+  await db.query(
+    `INSERT INTO rm_revenue_daily AS r (domain, day, currency, recognised_minor, reversed_minor, refunded_minor)
+     VALUES ($1, $2::date, $3, 0, 0, 0)
+     ON CONFLICT (domain, day, currency) DO NOTHING`,
+    [domain, day, currency],
+  );
+  await db.query(`UPDATE rm_revenue_daily SET ${column} = ${column} + $4 WHERE domain = $1 AND day = $2::date AND currency = $3`, [domain, day, currency, amountMinor]);
+}
+
+/** Revenue of the draws of one event: per (seller domain, currency), floor(Σ amount × credits / lot credits). */
+async function addRevenue(db: Queryable, lotDraws: { lotId: string; credits: number }[], day: string, column: MoneyColumn): Promise<void> {
+  const sums = new Map<string, { domain: string; currency: string; numerator: bigint; denominator: bigint }>();
+  for (const draw of lotDraws) {
+    const lot = await findLot(db, draw.lotId);
+    if (!lot || lot.kind !== 'purchased' || lot.credits <= 0) continue;
+    const key = `${lot.domain}\u0000${lot.currency}`;
+    const sum = sums.get(key) ?? { domain: lot.domain, currency: lot.currency, numerator: 0n, denominator: 1n };
+    // sum + amount × credits / lotCredits, as an exact fraction
+    const lotCredits = BigInt(lot.credits);
+    sum.numerator = sum.numerator * lotCredits + BigInt(lot.amountMinor) * BigInt(draw.credits) * sum.denominator;
+    sum.denominator = sum.denominator * lotCredits;
+    sums.set(key, sum);
+  }
+  for (const sum of sums.values()) {
+    const amount = Number(sum.numerator / sum.denominator); // BigInt division floors for non-negative values
+    if (amount > 0) await addMoney(db, sum.domain, day, sum.currency, column, amount);
+  }
+}
+
+interface Lot {
+  domain: string;
+  kind: string;
+  credits: number;
+  amountMinor: number;
+  currency: string;
+}
+
+async function findLot(db: Queryable, lotId: string): Promise<Lot | null> {
+  const rows = (await db.query(`SELECT domain, kind, credits::text, amount_minor::text, currency FROM rm_lots WHERE lot_id = $1`, [lotId])) as unknown;
+  const list = (Array.isArray(rows) ? rows : ((rows as { rows?: unknown[] }).rows ?? [])) as { domain: string; kind: string; credits: string; amount_minor: string; currency: string }[];
+  const row = list[0];
+  return row ? { domain: row.domain, kind: row.kind, credits: Number(row.credits), amountMinor: Number(row.amount_minor), currency: row.currency } : null;
+}
+
+function draws(data: Json): { lotId: string; credits: number }[] {
+  const value = data['draws'];
+  if (!Array.isArray(value)) fail('data.draws', 'an array');
+  return (value as unknown[]).map((item) => {
+    const draw = record(item, 'draw');
+    return { lotId: text(draw, 'lotId', 200), credits: integer(draw, 'credits', 0) };
+  });
+}
+
+function accountEmail(envelope: Json): string {
+  const streamId = text(envelope, 'streamId', 300);
+  if (!streamId.startsWith('account-') || streamId.length === 'account-'.length) fail('streamId', 'account-<email>');
+  return streamId.slice('account-'.length);
+}
+
+function record(value: unknown, what: string): Json {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(what, 'a JSON object');
+  return value as Json;
+}
+
+function text(object: Json, field: string, lengthMax: number): string {
+  const value = object[field];
+  if (typeof value !== 'string' || value.length === 0 || value.length > lengthMax) fail(field, `a string of 1-${lengthMax} characters`);
+  return value as string;
+}
+
+function optionalText(object: Json, field: string, lengthMax: number): string {
+  const value = object[field];
+  if (value === undefined || value === null || value === '') return '';
+  return text(object, field, lengthMax);
+}
+
+function integer(object: Json, field: string, min: number): number {
+  const value = object[field];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) fail(field, `a whole number >= ${min}`);
+  return value as number;
+}
+
+function time(object: Json, field: string): string {
+  const value = object[field];
+  if (typeof value !== 'string' || value.length > 64 || Number.isNaN(Date.parse(value))) fail(field, 'an ISO-8601 time');
+  return new Date(Date.parse(value as string)).toISOString();
+}
+
+function utcDay(object: Json, field: string): string {
+  return time(object, field).slice(0, 10);
+}
+
+function fail(field: string, expected: string): never {
+  throw new MalformedReadModelEventError(`${field} must be ${expected}`);
+}

@@ -1,0 +1,147 @@
+import { Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import {
+  AnalyticsRangeQuery,
+  AnalyticsReadModelSubjects,
+  FeedbackQuery,
+  ListRefundRequestsQuery,
+  RefundCategories,
+  RefundsSubjects,
+  RefundStatuses,
+} from '@credit-hub/contracts';
+import { ProblemException } from '@credit-hub/service-kit';
+import type { Request, Response } from 'express';
+import { ApiKeyAuthenticator } from '../api-keys/api-key-authenticator';
+import { ApiKeyRecord } from '../api-keys/api-keys';
+import { HubClient } from '../nats/hub-client';
+import { dashboardScript, renderDashboard, renderSignIn } from './dashboard.html';
+
+/** The session cookie: the domain key itself, HttpOnly (no script reads it), SameSite=Strict (no cross-site request carries it), only under /dashboard. */
+export const dashboardCookie = 'chd_session';
+const cookieMaxAgeSeconds = 8 * 3600;
+
+/** The charting library, served from node_modules (pinned in package.json). */
+const chartScript = (() => {
+  let cached: string | undefined;
+  return () => (cached ??= readFileSync(join(dirname(require.resolve('chart.js')), 'chart.umd.min.js'), 'utf8'));
+})();
+
+const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
+const views = {
+  summary: AnalyticsReadModelSubjects.summary,
+  credits: AnalyticsReadModelSubjects.credits,
+  revenue: AnalyticsReadModelSubjects.revenue,
+  conversion: AnalyticsReadModelSubjects.conversion,
+  refunds: AnalyticsReadModelSubjects.refunds,
+  feedback: AnalyticsReadModelSubjects.feedback,
+} as const;
+
+/**
+ * The builder's analytics dashboard: `/dashboard`. Sign in with a domain key (POSTed in a form,
+ * kept in an HttpOnly cookie, never in a URL); the page's script (same origin, CSP `script-src
+ * 'self'`) reads `/dashboard/data/*` with that cookie and draws the charts with Chart.js.
+ */
+@ApiExcludeController()
+@Controller('dashboard')
+export class DashboardController {
+  constructor(
+    private readonly authenticator: ApiKeyAuthenticator,
+    private readonly hub: HubClient,
+  ) {}
+
+  @Get()
+  async page(@Req() request: Request, @Res() response: Response): Promise<void> {
+    const key = await this.key(request);
+    if (!key) return sendHtml(response, 200, renderSignIn(null));
+    sendHtml(response, 200, renderDashboard(key.domain, [...RefundCategories], [...RefundStatuses]));
+  }
+
+  @Post('sign-in')
+  async signIn(@Req() request: Request, @Res() response: Response): Promise<void> {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const token = typeof body['apiKey'] === 'string' ? body['apiKey'].trim() : '';
+    const key = token.length > 0 && token.length <= 200 ? await this.authenticator.authenticate(token) : undefined;
+    if (!key) return sendHtml(response, 401, renderSignIn('That key is not a live API key.'));
+    response.setHeader('Set-Cookie', cookie(request, token, cookieMaxAgeSeconds));
+    response.redirect(303, '/dashboard');
+  }
+
+  @Post('sign-out')
+  signOut(@Req() request: Request, @Res() response: Response): void {
+    response.setHeader('Set-Cookie', cookie(request, '', 0));
+    response.redirect(303, '/dashboard');
+  }
+
+  @Get('chart.umd.min.js')
+  chart(@Res() response: Response): void {
+    response.status(200).set({ 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=86400' }).send(chartScript());
+  }
+
+  @Get('app.js')
+  script(@Res() response: Response): void {
+    response.status(200).set({ 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' }).send(dashboardScript);
+  }
+
+  /** The read models (and the latest refund requests) for the signed-in key's domain, JSON. */
+  @Get('data/:view')
+  async data(@Param('view') view: string, @Query() query: Record<string, unknown>, @Req() request: Request, @Res() response: Response): Promise<void> {
+    const key = await this.key(request);
+    if (!key) throw new ProblemException({ code: 'unauthorized', detail: 'Sign in at /dashboard' });
+    const range: AnalyticsRangeQuery = { domain: key.domain };
+    for (const field of ['from', 'to'] as const) {
+      const value = query[field];
+      if (value === undefined || value === '') continue;
+      if (typeof value !== 'string' || !dayPattern.test(value)) throw new ProblemException({ code: 'validation_failed', detail: `${field} must be a date YYYY-MM-DD`, field });
+      range[field] = value;
+    }
+    let answer: unknown;
+    if (view === 'requests') {
+      const list: ListRefundRequestsQuery = { domain: key.domain, limit: 50 };
+      if (typeof query['category'] === 'string' && (RefundCategories as readonly string[]).includes(query['category'])) list.category = query['category'] as ListRefundRequestsQuery['category'];
+      if (typeof query['status'] === 'string' && (RefundStatuses as readonly string[]).includes(query['status'])) list.status = query['status'] as ListRefundRequestsQuery['status'];
+      answer = await this.hub.request(RefundsSubjects.listRefundRequests, list);
+    } else if (Object.hasOwn(views, view)) {
+      const payload: FeedbackQuery = { ...range };
+      if (view === 'feedback' && typeof query['q'] === 'string') payload.q = query['q'].slice(0, 200);
+      answer = await this.hub.request(views[view as keyof typeof views], payload);
+    } else {
+      throw new ProblemException({ code: 'validation_failed', detail: 'unknown view', field: 'view' });
+    }
+    response.status(200).set({ 'Cache-Control': 'no-store' }).json(answer);
+  }
+
+  private async key(request: Request): Promise<ApiKeyRecord | undefined> {
+    const token = readCookie(request.headers.cookie, dashboardCookie);
+    return token ? this.authenticator.authenticate(token) : undefined;
+  }
+}
+
+function readCookie(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const index = part.indexOf('=');
+    if (index > 0 && part.slice(0, index).trim() === name) {
+      const value = part.slice(index + 1).trim();
+      return value.length > 0 && value.length <= 200 ? decodeURIComponent(value) : undefined;
+    }
+  }
+  return undefined;
+}
+
+function cookie(request: Request, value: string, maxAgeSeconds: number): string {
+  const secure = request.secure || request.headers['x-forwarded-proto'] === 'https' ? '; Secure' : '';
+  return `${dashboardCookie}=${encodeURIComponent(value)}; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
+}
+
+function sendHtml(response: Response, status: number, html: string): void {
+  response
+    .status(status)
+    .set({
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Security-Policy': "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      'Referrer-Policy': 'no-referrer',
+      'Cache-Control': 'no-store',
+    })
+    .send(html);
+}

@@ -1,0 +1,165 @@
+import { esc } from '../portal/portal.html';
+
+/**
+ * The dashboard's HTML (server-rendered shells, every value escaped) and its script (served as
+ * `/dashboard/app.js`: the CSP allows scripts from this origin only). The script fills the page
+ * with `textContent` only, never HTML from data.
+ */
+
+const style = `body{font-family:system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
+header{display:flex;gap:1rem;align-items:center;padding:.75rem 1.25rem;background:#1d2330;color:#fff}
+header h1{font-size:1.1rem;margin:0;flex:1}
+main{padding:1rem 1.25rem;display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:1rem}
+section{background:#fff;border-radius:8px;padding:1rem;box-shadow:0 1px 2px #0002}
+section.wide{grid-column:1/-1}
+h2{font-size:1rem;margin:0 0 .5rem}
+form.inline{display:flex;gap:.5rem;flex-wrap:wrap;align-items:end}
+label{display:flex;flex-direction:column;font-size:.85rem;gap:.2rem}
+table{width:100%;border-collapse:collapse;font-size:.85rem}th,td{text-align:left;padding:.3rem;border-bottom:1px solid #e3e6ea;vertical-align:top}
+.totals{display:flex;gap:1.5rem;flex-wrap:wrap}.totals div{font-size:.85rem}.totals strong{display:block;font-size:1.3rem}
+canvas{max-height:280px}`;
+
+function page(title: string, body: string, script: boolean): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(title)}</title><style>${style}</style>
+${script ? '<script src="/dashboard/chart.umd.min.js" defer></script><script src="/dashboard/app.js" defer></script>' : ''}
+</head><body>${body}</body></html>`;
+}
+
+/** The sign-in page: the domain key is posted in a form body, never put in a URL. */
+export function renderSignIn(error: string | null): string {
+  return page(
+    'Analytics: sign in',
+    `<header><h1>credit-hub analytics</h1></header>
+<main><section><h2>Sign in</h2>
+${error ? `<p role="alert" id="sign-in-error">${esc(error)}</p>` : ''}
+<form method="post" action="/dashboard/sign-in" class="inline">
+<label for="apiKey">Domain API key<input id="apiKey" name="apiKey" type="password" autocomplete="off" required maxlength="200" size="50"></label>
+<button type="submit">Sign in</button></form>
+<p>The key is kept in an HttpOnly cookie for this page only; sign out to remove it.</p></section></main>`,
+    false,
+  );
+}
+
+/** The dashboard shell for `domain`; app.js fills it. */
+export function renderDashboard(domain: string, categories: string[], statuses: string[]): string {
+  const options = (values: string[]) => ['<option value="">all</option>', ...values.map((v) => `<option value="${esc(v)}">${esc(v)}</option>`)].join('');
+  return page(
+    `Analytics: ${domain}`,
+    `<header><h1>Analytics: <span id="domain">${esc(domain)}</span></h1>
+<form method="post" action="/dashboard/sign-out"><button type="submit">Sign out</button></form></header>
+<main>
+<section class="wide"><form id="range" class="inline">
+<label for="from">From<input id="from" name="from" type="date"></label>
+<label for="to">To<input id="to" name="to" type="date"></label>
+<button type="submit">Apply</button></form>
+<div class="totals" id="totals" aria-live="polite"></div></section>
+<section><h2>Credit usage by action type</h2><canvas id="chart-usage" aria-label="Credits consumed per day by action type" role="img"></canvas></section>
+<section><h2>Conversion funnel</h2><canvas id="chart-funnel" aria-label="Conversion funnel" role="img"></canvas></section>
+<section><h2>Refunds over time</h2><canvas id="chart-refunds" aria-label="Refunds per day" role="img"></canvas></section>
+<section><h2>Refunds by category</h2><canvas id="chart-categories" aria-label="Refunds by category" role="img"></canvas></section>
+<section><h2>Revenue (net, minor units)</h2><canvas id="chart-revenue" aria-label="Net revenue per day" role="img"></canvas></section>
+<section><h2>What would bring them back</h2><ol id="bring-back"></ol></section>
+<section class="wide"><h2>Latest refund requests</h2>
+<form id="requests-filter" class="inline">
+<label for="category">Category<select id="category" name="category">${options(categories)}</select></label>
+<label for="status">Status<select id="status" name="status">${options(statuses)}</select></label>
+<button type="submit">Filter</button></form>
+<table><thead><tr><th>Created</th><th>Customer</th><th>Kind</th><th>Status</th><th>Category</th><th>Credits</th><th>Didn't work</th><th>Would bring back</th></tr></thead>
+<tbody id="requests"></tbody></table></section>
+<section class="wide"><h2>Search feedback</h2>
+<form id="search" class="inline" role="search"><label for="q">Words<input id="q" name="q" type="search" maxlength="200"></label><button type="submit">Search</button></form>
+<ul id="feedback"></ul></section>
+</main>`,
+    true,
+  );
+}
+
+/** The page's script (plain ES2020, no build step). */
+export const dashboardScript = `'use strict';
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const charts = {};
+  const palette = ['#3366cc', '#dc3912', '#ff9900', '#109618', '#990099', '#0099c6', '#dd4477', '#66aa00'];
+  function range() {
+    const p = new URLSearchParams();
+    if ($('from').value) p.set('from', $('from').value);
+    if ($('to').value) p.set('to', $('to').value);
+    return p;
+  }
+  async function get(view, params) {
+    const response = await fetch('/dashboard/data/' + view + '?' + params.toString(), { credentials: 'same-origin' });
+    if (response.status === 401) { location.href = '/dashboard'; throw new Error('signed out'); }
+    if (!response.ok) throw new Error(view + ': ' + response.status);
+    return response.json();
+  }
+  function draw(id, config) {
+    if (charts[id]) charts[id].destroy();
+    config.options = Object.assign({ animation: false, responsive: true, maintainAspectRatio: true }, config.options || {});
+    charts[id] = new Chart($(id), config);
+  }
+  function el(tag, text) { const e = document.createElement(tag); if (text !== undefined) e.textContent = String(text); return e; }
+  function days(rows) { return [...new Set(rows.map((r) => r.day))].sort(); }
+  async function loadCharts() {
+    const p = range();
+    const [credits, conversion, refunds, revenue] = await Promise.all([get('credits', p), get('conversion', p), get('refunds', p), get('revenue', p)]);
+    const consumed = credits.rows.filter((r) => r.kind === 'consumed');
+    const usageDays = days(consumed);
+    const actions = [...new Set(consumed.map((r) => r.actionType))].sort();
+    draw('chart-usage', { type: 'bar', data: { labels: usageDays, datasets: actions.map((a, i) => ({ label: a, backgroundColor: palette[i % palette.length],
+      data: usageDays.map((d) => consumed.filter((r) => r.day === d && r.actionType === a).reduce((s, r) => s + r.credits, 0)) })) },
+      options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } } });
+    draw('chart-funnel', { type: 'bar', data: { labels: ['Checkouts created', 'Checkouts paid', 'Trials started', 'Trials converted', 'Refunded customers', 'Came back (30 d)'],
+      datasets: [{ label: 'count', backgroundColor: palette, data: [conversion.checkout.created, conversion.checkout.completed, conversion.trials.started, conversion.trials.converted, conversion.refunds.customers, conversion.refunds.cameBack] }] },
+      options: { indexAxis: 'y', plugins: { legend: { display: false } } } });
+    draw('chart-refunds', { type: 'bar', data: { labels: refunds.byDay.map((d) => d.day), datasets: [
+      { label: 'refunds', backgroundColor: palette[1], data: refunds.byDay.map((d) => d.count) },
+      { label: 'credits refunded', backgroundColor: palette[2], data: refunds.byDay.map((d) => d.creditsRefunded) }] }, options: { scales: { y: { beginAtZero: true } } } });
+    draw('chart-categories', { type: 'doughnut', data: { labels: refunds.byCategory.map((c) => c.category), datasets: [{ data: refunds.byCategory.map((c) => c.count), backgroundColor: palette }] } });
+    const revenueDays = days(revenue.rows);
+    const currencies = [...new Set(revenue.rows.map((r) => r.currency))].sort();
+    draw('chart-revenue', { type: 'bar', data: { labels: revenueDays, datasets: currencies.map((c, i) => ({ label: c.toUpperCase(), backgroundColor: palette[i % palette.length],
+      data: revenueDays.map((d) => revenue.rows.filter((r) => r.day === d && r.currency === c).reduce((s, r) => s + r.netMinor, 0)) })) }, options: { scales: { y: { beginAtZero: true } } } });
+    const totals = $('totals');
+    totals.replaceChildren();
+    const stat = (label, value) => { const d = el('div'); d.append(el('strong', value), el('span', label)); totals.append(d); };
+    stat('credits consumed', refunds.creditsConsumed);
+    stat('credits refunded', refunds.creditsRefunded);
+    stat('refund rate', refunds.rate === null ? '-' : (refunds.rate * 100).toFixed(1) + ' %');
+    for (const t of revenue.totals) stat('net revenue (' + t.currency.toUpperCase() + ', minor units)', t.netMinor);
+    stat('disputes', refunds.disputes.opened);
+    stat('payment failures', refunds.paymentFailures);
+    const back = $('bring-back');
+    back.replaceChildren(...refunds.wouldBringBack.map((b) => el('li', b.text + ' (' + b.count + ')')));
+  }
+  async function loadRequests() {
+    const p = new URLSearchParams();
+    if ($('category').value) p.set('category', $('category').value);
+    if ($('status').value) p.set('status', $('status').value);
+    const page = await get('requests', p);
+    $('requests').replaceChildren(...page.items.map((r) => {
+      const tr = el('tr');
+      tr.dataset.id = r.id;
+      tr.append(el('td', r.createdAt.slice(0, 16).replace('T', ' ')), el('td', r.email), el('td', r.kind), el('td', r.status), el('td', r.feedback.category),
+        el('td', r.creditsRefunded), el('td', r.feedback.didNotWork), el('td', r.feedback.wouldBringBack));
+      return tr;
+    }));
+  }
+  async function loadFeedback() {
+    const p = range();
+    if ($('q').value.trim()) p.set('q', $('q').value.trim());
+    const answer = await get('feedback', p);
+    $('feedback').replaceChildren(...answer.items.map((i) => el('li', '[' + i.category + '] ' + i.tried + ' / ' + i.didNotWork + ' / ' + i.wouldBringBack)));
+  }
+  async function loadAll() {
+    document.body.dataset.ready = '';
+    await Promise.all([loadCharts(), loadRequests(), loadFeedback()]);
+    document.body.dataset.ready = '1';
+  }
+  $('range').addEventListener('submit', (e) => { e.preventDefault(); loadAll().catch(console.error); });
+  $('requests-filter').addEventListener('submit', (e) => { e.preventDefault(); document.body.dataset.ready = ''; loadRequests().then(() => { document.body.dataset.ready = '1'; }, console.error); });
+  $('search').addEventListener('submit', (e) => { e.preventDefault(); document.body.dataset.ready = ''; loadFeedback().then(() => { document.body.dataset.ready = '1'; }, console.error); });
+  loadAll().catch(console.error);
+})();
+`;

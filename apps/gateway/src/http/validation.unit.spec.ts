@@ -1,0 +1,32 @@
+import { ProblemException } from '@credit-hub/service-kit';
+import { gatewayValidationPipe, inputDepthMax, inputProblem, validationProblem } from './validation';
+
+class Flat {
+  name!: string;
+}
+
+describe('the gateway validation pipe', () => {
+  it('refuses input nested deeper than the bound, without recursing (no stack overflow on 100,000 levels)', () => {
+    const deep = JSON.parse(`${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`);
+    expect(inputProblem(deep, 'body')).toEqual({ field: 'a.'.repeat(inputDepthMax).slice(0, -1), detail: `the body is nested more than ${inputDepthMax} levels deep` });
+    expect(inputProblem({ a: { b: [{ c: 1 }] } }, 'body')).toBeUndefined();
+  });
+
+  it('refuses prototype property names anywhere, naming them', () => {
+    expect(inputProblem(JSON.parse('{"email":"a@b.co","__proto__":{"admin":true}}'), 'body')).toEqual({ field: '__proto__', detail: 'property __proto__ is not allowed' });
+    expect(inputProblem({ nested: { constructor: 1 } }, 'body')?.field).toBe('nested.constructor');
+    expect(inputProblem(Object.assign(Object.create(null), { prototype: '1' }), 'query')?.field).toBe('prototype');
+  });
+
+  it('throws a validation_failed problem naming the field before the DTO is looked at', async () => {
+    const pipe = gatewayValidationPipe();
+    const refusal = await pipe.transform(JSON.parse('{"name":"x","constructor":{}}'), { type: 'body', metatype: Flat }).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(ProblemException);
+    expect((refusal as ProblemException).refusal).toEqual({ code: 'validation_failed', detail: 'property constructor is not allowed', field: 'constructor' });
+  });
+
+  it('names the body when the failing property has no name', () => {
+    expect(validationProblem([{ property: '', constraints: { whitelistValidation: 'property  should not exist' }, children: [] }]).refusal.field).toBe('body');
+    expect(validationProblem([]).refusal).toEqual({ code: 'validation_failed', detail: 'The request is not valid', field: 'body' });
+  });
+});

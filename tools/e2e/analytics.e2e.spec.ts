@@ -1,0 +1,257 @@
+/**
+ * Issue 5 end to end on the real services: purchases, consumptions of two action types and a
+ * credit refund with feedback go through the gateway; the analytics read models (fed only from
+ * JetStream) answer `/api/analytics/{summary,credits,revenue,conversion,refunds,feedback}`; their
+ * numbers equal the ledger's own totals (its events table); `replay:analytics` rebuilds them from
+ * the streams and finds them equal to the live ones.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { connect } from 'nats';
+import { Client } from 'pg';
+import { eventually } from '@credit-hub/testing';
+
+const { startSystem, runApiKeyCli, root } = require('../scripts/system.js');
+
+type System = Awaited<ReturnType<typeof startSystem>>;
+const suffix = randomBytes(3).toString('hex');
+const namespace = `an${suffix}`;
+const prefix = `test_an_${suffix}`;
+let system: System;
+let demoKey: string;
+let notesKey: string;
+
+async function api(method: string, path: string, body?: unknown, key: string | null = demoKey) {
+  const response = await fetch(`${system.urls.gateway}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, type: response.headers.get('content-type') ?? '', body: text ? JSON.parse(text) : null };
+}
+
+async function buy(email: string, offeringId: string): Promise<void> {
+  const checkout = await api('POST', '/api/billing/checkout', { domain: 'demo.localhost', offeringId, email, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/no' });
+  expect(checkout.status).toBe(200);
+  const response = await fetch(`${system.urls.standin}/test/checkout/sessions/${checkout.body.sessionId}/complete`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  expect(response.status).toBe(200);
+}
+
+async function consume(email: string, credits: number, actionType: string): Promise<void> {
+  await eventually(`${email} can consume ${credits}`, async () => {
+    const reply = await api('POST', '/api/portfolio/credits/consume', { email, domain: 'demo.localhost', deltaCredits: -credits, actionType, referenceId: `gen_${randomUUID()}` });
+    return reply.status === 200;
+  });
+}
+
+async function ledgerRows<T>(sql: string, parameters: unknown[] = []): Promise<T[]> {
+  const db = new Client({ connectionString: system.databases.ledger });
+  await db.connect();
+  try {
+    return (await db.query(sql, parameters)).rows as T[];
+  } finally {
+    await db.end();
+  }
+}
+
+function runAnalyticsReplay(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-r', join(root, 'tools/scripts/register-paths.js'), join(root, 'dist/apps/feedback-analytics/src/cli/replay-analytics.main.js'), ...args], {
+      cwd: root,
+      env: { ...system.env, ANALYTICS_DATABASE_URL: system.databases.analytics },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  system = await startSystem({ ports: 'random', namespace, databasePrefix: prefix });
+  demoKey = JSON.parse(await runApiKeyCli(system, ['create', '--domain', 'demo.localhost', '--json'])).key;
+  notesKey = JSON.parse(await runApiKeyCli(system, ['create', '--domain', 'notes.localhost', '--json'])).key;
+}, 120_000);
+
+afterAll(async () => {
+  await system?.stop();
+  if (!system) return;
+  const admin = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  await admin.connect();
+  for (const url of Object.values(system.databases) as string[]) await admin.query(`DROP DATABASE IF EXISTS "${new URL(url).pathname.slice(1)}" WITH (FORCE)`);
+  await admin.end();
+  const nc = await connect({ servers: system.natsUrl });
+  const jsm = await nc.jetstreamManager();
+  for (const stream of ['LEDGER', 'BILLING', 'REFUNDS']) await jsm.streams.delete(`${stream}_${namespace.toUpperCase()}`).catch(() => undefined);
+  await nc.close();
+}, 60_000);
+
+describe('analytics read models, end to end', () => {
+  const ada = `ada+${suffix}@example.com`;
+  const bob = `bob+${suffix}@example.com`;
+  let refundId: string;
+
+  it('projects purchases, consumptions by action type and a refund with feedback', async () => {
+    await buy(ada, 'pro_100');
+    await buy(bob, 'starter_3');
+    await consume(ada, 7, 'ai_generation');
+    await consume(ada, 3, 'ai_summary');
+    await consume(bob, 2, 'ai_generation');
+    // A credit refund through the portal form, with its feedback.
+    const session = await api('POST', '/api/portal/sessions', { email: ada, domain: 'demo.localhost', returnUrl: 'https://demo.localhost/account' });
+    expect(session.status).toBe(200);
+    await eventually('the portal lists the consumptions', async () => (await (await fetch(session.body.url)).text()).includes('ai_summary'));
+    const form = new URLSearchParams({
+      requestKey: randomUUID(), kind: 'credits', lotId: '', tried: 'Summaries of quarterly reports', didNotWork: 'It missed the key numbers',
+      wouldBringBack: 'Tables read correctly!', category: 'quality', rating: '2',
+    });
+    const submitted = await fetch(`${session.body.url}/refunds`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+    expect(submitted.status).toBe(200);
+    const requests = await api('GET', '/api/refund/requests?domain=demo.localhost');
+    refundId = requests.body.items.find((r: { email: string }) => r.email === ada.toLowerCase()).id;
+
+    await eventually('the refund reaches the read models', async () => {
+      const summary = await api('GET', '/api/analytics/summary');
+      return summary.status === 200 && summary.body.credits.refunded > 0 && summary.body.refunds.count === 1 && summary.body.credits.consumed === 12;
+    });
+    const summary = (await api('GET', '/api/analytics/summary')).body;
+    expect(summary.credits).toMatchObject({ purchased: 103, consumed: 12, granted: 0, expired: 0 });
+    // sessions created come from billing's checkout-created, completed ones from CreditsPurchased
+    expect(summary.conversion.checkout).toEqual({ created: 2, completed: 2, rate: 1 });
+
+    const credits = (await api('GET', '/api/analytics/credits')).body;
+    const consumedBy = (action: string) => credits.rows.filter((r: { kind: string; actionType: string }) => r.kind === 'consumed' && r.actionType === action).reduce((s: number, r: { credits: number }) => s + r.credits, 0);
+    expect(consumedBy('ai_generation')).toBe(9);
+    expect(consumedBy('ai_summary')).toBe(3);
+
+    const refunds = (await api('GET', '/api/analytics/refunds')).body;
+    expect(refunds.byCategory).toEqual([{ category: 'quality', count: 1 }]);
+    expect(refunds.wouldBringBack).toEqual([{ text: 'tables read correctly', count: 1 }]);
+    expect(refunds.rate).toBeCloseTo(refunds.creditsRefunded / 12);
+
+    const found = (await api('GET', '/api/analytics/feedback?q=quarterly%20reports')).body.items;
+    expect(found.map((i: { refundRequestId: string }) => i.refundRequestId)).toEqual([refundId]);
+    expect((await api('GET', '/api/analytics/feedback?q=nothing-like-this')).body.items).toEqual([]);
+    // The existing usage API is unchanged.
+    expect((await api('GET', '/api/analytics/usage')).body.totals).toMatchObject({ creditsConsumed: 12, creditsPurchased: 103, purchases: 2 });
+  }, 120_000);
+
+  it('agrees with the ledger’s own totals (its events table)', async () => {
+    const [totals] = await ledgerRows<{ consumed: string; purchased: string; refunded: string }>(
+      `SELECT COALESCE(sum((data->>'credits')::bigint) FILTER (WHERE type IN ('CreditsConsumed', 'ReservationCaptured')), 0)::text AS consumed,
+              COALESCE(sum((data->>'credits')::bigint) FILTER (WHERE type = 'CreditsPurchased'), 0)::text AS purchased,
+              COALESCE(sum((data->>'credits')::bigint) FILTER (WHERE type = 'ConsumptionRefunded'), 0)::text AS refunded
+         FROM ledger_events WHERE data->>'domain' = 'demo.localhost'`,
+    );
+    const summary = (await api('GET', '/api/analytics/summary')).body;
+    expect(summary.credits.consumed).toBe(Number(totals.consumed));
+    expect(summary.credits.purchased).toBe(Number(totals.purchased));
+    expect(summary.credits.refunded).toBe(Number(totals.refunded));
+    // Revenue: per consumption event, floor(Σ lot amount × drawn credits / lot credits), from the ledger's events.
+    const lots = new Map((await ledgerRows<{ data: { lotId: string; amountMinor: number; credits: number } }>(`SELECT data FROM ledger_events WHERE type = 'CreditsPurchased'`)).map((r) => [r.data.lotId, r.data]));
+    const revenueOf = (draws: { lotId: string; credits: number }[]) => Math.floor(draws.reduce((s, d) => s + (lots.get(d.lotId)!.amountMinor * d.credits) / lots.get(d.lotId)!.credits, 0));
+    const consumptions = await ledgerRows<{ data: { draws: { lotId: string; credits: number }[] } }>(`SELECT data FROM ledger_events WHERE type IN ('CreditsConsumed', 'ReservationCaptured')`);
+    const reversals = await ledgerRows<{ data: { draws: { lotId: string; credits: number }[] } }>(`SELECT data FROM ledger_events WHERE type = 'ConsumptionRefunded'`);
+    const recognised = consumptions.reduce((s, r) => s + revenueOf(r.data.draws), 0);
+    const reversed = reversals.reduce((s, r) => s + revenueOf(r.data.draws), 0);
+    expect(recognised).toBeGreaterThan(0);
+    expect(summary.revenue).toEqual([{ currency: 'usd', recognisedMinor: recognised, reversedMinor: reversed, refundedMinor: 0, netMinor: recognised - reversed }]);
+  }, 60_000);
+
+  it('answers problem+json for a bad range and another domain', async () => {
+    expect(await api('GET', '/api/analytics/revenue?from=2026-02-30')).toMatchObject({ status: 400, type: expect.stringContaining('application/problem+json'), body: { code: 'validation_failed', field: 'from' } });
+    expect(await api('GET', '/api/analytics/conversion?from=2026-11-02&to=2026-11-01')).toMatchObject({ status: 400, body: { code: 'validation_failed' } });
+    expect(await api('GET', '/api/analytics/refunds?domain=demo.localhost', undefined, notesKey)).toMatchObject({ status: 403, body: { code: 'forbidden_domain' } });
+    expect(await api('GET', '/api/analytics/summary', undefined, null)).toMatchObject({ status: 401, body: { code: 'unauthorized' } });
+    expect((await api('GET', '/api/analytics/summary', undefined, notesKey)).body.credits.consumed).toBe(0);
+    expect((await api('GET', '/api/analytics/revenue?from=2000-01-01&to=2000-01-02')).body.rows).toEqual([]);
+  });
+
+  it('shows the dashboard in Chromium: sign in with the key (cookie, not URL), charts drawn with data, filters, search', async () => {
+    const chromiumFlags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+    const userDataDir = mkdtempSync(join(tmpdir(), 'chromium-analytics-'));
+    const browser = await chromium.launchPersistentContext(userDataDir, { executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', headless: true, args: chromiumFlags });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${system.urls.gateway}/dashboard`);
+      await page.fill('#apiKey', 'chk_dom_not_a_key');
+      await page.click('button[type=submit]');
+      expect(await page.textContent('#sign-in-error')).toContain('not a live API key');
+      await page.fill('#apiKey', demoKey);
+      await page.click('button[type=submit]');
+      await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+      expect(page.url()).toBe(`${system.urls.gateway}/dashboard`);
+      expect(page.url()).not.toContain(demoKey);
+      const [cookie] = (await browser.cookies()).filter((c) => c.name === 'chd_session');
+      expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/dashboard' });
+      expect(await page.evaluate(() => (globalThis as any).document.cookie as string)).not.toContain('chd_session');
+      // Every chart is drawn with the read models' data.
+      const drawn = await page.evaluate(() => {
+        const browserGlobal = globalThis as any;
+        const chartOf = (id: string) => browserGlobal.Chart.getChart(browserGlobal.document.getElementById(id));
+        return Object.fromEntries(['chart-usage', 'chart-funnel', 'chart-refunds', 'chart-categories', 'chart-revenue'].map((id) => {
+          const chart = chartOf(id);
+          return [id, chart ? chart.data.datasets.map((d: { label?: string; data: number[] }) => ({ label: d.label ?? null, sum: d.data.reduce((a, b) => a + b, 0) })) : null];
+        }));
+      });
+      expect(drawn['chart-usage']).toEqual(expect.arrayContaining([{ label: 'ai_generation', sum: 9 }, { label: 'ai_summary', sum: 3 }]));
+      expect(drawn['chart-funnel']?.[0].sum).toBeGreaterThan(0);
+      expect(drawn['chart-refunds']?.[0]).toEqual({ label: 'refunds', sum: 1 });
+      expect(drawn['chart-categories']).toEqual([{ label: null, sum: 1 }]);
+      expect(drawn['chart-revenue']?.[0].sum).toBeGreaterThan(0);
+      expect(await page.locator(`#requests tr[data-id="${refundId}"]`).count()).toBe(1);
+      expect(await page.textContent('#bring-back')).toContain('tables read correctly');
+      // Filter the refund requests, then search the feedback.
+      await page.selectOption('#category', 'price');
+      await page.click('#requests-filter button');
+      await page.waitForSelector('body[data-ready="1"]');
+      expect(await page.locator('#requests tr').count()).toBe(0);
+      await page.selectOption('#category', 'quality');
+      await page.click('#requests-filter button');
+      await page.waitForSelector('body[data-ready="1"]');
+      expect(await page.locator('#requests tr').count()).toBe(1);
+      await page.fill('#q', 'nothing-like-this');
+      await page.click('#search button');
+      await page.waitForSelector('body[data-ready="1"]');
+      expect(await page.locator('#feedback li').count()).toBe(0);
+      await page.fill('#q', 'quarterly');
+      await page.click('#search button');
+      await page.waitForSelector('body[data-ready="1"]');
+      expect(await page.textContent('#feedback')).toContain('Summaries of quarterly reports');
+      mkdirSync(join(root, 'test-artifacts'), { recursive: true });
+      await page.screenshot({ path: join(root, 'test-artifacts', 'analytics-dashboard.png'), fullPage: true });
+      // The data endpoints need the cookie.
+      expect((await fetch(`${system.urls.gateway}/dashboard/data/summary`)).status).toBe(401);
+    } finally {
+      await browser.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it('rebuilds the read models from the streams and finds them equal to the live ones', async () => {
+    const before = (await api('GET', '/api/analytics/summary')).body;
+    const replay = await runAnalyticsReplay([]);
+    expect({ code: replay.code, stdout: replay.stdout, stderr: replay.stderr.slice(-500) }).toEqual({ code: 0, stdout: expect.stringContaining('verified'), stderr: expect.any(String) });
+    expect(replay.stdout).toContain('verified: the rebuilt read models equal the live ones');
+    expect(replay.stdout).toContain('live read models replaced with the rebuilt ones');
+    expect((await api('GET', '/api/analytics/summary')).body).toEqual(before);
+    // A live row changed behind the projection's back is found by the next rebuild (exit 1), and --replace repairs it.
+    const db = new Client({ connectionString: system.databases.analytics });
+    await db.connect();
+    await db.query(`UPDATE rm_credits_daily SET credits = credits + 1 WHERE kind = 'consumed' AND domain = 'demo.localhost' AND action_type = 'ai_summary'`);
+    await db.end();
+    const broken = await runAnalyticsReplay(['--domain', 'demo.localhost']);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toContain('DIFFERS rm_credits_daily: 1 rows only live, 1 rows only rebuilt');
+    expect((await runAnalyticsReplay(['--replace'])).code).toBe(1);
+    expect((await api('GET', '/api/analytics/summary')).body).toEqual(before);
+    expect((await runAnalyticsReplay([])).code).toBe(0);
+  }, 120_000);
+});

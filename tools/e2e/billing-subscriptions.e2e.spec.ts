@@ -1,0 +1,266 @@
+/**
+ * Seed 001's trial table end to end, over HTTP, on the real services (compiled by the build step)
+ * with their own databases and NATS namespace, driven through the Stripe stand-in's test clock:
+ * day 0 trialing with the plan's credits usable, day 11 the trial_will_end reminder, day 15 the
+ * first charge and the next period's credits, cancelled mid-trial (never charged, credits expire
+ * at the trial end), cancelled after the bill, a payment failure (usable during the grace, then
+ * `payment_past_due`, usable again once paid; pack credits never blocked), the billing portal,
+ * and `npm run reconcile` picking up a webhook that never came.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { connect, JSONCodec } from 'nats';
+import { Client } from 'pg';
+import Stripe from 'stripe';
+import { eventually } from '@credit-hub/testing';
+
+const { startSystem, runApiKeyCli, root } = require('../scripts/system.js');
+
+type System = Awaited<ReturnType<typeof startSystem>>;
+const suffix = randomBytes(3).toString('hex');
+const namespace = `e2esub${suffix}`;
+const prefix = `test_e2esub_${suffix}`;
+const domain = 'demo.localhost';
+const day = 86_400;
+let system: System;
+let key: string;
+let stripe: Stripe;
+
+interface Lot { kind: string; creditsInitial: number; creditsRemaining: number; expiresAt: string | null }
+interface Subscription { subscriptionId: string; status: string; trialEnd: string | null; currentPeriodEnd: string | null; cancelAtPeriodEnd: boolean; graceEndsAt: string | null; planCreditsBlocked: boolean; trialWillEndAt: string | null }
+
+async function api(method: string, path: string, body?: unknown, bearer: string | null = key) {
+  const response = await fetch(`${system.urls.gateway}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+async function standin(path: string, body: unknown = {}) {
+  const response = await fetch(`${system.urls.standin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = (await response.json()) as any;
+  if (!response.ok) throw new Error(`stand-in ${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** Moves the stand-in's clock; every webhook due is delivered to the gateway, in order, before it answers. */
+async function advance(days: number): Promise<void> {
+  await standin('/test/clock/advance', { days });
+}
+
+async function subscribe(email: string, offeringId = 'builder_monthly') {
+  const checkout = await api('POST', '/api/billing/checkout', { domain, offeringId, email, successUrl: 'https://demo.localhost/ok', cancelUrl: 'https://demo.localhost/pricing' });
+  expect(checkout.status).toBe(200);
+  const completed = await standin(`/test/checkout/sessions/${checkout.body.sessionId}/complete`);
+  expect(completed.delivery.status).toBe(200);
+  const session = completed.event.data.object;
+  return { sessionId: checkout.body.sessionId as string, subscriptionId: session.subscription as string, customerId: session.customer as string };
+}
+
+async function subscriptionOf(email: string): Promise<Subscription> {
+  const reply = await api('GET', `/api/billing/subscriptions?email=${encodeURIComponent(email)}`);
+  expect(reply.status).toBe(200);
+  return reply.body.subscriptions[0];
+}
+
+async function lots(email: string): Promise<Lot[]> {
+  const reply = await api('GET', `/api/portfolio/credits/balance?email=${encodeURIComponent(email)}&domain=${domain}`);
+  expect(reply.status).toBe(200);
+  return reply.body.lots;
+}
+
+const grantedLots = async (email: string) => (await lots(email)).filter((lot) => lot.kind === 'granted');
+
+async function consume(email: string, credits: number, referenceId: string) {
+  return api('POST', '/api/portfolio/credits/consume', { email, domain, deltaCredits: -credits, actionType: 'ai_generation', referenceId });
+}
+
+async function invoicesOf(subscriptionId: string) {
+  return (await stripe.invoices.list({ subscription: subscriptionId, limit: 100 })).data;
+}
+
+/** Bodies of the messages on `billing.events.<name>.v1` in the system's BILLING stream. */
+async function billingMessages(name: string): Promise<any[]> {
+  const nc = await connect({ servers: system.natsUrl });
+  try {
+    const consumer = await nc.jetstream().consumers.get(`BILLING_${namespace.toUpperCase()}`, { filterSubjects: `${namespace}.billing.events.${name}.v1` });
+    const bodies: any[] = [];
+    const batch = await consumer.fetch({ max_messages: 1000, expires: 1000 });
+    for await (const message of batch) bodies.push(JSONCodec().decode(message.data));
+    return bodies;
+  } finally {
+    await nc.close();
+  }
+}
+
+const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+
+beforeAll(async () => {
+  system = await startSystem({ ports: 'random', namespace, databasePrefix: prefix, env: { BILLING_SCHEDULER_INTERVAL_MS: '300' } });
+  key = JSON.parse(await runApiKeyCli(system, ['create', '--domain', domain, '--json'])).key;
+  stripe = new Stripe('sk_test_e2e', { host: '127.0.0.1', port: system.ports.standin, protocol: 'http', maxNetworkRetries: 0, telemetry: false });
+}, 120_000);
+
+afterAll(async () => {
+  await system?.stop();
+  if (!system) return;
+  const admin = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  await admin.connect();
+  for (const url of Object.values(system.databases) as string[]) await admin.query(`DROP DATABASE IF EXISTS "${new URL(url).pathname.slice(1)}" WITH (FORCE)`);
+  await admin.end();
+  const nc = await connect({ servers: system.natsUrl });
+  const jsm = await nc.jetstreamManager();
+  for (const stream of ['LEDGER', 'BILLING', 'REFUNDS']) await jsm.streams.delete(`${stream}_${namespace.toUpperCase()}`).catch(() => undefined);
+  await nc.close();
+}, 60_000);
+
+describe('seed 001\'s trial table, end to end through the gateway and the stand-in\'s test clock', () => {
+  const ada = `ada+${suffix}@example.com`; // stays subscribed
+  const bob = `bob+${suffix}@example.com`; // cancels mid-trial
+  const cyd = `cyd+${suffix}@example.com`; // cancels after the first bill
+  const dee = `dee+${suffix}@example.com`; // her card fails at the first bill
+  const subs: Record<string, { subscriptionId: string; customerId: string }> = {};
+  let trialEnd = 0;
+
+  it('day 0: checkout in subscription mode with a card required; trialing at once, the plan\'s credits usable', async () => {
+    for (const email of [ada, bob, cyd, dee]) subs[email] = await subscribe(email);
+    const session = await stripe.checkout.sessions.retrieve((await api('POST', '/api/billing/checkout', { domain, offeringId: 'builder_annual', email: `look+${suffix}@example.com`, successUrl: 'https://demo.localhost/ok', cancelUrl: 'https://demo.localhost/x' })).body.sessionId);
+    expect(session).toMatchObject({ mode: 'subscription', payment_method_collection: 'always', amount_total: 0 });
+    expect(session.custom_text.submit?.message).toBe('14-day free trial included. All sales final after the trial.');
+
+    const first = await subscriptionOf(ada);
+    expect(first).toMatchObject({ subscriptionId: subs[ada].subscriptionId, status: 'trialing', planCreditsBlocked: false });
+    trialEnd = Date.parse(first.trialEnd!) / 1000;
+    const lot = await eventually('the trial\'s credits', async () => (await grantedLots(ada)).find((l) => l.creditsInitial === 200));
+    expect(lot.expiresAt).toBe(iso(trialEnd)); // the plan does not roll over: they expire at the trial end
+    expect(await consume(ada, 5, `ada-day0-${suffix}`)).toMatchObject({ status: 200 });
+    expect((await invoicesOf(subs[ada].subscriptionId))).toHaveLength(0); // verified, not charged
+
+    await standin(`/test/customers/${subs[dee].customerId}/fail_payments`, { fail: true });
+    const pack = await api('POST', '/api/billing/checkout', { domain, offeringId: 'starter_3', email: dee, successUrl: 'https://demo.localhost/ok', cancelUrl: 'https://demo.localhost/x' });
+    await standin(`/test/checkout/sessions/${pack.body.sessionId}/complete`);
+    await eventually('dee\'s pack', async () => (await lots(dee)).some((l) => l.kind === 'purchased'));
+  });
+
+  it('days 1-14: trialing; a cancellation by the owner only (day 5); the reminder recorded on day 11', async () => {
+    await advance(5);
+    const stranger = await api('POST', `/api/billing/subscriptions/${subs[bob].subscriptionId}/cancel`, { email: ada, domain });
+    expect(stranger).toMatchObject({ status: 404, body: { code: 'not_found' } });
+    const cancelled = await api('POST', `/api/billing/subscriptions/${subs[bob].subscriptionId}/cancel`, { email: bob, domain });
+    expect(cancelled).toMatchObject({ status: 200, body: { cancelAtPeriodEnd: true, status: 'trialing' } });
+    await eventually('bob\'s cancellation synced', async () => (await subscriptionOf(bob)).cancelAtPeriodEnd);
+
+    await advance(6);
+    expect(await subscriptionOf(ada)).toMatchObject({ status: 'trialing', trialWillEndAt: iso(trialEnd - 3 * day) });
+    const reminders = await eventually('the trial-will-end event for builders', async () => {
+      const messages = (await billingMessages('trial-will-end')).filter((m) => m.subscriptionId === subs[ada].subscriptionId);
+      return messages.length > 0 ? messages : undefined;
+    });
+    expect(reminders).toEqual([{ subscriptionId: subs[ada].subscriptionId, email: ada, domain, trialEnd: iso(trialEnd), at: iso(trialEnd - 3 * day) }]);
+    expect(await consume(ada, 1, `ada-day11-${suffix}`)).toMatchObject({ status: 200 });
+  });
+
+  it('day 15: charged the full price, active, the next period\'s credits granted; cancelled mid-trial: never charged, canceled', async () => {
+    await advance(4);
+    const [invoice] = await invoicesOf(subs[ada].subscriptionId);
+    expect(invoice).toMatchObject({ status: 'paid', amount_paid: 900, billing_reason: 'subscription_cycle' });
+    const active = await subscriptionOf(ada);
+    expect(active).toMatchObject({ status: 'active' });
+    const periodEnd = active.currentPeriodEnd;
+    await eventually('the first paid period\'s credits', async () => (await grantedLots(ada)).some((l) => l.expiresAt === periodEnd && l.creditsInitial === 200));
+
+    const ended = await subscriptionOf(bob);
+    expect(ended).toMatchObject({ status: 'canceled', cancelAtPeriodEnd: true });
+    expect(await invoicesOf(subs[bob].subscriptionId)).toHaveLength(0);
+    expect((await grantedLots(bob)).map((l) => l.expiresAt)).toEqual([ended.trialEnd]); // only the trial's, ending with it
+  });
+
+  it('payment failure: past due with a grace, plan credits usable during it, refused with payment_past_due after; pack credits never blocked; usable again once paid', async () => {
+    const failing = await subscriptionOf(dee);
+    expect(failing).toMatchObject({ status: 'past_due', planCreditsBlocked: false });
+    const [invoice] = await invoicesOf(subs[dee].subscriptionId);
+    expect(invoice).toMatchObject({ status: 'open', attempt_count: 1 });
+    expect(failing.graceEndsAt).toBe(iso(invoice.created + 3 * day));
+    await eventually('the renewed period\'s credits for the grace', async () => (await grantedLots(dee)).some((l) => l.expiresAt === failing.currentPeriodEnd));
+    expect(await consume(dee, 10, `dee-grace-${suffix}`)).toMatchObject({ status: 200 });
+
+    await advance(1.5); // still within the 3-day grace
+    expect(await subscriptionOf(dee)).toMatchObject({ planCreditsBlocked: false });
+    expect(await consume(dee, 10, `dee-grace2-${suffix}`)).toMatchObject({ status: 200 });
+
+    await advance(2); // past the grace (the retry on day 3 fails too)
+    expect(await subscriptionOf(dee)).toMatchObject({ status: 'past_due', planCreditsBlocked: true });
+    const refused = await eventually('payment_past_due', async () => {
+      const reply = await consume(dee, 50, `dee-blocked-${suffix}-${Date.now()}`);
+      return reply.status === 402 && reply.body.code === 'payment_past_due' ? reply : undefined;
+    });
+    expect(refused.body.code).toBe('payment_past_due');
+    expect(await consume(dee, 2, `dee-pack-${suffix}`)).toMatchObject({ status: 200 }); // her pack's credits are not the plan's
+
+    await standin(`/test/customers/${subs[dee].customerId}/fail_payments`, { fail: false });
+    await standin(`/test/invoices/${invoice.id}/pay`);
+    expect(await subscriptionOf(dee)).toMatchObject({ status: 'active', planCreditsBlocked: false, graceEndsAt: null });
+    await eventually('plan credits usable again', async () => (await consume(dee, 50, `dee-recovered-${suffix}`)).status === 200);
+  });
+
+  it('cancelled after the first bill: the plan runs to the period end, then ends, charged once', async () => {
+    expect(await subscriptionOf(cyd)).toMatchObject({ status: 'active' });
+    const cancelled = await api('POST', `/api/billing/subscriptions/${subs[cyd].subscriptionId}/cancel`, { email: cyd, domain, atPeriodEnd: true });
+    expect(cancelled.status).toBe(200);
+    await eventually('cyd\'s cancellation synced', async () => (await subscriptionOf(cyd)).cancelAtPeriodEnd);
+    await advance(10);
+    expect(await subscriptionOf(cyd)).toMatchObject({ status: 'active', cancelAtPeriodEnd: true });
+    await advance(22);
+    expect(await subscriptionOf(cyd)).toMatchObject({ status: 'canceled' });
+    expect((await invoicesOf(subs[cyd].subscriptionId)).map((i) => i.status)).toEqual(['paid']);
+    expect(await subscriptionOf(ada)).toMatchObject({ status: 'active' }); // renewed again meanwhile
+    expect((await invoicesOf(subs[ada].subscriptionId)).filter((i) => i.status === 'paid')).toHaveLength(2);
+  });
+
+  it('opens Stripe\'s billing portal for the customer\'s own subscriptions', async () => {
+    const portal = await api('POST', '/api/billing/portal', { email: ada, domain, returnUrl: 'https://demo.localhost/settings/billing' });
+    expect(portal.status).toBe(200);
+    expect(portal.body.url).toMatch(new RegExp(`^${system.urls.standin}/portal/bps_`));
+    const page = await (await fetch(portal.body.url)).text();
+    expect(page).toContain(ada);
+    expect(page).toContain(subs[ada].subscriptionId);
+    expect(page).not.toContain(subs[bob].subscriptionId);
+    expect(await api('POST', '/api/billing/portal', { email: `nobody+${suffix}@example.com`, domain, returnUrl: 'https://demo.localhost/x' })).toMatchObject({ status: 404, body: { code: 'not_found' } });
+    expect(await api('POST', '/api/billing/portal', { email: ada, domain: 'notes.localhost', returnUrl: 'https://demo.localhost/x' })).toMatchObject({ status: 403, body: { code: 'forbidden_domain' } });
+  });
+
+  it('npm run reconcile -- --since 3d processes a paid checkout whose webhook never came, and then finds nothing amiss', async () => {
+    const email = `lost+${suffix}@example.com`;
+    const checkout = await api('POST', '/api/billing/checkout', { domain, offeringId: 'pro_100', email, successUrl: 'https://demo.localhost/ok', cancelUrl: 'https://demo.localhost/x' });
+    const completed = await standin(`/test/checkout/sessions/${checkout.body.sessionId}/complete`, { deliver: false });
+    expect(completed.delivery).toBeNull();
+    const run = await reconcile(['--since', '3d', '--json']);
+    expect(run.stderr).toBe('');
+    const report = JSON.parse(run.stdout);
+    expect(report.eventsProcessed).toContainEqual({ id: completed.event.id, type: 'checkout.session.completed', outcome: 'processed' });
+    expect(report.findings).toEqual([]);
+    expect(run.code).toBe(0);
+    await eventually('the credits', async () => (await lots(email)).some((l) => l.kind === 'purchased' && l.creditsInitial === 100));
+    const again = await reconcile(['--since', '3d']);
+    expect(again.stdout).toContain('none: Stripe, billing and the ledger agree');
+    expect(again.code).toBe(0);
+  });
+});
+
+function reconcile(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-r', join(root, 'tools/scripts/register-paths.js'), join(root, 'dist/apps/billing/src/cli/reconcile.main.js'), ...args], {
+      cwd: root,
+      env: { ...process.env, NATS_URL: system.natsUrl, HUB_NAMESPACE: namespace },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (data) => (stdout += data));
+    child.stderr.on('data', (data) => (stderr += data));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}

@@ -1,0 +1,235 @@
+/**
+ * The operator CLI (`npm run ops`, tools/ops) end to end: the real system started as processes
+ * with its own databases and NATS namespace, a purchase and some consumes through the gateway,
+ * then the compiled CLI run as a child process with the system's environment, the way an operator
+ * runs it next to a deployment.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { connect } from 'nats';
+import { Client } from 'pg';
+import { eventually } from '@credit-hub/testing';
+
+const { startSystem, runApiKeyCli } = require('../scripts/system.js');
+
+type System = Awaited<ReturnType<typeof startSystem>>;
+const root = join(__dirname, '..', '..');
+const suffix = randomBytes(3).toString('hex');
+const namespace = `ops${suffix}`;
+const prefix = `test_ops_${suffix}`;
+const email = `grace+${suffix}@example.com`;
+let system: System;
+let key: string;
+
+function cliEnv(): NodeJS.ProcessEnv {
+  return {
+    ...system.env,
+    GATEWAY_DATABASE_URL: system.databases.gateway,
+    LEDGER_DATABASE_URL: system.databases.ledger,
+    BILLING_DATABASE_URL: system.databases.billing,
+    REFUNDS_DATABASE_URL: system.databases.refunds,
+    ANALYTICS_DATABASE_URL: system.databases.analytics,
+  };
+}
+
+function spawnCli(args: string[]): ChildProcess {
+  return spawn(process.execPath, ['-r', join(root, 'tools/scripts/register-paths.js'), join(root, 'dist/tools/ops/src/main.js'), ...args], {
+    cwd: root,
+    env: cliEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Runs the CLI to its end; resolves its exit code and output. */
+function ops(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawnCli(args);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function api(method: string, path: string, body?: unknown) {
+  const response = await fetch(`${system.urls.gateway}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+async function consume(referenceId: string, credits = 3) {
+  const reply = await api('POST', '/api/portfolio/credits/consume', { email, domain: 'demo.localhost', deltaCredits: -credits, actionType: 'ai_generation', referenceId });
+  expect(reply.status).toBe(200);
+  return reply.body as { balance: number; eventId: string };
+}
+
+async function balance(): Promise<number> {
+  const reply = await api('GET', `/api/portfolio/credits/balance?email=${encodeURIComponent(email)}&domain=demo.localhost`);
+  return reply.status === 200 ? reply.body.balance : -1;
+}
+
+beforeAll(async () => {
+  system = await startSystem({ ports: 'random', namespace, databasePrefix: prefix });
+  key = JSON.parse(await runApiKeyCli(system, ['create', '--domain', 'demo.localhost', '--json'])).key;
+  const checkout = await api('POST', '/api/billing/checkout', {
+    domain: 'demo.localhost', offeringId: 'team_1000', email, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/cancel',
+  });
+  expect(checkout.status).toBe(200);
+  const completed = await fetch(`${system.urls.standin}/test/checkout/sessions/${checkout.body.sessionId}/complete`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  expect(completed.status).toBe(200);
+  await eventually('credits after the webhook', async () => (await balance()) === 1000, 20_000);
+  for (let i = 0; i < 5; i++) await consume(`ops-${i}`);
+  // Every event reaches the stream and every durable consumer catches up before the CLI looks.
+  await eventually('outbox drained', async () => {
+    const db = new Client({ connectionString: system.databases.ledger });
+    await db.connect();
+    try {
+      return Number((await db.query('SELECT count(*) FROM outbox WHERE published_at IS NULL')).rows[0].count) === 0;
+    } finally {
+      await db.end();
+    }
+  }, 20_000);
+}, 180_000);
+
+afterAll(async () => {
+  await system?.stop();
+  if (!system) return;
+  const admin = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  await admin.connect();
+  for (const url of Object.values(system.databases) as string[]) {
+    await admin.query(`DROP DATABASE IF EXISTS "${new URL(url).pathname.slice(1)}" WITH (FORCE)`);
+  }
+  await admin.end();
+  const nc = await connect({ servers: system.natsUrl });
+  const jsm = await nc.jetstreamManager();
+  for (const stream of ['LEDGER', 'BILLING', 'REFUNDS']) await jsm.streams.delete(`${stream}_${namespace.toUpperCase()}`).catch(() => undefined);
+  await nc.close();
+}, 60_000);
+
+describe('npm run ops', () => {
+  it('documents every command with --help and exits 0', async () => {
+    const top = await ops('--help');
+    expect(top.code).toBe(0);
+    for (const command of ['replay', 'apikey', 'outbox', 'streams', 'events', 'reconcile', 'snapshot']) expect(top.stdout).toContain(command);
+    for (const args of [['replay', '--help'], ['streams', 'info', '--help'], ['events', 'tail', '--help'], ['snapshot', 'verify', '--help'], ['reconcile', '--help']]) {
+      const help = await ops(...args);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(/Usage: ops /);
+    }
+    const unknown = await ops('no-such-command');
+    expect(unknown.code).toBe(64);
+  });
+
+  it('streams info --json: the LEDGER stream holds the events and lists its durable consumers with their pending counts', async () => {
+    const result = await ops('streams', 'info', '--json');
+    expect(result.code).toBe(0);
+    const streams = JSON.parse(result.stdout) as any[];
+    const ledger = streams.find((s) => s.name === `LEDGER_${namespace.toUpperCase()}`);
+    expect(ledger.found).toBe(true);
+    expect(ledger.messages).toBeGreaterThanOrEqual(6); // 1 purchase + 5 consumes
+    expect(ledger.lastSeq).toBe(ledger.messages);
+    const names = ledger.consumers.map((c: any) => c.name);
+    expect(names).toEqual(expect.arrayContaining(['feedback-analytics', 'refunds']));
+    for (const c of ledger.consumers) {
+      expect(typeof c.numPending).toBe('number');
+      expect(typeof c.numAckPending).toBe('number');
+      expect(typeof c.numRedelivered).toBe('number');
+    }
+    const billing = streams.find((s) => s.name === `BILLING_${namespace.toUpperCase()}`);
+    expect(billing.consumers.filter((c: any) => c.durable).length).toBeGreaterThanOrEqual(1); // the ledger's payments consumer
+    const human = await ops('streams', 'info');
+    expect(human.stdout).toContain(`LEDGER_${namespace.toUpperCase()}`);
+  });
+
+  it('outbox status --json: each outbox database with its backlog and recent publications', async () => {
+    const result = await ops('outbox', 'status', '--json', '--max-age', '60');
+    expect(result.code).toBe(0);
+    const statuses = JSON.parse(result.stdout) as any[];
+    expect(statuses.map((s) => s.service).sort()).toEqual(['billing', 'ledger', 'refunds']);
+    const ledger = statuses.find((s) => s.service === 'ledger');
+    expect(ledger).toMatchObject({ ok: true, database: `${prefix}_ledger`, unpublished: 0, oldestUnpublishedSeconds: null });
+    expect(ledger.publishedLastMinute).toBeGreaterThanOrEqual(6);
+    expect(ledger.relayConnections).toBeGreaterThanOrEqual(1);
+  });
+
+  it('snapshot verify --json: every projection row equals the fold of its events; a tampered one is found', async () => {
+    const clean = await ops('snapshot', 'verify', '--json');
+    expect(clean.code).toBe(0);
+    const report = JSON.parse(clean.stdout);
+    expect(report.accounts).toBeGreaterThanOrEqual(1);
+    expect(report.events).toBeGreaterThanOrEqual(6);
+    expect(report.differences).toEqual([]);
+    expect(report.violations).toEqual([]);
+
+    const one = await ops('snapshot', 'verify', '--customer', email.toUpperCase(), '--json');
+    expect(one.code).toBe(0);
+    expect(JSON.parse(one.stdout)).toMatchObject({ accounts: 1, events: 6, notFound: [] });
+
+    const db = new Client({ connectionString: system.databases.ledger });
+    await db.connect();
+    try {
+      await db.query(`UPDATE ledger_accounts SET balance = balance + 1 WHERE stream_id = $1`, [`account-${email}`]);
+      const tampered = await ops('snapshot', 'verify', '--customer', email, '--json');
+      expect(tampered.code).toBe(1);
+      expect(JSON.parse(tampered.stdout).differences).toEqual([
+        { streamId: `account-${email}`, table: 'ledger_accounts', key: `account-${email}`, field: 'balance', events: 985, projection: 986 },
+      ]);
+    } finally {
+      await db.query(`UPDATE ledger_accounts SET balance = balance - 1 WHERE stream_id = $1`, [`account-${email}`]);
+      await db.end();
+    }
+  });
+
+  it('replay --dry-run runs the ledger replay and exits 0; replay --customer verifies read-only', async () => {
+    const dry = await ops('replay', '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('projections left unchanged');
+    const partial = await ops('replay', '--customer', email, '--domain', 'demo.localhost', '--json');
+    expect(partial.code).toBe(0);
+    expect(JSON.parse(partial.stdout)).toMatchObject({ mode: 'verification', replaced: false, accounts: 1, differences: [] });
+  });
+
+  it('apikey list delegates to the gateway tool', async () => {
+    const result = await ops('apikey', 'list', '--domain', 'demo.localhost', '--json');
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as any[]).map((k) => k.domain)).toContain('demo.localhost');
+  });
+
+  it('events tail --customer prints a new consume within seconds', async () => {
+    const child = spawnCli(['events', 'tail', '--customer', email, '--json']);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    try {
+      await eventually('tail ready', async () => stderr.includes('following'), 15_000);
+      const consumed = await consume('ops-tail', 2);
+      const line = await eventually('the consume on the tail', async () => stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.eventId === consumed.eventId), 10_000);
+      expect(line).toMatchObject({ type: 'CreditsConsumed', customer: email, domain: 'demo.localhost', credits: -2, balanceAfter: consumed.balance });
+    } finally {
+      const exited = new Promise((resolve) => child.once('close', resolve));
+      child.kill('SIGINT');
+      await exited;
+    }
+    expect(child.exitCode).toBe(0);
+  });
+
+  it('reconcile asks billing over NATS and prints its report (or says what is missing, exit 2)', async () => {
+    const result = await ops('reconcile', '--since', '1d', '--json', '--timeout', '60');
+    if (result.code === 2) {
+      expect(result.stdout).toContain('billing.commands.reconcile.v1');
+    } else {
+      expect(result.stderr).toBe('');
+      expect([0, 1]).toContain(result.code);
+      const report = JSON.parse(result.stdout);
+      expect(report).toMatchObject({ ok: result.code === 0, paidSessions: expect.any(Number), findings: expect.any(Array) });
+    }
+  });
+});
