@@ -2,3 +2,4 @@ export * from './streams';
 export * from './outbox';
 export * from './inbox';
 export * from './consumer';
+export * from './pg-client';

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { headers as natsHeaders, JetStreamClient, NatsConnection } from 'nats';
 import { Client, Pool, PoolClient } from 'pg';
+import { checkoutClient } from './pg-client';
 
 /**
  * The transactional outbox (ARCHITECTURE.md): a row is written in the same transaction as the
@@ -157,7 +158,7 @@ export class OutboxRelay {
 
   /** Publishes one batch; returns how many rows it published. */
   private async publishBatch(): Promise<number> {
-    const client: PoolClient = await this.options.pool.connect();
+    const client: PoolClient = await checkoutClient(this.options.pool);
     try {
       await client.query('BEGIN');
       const { rows } = await client.query(

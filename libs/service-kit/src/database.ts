@@ -7,7 +7,21 @@ import { DataSource, DataSourceOptions } from 'typeorm';
  * Every service owns one database (`hub_ledger`, `hub_billing`, …) and creates it at boot.
  * Throws the driver's error if the server cannot be reached.
  */
-export async function ensureDatabase(url: string): Promise<void> {
+export async function ensureDatabase(url: string, attemptsMax = 30): Promise<void> {
+  // PostgreSQL may still be starting (or restarting): retry for about a minute before giving up.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createDatabaseIfMissing(url);
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? '';
+      const unreachable = ['ECONNREFUSED', 'ECONNRESET', '57P03', 'ETIMEDOUT'].includes(code) || /terminated|starting up/i.test((error as Error).message);
+      if (!unreachable || attempt >= attemptsMax) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250 * attempt, 2000)));
+    }
+  }
+}
+
+async function createDatabaseIfMissing(url: string): Promise<void> {
   const target = new URL(url);
   const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
   if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`database name ${name} is not a plain identifier`);

@@ -43,10 +43,13 @@ export class HubClient implements OnApplicationBootstrap {
   }
 
   private failure(subject: string, error: unknown): ProblemException {
-    // Transport failures are Error instances (TimeoutError, EmptyResponseException, NatsError).
-    // A remote handler's `err` arrives as plain JSON: a bug over there, except "no handler".
-    if (error instanceof Error || error === noMessageHandler) {
-      const why = error instanceof Error ? `${error.name}: ${error.message}` : error;
+    // A remote handler's failure arrives as a JSON object `{status: 'error', message}`: a bug over
+    // there. Everything else is the transport (TimeoutError, EmptyResponseException, NatsError,
+    // "no handler", and Nest's plain-string "Connection lost. Trying to reconnect..." while NATS
+    // is down): the service could not be reached, so 503 with Retry-After, never 500.
+    const remoteFailure = typeof error === 'object' && error !== null && !(error instanceof Error) && (error as { status?: unknown }).status === 'error';
+    if (!remoteFailure || (error as unknown) === noMessageHandler) {
+      const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       this.logger.warn(`${subject} unavailable: ${why}`);
       return new ProblemException(
         { code: 'service_unavailable', detail: 'The service behind this endpoint did not answer in time; retry shortly' },

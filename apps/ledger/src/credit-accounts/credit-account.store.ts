@@ -10,7 +10,7 @@ import {
   BatchItem, CreditAccount, decideCapture, decideConsumeBatch, decideConsume, decideExpiry, decideGrant, decidePurchase, decideRefundConsumptions, decideRefundPurchase,
   decideRelease, decideReserve, evolve, invariantViolations, LedgerRejection, spendableCredits,
 } from '@credit-hub/ledger-domain';
-import { claimInbox, writeOutbox } from '@credit-hub/messaging';
+import { checkoutClient, claimInbox, writeOutbox } from '@credit-hub/messaging';
 import { randomUUID } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
@@ -70,7 +70,7 @@ export class CreditAccountStore {
    * whole batch (nothing written): the caller retries or falls back to single commands.
    */
   async consumeBatch(commands: ConsumeCreditsCommand[]): Promise<Reply<ConsumeCreditsResult>[]> {
-    const client = await this.pool.connect();
+    const client = await checkoutClient(this.pool);
     try {
       await client.query('BEGIN');
       const refs = commands.map((c) => ({ domain: c.domain, referenceId: c.referenceId }));
@@ -249,7 +249,7 @@ export class CreditAccountStore {
 
   /** The customer's balance (spendable on `domain` when given, holds excluded) and lots; no lock taken. */
   async balance(email: string, domain: string | undefined): Promise<BalanceView> {
-    const client = await this.pool.connect();
+    const client = await checkoutClient(this.pool);
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const account = await loadAccount(client, accountStreamId(email), {}, false);
@@ -272,7 +272,7 @@ export class CreditAccountStore {
    */
   private async run<T>(streamId: string, options: RunOptions, decide: (account: CreditAccount, now: string) => Step<T>): Promise<Reply<T>> {
     for (let attempt = 1; ; attempt++) {
-      const client = await this.pool.connect();
+      const client = await checkoutClient(this.pool);
       try {
         await client.query('BEGIN');
         const result = await this.runOnce(client, streamId, options, decide);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Pool, PoolClient } from 'pg';
+import { checkoutClient } from '@credit-hub/messaging';
 import { DataSource } from 'typeorm';
 
 /**
@@ -24,7 +25,7 @@ export class RefundsDb {
 
   /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
   async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await checkoutClient(this.pool);
     try {
       await client.query('BEGIN');
       const result = await work(client);
