@@ -169,6 +169,8 @@ describe('ledger depth on real PostgreSQL and NATS', () => {
     await publish('planCreditsGranted', grant, 'evt_sub_1');
     await publish('planCreditsGranted', grant, 'evt_sub_1:again'); // a second delivery of the same period grants nothing
     await eventually('plan credits', async () => (await spendable('billing@example.com')) === 100);
+    await publish('subscriptionChanged', { ...who, subscriptionId: 'sub_roll', offeringId: 'studio', status: 'active', previousStatus: null, trialEnd: null,
+      currentPeriodEnd: null, cancelAtPeriodEnd: false, graceEndsAt: null, at: new Date().toISOString() }, 'evt_sub_roll_active'); // not a cancellation: nothing
     await publish('planCreditsBlocked', { ...who, subscriptionId: 'sub_9', reason: 'grace over', at: new Date().toISOString() }, 'evt_block');
     await eventually('blocked', async () => !(await consume('billing@example.com', 1, 'b-1')).ok);
     expect(await consume('billing@example.com', 1, 'b-2')).toMatchObject({ ok: false, refusal: { code: 'payment_past_due' } });
@@ -184,6 +186,10 @@ describe('ledger depth on real PostgreSQL and NATS', () => {
     await publish('disputeClosed', { disputeId: 'du_9', chargeId: 'ch_1', paymentIntentId: 'pi_cs_bill', ...who, outcome: 'lost', at: new Date().toISOString() }, 'evt_du_closed');
     await eventually('unfrozen after clawback', async () => (await consume('billing@example.com', 1, 'b-6')).ok);
     expect(await spendable('billing@example.com')).toBe(99 - 1); // the disputed lot's 7 left were taken back; 99 plan credits less the last consume
+    const endsAt = new Date(Date.now() + 1500).toISOString();
+    await publish('subscriptionChanged', { ...who, subscriptionId: 'sub_9', offeringId: 'builder', status: 'canceled', previousStatus: 'active', trialEnd: null,
+      currentPeriodEnd: endsAt, cancelAtPeriodEnd: false, graceEndsAt: null, at: new Date().toISOString() }, 'evt_sub_9_canceled');
+    await eventually('plan credits end with the period', async () => (await spendable('billing@example.com')) === 0, 15_000);
   });
 
   it('replays every event type into projections equal to the live ones', async () => {

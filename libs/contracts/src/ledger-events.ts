@@ -175,6 +175,17 @@ export interface PlanCreditsSuspensionV1 {
   at: string;
 }
 
+/**
+ * `PlanCreditsEnded` v1: a subscription ended; its lots that would outlive the paid period (credits
+ * that roll over) now expire at `endsAt` (the period end), like the period's other credits.
+ */
+export interface PlanCreditsEndedV1 {
+  subscriptionId: string;
+  lotIds: string[];
+  endsAt: string;
+  at: string;
+}
+
 /** Every ledger event type with its data, as a discriminated union. */
 export type LedgerEvent =
   | { type: 'CreditsPurchased'; data: CreditsPurchasedV1 }
@@ -191,7 +202,8 @@ export type LedgerEvent =
   | { type: 'AccountUnfrozen'; data: AccountFreezeV1 }
   | { type: 'CreditsClawedBack'; data: CreditsClawedBackV1 }
   | { type: 'PlanCreditsSuspended'; data: PlanCreditsSuspensionV1 }
-  | { type: 'PlanCreditsResumed'; data: PlanCreditsSuspensionV1 };
+  | { type: 'PlanCreditsResumed'; data: PlanCreditsSuspensionV1 }
+  | { type: 'PlanCreditsEnded'; data: PlanCreditsEndedV1 };
 
 /** Names of ledger event types. */
 export type LedgerEventType = LedgerEvent['type'];
@@ -213,6 +225,7 @@ export const LedgerEventSchemaVersions: Record<LedgerEventType, number> = {
   CreditsClawedBack: 1,
   PlanCreditsSuspended: 1,
   PlanCreditsResumed: 1,
+  PlanCreditsEnded: 1,
 };
 
 /** The subject name of an event type: `ledger.events.<kebab-case type>.v<version>`. */

@@ -93,6 +93,7 @@ export function parseLedgerNotification(body: unknown): LedgerNotification {
     case 'AccountUnfrozen':
     case 'PlanCreditsSuspended':
     case 'PlanCreditsResumed':
+    case 'PlanCreditsEnded':
       return { kind: 'ignored', eventId, type };
     default: {
       const unreachable: never = type;

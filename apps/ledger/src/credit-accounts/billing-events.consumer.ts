@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
   BillingEventSubjects, ChargeRefundedExternallyV1, DisputeClosedV1, DisputeOpenedV1, GrantCreditsCommand, normalizeDomain, normalizeEmail,
-  PaymentSucceededV1, PlanCreditsBlockV1, PlanCreditsGrantedV1, Reply, Streams, validatePayload,
+  PaymentSucceededV1, PlanCreditsBlockV1, PlanCreditsGrantedV1, Reply, Streams, SubscriptionChangedV1, validatePayload,
 } from '@credit-hub/contracts';
-import { decideClawBack, decideExternalRefund, decideFreeze, decideResumePlan, decideSuspendPlan, decideUnfreeze } from '@credit-hub/ledger-domain';
+import { decideClawBack, decideExternalRefund, decideFreeze, decidePlanEnd, decideResumePlan, decideSuspendPlan, decideUnfreeze } from '@credit-hub/ledger-domain';
 import { ConsumedMessage, DurableConsumerOptions } from '@credit-hub/messaging';
 import { InjectNats, Lifecycle, ManagedDurableConsumer } from '@credit-hub/service-kit';
 import { NatsConnection } from 'nats';
@@ -19,7 +19,8 @@ export const paymentsConsumerName = 'ledger-payments';
  * the inbox too): a paid checkout → `CreditsPurchased`; a paid plan period → `CreditsGranted`
  * (source plan); grace over / payment back → `PlanCreditsSuspended` / `PlanCreditsResumed`; a
  * dispute → `AccountFrozen`, won → `AccountUnfrozen`, lost → `CreditsClawedBack` then unfrozen;
- * a refund made in Stripe's dashboard → `PurchaseRefunded` of the refunded share. Other billing
+ * a refund made in Stripe's dashboard → `PurchaseRefunded` of the refunded share; a cancelled
+ * subscription → `PlanCreditsEnded` (its credits expire at the paid period's end). Other billing
  * events (checkout created, trials, failures) are not the ledger's and are acknowledged.
  * A malformed message is logged and acknowledged: retrying cannot make it valid.
  */
@@ -55,6 +56,8 @@ export class BillingEventsConsumer extends ManagedDurableConsumer {
         return this.disputeClosed(body as DisputeClosedV1, message);
       case BillingEventSubjects.chargeRefundedExternally:
         return this.externalRefund(body as ChargeRefundedExternallyV1, message);
+      case BillingEventSubjects.subscriptionChanged:
+        return this.subscriptionChanged(body as SubscriptionChangedV1, message);
       default:
         return; // not the ledger's concern
     }
@@ -88,6 +91,13 @@ export class BillingEventsConsumer extends ManagedDurableConsumer {
       if (!clawed.ok && clawed.refusal.code !== 'lot_not_found') throw new Error(`claw back ${body.disputeId}: ${clawed.refusal.code}`);
     }
     this.expect(await this.accounts.change(email(body), {}, (a, now) => decideUnfreeze({ disputeId: body.disputeId, reason: `dispute ${body.outcome}`, now }, a), body.disputeId), message);
+  }
+
+  /** A cancelled subscription's credits (rollover ones included) expire at the end of the paid period. */
+  private async subscriptionChanged(body: SubscriptionChangedV1, message: ConsumedMessage<unknown>): Promise<void> {
+    if (body.status !== 'canceled') return;
+    const endsAt = body.currentPeriodEnd ?? body.at;
+    this.expect(await this.accounts.change(email(body), {}, (a, now) => decidePlanEnd({ subscriptionId: body.subscriptionId, endsAt, now }, a), body.subscriptionId), message);
   }
 
   private async externalRefund(body: ChargeRefundedExternallyV1, message: ConsumedMessage<unknown>): Promise<void> {

@@ -285,6 +285,7 @@ function collectTouched(e: LedgerEventEnvelope, after: CreditAccount, rows: Proj
   const d = e.data as Record<string, any>;
   if (typeof d.lotId === 'string') lotIds.add(d.lotId);
   for (const draw of (d.draws ?? []) as LotDraw[]) lotIds.add(draw.lotId);
+  for (const lotId of (d.lotIds ?? []) as string[]) lotIds.add(lotId);
   if (typeof d.reservationId === 'string') {
     const reservation = after.reservations.get(d.reservationId);
     if (reservation) {

@@ -447,3 +447,17 @@ export function decideResumePlan(command: { subscriptionId: string; reason: stri
   if (!account.suspendedSubscriptions.has(command.subscriptionId)) return { outcome: 'repeated', answer: undefined };
   return accept([{ type: 'PlanCreditsResumed', data: { subscriptionId: command.subscriptionId, reason: command.reason, at: command.now } }]);
 }
+
+/**
+ * Decides the end of a subscription's credits: its lots with credits left that would outlive
+ * `endsAt` (never-expiring rollover credits, or an expiry later than the paid period) expire at
+ * `endsAt`. Nothing when every such lot already expires by then (idempotent).
+ */
+export function decidePlanEnd(command: { subscriptionId: string; endsAt: string; now: string }, account: CreditAccount): Decision {
+  const ends = Date.parse(command.endsAt);
+  const lots = account.lots.filter(
+    (l) => l.subscriptionId === command.subscriptionId && l.creditsRemaining > 0 && (l.expiresAt === null || Date.parse(l.expiresAt) > ends),
+  );
+  if (lots.length === 0) return { outcome: 'repeated', answer: undefined };
+  return accept([{ type: 'PlanCreditsEnded', data: { subscriptionId: command.subscriptionId, lotIds: lots.map((l) => l.lotId), endsAt: new Date(ends).toISOString(), at: command.now } }]);
+}

@@ -1,7 +1,7 @@
 import { LedgerEvent } from '@credit-hub/contracts';
 import {
   decideCapture, decideClawBack, decideConsume, decideExpiry, decideExternalRefund, decideFreeze, decideGrant, decideRefundConsumptions, decideRefundPurchase,
-  decideRelease, decideReserve, decideRevertPurchaseRefund, decideSuspendPlan, decideUnfreeze, GrantCredits, nextExpiryAt, refundAmountMinor,
+  decidePlanEnd, decideRelease, decideReserve, decideRevertPurchaseRefund, decideSuspendPlan, decideUnfreeze, GrantCredits, nextExpiryAt, refundAmountMinor,
 } from './credit-account.decide';
 import { CreditAccount, evolve, initialState, invariantViolations, RecordedEvent } from './credit-account.state';
 import { spendableCredits } from './lot-order';
@@ -239,5 +239,19 @@ describe('refunds made in Stripe\'s dashboard', () => {
     const events = a.accepted(d);
     expect(events[0].data).toMatchObject({ credits: removed, amountMinor: refunded });
     expect(decideExternalRefund({ refundId: 're_1', paymentIntentId: 'pi_cs', amountRefundedMinor: refunded, now: t0 }, a.state).outcome).toBe('repeated');
+  });
+});
+
+describe('a cancelled subscription\'s rollover credits', () => {
+  it('expire at the paid period\'s end; pack credits and other plans are untouched; once', () => {
+    const a = new Account();
+    a.grant(50, 'roll', { source: 'plan', subscriptionId: 'sub_r' }); // rolls over: no expiry
+    a.grant(20, 'other', { source: 'plan', subscriptionId: 'sub_o' });
+    a.buy(5, 'cs');
+    a.accepted(decidePlanEnd({ subscriptionId: 'sub_r', endsAt: later(24), now: t0 }, a.state));
+    expect(decidePlanEnd({ subscriptionId: 'sub_r', endsAt: later(24), now: t0 }, a.state).outcome).toBe('repeated');
+    expect(a.spendable(later(23))).toBe(75);
+    a.apply(decideExpiry(a.state, later(24)));
+    expect(a.state.balance).toBe(25);
   });
 });

@@ -307,6 +307,9 @@ export function evolve(state: CreditAccount, event: RecordedEvent): CreditAccoun
     case 'PlanCreditsResumed':
       state.suspendedSubscriptions.delete(event.data.subscriptionId);
       return state;
+    case 'PlanCreditsEnded':
+      for (const lotId of event.data.lotIds) lotOf(state, lotId).expiresAt = event.data.endsAt;
+      return state;
     default: {
       const unreachable: never = event;
       throw new Error(`unknown event ${(unreachable as { type: string }).type}`);
