@@ -92,6 +92,8 @@ export class OutboxRelay {
   private js?: JetStreamClient;
   private running = false;
   private wake?: () => void;
+  /** A NOTIFY arrived while no sleep was waiting (e.g. mid-publish): the next sleep returns at once. */
+  private notified = false;
   private loop?: Promise<void>;
   private readonly batchSizeMax: number;
   private readonly pollIntervalMs: number;
@@ -147,7 +149,7 @@ export class OutboxRelay {
     client.on('error', (error) => this.logger.warn(`listen connection error: ${error.message}`));
     await client.connect();
     this.listener = client;
-    client.on('notification', () => this.wake?.());
+    client.on('notification', () => this.notify());
     await client.query(`LISTEN "${this.options.channel}"`);
     while (this.running) {
       const result = await client.query('SELECT pg_try_advisory_lock($1) AS locked', [this.options.lockKey]);
@@ -194,13 +196,24 @@ export class OutboxRelay {
     await this.js!.publish(row.subject, body, { msgID: row.message_id, headers: h, timeout: 5000 });
   }
 
+  /** Wakes the sleeping loop, or remembers the wake-up for the next sleep (no lost NOTIFY). */
+  private notify(): void {
+    if (this.wake) this.wake();
+    else this.notified = true;
+  }
+
   private sleep(ms: number): Promise<void> {
+    if (this.notified || !this.running) {
+      this.notified = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        this.wake = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.wake = done;
     });
   }

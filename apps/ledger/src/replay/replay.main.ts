@@ -56,10 +56,14 @@ function printReport(report: Awaited<ReturnType<typeof replayLedger>>): void {
   out(report.replaced ? 'projections replaced with the rebuilt ones' : 'projections left unchanged');
 }
 
+// exitCode, not exit(): a piped stdout must be flushed before the process ends (a large --json
+// report was cut at 64 KiB by exit()).
 main().then(
-  (code) => process.exit(code),
+  (code) => {
+    process.exitCode = code;
+  },
   (error: Error) => {
     process.stderr.write(`replay failed: ${error.message}\n`);
-    process.exit(3);
+    process.exitCode = 3;
   },
 );

@@ -1,0 +1,304 @@
+import { ChartPanel, renderChart } from './chart';
+import { BenchResults, LoadPoint, TargetResult } from './results';
+
+/** Targets of issue 7, judged on the figures of one run, and docs/performance.md rendered from it. */
+
+const serviceNames = ['gateway', 'ledger', 'billing', 'refunds', 'feedback-analytics'];
+
+const fmt = (value: number | undefined, digits = 0): string =>
+  value === undefined || !Number.isFinite(value) ? '—' : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const ms = (value: number | undefined): string => (value === undefined || !Number.isFinite(value) ? '—' : `${fmt(value, value < 10 ? 2 : 1)} ms`);
+const ratio = (value: number, floor: number | undefined): string => {
+  if (!floor || !Number.isFinite(value)) return '—';
+  const r = value / floor;
+  return `${fmt(r, r < 0.1 ? 3 : 2)}×`;
+};
+
+/** The distinct-accounts point at the highest concurrency (64 by default). */
+function topPoint(points: LoadPoint[] | undefined): LoadPoint | undefined {
+  return (points ?? []).filter((p) => p.accounts === 'distinct').sort((a, b) => b.clients - a.clients)[0];
+}
+
+export function evaluateTargets(r: BenchResults): TargetResult[] {
+  const targets: TargetResult[] = [];
+  const pg = r.floors.pg?.txPerSec;
+  const gw = topPoint(r.gateway?.points);
+  const clients = gw?.clients ?? 64;
+  targets.push(
+    gw && pg
+      ? { target: `Gateway consume, ${clients} clients ≥ 2× raw PostgreSQL one-tx-per-consume rate`, measured: `${fmt(gw.result.okPerSec)}/s = ${ratio(gw.result.okPerSec, pg)} of ${fmt(pg)}/s`, met: gw.result.okPerSec >= 2 * pg }
+      : { target: 'Gateway consume, 64 clients ≥ 2× raw PostgreSQL one-tx-per-consume rate', measured: 'not measured', met: null },
+  );
+  targets.push(
+    gw
+      ? { target: `Gateway consume, ${clients} clients: p99 ≤ 25 ms`, measured: `p99 ${ms(gw.result.latency.p99)}`, met: gw.result.latency.p99 <= 25 && gw.result.ok > 0 }
+      : { target: 'Gateway consume, 64 clients: p99 ≤ 25 ms', measured: 'not measured', met: null },
+  );
+  const nats = topPoint(r.nats?.points);
+  const natsFloor = r.floors.nats?.okPerSec;
+  targets.push(
+    nats && natsFloor
+      ? { target: `NATS consume, ${nats.clients} in flight ≥ 40% of raw empty request/reply`, measured: `${fmt(nats.result.okPerSec)}/s = ${fmt((100 * nats.result.okPerSec) / natsFloor, 1)}% of ${fmt(natsFloor)}/s`, met: nats.result.okPerSec >= 0.4 * natsFloor }
+      : { target: 'NATS consume ≥ 40% of raw empty request/reply', measured: 'not measured', met: null },
+  );
+  const hot = r.gateway?.hot;
+  targets.push(
+    hot
+      ? { target: `Hot account (gateway, ${hot.clients} clients on one account) ≥ 1,000 consumes/s`, measured: `${fmt(hot.result.okPerSec)}/s, p99 ${ms(hot.result.latency.p99)}`, met: hot.result.okPerSec >= 1000 }
+      : { target: 'Hot account ≥ 1,000 consumes/s', measured: 'not measured', met: null },
+  );
+  const probe = r.gateway?.overdrawProbe;
+  targets.push(
+    hot && probe
+      ? {
+          target: 'Hot account: no overdraw',
+          measured: `under load: balance moved by the ${fmt(hot.consistency.recordedCredits)} credits of ${fmt(hot.consistency.recordedConsumes)} recorded consumes (${fmt(hot.consistency.accepted)} answered)${hot.consistency.consistent ? '' : ' — INCONSISTENT'}; race for the last credits: ${probe.accepted}/${probe.requests} accepted (expected ${probe.expectedAccepted}), balance left ${probe.balanceAfter}`,
+          met: hot.consistency.consistent && probe.exact,
+        }
+      : { target: 'Hot account: no overdraw', measured: 'not measured', met: null },
+  );
+  const replay = r.replay;
+  targets.push(
+    replay
+      ? { target: 'Replay ≥ 50% of raw COPY fold rate', measured: `${fmt(replay.replay.eventsPerSecond)} events/s = ${fmt((100 * replay.replay.eventsPerSecond) / replay.copyFold.eventsPerSecond, 1)}% of ${fmt(replay.copyFold.eventsPerSecond)} events/s`, met: replay.replay.eventsPerSecond >= 0.5 * replay.copyFold.eventsPerSecond && replay.replay.differences === 0 }
+      : { target: 'Replay ≥ 50% of raw COPY fold rate', measured: 'not measured', met: null },
+  );
+  targets.push(
+    replay
+      ? {
+          target: 'Replay memory flat (RSS with the whole log folded ≤ 1.2× RSS with a quarter folded)',
+          measured: replay.replay.rssByEventsMb
+            ? `RSS ${replay.replay.rssByEventsMb.map((v) => fmt(v)).join(' → ')} MB with 25/50/75/100 % of the events folded (×${fmt(replay.memoryGrowth, 2)}), peak ${fmt(replay.replay.peakRssMb)} MB`
+            : `no progress lines from the replay to read memory against; peak ${fmt(replay.replay.peakRssMb)} MB`,
+          met: replay.replay.rssByEventsMb ? replay.memoryFlat : null,
+        }
+      : { target: 'Replay memory flat', measured: 'not measured', met: null },
+  );
+  const lag = r.outbox?.system;
+  if (lag) {
+    const sustained = lag.achievedPerSec >= 0.95 * lag.targetPerSec;
+    targets.push({
+      target: `Outbox lag p99 ≤ 10 ms at ${fmt(lag.targetPerSec)} events/s`,
+      measured: `p99 ${ms(lag.toSubscriber.p99)} (p50 ${ms(lag.toSubscriber.p50)}) at ${fmt(lag.achievedPerSec)} events/s${sustained ? '' : ` — the ledger sustained only ${fmt(lag.achievedPerSec)} of ${fmt(lag.targetPerSec)}/s`}`,
+      met: sustained && lag.toSubscriber.p99 <= 10,
+    });
+  } else targets.push({ target: 'Outbox lag p99 ≤ 10 ms at 1,000 events/s', measured: 'not measured', met: null });
+  const relay = r.outbox?.relay;
+  targets.push(
+    relay
+      ? { target: 'Relay ≥ 10,000 events/s', measured: `${fmt(relay.max.perSec)} events/s (${fmt(relay.max.rows)} rows in ${fmt(relay.max.drainMs / 1000, 1)} s)`, met: relay.max.perSec >= 10_000 }
+      : { target: 'Relay ≥ 10,000 events/s', measured: 'not measured', met: null },
+  );
+  const services = serviceNames.map((name) => [name, r.services[name]?.rssMb] as const).filter(([, rss]) => rss !== undefined);
+  targets.push(
+    services.length === serviceNames.length
+      ? {
+          target: 'Every service ≤ 200 MB RSS (at the end of the run)',
+          measured: services.map(([name, rss]) => `${name} ${fmt(rss)}`).join(', ') + ' MB',
+          met: services.every(([, rss]) => (rss ?? Infinity) <= 200),
+        }
+      : { target: 'Every service ≤ 200 MB RSS', measured: `only ${services.length} of ${serviceNames.length} services found`, met: null },
+  );
+  return targets;
+}
+
+function loadRow(point: LoadPoint, floors: BenchResults['floors'], via: 'Gateway (HTTP)' | 'NATS'): string {
+  const r = point.result;
+  const pg = floors.pg?.txPerSec;
+  const nats = floors.nats?.okPerSec;
+  const problems = r.notOk + r.errors + r.timeouts;
+  const versus = [`${ratio(r.okPerSec, pg)} PG tx`, ...(nats ? [`${ratio(r.okPerSec, nats)} NATS r/r`] : [])].join(' · ');
+  const who = point.accounts === 'hot' ? `${point.clients} clients, one hot account` : `${point.clients} client${point.clients > 1 ? 's' : ''}, distinct accounts`;
+  const statuses = Object.entries(r.statuses).filter(([status]) => !/^2\d\d$/.test(status) && status !== 'ok');
+  const refused = problems === 0 ? '0' : `${statuses.map(([status, n]) => `${fmt(n)}× ${status}`).join(', ') || `${r.notOk} non-2xx`}${r.errors ? `, ${r.errors} errors` : ''}${r.timeouts ? `, ${r.timeouts} timeouts` : ''}`;
+  const batch = point.ledgerBatches ? fmt(point.ledgerBatches.meanSize, 1) : '—';
+  return `| ${via} consume, ${who} | ${fmt(r.okPerSec)}/s | ${ms(r.latency.p50)} | ${ms(r.latency.p99)} | ${ms(r.latency.max)} | ${refused} | ${batch} | ${ms(point.ledgerMeanMs)} | ${versus} |`;
+}
+
+export function renderDocs(r: BenchResults): string {
+  const lines: string[] = [];
+  const out = (line = '') => lines.push(line);
+  const m = r.machine;
+  out('# Performance');
+  out();
+  out(`Generated by \`npm run bench\` on ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC (${r.mode} run, ${fmt(r.elapsedSec / 60, 1)} min, system ${r.system}); the JSON is \`bench/results/latest.json\`. Do not edit by hand: rerun the bench.`);
+  out();
+  out(`**Machine:** ${m.nproc} CPU cores (${m.cpuModel}), ${fmt(m.memoryGb, 1)} GB memory, Linux ${m.kernel}; Node ${m.node}, ${m.postgres}, NATS server ${m.nats}. Everything (PostgreSQL, NATS, the five services, the Stripe stand-in and the load generator) shares these cores.`);
+  out();
+  out('Every figure comes from the same run as the floors it is divided by, so the ratios hold across machines better than the absolute numbers.');
+  if (m.loadAverage) {
+    out();
+    out(`Load average (1/5/15 min) at the start: ${m.loadAverage.start.join(' / ')}, at the end: ${m.loadAverage.end.join(' / ')}${Math.max(...m.loadAverage.start.slice(0, 1)) > m.nproc ? ' — the machine was already busy when the run started: other work competed with every figure' : ''}.`);
+  }
+  out();
+  out('## Targets');
+  out();
+  out('| target | measured | met |');
+  out('| --- | --- | --- |');
+  for (const t of r.targets) out(`| ${t.target} | ${t.measured} | ${t.met === null ? 'not measured' : t.met ? '**met**' : '**not met**'} |`);
+  out();
+  out('## Floors');
+  out();
+  out('| floor | rate | p50 | p99 | notes |');
+  out('| --- | --- | --- | --- | --- |');
+  const f = r.floors;
+  if (f.pg) out(`| (a) raw PostgreSQL consume transaction | ${fmt(f.pg.txPerSec)} tx/s | ${ms(f.pg.latency.p50)} | ${ms(f.pg.latency.p99)} | BEGIN; SELECT … FOR UPDATE; INSERT event; UPDATE balance; INSERT outbox; COMMIT — ${f.pg.connections} connections, ${fmt(f.pg.accounts)} accounts, minimal tables |`);
+  if (f.nats) out(`| (b) raw NATS request/reply, empty responder | ${fmt(f.nats.okPerSec)} req/s | ${ms(f.nats.latency.p50)} | ${ms(f.nats.latency.p99)} | ${f.nats.concurrency} in flight, same client and payloads as the NATS consume |`);
+  if (f.copyFold) out(`| (c) raw fold of the events read with COPY | ${fmt(f.copyFold.eventsPerSecond)} events/s | — | — | \`COPY (SELECT …) TO STDOUT\` of ${fmt(f.copyFold.events)} events, domain \`evolve\`, peak RSS ${fmt(f.copyFold.maxRssMb)} MB |`);
+  if (f.jetstream) out(`| (d) raw JetStream async publish | ${fmt(f.jetstream.perSec)} msg/s | ${ms(f.jetstream.latency.p50)} | ${ms(f.jetstream.latency.p99)} | ${f.jetstream.inFlight} in flight, ${f.jetstream.messageBytes}-byte ledger envelope, unique Nats-Msg-Id, file storage |`);
+  out();
+  out('## Consume');
+  out();
+  out('Accepted consumes per second (1 credit each, a fresh referenceId per request); latency of accepted requests, measured by the client; consumes per ledger transaction and the mean time a consume spends in the ledger (queued → committed) from the ledger\'s own metrics (`ledger_consume_batch_size`, `ledger_consume_duration_seconds`): what is left of the client\'s latency was spent before the ledger (load generator, HTTP, gateway, NATS).');
+  out();
+  out('| load | accepted | p50 | p99 | max | refused / errors | consumes per ledger tx | mean time in the ledger | vs floors |');
+  out('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const point of r.gateway?.points ?? []) out(loadRow(point, f, 'Gateway (HTTP)'));
+  if (r.gateway?.hot) out(loadRow(r.gateway.hot, f, 'Gateway (HTTP)'));
+  for (const point of r.nats?.points ?? []) out(loadRow(point, f, 'NATS'));
+  if (r.nats?.hot) out(loadRow(r.nats.hot, f, 'NATS'));
+  out();
+  if (r.gateway?.hot || r.gateway?.overdrawProbe) {
+    const hot = r.gateway?.hot?.consistency;
+    const probe = r.gateway?.overdrawProbe;
+    if (hot) out(`Hot account after its load (gateway): balance ${fmt(hot.funded)} → ${fmt(hot.balanceAfter)}, moved by exactly the ${fmt(hot.recordedCredits)} credits of the ${fmt(hot.recordedConsumes)} CreditsConsumed events appended (${fmt(hot.accepted)} answered before the load stopped, ${fmt(hot.unansweredAtStop)} still in flight)${hot.consistent ? '' : ' — INCONSISTENT'}.`);
+    if (probe) out(`Race for the last credits: ${probe.requests} consumes of ${probe.creditsEach} credits, ${probe.concurrency} at a time, on an account holding ${probe.funded}: ${probe.accepted} accepted (expected ${probe.expectedAccepted}), ${probe.refusedInsufficient} refused \`insufficient_credits\`, balance left ${probe.balanceAfter}${probe.exact ? ' — exact' : ' — NOT exact'}.`);
+    out();
+  }
+  const settles = [...(r.gateway?.points ?? []), ...(r.gateway?.hot ? [r.gateway.hot] : []), ...(r.nats?.points ?? []), ...(r.nats?.hot ? [r.nats.hot] : [])];
+  if (settles.length > 0) {
+    out(`Before each point the bench waits (at most ${r.options['settleSecMax']} s) until the outbox is relayed and every LEDGER consumer has caught up: ${settles.map((p) => `${fmt(p.settleBefore.waitedMs / 1000, 1)} s`).join(', ')} in order${settles.some((p) => !p.settleBefore.settled) ? ' (some points started with a backlog)' : ''}.`);
+    out();
+  }
+  const cpuPoints = settles.filter((p) => p.cpu);
+  if (cpuPoints.length > 0) {
+    const columns = ['gateway', 'ledger', 'postgres', 'nats-server', 'feedback-analytics', 'refunds', 'billing', 'load generator', 'others'];
+    const others = cpuPoints.reduce((sum, p) => sum + (p.cpu!['others'] ?? 0), 0) / cpuPoints.length;
+    out(`Where the ${m.nproc} cores went during each point (average cores busy, from /proc; postgres counts all its processes, whatever the database; others is everything not listed: other work on the machine):`);
+    if (others > 0.25) {
+      out();
+      out(`**Other work on the machine used ${fmt(others, 2)} of the ${m.nproc} cores on average during these points: every figure of this run is depressed by it; compare ratios, and rerun on a quiet machine for absolute numbers.**`);
+    }
+    out();
+    out(`| load | ${columns.join(' | ')} | machine busy |`);
+    out(`| --- | ${columns.map(() => '---').join(' | ')} | --- |`);
+    for (const p of cpuPoints) out(`| ${p.label}${p.accounts === 'hot' ? ' (hot)' : ''} | ${columns.map((c) => fmt(p.cpu![c], 2)).join(' | ')} | ${fmt(p.cpu!['machine'], 2)} |`);
+    out();
+    out('CPU time per accepted consume (ms of one core; the cost of a consume in each process, which holds on a busy machine where rates do not):');
+    out();
+    const costs = ['gateway', 'ledger', 'postgres', 'nats-server'];
+    out(`| load | ${costs.join(' | ')} | all of these |`);
+    out(`| --- | ${costs.map(() => '---').join(' | ')} | --- |`);
+    for (const p of cpuPoints) {
+      const per = (name: string) => (p.result.okPerSec > 0 ? ((p.cpu![name] ?? 0) * 1000) / p.result.okPerSec : Number.NaN);
+      out(`| ${p.label}${p.accounts === 'hot' ? ' (hot)' : ''} | ${costs.map((c) => fmt(per(c), 2)).join(' | ')} | ${fmt(costs.reduce((sum, c) => sum + per(c), 0), 2)} |`);
+    }
+    out();
+  }
+  out('![throughput and p99 against concurrency](performance-chart.svg)');
+  out();
+  out('## Events after the commit');
+  out();
+  out('| figure | value | vs floor | notes |');
+  out('| --- | --- | --- | --- |');
+  const lag = r.outbox?.system;
+  if (lag) out(`| Outbox lag through the system | p50 ${ms(lag.toSubscriber.p50)}, p99 ${ms(lag.toSubscriber.p99)}, max ${ms(lag.toSubscriber.max)} | — | consumes driven at ${fmt(lag.targetPerSec)}/s (achieved ${fmt(lag.achievedPerSec)}/s) over NATS; outbox row created_at → a JetStream subject subscriber has it; to published_at: p50 ${ms(lag.toPublishedAt.p50)}, p99 ${ms(lag.toPublishedAt.p99)}; ${fmt(lag.measured)} events |`);
+  const relay = r.outbox?.relay;
+  if (relay) {
+    out(`| Outbox lag of the relay alone | p50 ${ms(relay.lag.toSubscriber.p50)}, p99 ${ms(relay.lag.toSubscriber.p99)}, max ${ms(relay.lag.toSubscriber.max)} | — | one-row commits at ${fmt(relay.lag.achievedPerSec)}/s into a scratch outbox, standalone \`OutboxRelay\` in its own process |`);
+    out(`| Relay maximum rate | ${fmt(relay.max.perSec)} events/s | ${ratio(relay.max.perSec, f.jetstream?.perSec)} JetStream publish | ${fmt(relay.max.rows)} rows inserted at once, last published_at ${fmt(relay.max.drainMs / 1000, 2)} s after the commit; ${fmt(relay.max.streamMessages)} messages on the stream |`);
+  }
+  const real = r.analytics?.realBurst;
+  if (real) out(`| Analytics consumer after a real burst | ${fmt(real.perSec)} events/s | ${ratio(real.perSec, f.pg?.txPerSec)} PG tx | ${fmt(real.events)} ledger events from a ${real.load.concurrency}-client NATS burst; backlog at its end ${fmt(real.backlogAtEnd)}; inbox caught up ${fmt(real.catchUpMs / 1000, 1)} s after the burst began${real.backlogAtEnd <= 0 ? ' (it kept up: this is the ledger’s rate, a floor of the consumer’s)' : ''} |`);
+  const synthetic = r.analytics?.synthetic;
+  if (synthetic) {
+    out(`| Analytics consumer, maximum | ${fmt(synthetic.analytics.perSec)} events/s | ${ratio(synthetic.analytics.perSec, f.pg?.txPerSec)} PG tx | ${fmt(synthetic.events)} synthetic \`CreditsConsumed\` published straight to LEDGER in ${fmt(synthetic.publishMs / 1000, 1)} s; all in the inbox after ${fmt(synthetic.analytics.ms / 1000, 1)} s${synthetic.analytics.caughtUp ? '' : ' (NOT caught up)'} |`);
+    out(`| Refunds consumer, maximum (same burst) | ${fmt(synthetic.refunds.perSec)} events/s | ${ratio(synthetic.refunds.perSec, f.pg?.txPerSec)} PG tx | both consumers share the burst and the cores |`);
+  }
+  out();
+  const replay = r.replay;
+  if (replay) {
+    out('## Replay');
+    out();
+    out('| run | events/s | vs COPY fold | elapsed | differences | peak RSS |');
+    out('| --- | --- | --- | --- | --- | --- |');
+    out(`| \`npm run replay\` on matching projections | ${fmt(replay.replay.eventsPerSecond)} | ${ratio(replay.replay.eventsPerSecond, replay.copyFold.eventsPerSecond)} | ${fmt(replay.replay.elapsedMs / 1000, 1)} s | ${replay.replay.differences} | ${fmt(replay.replay.peakRssMb)} MB |`);
+    out(`| first replay, projections rebuilt from empty | ${replay.prime.reportTruncated ? '≈' : ''}${fmt(replay.prime.eventsPerSecond)} | ${ratio(replay.prime.eventsPerSecond, replay.copyFold.eventsPerSecond)} | ${fmt(replay.prime.elapsedMs / 1000, 1)} s | ${fmt(replay.prime.differences)}${replay.prime.reportTruncated ? '+' : ''} (repaired) | ${fmt(replay.prime.peakRssMb)} MB |`);
+    out(`| floor: COPY read + fold | ${fmt(replay.copyFold.eventsPerSecond)} | 1.00× | ${fmt(replay.copyFold.elapsedMs / 1000, 1)} s | — | ${fmt(replay.copyFold.maxRssMb)} MB |`);
+    out();
+    if (replay.prime.reportTruncated) out('The first replay\'s JSON report (thousands of differences) arrives cut at 64 KiB: `replay.main.ts` calls `process.exit` right after writing it to a pipe. Its rate is then taken from the process\'s own run time (≈).');
+    if (replay.prime.reportTruncated) out();
+    out(`${fmt(replay.events)} events of ${fmt(replay.accounts)} accounts (every account buys a pack, then skewed consumptions of 1-25 credits on two domains, a new pack when one runs short), written with COPY at ${fmt(replay.generate.perSec)} events/s${replay.generate.triggersSkipped ? ' (the gapless trigger skipped for the load; the histories are gapless by construction)' : ''}. ${replay.replay.rssByEventsMb ? `RSS of the measured replay with 25/50/75/100 % of the events folded: ${replay.replay.rssByEventsMb.map((v) => fmt(v)).join(' → ')} MB; peak ${fmt(replay.replay.peakRssMb)} MB.` : ''}`);
+    out();
+  }
+  out('## Memory of the services at the end of the run');
+  out();
+  out('| process | RSS | peak RSS (VmHWM) |');
+  out('| --- | --- | --- |');
+  for (const [name, memory] of Object.entries(r.services)) out(`| ${name}${serviceNames.includes(name) ? '' : ' (test tool, not a service)'} | ${fmt(memory.rssMb)} MB | ${fmt(memory.peakMb)} MB |`);
+  out();
+  if (r.errors.length > 0) {
+    out('## Phases that failed');
+    out();
+    for (const e of r.errors) out(`- ${e.phase}: ${e.message.split('\n')[0]}`);
+    out();
+  }
+  out('## Running it');
+  out();
+  out('```bash');
+  out('npm run bench                      # builds, starts an isolated system, 10 s per load point, ~10 min on 2 cores (more when they are busy); rewrites this page');
+  out('npm run bench -- --smoke           # under a minute, results in tmp/bench/, this page untouched');
+  out('npm run bench -- --against-running # the system of `npm start` (127.0.0.1:3000, tmp/demo-api-key)');
+  out('npm run bench -- --help            # durations, counts, phases (--only=floors,gateway,nats,analytics,outbox,replay)');
+  out('```');
+  out();
+  out('## Method');
+  out();
+  out('- `npm run bench` builds, starts an isolated copy of the system (`startSystem` of tools/scripts/system.js: random ports, its own NATS namespace and `bench_*` databases), measures, then stops it, drops its databases and deletes its streams. `--against-running` measures the `npm start` system instead; `--smoke` is a sub-minute run for tests.');
+  out('- Loads run in a separate Node process: autocannon for HTTP (keep-alive connections, one request in flight each), a nats.js client for NATS (one connection, closed loop of N workers). Client i spends from account i; the hot-account load puts every client on one account. Each point is preceded by a settle (see above) and each series by a warm-up.');
+  out('- Accounts are credited with one `billing.events.payment-succeeded.v1` each on stream BILLING, the message billing sends after a paid checkout.');
+  out('- Outbox lag: from the outbox row\'s `created_at` (`clock_timestamp()` of its INSERT, the last statement before COMMIT) to a core NATS subscriber on the event\'s subject receiving the JetStream publish (same machine clock).');
+  out('- Replay: a separate database migrated by the ledger itself, a generated history written with COPY, projections built by a first replay (`replay.main.js --json`), then `replay.main.js` measured as `npm run replay` runs it, its RSS read from /proc at each of its progress lines (memory against events folded), every 100 ms, and its exact peak (`maxRSS`) at exit. The floor reads the same columns in the same order with `COPY (SELECT …) TO STDOUT` (through pg\'s `Submittable` hook, no extra package) and folds them with the domain\'s `evolve`, dropping each consumption record once folded (a fold of balances and lots does not need them).');
+  out('- Memory: VmRSS and VmHWM of each service process from /proc/<pid>/status.');
+  out();
+  return `${lines.join('\n')}`;
+}
+
+/** docs/performance-chart.svg: accepted consumes/s and p99 against concurrency, gateway and NATS. */
+export function renderPerformanceChart(r: BenchResults): string {
+  const series = (points: LoadPoint[] | undefined, pick: (p: LoadPoint) => number): [number, number][] => (points ?? []).map((p) => [p.clients, pick(p)]);
+  const rate = (p: LoadPoint) => p.result.okPerSec;
+  const p99 = (p: LoadPoint) => p.result.latency.p99;
+  const hot = (point: LoadPoint | undefined, pick: (p: LoadPoint) => number): [number, number][] => (point ? [[point.clients, pick(point)]] : []);
+  const throughput: ChartPanel = {
+    title: 'Accepted consumes per second',
+    yLabel: 'consumes/s',
+    series: [
+      { name: 'gateway (HTTP), distinct accounts', color: '#1f77b4', points: series(r.gateway?.points, rate) },
+      { name: 'NATS, distinct accounts', color: '#2ca02c', points: series(r.nats?.points, rate) },
+      { name: 'gateway, one hot account', color: '#ff7f0e', points: hot(r.gateway?.hot, rate), markersOnly: true, marker: 'square' },
+      { name: 'NATS, one hot account', color: '#9467bd', points: hot(r.nats?.hot, rate), markersOnly: true, marker: 'diamond' },
+    ],
+    lines: [
+      ...(r.floors.pg ? [{ name: `raw PG consume tx floor ${fmt(r.floors.pg.txPerSec)}/s`, color: '#555', value: r.floors.pg.txPerSec, dash: '6 4' }] : []),
+      ...(r.floors.pg ? [{ name: `target: 2× PG floor`, color: '#d62728', value: 2 * r.floors.pg.txPerSec, dash: '3 3' }] : []),
+      ...(r.floors.nats ? [{ name: `raw NATS request/reply floor ${fmt(r.floors.nats.okPerSec)}/s`, color: '#2ca02c', value: r.floors.nats.okPerSec, dash: '2 4' }] : []),
+    ],
+  };
+  const latency: ChartPanel = {
+    title: 'p99 latency of accepted consumes',
+    yLabel: 'ms',
+    series: [
+      { name: 'gateway (HTTP), distinct accounts', color: '#1f77b4', points: series(r.gateway?.points, p99) },
+      { name: 'NATS, distinct accounts', color: '#2ca02c', points: series(r.nats?.points, p99) },
+      { name: 'gateway, one hot account', color: '#ff7f0e', points: hot(r.gateway?.hot, p99), markersOnly: true, marker: 'square' },
+      { name: 'NATS, one hot account', color: '#9467bd', points: hot(r.nats?.hot, p99), markersOnly: true, marker: 'diamond' },
+    ],
+    lines: [{ name: 'target: gateway p99 ≤ 25 ms', color: '#d62728', value: 25, dash: '3 3' }],
+  };
+  return renderChart(
+    `credit-hub consume: throughput and p99 against concurrency (${r.startedAt.slice(0, 10)}, ${r.machine.nproc} cores)`,
+    `npm run bench, ${r.mode} run; ${r.options['durationSec']} s per point; dashed lines: floors and targets measured in the same run`,
+    [throughput, latency],
+  );
+}
