@@ -53,7 +53,11 @@ const zeroDecimal: ReadonlySet<string> = new Set(['jpy', 'krw', 'huf']);
 /** `4900 usd` → `49.00 USD`. */
 export function money(amountMinor: number, currency: string): string {
   const code = currency.toUpperCase();
-  return zeroDecimal.has(currency) ? `${amountMinor} ${code}` : `${(amountMinor / 100).toFixed(2)} ${code}`;
+  if (zeroDecimal.has(currency)) return `${amountMinor} ${code}`;
+  // Integer arithmetic on minor units: no float ever touches the amount.
+  const sign = amountMinor < 0 ? '-' : '';
+  const abs = Math.abs(amountMinor);
+  return `${sign}${Math.trunc(abs / 100)}.${String(abs % 100).padStart(2, '0')} ${code}`;
 }
 
 /** Builds the text evidence; every field is bounded so the whole stays under Stripe's limit. */
