@@ -172,6 +172,10 @@ export class PutDomainCatalogCommand extends GetDomainCatalogQuery {
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(30)
   graceDays?: number;
 
+  /** Caps of the domain's free tier (issue 10): billing validates names and values. */
+  @IsOptional() @IsObject()
+  freeCaps?: Record<string, unknown>;
+
   @IsOptional() @IsArray() @ArrayMaxSize(100) @IsObject({ each: true })
   offerings?: Record<string, unknown>[];
 }
@@ -199,6 +203,8 @@ export interface OfferingView {
   rollover: boolean | null;
   /** The offering's own checkout text; null: the domain's. */
   checkoutMessage: string | null;
+  /** Plans: what the plan entitles to (issue 10; `{}` when none); null for packs. */
+  caps: Record<string, boolean | number> | null;
   active: boolean;
   updatedAt: string;
 }
@@ -211,5 +217,7 @@ export interface DomainCatalogView {
   checkoutMessage: string;
   /** Days a past-due plan's credits stay usable after a failed payment. */
   graceDays: number;
+  /** Caps of the domain's free tier (issue 10; `{}` when none). */
+  freeCaps: Record<string, boolean | number>;
   offerings: OfferingView[];
 }

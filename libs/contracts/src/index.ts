@@ -13,3 +13,4 @@ export * from './notifications';
 export * from './billing-events';
 export * from './billing-subscriptions';
 export * from './analytics-read-models';
+export * from './entitlements';

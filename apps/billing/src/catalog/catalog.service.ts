@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
-import { DomainCatalogView, OfferingView } from '@credit-hub/contracts';
+import { Caps, DomainCatalogView, OfferingView } from '@credit-hub/contracts';
 import { ConfigurationError } from '@credit-hub/service-kit';
 import { BillingConfig } from '../billing.config';
 import { Catalog, DomainCatalog, graceDaysDefault, Offering, validateCatalog } from './catalog';
@@ -28,6 +28,7 @@ const catalogLoadLockKey = 0x43415441; // 'CATA'
 @Injectable()
 export class CatalogService implements OnModuleInit {
   private readonly logger = new Logger('Catalog');
+  private readonly listeners: ((domains: string[]) => void)[] = [];
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -47,6 +48,16 @@ export class CatalogService implements OnModuleInit {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [catalogLoadLockKey]);
       for (const domain of catalog.domains) await storeDomain(manager, domain, domain.offerings);
     });
+    this.changed(catalog.domains.map((d) => d.domain));
+  }
+
+  /** Calls `listener(domains)` after every change of the catalog made by this instance (cache invalidation). */
+  onChange(listener: (domains: string[]) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(domains: string[]): void {
+    for (const listener of this.listeners) listener(domains);
   }
 
   /**
@@ -58,6 +69,7 @@ export class CatalogService implements OnModuleInit {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [catalogLoadLockKey]);
       await storeDomain(manager, domain, offerings);
     });
+    this.changed([domain.domain]);
     return (await this.domainView(domain.domain)) as DomainCatalogView;
   }
 
@@ -69,18 +81,19 @@ export class CatalogService implements OnModuleInit {
       await upsertOffering(manager, domain, offering, active);
       return true;
     });
+    if (stored) this.changed([domain]);
     return stored ? this.domainView(domain) : undefined;
   }
 
   /** A domain's brand and every offering (sold or retired), or undefined. */
   async domainView(domain: string): Promise<DomainCatalogView | undefined> {
     const [row]: DomainRow[] = await this.dataSource.query(
-      'SELECT domain, display_name, support_email, checkout_message, grace_days FROM domains WHERE domain = $1',
+      'SELECT domain, display_name, support_email, checkout_message, grace_days, free_caps FROM domains WHERE domain = $1',
       [domain],
     );
     if (!row) return undefined;
     const offerings: (OfferingRow & { active: boolean; updated_at: Date })[] = await this.dataSource.query(
-      `SELECT offering_id, kind, credits, amount_minor, currency, scope_domain, interval, trial_days, rollover, checkout_message, active, updated_at
+      `SELECT offering_id, kind, credits, amount_minor, currency, scope_domain, interval, trial_days, rollover, checkout_message, caps, active, updated_at
          FROM offerings WHERE domain = $1 ORDER BY offering_id`,
       [domain],
     );
@@ -90,6 +103,7 @@ export class CatalogService implements OnModuleInit {
       supportEmail: row.support_email,
       checkoutMessage: row.checkout_message,
       graceDays: row.grace_days,
+      freeCaps: row.free_caps,
       offerings: offerings.map((o): OfferingView => ({
         offeringId: o.offering_id,
         kind: o.kind,
@@ -101,6 +115,7 @@ export class CatalogService implements OnModuleInit {
         trialDays: o.trial_days,
         rollover: o.rollover,
         checkoutMessage: o.checkout_message,
+        caps: o.kind === 'plan' ? o.caps : null,
         active: o.active,
         updatedAt: o.updated_at.toISOString(),
       })),
@@ -116,7 +131,7 @@ export class CatalogService implements OnModuleInit {
   /** The active offering `offeringId` of `domain` (normalised host name), or undefined. */
   async findSellable(domain: string, offeringId: string): Promise<SellableOffering | undefined> {
     const rows: (OfferingRow & DomainRow & { offering_message: string | null })[] = await this.dataSource.query(
-      `SELECT o.domain, o.offering_id, o.kind, o.credits, o.amount_minor, o.currency, o.scope_domain, o.interval, o.trial_days, o.rollover,
+      `SELECT o.domain, o.offering_id, o.kind, o.credits, o.amount_minor, o.currency, o.scope_domain, o.interval, o.trial_days, o.rollover, o.caps,
               o.checkout_message AS offering_message, d.display_name, d.checkout_message, d.grace_days
          FROM offerings o JOIN domains d ON d.domain = o.domain
         WHERE o.domain = $1 AND o.offering_id = $2 AND o.active`,
@@ -136,7 +151,7 @@ export class CatalogService implements OnModuleInit {
       scopeDomain: row.scope_domain,
     };
     if (row.kind === 'plan' && row.interval !== null && row.trial_days !== null && row.rollover !== null) {
-      return { ...brand, ...base, kind: 'plan', interval: row.interval, trialDays: row.trial_days, rollover: row.rollover };
+      return { ...brand, ...base, kind: 'plan', interval: row.interval, trialDays: row.trial_days, rollover: row.rollover, caps: row.caps };
     }
     return { ...brand, ...base, kind: 'pack' };
   }
@@ -148,6 +163,7 @@ interface DomainRow {
   support_email: string;
   checkout_message: string;
   grace_days: number;
+  free_caps: Caps;
 }
 
 interface OfferingRow {
@@ -162,15 +178,16 @@ interface OfferingRow {
   trial_days: number | null;
   rollover: boolean | null;
   checkout_message: string | null;
+  caps: Caps;
 }
 
 /** Upserts a domain's brand and, when given, its whole list of offerings (the others are retired, never deleted). */
 async function storeDomain(manager: EntityManager, domain: Omit<DomainCatalog, 'offerings'>, offerings: Offering[] | undefined): Promise<void> {
   await manager.query(
-    `INSERT INTO domains (domain, display_name, support_email, checkout_message, grace_days) VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO domains (domain, display_name, support_email, checkout_message, grace_days, free_caps) VALUES ($1, $2, $3, $4, $5, $6::jsonb)
      ON CONFLICT (domain) DO UPDATE SET display_name = EXCLUDED.display_name, support_email = EXCLUDED.support_email,
-       checkout_message = EXCLUDED.checkout_message, grace_days = EXCLUDED.grace_days, updated_at = now()`,
-    [domain.domain, domain.displayName, domain.supportEmail, domain.checkoutMessage, domain.graceDays],
+       checkout_message = EXCLUDED.checkout_message, grace_days = EXCLUDED.grace_days, free_caps = EXCLUDED.free_caps, updated_at = now()`,
+    [domain.domain, domain.displayName, domain.supportEmail, domain.checkoutMessage, domain.graceDays, JSON.stringify(domain.freeCaps)],
   );
   if (offerings === undefined) return;
   for (const offering of offerings) await upsertOffering(manager, domain.domain, offering, true);
@@ -184,15 +201,15 @@ async function storeDomain(manager: EntityManager, domain: Omit<DomainCatalog, '
 async function upsertOffering(manager: EntityManager, domain: string, offering: Offering, active: boolean): Promise<void> {
   const plan = offering.kind === 'plan' ? offering : undefined;
   await manager.query(
-    `INSERT INTO offerings (domain, offering_id, kind, credits, amount_minor, currency, scope_domain, interval, trial_days, rollover, checkout_message, active)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+    `INSERT INTO offerings (domain, offering_id, kind, credits, amount_minor, currency, scope_domain, interval, trial_days, rollover, checkout_message, active, caps)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb)
      ON CONFLICT (domain, offering_id) DO UPDATE SET kind = EXCLUDED.kind, credits = EXCLUDED.credits,
        amount_minor = EXCLUDED.amount_minor, currency = EXCLUDED.currency, scope_domain = EXCLUDED.scope_domain,
        interval = EXCLUDED.interval, trial_days = EXCLUDED.trial_days, rollover = EXCLUDED.rollover,
-       checkout_message = EXCLUDED.checkout_message, active = EXCLUDED.active, updated_at = now()`,
+       checkout_message = EXCLUDED.checkout_message, active = EXCLUDED.active, caps = EXCLUDED.caps, updated_at = now()`,
     [
       domain, offering.offeringId, offering.kind, offering.credits, offering.amountMinor, offering.currency, offering.scopeDomain,
-      plan?.interval ?? null, plan?.trialDays ?? null, plan?.rollover ?? null, offering.checkoutMessage, active,
+      plan?.interval ?? null, plan?.trialDays ?? null, plan?.rollover ?? null, offering.checkoutMessage, active, JSON.stringify(plan?.caps ?? {}),
     ],
   );
 }

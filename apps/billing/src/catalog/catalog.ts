@@ -1,16 +1,19 @@
-import { Limits } from '@credit-hub/contracts';
+import { CapLimits, capNamePattern, Caps, Limits } from '@credit-hub/contracts';
 
 /**
  * The catalog file (`deploy/catalog/*.json`): every domain of the portfolio with its brand and its
  * offerings. This module is pure: it parses and validates, the CatalogService stores.
  *
  * Shape of the file:
- * `{ "domains": [ { "domain", "displayName", "supportEmail", "checkoutMessage", "graceDays"?,
+ * `{ "domains": [ { "domain", "displayName", "supportEmail", "checkoutMessage", "graceDays"?, "freeCaps"?,
  *    "offerings": [ { "offeringId", "kind": "pack", "credits", "amountMinor", "currency", "scopeDomain"?, "checkoutMessage"? }
  *                 | { "offeringId", "kind": "plan", "credits", "amountMinor", "currency", "interval", "trialDays", "rollover",
- *                     "scopeDomain"?, "checkoutMessage"? } ] } ] }`
+ *                     "scopeDomain"?, "checkoutMessage"?, "caps"? } ] } ] }`
  * Credits are positive integers; `amountMinor` is the price (of the pack, or of one plan period) in
  * integer minor units of `currency` (lower-case ISO 4217, e.g. 500 usd = $5.00).
+ * Caps (issue 10, optional: a catalog without them stays valid, with empty caps): a plan's `caps`
+ * and a domain's `freeCaps` (its free tier) map cap names (`scheduled_runs`, lower-case) to a
+ * feature flag (`true`/`false`) or a numeric limit (a whole number from 0 to 1,000,000,000).
  */
 
 /** What packs and plans share. */
@@ -44,6 +47,8 @@ export interface PlanOffering extends OfferingBase {
   trialDays: number;
   /** True: unused plan credits carry over (the grant never expires); false: they expire at the period end. */
   rollover: boolean;
+  /** What the plan entitles to (feature flags, numeric limits); empty when the catalog names none. */
+  caps: Caps;
 }
 
 /** One offering of a domain as sold. */
@@ -61,6 +66,8 @@ export interface DomainCatalog {
   checkoutMessage: string;
   /** Days a past-due plan's credits stay usable after a failed payment (default 3). */
   graceDays: number;
+  /** Caps of the domain's free tier: customers without a plan (never subscribed, ended, past due after the grace). */
+  freeCaps: Caps;
   offerings: Offering[];
 }
 
@@ -101,9 +108,9 @@ const offeringIdPattern = /^[A-Za-z0-9_.-]{1,64}$/;
 const emailPattern = /^[^\s@]+@[^\s@]+$/;
 // `refundPolicy` is the refunds service's (it validates it); billing ignores it.
 // `lowBalanceThreshold` is feedback-analytics' (it validates it; webhooks): billing ignores it too.
-const domainKeys = ['domain', 'displayName', 'supportEmail', 'checkoutMessage', 'graceDays', 'offerings', 'refundPolicy', 'lowBalanceThreshold'];
+const domainKeys = ['domain', 'displayName', 'supportEmail', 'checkoutMessage', 'graceDays', 'freeCaps', 'offerings', 'refundPolicy', 'lowBalanceThreshold'];
 const packKeys = ['offeringId', 'kind', 'credits', 'amountMinor', 'currency', 'scopeDomain', 'checkoutMessage'];
-const planKeys = [...packKeys, 'interval', 'trialDays', 'rollover'];
+const planKeys = [...packKeys, 'interval', 'trialDays', 'rollover', 'caps'];
 const intervals: readonly PlanInterval[] = ['month', 'year'];
 
 /** `path.key`, or `key` at the top level (operator API bodies). */
@@ -154,8 +161,9 @@ function readBrand(raw: Record<string, unknown>, path: string, errors: string[])
   if (supportEmail !== undefined && !emailPattern.test(supportEmail)) errors.push(`${at(path, 'supportEmail')}: must be an email address`);
   const checkoutMessage = readString(raw, 'checkoutMessage', path, errors, CatalogLimits.checkoutMessageLengthMax);
   const graceDays = raw['graceDays'] === undefined ? graceDaysDefault : readInteger(raw, 'graceDays', path, errors, 0, CatalogLimits.graceDaysMax);
-  if (displayName === undefined || supportEmail === undefined || checkoutMessage === undefined || graceDays === undefined) return undefined;
-  return { displayName, supportEmail, checkoutMessage, graceDays };
+  const freeCaps = readCaps(raw['freeCaps'], at(path, 'freeCaps'), errors);
+  if (displayName === undefined || supportEmail === undefined || checkoutMessage === undefined || graceDays === undefined || freeCaps === undefined) return undefined;
+  return { displayName, supportEmail, checkoutMessage, graceDays, freeCaps };
 }
 
 /**
@@ -165,7 +173,7 @@ function readBrand(raw: Record<string, unknown>, path: string, errors: string[])
 export function validateDomainInput(domain: string, raw: Record<string, unknown>): { ok: true; domain: Omit<DomainCatalog, 'offerings'> & { offerings?: Offering[] } } | { ok: false; errors: string[] } {
   const errors: string[] = [];
   if (!domainPattern.test(domain) || domain.length > 253) errors.push('domain: must be a lower-case host name');
-  rejectUnknownKeys(raw, ['displayName', 'supportEmail', 'checkoutMessage', 'graceDays', 'offerings'], '', errors);
+  rejectUnknownKeys(raw, ['displayName', 'supportEmail', 'checkoutMessage', 'graceDays', 'freeCaps', 'offerings'], '', errors);
   const brand = readBrand(raw, '', errors);
   const offerings = raw['offerings'] === undefined ? undefined : readOfferings(raw['offerings'], 'offerings', errors);
   if (errors.length > 0 || brand === undefined) return { ok: false, errors };
@@ -239,15 +247,45 @@ function readOffering(raw: unknown, path: string, errors: string[]): Offering | 
   return plan ? { ...base, kind: 'plan', ...plan } : { ...base, kind: 'pack' };
 }
 
-/** The terms only plans have: interval, trial days, rollover. */
-function readPlanTerms(raw: Record<string, unknown>, path: string, errors: string[]): Pick<PlanOffering, 'interval' | 'trialDays' | 'rollover'> | undefined {
+/** The terms only plans have: interval, trial days, rollover, caps. */
+function readPlanTerms(raw: Record<string, unknown>, path: string, errors: string[]): Pick<PlanOffering, 'interval' | 'trialDays' | 'rollover' | 'caps'> | undefined {
   const interval = raw['interval'];
   if (typeof interval !== 'string' || !intervals.includes(interval as PlanInterval)) errors.push(`${at(path, 'interval')}: must be "month" or "year"`);
   const trialDays = readInteger(raw, 'trialDays', path, errors, 0, CatalogLimits.trialDaysMax);
   const rollover = raw['rollover'];
   if (typeof rollover !== 'boolean') errors.push(`${at(path, 'rollover')}: must be true or false`);
-  if (trialDays === undefined || typeof rollover !== 'boolean' || !intervals.includes(interval as PlanInterval)) return undefined;
-  return { interval: interval as PlanInterval, trialDays, rollover };
+  const caps = readCaps(raw['caps'], at(path, 'caps'), errors);
+  if (trialDays === undefined || typeof rollover !== 'boolean' || !intervals.includes(interval as PlanInterval) || caps === undefined) return undefined;
+  return { interval: interval as PlanInterval, trialDays, rollover, caps };
+}
+
+/**
+ * Reads caps (absent or null: none). Names match `capNamePattern` (`scheduled_runs`); each value
+ * is `true`/`false` (a feature flag) or a whole number from 0 to `CapLimits.limitMax` (a limit).
+ * Errors name the cap (`offerings[3].caps.workspaces: …`); undefined when any is wrong.
+ */
+export function readCaps(raw: unknown, path: string, errors: string[]): Caps | undefined {
+  if (raw === undefined || raw === null) return {};
+  if (!isRecord(raw)) {
+    errors.push(`${path}: must be an object of feature flags (true/false) and limits (whole numbers)`);
+    return undefined;
+  }
+  const before = errors.length;
+  const entries = Object.entries(raw);
+  if (entries.length > CapLimits.capsPerPlanMax) errors.push(`${path}: at most ${CapLimits.capsPerPlanMax} caps`);
+  const caps: Caps = {};
+  for (const [name, value] of entries) {
+    if (!capNamePattern.test(name)) {
+      errors.push(`${path}.${name}: a cap name must be 1-64 lower-case letters, digits or _, starting with a letter`);
+    } else if (typeof value === 'boolean') {
+      caps[name] = value;
+    } else if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= CapLimits.limitMax) {
+      caps[name] = value;
+    } else {
+      errors.push(`${path}.${name}: must be true, false or a whole number from 0 to ${CapLimits.limitMax}`);
+    }
+  }
+  return errors.length > before ? undefined : caps;
 }
 
 function readString(raw: Record<string, unknown>, key: string, path: string, errors: string[], lengthMax: number): string | undefined {

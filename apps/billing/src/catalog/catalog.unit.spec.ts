@@ -153,7 +153,7 @@ describe('operator input (PUT /api/operator/domains/…)', () => {
   const brand = { displayName: 'Builder AI', supportEmail: 'help@builder.localhost', checkoutMessage: '14-day free trial included.' };
 
   it('accepts a brand without offerings (the offerings stay as they are)', () => {
-    expect(validateDomainInput('builder.localhost', brand)).toEqual({ ok: true, domain: { domain: 'builder.localhost', ...brand, graceDays: 3 } });
+    expect(validateDomainInput('builder.localhost', brand)).toEqual({ ok: true, domain: { domain: 'builder.localhost', ...brand, graceDays: 3, freeCaps: {} } });
   });
 
   it('names the field of the first problem, relative to the body', () => {
@@ -168,5 +168,60 @@ describe('operator input (PUT /api/operator/domains/…)', () => {
     expect(validateOfferingInput('mini', { ...offering, active: false })).toMatchObject({ ok: true, active: false, offering: { offeringId: 'mini', kind: 'plan', trialDays: 7 } });
     expect(validateOfferingInput('mini', { ...offering, offeringId: 'other' })).toMatchObject({ ok: false, errors: ['offeringId: must be the one in the path'] });
     expect(validateOfferingInput('mini', { ...offering, currency: 'xxx', credits: 0 })).toMatchObject({ ok: false, errors: [expect.stringMatching(/^credits: /), expect.stringMatching(/^currency: /)] });
+  });
+});
+
+describe('caps of plans and of a domain\'s free tier (issue 10)', () => {
+  const plan = { offeringId: 'builder_monthly', kind: 'plan', interval: 'month', trialDays: 14, rollover: false };
+
+  it('reads the demo catalog\'s caps: builder plans and demo.localhost\'s free tier; notes.localhost has none', () => {
+    const result = validateCatalog(JSON.parse(readFileSync(demoFile, 'utf8')));
+    if (!result.ok) throw new Error(result.errors.join('\n'));
+    const [demo, notes] = result.catalog.domains;
+    expect(demo.freeCaps).toEqual({ scheduled_runs: false, byok: false, workspaces: 1, blocks: 50 });
+    expect(demo.offerings.find((o) => o.offeringId === 'builder_monthly')).toMatchObject({ caps: { scheduled_runs: true, byok: true, workspaces: 3, blocks: 500 } });
+    expect(notes.freeCaps).toEqual({});
+  });
+
+  it('keeps catalogs without caps valid: plans and free tier get empty caps', () => {
+    const result = validateCatalog(catalogWith(plan));
+    if (!result.ok) throw new Error(result.errors.join('\n'));
+    expect(result.catalog.domains[0].freeCaps).toEqual({});
+    expect(result.catalog.domains[0].offerings[0]).toMatchObject({ kind: 'plan', caps: {} });
+  });
+
+  it.each([
+    ['flags and limits, 0 and the maximum', { a: true, b: false, c: 0, d: 1_000_000_000, scheduled_runs: true, blocks_2: 50 }],
+    ['null (none)', null],
+  ])('accepts caps: %s', (_, caps) => {
+    expect(errorsOf(catalogWith({ ...plan, caps }, { freeCaps: caps }))).toEqual([]);
+  });
+
+  it.each([
+    ['a negative limit', { workspaces: -1 }, 'offerings[0].caps.workspaces: must be true, false or a whole number from 0 to 1000000000'],
+    ['a fractional limit', { workspaces: 1.5 }, 'offerings[0].caps.workspaces: must be true, false or a whole number'],
+    ['a limit one over the maximum', { workspaces: 1_000_000_001 }, 'offerings[0].caps.workspaces: must be true'],
+    ['a string value', { scheduled_runs: 'yes' }, 'offerings[0].caps.scheduled_runs: must be true'],
+    ['an upper-case name', { Workspaces: 3 }, 'offerings[0].caps.Workspaces: a cap name must be'],
+    ['a name with a dash', { 'blocks-create': 3 }, 'offerings[0].caps.blocks-create: a cap name must be'],
+    ['an array', [1, 2], 'offerings[0].caps: must be an object'],
+  ])('refuses plan caps with %s, naming the path', (_, caps, message) => {
+    const errors = errorsOf(catalogWith({ ...plan, caps }));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(message);
+  });
+
+  it('refuses caps on a pack (only plans entitle) and bad free caps on the domain', () => {
+    expect(errorsOf(catalogWith({ caps: { workspaces: 3 } }))).toEqual(['domains[0].offerings[0].caps: unknown property']);
+    expect(errorsOf(catalogWith({}, { freeCaps: { workspaces: -3 } }))).toEqual([expect.stringContaining('domains[0].freeCaps.workspaces: must be true, false or a whole number')]);
+    expect(errorsOf(catalogWith({}, { freeCaps: 'all' }))).toEqual([expect.stringContaining('domains[0].freeCaps: must be an object')]);
+  });
+
+  it('the operator API takes freeCaps on a domain and caps on a plan by the same rules', () => {
+    const brand = { displayName: 'Demo AI', supportEmail: 'support@demo.localhost', checkoutMessage: 'x' };
+    expect(validateDomainInput('demo.localhost', { ...brand, freeCaps: { workspaces: 1 } })).toMatchObject({ ok: true, domain: { freeCaps: { workspaces: 1 } } });
+    expect(validateDomainInput('demo.localhost', { ...brand, freeCaps: { workspaces: -1 } })).toMatchObject({ ok: false, errors: [expect.stringContaining('freeCaps.workspaces')] });
+    const offering = { kind: 'plan', credits: 50, amountMinor: 500, currency: 'eur', interval: 'month', trialDays: 7, rollover: true, caps: { blocks: 10 } };
+    expect(validateOfferingInput('mini', offering)).toMatchObject({ ok: true, offering: { caps: { blocks: 10 } } });
   });
 });
