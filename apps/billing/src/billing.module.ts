@@ -5,6 +5,7 @@ import { BillingConfig } from './billing.config';
 import { CatalogService } from './catalog/catalog.service';
 import { CheckoutController } from './checkout/checkout.controller';
 import { CheckoutService } from './checkout/checkout.service';
+import { entitlementControllers, entitlementProviders } from './entitlements/entitlements.wiring';
 import { billingMigrations } from './migrations';
 import { BillingOutboxRelay } from './outbox/billing-outbox-relay';
 import { StripeRefundsController } from './refunds/stripe-refunds.controller';
@@ -27,11 +28,11 @@ import { WebhookService } from './webhooks/webhook.service';
       poolSize: (c) => c.BILLING_DATABASE_POOL_SIZE,
       migrations: billingMigrations,
     }),
-    NatsModule.forRoot({ name: 'billing', config: BillingConfig, servers: (c) => c.NATS_URL, streams: [Streams.billing] }),
+    NatsModule.forRoot({ name: 'billing', config: BillingConfig, servers: (c) => c.NATS_URL, streams: [Streams.billing, Streams.entitlements] }),
     HealthModule.register({ hasDatabase: true }),
     ...subscriptionImports,
   ],
-  controllers: [CheckoutController, WebhookController, StripeRefundsController, ...subscriptionControllers],
-  providers: [stripeClientProvider, CatalogService, CheckoutService, WebhookService, BillingOutboxRelay, StripeRefundsService, ...subscriptionProviders],
+  controllers: [CheckoutController, WebhookController, StripeRefundsController, ...subscriptionControllers, ...entitlementControllers],
+  providers: [stripeClientProvider, CatalogService, CheckoutService, WebhookService, BillingOutboxRelay, StripeRefundsService, ...subscriptionProviders, ...entitlementProviders],
 })
 export class BillingModule {}

@@ -21,7 +21,33 @@ export class StripeClock {
 
   constructor(private readonly config: BillingConfig) {}
 
+  /** Stripe's now minus the wall clock at the last read, seconds, and when that read was (ms). */
+  private offsetSeconds = 0;
+  private readAtMs = -Infinity;
+  private pending: Promise<number> | undefined;
+
+  /**
+   * "Now" on Stripe's clock without a read when the last one is at most `maxAgeMs` old: the wall
+   * clock plus the offset seen then (hot paths such as the entitlement check). Concurrent callers
+   * share one read.
+   */
+  async nowSecondsCached(maxAgeMs: number): Promise<number> {
+    const wallMs = Date.now();
+    if (this.config.STRIPE_API_BASE_URL === 'stripe') return Math.floor(wallMs / 1000);
+    if (wallMs - this.readAtMs <= maxAgeMs) return Math.floor(wallMs / 1000) + this.offsetSeconds;
+    this.pending ??= this.nowSeconds().finally(() => (this.pending = undefined));
+    return this.pending;
+  }
+
   async nowSeconds(): Promise<number> {
+    const now = await this.read();
+    const wallMs = Date.now();
+    this.offsetSeconds = now - Math.floor(wallMs / 1000);
+    this.readAtMs = wallMs;
+    return now;
+  }
+
+  private async read(): Promise<number> {
     const wall = Math.floor(Date.now() / 1000);
     if (this.config.STRIPE_API_BASE_URL === 'stripe') return wall;
     try {

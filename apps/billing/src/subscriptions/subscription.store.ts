@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { SubscriptionStatus, SubscriptionView } from '@credit-hub/contracts';
 import { Queryable } from '@credit-hub/messaging';
+import { projectEntitlement } from '../entitlements/entitlement.store';
 import { isoOf } from '../stripe/stripe-objects';
 import { PlanTerms, statusRanks, SubscriptionState } from './subscription-state';
 
@@ -94,7 +95,7 @@ export async function listSubscriptions(db: Queryable, email: string, domain: st
   return rows.map(toRecord);
 }
 
-/** Inserts or overwrites the row of `record`. */
+/** Inserts or overwrites the row of `record`, and re-derives the customer's entitlements on its domain. */
 export async function saveSubscription(manager: EntityManager, record: SubscriptionRecord): Promise<void> {
   const t = record.terms;
   await manager.query(
@@ -118,6 +119,10 @@ export async function saveSubscription(manager: EntityManager, record: Subscript
       record.lastEventCreated,
     ],
   );
+  // The entitlements projection moves in the same transaction (issue 10); "now" is the newest
+  // Stripe time this row has seen (the grace end once its credits are blocked).
+  const now = Math.max(record.lastEventCreated, record.planCreditsBlocked && record.graceEndsAt !== null ? record.graceEndsAt : 0);
+  await projectEntitlement(manager, t.domain, t.email, now);
 }
 
 /** Remembers which of our customers (email) a Stripe customer is. */
