@@ -14,6 +14,7 @@ import { billingEdgeControllers, billingEdgeProviders } from './operator/billing
 import { refundEdgeControllers, refundEdgeProviders } from './portal/refund-edge';
 import { CreditLedgerController } from './portfolio/credit-ledger.controller';
 import { CreditsController } from './portfolio/credits.controller';
+import { EntitlementsController } from './portfolio/entitlements.controller';
 import { StripeWebhookController } from './webhooks/stripe-webhook.controller';
 import { WebhookEndpointsController } from './webhooks-endpoints/webhook-endpoints.controller';
 
@@ -49,7 +50,7 @@ import { WebhookEndpointsController } from './webhooks-endpoints/webhook-endpoin
     HealthModule.register({ hasDatabase: true }),
     rateLimitModule,
   ],
-  controllers: [BillingController, CreditsController, CreditLedgerController, AnalyticsController, ...analyticsEdgeControllers, StripeWebhookController, ...refundEdgeControllers, WebhookEndpointsController, ...billingEdgeControllers],
+  controllers: [BillingController, CreditsController, CreditLedgerController, AnalyticsController, ...analyticsEdgeControllers, StripeWebhookController, ...refundEdgeControllers, WebhookEndpointsController, ...billingEdgeControllers, EntitlementsController],
   providers: [ApiKeyAuthenticator, ApiKeyGuard, HubClient, ...refundEdgeProviders, rateLimitGuardProvider, ...billingEdgeProviders],
 })
 export class GatewayModule {}
