@@ -1,0 +1,287 @@
+/**
+ * Issue 10 end to end: seed 001's table of what a customer may do, day by day, on the real
+ * services (compiled by the build step, own databases and NATS namespace), driven through the
+ * Stripe stand-in's test clock: day 0 trialing with the plan's caps, days 1-14 the same, day 15
+ * active and charged, cancelled mid-trial (caps until the trial end, then the free tier — already
+ * at read time before the webhook of that moment arrives), cancelled after the bill (caps until the
+ * period end, then free), a payment failure (caps kept through the grace, then `payment_past_due`),
+ * each transition read once from JetStream (`entitlements.events.changed.v1`); and the check's
+ * edges (exactly at the limit, one over, unknown feature, unknown customer → the free tier).
+ */
+import { randomBytes } from 'node:crypto';
+import { connect, JSONCodec } from 'nats';
+import { Client } from 'pg';
+import Stripe from 'stripe';
+import { eventually } from '@credit-hub/testing';
+
+const { startSystem, runApiKeyCli } = require('../scripts/system.js');
+
+type System = Awaited<ReturnType<typeof startSystem>>;
+const suffix = randomBytes(3).toString('hex');
+const namespace = `e2eent${suffix}`;
+const prefix = `test_e2eent_${suffix}`;
+const domain = 'demo.localhost';
+const day = 86_400;
+let system: System;
+let key: string;
+let stripe: Stripe;
+
+// deploy/catalog/demo.json
+const builderCaps = { scheduled_runs: true, byok: true, workspaces: 3, blocks: 500 };
+const freeCaps = { scheduled_runs: false, byok: false, workspaces: 1, blocks: 50 };
+
+async function api(method: string, path: string, body?: unknown, bearer: string | null = key) {
+  const response = await fetch(`${system.urls.gateway}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, type: response.headers.get('content-type'), body: text ? JSON.parse(text) : null };
+}
+
+async function standin(path: string, body: unknown = {}) {
+  const response = await fetch(`${system.urls.standin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = (await response.json()) as any;
+  if (!response.ok) throw new Error(`stand-in ${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** Moves the stand-in's clock; with `deliver` (default) every webhook due reaches the gateway before it answers. */
+async function advance(days: number, deliver = true): Promise<string[]> {
+  return (await standin('/test/clock/advance', { days, deliver })).events;
+}
+
+async function subscribe(email: string) {
+  const checkout = await api('POST', '/api/billing/checkout', { domain, offeringId: 'builder_monthly', email, successUrl: 'https://demo.localhost/ok', cancelUrl: 'https://demo.localhost/pricing' });
+  expect(checkout.status).toBe(200);
+  const completed = await standin(`/test/checkout/sessions/${checkout.body.sessionId}/complete`);
+  expect(completed.delivery.status).toBe(200);
+  const session = completed.event.data.object;
+  return { subscriptionId: session.subscription as string, customerId: session.customer as string };
+}
+
+async function entitlements(email: string) {
+  const reply = await api('GET', `/api/portfolio/entitlements?email=${encodeURIComponent(email)}&domain=${domain}`);
+  expect(reply.status).toBe(200);
+  return reply.body;
+}
+
+async function check(email: string, feature: string, extra: { requested?: number; inUse?: number } = {}) {
+  const reply = await api('POST', '/api/portfolio/entitlements/check', { email, domain, feature, ...extra });
+  expect(reply.status).toBe(200);
+  return reply.body;
+}
+
+async function subscriptionOf(email: string) {
+  const reply = await api('GET', `/api/billing/subscriptions?email=${encodeURIComponent(email)}`);
+  expect(reply.status).toBe(200);
+  return reply.body.subscriptions[0];
+}
+
+/** Bodies of `entitlements.events.changed.v1` for `email`, in stream order, read from JetStream. */
+async function changes(email: string): Promise<any[]> {
+  const nc = await connect({ servers: system.natsUrl });
+  try {
+    const consumer = await nc.jetstream().consumers.get(`ENTITLEMENTS_${namespace.toUpperCase()}`, { filterSubjects: `${namespace}.entitlements.events.changed.v1` });
+    const bodies: any[] = [];
+    const batch = await consumer.fetch({ max_messages: 1000, expires: 1000 });
+    for await (const message of batch) bodies.push(JSONCodec().decode(message.data));
+    return bodies.filter((body) => body.email === email);
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Waits until billing's outbox has published everything (so "no further event" can be asserted). */
+async function outboxDrained(): Promise<void> {
+  const db = new Client({ connectionString: system.databases.billing });
+  await db.connect();
+  try {
+    await eventually('billing\'s outbox drained', async () => (await db.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL')).rows[0].n === 0);
+  } finally {
+    await db.end();
+  }
+}
+
+const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+
+beforeAll(async () => {
+  system = await startSystem({ ports: 'random', namespace, databasePrefix: prefix, env: { BILLING_SCHEDULER_INTERVAL_MS: '300' } });
+  key = JSON.parse(await runApiKeyCli(system, ['create', '--domain', domain, '--json'])).key;
+  stripe = new Stripe('sk_test_e2e', { host: '127.0.0.1', port: system.ports.standin, protocol: 'http', maxNetworkRetries: 0, telemetry: false });
+}, 120_000);
+
+afterAll(async () => {
+  await system?.stop();
+  if (!system) return;
+  const admin = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  await admin.connect();
+  for (const url of Object.values(system.databases) as string[]) await admin.query(`DROP DATABASE IF EXISTS "${new URL(url).pathname.slice(1)}" WITH (FORCE)`);
+  await admin.end();
+  const nc = await connect({ servers: system.natsUrl });
+  const jsm = await nc.jetstreamManager();
+  for (const stream of ['LEDGER', 'BILLING', 'REFUNDS', 'ENTITLEMENTS']) await jsm.streams.delete(`${stream}_${namespace.toUpperCase()}`).catch(() => undefined);
+  await nc.close();
+}, 60_000);
+
+describe('the entitlement check\'s edges', () => {
+  const zed = `zed+${suffix}@example.com`; // never subscribed
+
+  it('an unknown customer gets the domain\'s free tier: status none, free caps, no credits', async () => {
+    expect(await entitlements(zed)).toMatchObject({
+      email: zed, domain, tier: 'free', status: 'none', offeringId: null, paymentPastDue: false, caps: freeCaps, subscriptionId: null,
+      changesAt: null, changesTo: null, credits: { spendable: 0 },
+    });
+  });
+
+  it('exactly at the limit: allowed with remaining 0; one over: LIMIT_REACHED; a flag off, an unknown feature: feature_not_in_plan', async () => {
+    expect(await check(zed, 'workspaces')).toEqual({ allowed: true, code: 'ok', limit: 1, remaining: 0, overLimitBy: 0, tier: 'free', status: 'none', offeringId: null });
+    expect(await check(zed, 'workspaces', { inUse: 1 })).toMatchObject({ allowed: false, code: 'LIMIT_REACHED', limit: 1, remaining: 0, overLimitBy: 0 });
+    expect(await check(zed, 'blocks', { requested: 50, inUse: 0 })).toMatchObject({ allowed: true, code: 'ok', limit: 50, remaining: 0 });
+    expect(await check(zed, 'blocks', { requested: 2, inUse: 49 })).toMatchObject({ allowed: false, code: 'LIMIT_REACHED', limit: 50, remaining: 1 });
+    expect(await check(zed, 'blocks', { requested: 1, inUse: 60 })).toMatchObject({ allowed: false, code: 'LIMIT_REACHED', limit: 50, remaining: 0, overLimitBy: 10 });
+    expect(await check(zed, 'scheduled_runs')).toMatchObject({ allowed: false, code: 'feature_not_in_plan', limit: null, remaining: null });
+    expect(await check(zed, 'teleport')).toMatchObject({ allowed: false, code: 'feature_not_in_plan', limit: null });
+  });
+
+  it.each([
+    ['a feature name with capitals', { feature: 'Workspaces' }, 'feature'],
+    ['a negative requested', { feature: 'workspaces', requested: -1 }, 'requested'],
+    ['a fractional inUse', { feature: 'workspaces', inUse: 1.5 }, 'inUse'],
+    ['requested as a string', { feature: 'workspaces', requested: '2' }, 'requested'],
+    ['no feature', {}, 'feature'],
+  ])('refuses %s with 400 problem+json naming the field, changing nothing', async (_, body, field) => {
+    const reply = await api('POST', '/api/portfolio/entitlements/check', { email: zed, domain, ...body });
+    expect(reply).toMatchObject({ status: 400, body: { code: 'validation_failed', field } });
+    expect(reply.type).toContain('application/problem+json');
+  });
+
+  it('refuses another domain (403), no key (401), and a bad email (400)', async () => {
+    expect(await api('POST', '/api/portfolio/entitlements/check', { email: zed, domain: 'notes.localhost', feature: 'workspaces' })).toMatchObject({ status: 403, body: { code: 'forbidden_domain' } });
+    expect(await api('GET', `/api/portfolio/entitlements?email=${zed}&domain=notes.localhost`)).toMatchObject({ status: 403, body: { code: 'forbidden_domain' } });
+    expect(await api('GET', `/api/portfolio/entitlements?email=${zed}`, undefined, null)).toMatchObject({ status: 401 });
+    expect(await api('GET', '/api/portfolio/entitlements?email=not-an-email')).toMatchObject({ status: 400, body: { code: 'validation_failed', field: 'email' } });
+  });
+});
+
+describe('seed 001\'s table: caps day by day, through the stand-in\'s clock, each transition on JetStream', () => {
+  const ada = `ada+${suffix}@example.com`; // stays subscribed
+  const bob = `bob+${suffix}@example.com`; // cancels mid-trial
+  const cyd = `cyd+${suffix}@example.com`; // cancels after the first bill
+  const dee = `dee+${suffix}@example.com`; // her card fails at the first bill
+  const subs: Record<string, { subscriptionId: string; customerId: string }> = {};
+  let trialEnd = 0;
+
+  it('day 0: trialing, the plan\'s caps at once, the trial\'s credits spendable; expected to turn active at the trial end', async () => {
+    for (const email of [ada, bob, cyd, dee]) subs[email] = await subscribe(email);
+    await standin(`/test/customers/${subs[dee].customerId}/fail_payments`, { fail: true });
+    trialEnd = Date.parse((await subscriptionOf(ada)).trialEnd) / 1000;
+    const now = await entitlements(ada);
+    expect(now).toMatchObject({
+      tier: 'plan', status: 'trialing', offeringId: 'builder_monthly', paymentPastDue: false, caps: builderCaps, subscriptionId: subs[ada].subscriptionId,
+      trialEnd: iso(trialEnd), cancelAtPeriodEnd: false, changesAt: iso(trialEnd),
+      changesTo: { at: iso(trialEnd), tier: 'plan', status: 'active', offeringId: 'builder_monthly', caps: builderCaps, expected: true },
+    });
+    await eventually('the trial\'s credits spendable', async () => (await entitlements(ada)).credits.spendable === 200);
+    expect(await check(ada, 'scheduled_runs')).toMatchObject({ allowed: true, code: 'ok', tier: 'plan', status: 'trialing' });
+    expect(await check(ada, 'workspaces', { inUse: 2 })).toMatchObject({ allowed: true, code: 'ok', limit: 3, remaining: 0 });
+    expect(await check(ada, 'workspaces', { inUse: 3 })).toMatchObject({ allowed: false, code: 'LIMIT_REACHED', limit: 3, remaining: 0 });
+    const [first] = await eventually('ada\'s first entitlement event', async () => ((await changes(ada)).length > 0 ? changes(ada) : undefined));
+    expect(first).toMatchObject({ email: ada, domain, version: 1, tier: 'plan', status: 'trialing', offeringId: 'builder_monthly', previous: null, caps: builderCaps, subscriptionId: subs[ada].subscriptionId });
+  });
+
+  it('days 1-14: the same; bob cancels on day 5: caps until the trial end, then the free tier announced', async () => {
+    await advance(5);
+    expect((await api('POST', `/api/billing/subscriptions/${subs[bob].subscriptionId}/cancel`, { email: bob, domain })).status).toBe(200);
+    const cancelled = await eventually('bob\'s cancellation in his entitlements', async () => {
+      const view = await entitlements(bob);
+      return view.cancelAtPeriodEnd ? view : undefined;
+    });
+    expect(cancelled).toMatchObject({
+      tier: 'plan', status: 'trialing', caps: builderCaps, changesAt: iso(trialEnd),
+      changesTo: { tier: 'free', status: 'canceled', offeringId: null, caps: freeCaps, expected: false },
+    });
+    await advance(6); // day 11: the trial_will_end reminder
+    for (const email of [ada, bob]) expect(await entitlements(email)).toMatchObject({ tier: 'plan', status: 'trialing', caps: builderCaps });
+    expect(await check(bob, 'scheduled_runs')).toMatchObject({ allowed: true });
+  });
+
+  it('day 15, before the webhooks of that moment arrive: bob is already on the free tier, and the change is published once', async () => {
+    const held = await advance(4, false); // the clock moves; Stripe's events wait
+    expect(held.length).toBeGreaterThan(0);
+    expect(await entitlements(bob)).toMatchObject({ tier: 'free', status: 'canceled', caps: freeCaps, changesAt: null });
+    await eventually('bob refused scheduled runs', async () => (await check(bob, 'scheduled_runs')).code === 'feature_not_in_plan');
+    const bobs = await eventually('bob\'s change published by the scheduler', async () => {
+      const list = await changes(bob);
+      return list.length === 2 ? list : undefined;
+    });
+    expect(bobs[1]).toMatchObject({ version: 2, tier: 'free', status: 'canceled', offeringId: null, caps: freeCaps, previous: { tier: 'plan', status: 'trialing' }, at: iso(trialEnd) });
+
+    for (const id of held) await standin(`/test/events/${id}/deliver`); // now Stripe's events arrive, in order
+    expect(await subscriptionOf(bob)).toMatchObject({ status: 'canceled' });
+    expect(await subscriptionOf(ada)).toMatchObject({ status: 'active' });
+    const [invoice] = (await stripe.invoices.list({ subscription: subs[ada].subscriptionId })).data;
+    expect(invoice).toMatchObject({ status: 'paid', amount_paid: 900 });
+    expect(await entitlements(ada)).toMatchObject({ tier: 'plan', status: 'active', caps: builderCaps, changesAt: null, changesTo: null });
+    await outboxDrained();
+    expect((await changes(bob)).map((c) => c.version)).toEqual([1, 2]); // the deletion webhook added nothing
+    expect((await changes(ada)).map((c) => [c.version, c.status, c.tier])).toEqual([[1, 'trialing', 'plan'], [2, 'active', 'plan']]);
+  });
+
+  it('payment failure: caps kept through the grace, then payment_past_due; paid: the plan again', async () => {
+    const failing = await subscriptionOf(dee);
+    expect(failing).toMatchObject({ status: 'past_due' });
+    const graceEnd = Date.parse(failing.graceEndsAt) / 1000;
+    expect(await entitlements(dee)).toMatchObject({
+      tier: 'plan', status: 'past_due', caps: builderCaps, graceEndsAt: iso(graceEnd), changesAt: iso(graceEnd),
+      changesTo: { tier: 'free', status: 'past_due', offeringId: 'builder_monthly', paymentPastDue: true, caps: freeCaps, expected: false },
+    });
+    expect(await check(dee, 'scheduled_runs')).toMatchObject({ allowed: true, status: 'past_due' });
+    await advance(1.5);
+    expect(await entitlements(dee)).toMatchObject({ tier: 'plan', status: 'past_due', caps: builderCaps });
+
+    await advance(2); // past the grace (the retry fails too)
+    expect(await entitlements(dee)).toMatchObject({ tier: 'free', status: 'past_due', paymentPastDue: true, offeringId: 'builder_monthly', caps: freeCaps });
+    expect(await check(dee, 'scheduled_runs')).toMatchObject({ allowed: false, code: 'payment_past_due' });
+    expect(await check(dee, 'workspaces', { inUse: 1 })).toMatchObject({ allowed: false, code: 'payment_past_due', limit: 1, remaining: 0 });
+    expect(await check(dee, 'blocks', { inUse: 3 })).toMatchObject({ allowed: true, code: 'ok', limit: 50 }); // the free tier's still allowed
+    const pastDue = await eventually('dee\'s past-due change', async () => (await changes(dee)).find((c) => c.paymentPastDue));
+    expect(pastDue).toMatchObject({ tier: 'free', status: 'past_due', caps: freeCaps, at: iso(graceEnd), previous: { tier: 'plan', status: 'past_due' } });
+
+    const [invoice] = (await stripe.invoices.list({ subscription: subs[dee].subscriptionId })).data;
+    await standin(`/test/customers/${subs[dee].customerId}/fail_payments`, { fail: false });
+    await standin(`/test/invoices/${invoice.id}/pay`);
+    expect(await entitlements(dee)).toMatchObject({ tier: 'plan', status: 'active', paymentPastDue: false, caps: builderCaps });
+    await outboxDrained();
+    expect((await changes(dee)).map((c) => [c.version, c.tier, c.status, c.paymentPastDue])).toEqual([
+      [1, 'plan', 'trialing', false], [2, 'plan', 'past_due', false], [3, 'free', 'past_due', true], [4, 'plan', 'active', false],
+    ]);
+  });
+
+  it('cancelled after the bill: the plan until the period end, then the free tier; over-cap data reported, new creates refused', async () => {
+    const active = await subscriptionOf(cyd);
+    expect(active).toMatchObject({ status: 'active' });
+    const periodEnd = Date.parse(active.currentPeriodEnd) / 1000;
+    expect((await api('POST', `/api/billing/subscriptions/${subs[cyd].subscriptionId}/cancel`, { email: cyd, domain, atPeriodEnd: true })).status).toBe(200);
+    const cancelled = await eventually('cyd\'s cancellation', async () => {
+      const view = await entitlements(cyd);
+      return view.cancelAtPeriodEnd ? view : undefined;
+    });
+    expect(cancelled).toMatchObject({ tier: 'plan', status: 'active', changesAt: iso(periodEnd), changesTo: { tier: 'free', status: 'canceled', expected: false } });
+    await advance(10);
+    expect(await entitlements(cyd)).toMatchObject({ tier: 'plan', status: 'active', caps: builderCaps });
+    expect(await check(cyd, 'workspaces', { inUse: 2 })).toMatchObject({ allowed: true, remaining: 0 });
+
+    await advance(22); // past the period end: customer.subscription.deleted
+    expect(await subscriptionOf(cyd)).toMatchObject({ status: 'canceled' });
+    expect(await entitlements(cyd)).toMatchObject({ tier: 'free', status: 'canceled', caps: freeCaps, changesAt: null });
+    expect(await check(cyd, 'workspaces', { inUse: 3 })).toMatchObject({ allowed: false, code: 'LIMIT_REACHED', limit: 1, remaining: 0, overLimitBy: 2 });
+    await outboxDrained();
+    const cyds = await changes(cyd);
+    expect(cyds.map((c) => [c.version, c.tier, c.status])).toEqual([[1, 'plan', 'trialing'], [2, 'plan', 'active'], [3, 'free', 'canceled']]);
+    expect(cyds[2].at).toBe(iso(periodEnd));
+    expect((await changes(ada)).map((c) => c.version)).toEqual([1, 2]); // ada renewed meanwhile: no change to announce
+    expect(await entitlements(ada)).toMatchObject({ tier: 'plan', status: 'active' });
+  });
+});
