@@ -8,7 +8,7 @@
  * each transition read once from JetStream (`entitlements.events.changed.v1`); and the check's
  * edges (exactly at the limit, one over, unknown feature, unknown customer → the free tier).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { connect, JSONCodec } from 'nats';
 import { Client } from 'pg';
 import Stripe from 'stripe';
@@ -25,6 +25,7 @@ const day = 86_400;
 let system: System;
 let key: string;
 let stripe: Stripe;
+const operatorKey = `chk_op_${randomBytes(24).toString('base64url')}`;
 
 // deploy/catalog/demo.json
 const builderCaps = { scheduled_runs: true, byok: true, workspaces: 3, blocks: 500 };
@@ -107,7 +108,7 @@ async function outboxDrained(): Promise<void> {
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 
 beforeAll(async () => {
-  system = await startSystem({ ports: 'random', namespace, databasePrefix: prefix, env: { BILLING_SCHEDULER_INTERVAL_MS: '300' } });
+  system = await startSystem({ ports: 'random', namespace, databasePrefix: prefix, env: { BILLING_SCHEDULER_INTERVAL_MS: '300', OPERATOR_API_KEYS: createHash('sha256').update(operatorKey).digest('hex') } });
   key = JSON.parse(await runApiKeyCli(system, ['create', '--domain', domain, '--json'])).key;
   stripe = new Stripe('sk_test_e2e', { host: '127.0.0.1', port: system.ports.standin, protocol: 'http', maxNetworkRetries: 0, telemetry: false });
 }, 120_000);
@@ -162,6 +163,27 @@ describe('the entitlement check\'s edges', () => {
     expect(await api('GET', `/api/portfolio/entitlements?email=${zed}&domain=notes.localhost`)).toMatchObject({ status: 403, body: { code: 'forbidden_domain' } });
     expect(await api('GET', `/api/portfolio/entitlements?email=${zed}`, undefined, null)).toMatchObject({ status: 401 });
     expect(await api('GET', '/api/portfolio/entitlements?email=not-an-email')).toMatchObject({ status: 400, body: { code: 'validation_failed', field: 'email' } });
+  });
+});
+
+describe('caps through the operator\'s catalog API', () => {
+  const other = 'caps.localhost';
+  const brand = { displayName: 'Caps AI', supportEmail: 'help@caps.localhost', checkoutMessage: 'Monthly.' };
+  const plan = { offeringId: 'caps_monthly', kind: 'plan', credits: 10, amountMinor: 500, currency: 'usd', interval: 'month', trialDays: 0, rollover: false };
+
+  it('validates caps by name and value, stores them, and the free tier\'s change shows at once', async () => {
+    const bad = await api('PUT', `/api/operator/domains/${other}`, { ...brand, freeCaps: { workspaces: 2 }, offerings: [{ ...plan, caps: { workspaces: -1 } }] }, operatorKey);
+    expect(bad).toMatchObject({ status: 400, body: { code: 'validation_failed', field: 'offerings[0].caps.workspaces' } });
+    expect(await api('PUT', `/api/operator/domains/${other}`, { ...brand, freeCaps: 'all' }, operatorKey)).toMatchObject({ status: 400, body: { code: 'validation_failed', field: 'freeCaps' } });
+    expect(await api('PUT', `/api/operator/domains/${other}`, { ...brand, freeCaps: { 'Work-Spaces': 1 } }, operatorKey)).toMatchObject({ status: 400, body: { field: 'freeCaps.Work-Spaces' } });
+
+    const stored = await api('PUT', `/api/operator/domains/${other}`, { ...brand, freeCaps: { workspaces: 2 }, offerings: [{ ...plan, caps: { workspaces: 20, exports: true } }] }, operatorKey);
+    expect(stored).toMatchObject({ status: 200, body: { freeCaps: { workspaces: 2 }, offerings: [{ offeringId: 'caps_monthly', caps: { workspaces: 20, exports: true } }] } });
+    const otherKey = JSON.parse(await runApiKeyCli(system, ['create', '--domain', other, '--json'])).key;
+    const ask = async () => (await api('POST', '/api/portfolio/entitlements/check', { email: `yan+${suffix}@example.com`, domain: other, feature: 'workspaces', inUse: 2 }, otherKey)).body;
+    expect(await ask()).toMatchObject({ allowed: false, code: 'LIMIT_REACHED', limit: 2, tier: 'free', status: 'none' });
+    expect((await api('PUT', `/api/operator/domains/${other}`, { ...brand, freeCaps: { workspaces: 5 } }, operatorKey)).status).toBe(200);
+    expect(await ask()).toMatchObject({ allowed: true, code: 'ok', limit: 5, remaining: 2 });
   });
 });
 

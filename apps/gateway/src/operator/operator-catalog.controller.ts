@@ -40,6 +40,7 @@ export class OperatorCatalogController {
       supportEmail: body.supportEmail,
       checkoutMessage: body.checkoutMessage,
       ...(body.graceDays === undefined ? {} : { graceDays: body.graceDays }),
+      ...(body.freeCaps === undefined ? {} : { freeCaps: body.freeCaps }),
       ...(body.offerings === undefined ? {} : { offerings: body.offerings.map((offering) => definedOnly(offering)) }),
     };
     return this.hub.request<DomainCatalogView>(BillingSubscriptionSubjects.putDomainCatalog, command);

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Limits } from '@credit-hub/contracts';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 
 /**
  * HTTP shapes of the operator's catalog API. The gateway checks types and bounds; billing applies
@@ -86,6 +86,16 @@ export class OperatorOfferingRequest {
   @Length(1, 1200, { message: 'checkoutMessage must be 1-1200 characters' })
   checkoutMessage?: string;
 
+  @ApiPropertyOptional({
+    description: 'Plans only (issue 10): feature flags (true/false) and numeric limits (whole numbers 0-1000000000) by lower-case name; billing validates them',
+    example: { scheduled_runs: true, workspaces: 3 },
+    type: 'object',
+    additionalProperties: true,
+  })
+  @IsOptional()
+  @IsObject({ message: 'caps must be an object of feature flags and limits' })
+  caps?: Record<string, boolean | number>;
+
   @ApiPropertyOptional({ description: 'Single-offering PUT only: false stops selling it (what was sold stays as sold)', default: true })
   @IsOptional()
   @IsBoolean({ message: 'active must be true or false' })
@@ -116,6 +126,16 @@ export class OperatorDomainRequest {
   @Max(30, { message: 'graceDays must be at most 30' })
   graceDays?: number;
 
+  @ApiPropertyOptional({
+    description: "Caps of the domain's free tier (issue 10): customers without a plan. Omitted: none",
+    example: { scheduled_runs: false, workspaces: 1 },
+    type: 'object',
+    additionalProperties: true,
+  })
+  @IsOptional()
+  @IsObject({ message: 'freeCaps must be an object of feature flags and limits' })
+  freeCaps?: Record<string, boolean | number>;
+
   @ApiPropertyOptional({ type: [OperatorOfferingRequest], description: 'The whole catalog: offerings left out stop being sold' })
   @IsOptional()
   @IsArray()
@@ -137,6 +157,7 @@ export class OperatorOfferingResponse {
   @ApiProperty({ type: Number, nullable: true }) trialDays!: number | null;
   @ApiProperty({ type: Boolean, nullable: true }) rollover!: boolean | null;
   @ApiProperty({ type: String, nullable: true }) checkoutMessage!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'Plans: caps (`{}` when none); packs: null' }) caps!: Record<string, boolean | number> | null;
   @ApiProperty() active!: boolean;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 }
@@ -148,6 +169,7 @@ export class OperatorDomainResponse {
   @ApiProperty() supportEmail!: string;
   @ApiProperty() checkoutMessage!: string;
   @ApiProperty() graceDays!: number;
+  @ApiProperty({ type: 'object', additionalProperties: true }) freeCaps!: Record<string, boolean | number>;
   @ApiProperty({ type: [OperatorOfferingResponse] }) offerings!: OperatorOfferingResponse[];
 }
 
