@@ -6,6 +6,7 @@ import { NatsConnection } from 'nats';
 import { Pool } from 'pg';
 import { realBurst, syntheticBurst } from './analytics-bench';
 import { runChild } from './children';
+import { entitlementsBench } from './entitlements-bench';
 import { jetstreamFloor, natsFloor, pgFloor } from './floors';
 import { accountState, balanceOf, consumedSince, fundAccounts, waitFunded } from './funding';
 import { coresBetween, cpuSnapshot } from './cpu';
@@ -156,6 +157,7 @@ async function main(): Promise<number> {
         results.floors.copyFold = results.replay.copyFold;
       });
     }
+    if (wants('entitlements')) await phase('entitlements', async () => void (results.entitlements = await entitlementsBench(nc, target, runId, options.concurrencies, options.durationSec)));
     for (const [name, pid] of Object.entries(target.pids())) {
       const memory = readMemory(pid);
       results.services[name] = { pid, rssMb: memory?.rssMb, peakMb: memory?.peakMb };

@@ -4,8 +4,8 @@
  * a minute (a test can run it; it writes its results under tmp/ and leaves docs/ alone).
  */
 
-export type PhaseName = 'floors' | 'gateway' | 'nats' | 'analytics' | 'outbox' | 'replay';
-export const allPhases: readonly PhaseName[] = ['floors', 'gateway', 'nats', 'analytics', 'outbox', 'replay'];
+export type PhaseName = 'floors' | 'gateway' | 'nats' | 'analytics' | 'outbox' | 'replay' | 'entitlements';
+export const allPhases: readonly PhaseName[] = ['floors', 'gateway', 'nats', 'analytics', 'outbox', 'replay', 'entitlements'];
 
 export interface BenchOptions {
   smoke: boolean;

@@ -1,4 +1,5 @@
 import { ChartPanel, renderChart } from './chart';
+import { entitlementsSection, entitlementsTarget } from './entitlements-bench';
 import { BenchResults, LoadPoint, TargetResult } from './results';
 
 /** Targets of issue 7, judged on the figures of one run, and docs/performance.md rendered from it. */
@@ -89,6 +90,7 @@ export function evaluateTargets(r: BenchResults): TargetResult[] {
       ? { target: 'Relay ≥ 10,000 events/s', measured: `${fmt(relay.max.perSec)} events/s (${fmt(relay.max.rows)} rows in ${fmt(relay.max.drainMs / 1000, 1)} s)`, met: relay.max.perSec >= 10_000 }
       : { target: 'Relay ≥ 10,000 events/s', measured: 'not measured', met: null },
   );
+  targets.push(entitlementsTarget(r.entitlements));
   const services = serviceNames.map((name) => [name, r.services[name]?.rssMb] as const).filter(([, rss]) => rss !== undefined);
   targets.push(
     services.length === serviceNames.length
@@ -231,6 +233,8 @@ export function renderDocs(r: BenchResults): string {
     out(`${fmt(replay.events)} events of ${fmt(replay.accounts)} accounts (every account buys a pack, then skewed consumptions of 1-25 credits on two domains, a new pack when one runs short), written with COPY at ${fmt(replay.generate.perSec)} events/s${replay.generate.triggersSkipped ? ' (the gapless trigger skipped for the load; the histories are gapless by construction)' : ''}. ${replay.replay.rssByEventsMb ? `RSS of the measured replay with 25/50/75/100 % of the events folded: ${replay.replay.rssByEventsMb.map((v) => fmt(v)).join(' → ')} MB; peak ${fmt(replay.replay.peakRssMb)} MB.` : ''}`);
     out();
   }
+  for (const line of entitlementsSection(r.entitlements)) out(line);
+  if (r.entitlements) out();
   out('## Memory of the services at the end of the run');
   out();
   out('| process | RSS | peak RSS (VmHWM) |');

@@ -1,4 +1,5 @@
 import { RealBurstResult, SyntheticBurstResult } from './analytics-bench';
+import { EntitlementsBenchResult } from './entitlements-bench';
 import { JetStreamFloorResult, PgFloorResult } from './floors';
 import { CopyFoldResult, LoadResult } from './load-types';
 import { RelayBenchResult, SystemLagResult } from './outbox-bench';
@@ -102,6 +103,7 @@ export interface BenchResults {
   analytics?: { realBurst?: RealBurstResult; synthetic?: SyntheticBurstResult };
   outbox?: { system?: SystemLagResult; relay?: RelayBenchResult };
   replay?: ReplayBenchResult;
+  entitlements?: EntitlementsBenchResult;
   services: Record<string, ServiceMemory>;
   targets: TargetResult[];
   errors: { phase: string; message: string }[];
