@@ -81,7 +81,7 @@ async function withNats<T>(work: (nc: NatsConnection) => Promise<T>): Promise<T>
   }
 }
 
-const hubStreams = () => [Streams.ledger, Streams.billing, Streams.refunds];
+const hubStreams = () => [Streams.ledger, Streams.billing, Streams.refunds, Streams.entitlements];
 
 async function streamsInfo(options: { all?: boolean; json?: boolean }, output: Output): Promise<number> {
   const reports = await withNats(async (nc) => {
