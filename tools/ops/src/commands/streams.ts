@@ -38,7 +38,7 @@ export interface StreamReport {
 
 /** `ops streams info|ensure`: the JetStream streams of the hub and their consumers. */
 export function streamsCommand(program: Command, output: Output, run: (work: () => Promise<number>) => Promise<void>): void {
-  const streams = program.command('streams').description('the JetStream streams (LEDGER, BILLING, REFUNDS) and their consumers');
+  const streams = program.command('streams').description('the JetStream streams (LEDGER, BILLING, REFUNDS, ENTITLEMENTS) and their consumers');
   streams
     .command('info')
     .description('messages, bytes, first/last sequence, replicas; each consumer with num_pending, num_ack_pending, num_redelivered')
@@ -47,7 +47,7 @@ export function streamsCommand(program: Command, output: Output, run: (work: () 
     .addHelpText(
       'after',
       `
-Hub streams: LEDGER, BILLING, REFUNDS (with HUB_NAMESPACE=x: LEDGER_X, …). num_pending is what a
+Hub streams: LEDGER, BILLING, REFUNDS, ENTITLEMENTS (with HUB_NAMESPACE=x: LEDGER_X, …). num_pending is what a
 consumer has not been delivered yet; num_ack_pending what it holds unacknowledged; num_redelivered
 what was delivered more than once (handler failures, ack timeouts).
 Environment: NATS_URL (default nats://127.0.0.1:4222), HUB_NAMESPACE; NATS_USER, NATS_PASSWORD and
