@@ -30,6 +30,7 @@ export const WebhookEventTypes = [
   'subscription.trial_will_end',
   'dispute.opened',
   'payment.failed',
+  'entitlements.changed',
 ] as const;
 export type WebhookEventType = (typeof WebhookEventTypes)[number];
 

@@ -2,14 +2,14 @@ import { WebhookDeliveryWorker } from './delivery-worker';
 import { LowBalanceThresholds } from './low-balance';
 import { WebhookDeliveries } from './webhook-deliveries.service';
 import { WebhookEndpoints } from './webhook-endpoints.service';
-import { BillingWebhooksConsumer, LedgerWebhooksConsumer, RefundWebhooksConsumer } from './webhook-sources.consumer';
+import { BillingWebhooksConsumer, EntitlementWebhooksConsumer, LedgerWebhooksConsumer, RefundWebhooksConsumer } from './webhook-sources.consumer';
 import { loadWebhooksConfig, WebhooksConfig } from './webhooks.config';
 import { WebhooksController } from './webhooks.controller';
 
 /**
  * Alerts and outgoing webhooks (issue 6), registered in FeedbackAnalyticsModule: the settings,
  * the low-balance thresholds from the catalog, the endpoint and delivery API, the consumers of
- * LEDGER, REFUNDS and BILLING that write deliveries, and the worker that sends them.
+ * LEDGER, REFUNDS, BILLING and ENTITLEMENTS that write deliveries, and the worker that sends them.
  */
 export const webhookProviders = [
   { provide: WebhooksConfig, useFactory: loadWebhooksConfig },
@@ -20,6 +20,7 @@ export const webhookProviders = [
   LedgerWebhooksConsumer,
   RefundWebhooksConsumer,
   BillingWebhooksConsumer,
+  EntitlementWebhooksConsumer,
 ];
 
 export const webhookControllers = [WebhooksController];

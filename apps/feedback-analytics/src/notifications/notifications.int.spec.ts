@@ -4,6 +4,8 @@ import {
   BillingEventSubjects,
   CreatedWebhookEndpoint,
   DisputeOpenedV1,
+  EntitlementEventSubjects,
+  EntitlementsChangedV1,
   LedgerEventTypeSubjects,
   QueueGroups,
   RefundEventSubjects,
@@ -135,7 +137,7 @@ describe('feedback-analytics: alerts and outgoing webhooks', () => {
     nc = await connect({ servers: testNatsUrl });
     js = nc.jetstream();
     const jsm = await nc.jetstreamManager();
-    for (const stream of [Streams.ledger, Streams.refunds, Streams.billing]) await jsm.streams.delete(stream.name).catch(() => undefined);
+    for (const stream of [Streams.ledger, Streams.refunds, Streams.billing, Streams.entitlements]) await jsm.streams.delete(stream.name).catch(() => undefined);
     await receiver.start();
     client = ClientProxyFactory.create({ transport: Transport.NATS, options: { servers: [testNatsUrl] } });
     await client.connect();
@@ -150,7 +152,7 @@ describe('feedback-analytics: alerts and outgoing webhooks', () => {
     await db?.end();
     await receiver.stop();
     const jsm = await nc.jetstreamManager();
-    for (const stream of [Streams.ledger, Streams.refunds, Streams.billing]) await jsm.streams.delete(stream.name).catch(() => undefined);
+    for (const stream of [Streams.ledger, Streams.refunds, Streams.billing, Streams.entitlements]) await jsm.streams.delete(stream.name).catch(() => undefined);
     await nc?.drain();
     await dropDatabase(databaseUrl);
     rmSync(catalogDirectory, { recursive: true, force: true });
@@ -284,6 +286,22 @@ describe('feedback-analytics: alerts and outgoing webhooks', () => {
     });
     expect(bodies.find((b) => b.type === 'dispute.opened')).toEqual({ type: 'dispute.opened', timestamp: '2025-03-04T00:00:00.000Z', data: { eventId: 'evt_dispute_1', ...dispute } });
     expect(bodies.find((b) => b.type === 'subscription.trial_will_end')?.timestamp).toBe('2025-03-04T00:00:00.000Z');
+    await ok(WebhookSubjects.deleteEndpoint, { domain, endpointId: endpoint.id });
+  });
+
+  it('sends entitlements.changed from stream ENTITLEMENTS to the endpoints of its domain, once per change', async () => {
+    const endpoint = await register('/ok', ['entitlements.changed']);
+    const changed: EntitlementsChangedV1 = {
+      email: 'bob@example.com', domain, version: 2, tier: 'free', status: 'canceled', offeringId: null, paymentPastDue: false,
+      previous: { tier: 'plan', status: 'trialing', offeringId: 'builder_monthly', paymentPastDue: false }, caps: { workspaces: 1 },
+      subscriptionId: 'sub_ent_1', at: '2025-03-15T00:00:00.000Z',
+    };
+    const id = `entitlements:${domain}:bob@example.com:2`;
+    await publishOn(EntitlementEventSubjects.changed, changed, id);
+    await publishOn(EntitlementEventSubjects.changed, { ...changed, domain: other }, `entitlements:${other}:bob@example.com:2`); // another domain's
+    const [delivery] = await settled(endpoint.id, 1);
+    expect(delivery).toMatchObject({ eventType: 'entitlements.changed', eventId: id });
+    expect(receiver.received.find((r) => r.webhookId === delivery.id)?.body).toEqual({ type: 'entitlements.changed', timestamp: '2025-03-15T00:00:00.000Z', data: { eventId: id, ...changed } });
     await ok(WebhookSubjects.deleteEndpoint, { domain, endpointId: endpoint.id });
   });
 

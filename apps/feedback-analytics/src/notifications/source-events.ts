@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import {
   BillingEventSubjects,
+  EntitlementEventSubjects,
   CreditsPurchasedWebhookData,
   LedgerEventSchemaVersions,
   LedgerEventType,
@@ -192,4 +194,20 @@ function timestamp(object: Record<string, unknown>, field: string): string {
 
 function fail(field: string, expected: string): never {
   throw new MalformedSourceEventError(`${field} must be ${expected}`);
+}
+
+/**
+ * Parses an ENTITLEMENTS message (`EntitlementsChangedV1`: a customer's plan, status or caps on a
+ * domain changed) into `entitlements.changed`; null for any other subject. Only `domain` and `at`
+ * are required; `data` is the body as billing published it, plus `eventId`. The event id is the
+ * message id (`entitlements:<domain>:<email>:<version>`), or its SHA-256 when longer than ids may be.
+ */
+export function parseEntitlementNotification(subject: string, body: unknown, messageId: string, receivedAt: string): WebhookEvent | null {
+  if (subject !== EntitlementEventSubjects.changed) return null;
+  const event = record(body, 'event');
+  const domain = normalizeDomain(text(event, 'domain', 253));
+  if (messageId.length === 0) fail('messageId', 'a non-empty string');
+  const eventId = messageId.length <= idLengthMax ? messageId : `entitlements:${createHash('sha256').update(messageId).digest('hex')}`;
+  const occurredAt = event['at'] === undefined ? receivedAt : timestamp(event, 'at');
+  return { eventId, type: 'entitlements.changed', domain, occurredAt, data: { eventId, ...event } };
 }

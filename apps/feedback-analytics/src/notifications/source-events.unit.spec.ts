@@ -1,6 +1,6 @@
-import { BillingEventSubjects, DisputeOpenedV1, RefundEventSubjects } from '@credit-hub/contracts';
+import { BillingEventSubjects, DisputeOpenedV1, EntitlementEventSubjects, EntitlementsChangedV1, RefundEventSubjects } from '@credit-hub/contracts';
 import { consumedEnvelope, purchasedEnvelope } from '@credit-hub/testing';
-import { MalformedSourceEventError, parseBillingNotification, parseLedgerNotification, parseRefundNotification } from './source-events';
+import { MalformedSourceEventError, parseBillingNotification, parseEntitlementNotification, parseLedgerNotification, parseRefundNotification } from './source-events';
 
 const envelope = (type: string, data: object, extra: object = {}) => ({
   eventId: `evt-${type}`,
@@ -110,5 +110,33 @@ describe('parseBillingNotification', () => {
     expect(parseBillingNotification(BillingEventSubjects.disputeClosed, { domain: 'x' }, 'm', '2025-03-01T00:00:00Z')).toBeNull();
     expect(() => parseBillingNotification(BillingEventSubjects.paymentFailed, { invoiceId: 'in_1' }, 'm', '2025-03-01T00:00:00Z')).toThrow(MalformedSourceEventError);
     expect(() => parseBillingNotification(BillingEventSubjects.paymentFailed, { ...dispute, at: 'soon' }, 'm', '2025-03-01T00:00:00Z')).toThrow(MalformedSourceEventError);
+  });
+});
+
+describe('parseEntitlementNotification', () => {
+  const changed: EntitlementsChangedV1 = {
+    email: 'bob@example.com', domain: 'Demo.Localhost', version: 2, tier: 'free', status: 'canceled', offeringId: null, paymentPastDue: false,
+    previous: { tier: 'plan', status: 'trialing', offeringId: 'builder_monthly', paymentPastDue: false }, caps: { workspaces: 1 },
+    subscriptionId: 'sub_1', at: '2025-03-15T00:00:00Z',
+  };
+
+  it('maps entitlements.events.changed.v1 to entitlements.changed: the message id is the event id, `at` the time', () => {
+    const id = 'entitlements:demo.localhost:bob@example.com:2';
+    expect(parseEntitlementNotification(EntitlementEventSubjects.changed, changed, id, '2025-03-20T00:00:00.000Z')).toEqual({
+      eventId: id, type: 'entitlements.changed', domain: 'demo.localhost', occurredAt: '2025-03-15T00:00:00.000Z', data: { eventId: id, ...changed },
+    });
+  });
+
+  it('hashes a message id longer than event ids may be, the same way every time', () => {
+    const long = `entitlements:demo.localhost:${'a'.repeat(240)}@example.com:1`;
+    const first = parseEntitlementNotification(EntitlementEventSubjects.changed, changed, long, '2025-03-20T00:00:00Z');
+    expect(first?.eventId).toMatch(/^entitlements:[0-9a-f]{64}$/);
+    expect(parseEntitlementNotification(EntitlementEventSubjects.changed, changed, long, '2025-03-21T00:00:00Z')?.eventId).toBe(first?.eventId);
+  });
+
+  it('ignores other subjects and refuses a message it cannot route', () => {
+    expect(parseEntitlementNotification(BillingEventSubjects.subscriptionChanged, changed, 'm', '2025-03-01T00:00:00Z')).toBeNull();
+    expect(() => parseEntitlementNotification(EntitlementEventSubjects.changed, { email: 'x@y' }, 'm', '2025-03-01T00:00:00Z')).toThrow(MalformedSourceEventError);
+    expect(() => parseEntitlementNotification(EntitlementEventSubjects.changed, { ...changed, at: 'later' }, 'm', '2025-03-01T00:00:00Z')).toThrow(MalformedSourceEventError);
   });
 });

@@ -11,6 +11,7 @@ import {
   LedgerDebit,
   LedgerNotification,
   parseBillingNotification,
+  parseEntitlementNotification,
   parseLedgerNotification,
   parseRefundNotification,
   WebhookEvent,
@@ -176,6 +177,25 @@ export class BillingWebhooksConsumer extends WebhookSourceConsumer {
 
   override async handle(message: ConsumedMessage): Promise<void> {
     const event = parseBillingNotification(message.subject, message.body, message.messageId, new Date().toISOString());
+    if (event) await this.inTransaction((manager) => this.deliver(manager, event));
+  }
+}
+
+/** ENTITLEMENTS → `entitlements.changed` (a customer's plan, status or caps on a domain changed; issue 10). */
+@Injectable()
+export class EntitlementWebhooksConsumer extends WebhookSourceConsumer {
+  constructor(
+    @InjectNats() nc: NatsConnection,
+    @InjectDataSource() dataSource: DataSource,
+    worker: WebhookDeliveryWorker,
+    config: WebhooksConfig,
+    lifecycle: Lifecycle,
+  ) {
+    super(nc, dataSource, worker, config, lifecycle, Streams.entitlements, 'webhooks-entitlements');
+  }
+
+  override async handle(message: ConsumedMessage): Promise<void> {
+    const event = parseEntitlementNotification(message.subject, message.body, message.messageId, new Date().toISOString());
     if (event) await this.inTransaction((manager) => this.deliver(manager, event));
   }
 }
