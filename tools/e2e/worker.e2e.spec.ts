@@ -66,6 +66,8 @@ referenceId: "gen_abc123"
       }
       if (url.pathname === '/balance') return Response.json(await env.PORTFOLIO_BILLING_SERVICE.getBalance({ email: user.email, domain: 'yourproduct.com' }));
       if (url.pathname === '/history') return Response.json(await env.PORTFOLIO_BILLING_SERVICE.getHistory({ email: user.email, limit: 1 }));
+      if (url.pathname === '/entitlements') return Response.json(await env.PORTFOLIO_BILLING_SERVICE.getEntitlements({ email: user.email }));
+      if (url.pathname === '/can') return Response.json(await env.PORTFOLIO_BILLING_SERVICE.checkEntitlement({ email: user.email, domain: 'yourproduct.com', feature: url.searchParams.get('feature') }));
       if (url.pathname === '/flaky') {
         return Response.json(await env.FLAKY.consumeCredits({ email: 'flaky@example.com', domain: 'yourproduct.com', deltaCredits: -1, actionType: 'ai_generation', referenceId: 'gen_flaky' }));
       }
@@ -193,6 +195,15 @@ describe('the seed integration through the riskfreetrial service binding', () =>
     expect(again.body).toEqual({ ...first.body, repeated: true });
     const history = await builder(`/history?email=${encodeURIComponent(email)}`);
     expect(history.body.items[0]).toMatchObject({ type: 'CreditsConsumed', referenceId: 'gen_abc123', creditsDelta: -1, balanceAfter: 2 });
+  });
+
+  it('getEntitlements and checkEntitlement: the free tier of a domain without caps, with the spendable credits', async () => {
+    const now = await builder(`/entitlements?email=${encodeURIComponent(email)}`);
+    expect(now.body).toMatchObject({ email, domain: 'yourproduct.com', tier: 'free', status: 'none', caps: {}, changesAt: null, credits: { spendable: 2 } });
+    const can = await builder(`/can?email=${encodeURIComponent(email)}&feature=workspaces`);
+    expect(can.body).toEqual({ allowed: false, code: 'feature_not_in_plan', limit: null, remaining: null, overLimitBy: 0, tier: 'free', status: 'none', offeringId: null });
+    const bad = await builder(`/can?email=${encodeURIComponent(email)}&feature=Not%20A%20Cap`);
+    expect(bad).toMatchObject({ status: 599, body: { error: { name: 'ValidationError', code: 'validation_failed', field: 'feature' } } });
   });
 
   it("a refusal crosses the binding with the SDK's error name and the API code", async () => {

@@ -1,7 +1,7 @@
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import type {
-  Balance, CaptureReservationInput, CheckoutSession, ConsumeCreditsInput, ConsumeCreditsResult, CreateCheckoutInput, CreatePortalSessionInput,
-  CreditHubApi, GetBalanceInput, GetHistoryInput, GetRefundRequestsInput, GrantCreditsInput, GrantCreditsResult, HistoryPage, PortalSession,
+  Balance, CaptureReservationInput, CheckEntitlementInput, CheckoutSession, ConsumeCreditsInput, ConsumeCreditsResult, CreateCheckoutInput, CreatePortalSessionInput,
+  CreditHubApi, EntitlementCheck, Entitlements, GetBalanceInput, GetEntitlementsInput, GetHistoryInput, GetRefundRequestsInput, GrantCreditsInput, GrantCreditsResult, HistoryPage, PortalSession,
   RefundRequestPage, ReleaseReservationInput, Reservation, ReserveCreditsInput,
 } from '@credit-hub/sdk';
 
@@ -70,6 +70,14 @@ export default class RiskFreeTrial extends WorkerEntrypoint<Env> implements Cred
 
   createPortalSession(input: CreatePortalSessionInput): Promise<PortalSession> {
     return post(this.env, '/api/portal/sessions', input, ['email', 'domain', 'returnUrl']);
+  }
+
+  getEntitlements(input: GetEntitlementsInput): Promise<Entitlements> {
+    return get(this.env, '/api/portfolio/entitlements', input, ['email', 'domain']);
+  }
+
+  checkEntitlement(input: CheckEntitlementInput): Promise<EntitlementCheck> {
+    return post(this.env, '/api/portfolio/entitlements/check', input, ['email', 'domain', 'feature', 'requested', 'inUse']);
   }
 
   /** Not an HTTP service: only RPC over a service binding. */

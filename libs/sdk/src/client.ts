@@ -1,8 +1,8 @@
 import { CreditHubError, errorFromFailure, errorFromResponse, isRetryableStatus, ProblemBody } from './errors';
 import { defaultRetryPolicy, parseRetryAfterMs, RetryPolicy, retryDelayMs } from './retry';
 import type {
-  Balance, CaptureReservationInput, CheckoutSession, ConsumeCreditsInput, ConsumeCreditsResult, CreateCheckoutInput, CreatePortalSessionInput,
-  CreditHubApi, GetBalanceInput, GetHistoryInput, GetRefundRequestsInput, GrantCreditsInput, GrantCreditsResult, HistoryPage, PortalSession,
+  Balance, CaptureReservationInput, CheckEntitlementInput, CheckoutSession, ConsumeCreditsInput, ConsumeCreditsResult, CreateCheckoutInput, CreatePortalSessionInput,
+  CreditHubApi, EntitlementCheck, Entitlements, GetBalanceInput, GetEntitlementsInput, GetHistoryInput, GetRefundRequestsInput, GrantCreditsInput, GrantCreditsResult, HistoryPage, PortalSession,
   RefundRequestPage, ReleaseReservationInput, Reservation, ReserveCreditsInput,
 } from './types';
 
@@ -112,6 +112,16 @@ export class CreditHubClient implements CreditHubApi {
   /** A signed, expiring link to the customer's refund portal. */
   createPortalSession(input: CreatePortalSessionInput): Promise<PortalSession> {
     return this.send('POST', '/api/portal/sessions', pick(input, ['email', 'domain', 'returnUrl']));
+  }
+
+  /** What the customer may do on the domain now: plan, status, next change, caps, spendable credits. */
+  getEntitlements(input: GetEntitlementsInput): Promise<Entitlements> {
+    return this.send('GET', '/api/portfolio/entitlements', undefined, { email: input.email, domain: input.domain });
+  }
+
+  /** May the customer use `feature` (have `requested` more when they have `inUse`)? A refusal is an answer. */
+  checkEntitlement(input: CheckEntitlementInput): Promise<EntitlementCheck> {
+    return this.send('POST', '/api/portfolio/entitlements/check', pick(input, ['email', 'domain', 'feature', 'requested', 'inUse']));
   }
 
   /** One call: attempts until an answer that is not retryable, or the retries are spent. */

@@ -155,6 +155,7 @@ describe('requests', () => {
     ['reserveCredits', { email: 'a@b.c', domain: 'd.com', credits: 5, referenceId: 'job1', ttlSeconds: 60 }, 'POST', '/api/portfolio/credits/reservations'],
     ['grantCredits', { email: 'a@b.c', domain: 'd.com', credits: 5, grantId: 'g1', reason: 'promo', scope: 'domain' }, 'POST', '/api/portfolio/credits/grants'],
     ['createPortalSession', { email: 'a@b.c', domain: 'd.com', returnUrl: 'https://d.com/account' }, 'POST', '/api/portal/sessions'],
+    ['checkEntitlement', { email: 'a@b.c', domain: 'd.com', feature: 'workspaces', requested: 1, inUse: 2 }, 'POST', '/api/portfolio/entitlements/check'],
   ] as const)('%s sends %p as JSON to %s %s with the bearer key', async (method, input, verb, path) => {
     await (client() as unknown as Record<string, (input: unknown) => Promise<unknown>>)[method](input);
     expect(received[0]).toMatchObject({ method: verb, url: path, authorization: 'Bearer chk_dom_test', contentType: 'application/json' });
@@ -173,10 +174,12 @@ describe('requests', () => {
     await client().getRefundRequests({ domain: 'yourproduct.com', status: 'completed', limit: 10 });
     await client().getBalance({ email: 'ada+x@example.com', domain: 'd.com' });
     await client().getHistory({ email: 'a@b.c', cursor: 'v12', limit: 5 });
+    await client().getEntitlements({ email: 'a@b.c', domain: 'd.com' });
     expect(received.map((r) => `${r.method} ${r.url}`)).toEqual([
       'GET /api/refund/requests?domain=yourproduct.com&status=completed&limit=10',
       'GET /api/portfolio/credits/balance?email=ada%2Bx%40example.com&domain=d.com',
       'GET /api/portfolio/credits/history?email=a%40b.c&cursor=v12&limit=5',
+      'GET /api/portfolio/entitlements?email=a%40b.c&domain=d.com',
     ]);
     expect(received[0].body).toBe('');
   });

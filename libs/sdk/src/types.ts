@@ -224,6 +224,63 @@ export interface PortalSession {
   expiresAt: string;
 }
 
+/** `GET /api/portfolio/entitlements`: what the customer may do on the domain now (docs/entitlements.md). */
+export interface GetEntitlementsInput {
+  email: string;
+  /** Default: the API key's domain (the only one it may name). */
+  domain?: string;
+}
+
+/** Feature flags (true/false) and numeric limits (whole numbers) by cap name. */
+export type Caps = Record<string, boolean | number>;
+
+/** Whose caps apply, the status as of now on Stripe's clock, the plan and the past-due flag. */
+export interface EntitlementState {
+  tier: 'plan' | 'free';
+  status: 'none' | 'trialing' | 'active' | 'past_due' | 'unpaid' | 'canceled' | 'incomplete' | 'incomplete_expired' | 'paused';
+  offeringId: string | null;
+  paymentPastDue: boolean;
+}
+
+/** The customer's entitlements on the domain, with the next known change and the spendable credits. */
+export interface Entitlements extends EntitlementState {
+  email: string;
+  domain: string;
+  caps: Caps;
+  subscriptionId: string | null;
+  trialEnd: string | null;
+  currentPeriodEnd: string | null;
+  cancelAtPeriodEnd: boolean;
+  graceEndsAt: string | null;
+  changesAt: string | null;
+  changesTo: (EntitlementState & { at: string; caps: Caps; expected: boolean }) | null;
+  asOf: string;
+  credits: { spendable: number };
+}
+
+/** `POST /api/portfolio/entitlements/check`: may the customer use `feature` (have `requested` more when they have `inUse`)? */
+export interface CheckEntitlementInput {
+  email: string;
+  domain: string;
+  feature: string;
+  /** Default 1. */
+  requested?: number;
+  /** Default 0. */
+  inUse?: number;
+}
+
+/** The check's answer: a refusal is an answer (`LIMIT_REACHED`, `feature_not_in_plan`, `payment_past_due`), not an error. */
+export interface EntitlementCheck {
+  allowed: boolean;
+  code: 'ok' | 'LIMIT_REACHED' | 'feature_not_in_plan' | 'payment_past_due';
+  limit: number | null;
+  remaining: number | null;
+  overLimitBy: number;
+  tier: EntitlementState['tier'];
+  status: EntitlementState['status'];
+  offeringId: string | null;
+}
+
 /**
  * Every call of the hub, as the SDK client and the `riskfreetrial` Worker binding both offer it:
  * the same names, inputs and answers whichever way a builder reaches the hub.
@@ -239,4 +296,6 @@ export interface CreditHubApi {
   grantCredits(input: GrantCreditsInput): Promise<GrantCreditsResult>;
   getRefundRequests(input: GetRefundRequestsInput): Promise<RefundRequestPage>;
   createPortalSession(input: CreatePortalSessionInput): Promise<PortalSession>;
+  getEntitlements(input: GetEntitlementsInput): Promise<Entitlements>;
+  checkEntitlement(input: CheckEntitlementInput): Promise<EntitlementCheck>;
 }
