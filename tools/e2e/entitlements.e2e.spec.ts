@@ -99,13 +99,15 @@ async function outboxDrained(): Promise<void> {
   const db = new Client({ connectionString: system.databases.billing });
   await db.connect();
   try {
-    await eventually('billing\'s outbox drained', async () => (await db.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL')).rows[0].n === 0);
+    await eventually('billing\'s outbox drained', async () => (await db.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL')).rows[0].n === 0, settleMs);
   } finally {
     await db.end();
   }
 }
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+/** How long to wait for the asynchronous parts (ledger credits, outbox → JetStream, the scheduler) on a busy 2-core machine. */
+const settleMs = 30_000;
 
 beforeAll(async () => {
   system = await startSystem({ ports: 'random', namespace, databasePrefix: prefix, env: { BILLING_SCHEDULER_INTERVAL_MS: '300', OPERATOR_API_KEYS: createHash('sha256').update(operatorKey).digest('hex') } });
@@ -193,23 +195,24 @@ describe('seed 001\'s table: caps day by day, through the stand-in\'s clock, eac
   const cyd = `cyd+${suffix}@example.com`; // cancels after the first bill
   const dee = `dee+${suffix}@example.com`; // her card fails at the first bill
   const subs: Record<string, { subscriptionId: string; customerId: string }> = {};
-  let trialEnd = 0;
+  const trialEnds: Record<string, number> = {}; // each customer's own (checkouts a second apart end a second apart)
 
   it('day 0: trialing, the plan\'s caps at once, the trial\'s credits spendable; expected to turn active at the trial end', async () => {
     for (const email of [ada, bob, cyd, dee]) subs[email] = await subscribe(email);
     await standin(`/test/customers/${subs[dee].customerId}/fail_payments`, { fail: true });
-    trialEnd = Date.parse((await subscriptionOf(ada)).trialEnd) / 1000;
+    for (const email of [ada, bob, cyd, dee]) trialEnds[email] = Date.parse((await subscriptionOf(email)).trialEnd) / 1000;
+    const trialEnd = trialEnds[ada];
     const now = await entitlements(ada);
     expect(now).toMatchObject({
       tier: 'plan', status: 'trialing', offeringId: 'builder_monthly', paymentPastDue: false, caps: builderCaps, subscriptionId: subs[ada].subscriptionId,
       trialEnd: iso(trialEnd), cancelAtPeriodEnd: false, changesAt: iso(trialEnd),
       changesTo: { at: iso(trialEnd), tier: 'plan', status: 'active', offeringId: 'builder_monthly', caps: builderCaps, expected: true },
     });
-    await eventually('the trial\'s credits spendable', async () => (await entitlements(ada)).credits.spendable === 200);
+    await eventually('the trial\'s credits spendable', async () => (await entitlements(ada)).credits.spendable === 200, settleMs);
     expect(await check(ada, 'scheduled_runs')).toMatchObject({ allowed: true, code: 'ok', tier: 'plan', status: 'trialing' });
     expect(await check(ada, 'workspaces', { inUse: 2 })).toMatchObject({ allowed: true, code: 'ok', limit: 3, remaining: 0 });
     expect(await check(ada, 'workspaces', { inUse: 3 })).toMatchObject({ allowed: false, code: 'LIMIT_REACHED', limit: 3, remaining: 0 });
-    const [first] = await eventually('ada\'s first entitlement event', async () => ((await changes(ada)).length > 0 ? changes(ada) : undefined));
+    const [first] = await eventually('ada\'s first entitlement event', async () => ((await changes(ada)).length > 0 ? changes(ada) : undefined), settleMs);
     expect(first).toMatchObject({ email: ada, domain, version: 1, tier: 'plan', status: 'trialing', offeringId: 'builder_monthly', previous: null, caps: builderCaps, subscriptionId: subs[ada].subscriptionId });
   });
 
@@ -219,9 +222,9 @@ describe('seed 001\'s table: caps day by day, through the stand-in\'s clock, eac
     const cancelled = await eventually('bob\'s cancellation in his entitlements', async () => {
       const view = await entitlements(bob);
       return view.cancelAtPeriodEnd ? view : undefined;
-    });
+    }, settleMs);
     expect(cancelled).toMatchObject({
-      tier: 'plan', status: 'trialing', caps: builderCaps, changesAt: iso(trialEnd),
+      tier: 'plan', status: 'trialing', caps: builderCaps, changesAt: iso(trialEnds[bob]),
       changesTo: { tier: 'free', status: 'canceled', offeringId: null, caps: freeCaps, expected: false },
     });
     await advance(6); // day 11: the trial_will_end reminder
@@ -233,12 +236,12 @@ describe('seed 001\'s table: caps day by day, through the stand-in\'s clock, eac
     const held = await advance(4, false); // the clock moves; Stripe's events wait
     expect(held.length).toBeGreaterThan(0);
     expect(await entitlements(bob)).toMatchObject({ tier: 'free', status: 'canceled', caps: freeCaps, changesAt: null });
-    await eventually('bob refused scheduled runs', async () => (await check(bob, 'scheduled_runs')).code === 'feature_not_in_plan');
+    await eventually('bob refused scheduled runs', async () => (await check(bob, 'scheduled_runs')).code === 'feature_not_in_plan', settleMs);
     const bobs = await eventually('bob\'s change published by the scheduler', async () => {
       const list = await changes(bob);
       return list.length === 2 ? list : undefined;
-    });
-    expect(bobs[1]).toMatchObject({ version: 2, tier: 'free', status: 'canceled', offeringId: null, caps: freeCaps, previous: { tier: 'plan', status: 'trialing' }, at: iso(trialEnd) });
+    }, settleMs);
+    expect(bobs[1]).toMatchObject({ version: 2, tier: 'free', status: 'canceled', offeringId: null, caps: freeCaps, previous: { tier: 'plan', status: 'trialing' }, at: iso(trialEnds[bob]) });
 
     for (const id of held) await standin(`/test/events/${id}/deliver`); // now Stripe's events arrive, in order
     expect(await subscriptionOf(bob)).toMatchObject({ status: 'canceled' });
@@ -268,7 +271,7 @@ describe('seed 001\'s table: caps day by day, through the stand-in\'s clock, eac
     expect(await check(dee, 'scheduled_runs')).toMatchObject({ allowed: false, code: 'payment_past_due' });
     expect(await check(dee, 'workspaces', { inUse: 1 })).toMatchObject({ allowed: false, code: 'payment_past_due', limit: 1, remaining: 0 });
     expect(await check(dee, 'blocks', { inUse: 3 })).toMatchObject({ allowed: true, code: 'ok', limit: 50 }); // the free tier's still allowed
-    const pastDue = await eventually('dee\'s past-due change', async () => (await changes(dee)).find((c) => c.paymentPastDue));
+    const pastDue = await eventually('dee\'s past-due change', async () => (await changes(dee)).find((c) => c.paymentPastDue), settleMs);
     expect(pastDue).toMatchObject({ tier: 'free', status: 'past_due', caps: freeCaps, at: iso(graceEnd), previous: { tier: 'plan', status: 'past_due' } });
 
     const [invoice] = (await stripe.invoices.list({ subscription: subs[dee].subscriptionId })).data;
@@ -289,7 +292,7 @@ describe('seed 001\'s table: caps day by day, through the stand-in\'s clock, eac
     const cancelled = await eventually('cyd\'s cancellation', async () => {
       const view = await entitlements(cyd);
       return view.cancelAtPeriodEnd ? view : undefined;
-    });
+    }, settleMs);
     expect(cancelled).toMatchObject({ tier: 'plan', status: 'active', changesAt: iso(periodEnd), changesTo: { tier: 'free', status: 'canceled', expected: false } });
     await advance(10);
     expect(await entitlements(cyd)).toMatchObject({ tier: 'plan', status: 'active', caps: builderCaps });
