@@ -17,11 +17,15 @@ export const correlationIdHeader = MessageHeaders.correlationId;
 /** What a correlation id may be: 1-128 letters, digits or `_.:-` (a UUID fits). */
 const correlationIdPattern = /^[A-Za-z0-9_.:-]{1,128}$/;
 
-/** The per-async-context store: the correlation id and extra log fields (customer, domain…). */
-interface CorrelationStore {
+/**
+ * The per-async-context store: the correlation id and extra log fields (customer, domain…).
+ * Opaque to callers; `fields` is replaced (never mutated) by `bindLogFields`.
+ */
+export interface CorrelationContext {
   readonly correlationId: string;
-  readonly fields?: Readonly<Record<string, string>>;
+  fields?: Readonly<Record<string, string>>;
 }
+type CorrelationStore = CorrelationContext;
 
 const storage = new AsyncLocalStorage<CorrelationStore>();
 
@@ -63,6 +67,29 @@ export function runWithCorrelation<T>(correlationId: string, fn: () => T): T {
 export function runWithLogFields<T>(fields: Record<string, string>, fn: () => T): T {
   const outer = storage.getStore();
   return storage.run({ correlationId: outer?.correlationId ?? randomUUID(), fields: outer?.fields ? { ...outer.fields, ...fields } : fields }, fn);
+}
+
+/**
+ * Adds `fields` to the current correlation context for the rest of it, including lines its
+ * enclosing code logs afterwards (the RPC interceptor's "answered" line carries the ledger's
+ * `customer`, `domain`, `referenceId`). Returns false, binding nothing, outside any context.
+ * Only for a context that belongs to one unit of work (a NATS request, a JetStream message).
+ */
+export function bindLogFields(fields: Record<string, string>): boolean {
+  const store = storage.getStore();
+  if (store === undefined) return false;
+  store.fields = store.fields ? { ...store.fields, ...fields } : fields;
+  return true;
+}
+
+/** The current correlation context (to re-enter later with `runInCorrelationContext`), or undefined. */
+export function currentCorrelationContext(): CorrelationContext | undefined {
+  return storage.getStore();
+}
+
+/** Runs `fn` in a context captured by `currentCorrelationContext` (same id and fields). Returns what `fn` returns. */
+export function runInCorrelationContext<T>(context: CorrelationContext, fn: () => T): T {
+  return storage.run(context, fn);
 }
 
 /** The log fields of the current context: `correlationId` plus any bound fields; undefined outside any. */

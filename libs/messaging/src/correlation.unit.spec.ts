@@ -1,6 +1,6 @@
 import {
-  correlationIdFromHeaders, correlationIdOrNew, currentCorrelationId, currentLogFields, runOutsideCorrelation, runWithCorrelation,
-  runWithLogFields, validCorrelationId, withCorrelationHeader,
+  bindLogFields, correlationIdFromHeaders, correlationIdOrNew, currentCorrelationContext, currentCorrelationId, currentLogFields, runInCorrelationContext,
+  runOutsideCorrelation, runWithCorrelation, runWithLogFields, validCorrelationId, withCorrelationHeader,
 } from './correlation';
 import { writeOutbox } from './outbox';
 
@@ -46,6 +46,19 @@ describe('correlation context', () => {
       });
     });
     expect(currentLogFields()).toBeUndefined();
+  });
+
+  it('binds fields on the current context so its enclosing code sees them, and nowhere outside any', async () => {
+    expect(bindLogFields({ customer: 'x' })).toBe(false);
+    const [context, fromHandler] = await runWithCorrelation('req-4', async () => {
+      const captured = currentCorrelationContext()!;
+      await Promise.resolve();
+      expect(bindLogFields({ customer: 'b@example.com', referenceId: 'ref-2' })).toBe(true);
+      return [captured, currentLogFields()] as const;
+    });
+    expect(fromHandler).toEqual({ correlationId: 'req-4', customer: 'b@example.com', referenceId: 'ref-2' });
+    expect(runInCorrelationContext(context, () => currentLogFields())).toEqual(fromHandler);
+    expect(runWithCorrelation('req-5', () => currentLogFields())).toEqual({ correlationId: 'req-5' });
   });
 
   it('reads the header in any spelling, adds it only when absent and inside a context', () => {

@@ -1,11 +1,14 @@
 import {
-  CallHandler, Controller, ExecutionContext, Get, Global, Header, Injectable, MiddlewareConsumer, Module, NestInterceptor, NestModule, RequestMethod,
+  CallHandler, Controller, ExecutionContext, Get, Global, Header, Injectable, Logger, MiddlewareConsumer, Module, NestInterceptor, NestModule,
+  RequestMethod,
 } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { NatsContext } from '@nestjs/microservices';
-import { correlationIdHeader, correlationIdOrNew, currentLogFields, runWithCorrelation } from '@credit-hub/messaging';
+import {
+  CorrelationContext, correlationIdHeader, correlationIdOrNew, currentCorrelationContext, currentLogFields, runInCorrelationContext, runWithCorrelation,
+} from '@credit-hub/messaging';
 import { LoggerModule } from 'nestjs-pino';
-import { symbols as pinoSymbols } from 'pino';
+import { levels as pinoLevels, symbols as pinoSymbols } from 'pino';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Observable, tap } from 'rxjs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -13,7 +16,7 @@ import { Match } from 'nats';
 import { runningConsumers } from './managed-consumer';
 
 export {
-  correlationIdHeader, correlationIdOrNew, currentCorrelationId, currentLogFields, runOutsideCorrelation, runWithCorrelation, runWithLogFields,
+  bindLogFields, correlationIdHeader, correlationIdOrNew, currentCorrelationId, currentLogFields, runOutsideCorrelation, runWithCorrelation, runWithLogFields,
 } from '@credit-hub/messaging';
 
 /** A URL as logged: the token of a customer portal link (`/portal/<token>…`) and query strings removed. */
@@ -57,6 +60,15 @@ export function correlationMiddleware(request: CorrelatedRequest, response: Serv
   runWithCorrelation(id, next);
 }
 
+/** The log level of this process: `LOG_LEVEL` (trace, debug, info, warn, error, fatal), default info. */
+const logLevel = process.env['LOG_LEVEL'] ?? 'info';
+
+/**
+ * Whether debug lines are written (LOG_LEVEL is debug or trace). Hot paths test it before
+ * building a debug line, so a disabled line costs one boolean test, not a logger call.
+ */
+export const debugLogging = (pinoLevels.values[logLevel] ?? pinoLevels.values['info']) <= pinoLevels.values['debug'];
+
 /**
  * Runs every NATS request/reply handler (`@MessagePattern`) inside the correlation context of the
  * request's `X-Correlation-Id` NATS header (exact key first, then any case: NATS header keys are
@@ -66,6 +78,8 @@ export function correlationMiddleware(request: CorrelatedRequest, response: Serv
  */
 @Injectable()
 export class RpcCorrelationInterceptor implements NestInterceptor {
+  private readonly logger = new Logger('Rpc');
+
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'rpc') return next.handle();
     const rpc = context.switchToRpc().getContext<unknown>();
@@ -73,7 +87,20 @@ export class RpcCorrelationInterceptor implements NestInterceptor {
     const given = headers ? (headers.get(correlationIdHeader) || headers.get(correlationIdHeader, Match.IgnoreCase)) : undefined;
     // Nest binds `handle()`'s deferred work to the async context it is called in, so calling it
     // inside `run` puts the handler (and what it awaits) in the context.
-    return runWithCorrelation(correlationIdOrNew(given), () => next.handle());
+    let store: CorrelationContext | undefined;
+    const handled = runWithCorrelation(correlationIdOrNew(given), () => {
+      store = currentCorrelationContext();
+      return next.handle();
+    });
+    if (!debugLogging || store === undefined) return handled;
+    // At debug, one line per request answered, so the hop is visible in every service's log. The
+    // completion is signalled outside the handler's async context: the line re-enters it (with
+    // the fields the handler bound).
+    const subject = rpc instanceof NatsContext ? rpc.getSubject() : 'rpc';
+    const started = performance.now();
+    const inContext = store;
+    const answered = () => runInCorrelationContext(inContext, () => this.logger.debug(`answered ${subject} in ${(performance.now() - started).toFixed(1)} ms`));
+    return handled.pipe(tap({ complete: answered }));
   }
 }
 
@@ -189,7 +216,7 @@ export class MetricsController {
   imports: [
     LoggerModule.forRoot({
       pinoHttp: {
-        level: process.env['LOG_LEVEL'] ?? 'info',
+        level: logLevel,
         genReqId: (request: IncomingMessage, response: ServerResponse) => {
           const id = requestCorrelationId(request);
           if (!response.headersSent) response.setHeader('X-Correlation-Id', id);

@@ -9,7 +9,7 @@ import {
 import {
   decideClawBack, decideFreeze, decideResumePlan, decideRevertPurchaseRefund, decideSuspendPlan, decideUnfreeze,
 } from '@credit-hub/ledger-domain';
-import { currentCorrelationId, runWithLogFields } from '@credit-hub/service-kit';
+import { bindLogFields, currentCorrelationId, debugLogging, runWithLogFields } from '@credit-hub/service-kit';
 import { validCorrelationId } from '@credit-hub/messaging';
 import { IsEmail, MaxLength } from 'class-validator';
 import { ConsumeBatcher } from './consume.batcher';
@@ -151,24 +151,29 @@ export class LedgerHandlers {
   private async handle<C extends object, T>(what: string, cls: new () => C, payload: unknown, work: (command: C) => Promise<Reply<T>>): Promise<Reply<T>> {
     const validated = validatePayload(cls, payload);
     if (!validated.ok) {
-      this.logger.debug(`${what} refused: ${validated.refusal.code}`);
+      if (debugLogging) this.logger.debug(`${what} refused: ${validated.refusal.code}`);
       return { ok: false, refusal: validated.refusal };
     }
     const command = validated.value;
-    return runWithLogFields(commandLogFields(command), async () => {
-      let reply: Reply<T>;
-      try {
-        reply = await work(command);
-      } catch (error) {
-        this.logger.error(`${what} failed: ${(error as Error).message}`, (error as Error).stack);
-        return replyRefused('service_unavailable', `the ledger could not complete ${what}; retry with the same idempotency key`);
-      }
-      const outcome = reply.ok ? `${what} done` : `${what} refused: ${reply.refusal.code}`;
-      if (!reply.ok && reply.refusal.code === 'service_unavailable') this.logger.warn(outcome);
-      else if (hotPaths.has(what)) this.logger.debug(outcome);
-      else this.logger.log(outcome);
-      return reply;
-    });
+    const fields = commandLogFields(command);
+    // Bound on the request's context (so the RPC "answered" line has them too), else scoped.
+    if (bindLogFields(fields)) return this.run(what, command, work);
+    return runWithLogFields(fields, () => this.run(what, command, work));
+  }
+
+  /** Runs a validated command, logs its outcome, turns an unexpected failure into a retryable refusal. */
+  private async run<C extends object, T>(what: string, command: C, work: (command: C) => Promise<Reply<T>>): Promise<Reply<T>> {
+    let reply: Reply<T>;
+    try {
+      reply = await work(command);
+    } catch (error) {
+      this.logger.error(`${what} failed: ${(error as Error).message}`, (error as Error).stack);
+      return replyRefused('service_unavailable', `the ledger could not complete ${what}; retry with the same idempotency key`);
+    }
+    if (!reply.ok && reply.refusal.code === 'service_unavailable') this.logger.warn(`${what} refused: service_unavailable`);
+    else if (!hotPaths.has(what)) this.logger.log(reply.ok ? `${what} done` : `${what} refused: ${reply.refusal.code}`);
+    else if (debugLogging) this.logger.debug(reply.ok ? `${what} done` : `${what} refused: ${reply.refusal.code}`);
+    return reply;
   }
 }
 
