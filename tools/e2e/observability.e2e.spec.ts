@@ -130,6 +130,21 @@ afterAll(async () => {
 }, 60_000);
 
 describe('metrics on the real services', () => {
+  it('counts a paid checkout\'s webhook under its type, and a redelivery as a duplicate, in billing', async () => {
+    const billingUrl = `http://127.0.0.1:${system.ports.billing}`;
+    const before = await scrape(billingUrl);
+    const email = `webhook+${suffix}@example.com`;
+    const checkout = await api('POST', '/api/billing/checkout', { domain, offeringId: 'team_1000', email, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/cancel' });
+    const completed = await standin(`/test/checkout/sessions/${checkout.body.sessionId}/complete`);
+    expect(completed.body.delivery.status).toBe(200);
+    expect((await standin(`/test/events/${completed.body.event.id}/deliver`)).body.delivery.status).toBe(200);
+    const after = await scrape(billingUrl);
+    const moved = (outcome: string) =>
+      sum(after, 'billing_webhook_events_total', { type: 'checkout.session.completed', outcome }) - sum(before, 'billing_webhook_events_total', { type: 'checkout.session.completed', outcome });
+    expect(moved('processed')).toBe(1);
+    expect(moved('duplicate')).toBe(1);
+  });
+
   it('moves the ledger consume histogram and outcome counter, and the gateway status counter, by exactly the consumes sent', async () => {
     const email = `metrics+${suffix}@example.com`;
     await buy(email);
