@@ -1,4 +1,4 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Optional } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   BillingSubjects,
@@ -19,21 +19,22 @@ import { WebhookService } from './webhook.service';
  */
 @Controller()
 export class WebhookController {
-  private readonly outcomes: Counter<'type' | 'outcome'>;
+  private readonly outcomes?: Counter<'type' | 'outcome'>;
 
+  /** `metrics` is absent where the module runs without ObservabilityModule (the billing test harness). */
   constructor(
     private readonly webhooks: WebhookService,
-    metrics: Metrics,
+    @Optional() metrics?: Metrics,
   ) {
-    this.outcomes = metrics.counter('billing_webhook_events_total', 'Stripe webhook deliveries by event type and outcome', ['type', 'outcome']);
+    this.outcomes = metrics?.counter('billing_webhook_events_total', 'Stripe webhook deliveries by event type and outcome', ['type', 'outcome']);
   }
 
   @MessagePattern(BillingSubjects.handleStripeWebhook)
   async handleStripeWebhook(@Payload() payload: unknown): Promise<Reply<HandleStripeWebhookResult>> {
     const command = validatePayload(HandleStripeWebhookCommand, payload);
     const reply = command.ok ? await this.webhooks.handle(command.value) : command;
-    if (reply.ok) this.outcomes.inc({ type: reply.value.type, outcome: reply.value.outcome });
-    else this.outcomes.inc({ type: 'unknown', outcome: reply.refusal.code });
+    if (reply.ok) this.outcomes?.inc({ type: reply.value.type, outcome: reply.value.outcome });
+    else this.outcomes?.inc({ type: 'unknown', outcome: reply.refusal.code });
     return reply;
   }
 }
