@@ -3,7 +3,7 @@ import {
   RequestMethod,
 } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { NatsContext } from '@nestjs/microservices';
+import { NatsContext, NatsRecord } from '@nestjs/microservices';
 import {
   CorrelationContext, correlationIdHeader, correlationIdOrNew, currentCorrelationContext, currentLogFields, runInCorrelationContext, runWithCorrelation,
 } from '@credit-hub/messaging';
@@ -12,7 +12,7 @@ import { levels as pinoLevels, symbols as pinoSymbols } from 'pino';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Observable, tap } from 'rxjs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Match } from 'nats';
+import { headers as natsHeaders, Match } from 'nats';
 import { runningConsumers } from './managed-consumer';
 
 export {
@@ -102,6 +102,22 @@ export class RpcCorrelationInterceptor implements NestInterceptor {
     const answered = () => runInCorrelationContext(inContext, () => this.logger.debug(`answered ${subject} in ${(performance.now() - started).toFixed(1)} ms`));
     return handled.pipe(tap({ complete: answered }));
   }
+}
+
+/**
+ * What to hand a Nest NATS ClientProxy's `send`/`emit` so the current correlation id travels as
+ * the NATS header `X-Correlation-Id` (NATS header keys are case-sensitive:
+ * https://docs.nats.io/learn/core-nats/headers): a NatsRecord of `payload` with that header
+ * (Nest's NATS serializer sends its data as the body and its headers as NATS headers), or
+ * `payload` itself outside any correlation context. The receiving service's
+ * RpcCorrelationInterceptor runs its handler in the same id. One headers object per call.
+ */
+export function correlatedPayload(payload: object): object {
+  const id = currentCorrelationContext()?.correlationId;
+  if (id === undefined) return payload;
+  const h = natsHeaders();
+  h.set(correlationIdHeader, id);
+  return new NatsRecord(payload, h);
 }
 
 /**

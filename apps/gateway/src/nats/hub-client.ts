@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { ClientProxy, NatsRecord } from '@nestjs/microservices';
+import { ClientProxy } from '@nestjs/microservices';
 import { ErrorCodes } from '@credit-hub/contracts';
-import { correlationIdHeader, currentCorrelationId, ProblemException } from '@credit-hub/service-kit';
-import { headers as natsHeaders } from 'nats';
+import { correlatedPayload, ProblemException } from '@credit-hub/service-kit';
 import { firstValueFrom, timeout } from 'rxjs';
 import { GatewayConfig } from '../gateway.config';
 
@@ -44,7 +43,7 @@ export class HubClient implements OnApplicationBootstrap {
   async request<T>(subject: string, payload: object): Promise<T> {
     let reply: unknown;
     try {
-      reply = await firstValueFrom(this.client.send<unknown>(subject, withCorrelation(payload)).pipe(timeout(this.config.NATS_REQUEST_TIMEOUT_MS)));
+      reply = await firstValueFrom(this.client.send<unknown>(subject, correlatedPayload(payload)).pipe(timeout(this.config.NATS_REQUEST_TIMEOUT_MS)));
     } catch (error) {
       throw this.failure(subject, error);
     }
@@ -68,19 +67,6 @@ export class HubClient implements OnApplicationBootstrap {
     this.logger.error(`${subject} failed remotely: ${JSON.stringify(error)}`);
     return new ProblemException({ code: 'internal_error', detail: 'The service behind this endpoint failed; it has been logged.' });
   }
-}
-
-/**
- * `payload` as a NatsRecord carrying the current correlation id in its headers (Nest's NATS
- * serializer sends a NatsRecord's data as the body and its headers as NATS headers); `payload`
- * itself outside any correlation context.
- */
-function withCorrelation(payload: object): object {
-  const id = currentCorrelationId();
-  if (id === undefined) return payload;
-  const h = natsHeaders();
-  h.set(correlationIdHeader, id);
-  return new NatsRecord(payload, h);
 }
 
 /** The value of an `ok` reply; a refusal or a malformed reply is thrown as a ProblemException. */
