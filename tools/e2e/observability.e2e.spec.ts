@@ -228,6 +228,31 @@ describe('one correlation id across the services’ logs', () => {
     expect(logLines('gateway').some((l) => l['correlationId'] === id && (l['req'] as { url?: string } | undefined)?.url === '/webhooks/stripe')).toBe(true);
   });
 
+  it('follows a refund from the portal form through refunds into the ledger (a service-to-service NATS request) and to feedback-analytics', async () => {
+    const customer = `refund+${suffix}@example.com`;
+    await buy(customer);
+    const referenceId = `refund-trace-${suffix}`;
+    expect((await consume(customer, referenceId, -4)).status).toBe(200);
+    const session = await api('POST', '/api/portal/sessions', { email: customer, domain, returnUrl: `https://${domain}/account` });
+    expect(session.status).toBe(200);
+    const url: string = session.body.url;
+    await eventually('the portal offers the 4 credits back', async () => (await (await fetch(url)).text()).includes('id="refundable-credits">4 credits<'));
+
+    const id = randomUUID();
+    const form = new URLSearchParams({
+      requestKey: randomUUID(), kind: 'credits', lotId: '', tried: 'Summaries', didNotWork: 'Missed numbers', wouldBringBack: 'Tables', category: 'quality', rating: '3',
+    });
+    const response = await fetch(`${url}/refunds`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-correlation-id': id }, body: form.toString() });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-correlation-id')).toBe(id);
+
+    await logged('gateway', `the form post ${id}`, (l) => l['correlationId'] === id);
+    await logged('refunds', `the refund request ${id}`, (l) => l['correlationId'] === id && String(l['msg']).startsWith('answered '));
+    const ledger = await logged('ledger', `the refund of consumptions under ${id}`, (l) => l['correlationId'] === id && l['msg'] === 'refund consumptions done');
+    expect(ledger[0]).toMatchObject({ customer, domain });
+    await logged('feedback-analytics', `the refund's events under ${id}`, (l) => l['correlationId'] === id && String(l['msg']).includes('refunds.events.'));
+  });
+
   it('replaces a malformed or oversized correlation id: never logged, never propagated', async () => {
     for (const [n, bad] of [['long', 'a'.repeat(200)], ['chars', 'evil id;<script>'], ['json', '","level":"fatal']] as const) {
       const reply = await consume(email, `trace-bad-${n}-${suffix}`, -1, { 'x-correlation-id': bad });
