@@ -224,6 +224,9 @@ describe('one correlation id across the services’ logs', () => {
     const credited = await logged('ledger', `crediting ${purchase.sessionId}`, (l) => String(l['msg']).includes(purchase.sessionId) && ids.includes(l['correlationId'] as string));
     const id = credited[0]['correlationId'] as string;
     expect(credited[0]).toMatchObject({ customer: email, domain });
+    // the consumer's own line about the message carries the event's customer and domain too
+    const inLedger = await logged('ledger', `the billing consumer's line for ${id}`, (l) => l['correlationId'] === id && String(l['msg']).startsWith('handled '));
+    for (const line of [...inLedger, ...logLines('ledger').filter((l) => l['correlationId'] === id)]) expect(line).toMatchObject({ customer: email, domain });
     await logged('billing', `the webhook command ${id}`, (l) => l['correlationId'] === id);
     expect(logLines('gateway').some((l) => l['correlationId'] === id && (l['req'] as { url?: string } | undefined)?.url === '/webhooks/stripe')).toBe(true);
   });
