@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { AckPolicy, ConsumerMessages, DeliverPolicy, JsMsg, NatsConnection, ReplayPolicy } from 'nats';
+import { correlationIdFromHeaders, correlationIdOrNew, runWithCorrelation } from './correlation';
 
 /** A message handed to a consumer's handler: decoded JSON body plus JetStream metadata. */
 export interface ConsumedMessage<T = unknown> {
@@ -37,6 +38,10 @@ export interface DurableConsumerOptions<T = unknown> {
  * order. A handler error naks the message with a growing delay; after `maxDeliver` deliveries the
  * server stops redelivering and the message is logged as poison. `stop()` finishes the message in
  * hand, then closes the subscription.
+ *
+ * Each message is handled inside the correlation context of its `X-Correlation-Id` header (a
+ * fresh id when the header is absent or invalid), so the handler's log lines carry it and the
+ * outbox rows it writes pass it on; each handled message is logged at debug.
  */
 export class DurableConsumer<T = unknown> {
   private readonly logger: Logger;
@@ -128,10 +133,17 @@ export class DurableConsumer<T = unknown> {
       message.term();
       return;
     }
+    await runWithCorrelation(correlationIdOrNew(correlationIdFromHeaders(decoded.headers)), () => this.settle(message, decoded));
+  }
+
+  /** Runs the handler on one decoded message; acks on success, naks with back-off on failure. */
+  private async settle(message: JsMsg, decoded: ConsumedMessage<T>): Promise<void> {
+    const info = message.info;
     try {
       await this.options.handler(decoded);
       message.ack();
       this.handledCount++;
+      this.logger.debug(`handled ${decoded.subject} ${decoded.messageId}`);
     } catch (error) {
       const attempt = info.redeliveryCount;
       const delayMs = Math.min(100 * 2 ** Math.min(attempt, 10), 30_000);

@@ -3,3 +3,4 @@ export * from './outbox';
 export * from './inbox';
 export * from './consumer';
 export * from './pg-client';
+export * from './correlation';

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { headers as natsHeaders, JetStreamClient, NatsConnection } from 'nats';
 import { Client, Pool, PoolClient } from 'pg';
+import { withCorrelationHeader } from './correlation';
 import { checkoutClient } from './pg-client';
 
 /**
@@ -43,6 +44,9 @@ export interface Queryable {
 
 /**
  * Writes outbox rows with one multi-row INSERT. Call inside the transaction of the state change.
+ * Within a correlation context (`runWithCorrelation`), each row's headers get
+ * `X-Correlation-Id: <current id>` unless the message already names one, so the JetStream
+ * message the relay publishes carries it to the consumers.
  */
 export async function writeOutbox(db: Queryable, messages: OutboxMessage[]): Promise<void> {
   if (messages.length === 0) return;
@@ -50,7 +54,7 @@ export async function writeOutbox(db: Queryable, messages: OutboxMessage[]): Pro
   const parameters: unknown[] = [];
   messages.forEach((m, i) => {
     values.push(`($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}::jsonb, $${i * 4 + 4}::jsonb)`);
-    parameters.push(m.messageId, m.subject, JSON.stringify(m.payload), JSON.stringify(m.headers ?? {}));
+    parameters.push(m.messageId, m.subject, JSON.stringify(m.payload), JSON.stringify(withCorrelationHeader(m.headers) ?? {}));
   });
   await db.query(`INSERT INTO outbox (message_id, subject, payload, headers) VALUES ${values.join(', ')}`, parameters);
 }

@@ -1,19 +1,138 @@
-import { CallHandler, Controller, ExecutionContext, Get, Global, Header, Injectable, Module, NestInterceptor } from '@nestjs/common';
+import {
+  CallHandler, Controller, ExecutionContext, Get, Global, Header, Injectable, Logger, MiddlewareConsumer, Module, NestInterceptor, NestModule,
+  RequestMethod,
+} from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { NatsContext, NatsRecord } from '@nestjs/microservices';
+import {
+  CorrelationContext, correlationIdHeader, correlationIdOrNew, currentCorrelationContext, currentLogFields, runInCorrelationContext, runWithCorrelation,
+} from '@credit-hub/messaging';
 import { LoggerModule } from 'nestjs-pino';
-import { randomUUID } from 'node:crypto';
+import { levels as pinoLevels, symbols as pinoSymbols } from 'pino';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Observable, tap } from 'rxjs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { headers as natsHeaders, Match } from 'nats';
 import { runningConsumers } from './managed-consumer';
+
+export {
+  bindLogFields, correlationIdHeader, correlationIdOrNew, currentCorrelationId, currentLogFields, runOutsideCorrelation, runWithCorrelation, runWithLogFields,
+} from '@credit-hub/messaging';
 
 /** A URL as logged: the token of a customer portal link (`/portal/<token>…`) and query strings removed. */
 export function redactUrl(url: string): string {
   return url.replace(/\/portal\/[^/?#]+/, '/portal/[redacted]').replace(/\?.*$/, (q) => (q.length > 1 ? '?[query]' : ''));
 }
 
-/** Header carrying the correlation id across HTTP, NATS and JetStream hops. */
+/**
+ * HTTP header carrying the correlation id into and out of a service (Node lower-cases incoming
+ * header names). On NATS and JetStream messages the id travels as `X-Correlation-Id`
+ * (`correlationIdHeader`).
+ */
 export const correlationHeader = 'x-correlation-id';
+
+/** An HTTP request as the correlation middleware and pino-http see it. */
+type CorrelatedRequest = IncomingMessage & { correlationId?: string };
+
+/**
+ * The correlation id of an HTTP request: the one already chosen for it (by whichever of pino-http
+ * and the correlation middleware ran first), else its `X-Correlation-Id` header when valid
+ * (1-128 of `[A-Za-z0-9_.:-]`), else a fresh UUID. A malformed or oversized header is replaced,
+ * never logged nor propagated. Idempotent per request.
+ */
+export function requestCorrelationId(request: CorrelatedRequest): string {
+  if (request.correlationId === undefined) {
+    const chosen = (request as { id?: unknown }).id;
+    request.correlationId = typeof chosen === 'string' ? chosen : correlationIdOrNew(request.headers[correlationHeader]);
+  }
+  return request.correlationId;
+}
+
+/**
+ * Express middleware: runs the rest of the request (guards, handlers, the gateway's NATS
+ * requests) inside the request's correlation context and echoes the id in `X-Correlation-Id`.
+ * Nest registers body parsers before module middleware, so the context is not lost across
+ * body parsing.
+ */
+export function correlationMiddleware(request: CorrelatedRequest, response: ServerResponse, next: () => void): void {
+  const id = requestCorrelationId(request);
+  if (!response.headersSent) response.setHeader('X-Correlation-Id', id);
+  runWithCorrelation(id, next);
+}
+
+/** The log level of this process: `LOG_LEVEL` (trace, debug, info, warn, error, fatal), default info. */
+const logLevel = process.env['LOG_LEVEL'] ?? 'info';
+
+/**
+ * Whether debug lines are written (LOG_LEVEL is debug or trace). Hot paths test it before
+ * building a debug line, so a disabled line costs one boolean test, not a logger call.
+ */
+export const debugLogging = (pinoLevels.values[logLevel] ?? pinoLevels.values['info']) <= pinoLevels.values['debug'];
+
+/**
+ * Runs every NATS request/reply handler (`@MessagePattern`) inside the correlation context of the
+ * request's `X-Correlation-Id` NATS header (exact key first, then any case: NATS header keys are
+ * case-sensitive, https://docs.nats.io/learn/core-nats/headers); a missing or invalid header gets
+ * a fresh id, so every handler's log lines and outbox rows are correlated. HTTP and other
+ * contexts pass through untouched.
+ */
+@Injectable()
+export class RpcCorrelationInterceptor implements NestInterceptor {
+  private readonly logger = new Logger('Rpc');
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'rpc') return next.handle();
+    const rpc = context.switchToRpc().getContext<unknown>();
+    const headers = rpc instanceof NatsContext ? rpc.getHeaders() : undefined;
+    const given = headers ? (headers.get(correlationIdHeader) || headers.get(correlationIdHeader, Match.IgnoreCase)) : undefined;
+    // Nest binds `handle()`'s deferred work to the async context it is called in, so calling it
+    // inside `run` puts the handler (and what it awaits) in the context.
+    let store: CorrelationContext | undefined;
+    const handled = runWithCorrelation(correlationIdOrNew(given), () => {
+      store = currentCorrelationContext();
+      return next.handle();
+    });
+    if (!debugLogging || store === undefined) return handled;
+    // At debug, one line per request answered, so the hop is visible in every service's log. The
+    // completion is signalled outside the handler's async context: the line re-enters it (with
+    // the fields the handler bound).
+    const subject = rpc instanceof NatsContext ? rpc.getSubject() : 'rpc';
+    const started = performance.now();
+    const inContext = store;
+    const answered = () => runInCorrelationContext(inContext, () => this.logger.debug(`answered ${subject} in ${(performance.now() - started).toFixed(1)} ms`));
+    return handled.pipe(tap({ complete: answered }));
+  }
+}
+
+/**
+ * What to hand a Nest NATS ClientProxy's `send`/`emit` so the current correlation id travels as
+ * the NATS header `X-Correlation-Id` (NATS header keys are case-sensitive:
+ * https://docs.nats.io/learn/core-nats/headers): a NatsRecord of `payload` with that header
+ * (Nest's NATS serializer sends its data as the body and its headers as NATS headers), or
+ * `payload` itself outside any correlation context. The receiving service's
+ * RpcCorrelationInterceptor runs its handler in the same id. One headers object per call.
+ */
+export function correlatedPayload(payload: object): object {
+  const id = currentCorrelationContext()?.correlationId;
+  if (id === undefined) return payload;
+  const h = natsHeaders();
+  h.set(correlationIdHeader, id);
+  return new NatsRecord(payload, h);
+}
+
+/**
+ * pino mixin: adds `correlationId` of the current context, and the fields bound with
+ * `runWithLogFields` (e.g. `customer`, `domain`, `referenceId`), to every log line. When the
+ * logger's own bindings already carry `correlationId` (pino-http's request logger, bound by
+ * `customProps`), it is not repeated.
+ */
+export function correlationMixin(_merge: object, _level: number, logger?: unknown): Record<string, string> {
+  const fields = currentLogFields();
+  if (fields === undefined) return {};
+  const bindings = (logger as Record<symbol, unknown> | undefined)?.[pinoSymbols.chindingsSym];
+  if (typeof bindings === 'string' && bindings.includes('"correlationId":')) delete fields['correlationId'];
+  return fields;
+}
 
 /**
  * The service's Prometheus registry (prom-client): default process metrics plus HTTP request
@@ -102,8 +221,10 @@ export class MetricsController {
 }
 
 /**
- * Structured JSON logs (nestjs-pino) with a correlation id on every line of a request (taken from
- * `X-Correlation-Id` or made, and echoed in the response), and Prometheus metrics at `/metrics`.
+ * Structured JSON logs (nestjs-pino) with `correlationId` on every line emitted within a
+ * correlation context: an HTTP request (id from `X-Correlation-Id` or made, echoed in the
+ * response), a NATS request (its `X-Correlation-Id` header), a JetStream message handled by a
+ * DurableConsumer (its header). Prometheus metrics at `/metrics`.
  * `bootService` adds it to every service. `LOG_LEVEL` sets the level (default info).
  */
 @Global()
@@ -111,14 +232,14 @@ export class MetricsController {
   imports: [
     LoggerModule.forRoot({
       pinoHttp: {
-        level: process.env['LOG_LEVEL'] ?? 'info',
+        level: logLevel,
         genReqId: (request: IncomingMessage, response: ServerResponse) => {
-          const given = request.headers[correlationHeader];
-          const id = typeof given === 'string' && /^[A-Za-z0-9_.:-]{1,128}$/.test(given) ? given : randomUUID();
-          response.setHeader('X-Correlation-Id', id);
+          const id = requestCorrelationId(request);
+          if (!response.headersSent) response.setHeader('X-Correlation-Id', id);
           return id;
         },
-        customProps: (request: IncomingMessage) => ({ correlationId: (request as IncomingMessage & { id?: string }).id }),
+        customProps: (request: IncomingMessage) => ({ correlationId: requestCorrelationId(request) }),
+        mixin: correlationMixin,
         autoLogging: { ignore: (request: IncomingMessage) => /^\/(health|metrics)/.test(request.url ?? '') },
         redact: ['req.headers.authorization', 'req.headers["stripe-signature"]', 'req.headers.cookie'],
         // URLs are logged without credentials: a portal link's token is a bearer credential.
@@ -127,7 +248,15 @@ export class MetricsController {
     }),
   ],
   controllers: [MetricsController],
-  providers: [Metrics, { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor }],
+  providers: [
+    Metrics,
+    { provide: APP_INTERCEPTOR, useClass: RpcCorrelationInterceptor },
+    { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
+  ],
   exports: [Metrics],
 })
-export class ObservabilityModule {}
+export class ObservabilityModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(correlationMiddleware).forRoutes({ path: '{/*splat}', method: RequestMethod.ALL });
+  }
+}

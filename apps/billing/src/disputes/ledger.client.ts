@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { ClientProxy } from '@nestjs/microservices';
 import { firstValueFrom, timeout } from 'rxjs';
 import { GetHistoryQuery, HistoryItem, HistoryPage, LedgerSubjects } from '@credit-hub/contracts';
+import { correlatedPayload } from '@credit-hub/service-kit';
 import { BillingConfig } from '../billing.config';
 
 /** Injection token of billing's NATS ClientProxy (requests to the ledger). */
@@ -48,7 +49,7 @@ export class LedgerClient implements OnApplicationBootstrap {
   }
 
   private async request<T>(subject: string, payload: object): Promise<T> {
-    const reply = await firstValueFrom(this.client.send<unknown>(subject, payload).pipe(timeout(this.config.LEDGER_REQUEST_TIMEOUT_MS)));
+    const reply = await firstValueFrom(this.client.send<unknown>(subject, correlatedPayload(payload)).pipe(timeout(this.config.LEDGER_REQUEST_TIMEOUT_MS)));
     const candidate = reply as { ok?: unknown; value?: unknown; refusal?: { code?: string; detail?: string } } | null;
     if (candidate?.ok === true && 'value' in candidate) return candidate.value as T;
     throw new Error(`${subject} refused: ${candidate?.refusal?.code ?? 'malformed reply'} ${candidate?.refusal?.detail ?? ''}`);

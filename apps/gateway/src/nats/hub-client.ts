@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
 import { ErrorCodes } from '@credit-hub/contracts';
-import { ProblemException } from '@credit-hub/service-kit';
+import { correlatedPayload, ProblemException } from '@credit-hub/service-kit';
 import { firstValueFrom, timeout } from 'rxjs';
 import { GatewayConfig } from '../gateway.config';
 
@@ -16,6 +16,10 @@ const noMessageHandler = 'There is no matching message handler defined in the re
  * NATS_REQUEST_TIMEOUT_MS; a timeout, no responders, or a lost connection becomes 503
  * service_unavailable with `Retry-After: 1` (never a 500, never a hang). A refusal in the reply
  * becomes the problem+json of its code.
+ *
+ * The correlation id of the current request travels as the NATS header `X-Correlation-Id`
+ * (NATS header keys are case-sensitive: https://docs.nats.io/learn/core-nats/headers); the
+ * service answering runs its handler in that correlation context.
  */
 @Injectable()
 export class HubClient implements OnApplicationBootstrap {
@@ -31,11 +35,15 @@ export class HubClient implements OnApplicationBootstrap {
     await this.client.connect().catch((error: Error) => this.logger.warn(`NATS not reachable yet: ${error.message}`));
   }
 
-  /** Sends `payload` on `subject` and returns the value of an `ok` reply; throws ProblemException otherwise. */
+  /**
+   * Sends `payload` on `subject` (with the current correlation id as the `X-Correlation-Id`
+   * header, when there is one) and returns the value of an `ok` reply; throws ProblemException
+   * otherwise (503 when unreachable or timed out, the refusal's status for a refusal).
+   */
   async request<T>(subject: string, payload: object): Promise<T> {
     let reply: unknown;
     try {
-      reply = await firstValueFrom(this.client.send<unknown>(subject, payload).pipe(timeout(this.config.NATS_REQUEST_TIMEOUT_MS)));
+      reply = await firstValueFrom(this.client.send<unknown>(subject, correlatedPayload(payload)).pipe(timeout(this.config.NATS_REQUEST_TIMEOUT_MS)));
     } catch (error) {
       throw this.failure(subject, error);
     }

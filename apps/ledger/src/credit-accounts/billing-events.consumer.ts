@@ -5,7 +5,7 @@ import {
 } from '@credit-hub/contracts';
 import { decideClawBack, decideExternalRefund, decideFreeze, decidePlanEnd, decideResumePlan, decideSuspendPlan, decideUnfreeze } from '@credit-hub/ledger-domain';
 import { ConsumedMessage, DurableConsumerOptions } from '@credit-hub/messaging';
-import { InjectNats, Lifecycle, ManagedDurableConsumer } from '@credit-hub/service-kit';
+import { bindLogFields, InjectNats, Lifecycle, ManagedDurableConsumer, runWithLogFields } from '@credit-hub/service-kit';
 import { NatsConnection } from 'nats';
 import { CreditAccountStore } from './credit-account.store';
 
@@ -40,7 +40,21 @@ export class BillingEventsConsumer extends ManagedDurableConsumer {
     return { stream: Streams.billing.name, durable: billingConsumerName, maxDeliver: 20, ackWaitMs: 30_000, batchSizeMax: 100 };
   }
 
-  override async handle(message: ConsumedMessage<unknown>): Promise<void> {
+  /**
+   * Handles one billing event with its `customer` and `domain` bound to every log line (the
+   * correlation id is the message's). Bound on the message's context, so the consumer's own
+   * lines about it (handled, retry, poison) carry them too.
+   */
+  override handle(message: ConsumedMessage<unknown>): Promise<void> {
+    const body = (message.body ?? {}) as Record<string, unknown>;
+    const fields: Record<string, string> = {};
+    if (typeof body['email'] === 'string') fields['customer'] = body['email'];
+    if (typeof body['domain'] === 'string') fields['domain'] = body['domain'];
+    if (bindLogFields(fields)) return this.dispatch(message);
+    return runWithLogFields(fields, () => this.dispatch(message));
+  }
+
+  private async dispatch(message: ConsumedMessage<unknown>): Promise<void> {
     const body = message.body as Record<string, any>;
     switch (message.subject) {
       case BillingEventSubjects.paymentSucceeded:

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConsumeCreditsCommand, ConsumeCreditsResult, Reply, replyRefused } from '@credit-hub/contracts';
-import { Metrics } from '@credit-hub/service-kit';
+import { Metrics, runOutsideCorrelation } from '@credit-hub/service-kit';
 import { Counter, Histogram } from 'prom-client';
 import { LedgerConfig } from '../ledger.config';
 import { CreditAccountStore } from './credit-account.store';
@@ -68,7 +68,8 @@ export class ConsumeBatcher {
     while (this.queue.length > 0 && this.inFlight < this.config.LEDGER_BATCH_CONCURRENCY) {
       const batch = this.queue.splice(0, this.config.LEDGER_BATCH_SIZE_MAX);
       this.inFlight++;
-      void this.write(batch).finally(() => {
+      // A batch serves many requests: its log lines must not carry the first one's correlation id.
+      void runOutsideCorrelation(() => this.write(batch)).finally(() => {
         this.inFlight--;
         if (this.queue.length > 0) this.flush();
       });

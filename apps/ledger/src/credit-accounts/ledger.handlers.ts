@@ -9,6 +9,8 @@ import {
 import {
   decideClawBack, decideFreeze, decideResumePlan, decideRevertPurchaseRefund, decideSuspendPlan, decideUnfreeze,
 } from '@credit-hub/ledger-domain';
+import { bindLogFields, currentCorrelationId, debugLogging, runWithLogFields } from '@credit-hub/service-kit';
+import { validCorrelationId } from '@credit-hub/messaging';
 import { IsEmail, MaxLength } from 'class-validator';
 import { ConsumeBatcher } from './consume.batcher';
 import { CreditAccountStore } from './credit-account.store';
@@ -27,6 +29,12 @@ class ReleaseOnAccount extends ReleaseReservationCommand {
 /**
  * The ledger's request/reply handlers (NATS, queue group `ledger`). One shape each: validate,
  * build the command, let the store decide and append, answer. No business `if`s here.
+ *
+ * Each command runs in the correlation context of its NATS request (RpcCorrelationInterceptor)
+ * with `customer` (the email), `domain` and `referenceId` bound as log fields where the command
+ * has them, so every log line of the command carries them, and one line reports its outcome:
+ * at debug for the hot paths (consume, balance, history: set LOG_LEVEL=debug to see them), at
+ * info for the other commands, at warn when the ledger could not complete it.
  */
 @Controller()
 export class LedgerHandlers {
@@ -41,7 +49,11 @@ export class LedgerHandlers {
   /** `ledger.commands.consume-credits.v1` → `Reply<ConsumeCreditsResult>`. */
   @MessagePattern(LedgerSubjects.consumeCredits)
   consume(@Payload() payload: unknown): Promise<Reply<ConsumeCreditsResult>> {
-    return this.handle('consume', ConsumeCreditsCommand, payload, (c) => this.batcher.submit(c));
+    return this.handle('consume', ConsumeCreditsCommand, payload, (c) => {
+      // The events and outbox rows of the consume carry the request's correlation id.
+      c.correlationId = validCorrelationId(c.correlationId) ?? currentCorrelationId();
+      return this.batcher.submit(c);
+    });
   }
 
   /** `ledger.commands.grant-credits.v1` → `Reply<GrantCreditsResult>`. */
@@ -132,15 +144,48 @@ export class LedgerHandlers {
     return this.handle('history', GetHistoryQuery, payload, async (q) => replyOk(await this.history.page(q)));
   }
 
-  /** Validates, runs, and turns an unexpected failure (database down) into a retryable refusal; the cause is logged. */
+  /**
+   * Validates, runs with the command's log fields bound, logs the outcome, and turns an
+   * unexpected failure (database down) into a retryable refusal; the cause is logged.
+   */
   private async handle<C extends object, T>(what: string, cls: new () => C, payload: unknown, work: (command: C) => Promise<Reply<T>>): Promise<Reply<T>> {
     const validated = validatePayload(cls, payload);
-    if (!validated.ok) return { ok: false, refusal: validated.refusal };
+    if (!validated.ok) {
+      if (debugLogging) this.logger.debug(`${what} refused: ${validated.refusal.code}`);
+      return { ok: false, refusal: validated.refusal };
+    }
+    const command = validated.value;
+    const fields = commandLogFields(command);
+    // Bound on the request's context (so the RPC "answered" line has them too), else scoped.
+    if (bindLogFields(fields)) return this.run(what, command, work);
+    return runWithLogFields(fields, () => this.run(what, command, work));
+  }
+
+  /** Runs a validated command, logs its outcome, turns an unexpected failure into a retryable refusal. */
+  private async run<C extends object, T>(what: string, command: C, work: (command: C) => Promise<Reply<T>>): Promise<Reply<T>> {
+    let reply: Reply<T>;
     try {
-      return await work(validated.value);
+      reply = await work(command);
     } catch (error) {
       this.logger.error(`${what} failed: ${(error as Error).message}`, (error as Error).stack);
       return replyRefused('service_unavailable', `the ledger could not complete ${what}; retry with the same idempotency key`);
     }
+    if (!reply.ok && reply.refusal.code === 'service_unavailable') this.logger.warn(`${what} refused: service_unavailable`);
+    else if (!hotPaths.has(what)) this.logger.log(reply.ok ? `${what} done` : `${what} refused: ${reply.refusal.code}`);
+    else if (debugLogging) this.logger.debug(reply.ok ? `${what} done` : `${what} refused: ${reply.refusal.code}`);
+    return reply;
   }
+}
+
+/** Commands whose outcome line is logged at debug: they run at the product's request rate. */
+const hotPaths = new Set(['consume', 'balance', 'history']);
+
+/** The log fields of a command: `customer` (its email), `domain`, `referenceId`, where it has them. */
+function commandLogFields(command: object): Record<string, string> {
+  const { email, domain, referenceId } = command as { email?: unknown; domain?: unknown; referenceId?: unknown };
+  const fields: Record<string, string> = {};
+  if (typeof email === 'string') fields['customer'] = email;
+  if (typeof domain === 'string') fields['domain'] = domain;
+  if (typeof referenceId === 'string') fields['referenceId'] = referenceId;
+  return fields;
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
 import { ErrorCodes, Refusal } from '@credit-hub/contracts';
+import { correlatedPayload } from '@credit-hub/service-kit';
 import { firstValueFrom, timeout } from 'rxjs';
 import { RefundsConfig } from '../refunds.config';
 
@@ -46,7 +47,7 @@ export class ServiceRequests implements OnApplicationBootstrap {
   private async request<T>(subject: string, payload: object, timeoutMs: number): Promise<Outcome<T>> {
     let reply: unknown;
     try {
-      reply = await firstValueFrom(this.client.send<unknown>(subject, payload).pipe(timeout(timeoutMs)));
+      reply = await firstValueFrom(this.client.send<unknown>(subject, correlatedPayload(payload)).pipe(timeout(timeoutMs)));
     } catch (error) {
       const detail = error instanceof Error ? `${error.name}: ${error.message}` : JSON.stringify(error);
       this.logger.warn(`${subject} did not answer: ${detail}`);

@@ -7,7 +7,7 @@ import {
   RefundRequestView,
   RefundStatus,
 } from '@credit-hub/contracts';
-import { Queryable, writeOutbox } from '@credit-hub/messaging';
+import { Queryable, withCorrelationHeader, writeOutbox } from '@credit-hub/messaging';
 import { CandidateConsumption, PastRefund, SelectedConsumption } from '../policy/refund-decisions';
 
 /**
@@ -403,7 +403,7 @@ function outboxRows(row: RefundRequestRow, types: RefundEventType[]): { messageI
   const request = toView(row);
   return types.map((type) => {
     const event: RefundEventV1 = { eventId: `${row.id}:${type}`, type, schemaVersion: 1, occurredAt: row.updated_at.toISOString(), request };
-    return { messageId: event.eventId, subject: eventSubjects[type], payload: event, headers: { 'X-Event-Type': type } };
+    return { messageId: event.eventId, subject: eventSubjects[type], payload: event, headers: withCorrelationHeader({ 'X-Event-Type': type }) ?? {} };
   });
 }
 
