@@ -1,11 +1,30 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length } from 'class-validator';
-import { DayField, DomainField } from '../http/fields';
+import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { DayField } from '../http/fields';
+
+/**
+ * `domain` of an analytics query: one host name, several (repeated `domain=` or comma-separated),
+ * or none (all the key's domains). AnalyticsKeyGuard checks them against the key before this runs.
+ */
+export function AnalyticsDomainField(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      description: "Domain(s) to read: a domain key reads its own; a builder key reads any of its domains (default: all of them). Repeat or comma-separate for several.",
+      example: 'yourproduct.com',
+      type: String,
+    }),
+    IsOptional(),
+    IsString({ each: true, message: 'domain must be a string' }),
+    Length(1, 2000, { each: true, message: 'domain must be 1-2000 characters' }),
+    Matches(/^[a-z0-9.,-]+$/i, { each: true, message: 'domain must be host names such as yourproduct.com, separated by commas' }),
+  );
+}
 
 /** `GET /api/analytics/{summary,credits,revenue,conversion,refunds}` query. */
 export class AnalyticsRangeRequest {
-  @DomainField({ optional: true })
-  domain?: string;
+  @AnalyticsDomainField()
+  domain?: string | string[];
 
   @DayField('from')
   from?: string;

@@ -1,10 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { DayField, DomainField } from '../http/fields';
+import { DayField } from '../http/fields';
+import { AnalyticsDomainField } from './read-models.dto';
 
 /** `GET /api/analytics/usage` query. */
 export class UsageRequest {
-  @DomainField({ optional: true })
-  domain?: string;
+  @AnalyticsDomainField()
+  domain?: string | string[];
 
   @DayField('from')
   from?: string;
