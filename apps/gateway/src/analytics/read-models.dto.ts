@@ -51,17 +51,25 @@ export class CreditTotalsResponse {
 }
 
 export class CreditRowResponse {
+  @ApiProperty() domain!: string;
   @ApiProperty({ format: 'date' }) day!: string;
   @ApiProperty({ enum: ['purchased', 'granted', 'consumed', 'refunded', 'expired'] }) kind!: string;
-  @ApiProperty({ nullable: true, type: String, description: 'For consumed credits; null otherwise' }) actionType!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'For consumed and refunded credits (the action type consumed); null otherwise' }) actionType!: string | null;
   @ApiProperty() credits!: number;
   @ApiProperty() events!: number;
 }
 
-export class CreditsResponse {
+export class DomainCreditTotalsResponse {
   @ApiProperty() domain!: string;
+  @ApiProperty({ type: CreditTotalsResponse }) totals!: CreditTotalsResponse;
+}
+
+export class CreditsResponse {
+  @ApiProperty({ description: 'The one domain read, or the domains read joined with commas' }) domain!: string;
+  @ApiProperty({ type: [String], description: 'The domains read, sorted' }) domains!: string[];
   @ApiProperty({ type: [CreditRowResponse] }) rows!: CreditRowResponse[];
   @ApiProperty({ type: CreditTotalsResponse }) totals!: CreditTotalsResponse;
+  @ApiProperty({ type: [DomainCreditTotalsResponse], description: 'Credit usage by domain' }) byDomain!: DomainCreditTotalsResponse[];
 }
 
 export class RevenueTotalResponse {
@@ -73,21 +81,30 @@ export class RevenueTotalResponse {
 }
 
 export class RevenueRowResponse extends RevenueTotalResponse {
+  @ApiProperty() domain!: string;
   @ApiProperty({ format: 'date' }) day!: string;
 }
 
-export class RevenueResponse {
+export class DomainRevenueTotalResponse extends RevenueTotalResponse {
   @ApiProperty() domain!: string;
+}
+
+export class RevenueResponse {
+  @ApiProperty({ description: 'The one domain read, or the domains read joined with commas' }) domain!: string;
+  @ApiProperty({ type: [String], description: 'The domains read, sorted' }) domains!: string[];
   @ApiProperty({ type: [RevenueRowResponse] }) rows!: RevenueRowResponse[];
   @ApiProperty({ type: [RevenueTotalResponse] }) totals!: RevenueTotalResponse[];
+  @ApiProperty({ type: [DomainRevenueTotalResponse], description: 'Revenue by domain and currency' }) byDomain!: DomainRevenueTotalResponse[];
 }
 
 
 export class ConversionResponse {
-  @ApiProperty() domain!: string;
+  @ApiProperty({ description: 'The one domain read, or the domains read joined with commas' }) domain!: string;
+  @ApiProperty({ type: [String], description: 'The domains read, sorted' }) domains!: string[];
   @ApiProperty({ description: '{ created, completed, rate }: checkout sessions created → paid' }) checkout!: object;
   @ApiProperty({ description: '{ started, converted, rate }: trials → first paid period' }) trials!: object;
-  @ApiProperty({ description: '{ customers, cameBack, rate }: refunded customers who consumed or bought again within 30 days' }) refunds!: object;
+  @ApiProperty({ description: '{ customers, cameBack, rate }: refunded customers who consumed or bought again on the same domain within 30 days' }) refunds!: object;
+  @ApiProperty({ type: [Object], description: 'The same funnel per domain: { domain, checkout, trials, refunds }' }) byDomain!: object[];
 }
 
 export class CategoryCountResponse {
@@ -106,8 +123,15 @@ export class TextCountResponse {
   @ApiProperty() count!: number;
 }
 
+export class ActionTypeRefundsResponse {
+  @ApiProperty({ description: "The action type of the consumption refunded ('' when unknown)" }) actionType!: string;
+  @ApiProperty() creditsRefunded!: number;
+  @ApiProperty() refunds!: number;
+}
+
 export class RefundsAnalyticsResponse {
-  @ApiProperty() domain!: string;
+  @ApiProperty({ description: 'The one domain read, or the domains read joined with commas' }) domain!: string;
+  @ApiProperty({ type: [String], description: 'The domains read, sorted' }) domains!: string[];
   @ApiProperty() creditsRefunded!: number;
   @ApiProperty() creditsConsumed!: number;
   @ApiProperty({ nullable: true, type: Number, description: 'creditsRefunded / creditsConsumed' }) rate!: number | null;
@@ -116,9 +140,12 @@ export class RefundsAnalyticsResponse {
   @ApiProperty({ type: [TextCountResponse], description: 'Most common normalised "what would bring you back" answers' }) wouldBringBack!: TextCountResponse[];
   @ApiProperty({ description: '{ opened, won, lost }' }) disputes!: object;
   @ApiProperty() paymentFailures!: number;
+  @ApiProperty({ type: [ActionTypeRefundsResponse], description: 'Credits refunded by action type' }) byActionType!: ActionTypeRefundsResponse[];
+  @ApiProperty({ type: [Object], description: 'Per domain: { domain, creditsRefunded, creditsConsumed, rate, refunds, disputes, paymentFailures }' }) byDomain!: object[];
 }
 
 export class FeedbackItemResponse {
+  @ApiProperty() domain!: string;
   @ApiProperty({ format: 'uuid' }) refundRequestId!: string;
   @ApiProperty() email!: string;
   @ApiProperty() kind!: string;
@@ -132,12 +159,14 @@ export class FeedbackItemResponse {
 }
 
 export class FeedbackResponse {
-  @ApiProperty() domain!: string;
+  @ApiProperty({ description: 'The one domain read, or the domains read joined with commas' }) domain!: string;
+  @ApiProperty({ type: [String], description: 'The domains read, sorted' }) domains!: string[];
   @ApiProperty({ type: [FeedbackItemResponse] }) items!: FeedbackItemResponse[];
 }
 
 export class SummaryResponse {
-  @ApiProperty() domain!: string;
+  @ApiProperty({ description: 'The one domain read, or the domains read joined with commas' }) domain!: string;
+  @ApiProperty({ type: [String], description: 'The domains read, sorted' }) domains!: string[];
   @ApiProperty({ type: CreditTotalsResponse }) credits!: CreditTotalsResponse;
   @ApiProperty({ type: [RevenueTotalResponse] }) revenue!: RevenueTotalResponse[];
   @ApiProperty({ description: 'As GET /api/analytics/conversion' }) conversion!: object;
