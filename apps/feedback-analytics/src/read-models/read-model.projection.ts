@@ -136,8 +136,11 @@ export async function projectBilling(db: Queryable, subject: string, body: unkno
       return;
     case BillingEventSubjects.subscriptionChanged: {
       const status = text(event, 'status', 40);
-      const previous = event['previousStatus'];
-      const column = status === 'trialing' ? 'trial_started_at' : status === 'active' && previous === 'trialing' ? 'converted_at' : null;
+      const previous = event['previousStatus'] ?? null;
+      // Converted: the first time a subscription is active (its first paid invoice), straight from the
+      // trial or after a failed first payment (trialing → past_due → active). Only subscriptions with a
+      // trial are counted (the reader filters on trial_started_at).
+      const column = status === 'trialing' ? 'trial_started_at' : status === 'active' && previous !== null && previous !== 'active' ? 'converted_at' : null;
       if (column === null) return;
       await db.query(
         `INSERT INTO rm_trials AS t (subscription_id, domain, ${column}) VALUES ($1, $2, $3)

@@ -168,16 +168,20 @@ describe('feedback-analytics: LEDGER → credits and revenue read models', () =>
     await publish(BillingEventSubjects.subscriptionChanged, subscription('sub_3', b, 'trialing', null, '2025-06-01T12:00:00.000Z'));
     await publish(BillingEventSubjects.subscriptionChanged, subscription('sub_1', a, 'active', 'trialing', '2025-06-15T10:00:00.000Z'));
     await publish(BillingEventSubjects.subscriptionChanged, subscription('sub_1', a, 'past_due', 'active', '2025-07-15T10:00:00.000Z'));
+    // sub_2's first payment fails, then succeeds: converted too; sub_3 (b) is cancelled in its trial.
+    await publish(BillingEventSubjects.subscriptionChanged, subscription('sub_2', a, 'past_due', 'trialing', '2025-06-15T11:00:00.000Z'));
+    await publish(BillingEventSubjects.subscriptionChanged, subscription('sub_2', a, 'active', 'past_due', '2025-06-16T11:00:00.000Z'));
+    await publish(BillingEventSubjects.subscriptionChanged, subscription('sub_3', b, 'canceled', 'trialing', '2025-06-15T12:00:00.000Z'));
     await publish(BillingEventSubjects.paymentFailed, { subscriptionId: 'sub_1', invoiceId: 'in_1', email: 'ada@example.com', domain: a, amountMinor: 1000, currency: 'usd', at: '2025-07-15T10:00:00.000Z' });
     await publish(BillingEventSubjects.disputeOpened, { disputeId: 'dp_1', email: 'ada@example.com', domain: b, amountMinor: 500, currency: 'usd', at: '2025-06-20T10:00:00.000Z' });
     await publish(BillingEventSubjects.disputeOpened, { disputeId: 'dp_2', email: 'ada@example.com', domain: b, amountMinor: 500, currency: 'usd', at: '2025-06-21T10:00:00.000Z' });
     await publish(BillingEventSubjects.disputeClosed, { disputeId: 'dp_1', email: 'ada@example.com', domain: b, outcome: 'won', at: '2025-06-25T10:00:00.000Z' });
     await publish(BillingEventSubjects.disputeClosed, { disputeId: 'dp_2', email: 'ada@example.com', domain: b, outcome: 'lost', at: '2025-06-26T10:00:00.000Z' });
-    await eventually('10 billing messages handled', async () => app!.get(BillingReadModelConsumer).handledCount >= before + 10);
+    await eventually('13 billing messages handled', async () => app!.get(BillingReadModelConsumer).handledCount >= before + 13);
 
     const conversion = await ask<ConversionView>(AnalyticsReadModelSubjects.conversion, { domains: [a, b] });
-    expect(conversion.ok && conversion.value.trials).toEqual({ started: 3, converted: 1, rate: 1 / 3 });
-    expect(conversion.ok && conversion.value.byDomain.map((d) => [d.domain, d.trials.started, d.trials.converted])).toEqual([[a, 2, 1], [b, 1, 0]]);
+    expect(conversion.ok && conversion.value.trials).toEqual({ started: 3, converted: 2, rate: 2 / 3 });
+    expect(conversion.ok && conversion.value.byDomain.map((d) => [d.domain, d.trials.started, d.trials.converted])).toEqual([[a, 2, 2], [b, 1, 0]]);
     const refunds = await ask<RefundsAnalyticsView>(AnalyticsReadModelSubjects.refunds, { domains: [a, b] });
     expect(refunds.ok && [refunds.value.paymentFailures, refunds.value.disputes]).toEqual([1, { opened: 2, won: 1, lost: 1 }]);
     expect(refunds.ok && refunds.value.byDomain.map((d) => [d.domain, d.paymentFailures, d.disputes])).toEqual([
