@@ -3,7 +3,9 @@
  * credit refund with feedback go through the gateway; the analytics read models (fed only from
  * JetStream) answer `/api/analytics/{summary,credits,revenue,conversion,refunds,feedback}`; their
  * numbers equal the ledger's own totals (its events table); `replay:analytics` rebuilds them from
- * the streams and finds them equal to the live ones.
+ * the streams and finds them equal to the live ones. A builder key over demo.localhost and
+ * notes.localhost reads both (totals equal the ledger's over both domains, breakdowns per domain),
+ * is refused elsewhere (403 builder_key_not_allowed) and signs in to the dashboard.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -24,6 +26,7 @@ const prefix = `test_an_${suffix}`;
 let system: System;
 let demoKey: string;
 let notesKey: string;
+let builderKey: string;
 
 async function api(method: string, path: string, body?: unknown, key: string | null = demoKey) {
   const response = await fetch(`${system.urls.gateway}${path}`, {
@@ -35,16 +38,16 @@ async function api(method: string, path: string, body?: unknown, key: string | n
   return { status: response.status, type: response.headers.get('content-type') ?? '', body: text ? JSON.parse(text) : null };
 }
 
-async function buy(email: string, offeringId: string): Promise<void> {
-  const checkout = await api('POST', '/api/billing/checkout', { domain: 'demo.localhost', offeringId, email, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/no' });
+async function buy(email: string, offeringId: string, domain = 'demo.localhost', key = demoKey): Promise<void> {
+  const checkout = await api('POST', '/api/billing/checkout', { domain, offeringId, email, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/no' }, key);
   expect(checkout.status).toBe(200);
   const response = await fetch(`${system.urls.standin}/test/checkout/sessions/${checkout.body.sessionId}/complete`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   expect(response.status).toBe(200);
 }
 
-async function consume(email: string, credits: number, actionType: string): Promise<void> {
+async function consume(email: string, credits: number, actionType: string, domain = 'demo.localhost', key = demoKey): Promise<void> {
   await eventually(`${email} can consume ${credits}`, async () => {
-    const reply = await api('POST', '/api/portfolio/credits/consume', { email, domain: 'demo.localhost', deltaCredits: -credits, actionType, referenceId: `gen_${randomUUID()}` });
+    const reply = await api('POST', '/api/portfolio/credits/consume', { email, domain, deltaCredits: -credits, actionType, referenceId: `gen_${randomUUID()}` }, key);
     return reply.status === 200;
   });
 }
@@ -78,6 +81,7 @@ beforeAll(async () => {
   system = await startSystem({ ports: 'random', namespace, databasePrefix: prefix });
   demoKey = JSON.parse(await runApiKeyCli(system, ['create', '--domain', 'demo.localhost', '--json'])).key;
   notesKey = JSON.parse(await runApiKeyCli(system, ['create', '--domain', 'notes.localhost', '--json'])).key;
+  builderKey = JSON.parse(await runApiKeyCli(system, ['create', '--builder', 'Demo Builder', '--domains', 'demo.localhost,notes.localhost', '--json'])).key;
 }, 120_000);
 
 afterAll(async () => {
@@ -174,6 +178,70 @@ describe('analytics read models, end to end', () => {
     expect((await api('GET', '/api/analytics/revenue?from=2000-01-01&to=2000-01-02')).body.rows).toEqual([]);
   });
 
+  it('a builder key reads both its domains (totals equal the ledger’s over both, breakdowns per domain) and nothing else', async () => {
+    const cy = `cy+${suffix}@example.com`;
+    await buy(cy, 'notes_50', 'notes.localhost', notesKey);
+    await consume(cy, 5, 'note_summary', 'notes.localhost', notesKey);
+    await eventually('notes’ consumption reaches the read models', async () => (await api('GET', '/api/analytics/summary', undefined, notesKey)).body?.credits?.consumed === 5);
+
+    const both = (await api('GET', '/api/analytics/summary', undefined, builderKey)).body;
+    expect(both.domains).toEqual(['demo.localhost', 'notes.localhost']);
+    // The ledger's own totals over both domains.
+    const ledgerTotals = async (domains: string[]) => {
+      const [totals] = await ledgerRows<{ consumed: string; purchased: string; refunded: string }>(
+        `SELECT COALESCE(sum((data->>'credits')::bigint) FILTER (WHERE type IN ('CreditsConsumed', 'ReservationCaptured')), 0)::text AS consumed,
+                COALESCE(sum((data->>'credits')::bigint) FILTER (WHERE type = 'CreditsPurchased'), 0)::text AS purchased,
+                COALESCE(sum((data->>'credits')::bigint) FILTER (WHERE type = 'ConsumptionRefunded'), 0)::text AS refunded
+           FROM ledger_events WHERE data->>'domain' = ANY($1::text[])`,
+        [domains],
+      );
+      return { consumed: Number(totals.consumed), purchased: Number(totals.purchased), refunded: Number(totals.refunded) };
+    };
+    const ledgerBoth = await ledgerTotals(['demo.localhost', 'notes.localhost']);
+    expect(ledgerBoth.consumed).toBe(17);
+    expect(both.credits).toMatchObject(ledgerBoth);
+    // Revenue per domain and currency, from the ledger's events: floor(Σ lot amount × drawn credits / lot credits) per consumption.
+    const lots = new Map((await ledgerRows<{ data: { lotId: string; domain: string; amountMinor: number; credits: number; currency: string } }>(`SELECT data FROM ledger_events WHERE type = 'CreditsPurchased'`)).map((r) => [r.data.lotId, r.data]));
+    const expected = new Map<string, { recognisedMinor: number; reversedMinor: number }>();
+    for (const [type, column] of [['CreditsConsumed', 'recognisedMinor'], ['ConsumptionRefunded', 'reversedMinor']] as const) {
+      for (const { data } of await ledgerRows<{ data: { draws: { lotId: string; credits: number }[] } }>(`SELECT data FROM ledger_events WHERE type = $1`, [type])) {
+        const lot = lots.get(data.draws[0]!.lotId)!;
+        const key = `${lot.domain}/${lot.currency.toLowerCase()}`;
+        const entry = expected.get(key) ?? { recognisedMinor: 0, reversedMinor: 0 };
+        entry[column] += Math.floor(data.draws.reduce((sum, d) => sum + (lots.get(d.lotId)!.amountMinor * d.credits) / lots.get(d.lotId)!.credits, 0));
+        expected.set(key, entry);
+      }
+    }
+    const revenue = (await api('GET', '/api/analytics/revenue', undefined, builderKey)).body;
+    expect(revenue.byDomain.map((t: { domain: string; currency: string; recognisedMinor: number; reversedMinor: number }) => [`${t.domain}/${t.currency}`, { recognisedMinor: t.recognisedMinor, reversedMinor: t.reversedMinor }]))
+      .toEqual([...expected.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+    expect(revenue.byDomain.map((t: { domain: string }) => t.domain)).toEqual(['demo.localhost', 'notes.localhost']);
+    const credits = (await api('GET', '/api/analytics/credits', undefined, builderKey)).body;
+    for (const domain of ['demo.localhost', 'notes.localhost']) {
+      expect(credits.byDomain.find((d: { domain: string }) => d.domain === domain).totals).toMatchObject(await ledgerTotals([domain]));
+    }
+    expect(new Set(credits.rows.map((r: { domain: string }) => r.domain))).toEqual(new Set(['demo.localhost', 'notes.localhost']));
+    expect((await api('GET', '/api/analytics/usage', undefined, builderKey)).body.totals).toMatchObject({ creditsConsumed: 17 });
+
+    // Narrowed to one of its domains (also repeated or comma-separated); never another builder's.
+    const notesOnly = (await api('GET', '/api/analytics/summary?domain=notes.localhost', undefined, builderKey)).body;
+    expect(notesOnly).toEqual((await api('GET', '/api/analytics/summary', undefined, notesKey)).body);
+    expect((await api('GET', '/api/analytics/summary?domain=notes.localhost&domain=demo.localhost', undefined, builderKey)).body).toEqual(both);
+    expect((await api('GET', '/api/analytics/summary?domain=notes.localhost,demo.localhost', undefined, builderKey)).body).toEqual(both);
+    expect(await api('GET', '/api/analytics/refunds?domain=elsewhere.localhost', undefined, builderKey)).toMatchObject({ status: 403, type: expect.stringContaining('application/problem+json'), body: { code: 'forbidden_domain' } });
+    expect(await api('GET', '/api/analytics/refunds?domain=', undefined, builderKey)).toMatchObject({ status: 400, body: { code: 'validation_failed' } });
+    // A domain key still reads only its own domain, named or not.
+    expect(await api('GET', '/api/analytics/summary?domain=notes.localhost,demo.localhost', undefined, demoKey)).toMatchObject({ status: 403, body: { code: 'forbidden_domain' } });
+
+    // A builder key never acts: consume, refund requests, checkout are refused, and nothing changes.
+    const consumed = await api('POST', '/api/portfolio/credits/consume', { email: cy, domain: 'notes.localhost', deltaCredits: -1, actionType: 'x', referenceId: `gen_${randomUUID()}` }, builderKey);
+    expect(consumed).toMatchObject({ status: 403, type: expect.stringContaining('application/problem+json'), body: { code: 'builder_key_not_allowed' } });
+    expect(await api('GET', '/api/refund/requests?domain=notes.localhost', undefined, builderKey)).toMatchObject({ status: 403, body: { code: 'builder_key_not_allowed' } });
+    expect(await api('POST', '/api/billing/checkout', { domain: 'notes.localhost', offeringId: 'notes_50', email: cy, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/no' }, builderKey))
+      .toMatchObject({ status: 403, body: { code: 'builder_key_not_allowed' } });
+    expect((await ledgerTotals(['notes.localhost'])).consumed).toBe(5);
+  }, 120_000);
+
   it('shows the dashboard in Chromium: sign in with the key (cookie, not URL), charts drawn with data, filters, search', async () => {
     const chromiumFlags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
     const userDataDir = mkdtempSync(join(tmpdir(), 'chromium-analytics-'));
@@ -229,6 +297,58 @@ describe('analytics read models, end to end', () => {
       await page.screenshot({ path: join(root, 'test-artifacts', 'analytics-dashboard.png'), fullPage: true });
       // The data endpoints need the cookie.
       expect((await fetch(`${system.urls.gateway}/dashboard/data/summary`)).status).toBe(401);
+    } finally {
+      await browser.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it('shows a builder key’s two domains in Chromium: charts by domain, a domain filter', async () => {
+    const chromiumFlags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+    const userDataDir = mkdtempSync(join(tmpdir(), 'chromium-analytics-builder-'));
+    const browser = await chromium.launchPersistentContext(userDataDir, { executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', headless: true, args: chromiumFlags });
+    type Drawn = { labels: string[]; datasets: { label: string | null; data: number[] }[] };
+    const chartSums = async (page: import('playwright-core').Page, ids: string[]): Promise<Record<string, Drawn>> =>
+      page.evaluate((chartIds) => {
+        const browserGlobal = globalThis as any;
+        return Object.fromEntries(chartIds.map((id: string) => {
+          const chart = browserGlobal.Chart.getChart(browserGlobal.document.getElementById(id));
+          return [id, chart ? { labels: chart.data.labels, datasets: chart.data.datasets.map((d: { label?: string; data: number[] }) => ({ label: d.label ?? null, data: d.data })) } : { labels: [], datasets: [] }];
+        }));
+      }, ids) as Promise<Record<string, Drawn>>;
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${system.urls.gateway}/dashboard`);
+      await page.fill('#apiKey', builderKey);
+      await page.click('button[type=submit]');
+      await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+      expect(page.url()).toBe(`${system.urls.gateway}/dashboard`);
+      expect(await page.textContent('#domain')).toBe('Demo Builder');
+      expect(await page.textContent('#domains')).toBe('demo.localhost, notes.localhost');
+      const all = await chartSums(page, ['chart-usage', 'chart-usage-domains', 'chart-revenue-domains']);
+      expect(all['chart-usage-domains']).toMatchObject({ labels: ['demo.localhost', 'notes.localhost'], datasets: [{ label: 'consumed', data: [12, 5] }, { label: 'refunded', data: [expect.any(Number), 0] }] });
+      const usageLabels = all['chart-usage']!.datasets.map((d) => d.label);
+      expect(usageLabels).toEqual(expect.arrayContaining(['demo.localhost · ai_generation', 'demo.localhost · ai_summary', 'notes.localhost · note_summary']));
+      const revenueByDomain = (await api('GET', '/api/analytics/revenue', undefined, builderKey)).body.byDomain;
+      expect(all['chart-revenue-domains']!.labels).toEqual(['demo.localhost', 'notes.localhost']);
+      expect(all['chart-revenue-domains']!.datasets.map((d) => d.data.reduce((a, b) => a + b, 0)).reduce((a, b) => a + b, 0))
+        .toBe(revenueByDomain.reduce((sum: number, t: { netMinor: number }) => sum + t.netMinor, 0));
+      // Both domains' refund requests in the table.
+      expect(await page.locator('#requests tr').count()).toBeGreaterThan(0);
+      // Filter to notes.localhost: only its data.
+      await page.selectOption('#domain-filter', 'notes.localhost');
+      await page.click('#range button[type=submit]');
+      await page.waitForSelector('body[data-ready="1"]');
+      const notes = await chartSums(page, ['chart-usage', 'chart-usage-domains']);
+      expect(notes['chart-usage']!.datasets).toEqual([{ label: 'note_summary', data: [5] }]);
+      expect(notes['chart-usage-domains']!.labels).toEqual(['notes.localhost']);
+      expect(await page.locator('#requests tr').count()).toBe(0); // no refund requests on notes.localhost
+      mkdirSync(join(root, 'test-artifacts'), { recursive: true });
+      await page.screenshot({ path: join(root, 'test-artifacts', 'analytics-dashboard-builder.png'), fullPage: true });
+      // The filter is checked against the key, as on the API.
+      const cookieHeader = (await browser.cookies()).filter((c) => c.name === 'chd_session').map((c) => `${c.name}=${c.value}`).join('; ');
+      const other = await fetch(`${system.urls.gateway}/dashboard/data/summary?domain=elsewhere.localhost`, { headers: { cookie: cookieHeader } });
+      expect(other.status).toBe(403);
     } finally {
       await browser.close();
       rmSync(userDataDir, { recursive: true, force: true });

@@ -228,3 +228,17 @@ describe('the operator\'s catalog API (operator key)', () => {
     expect(refused).toMatchObject({ status: 404, body: { code: 'offering_not_found' } });
   });
 });
+
+describe('analytics of disputes, fed by the real BILLING stream', () => {
+  it('counts the disputes opened, won and lost on the domain (the scenarios above: 6 opened, 1 won, 1 lost)', async () => {
+    const expected = { opened: 6, won: 1, lost: 1 };
+    const answer = await eventually('the disputes reach the analytics read models', async () => {
+      const reply = await api('GET', '/api/analytics/refunds');
+      return reply.status === 200 && reply.body.disputes.opened === expected.opened && reply.body.disputes.won + reply.body.disputes.lost === 2 ? reply.body : undefined;
+    }, 30_000);
+    expect(answer.disputes).toEqual(expected);
+    expect(answer.byDomain).toEqual([expect.objectContaining({ domain, disputes: expected })]);
+    expect((await api('GET', '/api/analytics/summary')).body.refunds.disputes).toBe(expected.opened);
+    expect((await api('GET', '/api/analytics/refunds', undefined, notesKey)).body.disputes).toEqual({ opened: 0, won: 0, lost: 0 });
+  }, 60_000);
+});

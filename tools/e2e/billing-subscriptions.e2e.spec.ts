@@ -264,3 +264,23 @@ function reconcile(args: string[]): Promise<{ code: number | null; stdout: strin
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+describe('analytics of trials and payment failures, fed by the real BILLING stream', () => {
+  it('counts the trials started, those converted to a paid period (straight, or after a failed first payment) and the payment failures', async () => {
+    // The scenario above: ada, bob, cyd, dee start trials; bob cancels in his trial; dee pays late.
+    const changes = (await billingMessages('subscription-changed')).filter((m) => m.domain === domain);
+    const started = new Set(changes.filter((m) => m.status === 'trialing').map((m) => m.subscriptionId));
+    const converted = new Set(changes.filter((m) => m.status === 'active' && started.has(m.subscriptionId)).map((m) => m.subscriptionId));
+    expect(started.size).toBe(4);
+    expect(converted.size).toBe(3);
+    const failures = (await billingMessages('payment-failed')).filter((m) => m.domain === domain).length;
+    expect(failures).toBeGreaterThan(0);
+    const expected = { trials: { started: 4, converted: 3, rate: 0.75 }, paymentFailures: failures };
+    const seen = await eventually('the analytics read models caught up', async () => {
+      const [conversion, refunds] = [(await api('GET', '/api/analytics/conversion')).body, (await api('GET', '/api/analytics/refunds')).body];
+      const now = { trials: conversion.trials, paymentFailures: refunds.paymentFailures };
+      return JSON.stringify(now) === JSON.stringify(expected) ? now : undefined;
+    }, 30_000).catch(async () => ({ trials: (await api('GET', '/api/analytics/conversion')).body.trials, paymentFailures: (await api('GET', '/api/analytics/refunds')).body.paymentFailures }));
+    expect(seen).toEqual(expected);
+  }, 60_000);
+});

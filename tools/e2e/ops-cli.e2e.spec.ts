@@ -202,6 +202,20 @@ describe('npm run ops', () => {
     expect((JSON.parse(result.stdout) as any[]).map((k) => k.domain)).toContain('demo.localhost');
   });
 
+  it('apikey create --builder --domains makes a builder key that reads the analytics of its domains', async () => {
+    const created = await ops('apikey', 'create', '--builder', 'ops builder', '--domains', 'notes.localhost,demo.localhost', '--json');
+    expect(created.code).toBe(0);
+    const { key: builderKey, domains } = JSON.parse(created.stdout) as { key: string; domains: string[] };
+    expect(builderKey).toMatch(/^chk_bld_/);
+    expect(domains).toEqual(['demo.localhost', 'notes.localhost']);
+    const listed = await ops('apikey', 'list', '--builder', 'ops builder', '--json');
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ kind: 'builder', builder: 'ops builder', domains: ['demo.localhost', 'notes.localhost'], revokedAt: null })]);
+    const summary = await fetch(`${system.urls.gateway}/api/analytics/summary`, { headers: { authorization: `Bearer ${builderKey}` } });
+    expect(summary.status).toBe(200);
+    expect(((await summary.json()) as { domains: string[] }).domains).toEqual(['demo.localhost', 'notes.localhost']);
+    expect((await ops('apikey', 'create', '--builder', 'ops builder')).code).toBe(64);
+  });
+
   it('events tail --customer prints a new consume within seconds', async () => {
     const child = spawnCli(['events', 'tail', '--customer', email, '--json']);
     let stdout = '';

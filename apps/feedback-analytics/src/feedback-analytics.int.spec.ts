@@ -83,11 +83,12 @@ describe('feedback-analytics: LEDGER → usage read model', () => {
       ok: true,
       value: {
         domain,
+        domains: [domain],
         rows: [
-          { day: '2025-03-01', actionType: 'chat', creditsConsumed: 7, consumptions: 2 },
-          { day: '2025-03-01', actionType: 'image', creditsConsumed: 5, consumptions: 1 },
-          { day: '2025-03-02', actionType: 'chat', creditsConsumed: 7, consumptions: 1 },
-          { day: '2025-03-03', actionType: 'Batch', creditsConsumed: 2, consumptions: 1 },
+          { domain, day: '2025-03-01', actionType: 'chat', creditsConsumed: 7, consumptions: 2 },
+          { domain, day: '2025-03-01', actionType: 'image', creditsConsumed: 5, consumptions: 1 },
+          { domain, day: '2025-03-02', actionType: 'chat', creditsConsumed: 7, consumptions: 1 },
+          { domain, day: '2025-03-03', actionType: 'Batch', creditsConsumed: 2, consumptions: 1 },
         ],
         totals: { creditsConsumed: 21, consumptions: 5, creditsPurchased: 150, purchases: 2 },
       },
@@ -110,9 +111,19 @@ describe('feedback-analytics: LEDGER → usage read model', () => {
     expect(ranged.ok && ranged.value.totals).toEqual({ creditsConsumed: 9, consumptions: 2, creditsPurchased: 50, purchases: 1 });
     const single = await usage({ domain, from: '2025-03-01', to: '2025-03-01' });
     expect(single.ok && single.value.totals).toEqual({ creditsConsumed: 12, consumptions: 3, creditsPurchased: 100, purchases: 1 });
+    // Several domains (a builder key's): rows tagged with their domain, totals over all of them.
+    const both = await usage({ domains: [domain, 'other.example.com'], from: '2025-03-01', to: '2025-03-01' });
+    expect(both.ok && both.value.domains).toEqual(['other.example.com', domain]);
+    expect(both.ok && both.value.rows.map((row) => `${row.domain}/${row.actionType}/${row.creditsConsumed}`)).toEqual([
+      'other.example.com/chat/100',
+      `${domain}/chat/7`,
+      `${domain}/image/5`,
+    ]);
+    expect(both.ok && both.value.totals).toEqual({ creditsConsumed: 112, consumptions: 4, creditsPurchased: 100, purchases: 1 });
+    expect(await usage({ domains: [] } as Partial<UsageQuery>)).toMatchObject({ ok: false, refusal: { code: 'validation_failed', field: 'domains' } });
     expect(await usage({ domain: 'nobody.example.com' })).toEqual({
       ok: true,
-      value: { domain: 'nobody.example.com', rows: [], totals: { creditsConsumed: 0, consumptions: 0, creditsPurchased: 0, purchases: 0 } },
+      value: { domain: 'nobody.example.com', domains: ['nobody.example.com'], rows: [], totals: { creditsConsumed: 0, consumptions: 0, creditsPurchased: 0, purchases: 0 } },
     });
   });
 
@@ -161,9 +172,9 @@ describe('feedback-analytics: LEDGER → usage read model', () => {
     expect(await consumptionsOf(domain)).toBe(eventCount + second.length);
     const answer = await usage({ domain });
     expect(answer.ok && answer.value.rows).toEqual([
-      { day: '2025-04-01', actionType: 'even', creditsConsumed: eventCount, consumptions: eventCount / 2 },
-      { day: '2025-04-01', actionType: 'odd', creditsConsumed: eventCount, consumptions: eventCount / 2 },
-      { day: '2025-04-02', actionType: 'even', creditsConsumed: 100, consumptions: 50 },
+      { domain, day: '2025-04-01', actionType: 'even', creditsConsumed: eventCount, consumptions: eventCount / 2 },
+      { domain, day: '2025-04-01', actionType: 'odd', creditsConsumed: eventCount, consumptions: eventCount / 2 },
+      { domain, day: '2025-04-02', actionType: 'even', creditsConsumed: 100, consumptions: 50 },
     ]);
   }, 90_000);
 

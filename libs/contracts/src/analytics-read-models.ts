@@ -1,13 +1,15 @@
-import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, Length, Matches, ValidateIf } from 'class-validator';
 import { Limits } from './customer';
 import { NormalizedDomain } from './normalize';
 import { subject } from './subjects';
 
 /**
  * Issue 5's analytics read models (feedback-analytics), queried over NATS request/reply (queue
- * group `feedback-analytics`). Every query names one domain and an optional UTC date range
- * (`from`, `to`: YYYY-MM-DD, inclusive). Credits are integers; money is integer minor units per
- * lower-case ISO 4217 currency.
+ * group `feedback-analytics`). Every query names one domain (`domain`) or several (`domains`: a
+ * builder key's) and an optional UTC date range (`from`, `to`: YYYY-MM-DD, inclusive). Answers
+ * carry `domains` (sorted) and `domain` (the one domain read, or the domains joined with commas);
+ * rows and items carry their own `domain`, and multi-domain answers a `byDomain` breakdown.
+ * Credits are integers; money is integer minor units per lower-case ISO 4217 currency.
  */
 export const AnalyticsReadModelSubjects = {
   summary: subject('analytics.queries.summary.v1'),
@@ -20,12 +22,24 @@ export const AnalyticsReadModelSubjects = {
 
 const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
 
-/** A domain and an optional date range. */
+/** Most domains one analytics query reads. */
+export const analyticsQueryDomainsMax = 100;
+
+/** One domain (`domain`) or several (`domains`, 1-100; both may be given: the union is read) and an optional date range. */
 export class AnalyticsRangeQuery {
+  @ValidateIf((query: AnalyticsRangeQuery) => query.domains === undefined || query.domain !== undefined)
   @NormalizedDomain()
   @IsString()
   @Length(1, Limits.domainLengthMax)
-  domain!: string;
+  domain?: string;
+
+  @IsOptional()
+  @IsArray({ message: 'domains must be an array of domains' })
+  @ArrayMinSize(1, { message: 'domains must name at least one domain' })
+  @ArrayMaxSize(analyticsQueryDomainsMax, { message: `domains must name at most ${analyticsQueryDomainsMax} domains` })
+  @IsString({ each: true })
+  @Length(1, Limits.domainLengthMax, { each: true })
+  domains?: string[];
 
   @IsOptional()
   @Matches(dayPattern, { message: 'from must be a date YYYY-MM-DD' })
@@ -48,8 +62,9 @@ export class FeedbackQuery extends AnalyticsRangeQuery {
 export const CreditMovementKinds = ['purchased', 'granted', 'consumed', 'refunded', 'expired'] as const;
 export type CreditMovementKind = (typeof CreditMovementKinds)[number];
 
-/** Credits of one kind on one UTC day; `actionType` for consumed and refunded, else null. */
+/** Credits of one kind on one UTC day of one domain; `actionType` for consumed and refunded (when known), else null. */
 export interface CreditMovementRow {
+  domain: string;
   day: string;
   kind: CreditMovementKind;
   actionType: string | null;
@@ -57,15 +72,18 @@ export interface CreditMovementRow {
   events: number;
 }
 
-/** Answer to Credits: rows by day, kind, actionType, and totals per kind. */
+/** Answer to Credits: rows by day, domain, kind, actionType; totals per kind, and per domain. */
 export interface CreditsView {
   domain: string;
+  domains: string[];
   rows: CreditMovementRow[];
   totals: Record<CreditMovementKind, number>;
+  byDomain: { domain: string; totals: Record<CreditMovementKind, number> }[];
 }
 
 /** Revenue of one UTC day in one currency (minor units); net = recognised − reversed − refunded. */
 export interface RevenueRow {
+  domain: string;
   day: string;
   currency: string;
   recognisedMinor: number;
@@ -74,23 +92,42 @@ export interface RevenueRow {
   netMinor: number;
 }
 
-export interface RevenueView {
-  domain: string;
-  rows: RevenueRow[];
-  totals: { currency: string; recognisedMinor: number; reversedMinor: number; refundedMinor: number; netMinor: number }[];
+/** Revenue totals of one currency (minor units). */
+export interface RevenueTotal {
+  currency: string;
+  recognisedMinor: number;
+  reversedMinor: number;
+  refundedMinor: number;
+  netMinor: number;
 }
 
-/** The conversion funnel over the range (by the day each step's subject started). */
-export interface ConversionView {
+/** Answer to Revenue: rows by day, domain, currency; totals per currency, and per domain and currency ("revenue by domain"). */
+export interface RevenueView {
   domain: string;
+  domains: string[];
+  rows: RevenueRow[];
+  totals: RevenueTotal[];
+  byDomain: (RevenueTotal & { domain: string })[];
+}
+
+/** The conversion funnel of some domains (a customer counts once per domain). */
+export interface ConversionFunnel {
   checkout: { created: number; completed: number; rate: number | null };
   trials: { started: number; converted: number; rate: number | null };
   refunds: { customers: number; cameBack: number; rate: number | null };
 }
 
+/** The conversion funnel over the range (by the day each step's subject started), overall and per domain. */
+export interface ConversionView extends ConversionFunnel {
+  domain: string;
+  domains: string[];
+  byDomain: (ConversionFunnel & { domain: string })[];
+}
+
 /** Refund analytics over the range. */
 export interface RefundsAnalyticsView {
   domain: string;
+  domains: string[];
   creditsRefunded: number;
   creditsConsumed: number;
   /** creditsRefunded / creditsConsumed; null when nothing was consumed. */
@@ -101,10 +138,23 @@ export interface RefundsAnalyticsView {
   wouldBringBack: { text: string; count: number }[];
   disputes: { opened: number; won: number; lost: number };
   paymentFailures: number;
+  /** Credits refunded per action type of the consumption refunded ('' when unknown: a refund of a consumption the read model never saw). */
+  byActionType: { actionType: string; creditsRefunded: number; refunds: number }[];
+  /** Per domain: refunds, disputes and payment failures. */
+  byDomain: {
+    domain: string;
+    creditsRefunded: number;
+    creditsConsumed: number;
+    rate: number | null;
+    refunds: number;
+    disputes: { opened: number; won: number; lost: number };
+    paymentFailures: number;
+  }[];
 }
 
 /** One refund request's feedback. */
 export interface FeedbackItem {
+  domain: string;
   refundRequestId: string;
   email: string;
   kind: string;
@@ -119,14 +169,16 @@ export interface FeedbackItem {
 
 export interface FeedbackView {
   domain: string;
+  domains: string[];
   items: FeedbackItem[];
 }
 
 /** Answer to Summary: the totals of the other views. */
 export interface AnalyticsSummaryView {
   domain: string;
+  domains: string[];
   credits: Record<CreditMovementKind, number>;
   revenue: RevenueView['totals'];
-  conversion: Omit<ConversionView, 'domain'>;
+  conversion: ConversionFunnel;
   refunds: { count: number; rate: number | null; disputes: number; paymentFailures: number };
 }

@@ -7,6 +7,7 @@ export const ErrorCodes = {
   validation_failed: { status: 400, retryable: false, title: 'The request is not valid' },
   unauthorized: { status: 401, retryable: false, title: 'Missing or invalid API key' },
   forbidden_domain: { status: 403, retryable: false, title: 'This key cannot act for that domain' },
+  builder_key_not_allowed: { status: 403, retryable: false, title: 'A builder key only reads analytics; use a domain key here' },
   not_found: { status: 404, retryable: false, title: 'Not found' },
   offering_not_found: { status: 404, retryable: false, title: 'No such offering in this domain' },
   insufficient_credits: { status: 402, retryable: false, title: 'Not enough credits' },

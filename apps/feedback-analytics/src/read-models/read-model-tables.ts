@@ -26,6 +26,15 @@ export const readModelTables: { name: string; columns: string; key: string }[] =
               credits_refunded bigint NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL`,
     key: 'refund_request_id',
   },
+  // Consumption events (ledger event id → action type), so a ConsumptionRefunded counts under the action type it refunds.
+  { name: 'rm_consumptions', columns: `event_id text NOT NULL, domain text NOT NULL, action_type text NOT NULL`, key: 'event_id' },
+  // Money refunds of purchases (PurchaseRefunded), so a PurchaseRefundReverted (which carries no amount) takes back exactly that amount.
+  {
+    name: 'rm_purchase_refunds',
+    columns: `lot_id text NOT NULL, refund_request_id text NOT NULL, domain text NOT NULL, day date NOT NULL, currency text NOT NULL,
+              amount_minor bigint NOT NULL, reverted boolean NOT NULL`,
+    key: 'lot_id, refund_request_id',
+  },
   // Disputes and payment failures per domain and UTC day.
   { name: 'rm_billing_daily', columns: `domain text NOT NULL, day date NOT NULL, kind text NOT NULL, events bigint NOT NULL`, key: 'domain, day, kind' },
 ];

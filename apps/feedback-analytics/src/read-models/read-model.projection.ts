@@ -10,8 +10,11 @@ import { Queryable } from '@credit-hub/messaging';
  * Money: revenue is recognised when paid credits are consumed: per event, the sum over its draws
  * of lot amountMinor × credits / lot credits (purchased lots only; granted lots are worth 0),
  * floored once per event and per currency, on the UTC day of the event, for the domain that sold
- * the lot. A ConsumptionRefunded reverses the same way (floored per event); a PurchaseRefunded
- * counts its own amountMinor as refunded.
+ * the lot. A ConsumptionRefunded reverses the same way (floored per event) and counts its credits
+ * as refunded under the action type of the consumption it refunds (rm_consumptions); a
+ * PurchaseRefunded counts its own amountMinor as refunded (remembered in rm_purchase_refunds); a
+ * PurchaseRefundReverted (Stripe refused the money refund; the event carries no amount) takes that
+ * remembered amount back off the refund's own day, so the money that never left is not counted.
  */
 
 /** Raised when a message cannot be trusted (the consumer naks it until maxDeliver, then poison). */
@@ -67,14 +70,23 @@ export async function projectLedger(db: Queryable, body: unknown): Promise<void>
       const day = utcDay(data, type === 'CreditsConsumed' ? 'consumedAt' : 'capturedAt');
       const credits = integer(data, 'credits', 0);
       if (credits === 0) return; // a capture of nothing
-      await addCredits(db, domain, day, 'consumed', text(data, 'actionType', 64), credits);
+      const actionType = text(data, 'actionType', 64);
+      await addCredits(db, domain, day, 'consumed', actionType, credits);
+      await db.query(`INSERT INTO rm_consumptions (event_id, domain, action_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
+        text(envelope, 'eventId', 200),
+        domain,
+        actionType,
+      ]);
       await addActivity(db, email(), domain, day);
       return addRevenue(db, draws(data), day, 'recognised_minor');
     }
     case 'ConsumptionRefunded': {
       const domain = normalizeDomain(text(data, 'domain', 253));
       const day = utcDay(data, 'refundedAt');
-      await addCredits(db, domain, day, 'refunded', '', integer(data, 'credits', 0));
+      const consumption = await queryRows<{ action_type: string }>(db, `SELECT action_type FROM rm_consumptions WHERE event_id = $1`, [
+        text(data, 'consumptionEventId', 200),
+      ]);
+      await addCredits(db, domain, day, 'refunded', consumption[0]?.action_type ?? '', integer(data, 'credits', 0));
       return addRevenue(db, draws(data), day, 'reversed_minor');
     }
     case 'CreditsExpired': {
@@ -85,7 +97,25 @@ export async function projectLedger(db: Queryable, body: unknown): Promise<void>
     case 'PurchaseRefunded': {
       const lot = await findLot(db, text(data, 'lotId', 200));
       if (!lot) return;
-      await addMoney(db, lot.domain, utcDay(data, 'refundedAt'), text(data, 'currency', 3).toLowerCase(), 'refunded_minor', integer(data, 'amountMinor', 0));
+      const [day, currency, amountMinor] = [utcDay(data, 'refundedAt'), text(data, 'currency', 3).toLowerCase(), integer(data, 'amountMinor', 0)];
+      await db.query(
+        `INSERT INTO rm_purchase_refunds (lot_id, refund_request_id, domain, day, currency, amount_minor, reverted) VALUES ($1, $2, $3, $4::date, $5, $6, false)
+         ON CONFLICT DO NOTHING`,
+        [text(data, 'lotId', 200), text(data, 'refundRequestId', 200), lot.domain, day, currency, amountMinor],
+      );
+      await addMoney(db, lot.domain, day, currency, 'refunded_minor', amountMinor);
+      return;
+    }
+    case 'PurchaseRefundReverted': {
+      // Only the first revert of a refund counts (reverted flips once).
+      const reverted = await queryRows<{ domain: string; day: string; currency: string; amount_minor: string }>(
+        db,
+        `UPDATE rm_purchase_refunds SET reverted = true WHERE lot_id = $1 AND refund_request_id = $2 AND NOT reverted
+         RETURNING domain, to_char(day, 'YYYY-MM-DD') AS day, currency, amount_minor::text`,
+        [text(data, 'lotId', 200), text(data, 'refundRequestId', 200)],
+      );
+      const row = reverted[0];
+      if (row) await addMoney(db, row.domain, row.day, row.currency, 'refunded_minor', -Number(row.amount_minor));
       return;
     }
     default:
@@ -106,8 +136,11 @@ export async function projectBilling(db: Queryable, subject: string, body: unkno
       return;
     case BillingEventSubjects.subscriptionChanged: {
       const status = text(event, 'status', 40);
-      const previous = event['previousStatus'];
-      const column = status === 'trialing' ? 'trial_started_at' : status === 'active' && previous === 'trialing' ? 'converted_at' : null;
+      const previous = event['previousStatus'] ?? null;
+      // Converted: the first time a subscription is active (its first paid invoice), straight from the
+      // trial or after a failed first payment (trialing → past_due → active). Only subscriptions with a
+      // trial are counted (the reader filters on trial_started_at).
+      const column = status === 'trialing' ? 'trial_started_at' : status === 'active' && previous !== null && previous !== 'active' ? 'converted_at' : null;
       if (column === null) return;
       await db.query(
         `INSERT INTO rm_trials AS t (subscription_id, domain, ${column}) VALUES ($1, $2, $3)
@@ -230,9 +263,22 @@ interface Lot {
   currency: string;
 }
 
+/** Rows of a query, whether the Queryable answers rows (TypeORM) or a result with `rows` (pg). */
+async function queryRows<R>(db: Queryable, sql: string, parameters: unknown[]): Promise<R[]> {
+  const result = (await db.query(sql, parameters)) as unknown;
+  if (Array.isArray(result)) {
+    // TypeORM answers [rows, count] for UPDATE … RETURNING.
+    return (result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result) as R[];
+  }
+  return ((result as { rows?: unknown[] }).rows ?? []) as R[];
+}
+
 async function findLot(db: Queryable, lotId: string): Promise<Lot | null> {
-  const rows = (await db.query(`SELECT domain, kind, credits::text, amount_minor::text, currency FROM rm_lots WHERE lot_id = $1`, [lotId])) as unknown;
-  const list = (Array.isArray(rows) ? rows : ((rows as { rows?: unknown[] }).rows ?? [])) as { domain: string; kind: string; credits: string; amount_minor: string; currency: string }[];
+  const list = await queryRows<{ domain: string; kind: string; credits: string; amount_minor: string; currency: string }>(
+    db,
+    `SELECT domain, kind, credits::text, amount_minor::text, currency FROM rm_lots WHERE lot_id = $1`,
+    [lotId],
+  );
   const row = list[0];
   return row ? { domain: row.domain, kind: row.kind, credits: Number(row.credits), amountMinor: Number(row.amount_minor), currency: row.currency } : null;
 }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import {
   AnalyticsRangeQuery,
   AnalyticsSummaryView,
+  ConversionFunnel,
   ConversionView,
   CreditMovementKind,
   CreditMovementKinds,
@@ -26,10 +27,26 @@ export const wouldBringBackTop = 10;
 /** A refunded customer "came back" when they consumed or bought on the domain within this many days after the refund's day. */
 export const cameBackDays = 30;
 
-type Range = [domain: string, from: string | null, to: string | null];
-const inRange = (column: string) => `domain = $1 AND ($2::date IS NULL OR ${column} >= $2::date) AND ($3::date IS NULL OR ${column} < $3::date + 1)`;
+/** The domains read (normalised, sorted, distinct), and the optional first and last UTC day. */
+type Range = [domains: string[], from: string | null, to: string | null];
+const inRange = (column: string) => `domain = ANY($1::text[]) AND ($2::date IS NULL OR ${column} >= $2::date) AND ($3::date IS NULL OR ${column} < $3::date + 1)`;
 
-/** Answers the read-model queries, each from one REPEATABLE READ snapshot. */
+/** The `domain` field of an answer: the one domain read, or the domains joined with commas. */
+export function domainLabel(domains: readonly string[]): string {
+  return domains.join(',');
+}
+
+/** The distinct, normalised, sorted domains of a query (`domain` and/or `domains`). */
+export function queryDomains(query: { domain?: string; domains?: string[] }): string[] {
+  const all = [...(query.domains ?? []), ...(query.domain === undefined ? [] : [query.domain])].map((domain) => normalizeDomain(domain));
+  return [...new Set(all)].sort();
+}
+
+/**
+ * Answers the read-model queries, each from one REPEATABLE READ snapshot, for one domain or the
+ * several domains of a builder key (`domains`): totals over all of them, rows and items tagged
+ * with their domain, and `byDomain` breakdowns.
+ */
 @Injectable()
 export class ReadModelReader {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -38,7 +55,8 @@ export class ReadModelReader {
     return this.read(query, async (m, range) => {
       const rows = await creditRows(m, range);
       if (rows.length > readModelRowsMax) return tooMany();
-      return replyOk({ domain: range[0], rows, totals: creditTotals(rows) });
+      const byDomain = range[0].map((domain) => ({ domain, totals: creditTotals(rows.filter((row) => row.domain === domain)) }));
+      return replyOk({ ...label(range), rows, totals: creditTotals(rows), byDomain });
     });
   }
 
@@ -46,12 +64,18 @@ export class ReadModelReader {
     return this.read(query, async (m, range) => {
       const rows = await revenueRows(m, range);
       if (rows.length > readModelRowsMax) return tooMany();
-      return replyOk({ domain: range[0], rows, totals: revenueTotals(rows) });
+      const byDomain = range[0].flatMap((domain) => revenueTotals(rows.filter((row) => row.domain === domain)).map((total) => ({ domain, ...total })));
+      return replyOk({ ...label(range), rows, totals: revenueTotals(rows), byDomain });
     });
   }
 
   conversion(query: AnalyticsRangeQuery): Promise<Reply<ConversionView>> {
-    return this.read(query, async (m, range) => replyOk({ domain: range[0], ...(await conversion(m, range)) }));
+    return this.read(query, async (m, range) => {
+      const overall = await conversion(m, range);
+      const byDomain: ConversionView['byDomain'] = [];
+      for (const domain of range[0]) byDomain.push({ domain, ...(range[0].length === 1 ? overall : await conversion(m, [[domain], range[1], range[2]])) });
+      return replyOk({ ...label(range), ...overall, byDomain });
+    });
   }
 
   refunds(query: AnalyticsRangeQuery): Promise<Reply<RefundsAnalyticsView>> {
@@ -62,7 +86,7 @@ export class ReadModelReader {
     return this.read(query, async (m, range) => {
       const q = (query.q ?? '').trim();
       const rows: FeedbackRow[] = await m.query(
-        `SELECT refund_request_id, email, kind, status, category, rating, tried, did_not_work, would_bring_back, created_at
+        `SELECT domain, refund_request_id, email, kind, status, category, rating, tried, did_not_work, would_bring_back, created_at
            FROM rm_refunds
           WHERE ${inRange('created_at')}
             AND ($4 = '' OR to_tsvector('simple', tried || ' ' || did_not_work || ' ' || would_bring_back) @@ plainto_tsquery('simple', $4)
@@ -71,8 +95,9 @@ export class ReadModelReader {
         [...range, q],
       );
       return replyOk({
-        domain: range[0],
+        ...label(range),
         items: rows.map((row) => ({
+          domain: row.domain,
           refundRequestId: row.refund_request_id,
           email: row.email,
           kind: row.kind,
@@ -95,7 +120,7 @@ export class ReadModelReader {
       const funnel = await conversion(m, range);
       const r = await refunds(m, range);
       return replyOk({
-        domain: range[0],
+        ...label(range),
         credits,
         revenue,
         conversion: funnel,
@@ -107,12 +132,19 @@ export class ReadModelReader {
   private async read<T>(query: AnalyticsRangeQuery, body: (manager: EntityManager, range: Range) => Promise<Reply<T>>): Promise<Reply<T>> {
     const checked = checkRange(query);
     if (!checked.ok) return checked;
-    const range: Range = [normalizeDomain(query.domain), query.from ?? null, query.to ?? null];
+    const domains = queryDomains(query);
+    if (domains.length === 0) return replyRefused('validation_failed', 'name a domain or domains', 'domain');
+    const range: Range = [domains, query.from ?? null, query.to ?? null];
     return this.dataSource.transaction('REPEATABLE READ', (manager) => body(manager, range));
   }
 }
 
+function label(range: Range): { domain: string; domains: string[] } {
+  return { domain: domainLabel(range[0]), domains: [...range[0]] };
+}
+
 interface FeedbackRow {
+  domain: string;
   refund_request_id: string;
   email: string;
   kind: string;
@@ -130,12 +162,12 @@ function tooMany<T>(): Reply<T> {
 }
 
 async function creditRows(m: EntityManager, range: Range): Promise<CreditsView['rows']> {
-  const rows: { day: string; kind: CreditMovementKind; action_type: string; credits: string; events: string }[] = await m.query(
-    `SELECT to_char(day, 'YYYY-MM-DD') AS day, kind, action_type, credits::text, events::text FROM rm_credits_daily
-      WHERE ${inRange('day')} ORDER BY day, kind, action_type COLLATE "C" LIMIT ${readModelRowsMax + 1}`,
+  const rows: { domain: string; day: string; kind: CreditMovementKind; action_type: string; credits: string; events: string }[] = await m.query(
+    `SELECT domain, to_char(day, 'YYYY-MM-DD') AS day, kind, action_type, credits::text, events::text FROM rm_credits_daily
+      WHERE ${inRange('day')} ORDER BY day, domain COLLATE "C", kind, action_type COLLATE "C" LIMIT ${readModelRowsMax + 1}`,
     range,
   );
-  return rows.map((r) => ({ day: r.day, kind: r.kind, actionType: r.action_type === '' ? null : r.action_type, credits: int(r.credits), events: int(r.events) }));
+  return rows.map((r) => ({ domain: r.domain, day: r.day, kind: r.kind, actionType: r.action_type === '' ? null : r.action_type, credits: int(r.credits), events: int(r.events) }));
 }
 
 function creditTotals(rows: CreditsView['rows']): Record<CreditMovementKind, number> {
@@ -145,14 +177,14 @@ function creditTotals(rows: CreditsView['rows']): Record<CreditMovementKind, num
 }
 
 async function revenueRows(m: EntityManager, range: Range): Promise<RevenueView['rows']> {
-  const rows: { day: string; currency: string; recognised_minor: string; reversed_minor: string; refunded_minor: string }[] = await m.query(
-    `SELECT to_char(day, 'YYYY-MM-DD') AS day, currency, recognised_minor::text, reversed_minor::text, refunded_minor::text FROM rm_revenue_daily
-      WHERE ${inRange('day')} ORDER BY day, currency LIMIT ${readModelRowsMax + 1}`,
+  const rows: { domain: string; day: string; currency: string; recognised_minor: string; reversed_minor: string; refunded_minor: string }[] = await m.query(
+    `SELECT domain, to_char(day, 'YYYY-MM-DD') AS day, currency, recognised_minor::text, reversed_minor::text, refunded_minor::text FROM rm_revenue_daily
+      WHERE ${inRange('day')} ORDER BY day, domain COLLATE "C", currency LIMIT ${readModelRowsMax + 1}`,
     range,
   );
   return rows.map((r) => {
     const [recognisedMinor, reversedMinor, refundedMinor] = [int(r.recognised_minor), int(r.reversed_minor), int(r.refunded_minor)];
-    return { day: r.day, currency: r.currency, recognisedMinor, reversedMinor, refundedMinor, netMinor: recognisedMinor - reversedMinor - refundedMinor };
+    return { domain: r.domain, day: r.day, currency: r.currency, recognisedMinor, reversedMinor, refundedMinor, netMinor: recognisedMinor - reversedMinor - refundedMinor };
   });
 }
 
@@ -169,23 +201,23 @@ function revenueTotals(rows: RevenueView['rows']): RevenueView['totals'] {
   return [...totals.values()].sort((a, b) => (a.currency < b.currency ? -1 : 1));
 }
 
-async function conversion(m: EntityManager, range: Range): Promise<Omit<ConversionView, 'domain'>> {
+async function conversion(m: EntityManager, range: Range): Promise<ConversionFunnel> {
   const [checkout]: { created: string; completed: string }[] = await m.query(
     `SELECT count(*) FILTER (WHERE created_at IS NOT NULL AND ${inRange('created_at')})::text AS created,
             count(*) FILTER (WHERE completed_at IS NOT NULL AND ${inRange('completed_at')})::text AS completed
-       FROM rm_checkouts WHERE domain = $1`,
+       FROM rm_checkouts WHERE domain = ANY($1::text[])`,
     range,
   );
   const [trials]: { started: string; converted: string }[] = await m.query(
     `SELECT count(*)::text AS started, count(converted_at)::text AS converted FROM rm_trials WHERE trial_started_at IS NOT NULL AND ${inRange('trial_started_at')}`,
     range,
   );
-  // A refunded customer (completed refund created in range) came back when active on the domain in (refund day, refund day + 30].
+  // A refunded customer (completed refund created in range) came back when active on the same domain in (refund day, refund day + 30].
   const [back]: { customers: string; came_back: string }[] = await m.query(
     `WITH refunded AS (
-       SELECT email, min(created_at)::date AS day FROM rm_refunds WHERE status = 'completed' AND ${inRange('created_at')} GROUP BY email)
+       SELECT domain, email, min(created_at)::date AS day FROM rm_refunds WHERE status = 'completed' AND ${inRange('created_at')} GROUP BY domain, email)
      SELECT count(*)::text AS customers,
-            count(*) FILTER (WHERE EXISTS (SELECT 1 FROM rm_activity a WHERE a.domain = $1 AND a.email = refunded.email
+            count(*) FILTER (WHERE EXISTS (SELECT 1 FROM rm_activity a WHERE a.domain = refunded.domain AND a.email = refunded.email
                                             AND a.day > refunded.day AND a.day <= refunded.day + ${cameBackDays}))::text AS came_back
        FROM refunded`,
     range,
@@ -201,9 +233,18 @@ async function conversion(m: EntityManager, range: Range): Promise<Omit<Conversi
 }
 
 async function refunds(m: EntityManager, range: Range): Promise<RefundsAnalyticsView> {
-  const [credits]: { refunded: string; consumed: string }[] = await m.query(
-    `SELECT COALESCE(sum(credits) FILTER (WHERE kind = 'refunded'), 0)::text AS refunded, COALESCE(sum(credits) FILTER (WHERE kind = 'consumed'), 0)::text AS consumed
-       FROM rm_credits_daily WHERE ${inRange('day')}`,
+  const creditsByDomain: { domain: string; refunded: string; consumed: string }[] = await m.query(
+    `SELECT domain, COALESCE(sum(credits) FILTER (WHERE kind = 'refunded'), 0)::text AS refunded, COALESCE(sum(credits) FILTER (WHERE kind = 'consumed'), 0)::text AS consumed
+       FROM rm_credits_daily WHERE ${inRange('day')} GROUP BY domain`,
+    range,
+  );
+  const byActionType: { action_type: string; credits: string; events: string }[] = await m.query(
+    `SELECT action_type, sum(credits)::text AS credits, sum(events)::text AS events FROM rm_credits_daily
+      WHERE kind = 'refunded' AND ${inRange('day')} GROUP BY action_type ORDER BY sum(credits) DESC, action_type COLLATE "C"`,
+    range,
+  );
+  const refundsByDomain: { domain: string; count: string }[] = await m.query(
+    `SELECT domain, count(*)::text AS count FROM rm_refunds WHERE ${inRange('created_at')} GROUP BY domain`,
     range,
   );
   const byCategory: { category: string; count: string }[] = await m.query(
@@ -223,14 +264,19 @@ async function refunds(m: EntityManager, range: Range): Promise<RefundsAnalytics
       WHERE t <> '' GROUP BY t ORDER BY count(*) DESC, t LIMIT ${wouldBringBackTop}`,
     range,
   );
-  const billing: { kind: string; events: string }[] = await m.query(
-    `SELECT kind, sum(events)::text AS events FROM rm_billing_daily WHERE ${inRange('day')} GROUP BY kind`,
+  const billing: { domain: string; kind: string; events: string }[] = await m.query(
+    `SELECT domain, kind, sum(events)::text AS events FROM rm_billing_daily WHERE ${inRange('day')} GROUP BY domain, kind`,
     range,
   );
-  const billingCount = (kind: string) => int(billing.find((b) => b.kind === kind)?.events ?? '0');
-  const [refunded, consumed] = [int(credits.refunded), int(credits.consumed)];
+  const billingCount = (kind: string, domain?: string) =>
+    billing.filter((b) => b.kind === kind && (domain === undefined || b.domain === domain)).reduce((sum, b) => sum + int(b.events), 0);
+  const creditsOf = (domain?: string) => {
+    const rows = creditsByDomain.filter((c) => domain === undefined || c.domain === domain);
+    return { refunded: rows.reduce((sum, c) => sum + int(c.refunded), 0), consumed: rows.reduce((sum, c) => sum + int(c.consumed), 0) };
+  };
+  const { refunded, consumed } = creditsOf();
   return {
-    domain: range[0],
+    ...label(range),
     creditsRefunded: refunded,
     creditsConsumed: consumed,
     rate: consumed === 0 ? null : refunded / consumed,
@@ -239,6 +285,19 @@ async function refunds(m: EntityManager, range: Range): Promise<RefundsAnalytics
     wouldBringBack: back.map((b) => ({ text: b.text, count: int(b.count) })),
     disputes: { opened: billingCount('dispute_opened'), won: billingCount('dispute_won'), lost: billingCount('dispute_lost') },
     paymentFailures: billingCount('payment_failed'),
+    byActionType: byActionType.map((a) => ({ actionType: a.action_type, creditsRefunded: int(a.credits), refunds: int(a.events) })),
+    byDomain: range[0].map((domain) => {
+      const c = creditsOf(domain);
+      return {
+        domain,
+        creditsRefunded: c.refunded,
+        creditsConsumed: c.consumed,
+        rate: c.consumed === 0 ? null : c.refunded / c.consumed,
+        refunds: int(refundsByDomain.find((r) => r.domain === domain)?.count ?? '0'),
+        disputes: { opened: billingCount('dispute_opened', domain), won: billingCount('dispute_won', domain), lost: billingCount('dispute_lost', domain) },
+        paymentFailures: billingCount('payment_failed', domain),
+      };
+    }),
   };
 }
 

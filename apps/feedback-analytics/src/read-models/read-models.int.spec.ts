@@ -1,13 +1,27 @@
 import { INestApplication } from '@nestjs/common';
 import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
-import { AnalyticsReadModelSubjects, CreditsView, QueueGroups, Reply, RevenueView, Streams } from '@credit-hub/contracts';
+import { randomUUID } from 'node:crypto';
+import {
+  accountStreamId,
+  AnalyticsReadModelSubjects,
+  AnalyticsSummaryView,
+  BillingEventSubjects,
+  ConversionView,
+  CreditsView,
+  LedgerEventTypeSubjects,
+  QueueGroups,
+  RefundsAnalyticsView,
+  Reply,
+  RevenueView,
+  Streams,
+} from '@credit-hub/contracts';
 import { ensureStreams } from '@credit-hub/messaging';
 import { dropDatabase } from '@credit-hub/service-kit';
-import { consumedEnvelope, eventually, publishEnvelope, purchasedEnvelope, startService, testNatsUrl, uniqueDatabaseUrl } from '@credit-hub/testing';
+import { consumedEnvelope, eventually, publishEnvelope, publishRaw, purchasedEnvelope, startService, testNatsUrl, uniqueDatabaseUrl } from '@credit-hub/testing';
 import { connect, JetStreamClient, NatsConnection } from 'nats';
 import { firstValueFrom } from 'rxjs';
 import { FeedbackAnalyticsModule } from '../feedback-analytics.module';
-import { LedgerReadModelConsumer } from './read-model.consumers';
+import { BillingReadModelConsumer, LedgerReadModelConsumer } from './read-model.consumers';
 
 // Real PostgreSQL and NATS: LEDGER → the issue-5 read models, queried over request/reply.
 describe('feedback-analytics: LEDGER → credits and revenue read models', () => {
@@ -21,7 +35,7 @@ describe('feedback-analytics: LEDGER → credits and revenue read models', () =>
   beforeAll(async () => {
     Object.assign(process.env, { NATS_URL: testNatsUrl, ANALYTICS_DATABASE_URL: databaseUrl, ANALYTICS_HTTP_PORT: '0' });
     nc = await connect({ servers: testNatsUrl });
-    await ensureStreams(nc, [Streams.ledger]);
+    await ensureStreams(nc, [Streams.ledger, Streams.billing]);
     js = nc.jetstream();
     client = ClientProxyFactory.create({ transport: Transport.NATS, options: { servers: [testNatsUrl] } });
     await client.connect();
@@ -60,17 +74,122 @@ describe('feedback-analytics: LEDGER → credits and revenue read models', () =>
       ok: true,
       value: {
         domain,
+        domains: [domain],
         rows: [
-          { day: '2025-04-01', kind: 'consumed', actionType: 'chat', credits: 2, events: 1 },
-          { day: '2025-04-01', kind: 'purchased', actionType: null, credits: 6, events: 2 },
-          { day: '2025-04-02', kind: 'consumed', actionType: 'image', credits: 3, events: 1 },
+          { domain, day: '2025-04-01', kind: 'consumed', actionType: 'chat', credits: 2, events: 1 },
+          { domain, day: '2025-04-01', kind: 'purchased', actionType: null, credits: 6, events: 2 },
+          { domain, day: '2025-04-02', kind: 'consumed', actionType: 'image', credits: 3, events: 1 },
         ],
         totals: { purchased: 6, granted: 0, consumed: 5, refunded: 0, expired: 0 },
+        byDomain: [{ domain, totals: { purchased: 6, granted: 0, consumed: 5, refunded: 0, expired: 0 } }],
       },
     });
     const revenue = await ask<RevenueView>(AnalyticsReadModelSubjects.revenue, { domain, from: '2025-04-01', to: '2025-04-02' });
     expect(revenue.ok && revenue.value.rows.map((r) => [r.day, r.recognisedMinor])).toEqual([['2025-04-01', 666], ['2025-04-02', 1000]]);
     expect(revenue.ok && revenue.value.totals).toEqual([{ currency: 'usd', recognisedMinor: 1666, reversedMinor: 0, refundedMinor: 0, netMinor: 1666 }]);
     expect(await ask(AnalyticsReadModelSubjects.revenue, { domain, from: '2025-02-30' })).toMatchObject({ ok: false, refusal: { code: 'validation_failed', field: 'from' } });
+  }, 60_000);
+
+  /** A ledger envelope of any type, as the ledger's relay publishes it. */
+  let position = 1000;
+  async function publishLedger(type: string, data: Record<string, unknown>, email = 'ada@example.com'): Promise<string> {
+    const eventId = randomUUID();
+    position += 1;
+    const body = { eventId, type, schemaVersion: 1, streamId: accountStreamId(email), version: position, position, occurredAt: new Date().toISOString(), data, metadata: {} };
+    await publishRaw(js, (LedgerEventTypeSubjects as Record<string, string>)[type]!, body, eventId);
+    return eventId;
+  }
+
+  it('counts refunded credits under the action type consumed; a reverted money refund no longer counts; several domains read at once with per-domain breakdowns', async () => {
+    const [shop, notes] = ['shop.example.com', 'notes.example.com'];
+    const before = app!.get(LedgerReadModelConsumer).handledCount;
+    const lotShop = purchasedEnvelope({ domain: shop, credits: 10, amountMinor: 1000, currency: 'usd', purchasedAt: '2025-05-01T09:00:00.000Z' });
+    const lotNotes = purchasedEnvelope({ domain: notes, credits: 10, amountMinor: 2000, currency: 'eur', purchasedAt: '2025-05-01T09:00:00.000Z' });
+    const lotShopId = (lotShop.data as { lotId: string }).lotId;
+    const lotNotesId = (lotNotes.data as { lotId: string }).lotId;
+    const imageUse = consumedEnvelope({ domain: shop, actionType: 'image', credits: 4, draws: [{ lotId: lotShopId, credits: 4 }], consumedAt: '2025-05-02T10:00:00.000Z' });
+    const chatUse = consumedEnvelope({ domain: notes, actionType: 'chat', credits: 2, draws: [{ lotId: lotNotesId, credits: 2 }], consumedAt: '2025-05-02T10:00:00.000Z' });
+    for (const event of [lotShop, lotNotes, imageUse, chatUse]) await publishEnvelope(js, event);
+    // 3 of the 4 image credits refunded: 300 reversed; revenue recognised 400.
+    await publishLedger('ConsumptionRefunded', {
+      consumptionEventId: imageUse.eventId, domain: shop, referenceId: 'r1', refundRequestId: randomUUID(), credits: 3,
+      draws: [{ lotId: lotShopId, credits: 3 }], balanceAfter: 9, refundedAt: '2025-05-03T10:00:00.000Z',
+    });
+    // A money refund of notes' 8 unused credits (1600), reverted (Stripe refused it): refunded back to 0.
+    const refundRequestId = randomUUID();
+    await publishLedger('PurchaseRefunded', {
+      lotId: lotNotesId, refundRequestId, credits: 8, amountMinor: 1600, currency: 'eur', paymentIntentId: null, checkoutSessionId: 'cs_x', balanceAfter: 0, refundedAt: '2025-05-04T10:00:00.000Z',
+    });
+    // A shop purchase refund that stays: 600 of 1000 for 6 credits.
+    await publishLedger('PurchaseRefunded', {
+      lotId: lotShopId, refundRequestId: randomUUID(), credits: 6, amountMinor: 600, currency: 'usd', paymentIntentId: null, checkoutSessionId: 'cs_y', balanceAfter: 0, refundedAt: '2025-05-04T10:00:00.000Z',
+    });
+    await eventually('the refunds and the money refunds are in', async () => app!.get(LedgerReadModelConsumer).handledCount >= before + 7);
+    const refundedEur = async () => {
+      const answer = await ask<RevenueView>(AnalyticsReadModelSubjects.revenue, { domain: notes });
+      return answer.ok ? answer.value.totals.find((t) => t.currency === 'eur')?.refundedMinor : undefined;
+    };
+    expect(await refundedEur()).toBe(1600);
+    await publishLedger('PurchaseRefundReverted', { lotId: lotNotesId, refundRequestId, credits: 8, reason: 'card_closed', balanceAfter: 8, revertedAt: '2025-05-05T10:00:00.000Z' });
+    await eventually('the revert is in', async () => (await refundedEur()) === 0);
+
+    const credits = await ask<CreditsView>(AnalyticsReadModelSubjects.credits, { domains: [shop, notes] });
+    expect(credits.ok && credits.value.rows.filter((r) => r.kind === 'refunded')).toEqual([
+      { domain: shop, day: '2025-05-03', kind: 'refunded', actionType: 'image', credits: 3, events: 1 },
+    ]);
+    expect(credits.ok && credits.value.byDomain.map((d) => [d.domain, d.totals.consumed, d.totals.refunded])).toEqual([[notes, 2, 0], [shop, 4, 3]]);
+    expect(credits.ok && credits.value.totals).toMatchObject({ purchased: 20, consumed: 6, refunded: 3 });
+
+    const revenue = await ask<RevenueView>(AnalyticsReadModelSubjects.revenue, { domains: [shop, notes] });
+    expect(revenue.ok && revenue.value.byDomain).toEqual([
+      { domain: notes, currency: 'eur', recognisedMinor: 400, reversedMinor: 0, refundedMinor: 0, netMinor: 400 },
+      { domain: shop, currency: 'usd', recognisedMinor: 400, reversedMinor: 300, refundedMinor: 600, netMinor: -500 },
+    ]);
+    expect(revenue.ok && revenue.value.domain).toBe(`${notes},${shop}`);
+
+    const refunds = await ask<RefundsAnalyticsView>(AnalyticsReadModelSubjects.refunds, { domains: [shop, notes] });
+    expect(refunds.ok && refunds.value.byActionType).toEqual([{ actionType: 'image', creditsRefunded: 3, refunds: 1 }]);
+    expect(refunds.ok && refunds.value.byDomain.map((d) => [d.domain, d.creditsConsumed, d.creditsRefunded])).toEqual([[notes, 2, 0], [shop, 4, 3]]);
+    // One domain of the two reads only that domain.
+    const shopOnly = await ask<AnalyticsSummaryView>(AnalyticsReadModelSubjects.summary, { domains: [shop] });
+    expect(shopOnly.ok && [shopOnly.value.credits.consumed, shopOnly.value.domains]).toEqual([4, [shop]]);
+    expect(await ask(AnalyticsReadModelSubjects.summary, { domains: [] })).toMatchObject({ ok: false, refusal: { code: 'validation_failed', field: 'domains' } });
+  }, 60_000);
+
+  it('counts trials started and converted, payment failures and disputes per domain from BILLING', async () => {
+    const [a, b] = ['trial-a.example.com', 'trial-b.example.com'];
+    const before = app!.get(BillingReadModelConsumer).handledCount;
+    const publish = (subject: string, event: Record<string, unknown>) => publishRaw(js, subject, { ...event, eventId: randomUUID() }, randomUUID());
+    const subscription = (subscriptionId: string, domain: string, status: string, previousStatus: string | null, at: string) => ({
+      subscriptionId, email: 'ada@example.com', domain, offeringId: 'plan', status, previousStatus, trialEnd: null, currentPeriodEnd: null, cancelAtPeriodEnd: false, graceEndsAt: null, at,
+    });
+    await publish(BillingEventSubjects.subscriptionChanged, subscription('sub_1', a, 'trialing', null, '2025-06-01T10:00:00.000Z'));
+    await publish(BillingEventSubjects.subscriptionChanged, subscription('sub_2', a, 'trialing', null, '2025-06-01T11:00:00.000Z'));
+    await publish(BillingEventSubjects.subscriptionChanged, subscription('sub_3', b, 'trialing', null, '2025-06-01T12:00:00.000Z'));
+    await publish(BillingEventSubjects.subscriptionChanged, subscription('sub_1', a, 'active', 'trialing', '2025-06-15T10:00:00.000Z'));
+    await publish(BillingEventSubjects.subscriptionChanged, subscription('sub_1', a, 'past_due', 'active', '2025-07-15T10:00:00.000Z'));
+    // sub_2's first payment fails, then succeeds: converted too; sub_3 (b) is cancelled in its trial.
+    await publish(BillingEventSubjects.subscriptionChanged, subscription('sub_2', a, 'past_due', 'trialing', '2025-06-15T11:00:00.000Z'));
+    await publish(BillingEventSubjects.subscriptionChanged, subscription('sub_2', a, 'active', 'past_due', '2025-06-16T11:00:00.000Z'));
+    await publish(BillingEventSubjects.subscriptionChanged, subscription('sub_3', b, 'canceled', 'trialing', '2025-06-15T12:00:00.000Z'));
+    await publish(BillingEventSubjects.paymentFailed, { subscriptionId: 'sub_1', invoiceId: 'in_1', email: 'ada@example.com', domain: a, amountMinor: 1000, currency: 'usd', at: '2025-07-15T10:00:00.000Z' });
+    await publish(BillingEventSubjects.disputeOpened, { disputeId: 'dp_1', email: 'ada@example.com', domain: b, amountMinor: 500, currency: 'usd', at: '2025-06-20T10:00:00.000Z' });
+    await publish(BillingEventSubjects.disputeOpened, { disputeId: 'dp_2', email: 'ada@example.com', domain: b, amountMinor: 500, currency: 'usd', at: '2025-06-21T10:00:00.000Z' });
+    await publish(BillingEventSubjects.disputeClosed, { disputeId: 'dp_1', email: 'ada@example.com', domain: b, outcome: 'won', at: '2025-06-25T10:00:00.000Z' });
+    await publish(BillingEventSubjects.disputeClosed, { disputeId: 'dp_2', email: 'ada@example.com', domain: b, outcome: 'lost', at: '2025-06-26T10:00:00.000Z' });
+    await eventually('13 billing messages handled', async () => app!.get(BillingReadModelConsumer).handledCount >= before + 13);
+
+    const conversion = await ask<ConversionView>(AnalyticsReadModelSubjects.conversion, { domains: [a, b] });
+    expect(conversion.ok && conversion.value.trials).toEqual({ started: 3, converted: 2, rate: 2 / 3 });
+    expect(conversion.ok && conversion.value.byDomain.map((d) => [d.domain, d.trials.started, d.trials.converted])).toEqual([[a, 2, 2], [b, 1, 0]]);
+    const refunds = await ask<RefundsAnalyticsView>(AnalyticsReadModelSubjects.refunds, { domains: [a, b] });
+    expect(refunds.ok && [refunds.value.paymentFailures, refunds.value.disputes]).toEqual([1, { opened: 2, won: 1, lost: 1 }]);
+    expect(refunds.ok && refunds.value.byDomain.map((d) => [d.domain, d.paymentFailures, d.disputes])).toEqual([
+      [a, 1, { opened: 0, won: 0, lost: 0 }],
+      [b, 0, { opened: 2, won: 1, lost: 1 }],
+    ]);
+    // The range counts by the day each happened.
+    const june = await ask<RefundsAnalyticsView>(AnalyticsReadModelSubjects.refunds, { domain: a, from: '2025-06-01', to: '2025-06-30' });
+    expect(june.ok && june.value.paymentFailures).toBe(0);
   }, 60_000);
 });

@@ -1,14 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { normalizeDomain, Reply, replyOk, replyRefused, UsageQuery, UsageRow, UsageView } from '@credit-hub/contracts';
+import { Reply, replyOk, replyRefused, UsageQuery, UsageRow, UsageView } from '@credit-hub/contracts';
 import { DataSource, EntityManager } from 'typeorm';
+import { domainLabel, queryDomains } from '../read-models/read-model.reader';
 
 /** Most rows one Usage answer carries; a wider range is refused (narrow `from`/`to`) rather than cut. */
 export const usageRowsMax = 10_000;
 
 /**
- * Answers the Usage query from the daily read models: one row per UTC day and action type of the
- * domain within `[from, to]` (inclusive, either side optional), ordered by day then actionType
+ * Answers the Usage query from the daily read models: one row per UTC day, domain and action type
+ * of the domain (or the builder's domains) within `[from, to]` (inclusive, either side optional), ordered by day then actionType
  * (byte order), and totals over the same range (purchases summed over currencies). Both reads
  * come from one snapshot, so rows and totals agree.
  */
@@ -19,8 +20,9 @@ export class UsageReader {
   async usage(query: UsageQuery): Promise<Reply<UsageView>> {
     const range = checkRange(query);
     if (!range.ok) return range;
-    const domain = normalizeDomain(query.domain);
-    const parameters = [domain, query.from ?? null, query.to ?? null];
+    const domains = queryDomains(query);
+    if (domains.length === 0) return replyRefused<UsageView>('validation_failed', 'name a domain or domains', 'domain');
+    const parameters = [domains, query.from ?? null, query.to ?? null];
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
       const rows = await readRows(manager, parameters);
       if (rows.length > usageRowsMax) {
@@ -32,7 +34,7 @@ export class UsageReader {
         consumptions: rows.reduce((sum, row) => sum + row.consumptions, 0),
         ...purchased,
       };
-      return replyOk({ domain, rows, totals });
+      return replyOk({ domain: domainLabel(domains), domains, rows, totals });
     });
   }
 }
@@ -54,16 +56,17 @@ function isCalendarDay(day: string): boolean {
   return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === day;
 }
 
-const rangeFilter = `domain = $1 AND ($2::date IS NULL OR day >= $2::date) AND ($3::date IS NULL OR day <= $3::date)`;
+const rangeFilter = `domain = ANY($1::text[]) AND ($2::date IS NULL OR day >= $2::date) AND ($3::date IS NULL OR day <= $3::date)`;
 
 async function readRows(manager: EntityManager, parameters: unknown[]): Promise<UsageRow[]> {
-  const rows: { day: string; action_type: string; credits_consumed: string; consumptions: string }[] = await manager.query(
-    `SELECT to_char(day, 'YYYY-MM-DD') AS day, action_type, credits_consumed::text, consumptions::text
+  const rows: { domain: string; day: string; action_type: string; credits_consumed: string; consumptions: string }[] = await manager.query(
+    `SELECT domain, to_char(day, 'YYYY-MM-DD') AS day, action_type, credits_consumed::text, consumptions::text
        FROM usage_daily WHERE ${rangeFilter}
-      ORDER BY day, action_type COLLATE "C" LIMIT ${usageRowsMax + 1}`,
+      ORDER BY day, domain COLLATE "C", action_type COLLATE "C" LIMIT ${usageRowsMax + 1}`,
     parameters,
   );
   return rows.map((row) => ({
+    domain: row.domain,
     day: row.day,
     actionType: row.action_type,
     creditsConsumed: safeInteger(row.credits_consumed),

@@ -11,8 +11,7 @@ import {
   RefundsAnalyticsView,
   RevenueView,
 } from '@credit-hub/contracts';
-import { ApiKeyGuard, apiKeySecurityScheme, CurrentApiKey } from '../api-keys/api-key.guard';
-import { ApiKeyRecord } from '../api-keys/api-keys';
+import { AnalyticsDomains, AnalyticsKeyGuard, apiKeySecurityScheme } from '../api-keys/api-key.guard';
 import { ApiProblems } from '../http/problem-docs';
 import { HubClient } from '../nats/hub-client';
 import {
@@ -27,13 +26,13 @@ import {
 } from './read-models.dto';
 
 /**
- * The issue-5 read models of feedback-analytics (NATS request/reply). Domain keys read their own
- * domain only (the guard refuses another `domain` with 403 forbidden_domain); there are no builder
- * keys yet.
+ * The issue-5 read models of feedback-analytics (NATS request/reply). A domain key reads its own
+ * domain; a builder key reads its domains: all of them without `domain`, or the ones named
+ * (`domain` repeated or comma-separated). A domain the key cannot read: 403 forbidden_domain.
  */
 @ApiTags('analytics')
 @ApiBearerAuth(apiKeySecurityScheme)
-@UseGuards(ApiKeyGuard)
+@UseGuards(AnalyticsKeyGuard)
 @Controller('api/analytics')
 export class AnalyticsReadModelsController {
   constructor(private readonly hub: HubClient) {}
@@ -42,55 +41,56 @@ export class AnalyticsReadModelsController {
   @ApiOperation({ summary: 'Totals of credits, revenue, conversion and refunds over the range' })
   @ApiOkResponse({ type: SummaryResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'service_unavailable')
-  summary(@Query() query: AnalyticsRangeRequest, @CurrentApiKey() key: ApiKeyRecord): Promise<AnalyticsSummaryView> {
-    return this.hub.request<AnalyticsSummaryView>(AnalyticsReadModelSubjects.summary, rangeOf(query, key));
+  summary(@Query() query: AnalyticsRangeRequest, @AnalyticsDomains() domains: string[]): Promise<AnalyticsSummaryView> {
+    return this.hub.request<AnalyticsSummaryView>(AnalyticsReadModelSubjects.summary, rangeOf(query, domains));
   }
 
   @Get('credits')
   @ApiOperation({ summary: 'Credits purchased, granted, consumed (by action type), refunded and expired per UTC day' })
   @ApiOkResponse({ type: CreditsResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'service_unavailable')
-  credits(@Query() query: AnalyticsRangeRequest, @CurrentApiKey() key: ApiKeyRecord): Promise<CreditsView> {
-    return this.hub.request<CreditsView>(AnalyticsReadModelSubjects.credits, rangeOf(query, key));
+  credits(@Query() query: AnalyticsRangeRequest, @AnalyticsDomains() domains: string[]): Promise<CreditsView> {
+    return this.hub.request<CreditsView>(AnalyticsReadModelSubjects.credits, rangeOf(query, domains));
   }
 
   @Get('revenue')
   @ApiOperation({ summary: 'Revenue recognised from consumed paid credits, less reversals and money refunds, per UTC day and currency' })
   @ApiOkResponse({ type: RevenueResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'service_unavailable')
-  revenue(@Query() query: AnalyticsRangeRequest, @CurrentApiKey() key: ApiKeyRecord): Promise<RevenueView> {
-    return this.hub.request<RevenueView>(AnalyticsReadModelSubjects.revenue, rangeOf(query, key));
+  revenue(@Query() query: AnalyticsRangeRequest, @AnalyticsDomains() domains: string[]): Promise<RevenueView> {
+    return this.hub.request<RevenueView>(AnalyticsReadModelSubjects.revenue, rangeOf(query, domains));
   }
 
   @Get('conversion')
   @ApiOperation({ summary: 'Conversion funnel: checkouts, trials, refunded customers who came back' })
   @ApiOkResponse({ type: ConversionResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'service_unavailable')
-  conversion(@Query() query: AnalyticsRangeRequest, @CurrentApiKey() key: ApiKeyRecord): Promise<ConversionView> {
-    return this.hub.request<ConversionView>(AnalyticsReadModelSubjects.conversion, rangeOf(query, key));
+  conversion(@Query() query: AnalyticsRangeRequest, @AnalyticsDomains() domains: string[]): Promise<ConversionView> {
+    return this.hub.request<ConversionView>(AnalyticsReadModelSubjects.conversion, rangeOf(query, domains));
   }
 
   @Get('refunds')
   @ApiOperation({ summary: 'Refund rate, counts by category and day, top "would bring you back" answers, disputes, payment failures' })
   @ApiOkResponse({ type: RefundsAnalyticsResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'service_unavailable')
-  refunds(@Query() query: AnalyticsRangeRequest, @CurrentApiKey() key: ApiKeyRecord): Promise<RefundsAnalyticsView> {
-    return this.hub.request<RefundsAnalyticsView>(AnalyticsReadModelSubjects.refunds, rangeOf(query, key));
+  refunds(@Query() query: AnalyticsRangeRequest, @AnalyticsDomains() domains: string[]): Promise<RefundsAnalyticsView> {
+    return this.hub.request<RefundsAnalyticsView>(AnalyticsReadModelSubjects.refunds, rangeOf(query, domains));
   }
 
   @Get('feedback')
   @ApiOperation({ summary: 'Refund feedback texts, newest first (at most 100), optionally matching q' })
   @ApiOkResponse({ type: FeedbackResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'service_unavailable')
-  feedback(@Query() query: FeedbackRequest, @CurrentApiKey() key: ApiKeyRecord): Promise<FeedbackView> {
-    const request: FeedbackQuery = rangeOf(query, key);
+  feedback(@Query() query: FeedbackRequest, @AnalyticsDomains() domains: string[]): Promise<FeedbackView> {
+    const request: FeedbackQuery = rangeOf(query, domains);
     if (query.q !== undefined) request.q = query.q;
     return this.hub.request<FeedbackView>(AnalyticsReadModelSubjects.feedback, request);
   }
 }
 
-function rangeOf(query: AnalyticsRangeRequest, key: ApiKeyRecord): AnalyticsRangeQuery {
-  const request: AnalyticsRangeQuery = { domain: key.domain };
+/** The query forwarded: the guard's domains (one: `domain`; several: `domains`) and the range. */
+function rangeOf(query: AnalyticsRangeRequest, domains: string[]): AnalyticsRangeQuery {
+  const request: AnalyticsRangeQuery = domains.length === 1 ? { domain: domains[0] } : { domains };
   if (query.from !== undefined) request.from = query.from;
   if (query.to !== undefined) request.to = query.to;
   return request;

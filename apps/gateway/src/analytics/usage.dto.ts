@@ -1,10 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { DayField, DomainField } from '../http/fields';
+import { DayField } from '../http/fields';
+import { AnalyticsDomainField } from './read-models.dto';
 
 /** `GET /api/analytics/usage` query. */
 export class UsageRequest {
-  @DomainField({ optional: true })
-  domain?: string;
+  @AnalyticsDomainField()
+  domain?: string | string[];
 
   @DayField('from')
   from?: string;
@@ -15,6 +16,7 @@ export class UsageRequest {
 
 /** Credits a domain consumed on one UTC day for one action type. */
 export class UsageRowResponse {
+  @ApiProperty({ example: 'yourproduct.com' }) domain!: string;
   @ApiProperty({ format: 'date', example: '2026-11-20' }) day!: string;
   @ApiProperty({ example: 'ai_generation' }) actionType!: string;
   @ApiProperty({ example: 12 }) creditsConsumed!: number;
@@ -31,7 +33,8 @@ export class UsageTotalsResponse {
 
 /** Credit usage of a domain per day and action type. */
 export class UsageResponse {
-  @ApiProperty({ example: 'yourproduct.com' }) domain!: string;
+  @ApiProperty({ example: 'yourproduct.com', description: 'The one domain read, or the domains read joined with commas' }) domain!: string;
+  @ApiProperty({ type: [String], description: 'The domains read, sorted' }) domains!: string[];
   @ApiProperty({ type: [UsageRowResponse] }) rows!: UsageRowResponse[];
   @ApiProperty({ type: UsageTotalsResponse }) totals!: UsageTotalsResponse;
 }

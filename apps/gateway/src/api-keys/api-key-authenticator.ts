@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ProblemException } from '@credit-hub/service-kit';
 import { DataSource } from 'typeorm';
-import { ApiKeyRecord, findActiveApiKeyByHash, hashApiKey, looksLikeApiKey, SqlRunner, typeOrmSqlRunner } from './api-keys';
+import { AnyApiKeyRecord, findActiveApiKeyByHash, hashApiKey, looksLikeApiKey, SqlRunner, typeOrmSqlRunner } from './api-keys';
 
 /** How long a lookup (hit or miss) is reused: a revoke takes effect within this time. */
 export const apiKeyCacheTtlMs = 1000;
@@ -9,7 +9,7 @@ export const apiKeyCacheTtlMs = 1000;
 export const apiKeyCacheEntriesMax = 10_000;
 
 interface CachedLookup {
-  key: ApiKeyRecord | undefined;
+  key: AnyApiKeyRecord | undefined;
   expiresAtMs: number;
 }
 
@@ -27,14 +27,14 @@ export class ApiKeyAuthenticator {
     this.sql = typeOrmSqlRunner(dataSource);
   }
 
-  /** The live key for `token`, or undefined. A database failure is a 503, not a 401. */
-  async authenticate(token: string | undefined): Promise<ApiKeyRecord | undefined> {
+  /** The live key (domain or builder) for `token`, or undefined. A database failure is a 503, not a 401. */
+  async authenticate(token: string | undefined): Promise<AnyApiKeyRecord | undefined> {
     if (token === undefined || !looksLikeApiKey(token)) return undefined;
     const hash = hashApiKey(token);
     const nowMs = Date.now();
     const cached = this.cache.get(hash);
     if (cached && cached.expiresAtMs > nowMs) return cached.key;
-    let key: ApiKeyRecord | undefined;
+    let key: AnyApiKeyRecord | undefined;
     try {
       key = await findActiveApiKeyByHash(this.sql, hash);
     } catch (error) {

@@ -1,12 +1,14 @@
 /**
  * Command line of `npm run apikey`, parsed by hand (no dependency):
  *   create --domain X [--key VALUE] [--label L] [--json]
- *   list [--domain X] [--json]
+ *   create --builder NAME --domains A,B [--key VALUE] [--label L] [--json]
+ *   list [--domain X] [--builder NAME] [--json]
  *   revoke <id|prefix|key> [--json]
  */
 export type ApiKeyCommand =
   | { command: 'create'; domain: string; key?: string; label?: string; json: boolean }
-  | { command: 'list'; domain?: string; json: boolean }
+  | { command: 'create-builder'; builder: string; domains: string[]; key?: string; label?: string; json: boolean }
+  | { command: 'list'; domain?: string; builder?: string; json: boolean }
   | { command: 'revoke'; reference: string; json: boolean }
   | { command: 'help' };
 
@@ -16,8 +18,12 @@ export const apiKeyUsage = `Usage: npm run apikey -- <command>
       Creates an API key for a domain and prints it once. With --key, stores that value
       (idempotent: an existing key of the same domain is reported, not duplicated).
       --json prints {"id","key","domain"}.
-  list [--domain <domain>] [--json]
-      Lists keys (id, prefix, domain, label, created, revoked); keys themselves are never stored.
+  create --builder <name> --domains <a.com,b.com> [--key <chk_bld_…>] [--label <text>] [--json]
+      Creates a builder key: it reads the analytics (/api/analytics/*, /dashboard) of all the listed
+      domains and nothing else (no consume, refund or checkout). --json prints {"id","key","builder","domains"}.
+  list [--domain <domain>] [--builder <name>] [--json]
+      Lists keys (id, kind, prefix, domain(s), label, created, revoked); keys themselves are never
+      stored. --domain: the keys that can read that domain (its domain keys and builder keys).
   revoke <id | prefix | key> [--json]
       Revokes a key; the gateway refuses it within a second.
 
@@ -29,7 +35,7 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-const valueOptions = { create: ['domain', 'key', 'label'], list: ['domain'], revoke: [] } as const;
+const valueOptions = { create: ['domain', 'builder', 'domains', 'key', 'label'], list: ['domain', 'builder'], revoke: [] } as const;
 
 /** Parses `argv` (without node and script). Throws UsageError. */
 export function parseApiKeyArgs(argv: readonly string[]): ApiKeyCommand {
@@ -43,15 +49,27 @@ export function parseApiKeyArgs(argv: readonly string[]): ApiKeyCommand {
   if (command === 'create') {
     if (positionals.length > 0) throw new UsageError(`create takes no positional arguments, got ${positionals.join(' ')}`);
     const domain = options.get('domain');
-    if (domain === undefined) throw new UsageError('create needs --domain <domain>');
+    const builder = options.get('builder');
+    const domains = options.get('domains');
     const key = options.get('key');
     const label = options.get('label');
-    return { command, domain, json, ...(key === undefined ? {} : { key }), ...(label === undefined ? {} : { label }) };
+    const extras = { ...(key === undefined ? {} : { key }), ...(label === undefined ? {} : { label }) };
+    if (builder !== undefined) {
+      if (domain !== undefined) throw new UsageError('a builder key takes --domains <a.com,b.com>, not --domain');
+      if (domains === undefined) throw new UsageError('create --builder needs --domains <a.com,b.com>');
+      const list = domains.split(',').map((d) => d.trim()).filter((d) => d.length > 0);
+      if (list.length === 0) throw new UsageError('--domains needs at least one domain');
+      return { command: 'create-builder', builder, domains: list, json, ...extras };
+    }
+    if (domains !== undefined) throw new UsageError('--domains is for builder keys: add --builder <name>');
+    if (domain === undefined) throw new UsageError('create needs --domain <domain> (or --builder <name> --domains <a.com,b.com>)');
+    return { command, domain, json, ...extras };
   }
   if (command === 'list') {
     if (positionals.length > 0) throw new UsageError(`list takes no positional arguments, got ${positionals.join(' ')}`);
     const domain = options.get('domain');
-    return { command, json, ...(domain === undefined ? {} : { domain }) };
+    const builder = options.get('builder');
+    return { command, json, ...(domain === undefined ? {} : { domain }), ...(builder === undefined ? {} : { builder }) };
   }
   const [reference, ...extra] = positionals;
   if (reference === undefined || reference === '') throw new UsageError('revoke needs the id or prefix of a key');

@@ -1,6 +1,6 @@
 import { postgresUrlPattern } from '@credit-hub/service-kit';
 import { gatewayDatabaseUrlDefault, openGatewayDatabase } from '../api-keys/api-key-database';
-import { ApiKeyError, ApiKeyRecord, createApiKey, listApiKeys, revokeApiKey, typeOrmSqlRunner } from '../api-keys/api-keys';
+import { AnyApiKeyRecord, ApiKeyError, createApiKey, createBuilderKey, listApiKeys, revokeApiKey, typeOrmSqlRunner } from '../api-keys/api-keys';
 import { ApiKeyCommand, apiKeyUsage, parseApiKeyArgs, UsageError } from './apikey-args';
 
 /**
@@ -76,8 +76,27 @@ async function execute(
       if (created && command.key === undefined) output.out('Store the key now: it is not shown again (only its SHA-256 is kept).');
       return;
     }
+    case 'create-builder': {
+      const request = {
+        builder: command.builder,
+        domains: command.domains,
+        ...(command.key === undefined ? {} : { key: command.key }),
+        ...(command.label === undefined ? {} : { label: command.label }),
+      };
+      const { record, key, created } = await createBuilderKey(sql, request);
+      if (command.json) return output.out(JSON.stringify({ id: record.id, key, builder: record.builder, domains: record.domains }));
+      output.out(`${created ? 'Created' : 'Already present:'} builder key for ${record.builder} (reads ${record.domains.join(', ')})`);
+      output.out(`  id:     ${record.id}`);
+      output.out(`  prefix: ${record.keyPrefix}`);
+      output.out(`  key:    ${key}`);
+      if (created && command.key === undefined) output.out('Store the key now: it is not shown again (only its SHA-256 is kept).');
+      return;
+    }
     case 'list': {
-      const records = await listApiKeys(sql, command.domain === undefined ? {} : { domain: command.domain });
+      const records = await listApiKeys(sql, {
+        ...(command.domain === undefined ? {} : { domain: command.domain }),
+        ...(command.builder === undefined ? {} : { builder: command.builder }),
+      });
       if (command.json) return output.out(JSON.stringify(records.map(toJson)));
       if (records.length === 0) return output.out('No API keys.');
       output.out(table(records));
@@ -86,7 +105,7 @@ async function execute(
     case 'revoke': {
       const record = await revokeApiKey(sql, command.reference);
       if (command.json) return output.out(JSON.stringify(toJson(record)));
-      output.out(`Revoked API key ${record.id} (${record.keyPrefix}…, ${record.domain}) at ${record.revokedAt?.toISOString() ?? '?'}`);
+      output.out(`Revoked API key ${record.id} (${record.keyPrefix}…, ${owner(record)}) at ${record.revokedAt?.toISOString() ?? '?'}`);
       return;
     }
     default: {
@@ -96,11 +115,16 @@ async function execute(
   }
 }
 
-function toJson(record: ApiKeyRecord) {
+/** Who a key acts for, in a line: the domain, or `builder <name>: a.com, b.com`. */
+function owner(record: AnyApiKeyRecord): string {
+  return record.kind === 'domain' ? record.domain : `builder ${record.builder}: ${record.domains.join(', ')}`;
+}
+
+function toJson(record: AnyApiKeyRecord) {
   return {
     id: record.id,
     kind: record.kind,
-    domain: record.domain,
+    ...(record.kind === 'domain' ? { domain: record.domain } : { builder: record.builder, domains: record.domains }),
     keyPrefix: record.keyPrefix,
     label: record.label,
     createdAt: record.createdAt.toISOString(),
@@ -108,10 +132,10 @@ function toJson(record: ApiKeyRecord) {
   };
 }
 
-function table(records: ApiKeyRecord[]): string {
+function table(records: AnyApiKeyRecord[]): string {
   const rows = [
-    ['ID', 'PREFIX', 'DOMAIN', 'LABEL', 'CREATED', 'REVOKED'],
-    ...records.map((r) => [r.id, r.keyPrefix, r.domain, r.label ?? '', r.createdAt.toISOString(), r.revokedAt?.toISOString() ?? '-']),
+    ['ID', 'KIND', 'PREFIX', 'DOMAIN', 'LABEL', 'CREATED', 'REVOKED'],
+    ...records.map((r) => [r.id, r.kind, r.keyPrefix, owner(r), r.label ?? '', r.createdAt.toISOString(), r.revokedAt?.toISOString() ?? '-']),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');

@@ -8,17 +8,19 @@ import {
   FeedbackQuery,
   ListRefundRequestsQuery,
   RefundCategories,
+  RefundRequestPage,
   RefundsSubjects,
   RefundStatuses,
 } from '@credit-hub/contracts';
 import { ProblemException } from '@credit-hub/service-kit';
 import type { Request, Response } from 'express';
 import { ApiKeyAuthenticator } from '../api-keys/api-key-authenticator';
-import { ApiKeyRecord } from '../api-keys/api-keys';
+import { analyticsDomainsOf } from '../api-keys/api-key.guard';
+import { AnyApiKeyRecord, readableDomains } from '../api-keys/api-keys';
 import { HubClient } from '../nats/hub-client';
 import { dashboardScript, renderDashboard, renderSignIn } from './dashboard.html';
 
-/** The session cookie: the domain key itself, HttpOnly (no script reads it), SameSite=Strict (no cross-site request carries it), only under /dashboard. */
+/** The session cookie: the domain or builder key itself, HttpOnly (no script reads it), SameSite=Strict (no cross-site request carries it), only under /dashboard. */
 export const dashboardCookie = 'chd_session';
 const cookieMaxAgeSeconds = 8 * 3600;
 
@@ -38,10 +40,15 @@ const views = {
   feedback: AnalyticsReadModelSubjects.feedback,
 } as const;
 
+/** Refund requests listed in the dashboard's table. */
+const requestsShown = 50;
+
 /**
- * The builder's analytics dashboard: `/dashboard`. Sign in with a domain key (POSTed in a form,
- * kept in an HttpOnly cookie, never in a URL); the page's script (same origin, CSP `script-src
- * 'self'`) reads `/dashboard/data/*` with that cookie and draws the charts with Chart.js.
+ * The builder's analytics dashboard: `/dashboard`. Sign in with a domain key or a builder key
+ * (POSTed in a form, kept in an HttpOnly cookie, never in a URL); the page's script (same origin,
+ * CSP `script-src 'self'`) reads `/dashboard/data/*` with that cookie and draws the charts with
+ * Chart.js. A builder key sees all its domains, with a domain filter (`domain` query value, checked
+ * against the key as on the API: 403 forbidden_domain otherwise).
  */
 @ApiExcludeController()
 @Controller('dashboard')
@@ -55,7 +62,8 @@ export class DashboardController {
   async page(@Req() request: Request, @Res() response: Response): Promise<void> {
     const key = await this.key(request);
     if (!key) return sendHtml(response, 200, renderSignIn(null));
-    sendHtml(response, 200, renderDashboard(key.domain, [...RefundCategories], [...RefundStatuses]));
+    const title = key.kind === 'domain' ? key.domain : key.builder;
+    sendHtml(response, 200, renderDashboard(title, readableDomains(key).sort(), [...RefundCategories], [...RefundStatuses]));
   }
 
   @Post('sign-in')
@@ -84,12 +92,18 @@ export class DashboardController {
     response.status(200).set({ 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' }).send(dashboardScript);
   }
 
-  /** The read models (and the latest refund requests) for the signed-in key's domain, JSON. */
+  /**
+   * The read models (and the latest refund requests) for the signed-in key's domains (or the one
+   * named by `domain`), JSON. Errors: 401 unauthorized (no session), 400 validation_failed, 403
+   * forbidden_domain.
+   */
   @Get('data/:view')
   async data(@Param('view') view: string, @Query() query: Record<string, unknown>, @Req() request: Request, @Res() response: Response): Promise<void> {
     const key = await this.key(request);
     if (!key) throw new ProblemException({ code: 'unauthorized', detail: 'Sign in at /dashboard' });
-    const range: AnalyticsRangeQuery = { domain: key.domain };
+    const named = typeof query['domain'] === 'string' && query['domain'] !== '' ? [query['domain']] : [];
+    const domains = analyticsDomainsOf(key, named);
+    const range: AnalyticsRangeQuery = domains.length === 1 ? { domain: domains[0] } : { domains };
     for (const field of ['from', 'to'] as const) {
       const value = query[field];
       if (value === undefined || value === '') continue;
@@ -98,10 +112,17 @@ export class DashboardController {
     }
     let answer: unknown;
     if (view === 'requests') {
-      const list: ListRefundRequestsQuery = { domain: key.domain, limit: 50 };
-      if (typeof query['category'] === 'string' && (RefundCategories as readonly string[]).includes(query['category'])) list.category = query['category'] as ListRefundRequestsQuery['category'];
-      if (typeof query['status'] === 'string' && (RefundStatuses as readonly string[]).includes(query['status'])) list.status = query['status'] as ListRefundRequestsQuery['status'];
-      answer = await this.hub.request(RefundsSubjects.listRefundRequests, list);
+      // One page per domain (the refunds service lists one domain at a time), merged newest first.
+      const pages = await Promise.all(
+        domains.map((domain) => {
+          const list: ListRefundRequestsQuery = { domain, limit: requestsShown };
+          if (typeof query['category'] === 'string' && (RefundCategories as readonly string[]).includes(query['category'])) list.category = query['category'] as ListRefundRequestsQuery['category'];
+          if (typeof query['status'] === 'string' && (RefundStatuses as readonly string[]).includes(query['status'])) list.status = query['status'] as ListRefundRequestsQuery['status'];
+          return this.hub.request<RefundRequestPage>(RefundsSubjects.listRefundRequests, list);
+        }),
+      );
+      const items = pages.flatMap((page) => page.items).sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+      answer = { items: items.slice(0, requestsShown) };
     } else if (Object.hasOwn(views, view)) {
       const payload: FeedbackQuery = { ...range };
       if (view === 'feedback' && typeof query['q'] === 'string') payload.q = query['q'].slice(0, 200);
@@ -112,7 +133,7 @@ export class DashboardController {
     response.status(200).set({ 'Cache-Control': 'no-store' }).json(answer);
   }
 
-  private async key(request: Request): Promise<ApiKeyRecord | undefined> {
+  private async key(request: Request): Promise<AnyApiKeyRecord | undefined> {
     const token = readCookie(request.headers.cookie, dashboardCookie);
     return token ? this.authenticator.authenticate(token) : undefined;
   }

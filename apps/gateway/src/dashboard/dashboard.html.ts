@@ -27,7 +27,7 @@ ${script ? '<script src="/dashboard/chart.umd.min.js" defer></script><script src
 </head><body>${body}</body></html>`;
 }
 
-/** The sign-in page: the domain key is posted in a form body, never put in a URL. */
+/** The sign-in page: the domain or builder key is posted in a form body, never put in a URL. */
 export function renderSignIn(error: string | null): string {
   return page(
     'Analytics: sign in',
@@ -35,38 +35,46 @@ export function renderSignIn(error: string | null): string {
 <main><section><h2>Sign in</h2>
 ${error ? `<p role="alert" id="sign-in-error">${esc(error)}</p>` : ''}
 <form method="post" action="/dashboard/sign-in" class="inline">
-<label for="apiKey">Domain API key<input id="apiKey" name="apiKey" type="password" autocomplete="off" required maxlength="200" size="50"></label>
+<label for="apiKey">Domain or builder API key<input id="apiKey" name="apiKey" type="password" autocomplete="off" required maxlength="200" size="50"></label>
 <button type="submit">Sign in</button></form>
 <p>The key is kept in an HttpOnly cookie for this page only; sign out to remove it.</p></section></main>`,
     false,
   );
 }
 
-/** The dashboard shell for `domain`; app.js fills it. */
-export function renderDashboard(domain: string, categories: string[], statuses: string[]): string {
+/**
+ * The dashboard shell, titled `title` (the domain, or the builder's name), over `domains` (the key's
+ * domains, sorted: one for a domain key; a filter appears when there are several); app.js fills it.
+ */
+export function renderDashboard(title: string, domains: string[], categories: string[], statuses: string[]): string {
   const options = (values: string[]) => ['<option value="">all</option>', ...values.map((v) => `<option value="${esc(v)}">${esc(v)}</option>`)].join('');
+  const domainFilter =
+    domains.length > 1 ? `<label for="domain-filter">Domain<select id="domain-filter" name="domain">${options(domains)}</select></label>` : '';
   return page(
-    `Analytics: ${domain}`,
-    `<header><h1>Analytics: <span id="domain">${esc(domain)}</span></h1>
+    `Analytics: ${title}`,
+    `<header><h1>Analytics: <span id="domain">${esc(title)}</span></h1>
 <form method="post" action="/dashboard/sign-out"><button type="submit">Sign out</button></form></header>
 <main>
 <section class="wide"><form id="range" class="inline">
 <label for="from">From<input id="from" name="from" type="date"></label>
 <label for="to">To<input id="to" name="to" type="date"></label>
-<button type="submit">Apply</button></form>
+${domainFilter}<button type="submit">Apply</button></form>
+<p id="domains" data-count="${domains.length}">${esc(domains.join(', '))}</p>
 <div class="totals" id="totals" aria-live="polite"></div></section>
 <section><h2>Credit usage by action type</h2><canvas id="chart-usage" aria-label="Credits consumed per day by action type" role="img"></canvas></section>
 <section><h2>Conversion funnel</h2><canvas id="chart-funnel" aria-label="Conversion funnel" role="img"></canvas></section>
 <section><h2>Refunds over time</h2><canvas id="chart-refunds" aria-label="Refunds per day" role="img"></canvas></section>
 <section><h2>Refunds by category</h2><canvas id="chart-categories" aria-label="Refunds by category" role="img"></canvas></section>
 <section><h2>Revenue (net, minor units)</h2><canvas id="chart-revenue" aria-label="Net revenue per day" role="img"></canvas></section>
+<section><h2>Revenue by domain (net, minor units)</h2><canvas id="chart-revenue-domains" aria-label="Net revenue by domain" role="img"></canvas></section>
+<section><h2>Credit usage by domain</h2><canvas id="chart-usage-domains" aria-label="Credits consumed by domain" role="img"></canvas></section>
 <section><h2>What would bring them back</h2><ol id="bring-back"></ol></section>
 <section class="wide"><h2>Latest refund requests</h2>
 <form id="requests-filter" class="inline">
 <label for="category">Category<select id="category" name="category">${options(categories)}</select></label>
 <label for="status">Status<select id="status" name="status">${options(statuses)}</select></label>
 <button type="submit">Filter</button></form>
-<table><thead><tr><th>Created</th><th>Customer</th><th>Kind</th><th>Status</th><th>Category</th><th>Credits</th><th>Didn't work</th><th>Would bring back</th></tr></thead>
+<table><thead><tr><th>Created</th><th>Domain</th><th>Customer</th><th>Kind</th><th>Status</th><th>Category</th><th>Credits</th><th>Didn't work</th><th>Would bring back</th></tr></thead>
 <tbody id="requests"></tbody></table></section>
 <section class="wide"><h2>Search feedback</h2>
 <form id="search" class="inline" role="search"><label for="q">Words<input id="q" name="q" type="search" maxlength="200"></label><button type="submit">Search</button></form>
@@ -86,6 +94,7 @@ export const dashboardScript = `'use strict';
     const p = new URLSearchParams();
     if ($('from').value) p.set('from', $('from').value);
     if ($('to').value) p.set('to', $('to').value);
+    if ($('domain-filter') && $('domain-filter').value) p.set('domain', $('domain-filter').value);
     return p;
   }
   async function get(view, params) {
@@ -104,12 +113,19 @@ export const dashboardScript = `'use strict';
   async function loadCharts() {
     const p = range();
     const [credits, conversion, refunds, revenue] = await Promise.all([get('credits', p), get('conversion', p), get('refunds', p), get('revenue', p)]);
+    const several = credits.domains.length > 1;
     const consumed = credits.rows.filter((r) => r.kind === 'consumed');
     const usageDays = days(consumed);
-    const actions = [...new Set(consumed.map((r) => r.actionType))].sort();
-    draw('chart-usage', { type: 'bar', data: { labels: usageDays, datasets: actions.map((a, i) => ({ label: a, backgroundColor: palette[i % palette.length],
-      data: usageDays.map((d) => consumed.filter((r) => r.day === d && r.actionType === a).reduce((s, r) => s + r.credits, 0)) })) },
+    // One dataset per action type (one domain) or per domain and action type (several, stacked per domain).
+    const series = [...new Set(consumed.map((r) => (several ? r.domain + ' · ' : '') + r.actionType))].sort();
+    const seriesOf = (r) => (several ? r.domain + ' · ' : '') + r.actionType;
+    draw('chart-usage', { type: 'bar', data: { labels: usageDays, datasets: series.map((a, i) => ({ label: a, backgroundColor: palette[i % palette.length],
+      stack: several ? a.split(' · ')[0] : 'credits',
+      data: usageDays.map((d) => consumed.filter((r) => r.day === d && seriesOf(r) === a).reduce((s, r) => s + r.credits, 0)) })) },
       options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } } });
+    draw('chart-usage-domains', { type: 'bar', data: { labels: credits.byDomain.map((d) => d.domain), datasets: [
+      { label: 'consumed', backgroundColor: palette[0], data: credits.byDomain.map((d) => d.totals.consumed) },
+      { label: 'refunded', backgroundColor: palette[1], data: credits.byDomain.map((d) => d.totals.refunded) }] }, options: { scales: { y: { beginAtZero: true } } } });
     draw('chart-funnel', { type: 'bar', data: { labels: ['Checkouts created', 'Checkouts paid', 'Trials started', 'Trials converted', 'Refunded customers', 'Came back (30 d)'],
       datasets: [{ label: 'count', backgroundColor: palette, data: [conversion.checkout.created, conversion.checkout.completed, conversion.trials.started, conversion.trials.converted, conversion.refunds.customers, conversion.refunds.cameBack] }] },
       options: { indexAxis: 'y', plugins: { legend: { display: false } } } });
@@ -118,9 +134,13 @@ export const dashboardScript = `'use strict';
       { label: 'credits refunded', backgroundColor: palette[2], data: refunds.byDay.map((d) => d.creditsRefunded) }] }, options: { scales: { y: { beginAtZero: true } } } });
     draw('chart-categories', { type: 'doughnut', data: { labels: refunds.byCategory.map((c) => c.category), datasets: [{ data: refunds.byCategory.map((c) => c.count), backgroundColor: palette }] } });
     const revenueDays = days(revenue.rows);
-    const currencies = [...new Set(revenue.rows.map((r) => r.currency))].sort();
-    draw('chart-revenue', { type: 'bar', data: { labels: revenueDays, datasets: currencies.map((c, i) => ({ label: c.toUpperCase(), backgroundColor: palette[i % palette.length],
-      data: revenueDays.map((d) => revenue.rows.filter((r) => r.day === d && r.currency === c).reduce((s, r) => s + r.netMinor, 0)) })) }, options: { scales: { y: { beginAtZero: true } } } });
+    const moneyOf = (r) => (several ? r.domain + ' · ' : '') + r.currency.toUpperCase();
+    const currencies = [...new Set(revenue.rows.map(moneyOf))].sort();
+    draw('chart-revenue', { type: 'bar', data: { labels: revenueDays, datasets: currencies.map((c, i) => ({ label: c, backgroundColor: palette[i % palette.length],
+      data: revenueDays.map((d) => revenue.rows.filter((r) => r.day === d && moneyOf(r) === c).reduce((s, r) => s + r.netMinor, 0)) })) }, options: { scales: { y: { beginAtZero: true } } } });
+    const revenueCurrencies = [...new Set(revenue.byDomain.map((t) => t.currency))].sort();
+    draw('chart-revenue-domains', { type: 'bar', data: { labels: revenue.domains, datasets: revenueCurrencies.map((c, i) => ({ label: c.toUpperCase(), backgroundColor: palette[i % palette.length],
+      data: revenue.domains.map((d) => revenue.byDomain.filter((t) => t.domain === d && t.currency === c).reduce((s, t) => s + t.netMinor, 0)) })) }, options: { scales: { y: { beginAtZero: true } } } });
     const totals = $('totals');
     totals.replaceChildren();
     const stat = (label, value) => { const d = el('div'); d.append(el('strong', value), el('span', label)); totals.append(d); };
@@ -135,13 +155,14 @@ export const dashboardScript = `'use strict';
   }
   async function loadRequests() {
     const p = new URLSearchParams();
+    if ($('domain-filter') && $('domain-filter').value) p.set('domain', $('domain-filter').value);
     if ($('category').value) p.set('category', $('category').value);
     if ($('status').value) p.set('status', $('status').value);
     const page = await get('requests', p);
     $('requests').replaceChildren(...page.items.map((r) => {
       const tr = el('tr');
       tr.dataset.id = r.id;
-      tr.append(el('td', r.createdAt.slice(0, 16).replace('T', ' ')), el('td', r.email), el('td', r.kind), el('td', r.status), el('td', r.feedback.category),
+      tr.append(el('td', r.createdAt.slice(0, 16).replace('T', ' ')), el('td', r.domain), el('td', r.email), el('td', r.kind), el('td', r.status), el('td', r.feedback.category),
         el('td', r.creditsRefunded), el('td', r.feedback.didNotWork), el('td', r.feedback.wouldBringBack));
       return tr;
     }));
@@ -150,7 +171,7 @@ export const dashboardScript = `'use strict';
     const p = range();
     if ($('q').value.trim()) p.set('q', $('q').value.trim());
     const answer = await get('feedback', p);
-    $('feedback').replaceChildren(...answer.items.map((i) => el('li', '[' + i.category + '] ' + i.tried + ' / ' + i.didNotWork + ' / ' + i.wouldBringBack)));
+    $('feedback').replaceChildren(...answer.items.map((i) => el('li', '[' + i.domain + ' · ' + i.category + '] ' + i.tried + ' / ' + i.didNotWork + ' / ' + i.wouldBringBack)));
   }
   async function loadAll() {
     document.body.dataset.ready = '';

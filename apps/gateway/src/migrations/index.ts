@@ -1,4 +1,5 @@
 import { GatewaySchema1732061000000 } from './1732061000000-gateway-schema';
+import { BuilderKeys1732924800000 } from './1732924800000-builder-keys';
 
 /** The gateway's migrations, in order (an explicit list: TOOLCHAIN.md pitfall 6). */
-export const gatewayMigrations = [GatewaySchema1732061000000];
+export const gatewayMigrations = [GatewaySchema1732061000000, BuilderKeys1732924800000];

@@ -4,13 +4,14 @@ import { runCompiledEntry } from '../connections';
 const apikeyEntry = 'dist/apps/gateway/src/cli/apikey.main.js';
 
 /**
- * `ops apikey create|list|revoke`: the gateway's API key tool (apps/gateway/src/cli), run as its
+ * `ops apikey create|list|revoke`: the gateway's API key tool (domain keys, and builder keys that
+ * read the analytics of several domains) (apps/gateway/src/cli), run as its
  * compiled entry point with the same arguments, so there is one implementation of key handling.
  */
 export function apikeyCommand(program: Command, run: (work: () => Promise<number>) => Promise<void>): void {
   const apikey = program
     .command('apikey')
-    .description("manage the gateway's domain API keys (the gateway's apikey tool)")
+    .description("manage the gateway's API keys: domain keys and builder keys (the gateway's apikey tool)")
     .addHelpText(
       'after',
       `
@@ -23,15 +24,20 @@ created and migrated if needed.`,
 
   apikey
     .command('create')
-    .description('create an API key for a domain and print it once')
-    .requiredOption('--domain <domain>', 'the domain (product) the key belongs to')
+    .description('create an API key for a domain (--domain), or a builder key reading several domains (--builder --domains), and print it once')
+    .option('--domain <domain>', 'the domain (product) the key belongs to')
+    .option('--builder <name>', 'create a builder key (chk_bld_…) for this builder: analytics of --domains only')
+    .option('--domains <a.com,b.com>', "the builder key's domains, comma-separated")
     .option('--label <text>', 'a label to recognise the key by')
     .option('--key <value>', 'store this key value instead of generating one (idempotent)')
-    .option('--json', 'print {"id","key","domain"}')
-    .action((options: { domain: string; label?: string; key?: string; json?: boolean }) =>
+    .option('--json', 'print {"id","key","domain"} (builder: {"id","key","builder","domains"})')
+    .action((options: { domain?: string; builder?: string; domains?: string; label?: string; key?: string; json?: boolean }) =>
       run(async () =>
         runCompiledEntry(apikeyEntry, [
-          'create', '--domain', options.domain,
+          'create',
+          ...(options.domain !== undefined ? ['--domain', options.domain] : []),
+          ...(options.builder !== undefined ? ['--builder', options.builder] : []),
+          ...(options.domains !== undefined ? ['--domains', options.domains] : []),
           ...(options.label !== undefined ? ['--label', options.label] : []),
           ...(options.key !== undefined ? ['--key', options.key] : []),
           ...(options.json ? ['--json'] : []),
@@ -41,12 +47,18 @@ created and migrated if needed.`,
 
   apikey
     .command('list')
-    .description('list keys: id, prefix, domain, label, created, revoked (never the keys)')
-    .option('--domain <domain>', 'only the keys of this domain')
+    .description('list keys: id, kind, prefix, domain(s), label, created, revoked (never the keys)')
+    .option('--domain <domain>', 'only the keys that can read this domain (its domain keys and builder keys)')
+    .option('--builder <name>', "only this builder's keys")
     .option('--json', 'print a JSON array')
-    .action((options: { domain?: string; json?: boolean }) =>
+    .action((options: { domain?: string; builder?: string; json?: boolean }) =>
       run(async () =>
-        runCompiledEntry(apikeyEntry, ['list', ...(options.domain !== undefined ? ['--domain', options.domain] : []), ...(options.json ? ['--json'] : [])]),
+        runCompiledEntry(apikeyEntry, [
+          'list',
+          ...(options.domain !== undefined ? ['--domain', options.domain] : []),
+          ...(options.builder !== undefined ? ['--builder', options.builder] : []),
+          ...(options.json ? ['--json'] : []),
+        ]),
       ),
     );
 
