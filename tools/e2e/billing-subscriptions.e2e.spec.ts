@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { connect, JSONCodec } from 'nats';
 import { Client } from 'pg';
 import Stripe from 'stripe';
-import { eventually } from '@credit-hub/testing';
+import { eventually, deleteNamespaceStreams } from '@credit-hub/testing';
 
 const { startSystem, runApiKeyCli, root } = require('../scripts/system.js');
 
@@ -114,7 +114,7 @@ afterAll(async () => {
   await admin.end();
   const nc = await connect({ servers: system.natsUrl });
   const jsm = await nc.jetstreamManager();
-  for (const stream of ['LEDGER', 'BILLING', 'REFUNDS']) await jsm.streams.delete(`${stream}_${namespace.toUpperCase()}`).catch(() => undefined);
+  await deleteNamespaceStreams(jsm, namespace);
   await nc.close();
 }, 60_000);
 

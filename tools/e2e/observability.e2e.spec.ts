@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import { Client } from 'pg';
-import { eventually } from '@credit-hub/testing';
+import { eventually, deleteNamespaceStreams } from '@credit-hub/testing';
 
 const { startSystem, runApiKeyCli } = require('../scripts/system.js');
 
@@ -124,7 +124,7 @@ afterAll(async () => {
   await admin.end();
   const nc = await connect({ servers: system.natsUrl });
   const jsm = await nc.jetstreamManager();
-  for (const stream of ['LEDGER', 'BILLING', 'REFUNDS']) await jsm.streams.delete(`${stream}_${namespace.toUpperCase()}`).catch(() => undefined);
+  await deleteNamespaceStreams(jsm, namespace);
   await nc.close();
   if (!process.env['KEEP_E2E_LOGS']) rmSync(logDir, { recursive: true, force: true });
 }, 60_000);

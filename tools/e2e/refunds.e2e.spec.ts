@@ -15,7 +15,7 @@ import { AckPolicy, connect } from 'nats';
 import { Client } from 'pg';
 import { chromium, BrowserContext } from 'playwright-core';
 import Stripe from 'stripe';
-import { eventually } from '@credit-hub/testing';
+import { eventually, deleteNamespaceStreams } from '@credit-hub/testing';
 
 const { startSystem, runApiKeyCli, runReplay, root } = require('../scripts/system.js');
 
@@ -127,7 +127,7 @@ afterAll(async () => {
   await admin.end();
   const nc = await connect({ servers: system.natsUrl });
   const jsm = await nc.jetstreamManager();
-  for (const stream of ['LEDGER', 'BILLING', 'REFUNDS']) await jsm.streams.delete(`${stream}_${namespace.toUpperCase()}`).catch(() => undefined);
+  await deleteNamespaceStreams(jsm, namespace);
   await nc.close();
 }, 60_000);
 

@@ -13,7 +13,7 @@ import {
   AuthenticationError, ConflictError, CreditHubClient, CreditHubError, InsufficientCreditsError, NotFoundError, PermissionDeniedError,
   ReferenceConflictError, ValidationError,
 } from '@credit-hub/sdk';
-import { eventually } from '@credit-hub/testing';
+import { eventually, deleteNamespaceStreams } from '@credit-hub/testing';
 
 const { startSystem, runApiKeyCli } = require('../scripts/system.js');
 
@@ -53,7 +53,7 @@ afterAll(async () => {
   await admin.end();
   const nc = await connect({ servers: system.natsUrl });
   const jsm = await nc.jetstreamManager();
-  for (const stream of ['LEDGER', 'BILLING', 'REFUNDS']) await jsm.streams.delete(`${stream}_${namespace.toUpperCase()}`).catch(() => undefined);
+  await deleteNamespaceStreams(jsm, namespace);
   await nc.close();
 }, 60_000);
 

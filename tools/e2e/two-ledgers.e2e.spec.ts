@@ -12,7 +12,7 @@ import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservice
 import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { firstValueFrom } from 'rxjs';
-import { eventually } from '@credit-hub/testing';
+import { eventually, deleteNamespaceStreams } from '@credit-hub/testing';
 
 const root = join(__dirname, '..', '..');
 const namespace = `two${randomBytes(3).toString('hex')}`;
@@ -63,7 +63,7 @@ afterAll(async () => {
   await admin.query(`DROP DATABASE IF EXISTS "${new URL(database).pathname.slice(1)}" WITH (FORCE)`);
   await admin.end();
   const jsm = await nc.jetstreamManager();
-  for (const stream of ['LEDGER', 'BILLING', 'REFUNDS']) await jsm.streams.delete(`${stream}_${namespace.toUpperCase()}`).catch(() => undefined);
+  await deleteNamespaceStreams(jsm, namespace);
   await nc.close();
 }, 60_000);
 

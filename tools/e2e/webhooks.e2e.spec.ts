@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'nats';
 import { Client } from 'pg';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { eventually } from '@credit-hub/testing';
+import { eventually, deleteNamespaceStreams } from '@credit-hub/testing';
 
 const { startSystem, runApiKeyCli } = require('../scripts/system.js');
 
@@ -116,7 +116,7 @@ afterAll(async () => {
   await admin.end();
   const nc = await connect({ servers: system.natsUrl });
   const jsm = await nc.jetstreamManager();
-  for (const stream of ['LEDGER', 'BILLING', 'REFUNDS']) await jsm.streams.delete(`${stream}_${namespace.toUpperCase()}`).catch(() => undefined);
+  await deleteNamespaceStreams(jsm, namespace);
   await nc.close();
 }, 60_000);
 

@@ -27,6 +27,7 @@ import { dirname, join } from 'node:path';
 import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { chromium } from 'playwright-core';
+import { deleteNamespaceStreams } from '@credit-hub/testing';
 
 /** The repository root: the directory above this file (src or dist) holding tools/scripts/system.js. */
 function findRoot(from: string): string {
@@ -79,7 +80,7 @@ async function freshSystem(tag: string): Promise<{ system: LoadSystem; namespace
     await admin.end();
     const nc = await connect({ servers: system.natsUrl });
     const jsm = await nc.jetstreamManager();
-    for (const stream of ['LEDGER', 'BILLING', 'REFUNDS']) await jsm.streams.delete(`${stream}_${namespace.toUpperCase()}`).catch(() => undefined);
+    await deleteNamespaceStreams(jsm, namespace);
     await nc.close();
   };
   return { system, namespace, cleanup };

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { connect } from 'nats';
 import { Client } from 'pg';
+import { deleteNamespaceStreams } from '@credit-hub/testing';
 
 /**
  * A started copy of the whole system (tools/scripts/system.js: random ports, own databases and
@@ -311,7 +312,7 @@ async function dropEverything(postgresBaseUrl: string, databases: string[], nats
   const nc = await connect({ servers: natsUrl, timeout: 3000 }).catch(() => undefined);
   if (!nc) return;
   const jsm = await nc.jetstreamManager();
-  for (const stream of ['LEDGER', 'BILLING', 'REFUNDS']) await jsm.streams.delete(`${stream}_${namespace.toUpperCase()}`).catch(() => undefined);
+  await deleteNamespaceStreams(jsm, namespace);
   await nc.close();
 }
 

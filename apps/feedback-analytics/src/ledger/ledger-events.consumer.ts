@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Streams } from '@credit-hub/contracts';
+import { LedgerEventSchemaVersions, Streams } from '@credit-hub/contracts';
 import { claimInbox, ConsumedMessage, DurableConsumerOptions } from '@credit-hub/messaging';
 import { InjectNats, Lifecycle, ManagedDurableConsumer } from '@credit-hub/service-kit';
 import { NatsConnection } from 'nats';
@@ -51,7 +51,11 @@ export class LedgerEventsConsumer extends ManagedDurableConsumer {
       const eventId = parsed.kind === 'known' ? parsed.event.eventId : parsed.eventId;
       if (!(await claimInbox(manager, analyticsLedgerDurable, eventId))) return; // handled before
       if (parsed.kind === 'known') return projectLedgerEvent(manager, parsed.event);
-      this.logger.warn(`ignoring ledger event ${eventId} of type ${parsed.type} v${String(parsed.schemaVersion)}`);
+      // Ledger types this (usage) projection does not read are expected: the read models read them.
+      const expected = Object.hasOwn(LedgerEventSchemaVersions, parsed.type);
+      const line = `ignoring ledger event ${eventId} of type ${parsed.type} v${String(parsed.schemaVersion)}`;
+      if (expected) this.logger.debug(line);
+      else this.logger.warn(line);
     });
   }
 }
