@@ -26,6 +26,22 @@ export interface DurableConsumerOptions<T = unknown> {
    * effect's transaction.
    */
   handler: (message: ConsumedMessage<T>) => Promise<void>;
+  /**
+   * Optional handler of several messages at once, in stream order, for consumers whose effect is
+   * cheap and whose cost is the transaction around it (read models): the messages already
+   * delivered to this process (at most `batchSizeMax`) are handed over together, typically to be
+   * applied in one transaction. It must have exactly the effect of `handler` on each message in
+   * turn (the same inbox claims). If it throws, nothing of it may remain (one transaction), and
+   * each message is then handled alone by `handler`, so a poison message never blocks the others.
+   * It runs outside any one message's correlation context.
+   */
+  batchHandler?: (messages: ConsumedMessage<T>[]) => Promise<void>;
+  /**
+   * With `batchHandler`: how long a batch waits, after its first message, for more messages to
+   * arrive (ms; default 0 = only those already delivered). A few milliseconds turn a stream of
+   * single messages into a few transactions per hundred; the price is that much staleness.
+   */
+  batchWaitMs?: number;
   /** Deliveries before the server gives up on a message (poison). */
   maxDeliver?: number;
   ackWaitMs?: number;
@@ -113,10 +129,70 @@ export class DurableConsumer<T = unknown> {
   }
 
   private async run(messages: ConsumerMessages): Promise<void> {
-    for await (const message of messages) await this.handle(message);
+    if (!this.options.batchHandler) {
+      for await (const message of messages) await this.handle(message);
+      return;
+    }
+    // Batches of what has arrived: after the first message, take the next ones as long as they
+    // arrive within `batchWaitMs` (or, with 0, are ready before the event loop's next turn).
+    const iterator = messages[Symbol.asyncIterator]();
+    const batchSizeMax = this.options.batchSizeMax ?? 100;
+    const batchWaitMs = this.options.batchWaitMs ?? 0;
+    let next = iterator.next();
+    for (;;) {
+      const first = await next;
+      if (first.done) return;
+      const batch: JsMsg[] = [first.value];
+      next = iterator.next();
+      let ended = false;
+      const closing = batchWaitMs > 0 ? after(batchWaitMs) : undefined;
+      while (batch.length < batchSizeMax) {
+        const ready = await Promise.race([next, closing ?? nextTurn()]);
+        if (ready === notReady) break;
+        if (ready.done) {
+          ended = true;
+          break;
+        }
+        batch.push(ready.value);
+        next = iterator.next();
+      }
+      await this.handleBatch(batch);
+      if (ended) return;
+    }
+  }
+
+  /** Handles messages delivered together: one call of `batchHandler`, else each alone. */
+  private async handleBatch(batch: JsMsg[]): Promise<void> {
+    const decoded: { message: JsMsg; consumed: ConsumedMessage<T> }[] = [];
+    for (const message of batch) {
+      const consumed = this.decode(message);
+      if (consumed) decoded.push({ message, consumed });
+    }
+    if (decoded.length === 0) return;
+    if (decoded.length > 1) {
+      try {
+        await this.options.batchHandler!(decoded.map((entry) => entry.consumed));
+        for (const { message } of decoded) message.ack();
+        this.handledCount += decoded.length;
+        this.logger.debug(`handled ${decoded.length} messages in one batch`);
+        return;
+      } catch (error) {
+        this.logger.warn(`a batch of ${decoded.length} messages failed (${(error as Error).message}); handling them one by one`);
+      }
+    }
+    for (const { message, consumed } of decoded) {
+      await runWithCorrelation(correlationIdOrNew(correlationIdFromHeaders(consumed.headers)), () => this.settle(message, consumed));
+    }
   }
 
   private async handle(message: JsMsg): Promise<void> {
+    const decoded = this.decode(message);
+    if (!decoded) return;
+    await runWithCorrelation(correlationIdOrNew(correlationIdFromHeaders(decoded.headers)), () => this.settle(message, decoded));
+  }
+
+  /** The message decoded, or undefined when it is not JSON (then terminated: it can never succeed). */
+  private decode(message: JsMsg): ConsumedMessage<T> | undefined {
     const info = message.info;
     let decoded: ConsumedMessage<T>;
     try {
@@ -131,9 +207,9 @@ export class DurableConsumer<T = unknown> {
     } catch (error) {
       this.logger.error(`message ${info.stream}:${info.streamSequence} is not JSON; terminated: ${(error as Error).message}`);
       message.term();
-      return;
+      return undefined;
     }
-    await runWithCorrelation(correlationIdOrNew(correlationIdFromHeaders(decoded.headers)), () => this.settle(message, decoded));
+    return decoded;
   }
 
   /** Runs the handler on one decoded message; acks on success, naks with back-off on failure. */
@@ -154,6 +230,18 @@ export class DurableConsumer<T = unknown> {
       message.nak(delayMs);
     }
   }
+}
+
+const notReady = Symbol('notReady');
+
+/** Resolves after the current turn of the event loop (I/O already read is delivered first). */
+function nextTurn(): Promise<typeof notReady> {
+  return new Promise((resolve) => setImmediate(() => resolve(notReady)));
+}
+
+/** Resolves `notReady` after `ms` milliseconds. */
+function after(ms: number): Promise<typeof notReady> {
+  return new Promise((resolve) => setTimeout(() => resolve(notReady), ms));
 }
 
 function headersToRecord(message: JsMsg): Record<string, string> {

@@ -26,13 +26,24 @@ export abstract class ManagedDurableConsumer<T = unknown> implements OnApplicati
   /** Handles one message idempotently (inbox in the effect's transaction); throwing naks it. */
   abstract handle(message: ConsumedMessage<T>): Promise<void>;
 
+  /**
+   * Optional: handles the messages already delivered together (stream order), with exactly the
+   * effect of `handle` on each, in one transaction. See `DurableConsumerOptions.batchHandler`.
+   */
+  handleBatch?(messages: ConsumedMessage<T>[]): Promise<void>;
+
   /** Messages handled (and acknowledged) since start. */
   get handledCount(): number {
     return this.consumer?.handledCount ?? 0;
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.consumer = new DurableConsumer<T>({ ...this.consumerOptions(), nc: this.nc, handler: (message) => this.handle(message) });
+    this.consumer = new DurableConsumer<T>({
+      ...this.consumerOptions(),
+      nc: this.nc,
+      handler: (message) => this.handle(message),
+      ...(this.handleBatch ? { batchHandler: (messages: ConsumedMessage<T>[]) => this.handleBatch!(messages) } : {}),
+    });
     await this.consumer.start();
     runningConsumers.add(this.consumer);
   }

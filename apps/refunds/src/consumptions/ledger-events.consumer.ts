@@ -5,7 +5,7 @@ import { claimInbox, ConsumedMessage, DurableConsumerOptions } from '@credit-hub
 import { InjectNats, Lifecycle, ManagedDurableConsumer } from '@credit-hub/service-kit';
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { parseLedgerEvent } from './ledger-event.parse';
+import { parseLedgerEvent, ParsedLedgerEvent } from './ledger-event.parse';
 import { recordConsumptionRefund, recordRefundableConsumption } from './refundable-consumptions';
 
 /** Durable consumer name on stream LEDGER, and this consumer's name in the inbox. */
@@ -41,6 +41,7 @@ export class LedgerEventsConsumer extends ManagedDurableConsumer {
       maxDeliver: 20,
       ackWaitMs: 30_000, // one short transaction per message; far above its duration
       batchSizeMax: 100,
+      batchWaitMs: 5, // one transaction for the messages of 5 ms, not one each
     };
   }
 
@@ -51,15 +52,26 @@ export class LedgerEventsConsumer extends ManagedDurableConsumer {
    * so the consumer naks it until `maxDeliver` and then logs it as poison.
    */
   override async handle(message: ConsumedMessage): Promise<void> {
-    const parsed = parseLedgerEvent(message.body);
-    if (parsed.kind === 'unknown') {
-      this.logger.warn(`ignoring ledger event ${parsed.eventId} of type ${parsed.type} v${String(parsed.schemaVersion)}`);
+    await this.handleBatch([message]);
+  }
+
+  /** The messages delivered together, each claimed and recorded in turn, in one transaction. */
+  override async handleBatch(messages: ConsumedMessage[]): Promise<void> {
+    const relevant: Extract<ParsedLedgerEvent, { kind: 'consumed' | 'refunded' }>[] = [];
+    for (const message of messages) {
+      const parsed = parseLedgerEvent(message.body);
+      if (parsed.kind === 'unknown') {
+        this.logger.warn(`ignoring ledger event ${parsed.eventId} of type ${parsed.type} v${String(parsed.schemaVersion)}`);
+      }
+      if (parsed.kind === 'consumed' || parsed.kind === 'refunded') relevant.push(parsed);
     }
-    if (parsed.kind !== 'consumed' && parsed.kind !== 'refunded') return;
+    if (relevant.length === 0) return;
     await this.dataSource.transaction(async (manager) => {
-      if (!(await claimInbox(manager, refundsLedgerDurable, parsed.event.eventId))) return; // handled before
-      if (parsed.kind === 'consumed') await recordRefundableConsumption(manager, parsed.event);
-      else await recordConsumptionRefund(manager, parsed.event);
+      for (const parsed of relevant) {
+        if (!(await claimInbox(manager, refundsLedgerDurable, parsed.event.eventId))) continue; // handled before
+        if (parsed.kind === 'consumed') await recordRefundableConsumption(manager, parsed.event);
+        else await recordConsumptionRefund(manager, parsed.event);
+      }
     });
   }
 }
