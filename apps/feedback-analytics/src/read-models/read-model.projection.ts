@@ -225,14 +225,20 @@ async function addBilling(db: Queryable, event: Json, kind: string): Promise<voi
 
 type MoneyColumn = 'recognised_minor' | 'reversed_minor' | 'refunded_minor';
 
+/** The VALUES of (recognised_minor, reversed_minor, refunded_minor) for a new row that adds $4 to one column. */
+const moneyValues: Record<MoneyColumn, string> = {
+  recognised_minor: '$4::bigint, 0, 0',
+  reversed_minor: '0, $4::bigint, 0',
+  refunded_minor: '0, 0, $4::bigint',
+};
+
 async function addMoney(db: Queryable, domain: string, day: string, currency: string, column: MoneyColumn, amountMinor: number): Promise<void> {
+  // `column` is one of three fixed names (MoneyColumn), never input: one upsert adds to it.
   await db.query(
     `INSERT INTO rm_revenue_daily AS r (domain, day, currency, recognised_minor, reversed_minor, refunded_minor)
-     VALUES ($1, $2::date, $3, 0, 0, 0)
-     ON CONFLICT (domain, day, currency) DO NOTHING`,
-    [domain, day, currency],
+     VALUES ($1, $2::date, $3, ${moneyValues[column]}) ON CONFLICT (domain, day, currency) DO UPDATE SET ${column} = r.${column} + $4`,
+    [domain, day, currency, amountMinor],
   );
-  await db.query(`UPDATE rm_revenue_daily SET ${column} = ${column} + $4 WHERE domain = $1 AND day = $2::date AND currency = $3`, [domain, day, currency, amountMinor]);
 }
 
 /** Revenue of the draws of one event: per (seller domain, currency), floor(Σ amount × credits / lot credits). */
@@ -273,14 +279,27 @@ async function queryRows<R>(db: Queryable, sql: string, parameters: unknown[]): 
   return ((result as { rows?: unknown[] }).rows ?? []) as R[];
 }
 
+/**
+ * Lots are facts: a lot id is inserted once (ON CONFLICT DO NOTHING) from the event that created
+ * it and never changed, so a lot once read is kept in memory (bounded; misses are not kept).
+ */
+const lotCache = new Map<string, Lot>();
+const lotCacheSizeMax = 100_000;
+
 async function findLot(db: Queryable, lotId: string): Promise<Lot | null> {
+  const cached = lotCache.get(lotId);
+  if (cached) return cached;
   const list = await queryRows<{ domain: string; kind: string; credits: string; amount_minor: string; currency: string }>(
     db,
     `SELECT domain, kind, credits::text, amount_minor::text, currency FROM rm_lots WHERE lot_id = $1`,
     [lotId],
   );
   const row = list[0];
-  return row ? { domain: row.domain, kind: row.kind, credits: Number(row.credits), amountMinor: Number(row.amount_minor), currency: row.currency } : null;
+  if (!row) return null;
+  const lot = { domain: row.domain, kind: row.kind, credits: Number(row.credits), amountMinor: Number(row.amount_minor), currency: row.currency };
+  if (lotCache.size >= lotCacheSizeMax) lotCache.clear();
+  lotCache.set(lotId, lot);
+  return lot;
 }
 
 function draws(data: Json): { lotId: string; credits: number }[] {
