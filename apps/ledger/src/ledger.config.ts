@@ -42,4 +42,16 @@ export class LedgerConfig extends ServiceBaseConfig {
   @Min(1)
   @Max(64)
   LEDGER_BATCH_CONCURRENCY = 4;
+
+  /**
+   * Account snapshots (ledger_snapshots): an account's whole state is snapshotted in the append
+   * transaction that takes its stream version across a multiple of this many events. 0 = never.
+   * Default 1000: a snapshot costs one read of at most 1000 events plus one jsonb row, once per
+   * 1000 events of an account.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  LEDGER_SNAPSHOT_EVERY = 1000;
 }
