@@ -76,6 +76,16 @@ export interface OutboxRelayOptions {
   onPublished?: (lagsMs: number[]) => void;
 }
 
+/** An outbox row as the relay reads it: the payload as jsonb's JSON text. */
+interface OutboxRow {
+  id: string;
+  message_id: string;
+  subject: string;
+  payload: string;
+  headers: Record<string, string>;
+  created_at: Date;
+}
+
 /**
  * Publishes outbox rows to JetStream in id order with `Nats-Msg-Id` = message id, and marks them
  * published only after JetStream acknowledged every message of the batch.
@@ -158,23 +168,28 @@ export class OutboxRelay {
     }
   }
 
-  /** Publishes one batch; returns how many rows it published. */
+  /**
+   * Publishes one batch; returns how many rows it published. Two round trips to PostgreSQL per
+   * batch (BEGIN with the SELECT, the UPDATE with COMMIT: simple-query strings whose only inlined
+   * values are the integer limit and the integer ids PostgreSQL returned), and the payload is read
+   * as jsonb's text and published as is (no parse and re-serialise per row).
+   */
   private async publishBatch(): Promise<number> {
     const client: PoolClient = await checkoutClient(this.options.pool);
     try {
-      await client.query('BEGIN');
-      const { rows } = await client.query(
-        `SELECT id, message_id, subject, payload, headers, created_at FROM outbox
-          WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [this.batchSizeMax],
-      );
+      const selected = (await client.query(
+        `BEGIN; SELECT id, message_id, subject, payload::text AS payload, headers, created_at FROM outbox
+          WHERE published_at IS NULL ORDER BY id LIMIT ${Math.trunc(this.batchSizeMax)} FOR UPDATE SKIP LOCKED`,
+      )) as unknown as { rows: OutboxRow[] }[];
+      const rows = selected[1].rows;
       if (rows.length > 0) {
         await Promise.all(rows.map((row) => this.publish(row)));
-        await client.query('UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])', [
-          rows.map((row) => row.id),
-        ]);
+        const ids = rows.map((row) => String(row.id));
+        if (!ids.every((id) => /^\d+$/.test(id))) throw new Error('outbox ids must be integers');
+        await client.query(`UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY('{${ids.join(',')}}'::bigint[]); COMMIT`);
+      } else {
+        await client.query('COMMIT');
       }
-      await client.query('COMMIT');
       this.publishedCount += rows.length;
       if (rows.length > 0 && this.options.onPublished) {
         const now = Date.now();
@@ -189,11 +204,10 @@ export class OutboxRelay {
     }
   }
 
-  private async publish(row: { message_id: string; subject: string; payload: unknown; headers: Record<string, string> }) {
+  private async publish(row: OutboxRow) {
     const h = natsHeaders();
     for (const [name, value] of Object.entries(row.headers ?? {})) h.set(name, value);
-    const body = Buffer.from(JSON.stringify(row.payload));
-    await this.js!.publish(row.subject, body, { msgID: row.message_id, headers: h, timeout: 5000 });
+    await this.js!.publish(row.subject, Buffer.from(row.payload), { msgID: row.message_id, headers: h, timeout: 5000 });
   }
 
   /** Wakes the sleeping loop, or remembers the wake-up for the next sleep (no lost NOTIFY). */
