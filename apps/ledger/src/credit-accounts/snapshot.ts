@@ -1,4 +1,4 @@
-import { CreditAccount, evolve, fold, RecordedEvent, snapshotToState, SnapshotState, stateToSnapshot } from '@credit-hub/ledger-domain';
+import { CreditAccount, evolve, fold, RecordedEvent, snapshotJson, snapshotToState, SnapshotState } from '@credit-hub/ledger-domain';
 import { PoolClient } from 'pg';
 
 /**
@@ -47,7 +47,7 @@ export async function writeSnapshot(db: Db, streamId: string, state: CreditAccou
   await db.query(
     `INSERT INTO ledger_snapshots (stream_id, version, state) VALUES ($1, $2, $3::jsonb)
      ON CONFLICT (stream_id, version) DO UPDATE SET state = EXCLUDED.state, taken_at = now(), verified_at = NULL`,
-    [streamId, state.version, JSON.stringify(stateToSnapshot(state))],
+    [streamId, state.version, snapshotJson(state)],
   );
 }
 

@@ -24,12 +24,17 @@ export interface SnapshotState {
 
 /** A CreditAccount as the JSON a snapshot stores (a deep copy: later evolves do not change it). */
 export function stateToSnapshot(state: CreditAccount): SnapshotState {
-  return JSON.parse(JSON.stringify({
+  return JSON.parse(snapshotJson(state)) as SnapshotState;
+}
+
+/** The JSON text of `stateToSnapshot(state)`, serialised once (what the ledger writes). */
+export function snapshotJson(state: CreditAccount): string {
+  return JSON.stringify({
     email: state.email, version: state.version, balance: state.balance, owedCredits: state.owedCredits, lots: state.lots,
     consumptions: [...state.consumptions.values()], reservations: [...state.reservations.values()], moneyRefunds: [...state.moneyRefunds.values()],
     purchasedCheckoutSessions: [...state.purchasedCheckoutSessions], grantIds: [...state.grantIds], refundRequestIds: [...state.refundRequestIds],
     openDisputes: [...state.openDisputes], clawedBackDisputes: [...state.clawedBackDisputes], suspendedSubscriptions: [...state.suspendedSubscriptions],
-  })) as SnapshotState;
+  });
 }
 
 /** The CreditAccount a snapshot's `state` column holds (inverse of `stateToSnapshot`). */

@@ -29,7 +29,7 @@ export function snapshotCommand(program: Command, output: Output, run: (work: ()
       `
 Reads in one REPEATABLE READ transaction (no locks: the ledger keeps serving) and writes one row per
 account at the version it folded to (an existing snapshot at that version is kept). The ledger also
-takes snapshots itself every LEDGER_SNAPSHOT_EVERY events of an account (default 1000).
+takes snapshots itself every LEDGER_SNAPSHOT_EVERY events of an account (default 10000).
 Exit codes: 0 done; 1 a --customer not found; 3 could not run.
 Environment: LEDGER_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/hub_ledger).`,
     )
