@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { headers as natsHeaders, JetStreamClient, NatsConnection } from 'nats';
+import { createInbox, headers as natsHeaders, NatsConnection } from 'nats';
 import { Client, Pool, PoolClient } from 'pg';
 import { checkoutClient } from './pg-client';
 
@@ -99,7 +99,6 @@ interface OutboxRow {
 export class OutboxRelay {
   private readonly logger: Logger;
   private listener?: Client;
-  private js?: JetStreamClient;
   private running = false;
   private wake?: () => void;
   /** A NOTIFY arrived while no sleep was waiting (e.g. mid-publish): the next sleep returns at once. */
@@ -122,7 +121,6 @@ export class OutboxRelay {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.js = this.options.nc.jetstream();
     this.loop = this.run();
   }
 
@@ -183,7 +181,7 @@ export class OutboxRelay {
       )) as unknown as { rows: OutboxRow[] }[];
       const rows = selected[1].rows;
       if (rows.length > 0) {
-        await Promise.all(rows.map((row) => this.publish(row)));
+        await this.publishAll(rows);
         const ids = rows.map((row) => String(row.id));
         if (!ids.every((id) => /^\d+$/.test(id))) throw new Error('outbox ids must be integers');
         await client.query(`UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY('{${ids.join(',')}}'::bigint[]); COMMIT`);
@@ -204,10 +202,52 @@ export class OutboxRelay {
     }
   }
 
-  private async publish(row: OutboxRow) {
-    const h = natsHeaders();
-    for (const [name, value] of Object.entries(row.headers ?? {})) h.set(name, value);
-    await this.js!.publish(row.subject, Buffer.from(row.payload), { msgID: row.message_id, headers: h, timeout: 5000 });
+  /**
+   * Publishes every row to JetStream and resolves once JetStream acknowledged each one (stored,
+   * or dropped as a duplicate of its `Nats-Msg-Id`): JetStream's async publish done by hand, one
+   * reply inbox per batch (`<inbox>.<index>`) instead of one request (with its promise, timer and
+   * captured stack) per message. Rejects on the first negative acknowledgement (a JetStream error,
+   * or no stream listening: 503) and when any acknowledgement is missing after 5 s: the batch is
+   * then not marked published and is sent again (the duplicate window drops the copies).
+   */
+  private publishAll(rows: OutboxRow[]): Promise<void> {
+    const nc = this.options.nc;
+    const inbox = createInbox();
+    const acked = new Uint8Array(rows.length);
+    let waiting = rows.length;
+    return new Promise<void>((resolve, reject) => {
+      const finish = (error?: Error) => {
+        clearTimeout(timer);
+        subscription.unsubscribe();
+        if (error) reject(error);
+        else resolve();
+      };
+      const timer = setTimeout(() => finish(new Error(`JetStream acknowledged ${rows.length - waiting} of ${rows.length} messages within 5000 ms`)), 5000);
+      const subscription = nc.subscribe(`${inbox}.*`, {
+        callback: (error, msg) => {
+          if (error) return finish(error);
+          if (msg.headers?.hasError) return finish(new Error(`JetStream publish failed: ${msg.headers.code} ${msg.headers.description || 'no responders (no stream takes the subject)'}`));
+          let ack: { stream?: string; error?: { code: number; description: string } };
+          try {
+            ack = JSON.parse(Buffer.from(msg.data).toString('utf8'));
+          } catch {
+            return finish(new Error('JetStream acknowledgement is not JSON'));
+          }
+          if (ack.error) return finish(new Error(`JetStream publish failed: ${ack.error.code} ${ack.error.description}`));
+          if (!ack.stream) return finish(new Error('JetStream acknowledgement names no stream'));
+          const index = Number(msg.subject.slice(inbox.length + 1));
+          if (!(index >= 0 && index < rows.length) || acked[index]) return;
+          acked[index] = 1;
+          if (--waiting === 0) finish();
+        },
+      });
+      rows.forEach((row, index) => {
+        const h = natsHeaders();
+        for (const [name, value] of Object.entries(row.headers ?? {})) h.set(name, value);
+        h.set('Nats-Msg-Id', row.message_id);
+        nc.publish(row.subject, Buffer.from(row.payload), { reply: `${inbox}.${index}`, headers: h });
+      });
+    });
   }
 
   /** Wakes the sleeping loop, or remembers the wake-up for the next sleep (no lost NOTIFY). */
