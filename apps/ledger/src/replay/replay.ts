@@ -80,7 +80,7 @@ export async function replayLedger(client: Client | PoolClient, options: ReplayO
     // (compiling costs more than it saves on these plans); local buffers big enough to hold the
     // rebuilt temp tables instead of writing them out 8 MB at a time. temp_buffers can be set only
     // before the session's first temp table: a later replay on the same connection keeps its value.
-    await client.query(`SET LOCAL work_mem = '128MB'`);
+    await client.query(`SET LOCAL work_mem = '256MB'`);
     await client.query('SET LOCAL jit = off');
     await client.query('SAVEPOINT replay_settings');
     await client.query(`SET LOCAL temp_buffers = '512MB'`).then(
@@ -133,36 +133,38 @@ export async function replayLedger(client: Client | PoolClient, options: ReplayO
       allRowsOf(streamId, state, rows);
       pending += 1 + state.lots.length + state.consumptions.size + state.reservations.size;
     };
-    let fetching = client.query(`FETCH ${batchSize} FROM replay_events`);
+    // Rows as arrays [event_id, stream_id, version, type, data]: no object with keys per row.
+    const fetch = () => client.query<[string, string, number, string, unknown]>({ text: `FETCH ${batchSize} FROM replay_events`, rowMode: 'array' });
+    let fetching = fetch();
     for (;;) {
       const fetched = await fetching;
       if (fetched.rows.length === 0) break;
-      fetching = client.query(`FETCH ${batchSize} FROM replay_events`);
+      fetching = fetch();
       fetching.catch(() => undefined); // awaited at the top of the loop
-      for (const row of fetched.rows) {
-        if (row.stream_id !== streamId) {
+      for (const [eventId, rowStreamId, version, type, data] of fetched.rows) {
+        if (rowStreamId !== streamId) {
           finishAccount();
-          streamId = row.stream_id as string;
+          streamId = rowStreamId;
           state = initialState();
           accounts++;
         }
-        if (row.type === '$snapshot') {
-          state = snapshotToState(row.data as SnapshotState);
+        if (type === '$snapshot') {
+          state = snapshotToState(data as SnapshotState);
           continue;
         }
-        const event = { type: row.type, data: row.data, eventId: row.event_id, version: row.version } as RecordedEvent;
+        const event = { type, data, eventId, version } as RecordedEvent;
         evolve(state, event);
         done++;
         if (!options.fromSnapshots) {
           const { creditsDelta, domain } = historyOf(event);
-          rows.history.push({ eventId: row.event_id, streamId: row.stream_id, version: row.version, domain, creditsDelta, balanceAfter: state.balance });
+          rows.history.push({ eventId, streamId: rowStreamId, version, domain, creditsDelta, balanceAfter: state.balance });
           if (event.type === 'CreditsPurchased') {
             const d = event.data;
-            rows.purchases.push({ streamId: row.stream_id, checkoutSessionId: d.checkoutSessionId, stripeEventId: d.stripeEventId, lotId: d.lotId, eventId: row.event_id });
+            rows.purchases.push({ streamId: rowStreamId, checkoutSessionId: d.checkoutSessionId, stripeEventId: d.stripeEventId, lotId: d.lotId, eventId });
           }
           pending++;
         }
-        if (state.balance < 0 && state.owedCredits === 0) violations.push({ streamId: row.stream_id, detail: `balance ${state.balance} after version ${row.version}` });
+        if (state.balance < 0 && state.owedCredits === 0) violations.push({ streamId: rowStreamId, detail: `balance ${state.balance} after version ${version}` });
       }
       if (pending >= flushRows) {
         await copy(rows);
