@@ -156,4 +156,14 @@ describe('replay (streamed, compared per column)', () => {
   it('rebuilds the same projections whatever the fetch size (accounts split across fetches)', async () => {
     for (const batchSize of [1, 3, 1000]) expect(await replayLedger(db, { dryRun: true, batchSize })).toMatchObject({ differences: [], violations: [] });
   });
+
+  it('sees one consistent snapshot on both of its connections while commands race it', async () => {
+    const email = 'racing@example.com';
+    expect((await store.grant({ email, domain: 'a.test', credits: 100, grantId: 'g-race', reason: 'test' } as GrantCreditsCommand)).ok).toBe(true);
+    const racing = Promise.all(Array.from({ length: 30 }, (_, i) => store.consume(consumeCommand(email, `race-${i}`))));
+    const replays = await Promise.all([replayLedger(db), (async () => { const other = new Client({ connectionString: databaseUrl }); await other.connect(); try { return await replayLedger(other, { dryRun: true }); } finally { await other.end(); } })()]);
+    for (const report of replays) expect(report).toMatchObject({ differences: [], violations: [] });
+    expect((await racing).every((r) => r.ok)).toBe(true);
+    expect(await replayLedger(db, { dryRun: true })).toMatchObject({ differences: [], violations: [] });
+  });
 });

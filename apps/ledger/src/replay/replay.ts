@@ -1,5 +1,5 @@
 import { evolve, initialState, invariantViolations, RecordedEvent, snapshotToState, SnapshotState } from '@credit-hub/ledger-domain';
-import { Client, PoolClient } from 'pg';
+import { Client, ClientConfig, PoolClient } from 'pg';
 import { allRowsOf, emptyRows, historyOf, ProjectionRows, tableValues } from '../credit-accounts/projection';
 import { copyIn, copyText, copyTextArray } from './copy-in';
 
@@ -73,6 +73,7 @@ export async function replayLedger(client: Client | PoolClient, options: ReplayO
   const started = Date.now();
   const batchSize = options.batchSize ?? 10_000;
   const tables = Object.keys(projections).filter((name) => !(options.fromSnapshots && eventLogTables.has(name)));
+  let reader: Client | undefined;
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
   try {
     await client.query(`LOCK TABLE ${Object.keys(projections).map((name) => `ledger_${name}`).join(', ')} IN EXCLUSIVE MODE`);
@@ -98,7 +99,17 @@ export async function replayLedger(client: Client | PoolClient, options: ReplayO
     const total = Number((await client.query(snapshots
       ? `SELECT count(*) FROM ledger_events e LEFT JOIN (${snapshots}) s USING (stream_id) WHERE e.version > coalesce(s.version, 0)`
       : 'SELECT count(*) FROM ledger_events')).rows[0].count);
-    await client.query(snapshots
+    // The events are read on a second connection that imports this transaction's snapshot (taken
+    // after the locks), so it sees exactly what this one sees: PostgreSQL reads there while it
+    // copies here, and Node folds in between.
+    const exported = (await client.query('SELECT pg_export_snapshot() AS id')).rows[0].id as string;
+    reader = new Client((client as unknown as { connectionParameters: ClientConfig }).connectionParameters);
+    reader.on('error', () => undefined); // a failed query rejects on its own
+    await reader.connect();
+    await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await reader.query(`SET TRANSACTION SNAPSHOT '${exported.replace(/'/g, "''")}'`);
+    await reader.query('SET LOCAL jit = off');
+    await reader.query(snapshots
       ? `DECLARE replay_events NO SCROLL CURSOR FOR
            SELECT NULL::uuid AS event_id, stream_id, version, '$snapshot' AS type, state AS data FROM (${snapshots}) s
            UNION ALL
@@ -109,9 +120,9 @@ export async function replayLedger(client: Client | PoolClient, options: ReplayO
     const violations: ReplayReport['violations'] = [];
     const phasesMs = { foldAndCopy: 0, copy: 0, compare: 0, replace: 0 };
     let phaseStarted = Date.now();
-    // Pipelined on the one connection: the next FETCH is queued before this batch is folded, and a
-    // batch's COPY is not awaited until the next one is due, so PostgreSQL reads and copies while
-    // Node folds (two cores at work instead of one at a time). Memory stays bounded: at most one
+    // Pipelined: the next FETCH (reader) is queued before this batch is folded, and a batch's COPY
+    // (this connection) is not awaited until the next one is due, so two PostgreSQL backends read
+    // and copy while Node folds. Memory stays bounded: one fetch in hand, one queued, at most one
     // batch of rows being copied and one being filled.
     let copying: Promise<void> = Promise.resolve();
     const copy = async (batch: ProjectionRows) => {
@@ -134,7 +145,7 @@ export async function replayLedger(client: Client | PoolClient, options: ReplayO
       pending += 1 + state.lots.length + state.consumptions.size + state.reservations.size;
     };
     // Rows as arrays [event_id, stream_id, version, type, data]: no object with keys per row.
-    const fetch = () => client.query<[string, string, number, string, unknown]>({ text: `FETCH ${batchSize} FROM replay_events`, rowMode: 'array' });
+    const fetch = () => reader!.query<[string, string, number, string, unknown]>({ text: `FETCH ${batchSize} FROM replay_events`, rowMode: 'array' });
     let fetching = fetch();
     for (;;) {
       const fetched = await fetching;
@@ -176,7 +187,9 @@ export async function replayLedger(client: Client | PoolClient, options: ReplayO
     finishAccount();
     await copy(rows);
     await copying;
-    await client.query('CLOSE replay_events');
+    await reader.query('COMMIT');
+    await reader.end();
+    reader = undefined;
     phasesMs.foldAndCopy = Date.now() - phaseStarted;
     phaseStarted = Date.now();
     const differences = await compare(client, tables);
@@ -194,6 +207,7 @@ export async function replayLedger(client: Client | PoolClient, options: ReplayO
     const elapsedMs = Date.now() - started;
     return { events: done, accounts, differences, violations, replaced, elapsedMs, phasesMs, eventsPerSecond: Math.round((done * 1000) / Math.max(elapsedMs, 1)) };
   } catch (error) {
+    await reader?.end().catch(() => undefined);
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
