@@ -341,9 +341,11 @@ const consumptionValues = (list: ProjectionRows['consumptions']) =>
 /**
  * `rows` as per-table values (table names without prefix: `accounts`, `lots`, …), in the order
  * they are written. Consumption records appear twice: the new ones (key null: a duplicate
- * reference must fail) and the changed ones (upsert on (domain, reference_id)).
+ * reference must fail) and the changed ones (upsert on (domain, reference_id)). New records made and
+ * refunded in one append are deduped (last state wins) unless `dedupe: false` (replay: one fold of
+ * each account yields each record once).
  */
-export function tableValues(rows: ProjectionRows): TableValues[] {
+export function tableValues(rows: ProjectionRows, options: { dedupe?: boolean } = {}): TableValues[] {
   const created = rows.consumptions.filter((c) => c.isNew);
   const changed = rows.consumptions.filter((c) => !c.isNew && !created.some((n) => n.record === c.record));
   return [
@@ -356,7 +358,7 @@ export function tableValues(rows: ProjectionRows): TableValues[] {
     // A consumption record is the idempotency key of (domain, referenceId): a new one is inserted
     // and must FAIL on a duplicate (two accounts racing on one reference: the loser retries and
     // then sees the winner's record); only a refund's change to an existing record is an upsert.
-    { name: 'consumptions', columns: consumptionColumns, types: consumptionTypes, key: null, values: consumptionValues(dedupeLast(created)) },
+    { name: 'consumptions', columns: consumptionColumns, types: consumptionTypes, key: null, values: consumptionValues(options.dedupe === false ? created : dedupeLast(created)) },
     { name: 'consumptions', columns: consumptionColumns, types: consumptionTypes, key: ['domain', 'reference_id'], values: consumptionValues(changed) },
     { name: 'reservations', columns: ['reservation_id', 'stream_id', 'domain', 'reference_id', 'credits', 'draws', 'expires_at', 'status', 'credits_captured'],
       types: ['text', 'text', 'text', 'text', 'bigint', 'jsonb', 'timestamptz', 'text', 'bigint'], key: ['reservation_id'],

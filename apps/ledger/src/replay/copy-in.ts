@@ -97,6 +97,7 @@ export async function copyIn(client: Client | PoolClient, sql: string, lines: st
 /** A scalar in COPY text format: backslash, tab, newline and carriage return escaped; null/undefined as \N. */
 export function copyText(value: unknown): string {
   if (value === null || value === undefined) return '\\N';
+  if (typeof value === 'number') return String(value);
   if (typeof value === 'boolean') return value ? 't' : 'f';
   const text = String(value);
   return /[\\\t\n\r]/.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!) : text;

@@ -215,7 +215,7 @@ export async function replayLedger(client: Client | PoolClient, options: ReplayO
 
 /** Copies rebuilt rows into the `rebuilt_*` temp tables named in `tables` (one COPY per table). */
 async function copyRows(client: Client | PoolClient, rows: ProjectionRows, tables: string[]): Promise<void> {
-  for (const table of tableValues(rows)) {
+  for (const table of tableValues(rows, { dedupe: false })) {
     if (table.values.length === 0 || !tables.includes(table.name)) continue;
     const formats = table.columns.map((column) => (table.special?.[column] === 'jsonarray' ? copyTextArray : copyText));
     const lines = table.values.map((values) => `${values.map((value, i) => formats[i](value as string)).join('\t')}\n`);
