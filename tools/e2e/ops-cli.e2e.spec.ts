@@ -187,6 +187,41 @@ describe('npm run ops', () => {
     }
   });
 
+  it('snapshot take stores the full fold; snapshot verify checks snapshot + tail against it, marks it verified; replay --from-snapshots starts there', async () => {
+    const taken = await ops('snapshot', 'take', '--customer', email, '--json');
+    expect(taken.code).toBe(0);
+    expect(JSON.parse(taken.stdout)).toMatchObject({ accounts: 1, snapshotsTaken: 1, events: 6 });
+    expect(JSON.parse((await ops('snapshot', 'take', '--customer', email, '--json')).stdout)).toMatchObject({ snapshotsTaken: 0, alreadyTaken: 1 });
+
+    const db = new Client({ connectionString: system.databases.ledger });
+    await db.connect();
+    try {
+      expect((await db.query('SELECT version, verified_at FROM ledger_snapshots WHERE stream_id = $1', [`account-${email}`])).rows).toEqual([{ version: 6, verified_at: null }]);
+      expect((await consume(`snap-${suffix}`, 1)).balance).toBe(984); // a tail event after the snapshot
+      const verified = await ops('snapshot', 'verify', '--customer', email, '--json');
+      expect(verified.code).toBe(0);
+      expect(JSON.parse(verified.stdout)).toMatchObject({ accounts: 1, events: 7, differences: [], snapshots: [{ streamId: `account-${email}`, version: 6, sound: true }] });
+      expect((await db.query('SELECT verified_at FROM ledger_snapshots WHERE stream_id = $1', [`account-${email}`])).rows[0].verified_at).not.toBeNull();
+
+      const fromSnapshots = await ops('replay', '--from-snapshots', '--dry-run', '--json');
+      expect(fromSnapshots.code).toBe(0);
+      const total = Number((await db.query('SELECT count(*) FROM ledger_events')).rows[0].count);
+      expect(JSON.parse(fromSnapshots.stdout)).toMatchObject({ events: total - 6, differences: [] });
+
+      // A wrong snapshot is found, and stops being usable by replay --from-snapshots.
+      await db.query(`UPDATE ledger_snapshots SET state = jsonb_set(state, '{balance}', '1') WHERE stream_id = $1`, [`account-${email}`]);
+      const wrong = await ops('snapshot', 'verify', '--customer', email, '--json');
+      expect(wrong.code).toBe(1);
+      expect(JSON.parse(wrong.stdout).differences).toEqual([
+        { streamId: `account-${email}`, table: 'ledger_snapshots', key: `account-${email}@6`, field: 'balance', events: '984', projection: '0' },
+      ]);
+      expect((await db.query('SELECT verified_at FROM ledger_snapshots WHERE stream_id = $1', [`account-${email}`])).rows[0].verified_at).toBeNull();
+    } finally {
+      await db.query('DELETE FROM ledger_snapshots WHERE stream_id = $1', [`account-${email}`]);
+      await db.end();
+    }
+  });
+
   it('replay --dry-run runs the ledger replay and exits 0; replay --customer verifies read-only', async () => {
     const dry = await ops('replay', '--dry-run');
     expect(dry.code).toBe(0);

@@ -42,4 +42,18 @@ export class LedgerConfig extends ServiceBaseConfig {
   @Min(1)
   @Max(64)
   LEDGER_BATCH_CONCURRENCY = 4;
+
+  /**
+   * Account snapshots (ledger_snapshots): an account's whole state is snapshotted in the append
+   * transaction that takes its stream version across a multiple of this many events. 0 = never.
+   * Default 10,000: a snapshot holds every consumption record of the account (idempotency keys
+   * are kept), so it costs one read of the previous snapshot and at most N events, a fold and one
+   * jsonb row of the account's size, under the account's lock: once per 10,000 events keeps that
+   * pause rare on a hot account (docs/operations.md, docs/performance.md).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  LEDGER_SNAPSHOT_EVERY = 10_000;
 }

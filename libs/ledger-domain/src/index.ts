@@ -2,3 +2,4 @@ export * from './credit-account/credit-account.state';
 export * from './credit-account/credit-account.decide';
 export * from './credit-account/lot-order';
 export * from './credit-account/consume-batch';
+export * from './credit-account/credit-account.snapshot';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { headers as natsHeaders, JetStreamClient, NatsConnection } from 'nats';
+import { createInbox, headers as natsHeaders, NatsConnection } from 'nats';
 import { Client, Pool, PoolClient } from 'pg';
 import { withCorrelationHeader } from './correlation';
 import { checkoutClient } from './pg-client';
@@ -80,6 +80,16 @@ export interface OutboxRelayOptions {
   onPublished?: (lagsMs: number[]) => void;
 }
 
+/** An outbox row as the relay reads it: the payload as jsonb's JSON text. */
+interface OutboxRow {
+  id: string;
+  message_id: string;
+  subject: string;
+  payload: string;
+  headers: Record<string, string>;
+  created_at: Date;
+}
+
 /**
  * Publishes outbox rows to JetStream in id order with `Nats-Msg-Id` = message id, and marks them
  * published only after JetStream acknowledged every message of the batch.
@@ -93,7 +103,6 @@ export interface OutboxRelayOptions {
 export class OutboxRelay {
   private readonly logger: Logger;
   private listener?: Client;
-  private js?: JetStreamClient;
   private running = false;
   private wake?: () => void;
   /** A NOTIFY arrived while no sleep was waiting (e.g. mid-publish): the next sleep returns at once. */
@@ -116,7 +125,6 @@ export class OutboxRelay {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.js = this.options.nc.jetstream();
     this.loop = this.run();
   }
 
@@ -162,23 +170,28 @@ export class OutboxRelay {
     }
   }
 
-  /** Publishes one batch; returns how many rows it published. */
+  /**
+   * Publishes one batch; returns how many rows it published. Two round trips to PostgreSQL per
+   * batch (BEGIN with the SELECT, the UPDATE with COMMIT: simple-query strings whose only inlined
+   * values are the integer limit and the integer ids PostgreSQL returned), and the payload is read
+   * as jsonb's text and published as is (no parse and re-serialise per row).
+   */
   private async publishBatch(): Promise<number> {
     const client: PoolClient = await checkoutClient(this.options.pool);
     try {
-      await client.query('BEGIN');
-      const { rows } = await client.query(
-        `SELECT id, message_id, subject, payload, headers, created_at FROM outbox
-          WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [this.batchSizeMax],
-      );
+      const selected = (await client.query(
+        `BEGIN; SELECT id, message_id, subject, payload::text AS payload, headers, created_at FROM outbox
+          WHERE published_at IS NULL ORDER BY id LIMIT ${Math.trunc(this.batchSizeMax)} FOR UPDATE SKIP LOCKED`,
+      )) as unknown as { rows: OutboxRow[] }[];
+      const rows = selected[1].rows;
       if (rows.length > 0) {
-        await Promise.all(rows.map((row) => this.publish(row)));
-        await client.query('UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])', [
-          rows.map((row) => row.id),
-        ]);
+        await this.publishAll(rows);
+        const ids = rows.map((row) => String(row.id));
+        if (!ids.every((id) => /^\d+$/.test(id))) throw new Error('outbox ids must be integers');
+        await client.query(`UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY('{${ids.join(',')}}'::bigint[]); COMMIT`);
+      } else {
+        await client.query('COMMIT');
       }
-      await client.query('COMMIT');
       this.publishedCount += rows.length;
       if (rows.length > 0 && this.options.onPublished) {
         const now = Date.now();
@@ -193,11 +206,52 @@ export class OutboxRelay {
     }
   }
 
-  private async publish(row: { message_id: string; subject: string; payload: unknown; headers: Record<string, string> }) {
-    const h = natsHeaders();
-    for (const [name, value] of Object.entries(row.headers ?? {})) h.set(name, value);
-    const body = Buffer.from(JSON.stringify(row.payload));
-    await this.js!.publish(row.subject, body, { msgID: row.message_id, headers: h, timeout: 5000 });
+  /**
+   * Publishes every row to JetStream and resolves once JetStream acknowledged each one (stored,
+   * or dropped as a duplicate of its `Nats-Msg-Id`): JetStream's async publish done by hand, one
+   * reply inbox per batch (`<inbox>.<index>`) instead of one request (with its promise, timer and
+   * captured stack) per message. Rejects on the first negative acknowledgement (a JetStream error,
+   * or no stream listening: 503) and when any acknowledgement is missing after 5 s: the batch is
+   * then not marked published and is sent again (the duplicate window drops the copies).
+   */
+  private publishAll(rows: OutboxRow[]): Promise<void> {
+    const nc = this.options.nc;
+    const inbox = createInbox();
+    const acked = new Uint8Array(rows.length);
+    let waiting = rows.length;
+    return new Promise<void>((resolve, reject) => {
+      const finish = (error?: Error) => {
+        clearTimeout(timer);
+        subscription.unsubscribe();
+        if (error) reject(error);
+        else resolve();
+      };
+      const timer = setTimeout(() => finish(new Error(`JetStream acknowledged ${rows.length - waiting} of ${rows.length} messages within 5000 ms`)), 5000);
+      const subscription = nc.subscribe(`${inbox}.*`, {
+        callback: (error, msg) => {
+          if (error) return finish(error);
+          if (msg.headers?.hasError) return finish(new Error(`JetStream publish failed: ${msg.headers.code} ${msg.headers.description || 'no responders (no stream takes the subject)'}`));
+          let ack: { stream?: string; error?: { code: number; description: string } };
+          try {
+            ack = JSON.parse(Buffer.from(msg.data).toString('utf8'));
+          } catch {
+            return finish(new Error('JetStream acknowledgement is not JSON'));
+          }
+          if (ack.error) return finish(new Error(`JetStream publish failed: ${ack.error.code} ${ack.error.description}`));
+          if (!ack.stream) return finish(new Error('JetStream acknowledgement names no stream'));
+          const index = Number(msg.subject.slice(inbox.length + 1));
+          if (!(index >= 0 && index < rows.length) || acked[index]) return;
+          acked[index] = 1;
+          if (--waiting === 0) finish();
+        },
+      });
+      rows.forEach((row, index) => {
+        const h = natsHeaders();
+        for (const [name, value] of Object.entries(row.headers ?? {})) h.set(name, value);
+        h.set('Nats-Msg-Id', row.message_id);
+        nc.publish(row.subject, Buffer.from(row.payload), { reply: `${inbox}.${index}`, headers: h });
+      });
+    });
   }
 
   /** Wakes the sleeping loop, or remembers the wake-up for the next sleep (no lost NOTIFY). */

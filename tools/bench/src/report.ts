@@ -117,6 +117,34 @@ function loadRow(point: LoadPoint, floors: BenchResults['floors'], via: 'Gateway
   return `| ${via} consume, ${who} | ${fmt(r.okPerSec)}/s | ${ms(r.latency.p50)} | ${ms(r.latency.p99)} | ${ms(r.latency.max)} | ${refused} | ${batch} | ${ms(point.ledgerMeanMs)} | ${versus} |`;
 }
 
+/**
+ * The arithmetic of the consume targets, from this run's CPU per accepted consume at the top
+ * concurrency (distinct accounts): the system's processes and the load generator together spent
+ * S ms of CPU per consume, so even with every core to themselves they could not exceed
+ * cores × 1000 / S consumes/s; a target rate T needs at most cores × 1000 / T ms per consume.
+ * Returns markdown lines (none when the points were not measured). Rates in consumes/s, CPU in ms.
+ */
+export function ceilingLines(r: BenchResults): string[] {
+  const lines: string[] = [];
+  const cores = r.machine.nproc;
+  const system = ['gateway', 'ledger', 'postgres', 'nats-server', 'feedback-analytics', 'refunds', 'billing', 'load generator'];
+  const check = (point: LoadPoint | undefined, via: string, targetRate: number | undefined, targetText: string) => {
+    if (!point?.cpu || !targetRate || point.result.okPerSec <= 0) return;
+    const per = (name: string) => ((point.cpu![name] ?? 0) * 1000) / point.result.okPerSec;
+    const total = system.reduce((sum, name) => sum + per(name), 0);
+    const ceiling = (cores * 1000) / total;
+    const needed = (cores * 1000) / targetRate;
+    const parts = system.filter((name) => per(name) >= 0.005).map((name) => `${name} ${fmt(per(name), 2)}`).join(', ');
+    lines.push(`- ${via}, ${point.clients} clients: the system spent ${fmt(total, 2)} ms of CPU per accepted consume (${parts}), so with all ${cores} cores to itself it could not pass ≈${fmt(ceiling)}/s. ${targetText} is ${fmt(targetRate)}/s: that needs ≤ ${fmt(needed, 2)} ms per consume${per('postgres') > needed ? `, less than PostgreSQL alone spends (${fmt(per('postgres'), 2)} ms)` : ''}.`);
+  };
+  const pg = r.floors.pg?.txPerSec;
+  const natsFloor = r.floors.nats?.okPerSec;
+  check(topPoint(r.gateway?.points), 'Gateway (HTTP)', pg ? 2 * pg : undefined, '2× the raw PostgreSQL transaction rate');
+  check(topPoint(r.nats?.points), 'NATS', natsFloor ? 0.4 * natsFloor : undefined, '40% of the empty request/reply rate');
+  if (lines.length === 0) return [];
+  return ['What the consume targets ask of the CPU (arithmetic from this run\'s figures above):', '', ...lines, ''];
+}
+
 export function renderDocs(r: BenchResults): string {
   const lines: string[] = [];
   const out = (line = '') => lines.push(line);
@@ -197,6 +225,7 @@ export function renderDocs(r: BenchResults): string {
     }
     out();
   }
+  for (const line of ceilingLines(r)) out(line);
   out('![throughput and p99 against concurrency](performance-chart.svg)');
   out();
   out('## Events after the commit');
@@ -262,7 +291,7 @@ export function renderDocs(r: BenchResults): string {
   out('- Loads run in a separate Node process: autocannon for HTTP (keep-alive connections, one request in flight each), a nats.js client for NATS (one connection, closed loop of N workers). Client i spends from account i; the hot-account load puts every client on one account. Each point is preceded by a settle (see above) and each series by a warm-up.');
   out('- Accounts are credited with one `billing.events.payment-succeeded.v1` each on stream BILLING, the message billing sends after a paid checkout.');
   out('- Outbox lag: from the outbox row\'s `created_at` (`clock_timestamp()` of its INSERT, the last statement before COMMIT) to a core NATS subscriber on the event\'s subject receiving the JetStream publish (same machine clock).');
-  out('- Replay: a separate database migrated by the ledger itself, a generated history written with COPY, projections built by a first replay (`replay.main.js --json`), then `replay.main.js` measured as `npm run replay` runs it, its RSS read from /proc at each of its progress lines (memory against events folded), every 100 ms, and its exact peak (`maxRSS`) at exit. The floor reads the same columns in the same order with `COPY (SELECT …) TO STDOUT` (through pg\'s `Submittable` hook, no extra package) and folds them with the domain\'s `evolve`, dropping each consumption record once folded (a fold of balances and lots does not need them).');
+  out('- Replay: a separate database migrated by the ledger itself, a generated history written with COPY, projections built by a first replay (`replay.main.js --json`), then `replay.main.js` measured as `npm run replay` runs it, its RSS read from /proc at each of its progress lines (memory against events folded), every 100 ms, and its exact peak (`maxRSS`) at exit. The floor reads the same columns with `COPY (SELECT …) TO STDOUT` in `position` order (a sequential read: the cheapest; the replay reads in `(stream_id, version)` order to fold one account at a time) (through pg\'s `Submittable` hook, no extra package) and folds them with the domain\'s `evolve`, dropping each consumption record once folded (a fold of balances and lots does not need them).');
   out('- Memory: VmRSS and VmHWM of each service process from /proc/<pid>/status.');
   out();
   return `${lines.join('\n')}`;

@@ -1,5 +1,5 @@
 import { renderChart } from './chart';
-import { evaluateTargets, renderDocs } from './report';
+import { ceilingLines, evaluateTargets, renderDocs } from './report';
 import { BenchResults } from './results';
 
 function emptyResults(): BenchResults {
@@ -38,6 +38,23 @@ describe('the report', () => {
     expect(rate.measured).toContain('2.50×');
     expect(p99.met).toBe(true);
     expect(renderDocs({ ...results, targets: evaluateTargets(results) })).toContain('| Gateway (HTTP) consume, 64 clients, distinct accounts | 2,500/s |');
+  });
+
+  it('works out the CPU ceiling of a consume point and what its target would need', () => {
+    const results = emptyResults();
+    const latency = { count: 1, mean: 5, p50: 5, p90: 9, p99: 20, max: 30 };
+    const result = { mode: 'nats' as const, concurrency: 64, durationSec: 1, responses: 1000, sent: 1000, ok: 1000, okPerSec: 1000, responsesPerSec: 1000, statuses: {}, notOk: 0, errors: 0, timeouts: 0, latency };
+    results.floors.nats = { ...result, responses: 10_000, sent: 10_000, ok: 10_000, okPerSec: 10_000, responsesPerSec: 10_000 };
+    const settleBefore = { waitedMs: 0, settled: true, backlog: { unpublishedOutbox: 0, consumers: {}, total: 0 } };
+    // 1,000 consumes/s using 0.2 ledger + 0.5 postgres + 0.3 others cores: 0.7 ms of the system's CPU per consume.
+    const cpu = { ledger: 0.2, postgres: 0.5, others: 0.3, machine: 1 };
+    results.nats = { points: [{ label: 'NATS 64', clients: 64, accounts: 'distinct', result, settleBefore, cpu }] };
+    const lines = ceilingLines(results).join('\n');
+    expect(lines).toContain('NATS, 64 clients: the system spent 0.70 ms of CPU per accepted consume (ledger 0.20, postgres 0.50)');
+    expect(lines).toContain('could not pass ≈2,857/s');
+    // 40% of 10,000/s = 4,000/s needs 2 cores × 1000 / 4000 = 0.5 ms per consume: postgres alone spends 0.50, not less.
+    expect(lines).toContain('40% of the empty request/reply rate is 4,000/s: that needs ≤ 0.50 ms per consume.');
+    expect(ceilingLines(emptyResults())).toEqual([]);
   });
 
   it('draws a two-panel SVG with log axes', () => {

@@ -1,4 +1,5 @@
-import { checkAccount, EventRow, ProjectionRows } from './verify/compare';
+import { fold, RecordedEvent, SnapshotState, stateToSnapshot } from '@credit-hub/ledger-domain';
+import { checkAccount, checkSnapshot, EventRow, ProjectionRows } from './verify/compare';
 import { toLine } from './commands/events';
 import { problemCount, renderReport } from './commands/reconcile';
 import { parseSince, table, UsageError } from './output';
@@ -55,6 +56,33 @@ describe('snapshot verification (fold vs projection rows)', () => {
     expect(checkAccount(streamId, [purchased], { account: null, lots: [], consumptions: [], reservations: [] }).differences[0]).toMatchObject({
       table: 'ledger_accounts', field: 'row', projection: null,
     });
+  });
+});
+
+describe('account snapshot verification (snapshot + tail vs full fold)', () => {
+  const recorded = (row: EventRow) => ({ type: row.type, data: row.data, eventId: row.event_id, version: row.version }) as RecordedEvent;
+  const full = fold([purchased, consumed].map(recorded));
+  /** The snapshot at version 1 as jsonb returns it: the same values, object keys in another order. */
+  const reordered = (value: unknown): unknown => Array.isArray(value) ? value.map(reordered)
+    : value !== null && typeof value === 'object' ? Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reordered(v)])) : value;
+  const atVersion1 = reordered(stateToSnapshot(fold([recorded(purchased)]))) as SnapshotState;
+
+  it('finds a sound snapshot sound, whatever the order of its keys', () => {
+    expect(checkSnapshot(streamId, { version: 1, state: atVersion1 }, [purchased, consumed], full)).toEqual([]);
+  });
+
+  it('names the fields of a snapshot that differ from the full fold', () => {
+    const wrong = { ...atVersion1, balance: 9, lots: atVersion1.lots.map((lot) => ({ ...lot, creditsRemaining: 9 })) };
+    expect(checkSnapshot(streamId, { version: 1, state: wrong }, [purchased, consumed], full).map((d) => [d.key, d.field, d.events, d.projection])).toEqual([
+      [`${streamId}@1`, 'balance', '7', '6'],
+      [`${streamId}@1`, 'lots[0].creditsRemaining', '7', '6'],
+    ]);
+  });
+
+  it('refuses a snapshot past the stream', () => {
+    expect(checkSnapshot(streamId, { version: 5, state: atVersion1 }, [purchased, consumed], full)).toEqual([
+      { streamId, table: 'ledger_snapshots', key: `${streamId}@5`, field: 'version', events: 2, projection: 5 },
+    ]);
   });
 });
 

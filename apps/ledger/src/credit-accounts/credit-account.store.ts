@@ -16,6 +16,8 @@ import { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { appendEvents, appendToStream, PendingEvent } from './event-store';
 import { emptyRows, loadAccount, loadAccountsForBatch, LoadNeeds, lockOrCreateAccount, lotToView, ProjectionRows, rowsTouchedBy, writeRows } from './projection';
+import { takeDueSnapshots } from './snapshot';
+import { LedgerConfig } from '../ledger.config';
 
 /** Attempts of one command when the database reports a conflict (unique violation, deadlock, serialization). */
 const attemptsMax = 5;
@@ -47,8 +49,12 @@ export class CreditAccountStore {
   private readonly logger = new Logger('CreditAccounts');
   readonly pool: Pool;
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
+  /** Snapshot every this many events of an account (LEDGER_SNAPSHOT_EVERY; 0 = never). */
+  private readonly snapshotEvery: number;
+
+  constructor(@InjectDataSource() dataSource: DataSource, config: LedgerConfig) {
     this.pool = (dataSource.driver as unknown as { master: Pool }).master;
+    this.snapshotEvery = config.LEDGER_SNAPSHOT_EVERY;
   }
 
   /** Consumes credits: `{balance, eventId, repeated}` or `insufficient_credits`, `reference_conflict`, `account_frozen`, `payment_past_due`. */
@@ -112,6 +118,9 @@ export class CreditAccountStore {
     }
     await writeRows(client, rows);
     await writeOutbox(client, envelopes.map((envelope) => outboxMessage(envelope, envelope.metadata)));
+    const versions = new Map<string, { before: number; after: number }>();
+    for (const [streamId, list] of byStream) versions.set(streamId, { before: list[0].version - 1, after: list[list.length - 1].version });
+    await takeDueSnapshots(client, this.snapshotEvery, versions);
   }
 
   /** Turns a paid checkout into `CreditsPurchased`, once per Stripe event (inbox) and per checkout session. Returns events appended. */
@@ -306,6 +315,7 @@ export class CreditAccountStore {
     if (envelopes.length > 0) {
       await writeRows(client, rowsTouchedBy(envelopes, account));
       await writeOutbox(client, envelopes.map((envelope) => outboxMessage(envelope, metadata)));
+      await takeDueSnapshots(client, this.snapshotEvery, new Map([[streamId, { before: envelopes[0].version - 1, after: account.version }]]));
     }
     return replyOk(step.answer(account, envelopes));
   }

@@ -319,38 +319,67 @@ export function allRowsOf(streamId: string, state: CreditAccount, rows: Projecti
   for (const [grantId, lotId] of state.grantIds) rows.grants.push({ streamId, grantId, lotId });
 }
 
-/** Upserts rows into the target tables, one multi-row statement per table. Dedupes within a batch (last wins). */
-export async function writeRows(db: Db, rows: ProjectionRows, target: ProjectionTarget = 'ledger'): Promise<void> {
-  const t = (name: string) => `${target}_${name}`;
-  await upsert(db, t('accounts'), ['stream_id', 'email', 'version', 'balance', 'owed_credits', 'open_disputes', 'clawed_back_disputes', 'suspended_subscriptions'],
-    ['text', 'text', 'int', 'bigint', 'bigint', 'text', 'text', 'text'], ['stream_id'],
-    rows.accounts.map(({ streamId, state: s }) => [streamId, s.email, s.version, s.balance, s.owedCredits,
-      JSON.stringify([...s.openDisputes]), JSON.stringify([...s.clawedBackDisputes]), JSON.stringify([...s.suspendedSubscriptions])]),
-    { open_disputes: 'jsonarray', clawed_back_disputes: 'jsonarray', suspended_subscriptions: 'jsonarray' });
-  await upsert(db, t('lots'), [...lotColumns], lotTypes, ['lot_id'], rows.lots.map(({ streamId, lot }) => lotValues(streamId, lot)));
-  // A consumption record is the idempotency key of (domain, referenceId): a new one is inserted
-  // and must FAIL on a duplicate (two accounts racing on one reference: the loser retries and
-  // then sees the winner's record); only a refund's change to an existing record is an upsert.
-  const consumptionColumns = ['domain', 'reference_id', 'stream_id', 'email', 'credits', 'action_type', 'event_id', 'balance_after', 'draws', 'credits_refunded', 'consumed_at'];
-  const consumptionTypes = ['text', 'text', 'text', 'text', 'bigint', 'text', 'uuid', 'bigint', 'jsonb', 'bigint', 'timestamptz'];
-  const consumptionValues = (list: ProjectionRows['consumptions']) =>
-    list.map(({ streamId, record: c }) => [c.domain, c.referenceId, streamId, c.email, c.credits, c.actionType, c.eventId, c.balanceAfter, JSON.stringify(c.draws), c.creditsRefunded, c.consumedAt || null]);
+/**
+ * One projection table's rows as column values, in the column order given: what `writeRows`
+ * upserts and what replay copies. `key` null = plain INSERT (a duplicate fails); `special` marks
+ * text[] columns given as JSON array text.
+ */
+export interface TableValues {
+  name: string;
+  columns: string[];
+  types: string[];
+  key: string[] | null;
+  values: unknown[][];
+  special?: Record<string, 'jsonarray'>;
+}
+
+const consumptionColumns = ['domain', 'reference_id', 'stream_id', 'email', 'credits', 'action_type', 'event_id', 'balance_after', 'draws', 'credits_refunded', 'consumed_at'];
+const consumptionTypes = ['text', 'text', 'text', 'text', 'bigint', 'text', 'uuid', 'bigint', 'jsonb', 'bigint', 'timestamptz'];
+const consumptionValues = (list: ProjectionRows['consumptions']) =>
+  list.map(({ streamId, record: c }) => [c.domain, c.referenceId, streamId, c.email, c.credits, c.actionType, c.eventId, c.balanceAfter, JSON.stringify(c.draws), c.creditsRefunded, c.consumedAt || null]);
+
+/**
+ * `rows` as per-table values (table names without prefix: `accounts`, `lots`, …), in the order
+ * they are written. Consumption records appear twice: the new ones (key null: a duplicate
+ * reference must fail) and the changed ones (upsert on (domain, reference_id)). New records made and
+ * refunded in one append are deduped (last state wins) unless `dedupe: false` (replay: one fold of
+ * each account yields each record once).
+ */
+export function tableValues(rows: ProjectionRows, options: { dedupe?: boolean } = {}): TableValues[] {
   const created = rows.consumptions.filter((c) => c.isNew);
   const changed = rows.consumptions.filter((c) => !c.isNew && !created.some((n) => n.record === c.record));
-  await upsert(db, t('consumptions'), consumptionColumns, consumptionTypes, null, consumptionValues(dedupeLast(created)));
-  await upsert(db, t('consumptions'), consumptionColumns, consumptionTypes, ['domain', 'reference_id'], consumptionValues(changed));
-  await upsert(db, t('reservations'), ['reservation_id', 'stream_id', 'domain', 'reference_id', 'credits', 'draws', 'expires_at', 'status', 'credits_captured'],
-    ['text', 'text', 'text', 'text', 'bigint', 'jsonb', 'timestamptz', 'text', 'bigint'], ['reservation_id'],
-    rows.reservations.map(({ streamId, reservation: r }) => [r.reservationId, streamId, r.domain, r.referenceId, r.credits, JSON.stringify(r.draws), r.expiresAt, r.status, r.creditsCaptured]));
-  await upsert(db, t('money_refunds'), ['refund_request_id', 'stream_id', 'lot_id', 'credits', 'amount_minor', 'reverted'], ['text', 'text', 'text', 'bigint', 'bigint', 'boolean'],
-    ['refund_request_id'], rows.moneyRefunds.map((m) => [m.refundRequestId, m.streamId, m.lotId, m.credits, m.amountMinor, m.reverted]));
-  await upsert(db, t('refund_requests'), ['refund_request_id', 'stream_id'], ['text', 'text'], ['stream_id', 'refund_request_id'],
-    rows.refundRequests.map((r) => [r.refundRequestId, r.streamId]));
-  await upsert(db, t('grants'), ['grant_id', 'stream_id', 'lot_id'], ['text', 'text', 'text'], ['stream_id', 'grant_id'], rows.grants.map((g) => [g.grantId, g.streamId, g.lotId]));
-  await upsert(db, t('purchases'), ['checkout_session_id', 'stream_id', 'stripe_event_id', 'lot_id', 'event_id'], ['text', 'text', 'text', 'text', 'uuid'], ['checkout_session_id'],
-    rows.purchases.map((p) => [p.checkoutSessionId, p.streamId, p.stripeEventId, p.lotId, p.eventId]));
-  await upsert(db, t('history'), ['event_id', 'stream_id', 'version', 'domain', 'credits_delta', 'balance_after'], ['uuid', 'text', 'int', 'text', 'bigint', 'bigint'], ['event_id'],
-    rows.history.map((h) => [h.eventId, h.streamId, h.version, h.domain, h.creditsDelta, h.balanceAfter]));
+  return [
+    { name: 'accounts', columns: ['stream_id', 'email', 'version', 'balance', 'owed_credits', 'open_disputes', 'clawed_back_disputes', 'suspended_subscriptions'],
+      types: ['text', 'text', 'int', 'bigint', 'bigint', 'text', 'text', 'text'], key: ['stream_id'],
+      values: rows.accounts.map(({ streamId, state: s }) => [streamId, s.email, s.version, s.balance, s.owedCredits,
+        JSON.stringify([...s.openDisputes]), JSON.stringify([...s.clawedBackDisputes]), JSON.stringify([...s.suspendedSubscriptions])]),
+      special: { open_disputes: 'jsonarray', clawed_back_disputes: 'jsonarray', suspended_subscriptions: 'jsonarray' } },
+    { name: 'lots', columns: [...lotColumns], types: lotTypes, key: ['lot_id'], values: rows.lots.map(({ streamId, lot }) => lotValues(streamId, lot)) },
+    // A consumption record is the idempotency key of (domain, referenceId): a new one is inserted
+    // and must FAIL on a duplicate (two accounts racing on one reference: the loser retries and
+    // then sees the winner's record); only a refund's change to an existing record is an upsert.
+    { name: 'consumptions', columns: consumptionColumns, types: consumptionTypes, key: null, values: consumptionValues(options.dedupe === false ? created : dedupeLast(created)) },
+    { name: 'consumptions', columns: consumptionColumns, types: consumptionTypes, key: ['domain', 'reference_id'], values: consumptionValues(changed) },
+    { name: 'reservations', columns: ['reservation_id', 'stream_id', 'domain', 'reference_id', 'credits', 'draws', 'expires_at', 'status', 'credits_captured'],
+      types: ['text', 'text', 'text', 'text', 'bigint', 'jsonb', 'timestamptz', 'text', 'bigint'], key: ['reservation_id'],
+      values: rows.reservations.map(({ streamId, reservation: r }) => [r.reservationId, streamId, r.domain, r.referenceId, r.credits, JSON.stringify(r.draws), r.expiresAt, r.status, r.creditsCaptured]) },
+    { name: 'money_refunds', columns: ['refund_request_id', 'stream_id', 'lot_id', 'credits', 'amount_minor', 'reverted'], types: ['text', 'text', 'text', 'bigint', 'bigint', 'boolean'],
+      key: ['refund_request_id'], values: rows.moneyRefunds.map((m) => [m.refundRequestId, m.streamId, m.lotId, m.credits, m.amountMinor, m.reverted]) },
+    { name: 'refund_requests', columns: ['refund_request_id', 'stream_id'], types: ['text', 'text'], key: ['stream_id', 'refund_request_id'],
+      values: rows.refundRequests.map((r) => [r.refundRequestId, r.streamId]) },
+    { name: 'grants', columns: ['grant_id', 'stream_id', 'lot_id'], types: ['text', 'text', 'text'], key: ['stream_id', 'grant_id'], values: rows.grants.map((g) => [g.grantId, g.streamId, g.lotId]) },
+    { name: 'purchases', columns: ['checkout_session_id', 'stream_id', 'stripe_event_id', 'lot_id', 'event_id'], types: ['text', 'text', 'text', 'text', 'uuid'], key: ['checkout_session_id'],
+      values: rows.purchases.map((p) => [p.checkoutSessionId, p.streamId, p.stripeEventId, p.lotId, p.eventId]) },
+    { name: 'history', columns: ['event_id', 'stream_id', 'version', 'domain', 'credits_delta', 'balance_after'], types: ['uuid', 'text', 'int', 'text', 'bigint', 'bigint'], key: ['event_id'],
+      values: rows.history.map((h) => [h.eventId, h.streamId, h.version, h.domain, h.creditsDelta, h.balanceAfter]) },
+  ];
+}
+
+/** Upserts rows into the target tables, one multi-row statement per table. Dedupes within a batch (last wins). */
+export async function writeRows(db: Db, rows: ProjectionRows, target: ProjectionTarget = 'ledger'): Promise<void> {
+  for (const table of tableValues(rows)) {
+    await upsert(db, `${target}_${table.name}`, table.columns, table.types, table.key, table.values, table.special);
+  }
 }
 
 /** The same record made and refunded in one append: keep one row (the last state). */

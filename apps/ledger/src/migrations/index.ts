@@ -1,5 +1,6 @@
 import { LedgerSchema1732060800000 } from './1732060800000-ledger-schema';
 import { LedgerDepth1732147200000 } from './1732147200000-ledger-depth';
+import { LedgerSnapshots1732233600000 } from './1732233600000-ledger-snapshots';
 
 /** The ledger's migrations, in order (an explicit list: TOOLCHAIN.md pitfall 6). */
-export const ledgerMigrations = [LedgerSchema1732060800000, LedgerDepth1732147200000];
+export const ledgerMigrations = [LedgerSchema1732060800000, LedgerDepth1732147200000, LedgerSnapshots1732233600000];

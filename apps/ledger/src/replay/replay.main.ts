@@ -6,7 +6,7 @@ import { LedgerConfig } from '../ledger.config';
 import { replayLedger } from './replay';
 
 /**
- * `npm run replay [-- --dry-run] [-- --json]`: rebuilds the ledger's balance and lot projections
+ * `npm run replay [-- --dry-run] [-- --json] [-- --from-snapshots]`: rebuilds the ledger's balance and lot projections
  * from the event log, compares them with the live ones, verifies the invariants, and replaces the
  * live projections. Exit codes: 0 all equal and sound; 1 differences found (the projection was
  * repaired from the events); 2 an invariant broke (nothing replaced); 3 the replay could not run.
@@ -14,7 +14,7 @@ import { replayLedger } from './replay';
 async function main(): Promise<number> {
   const args = new Set(process.argv.slice(2));
   if (args.has('--help') || args.has('-h')) {
-    process.stdout.write('usage: npm run replay [-- --dry-run] [--json]\n  env LEDGER_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/hub_ledger)\n');
+    process.stdout.write('usage: npm run replay [-- --dry-run] [--json] [--from-snapshots]\n  --from-snapshots  start each account from its latest verified snapshot (ops snapshot verify) and fold only the tail;\n                    ledger_history and ledger_purchases are then left as they are\n  env LEDGER_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/hub_ledger)\n');
     return 0;
   }
   const config = loadConfigOrExit('replay', LedgerConfig);
@@ -25,6 +25,7 @@ async function main(): Promise<number> {
   try {
     const report = await replayLedger(client, {
       dryRun: args.has('--dry-run'),
+      fromSnapshots: args.has('--from-snapshots'),
       onProgress: (done, total) => {
         if (bar) {
           if (done <= 10_000) bar.start(total, 0);
@@ -48,6 +49,8 @@ async function main(): Promise<number> {
 function printReport(report: Awaited<ReturnType<typeof replayLedger>>): void {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(`replayed ${report.events} events of ${report.accounts} accounts in ${report.elapsedMs} ms (${report.eventsPerSecond} events/s)`);
+  const p = report.phasesMs;
+  out(`time: read + fold + copy ${p.foldAndCopy} ms (of which waiting for COPY ${p.copy} ms), compare ${p.compare} ms, rewrite live tables ${p.replace} ms`);
   for (const d of report.differences) out(`DIFFERS ${d.streamId} in ${d.table}: ${d.detail}`);
   for (const v of report.violations) out(`INVARIANT ${v.streamId}: ${v.detail}`);
   if (report.differences.length === 0 && report.violations.length === 0) {

@@ -1,6 +1,7 @@
-import { CreditAccount, evolve, initialState, invariantViolations, RecordedEvent } from '@credit-hub/ledger-domain';
-import { Client, PoolClient } from 'pg';
-import { allRowsOf, emptyRows, historyOf, writeRows } from '../credit-accounts/projection';
+import { evolve, initialState, invariantViolations, RecordedEvent, snapshotToState, SnapshotState } from '@credit-hub/ledger-domain';
+import { Client, ClientConfig, PoolClient } from 'pg';
+import { allRowsOf, emptyRows, historyOf, ProjectionRows, tableValues } from '../credit-accounts/projection';
+import { copyIn, copyText, copyTextArray } from './copy-in';
 
 /** What a replay found. `differences` lists every account whose live projection differs from the rebuilt one. */
 export interface ReplayReport {
@@ -11,12 +12,22 @@ export interface ReplayReport {
   replaced: boolean;
   eventsPerSecond: number;
   elapsedMs: number;
+  /**
+   * Where the time went, ms: reading and folding the events while copying the rebuilt rows (`copy`:
+   * of it, waiting for a previous batch's COPY to finish); comparing; rewriting the live tables (0 when equal).
+   */
+  phasesMs: { foldAndCopy: number; copy: number; compare: number; replace: number };
 }
 
-/** Options: `dryRun` compares without replacing; `onProgress(done, total)` is called every batch. */
+/**
+ * Options: `dryRun` compares without replacing; `onProgress(done, total)` (events folded, events
+ * to fold) is called every batch; `batchSize` events are fetched at a time; `fromSnapshots` starts
+ * each account from its latest verified snapshot (ledger_snapshots) and folds only the tail.
+ */
 export interface ReplayOptions {
   dryRun?: boolean;
   batchSize?: number;
+  fromSnapshots?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -32,96 +43,215 @@ const projections: Record<string, string> = {
   purchases: '*',
   history: '*',
 };
-const projectionTables = Object.keys(projections).map((name) => `ledger_${name}`);
+/** Per-event logs, not account state: a replay from snapshots cannot rebuild them and leaves them alone. */
+const eventLogTables = new Set(['purchases', 'history']);
+
+/** Rebuilt rows are copied to the temp tables once this many are pending (bounds replay's memory). */
+const flushRows = 20_000;
 
 /**
- * Rebuilds the balance and lot projections from `ledger_events` (streamed in position order
- * through a cursor), compares them with the live tables, checks the invariants (no negative
- * balance at any point, lots sum to the balance), and, unless `dryRun` or an invariant broke,
- * replaces the live projections with the rebuilt ones, all in one transaction that blocks
- * writers (EXCLUSIVE locks on the projection tables) so the comparison is exact.
+ * Rebuilds the ledger's projections from `ledger_events`, compares them with the live tables,
+ * checks the invariants (no negative balance at any point, lots sum to the balance), and, unless
+ * `dryRun` or an invariant broke, makes the live projections equal to the rebuilt ones, all in
+ * one REPEATABLE READ transaction that blocks writers (EXCLUSIVE locks on the projection tables)
+ * so the comparison is exact.
+ *
+ * Streamed, memory-flat: the events are read through a cursor in (stream_id, version) order, so
+ * one account is folded at a time; its rows (consumption records included) are copied with
+ * `COPY … FROM STDIN` into unindexed temp tables every `flushRows` rows. Memory holds one account
+ * and one batch, whatever the log's length. The live tables are rewritten only when they differ
+ * (rewriting equal rows changes nothing but bookkeeping timestamps).
+ *
+ * With `fromSnapshots`, each account starts from its latest snapshot marked verified by
+ * `ops snapshot verify` (ledger_snapshots.verified_at) and folds only its later events; accounts
+ * without one fold from the start. ledger_history and ledger_purchases (per-event logs) are then
+ * neither rebuilt, compared nor replaced, and `events` counts the tail events folded.
+ *
+ * Throws the database's error (the transaction is rolled back, nothing changed).
  */
 export async function replayLedger(client: Client | PoolClient, options: ReplayOptions = {}): Promise<ReplayReport> {
   const started = Date.now();
   const batchSize = options.batchSize ?? 10_000;
+  const tables = Object.keys(projections).filter((name) => !(options.fromSnapshots && eventLogTables.has(name)));
+  let reader: Client | undefined;
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
   try {
-    await client.query(`LOCK TABLE ${projectionTables.join(', ')} IN EXCLUSIVE MODE`);
-    for (const table of projectionTables) {
-      await client.query(`CREATE TEMP TABLE rebuilt_${table.replace('ledger_', '')} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES) ON COMMIT DROP`);
+    await client.query(`LOCK TABLE ${Object.keys(projections).map((name) => `ledger_${name}`).join(', ')} IN EXCLUSIVE MODE`);
+    // Server-side settings of this transaction only: room for the comparison's hash joins; no JIT
+    // (compiling costs more than it saves on these plans); local buffers big enough to hold the
+    // rebuilt temp tables instead of writing them out 8 MB at a time. temp_buffers can be set only
+    // before the session's first temp table: a later replay on the same connection keeps its value.
+    await client.query(`SET LOCAL work_mem = '256MB'`);
+    await client.query('SET LOCAL jit = off');
+    await client.query('SAVEPOINT replay_settings');
+    await client.query(`SET LOCAL temp_buffers = '512MB'`).then(
+      () => client.query('RELEASE SAVEPOINT replay_settings'),
+      () => client.query('ROLLBACK TO SAVEPOINT replay_settings'),
+    );
+    for (const name of tables) {
+      // No indexes: rows are appended by COPY, one account at a time, each row once.
+      // and no CHECKs: the live tables check every row when a differing projection is rewritten.
+      await client.query(`CREATE TEMP TABLE rebuilt_${name} (LIKE ledger_${name} INCLUDING DEFAULTS) ON COMMIT DROP`);
     }
-    const total = Number((await client.query('SELECT count(*) FROM ledger_events')).rows[0].count);
-    const accounts = new Map<string, CreditAccount>();
+    const snapshots = options.fromSnapshots
+      ? `SELECT DISTINCT ON (stream_id) stream_id, version, state FROM ledger_snapshots WHERE verified_at IS NOT NULL ORDER BY stream_id, version DESC`
+      : null;
+    const total = Number((await client.query(snapshots
+      ? `SELECT count(*) FROM ledger_events e LEFT JOIN (${snapshots}) s USING (stream_id) WHERE e.version > coalesce(s.version, 0)`
+      : 'SELECT count(*) FROM ledger_events')).rows[0].count);
+    // The events are read on a second connection that imports this transaction's snapshot (taken
+    // after the locks), so it sees exactly what this one sees: PostgreSQL reads there while it
+    // copies here, and Node folds in between.
+    const exported = (await client.query('SELECT pg_export_snapshot() AS id')).rows[0].id as string;
+    reader = new Client((client as unknown as { connectionParameters: ClientConfig }).connectionParameters);
+    reader.on('error', () => undefined); // a failed query rejects on its own
+    await reader.connect();
+    await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await reader.query(`SET TRANSACTION SNAPSHOT '${exported.replace(/'/g, "''")}'`);
+    await reader.query('SET LOCAL jit = off');
+    await reader.query(snapshots
+      ? `DECLARE replay_events NO SCROLL CURSOR FOR
+           SELECT NULL::uuid AS event_id, stream_id, version, '$snapshot' AS type, state AS data FROM (${snapshots}) s
+           UNION ALL
+           SELECT e.event_id, e.stream_id, e.version, e.type, e.data FROM ledger_events e LEFT JOIN (${snapshots}) s USING (stream_id)
+            WHERE e.version > coalesce(s.version, 0)
+           ORDER BY stream_id, version`
+      : 'DECLARE replay_events NO SCROLL CURSOR FOR SELECT event_id, stream_id, version, type, data FROM ledger_events ORDER BY stream_id, version');
     const violations: ReplayReport['violations'] = [];
+    const phasesMs = { foldAndCopy: 0, copy: 0, compare: 0, replace: 0 };
+    let phaseStarted = Date.now();
+    // Pipelined: the next FETCH (reader) is queued before this batch is folded, and a batch's COPY
+    // (this connection) is not awaited until the next one is due, so two PostgreSQL backends read
+    // and copy while Node folds. Memory stays bounded: one fetch in hand, one queued, at most one
+    // batch of rows being copied and one being filled.
+    let copying: Promise<void> = Promise.resolve();
+    const copy = async (batch: ProjectionRows) => {
+      const waitStarted = Date.now();
+      await copying;
+      phasesMs.copy += Date.now() - waitStarted;
+      copying = copyRows(client, batch, tables);
+      copying.catch(() => undefined); // awaited (and thrown) at the next copy or at the end
+    };
+    let accounts = 0;
     let done = 0;
-    await client.query('DECLARE replay_events NO SCROLL CURSOR FOR SELECT event_id, stream_id, version, type, data FROM ledger_events ORDER BY position');
+    let streamId: string | null = null;
+    let state = initialState();
+    let rows = emptyRows();
+    let pending = 0;
+    const finishAccount = () => {
+      if (streamId === null) return;
+      for (const detail of invariantViolations(state)) violations.push({ streamId, detail });
+      allRowsOf(streamId, state, rows);
+      pending += 1 + state.lots.length + state.consumptions.size + state.reservations.size;
+    };
+    // Rows as arrays [event_id, stream_id, version, type, data]: no object with keys per row.
+    const fetch = () => reader!.query<[string, string, number, string, unknown]>({ text: `FETCH ${batchSize} FROM replay_events`, rowMode: 'array' });
+    let fetching = fetch();
     for (;;) {
-      const { rows } = await client.query(`FETCH ${batchSize} FROM replay_events`);
-      if (rows.length === 0) break;
-      const history = emptyRows();
-      for (const row of rows) {
-        const state = accounts.get(row.stream_id) ?? initialState();
-        accounts.set(row.stream_id, state);
-        const event = { type: row.type, data: row.data, eventId: row.event_id, version: row.version } as RecordedEvent;
-        evolve(state, event);
-        const { creditsDelta, domain } = historyOf(event);
-        history.history.push({ eventId: row.event_id, streamId: row.stream_id, version: row.version, domain, creditsDelta, balanceAfter: state.balance });
-        if (event.type === 'CreditsPurchased') {
-          const d = event.data;
-          history.purchases.push({ streamId: row.stream_id, checkoutSessionId: d.checkoutSessionId, stripeEventId: d.stripeEventId, lotId: d.lotId, eventId: row.event_id });
+      const fetched = await fetching;
+      if (fetched.rows.length === 0) break;
+      fetching = fetch();
+      fetching.catch(() => undefined); // awaited at the top of the loop
+      for (const [eventId, rowStreamId, version, type, data] of fetched.rows) {
+        if (rowStreamId !== streamId) {
+          finishAccount();
+          streamId = rowStreamId;
+          state = initialState();
+          accounts++;
         }
-        if (state.balance < 0 && state.owedCredits === 0) violations.push({ streamId: row.stream_id, detail: `balance ${state.balance} after version ${row.version}` });
+        if (type === '$snapshot') {
+          state = snapshotToState(data as SnapshotState);
+          continue;
+        }
+        const event = { type, data, eventId, version } as RecordedEvent;
+        evolve(state, event);
+        done++;
+        if (!options.fromSnapshots) {
+          const { creditsDelta, domain } = historyOf(event);
+          rows.history.push({ eventId, streamId: rowStreamId, version, domain, creditsDelta, balanceAfter: state.balance });
+          if (event.type === 'CreditsPurchased') {
+            const d = event.data;
+            rows.purchases.push({ streamId: rowStreamId, checkoutSessionId: d.checkoutSessionId, stripeEventId: d.stripeEventId, lotId: d.lotId, eventId });
+          }
+          pending++;
+        }
+        if (state.balance < 0 && state.owedCredits === 0) violations.push({ streamId: rowStreamId, detail: `balance ${state.balance} after version ${version}` });
       }
-      await writeRows(client, history, 'rebuilt');
-      done += rows.length;
+      if (pending >= flushRows) {
+        await copy(rows);
+        rows = emptyRows();
+        pending = 0;
+      }
       options.onProgress?.(done, total);
     }
-    await client.query('CLOSE replay_events');
-    await writeRebuiltAccounts(client, accounts, violations);
-    const differences = await compare(client);
+    finishAccount();
+    await copy(rows);
+    await copying;
+    await reader.query('COMMIT');
+    await reader.end();
+    reader = undefined;
+    phasesMs.foldAndCopy = Date.now() - phaseStarted;
+    phaseStarted = Date.now();
+    const differences = await compare(client, tables);
+    phasesMs.compare = Date.now() - phaseStarted;
+    phaseStarted = Date.now();
     const replaced = !options.dryRun && violations.length === 0;
-    if (replaced) {
-      for (const table of projectionTables) {
-        await client.query(`DELETE FROM ${table}`);
-        await client.query(`INSERT INTO ${table} SELECT * FROM rebuilt_${table.replace('ledger_', '')}`);
+    if (replaced && differences.length > 0) {
+      for (const name of tables) {
+        await client.query(`DELETE FROM ledger_${name}`);
+        await client.query(`INSERT INTO ledger_${name} SELECT * FROM rebuilt_${name}`);
       }
     }
+    phasesMs.replace = Date.now() - phaseStarted;
     await client.query(replaced ? 'COMMIT' : 'ROLLBACK');
     const elapsedMs = Date.now() - started;
-    return { events: done, accounts: accounts.size, differences, violations, replaced, elapsedMs, eventsPerSecond: Math.round((done * 1000) / Math.max(elapsedMs, 1)) };
+    return { events: done, accounts, differences, violations, replaced, elapsedMs, phasesMs, eventsPerSecond: Math.round((done * 1000) / Math.max(elapsedMs, 1)) };
   } catch (error) {
+    await reader?.end().catch(() => undefined);
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
 }
 
-async function writeRebuiltAccounts(client: Client | PoolClient, accounts: Map<string, CreditAccount>, violations: ReplayReport['violations']): Promise<void> {
-  let rows = emptyRows();
-  let pending = 0;
-  for (const [streamId, state] of accounts) {
-    for (const detail of invariantViolations(state)) violations.push({ streamId, detail });
-    allRowsOf(streamId, state, rows);
-    pending += 1 + state.lots.length + state.consumptions.size;
-    if (pending >= 5000) {
-      await writeRows(client as PoolClient, rows, 'rebuilt');
-      rows = emptyRows();
-      pending = 0;
-    }
+/** Copies rebuilt rows into the `rebuilt_*` temp tables named in `tables` (one COPY per table). */
+async function copyRows(client: Client | PoolClient, rows: ProjectionRows, tables: string[]): Promise<void> {
+  for (const table of tableValues(rows, { dedupe: false })) {
+    if (table.values.length === 0 || !tables.includes(table.name)) continue;
+    const formats = table.columns.map((column) => (table.special?.[column] === 'jsonarray' ? copyTextArray : copyText));
+    const lines = table.values.map((values) => `${values.map((value, i) => formats[i](value as string)).join('\t')}\n`);
+    await copyIn(client, `COPY rebuilt_${table.name} (${table.columns.join(', ')}) FROM STDIN`, lines);
   }
-  await writeRows(client as PoolClient, rows, 'rebuilt');
 }
 
-async function compare(client: Client | PoolClient): Promise<ReplayReport['differences']> {
+/** The key of each projection table: compared rows are matched on it. */
+const keys: Record<string, string[]> = {
+  accounts: ['stream_id'], lots: ['lot_id'], consumptions: ['domain', 'reference_id'], reservations: ['reservation_id'], money_refunds: ['refund_request_id'],
+  refund_requests: ['stream_id', 'refund_request_id'], grants: ['stream_id', 'grant_id'], purchases: ['checkout_session_id'], history: ['event_id'],
+};
+
+/**
+ * Compares each live table with its rebuilt copy in one pass: a hash FULL JOIN on the table's key
+ * and a column-by-column IS DISTINCT FROM on the compared columns (cheaper than whole-row
+ * comparison, which builds a composite value per row). A row only on one side is reported for
+ * that side; a row that differs, for both. At most 10,000 (stream, side) pairs per table.
+ */
+async function compare(client: Client | PoolClient, tables: string[]): Promise<ReplayReport['differences']> {
   const differences: ReplayReport['differences'] = [];
-  for (const [name, columns] of Object.entries(projections)) {
+  for (const name of tables) {
+    const key = keys[name];
+    const columns = projections[name] === '*'
+      ? (await client.query(`SELECT attname FROM pg_attribute WHERE attrelid = 'ledger_${name}'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`)).rows.map((r) => r.attname as string)
+      : projections[name].split(', ');
+    const on = key.map((k) => `l.${k} = r.${k}`).join(' AND ');
+    const differs = columns.filter((c) => !key.includes(c)).map((c) => `l.${c} IS DISTINCT FROM r.${c}`).join(' OR ');
     const { rows } = await client.query(
       `SELECT DISTINCT stream_id, side FROM (
-         (SELECT ${columns}, 'only in live projection' AS side FROM ledger_${name}
-          EXCEPT SELECT ${columns}, 'only in live projection' FROM rebuilt_${name})
-         UNION ALL
-         (SELECT ${columns}, 'only in rebuilt projection' FROM rebuilt_${name}
-          EXCEPT SELECT ${columns}, 'only in rebuilt projection' FROM ledger_${name})
-       ) AS d ORDER BY 1 LIMIT 10000`,
+         SELECT coalesce(l.stream_id, r.stream_id) AS stream_id, l.stream_id AS live, r.stream_id AS rebuilt
+           FROM ledger_${name} l FULL JOIN rebuilt_${name} r ON ${on}
+          WHERE l.${key[0]} IS NULL OR r.${key[0]} IS NULL${differs ? ` OR ${differs}` : ''}
+       ) AS d, LATERAL (VALUES ('only in live projection', d.live), ('only in rebuilt projection', d.rebuilt)) AS s(side, present)
+       WHERE s.present IS NOT NULL
+       ORDER BY 1, 2 LIMIT 10000`,
     );
     for (const row of rows) differences.push({ streamId: row.stream_id, table: `ledger_${name}`, detail: row.side });
   }

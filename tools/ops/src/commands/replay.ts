@@ -9,6 +9,7 @@ const replayEntry = 'dist/apps/ledger/src/replay/replay.main.js';
 interface ReplayOptions {
   dryRun?: boolean;
   json?: boolean;
+  fromSnapshots?: boolean;
   customer?: string[];
   domain?: string;
   fromPosition?: string;
@@ -22,6 +23,7 @@ export function replayCommand(program: Command, output: Output, run: (work: () =
     .description('rebuild the ledger projections from the event log and verify them (npm run replay)')
     .option('--dry-run', 'rebuild and compare only; the live projections stay as they are')
     .option('--json', 'print the report as one JSON line')
+    .option('--from-snapshots', 'start each account from its latest verified snapshot (ops snapshot verify) and fold only the events after it')
     .option('--customer <email>', 'verify only this customer (repeatable); read-only, see below', collect)
     .option('--domain <domain>', 'verify only accounts with events on this domain; read-only')
     .option('--from-position <n>', 'verify only accounts with events at or after this global position; read-only')
@@ -34,6 +36,9 @@ all accounts are rebuilt from ledger_events in one transaction that blocks write
 compared with the live projections, checked, and (unless --dry-run) the live projections are replaced.
 Exit codes: 0 equal and sound; 1 differences found (repaired unless --dry-run); 2 an invariant broke
 (nothing replaced); 3 could not run.
+With --from-snapshots each account starts from its latest snapshot marked verified by ops snapshot verify
+(accounts without one fold from their first event); ledger_history and ledger_purchases, per-event logs
+a snapshot cannot rebuild, are then left as they are.
 
 The replay function rebuilds every account or none: it has no per-customer, per-domain, from-position
 or from-time mode yet. With --customer, --domain, --from-position or --from-time this command
@@ -62,7 +67,7 @@ function collect(value: string, previous: string[] = []): string[] {
 async function replayAction(options: ReplayOptions, output: Output): Promise<number> {
   const partial = options.customer !== undefined || options.domain !== undefined || options.fromPosition !== undefined || options.fromTime !== undefined;
   if (!partial) {
-    const args = [...(options.dryRun ? ['--dry-run'] : []), ...(options.json ? ['--json'] : [])];
+    const args = [...(options.dryRun ? ['--dry-run'] : []), ...(options.json ? ['--json'] : []), ...(options.fromSnapshots ? ['--from-snapshots'] : [])];
     return runCompiledEntry(replayEntry, args);
   }
   const selection: AccountSelection = {};

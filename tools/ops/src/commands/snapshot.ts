@@ -1,90 +1,150 @@
 import { Command } from 'commander';
+import { fold, RecordedEvent, stateToSnapshot } from '@credit-hub/ledger-domain';
 import { connectDatabase } from '../connections';
 import { readEnvironment } from '../env';
 import { ExitCode, Output, parsePositiveInteger } from '../output';
-import { AccountSelection, renderVerifyReport, verifyAccounts } from '../verify/accounts';
+import { AccountSelection, chooseAccounts, renderVerifyReport, verifyAccounts } from '../verify/accounts';
 
 /**
- * `ops snapshot take|verify`. The ledger's projections ARE its per-account snapshots: the account
- * row (balance, version), its lots and its records are written in the same transaction as every
- * append, so a command loads the state without folding the stream. `verify` checks them against
- * the fold of the events; `take` has nothing to do unless a `ledger_snapshots` table appears.
+ * `ops snapshot take|verify`. Account snapshots live in ledger_snapshots (stream, version, the
+ * whole folded state as jsonb, taken_at, verified_at). The ledger takes one in the append
+ * transaction every LEDGER_SNAPSHOT_EVERY events of an account; `take` takes them now for the
+ * chosen accounts; `verify` checks each account's latest snapshot + its tail folded against the
+ * full fold, and the full fold against the projection rows, then marks the sound snapshots
+ * verified (the only write), which is what `replay --from-snapshots` starts from.
  */
 export function snapshotCommand(program: Command, output: Output, run: (work: () => Promise<number>) => Promise<void>): void {
   const snapshot = program
     .command('snapshot')
-    .description("the ledger's per-account snapshots (its projection rows, written in each append's transaction)");
+    .description('account snapshots (ledger_snapshots): take them now, or verify them against the full fold');
 
   snapshot
     .command('take')
-    .description('take snapshots (the ledger takes them continuously: this reports how)')
-    .option('--json', 'print as JSON')
-    .action((options: { json?: boolean }) => run(() => take(options, output)));
+    .description("fold each chosen account's whole stream and store the state as a snapshot at its current version")
+    .option('--customer <email>', 'only this customer (repeatable)', (v: string, p: string[] = []) => [...p, v])
+    .option('--domain <domain>', 'only accounts with events on this domain')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      `
+Reads in one REPEATABLE READ transaction (no locks: the ledger keeps serving) and writes one row per
+account at the version it folded to (an existing snapshot at that version is kept). The ledger also
+takes snapshots itself every LEDGER_SNAPSHOT_EVERY events of an account (default 10000).
+Exit codes: 0 done; 1 a --customer not found; 3 could not run.
+Environment: LEDGER_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/hub_ledger).`,
+    )
+    .action((options: { customer?: string[]; domain?: string; json?: boolean }) => run(() => take(options, output)));
 
   snapshot
     .command('verify')
-    .description("fold each chosen account's events and compare with its snapshot (projection rows); read-only")
+    .description("check each chosen account's latest snapshot + tail against the full fold, and the fold against its projection rows")
     .option('--customer <email>', 'only this customer (repeatable)', (v: string, p: string[] = []) => [...p, v])
+    .option('--domain <domain>', 'only accounts with events on this domain')
     .option('--sample <n>', 'a random sample of n accounts (default: every account)')
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
       `
 For each chosen account: its whole stream is folded with @credit-hub/ledger-domain's fold (the ledger's
-own code) and compared with ledger_accounts (balance, version, owed credits), ledger_lots (initial,
-remaining, held, expired, refunded as money), ledger_consumptions and ledger_reservations; the fold's
-invariants are checked (lots sum to the balance, nothing negative). One read-only REPEATABLE READ
-transaction: no locks, the ledger keeps serving. Repair with npm run ops -- replay.
+own code); its latest snapshot (ledger_snapshots) folded on with the events after it must equal that
+fold, field by field; and the fold is compared with ledger_accounts (balance, version, owed credits),
+ledger_lots, ledger_consumptions and ledger_reservations (the projection rows commands load from);
+the fold's invariants are checked. Read in one REPEATABLE READ transaction, no locks. Afterwards the
+sound snapshots are marked verified (ledger_snapshots.verified_at): replay --from-snapshots starts
+only from verified snapshots. Repair projections with npm run ops -- replay.
 Exit codes: 0 all equal and sound; 1 differences (or a --customer not found); 2 an invariant broke
 in the events themselves; 3 could not run.
 Environment: LEDGER_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/hub_ledger).`,
     )
-    .action((options: { customer?: string[]; sample?: string; json?: boolean }) => run(() => verify(options, output)));
+    .action((options: { customer?: string[]; domain?: string; sample?: string; json?: boolean }) => run(() => verify(options, output)));
 }
 
-async function take(options: { json?: boolean }, output: Output): Promise<number> {
+/** Accounts are folded and snapshotted this many at a time. */
+const takeChunk = 500;
+
+async function take(options: { customer?: string[]; domain?: string; json?: boolean }, output: Output): Promise<number> {
+  const selection: AccountSelection = {};
+  if (options.customer) selection.customers = options.customer;
+  if (options.domain !== undefined) selection.domain = options.domain;
   const env = readEnvironment();
-  const client = await connectDatabase(env.databases.ledger, 'snapshot');
+  const client = await connectDatabase(env.databases.ledger, 'snapshot-take');
+  const started = Date.now();
   try {
-    const found = await client.query(`SELECT to_regclass('ledger_snapshots') IS NOT NULL AS present`);
-    const accounts = await client.query(
-      'SELECT (SELECT count(*) FROM ledger_accounts)::bigint AS accounts, (SELECT recorded_at FROM ledger_events ORDER BY position DESC LIMIT 1) AS latest',
-    );
-    const table = found.rows[0].present as boolean;
-    const snapshots = table ? Number((await client.query('SELECT count(*)::bigint AS n FROM ledger_snapshots')).rows[0].n) : null;
-    const result = {
-      continuous: true,
-      accounts: Number(accounts.rows[0].accounts),
-      latestWrite: accounts.rows[0].latest,
-      ledgerSnapshotsTable: table,
-      ledgerSnapshotsRows: snapshots,
-    };
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    const { streamIds, notFound } = await chooseAccounts(client, selection);
+    let taken = 0;
+    let events = 0;
+    for (let offset = 0; offset < streamIds.length; offset += takeChunk) {
+      const chunk = streamIds.slice(offset, offset + takeChunk);
+      const { rows } = await client.query(
+        'SELECT event_id, stream_id, version, type, data FROM ledger_events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, version', [chunk]);
+      const byStream = new Map<string, RecordedEvent[]>();
+      for (const row of rows) {
+        const list = byStream.get(row.stream_id) ?? [];
+        list.push({ type: row.type, data: row.data, eventId: row.event_id, version: row.version } as RecordedEvent);
+        byStream.set(row.stream_id, list);
+      }
+      const ids: string[] = [];
+      const versions: number[] = [];
+      const states: string[] = [];
+      for (const [streamId, list] of byStream) {
+        const state = fold(list);
+        events += list.length;
+        ids.push(streamId);
+        versions.push(state.version);
+        states.push(JSON.stringify(stateToSnapshot(state)));
+      }
+      const inserted = await client.query(
+        `INSERT INTO ledger_snapshots (stream_id, version, state)
+         SELECT * FROM unnest($1::text[], $2::int[], $3::jsonb[]) ON CONFLICT (stream_id, version) DO NOTHING`,
+        [ids, versions, states],
+      );
+      taken += inserted.rowCount ?? 0;
+    }
+    await client.query('COMMIT');
+    const result = { accounts: streamIds.length, snapshotsTaken: taken, alreadyTaken: streamIds.length - taken, events, notFound, elapsedMs: Date.now() - started };
     if (options.json) output.out(JSON.stringify(result));
     else {
-      output.out('Snapshots are taken continuously: every append writes the account row (balance, version), its lots and');
-      output.out('its records in the same transaction as the events (docs/operations.md, docs/scaling.md). There is nothing to take.');
-      output.out(`${result.accounts} account snapshots, last written ${result.latestWrite ? new Date(result.latestWrite).toISOString() : '-'}.`);
-      if (table) output.out(`A ledger_snapshots table exists (${snapshots} rows): the ledger writes it; this command does not.`);
-      output.out('Check them with: npm run ops -- snapshot verify [--sample N]');
+      output.out(`snapshot take: ${result.accounts} accounts, ${events} events folded, ${taken} snapshots taken (${result.alreadyTaken} already at their version) in ${result.elapsedMs} ms`);
+      for (const email of notFound) output.out(`NOT FOUND ${email}: no events and no account row`);
+      output.out('Verify them (and mark them usable by replay --from-snapshots) with: npm run ops -- snapshot verify');
     }
-    return ExitCode.ok;
+    return notFound.length > 0 ? ExitCode.found : ExitCode.ok;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
   } finally {
     await client.end();
   }
 }
 
-async function verify(options: { customer?: string[]; sample?: string; json?: boolean }, output: Output): Promise<number> {
+async function verify(options: { customer?: string[]; domain?: string; sample?: string; json?: boolean }, output: Output): Promise<number> {
   const selection: AccountSelection = {};
   if (options.customer) selection.customers = options.customer;
+  if (options.domain !== undefined) selection.domain = options.domain;
   if (options.sample !== undefined) selection.sample = parsePositiveInteger('--sample', options.sample);
   const env = readEnvironment();
   const client = await connectDatabase(env.databases.ledger, 'snapshot-verify');
   try {
     const report = await verifyAccounts(client, selection, (done, total) => {
       if (!options.json && total > 2000 && process.stderr.isTTY) process.stderr.write(`verify: ${done}/${total} accounts\r`);
-    });
+    }, { checkSnapshots: true });
+    const checked = report.snapshots ?? [];
+    const sound = checked.filter((s) => s.sound);
+    if (checked.length > 0) {
+      // Sound snapshots become usable by replay --from-snapshots; a differing one stops being so.
+      await client.query(
+        `UPDATE ledger_snapshots s SET verified_at = CASE WHEN v.sound THEN now() ELSE NULL END
+           FROM unnest($1::text[], $2::int[], $3::boolean[]) AS v(stream_id, version, sound)
+          WHERE s.stream_id = v.stream_id AND s.version = v.version`,
+        [checked.map((s) => s.streamId), checked.map((s) => s.version), checked.map((s) => s.sound)],
+      );
+    }
     if (options.json) output.out(JSON.stringify(report));
-    else for (const line of renderVerifyReport(report, 'snapshot verify')) output.out(line);
+    else {
+      for (const line of renderVerifyReport(report, 'snapshot verify')) output.out(line);
+      output.out(`${checked.length} snapshots checked against the full fold: ${sound.length} sound (marked verified), ${checked.length - sound.length} differ`);
+    }
     if (report.violations.length > 0) return ExitCode.unavailable;
     return report.differences.length > 0 || report.notFound.length > 0 ? ExitCode.found : ExitCode.ok;
   } finally {

@@ -1,6 +1,6 @@
 import { accountStreamId, normalizeDomain } from '@credit-hub/contracts';
 import { Client } from 'pg';
-import { AccountCheck, checkAccount, Difference, EventRow, ProjectionRows } from './compare';
+import { AccountCheck, checkAccount, checkSnapshot, Difference, EventRow, ProjectionRows, SnapshotRow } from './compare';
 
 /** Which accounts to verify. Every filter given narrows the choice (they combine with AND). */
 export interface AccountSelection {
@@ -26,6 +26,12 @@ export interface VerifyReport {
   elapsedMs: number;
   /** The selection, as given. */
   selection: Record<string, unknown>;
+  /**
+   * With `checkSnapshots`: the latest snapshot of each chosen account that has one, and whether
+   * snapshot + tail folded equal the full fold (its differences are in `differences`, table
+   * ledger_snapshots).
+   */
+  snapshots?: { streamId: string; version: number; sound: boolean }[];
 }
 
 /** Accounts are folded and compared this many at a time (one query per table per chunk). */
@@ -41,6 +47,7 @@ export async function verifyAccounts(
   client: Client,
   selection: AccountSelection,
   onProgress?: (done: number, total: number) => void,
+  options: { checkSnapshots?: boolean } = {},
 ): Promise<VerifyReport> {
   const started = Date.now();
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -49,12 +56,18 @@ export async function verifyAccounts(
     const report: VerifyReport = {
       accounts: streamIds.length, events: 0, notFound, differences: [], violations: [], elapsedMs: 0, selection: describe(selection),
     };
+    const snapshots = options.checkSnapshots && (await client.query(`SELECT to_regclass('ledger_snapshots') IS NOT NULL AS present`)).rows[0].present;
+    if (options.checkSnapshots) report.snapshots = [];
     for (let offset = 0; offset < streamIds.length; offset += chunkSize) {
       const chunk = streamIds.slice(offset, offset + chunkSize);
-      for (const check of await checkChunk(client, chunk)) {
+      for (const check of await checkChunk(client, chunk, Boolean(snapshots))) {
         report.events += check.events;
         report.differences.push(...check.differences);
         for (const detail of check.violations) report.violations.push({ streamId: check.streamId, detail });
+        if (check.snapshot) {
+          report.differences.push(...check.snapshot.differences);
+          report.snapshots!.push({ streamId: check.streamId, version: check.snapshot.version, sound: check.snapshot.differences.length === 0 });
+        }
       }
       onProgress?.(Math.min(offset + chunkSize, streamIds.length), streamIds.length);
     }
@@ -65,7 +78,7 @@ export async function verifyAccounts(
   }
 }
 
-async function chooseAccounts(client: Client, selection: AccountSelection): Promise<{ streamIds: string[]; notFound: string[] }> {
+async function chooseAccountsBy(client: Client, selection: AccountSelection): Promise<{ streamIds: string[]; notFound: string[] }> {
   const where: string[] = [];
   const parameters: unknown[] = [];
   const wanted = selection.customers?.map((email) => accountStreamId(email));
@@ -88,7 +101,14 @@ async function chooseAccounts(client: Client, selection: AccountSelection): Prom
   return { streamIds, notFound };
 }
 
-async function checkChunk(client: Client, streamIds: string[]): Promise<AccountCheck[]> {
+/** Chooses the accounts a selection names (sorted by stream id): also `ops snapshot take`'s choice. */
+export async function chooseAccounts(client: Client, selection: AccountSelection): Promise<{ streamIds: string[]; notFound: string[] }> {
+  return chooseAccountsBy(client, selection);
+}
+
+type ChunkCheck = AccountCheck & { snapshot?: { version: number; differences: Difference[] } };
+
+async function checkChunk(client: Client, streamIds: string[], withSnapshots: boolean): Promise<ChunkCheck[]> {
   const byStream = <T extends { stream_id: string }>(rows: T[]) => {
     const map = new Map<string, T[]>();
     for (const row of rows) {
@@ -111,14 +131,23 @@ async function checkChunk(client: Client, streamIds: string[]): Promise<AccountC
        FROM ledger_consumptions WHERE stream_id = ANY($1::text[])`, ids)).rows);
   const reservations = byStream((await client.query(
     'SELECT stream_id, reservation_id, status, credits, credits_captured FROM ledger_reservations WHERE stream_id = ANY($1::text[])', ids)).rows);
-  return streamIds.map((streamId) => {
+  const snapshots = new Map<string, SnapshotRow>();
+  if (withSnapshots) {
+    const found = await client.query(
+      'SELECT DISTINCT ON (stream_id) stream_id, version, state FROM ledger_snapshots WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, version DESC', ids);
+    for (const row of found.rows) snapshots.set(row.stream_id, { version: row.version, state: row.state });
+  }
+  return streamIds.map((streamId): ChunkCheck => {
     const rows: ProjectionRows = {
       account: (accounts.get(streamId)?.[0] as ProjectionRows['account']) ?? null,
       lots: (lots.get(streamId) ?? []) as ProjectionRows['lots'],
       consumptions: (consumptions.get(streamId) ?? []) as ProjectionRows['consumptions'],
       reservations: (reservations.get(streamId) ?? []) as ProjectionRows['reservations'],
     };
-    return checkAccount(streamId, events.get(streamId) ?? [], rows);
+    const check: ChunkCheck = checkAccount(streamId, events.get(streamId) ?? [], rows);
+    const snapshot = snapshots.get(streamId);
+    if (snapshot) check.snapshot = { version: snapshot.version, differences: checkSnapshot(streamId, snapshot, events.get(streamId) ?? [], check.state) };
+    return check;
   });
 }
 

@@ -1,4 +1,6 @@
-import { consumptionKey, CreditAccount, fold, invariantViolations, RecordedEvent } from '@credit-hub/ledger-domain';
+import {
+  consumptionKey, CreditAccount, evolve, fold, invariantViolations, RecordedEvent, snapshotToState, SnapshotState, stateToSnapshot,
+} from '@credit-hub/ledger-domain';
 
 /**
  * The pure half of `snapshot verify` and of `replay --customer/--domain/--from-*`: fold an
@@ -117,4 +119,61 @@ export function checkAccount(streamId: string, events: EventRow[], rows: Project
   }
 
   return { streamId, events: events.length, state, differences, violations: invariantViolations(state) };
+}
+
+/** The latest snapshot of one account, as read from ledger_snapshots. */
+export interface SnapshotRow {
+  version: number;
+  state: SnapshotState;
+}
+
+/**
+ * Checks a snapshot: its state folded on with the account's events after its version must equal
+ * `full` (the fold of the whole stream), value by value of the snapshot JSON (object key order
+ * ignored). Returns each differing value by its path, e.g. `balance` or `lots[0].creditsRemaining`
+ * (table `ledger_snapshots`, key `<streamId>@<version>`; at most 50); empty when it is sound.
+ */
+export function checkSnapshot(streamId: string, snapshot: SnapshotRow, events: EventRow[], full: CreditAccount): Difference[] {
+  const state = snapshotToState(snapshot.state);
+  for (const row of events) {
+    if (row.version > snapshot.version) evolve(state, { type: row.type, data: row.data, eventId: row.event_id, version: row.version } as RecordedEvent);
+  }
+  const fromSnapshot = stateToSnapshot(state) as unknown as Record<string, unknown>;
+  const fromEvents = stateToSnapshot(full) as unknown as Record<string, unknown>;
+  const differences: Difference[] = [];
+  const key = `${streamId}@${snapshot.version}`;
+  if (snapshot.version > full.version) {
+    differences.push({ streamId, table: 'ledger_snapshots', key, field: 'version', events: full.version, projection: snapshot.version });
+    return differences;
+  }
+  const walk = (path: string, expected: unknown, actual: unknown) => {
+    if (differences.length >= 50 || canonical(expected) === canonical(actual)) return;
+    const bothObjects = isObject(expected) && isObject(actual);
+    const bothArrays = Array.isArray(expected) && Array.isArray(actual) && expected.length === actual.length;
+    if (bothArrays) (expected as unknown[]).forEach((item, i) => walk(`${path}[${i}]`, item, (actual as unknown[])[i]));
+    else if (bothObjects) {
+      const keys = [...new Set([...Object.keys(expected as object), ...Object.keys(actual as object)])];
+      for (const k of keys) walk(`${path}.${k}`, (expected as Record<string, unknown>)[k], (actual as Record<string, unknown>)[k]);
+    } else differences.push({ streamId, table: 'ledger_snapshots', key, field: path, events: shorten(canonical(expected)), projection: shorten(canonical(actual)) });
+  };
+  for (const field of Object.keys(fromEvents)) walk(field, fromEvents[field], fromSnapshot[field]);
+  return differences;
+}
+
+function isObject(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** JSON with object keys sorted (jsonb stores keys in its own order; only values count). */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function shorten(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }

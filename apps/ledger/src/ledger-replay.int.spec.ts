@@ -1,0 +1,169 @@
+/**
+ * Replay's comparison and repair of every projection table, and account snapshots, on real
+ * PostgreSQL and NATS. Snapshots: the ledger takes one in the append transaction
+ * every LEDGER_SNAPSHOT_EVERY events (single commands and group-committed batches), a snapshot plus
+ * its tail folds to the full fold, and replay --from-snapshots starts from verified snapshots only.
+ */
+import { INestApplication } from '@nestjs/common';
+import { accountStreamId, ConsumeCreditsCommand, GrantCreditsCommand, Streams } from '@credit-hub/contracts';
+import { fold, RecordedEvent, stateToSnapshot } from '@credit-hub/ledger-domain';
+import { bootService, dropDatabase } from '@credit-hub/service-kit';
+import { testNatsUrl, uniqueDatabaseUrl } from '@credit-hub/testing';
+import { connect, NatsConnection } from 'nats';
+import { Client } from 'pg';
+import { CreditAccountStore } from './credit-accounts/credit-account.store';
+import { loadFromSnapshot } from './credit-accounts/snapshot';
+import { LedgerModule } from './ledger.module';
+import { replayLedger } from './replay/replay';
+
+const databaseUrl = uniqueDatabaseUrl('ledgersnap');
+const every = 5;
+let app: INestApplication;
+let nc: NatsConnection;
+let db: Client;
+let store: CreditAccountStore;
+
+const consumeCommand = (email: string, referenceId: string, credits = 1): ConsumeCreditsCommand =>
+  ({ email, domain: 'a.test', credits, actionType: 'gen', referenceId }) as ConsumeCreditsCommand;
+
+async function fullFold(streamId: string, upTo = 2_147_483_647) {
+  const { rows } = await db.query('SELECT event_id, version, type, data FROM ledger_events WHERE stream_id = $1 AND version <= $2 ORDER BY version', [streamId, upTo]);
+  return fold(rows.map((r) => ({ type: r.type, data: r.data, eventId: r.event_id, version: r.version }) as RecordedEvent));
+}
+
+async function snapshotVersions(streamId: string): Promise<number[]> {
+  return (await db.query('SELECT version FROM ledger_snapshots WHERE stream_id = $1 ORDER BY version', [streamId])).rows.map((r) => r.version);
+}
+
+beforeAll(async () => {
+  process.env['LEDGER_DATABASE_URL'] = databaseUrl;
+  process.env['LEDGER_HTTP_PORT'] = '0';
+  process.env['LEDGER_SNAPSHOT_EVERY'] = String(every);
+  process.env['NATS_URL'] = testNatsUrl;
+  nc = await connect({ servers: testNatsUrl });
+  const jsm = await nc.jetstreamManager();
+  for (const stream of [Streams.ledger.name, Streams.billing.name]) await jsm.streams.delete(stream).catch(() => undefined);
+  app = await bootService({ name: 'ledger-snapshots-test', module: LedgerModule, httpHost: '127.0.0.1', httpPort: 0, nats: { servers: testNatsUrl, queue: 'ledger' } });
+  store = app.get(CreditAccountStore);
+  db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+});
+
+afterAll(async () => {
+  delete process.env['LEDGER_SNAPSHOT_EVERY'];
+  await app?.close();
+  const jsm = await nc.jetstreamManager();
+  for (const stream of [Streams.ledger.name, Streams.billing.name]) await jsm.streams.delete(stream).catch(() => undefined);
+  await nc.close();
+  await db?.end();
+  await dropDatabase(databaseUrl);
+});
+
+describe('account snapshots', () => {
+  it('are taken in the append transaction every N events, by single commands and by batches, and equal the full fold at their version', async () => {
+    const email = 'single@example.com';
+    const streamId = accountStreamId(email);
+    const grant = await store.grant({ email, domain: 'a.test', credits: 1000, grantId: 'g1', reason: 'test' } as GrantCreditsCommand);
+    expect(grant.ok).toBe(true);
+    for (let i = 0; i < 11; i++) expect((await store.consume(consumeCommand(email, `s${i}`))).ok).toBe(true);
+    // versions 1..12: snapshots when the version reaches 5 and 10
+    expect(await snapshotVersions(streamId)).toEqual([5, 10]);
+
+    const batch = await store.consumeBatch(Array.from({ length: 7 }, (_, i) => consumeCommand(email, `b${i}`)));
+    expect(batch.every((r) => r.ok)).toBe(true);
+    // a batch took the stream from 12 to 19 across 15: one snapshot, at the batch's last version
+    expect(await snapshotVersions(streamId)).toEqual([5, 10, 19]);
+
+    for (const version of [5, 10, 19]) {
+      const { rows } = await db.query('SELECT state FROM ledger_snapshots WHERE stream_id = $1 AND version = $2', [streamId, version]);
+      expect(rows[0].state).toEqual(stateToSnapshot(await fullFold(streamId, version)));
+    }
+  });
+
+  it('load from the latest snapshot plus the tail, equal to the full fold', async () => {
+    const streamId = accountStreamId('single@example.com');
+    expect((await store.consume(consumeCommand('single@example.com', 'tail1'))).ok).toBe(true); // version 20: a snapshot
+    expect((await store.consume(consumeCommand('single@example.com', 'tail2'))).ok).toBe(true);
+    const loaded = await loadFromSnapshot(db, streamId);
+    expect(loaded).toMatchObject({ snapshotVersion: 20, tailEvents: 1 });
+    expect(await loadFromSnapshot(db, streamId, { version: 18 })).toMatchObject({ snapshotVersion: 10, tailEvents: 8 });
+    expect(stateToSnapshot(loaded.state)).toEqual(stateToSnapshot(await fullFold(streamId)));
+  });
+
+  it('a refused or repeated command takes no snapshot', async () => {
+    const streamId = accountStreamId('single@example.com');
+    const before = await snapshotVersions(streamId);
+    expect((await store.consume(consumeCommand('single@example.com', 's0'))).ok).toBe(true); // repeated
+    const refused = await store.consume(consumeCommand('single@example.com', 'huge', 100_000));
+    expect(refused.ok).toBe(false);
+    expect(await snapshotVersions(streamId)).toEqual(before);
+  });
+
+  it('replay --from-snapshots starts from verified snapshots only and folds just the tail', async () => {
+    const streamId = accountStreamId('single@example.com');
+    const total = Number((await db.query('SELECT count(*) FROM ledger_events')).rows[0].count);
+    const unverified = await replayLedger(db, { dryRun: true, fromSnapshots: true });
+    expect(unverified).toMatchObject({ events: total, differences: [], violations: [] });
+
+    await db.query('UPDATE ledger_snapshots SET verified_at = now() WHERE stream_id = $1 AND version = 19', [streamId]);
+    const fromSnapshot = await replayLedger(db, { dryRun: true, fromSnapshots: true });
+    expect(fromSnapshot).toMatchObject({ events: total - 19, differences: [], violations: [] });
+
+    // It really starts from the snapshot: a wrong verified snapshot makes the rebuilt account differ.
+    await db.query(`UPDATE ledger_snapshots SET state = jsonb_set(state, '{balance}', to_jsonb((state->>'balance')::int + 7)) WHERE stream_id = $1 AND version = 19`, [streamId]);
+    const wrong = await replayLedger(db, { dryRun: true, fromSnapshots: true });
+    expect(wrong.differences).toEqual(expect.arrayContaining([{ streamId, table: 'ledger_accounts', detail: 'only in rebuilt projection' }]));
+    // A full replay does not use snapshots at all.
+    expect((await replayLedger(db, { dryRun: true })).differences).toEqual([]);
+    await db.query('DELETE FROM ledger_snapshots WHERE stream_id = $1 AND version = 19', [streamId]);
+  });
+
+  it('a replay that repairs from snapshots leaves ledger_history and ledger_purchases as they are', async () => {
+    await db.query(`UPDATE ledger_snapshots SET verified_at = now()`);
+    const history = Number((await db.query('SELECT count(*) FROM ledger_history')).rows[0].count);
+    await db.query(`UPDATE ledger_accounts SET balance = balance + 1 WHERE stream_id = $1`, [accountStreamId('single@example.com')]);
+    const repair = await replayLedger(db, { fromSnapshots: true });
+    expect(repair.differences.length).toBeGreaterThan(0);
+    expect(repair.replaced).toBe(true);
+    expect(Number((await db.query('SELECT count(*) FROM ledger_history')).rows[0].count)).toBe(history);
+    expect((await replayLedger(db, { dryRun: true })).differences).toEqual([]);
+  });
+});
+
+describe('replay (streamed, compared per column)', () => {
+  it('finds a change in any compared column, a missing and an extra row, in history and consumption tables, and repairs them', async () => {
+    const streamId = accountStreamId('single@example.com');
+    expect((await replayLedger(db, { dryRun: true })).differences).toEqual([]);
+    await db.query(`UPDATE ledger_history SET balance_after = balance_after + 1 WHERE stream_id = $1 AND version = 3`, [streamId]);
+    await db.query(`UPDATE ledger_consumptions SET draws = '[]'::jsonb WHERE reference_id = 's1'`);
+    await db.query(`DELETE FROM ledger_consumptions WHERE reference_id = 's2'`);
+    await db.query(`INSERT INTO ledger_grants (grant_id, stream_id, lot_id) VALUES ('ghost', 'account-ghost@example.com', 'lot-ghost')`);
+    const dirty = await replayLedger(db, { dryRun: true });
+    expect(dirty.differences).toEqual(expect.arrayContaining([
+      { streamId, table: 'ledger_history', detail: 'only in live projection' },
+      { streamId, table: 'ledger_history', detail: 'only in rebuilt projection' },
+      { streamId, table: 'ledger_consumptions', detail: 'only in live projection' },
+      { streamId, table: 'ledger_consumptions', detail: 'only in rebuilt projection' },
+      { streamId: 'account-ghost@example.com', table: 'ledger_grants', detail: 'only in live projection' },
+    ]));
+    expect(dirty.differences).toHaveLength(5);
+    const repair = await replayLedger(db);
+    expect(repair.replaced).toBe(true);
+    expect((await replayLedger(db, { dryRun: true })).differences).toEqual([]);
+    expect(Number((await db.query(`SELECT count(*) FROM ledger_grants WHERE grant_id = 'ghost'`)).rows[0].count)).toBe(0);
+  });
+
+  it('rebuilds the same projections whatever the fetch size (accounts split across fetches)', async () => {
+    for (const batchSize of [1, 3, 1000]) expect(await replayLedger(db, { dryRun: true, batchSize })).toMatchObject({ differences: [], violations: [] });
+  });
+
+  it('sees one consistent snapshot on both of its connections while commands race it', async () => {
+    const email = 'racing@example.com';
+    expect((await store.grant({ email, domain: 'a.test', credits: 100, grantId: 'g-race', reason: 'test' } as GrantCreditsCommand)).ok).toBe(true);
+    const racing = Promise.all(Array.from({ length: 30 }, (_, i) => store.consume(consumeCommand(email, `race-${i}`))));
+    const replays = await Promise.all([replayLedger(db), (async () => { const other = new Client({ connectionString: databaseUrl }); await other.connect(); try { return await replayLedger(other, { dryRun: true }); } finally { await other.end(); } })()]);
+    for (const report of replays) expect(report).toMatchObject({ differences: [], violations: [] });
+    expect((await racing).every((r) => r.ok)).toBe(true);
+    expect(await replayLedger(db, { dryRun: true })).toMatchObject({ differences: [], violations: [] });
+  });
+});
