@@ -28,7 +28,8 @@ export function gatewayValidationPipe(): ValidationPipe {
     forbidUnknownValues: true,
     transform: true,
     transformOptions: { enableImplicitConversion: false },
-    stopAtFirstError: true,
+    // Every constraint of a failing property is collected, so the answer names the type check first (firstConstraint).
+    stopAtFirstError: false,
     exceptionFactory: (errors) => validationProblem(errors),
   });
 }
@@ -74,9 +75,13 @@ export function validationProblem(errors: ValidationError[]): ProblemException {
 function firstConstraint(error: ValidationError, parent = ''): { field: string; message: string } {
   const property = error.property ?? '';
   const field = parent && property ? `${parent}.${property}` : parent || property;
-  const constraints = Object.values(error.constraints ?? {});
-  if (constraints.length > 0) {
-    return { field, message: constraints[0] ?? `${field} is invalid` };
+  const constraints = error.constraints ?? {};
+  const names = Object.keys(constraints);
+  if (names.length > 0) {
+    // Decorators register bottom-up, so a failed @Max may come before the @IsInt that says what
+    // is really wrong with "x": a type check (isInt, isString, isEmail…) is named first.
+    const name = names.find((candidate) => /^is[A-Z]/.test(candidate)) ?? names[0]!;
+    return { field, message: constraints[name] ?? `${field} is invalid` };
   }
   const child = error.children?.[0];
   return child ? firstConstraint(child, field) : { field, message: `${field} is invalid` };

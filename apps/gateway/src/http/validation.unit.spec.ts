@@ -1,8 +1,16 @@
+import { IsInt, Max, Min } from 'class-validator';
 import { ProblemException } from '@credit-hub/service-kit';
 import { gatewayValidationPipe, inputDepthMax, inputProblem, validationProblem } from './validation';
 
 class Flat {
   name!: string;
+}
+
+class Counted {
+  @IsInt({ message: 'count must be a whole number' })
+  @Min(0, { message: 'count must not be negative' })
+  @Max(10, { message: 'count must be at most 10' })
+  count!: number;
 }
 
 describe('the gateway validation pipe', () => {
@@ -23,6 +31,14 @@ describe('the gateway validation pipe', () => {
     const refusal = await pipe.transform(JSON.parse('{"name":"x","constructor":{}}'), { type: 'body', metatype: Flat }).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(ProblemException);
     expect((refusal as ProblemException).refusal).toEqual({ code: 'validation_failed', detail: 'property constructor is not allowed', field: 'constructor' });
+  });
+
+  it('says what is wrong with the type before any bound (a string given for a number is "not a whole number", not "at most …")', async () => {
+    const pipe = gatewayValidationPipe();
+    const refusal = await pipe.transform({ count: 'x' }, { type: 'body', metatype: Counted }).catch((error: unknown) => error);
+    expect((refusal as ProblemException).refusal).toEqual({ code: 'validation_failed', detail: 'count must be a whole number', field: 'count' });
+    const tooMany = await pipe.transform({ count: 11 }, { type: 'body', metatype: Counted }).catch((error: unknown) => error);
+    expect((tooMany as ProblemException).refusal).toEqual({ code: 'validation_failed', detail: 'count must be at most 10', field: 'count' });
   });
 
   it('names the body when the failing property has no name', () => {
