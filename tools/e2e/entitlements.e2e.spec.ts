@@ -12,7 +12,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { connect, JSONCodec } from 'nats';
 import { Client } from 'pg';
 import Stripe from 'stripe';
-import { eventually, deleteNamespaceStreams } from '@credit-hub/testing';
+import { eventually } from '@credit-hub/testing';
+import { stopAndCleanUp } from './support/cleanup';
 
 const { startSystem, runApiKeyCli } = require('../scripts/system.js');
 
@@ -116,16 +117,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await system?.stop();
-  if (!system) return;
-  const admin = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
-  await admin.connect();
-  for (const url of Object.values(system.databases) as string[]) await admin.query(`DROP DATABASE IF EXISTS "${new URL(url).pathname.slice(1)}" WITH (FORCE)`);
-  await admin.end();
-  const nc = await connect({ servers: system.natsUrl });
-  const jsm = await nc.jetstreamManager();
-  await deleteNamespaceStreams(jsm, namespace);
-  await nc.close();
+  await stopAndCleanUp(system, namespace);
 }, 60_000);
 
 describe('the entitlement check\'s edges', () => {

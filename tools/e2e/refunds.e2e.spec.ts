@@ -15,7 +15,8 @@ import { AckPolicy, connect } from 'nats';
 import { Client } from 'pg';
 import { chromium, BrowserContext } from 'playwright-core';
 import Stripe from 'stripe';
-import { eventually, deleteNamespaceStreams } from '@credit-hub/testing';
+import { eventually } from '@credit-hub/testing';
+import { stopAndCleanUp } from './support/cleanup';
 
 const { startSystem, runApiKeyCli, runReplay, root } = require('../scripts/system.js');
 
@@ -119,16 +120,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
-  await system?.stop();
-  if (!system) return;
-  const admin = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
-  await admin.connect();
-  for (const url of Object.values(system.databases) as string[]) await admin.query(`DROP DATABASE IF EXISTS "${new URL(url).pathname.slice(1)}" WITH (FORCE)`);
-  await admin.end();
-  const nc = await connect({ servers: system.natsUrl });
-  const jsm = await nc.jetstreamManager();
-  await deleteNamespaceStreams(jsm, namespace);
-  await nc.close();
+  await stopAndCleanUp(system, namespace);
 }, 60_000);
 
 describe('refunds for feedback, end to end', () => {

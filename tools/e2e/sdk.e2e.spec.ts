@@ -7,13 +7,12 @@
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { connect } from 'nats';
-import { Client } from 'pg';
 import {
   AuthenticationError, ConflictError, CreditHubClient, CreditHubError, InsufficientCreditsError, NotFoundError, PermissionDeniedError,
   ReferenceConflictError, ValidationError,
 } from '@credit-hub/sdk';
-import { eventually, deleteNamespaceStreams } from '@credit-hub/testing';
+import { eventually } from '@credit-hub/testing';
+import { stopAndCleanUp } from './support/cleanup';
 
 const { startSystem, runApiKeyCli } = require('../scripts/system.js');
 
@@ -43,18 +42,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await system?.stop();
-  if (!system) return;
-  const admin = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
-  await admin.connect();
-  for (const url of Object.values(system.databases) as string[]) {
-    await admin.query(`DROP DATABASE IF EXISTS "${new URL(url).pathname.slice(1)}" WITH (FORCE)`);
-  }
-  await admin.end();
-  const nc = await connect({ servers: system.natsUrl });
-  const jsm = await nc.jetstreamManager();
-  await deleteNamespaceStreams(jsm, namespace);
-  await nc.close();
+  await stopAndCleanUp(system, namespace);
 }, 60_000);
 
 describe('the seed integration through the SDK', () => {

@@ -9,10 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { connect } from 'nats';
-import { Client } from 'pg';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { eventually, deleteNamespaceStreams } from '@credit-hub/testing';
+import { eventually } from '@credit-hub/testing';
+import { stopAndCleanUp } from './support/cleanup';
 
 const { startSystem, runApiKeyCli } = require('../scripts/system.js');
 
@@ -104,20 +103,10 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await system?.stop();
+  await system?.stop(); // before the receiver closes, so no delivery is left failing
   receiver?.closeAllConnections();
   await new Promise((resolve) => receiver?.close(resolve));
-  if (!system) return;
-  const admin = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
-  await admin.connect();
-  for (const url of Object.values(system.databases) as string[]) {
-    await admin.query(`DROP DATABASE IF EXISTS "${new URL(url).pathname.slice(1)}" WITH (FORCE)`);
-  }
-  await admin.end();
-  const nc = await connect({ servers: system.natsUrl });
-  const jsm = await nc.jetstreamManager();
-  await deleteNamespaceStreams(jsm, namespace);
-  await nc.close();
+  await stopAndCleanUp(system, namespace);
 }, 60_000);
 
 describe('alerts and outgoing webhooks, end to end over HTTP', () => {

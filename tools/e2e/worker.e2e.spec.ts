@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { connect } from 'nats';
 import { Client } from 'pg';
-import { eventually, deleteNamespaceStreams } from '@credit-hub/testing';
+import { eventually } from '@credit-hub/testing';
+import { stopAndCleanUp } from './support/cleanup';
 
 const { startSystem, runApiKeyCli, root } = require('../scripts/system.js');
 
@@ -159,18 +160,7 @@ afterAll(async () => {
     flaky.closeAllConnections();
     await new Promise((resolve) => flaky.close(resolve));
   }
-  await system?.stop();
-  if (!system) return;
-  const admin = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
-  await admin.connect();
-  for (const url of Object.values(system.databases) as string[]) {
-    await admin.query(`DROP DATABASE IF EXISTS "${new URL(url).pathname.slice(1)}" WITH (FORCE)`);
-  }
-  await admin.end();
-  const nc = await connect({ servers: system.natsUrl });
-  const jsm = await nc.jetstreamManager();
-  await deleteNamespaceStreams(jsm, namespace);
-  await nc.close();
+  await stopAndCleanUp(system, namespace);
 }, 60_000);
 
 describe('the seed integration through the riskfreetrial service binding', () => {
