@@ -2,8 +2,8 @@ import { dropDatabase } from '@credit-hub/service-kit';
 import { uniqueDatabaseUrl } from '@credit-hub/testing';
 import { DataSource } from 'typeorm';
 import { openGatewayDatabase } from './api-key-database';
+import { refusalCode } from './api-key-refusal.testing';
 import {
-  ApiKeyError,
   createApiKey,
   findActiveApiKeyByHash,
   hashApiKey,
@@ -27,14 +27,7 @@ afterAll(async () => {
   await dropDatabase(databaseUrl);
 });
 
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof ApiKeyError)) throw new Error(`expected an ApiKeyError, got ${String(error)}`);
-  return error.code;
-}
+const refusal = refusalCode;
 
 describe('API keys on PostgreSQL', () => {
   it('opens an existing, already migrated database again', async () => {

@@ -3,7 +3,8 @@ import { uniqueDatabaseUrl } from '@credit-hub/testing';
 import { DataSource } from 'typeorm';
 import { runApiKeyCli } from '../cli/apikey-cli';
 import { openGatewayDatabase } from './api-key-database';
-import { ApiKeyError, createApiKey, createBuilderKey, findActiveApiKeyByHash, hashApiKey, listApiKeys, revokeApiKey, SqlRunner, typeOrmSqlRunner } from './api-keys';
+import { refusalCode } from './api-key-refusal.testing';
+import { createApiKey, createBuilderKey, findActiveApiKeyByHash, hashApiKey, listApiKeys, revokeApiKey, SqlRunner, typeOrmSqlRunner } from './api-keys';
 
 // Builder keys on the real gateway schema (migrations included) and through the operator tool.
 const databaseUrl = uniqueDatabaseUrl('gateway_builder_keys');
@@ -20,14 +21,7 @@ afterAll(async () => {
   await dropDatabase(databaseUrl);
 });
 
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof ApiKeyError)) throw new Error(`expected an ApiKeyError, got ${String(error)}`);
-  return error.code;
-}
+const refusal = refusalCode;
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
