@@ -99,6 +99,23 @@ describe('account snapshots', () => {
     expect(await snapshotVersions(streamId)).toEqual(before);
   });
 
+  it('a snapshot that cannot be taken never fails the append: the consume commits without it', async () => {
+    const email = 'broken@example.com';
+    const streamId = accountStreamId(email);
+    expect((await store.grant({ email, domain: 'a.test', credits: 100, grantId: 'g-broken', reason: 'test' } as GrantCreditsCommand)).ok).toBe(true);
+    for (let i = 0; i < 3; i++) expect((await store.consume(consumeCommand(email, `k${i}`))).ok).toBe(true); // version 4
+    // An earlier snapshot the fold cannot read (a state of another shape): the next one builds on it and fails.
+    await db.query(`INSERT INTO ledger_snapshots (stream_id, version, state) VALUES ($1, 2, '{}'::jsonb)`, [streamId]);
+    const single = await store.consume(consumeCommand(email, 'k3')); // version 5: a snapshot is due
+    expect(single.ok).toBe(true);
+    const batch = await store.consumeBatch(Array.from({ length: 5 }, (_, i) => consumeCommand(email, `kb${i}`))); // 6..10: due again
+    expect(batch.every((r) => r.ok)).toBe(true);
+    expect(await snapshotVersions(streamId)).toEqual([2]);
+    const { rows } = await db.query('SELECT version, balance FROM ledger_accounts WHERE stream_id = $1', [streamId]);
+    expect(rows[0]).toMatchObject({ version: 10, balance: '91' });
+    await db.query('DELETE FROM ledger_snapshots WHERE stream_id = $1', [streamId]);
+  });
+
   it('replay --from-snapshots starts from verified snapshots only and folds just the tail', async () => {
     const streamId = accountStreamId('single@example.com');
     const total = Number((await db.query('SELECT count(*) FROM ledger_events')).rows[0].count);

@@ -51,6 +51,8 @@ export class CreditAccountStore {
 
   /** Snapshot every this many events of an account (LEDGER_SNAPSHOT_EVERY; 0 = never). */
   private readonly snapshotEvery: number;
+  /** A due snapshot that was not taken (the append committed without it). */
+  private readonly snapshotSkipped = (streamId: string, why: string): void => this.logger.warn(`snapshot of ${streamId} skipped: ${why}`);
 
   constructor(@InjectDataSource() dataSource: DataSource, config: LedgerConfig) {
     this.pool = (dataSource.driver as unknown as { master: Pool }).master;
@@ -120,7 +122,7 @@ export class CreditAccountStore {
     await writeOutbox(client, envelopes.map((envelope) => outboxMessage(envelope, envelope.metadata)));
     const versions = new Map<string, { before: number; after: number }>();
     for (const [streamId, list] of byStream) versions.set(streamId, { before: list[0].version - 1, after: list[list.length - 1].version });
-    await takeDueSnapshots(client, this.snapshotEvery, versions);
+    await takeDueSnapshots(client, this.snapshotEvery, versions, this.snapshotSkipped);
   }
 
   /** Turns a paid checkout into `CreditsPurchased`, once per Stripe event (inbox) and per checkout session. Returns events appended. */
@@ -315,7 +317,7 @@ export class CreditAccountStore {
     if (envelopes.length > 0) {
       await writeRows(client, rowsTouchedBy(envelopes, account));
       await writeOutbox(client, envelopes.map((envelope) => outboxMessage(envelope, metadata)));
-      await takeDueSnapshots(client, this.snapshotEvery, new Map([[streamId, { before: envelopes[0].version - 1, after: account.version }]]));
+      await takeDueSnapshots(client, this.snapshotEvery, new Map([[streamId, { before: envelopes[0].version - 1, after: account.version }]]), this.snapshotSkipped);
     }
     return replyOk(step.answer(account, envelopes));
   }

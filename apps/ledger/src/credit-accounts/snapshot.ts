@@ -44,27 +44,55 @@ export async function loadFromSnapshot(
 
 /** Writes (or rewrites) the snapshot of `state` at its version. */
 export async function writeSnapshot(db: Db, streamId: string, state: CreditAccount): Promise<void> {
+  await insertSnapshot(db, streamId, state.version, snapshotJson(state));
+}
+
+async function insertSnapshot(db: Db, streamId: string, version: number, json: string): Promise<void> {
   await db.query(
     `INSERT INTO ledger_snapshots (stream_id, version, state) VALUES ($1, $2, $3::jsonb)
      ON CONFLICT (stream_id, version) DO UPDATE SET state = EXCLUDED.state, taken_at = now(), verified_at = NULL`,
-    [streamId, state.version, snapshotJson(state)],
+    [streamId, version, json],
   );
 }
+
+/** Largest snapshot written by the append path (characters of JSON); a larger state is left to the projection and the fold. */
+export const snapshotBytesMax = 16 * 1024 * 1024;
 
 /**
  * Inside an append transaction that holds the row locks of the streams: for every stream whose
  * version went from `before` to `after` across a multiple of `every`, takes the snapshot at
  * `after` (latest snapshot + tail fold, read in this transaction so it includes the events just
  * appended). `every` 0 disables snapshots. Returns the number written.
+ *
+ * Best effort: a snapshot is a checkpoint for replay and verification, never what a command
+ * needs, so it must not fail the append. Each one runs under a savepoint; an error (an old
+ * snapshot the fold can no longer read, a state past `snapshotBytesMax`) rolls back only that
+ * snapshot and is reported through `skipped`, and the append commits without it.
  */
-export async function takeDueSnapshots(db: Db, every: number, versions: Map<string, { before: number; after: number }>): Promise<number> {
+export async function takeDueSnapshots(
+  db: Db, every: number, versions: Map<string, { before: number; after: number }>,
+  skipped: (streamId: string, why: string) => void = () => undefined,
+): Promise<number> {
   if (every <= 0) return 0;
   let written = 0;
   for (const [streamId, { before, after }] of versions) {
     if (Math.floor(after / every) === Math.floor(before / every)) continue;
-    const { state } = await loadFromSnapshot(db, streamId, { version: after });
-    await writeSnapshot(db, streamId, state);
-    written++;
+    await db.query('SAVEPOINT ledger_snapshot');
+    try {
+      const { state } = await loadFromSnapshot(db, streamId, { version: after });
+      const json = snapshotJson(state);
+      if (json.length > snapshotBytesMax) {
+        await db.query('RELEASE SAVEPOINT ledger_snapshot');
+        skipped(streamId, `state of ${json.length} characters of JSON exceeds ${snapshotBytesMax}`);
+        continue;
+      }
+      await insertSnapshot(db, streamId, state.version, json);
+      await db.query('RELEASE SAVEPOINT ledger_snapshot');
+      written++;
+    } catch (error) {
+      await db.query('ROLLBACK TO SAVEPOINT ledger_snapshot');
+      skipped(streamId, (error as Error).message);
+    }
   }
   return written;
 }
