@@ -85,4 +85,26 @@ describe('OutboxRelay', () => {
     await eventually('duplicates marked', async () => (await unpublished()) === 0, 15_000);
     expect(await streamMessages()).toBe(1 + 1234);
   });
+
+  it('on a closed NATS connection keeps its rows unpublished and throws nothing later (no timer outlives a failed batch)', async () => {
+    await writeOutbox(db, [{ messageId: 'closed-1', subject, payload: { n: 1 } }]);
+    const closed = await connect({ servers: testNatsUrl });
+    await closed.close();
+    const uncaught: unknown[] = [];
+    const listener = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', listener);
+    try {
+      relay = new OutboxRelay({ pool, databaseUrl, nc: closed, channel: 'relay_test', lockKey: 7, name: 'closed', batchSizeMax: 500, pollIntervalMs: 100, retryDelayMs: 50 });
+      relay.start();
+      await new Promise((resolve) => setTimeout(resolve, 6_000)); // past the 5 s acknowledgement timeout
+      expect(uncaught).toEqual([]);
+      expect(await unpublished()).toBe(1);
+      await relay.stop();
+      relay = undefined;
+    } finally {
+      process.off('uncaughtException', listener);
+    }
+    start();
+    await eventually('published on a live connection', async () => (await unpublished()) === 0, 15_000);
+  }, 30_000);
 });

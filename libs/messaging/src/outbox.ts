@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { createInbox, headers as natsHeaders, NatsConnection } from 'nats';
+import { createInbox, headers as natsHeaders, NatsConnection, Subscription } from 'nats';
 import { Client, Pool, PoolClient } from 'pg';
 import { withCorrelationHeader } from './correlation';
 import { checkoutClient } from './pg-client';
@@ -220,37 +220,47 @@ export class OutboxRelay {
     const acked = new Uint8Array(rows.length);
     let waiting = rows.length;
     return new Promise<void>((resolve, reject) => {
+      let subscription: Subscription | undefined;
+      let settled = false;
+      // Settles once; a subscribe or publish that throws (connection closed or draining, payload
+      // too large) settles through here too, so no timer or subscription outlives the batch.
       const finish = (error?: Error) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
-        subscription.unsubscribe();
+        subscription?.unsubscribe();
         if (error) reject(error);
         else resolve();
       };
       const timer = setTimeout(() => finish(new Error(`JetStream acknowledged ${rows.length - waiting} of ${rows.length} messages within 5000 ms`)), 5000);
-      const subscription = nc.subscribe(`${inbox}.*`, {
-        callback: (error, msg) => {
-          if (error) return finish(error);
-          if (msg.headers?.hasError) return finish(new Error(`JetStream publish failed: ${msg.headers.code} ${msg.headers.description || 'no responders (no stream takes the subject)'}`));
-          let ack: { stream?: string; error?: { code: number; description: string } };
-          try {
-            ack = JSON.parse(Buffer.from(msg.data).toString('utf8'));
-          } catch {
-            return finish(new Error('JetStream acknowledgement is not JSON'));
-          }
-          if (ack.error) return finish(new Error(`JetStream publish failed: ${ack.error.code} ${ack.error.description}`));
-          if (!ack.stream) return finish(new Error('JetStream acknowledgement names no stream'));
-          const index = Number(msg.subject.slice(inbox.length + 1));
-          if (!(index >= 0 && index < rows.length) || acked[index]) return;
-          acked[index] = 1;
-          if (--waiting === 0) finish();
-        },
-      });
-      rows.forEach((row, index) => {
-        const h = natsHeaders();
-        for (const [name, value] of Object.entries(row.headers ?? {})) h.set(name, value);
-        h.set('Nats-Msg-Id', row.message_id);
-        nc.publish(row.subject, Buffer.from(row.payload), { reply: `${inbox}.${index}`, headers: h });
-      });
+      try {
+        subscription = nc.subscribe(`${inbox}.*`, {
+          callback: (error, msg) => {
+            if (error) return finish(error);
+            if (msg.headers?.hasError) return finish(new Error(`JetStream publish failed: ${msg.headers.code} ${msg.headers.description || 'no responders (no stream takes the subject)'}`));
+            let ack: { stream?: string; error?: { code: number; description: string } };
+            try {
+              ack = JSON.parse(Buffer.from(msg.data).toString('utf8'));
+            } catch {
+              return finish(new Error('JetStream acknowledgement is not JSON'));
+            }
+            if (ack.error) return finish(new Error(`JetStream publish failed: ${ack.error.code} ${ack.error.description}`));
+            if (!ack.stream) return finish(new Error('JetStream acknowledgement names no stream'));
+            const index = Number(msg.subject.slice(inbox.length + 1));
+            if (!(index >= 0 && index < rows.length) || acked[index]) return;
+            acked[index] = 1;
+            if (--waiting === 0) finish();
+          },
+        });
+        rows.forEach((row, index) => {
+          const h = natsHeaders();
+          for (const [name, value] of Object.entries(row.headers ?? {})) h.set(name, value);
+          h.set('Nats-Msg-Id', row.message_id);
+          nc.publish(row.subject, Buffer.from(row.payload), { reply: `${inbox}.${index}`, headers: h });
+        });
+      } catch (error) {
+        finish(error as Error);
+      }
     });
   }
 
