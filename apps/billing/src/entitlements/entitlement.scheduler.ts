@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { BillingConfig } from '../billing.config';
@@ -19,6 +19,7 @@ const rowsPerRunMax = 100;
 @Injectable()
 export class EntitlementScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly task: PeriodicTask;
+  private readonly logger = new Logger('EntitlementScheduler');
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -47,12 +48,18 @@ export class EntitlementScheduler implements OnApplicationBootstrap, BeforeAppli
     );
     let published = 0;
     for (const { domain, email } of due) {
-      const message = await this.dataSource.transaction(async (manager) => {
-        const row = await loadEntitlement(manager, domain, email, true);
-        if (!row || row.changesAt === null || row.changesAt > now) return undefined;
-        return settleEntitlement(manager, domain, email, row.facts, now, row.changesAt);
-      });
-      if (message) published += 1;
+      // One row at a time, each in its own transaction: a row that fails is logged and retried at
+      // the next run, and never holds back the transitions due after it.
+      try {
+        const message = await this.dataSource.transaction(async (manager) => {
+          const row = await loadEntitlement(manager, domain, email, true);
+          if (!row || row.changesAt === null || row.changesAt > now) return undefined;
+          return settleEntitlement(manager, domain, email, row.facts, now, row.changesAt);
+        });
+        if (message) published += 1;
+      } catch (error) {
+        this.logger.warn(`settling the entitlements of ${email} on ${domain} failed; retried next run: ${(error as Error).message}`);
+      }
     }
     return published;
   }

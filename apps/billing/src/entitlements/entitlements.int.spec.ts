@@ -80,6 +80,29 @@ describe('the entitlements projection', () => {
     expect(await settle(email, facts({ ...cancelled, status: 'canceled' }), trialEnd)).toBeUndefined(); // the deletion webhook, later: nothing new
   });
 
+  it('the scheduler settles the rows due after one that fails, and retries that one at its next run', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const poison = 'poison-int@example.com';
+    const good = 'good-int@example.com';
+    // The poison row's boundary passed first, so it comes first; a trigger makes its update fail.
+    await settle(poison, facts({ subscriptionId: 'sub_int_p', trialEnd: now - 120, currentPeriodEnd: now - 120, cancelAtPeriodEnd: true }), now - 7200);
+    await settle(good, facts({ subscriptionId: 'sub_int_g', trialEnd: now - 60, currentPeriodEnd: now - 60, cancelAtPeriodEnd: true }), now - 7200);
+    await harness.dataSource.query(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.email = '${poison}' THEN RAISE EXCEPTION 'simulated failure of one row'; END IF; RETURN NEW; END $$`);
+    await harness.dataSource.query('CREATE TRIGGER refuse_poison BEFORE UPDATE ON entitlements FOR EACH ROW EXECUTE FUNCTION refuse_poison()');
+    const scheduler = harness.app.get(EntitlementScheduler);
+    try {
+      expect(await scheduler.settleDue()).toBeGreaterThanOrEqual(1);
+      expect((await published(good)).map((m) => m.status)).toEqual(['trialing', 'canceled']);
+      expect((await published(poison)).map((m) => m.status)).toEqual(['trialing']);
+    } finally {
+      await harness.dataSource.query('DROP TRIGGER refuse_poison ON entitlements');
+      await harness.dataSource.query('DROP FUNCTION refuse_poison()');
+    }
+    expect(await scheduler.settleDue()).toBeGreaterThanOrEqual(1); // the poison row, now that it can be written
+    expect((await published(poison)).map((m) => m.status)).toEqual(['trialing', 'canceled']);
+  });
+
   it('answers the read and the check from the row (a passed boundary counts) and the free tier for anyone else', async () => {
     const email = 'cyd-int@example.com';
     const now = Math.floor(Date.now() / 1000);
