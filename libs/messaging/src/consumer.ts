@@ -156,6 +156,7 @@ export class DurableConsumer<T = unknown> {
         batch.push(ready.value);
         next = iterator.next();
       }
+      closing?.cancel(); // a batch filled before its wait ended leaves no timer behind
       await this.handleBatch(batch);
       if (ended) return;
     }
@@ -239,9 +240,13 @@ function nextTurn(): Promise<typeof notReady> {
   return new Promise((resolve) => setImmediate(() => resolve(notReady)));
 }
 
-/** Resolves `notReady` after `ms` milliseconds. */
-function after(ms: number): Promise<typeof notReady> {
-  return new Promise((resolve) => setTimeout(() => resolve(notReady), ms));
+/** Resolves `notReady` after `ms` milliseconds, unless cancelled first (then its timer is cleared). */
+function after(ms: number): Promise<typeof notReady> & { cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const promise = new Promise<typeof notReady>((resolve) => {
+    timer = setTimeout(() => resolve(notReady), ms);
+  });
+  return Object.assign(promise, { cancel: () => clearTimeout(timer) });
 }
 
 function headersToRecord(message: JsMsg): Record<string, string> {
