@@ -42,6 +42,8 @@ const views = {
 
 /** Refund requests listed in the dashboard's table. */
 const requestsShown = 50;
+/** Refund-request pages asked for at once when a builder's dashboard lists several domains. */
+const requestsParallelMax = 8;
 
 /**
  * The builder's analytics dashboard: `/dashboard`. Sign in with a domain key or a builder key
@@ -112,15 +114,18 @@ export class DashboardController {
     }
     let answer: unknown;
     if (view === 'requests') {
-      // One page per domain (the refunds service lists one domain at a time), merged newest first.
-      const pages = await Promise.all(
-        domains.map((domain) => {
-          const list: ListRefundRequestsQuery = { domain, limit: requestsShown };
-          if (typeof query['category'] === 'string' && (RefundCategories as readonly string[]).includes(query['category'])) list.category = query['category'] as ListRefundRequestsQuery['category'];
-          if (typeof query['status'] === 'string' && (RefundStatuses as readonly string[]).includes(query['status'])) list.status = query['status'] as ListRefundRequestsQuery['status'];
-          return this.hub.request<RefundRequestPage>(RefundsSubjects.listRefundRequests, list);
-        }),
-      );
+      // One page per domain (the refunds service lists one domain at a time), merged newest first;
+      // at most `requestsParallelMax` requests in flight, whatever the number of a builder's domains.
+      const pageOf = (domain: string) => {
+        const list: ListRefundRequestsQuery = { domain, limit: requestsShown };
+        if (typeof query['category'] === 'string' && (RefundCategories as readonly string[]).includes(query['category'])) list.category = query['category'] as ListRefundRequestsQuery['category'];
+        if (typeof query['status'] === 'string' && (RefundStatuses as readonly string[]).includes(query['status'])) list.status = query['status'] as ListRefundRequestsQuery['status'];
+        return this.hub.request<RefundRequestPage>(RefundsSubjects.listRefundRequests, list);
+      };
+      const pages: RefundRequestPage[] = [];
+      for (let start = 0; start < domains.length; start += requestsParallelMax) {
+        pages.push(...(await Promise.all(domains.slice(start, start + requestsParallelMax).map(pageOf))));
+      }
       const items = pages.flatMap((page) => page.items).sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
       answer = { items: items.slice(0, requestsShown) };
     } else if (Object.hasOwn(views, view)) {
