@@ -65,6 +65,7 @@ const SUBSCRIPTION_DATA_PARAMS: ReadonlySet<string> = new Set([
 const PRODUCT_DATA_PARAMS: ReadonlySet<string> = new Set(['description', 'images', 'metadata', 'name', 'tax_code', 'unit_label']);
 const CUSTOM_TEXT_SLOTS = ['after_submit', 'shipping_address', 'submit', 'terms_of_service_acceptance'] as const;
 const MODES = ['payment', 'setup', 'subscription'];
+const UI_MODES = ['elements', 'embedded_page', 'form', 'hosted_page'];
 const MAX_TRIAL_DAYS = 730;
 
 const DEFAULT_LIFETIME_SECONDS = 24 * 60 * 60;
@@ -85,40 +86,73 @@ export function createCheckoutSession(params: FormObject, publicUrl: string, now
   const customer = readCustomer(params, state);
   const id = stripeId('cs_test_', 58);
   const total = subscriptionData?.trialPeriodDays ? 0 : lineItems.reduce((sum, item) => sum + item.amount_total, 0);
+  const customerCreation = readCustomerCreation(params, mode);
   const session: CheckoutSession = {
     id,
     object: 'checkout.session',
+    adaptive_pricing: null,
+    after_expiration: null,
+    allow_promotion_codes: null,
+    allowed_payment_method_types: null,
     amount_subtotal: total,
     amount_total: total,
+    automatic_tax: { enabled: false, liability: null, provider: null, status: null },
+    billing_address_collection: null,
     cancel_url: readOptionalUrl(params, 'cancel_url'),
     client_reference_id: readLimitedString(params, 'client_reference_id', 200),
+    client_secret: null,
+    collected_information: null,
+    consent: null,
+    consent_collection: null,
     created: now,
     currency: lineItems[0].currency,
+    currency_conversion: null,
+    custom_fields: [],
     custom_text: readCustomText(params),
     customer: customer,
+    customer_account: null,
+    customer_creation: mode === 'payment' ? (customerCreation ?? 'if_required') : null,
     customer_details: null,
     customer_email: readEmail(params),
+    discounts: [],
     expires_at: readExpiresAt(params, now),
+    integration_identifier: null,
     invoice: null,
+    invoice_creation: mode === 'payment' ? { enabled: false, invoice_data: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: null, metadata: {}, rendering_options: null } } : null,
     livemode: false,
     locale: readString(params, 'locale') ?? null,
+    managed_payments: null,
     metadata: readMetadata(params),
     mode,
+    origin_context: null,
     payment_intent: null,
-    payment_method_collection: readEnum(params, 'payment_method_collection', ['always', 'if_required'] as const) ?? null,
+    payment_link: null,
+    payment_method_collection: readEnum(params, 'payment_method_collection', ['always', 'if_required'] as const) ?? (mode === 'subscription' ? 'always' : null),
+    payment_method_configuration_details: null,
+    payment_method_options: {},
     payment_method_types: ['card'],
     payment_status: 'unpaid',
+    permissions: null,
+    recovered_from: null,
+    saved_payment_method_options: null,
+    setup_intent: null,
+    shipping_address_collection: null,
+    shipping_cost: null,
+    shipping_options: [],
     status: 'open',
+    submit_type: null,
     subscription: null,
     success_url: successUrl,
-    ui_mode: 'hosted',
+    total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
+    ui_mode: 'hosted_page',
     url: `${publicUrl}/checkout/${id}`,
+    wallet_options: null,
   };
   if (session.customer !== null && session.customer_email !== null) {
     throw invalidRequest('You may only specify one of these parameters: customer, customer_email.', { param: 'customer_email' });
   }
   remember(state, lineItems);
-  return { session, lineItems, paymentIntentMetadata: readPaymentIntentMetadata(params, mode), subscriptionData, customerCreation: readCustomerCreation(params, mode) };
+  return { session, lineItems, paymentIntentMetadata: readPaymentIntentMetadata(params, mode), subscriptionData, customerCreation };
 }
 
 function readMode(params: FormObject): 'payment' | 'subscription' {
@@ -128,7 +162,11 @@ function readMode(params: FormObject): 'payment' | 'subscription' {
   }
   if (mode === 'setup') throw invalidRequest(`The Stripe stand-in only supports mode=payment and mode=subscription (got ${mode}).`, { param: 'mode' });
   const uiMode = readString(params, 'ui_mode');
-  if (uiMode !== undefined && uiMode !== 'hosted') throw invalidRequest(`The Stripe stand-in only supports ui_mode=hosted (got ${uiMode}).`, { param: 'ui_mode' });
+  // API 2026-10-28 names the hosted page `hosted_page` (the SDK's UiMode lists elements, embedded_page, form, hosted_page).
+  if (uiMode !== undefined && !UI_MODES.includes(uiMode)) {
+    throw invalidRequest(`Invalid ui_mode: must be one of ${UI_MODES.join(', ')}`, { code: 'parameter_invalid_string', param: 'ui_mode' });
+  }
+  if (uiMode !== undefined && uiMode !== 'hosted_page') throw invalidRequest(`The Stripe stand-in only supports ui_mode=hosted_page (got ${uiMode}).`, { param: 'ui_mode' });
   return mode as 'payment' | 'subscription';
 }
 
@@ -220,12 +258,14 @@ function readLineItem(value: FormValue, prefix: string, now: number): CheckoutLi
   return {
     id: stripeId('li_'),
     object: 'item',
+    adjustable_quantity: null,
     amount_discount: 0,
     amount_subtotal: amount,
     amount_tax: 0,
     amount_total: amount,
     currency: price.currency,
     description: productName,
+    metadata: {},
     price,
     quantity,
   };
@@ -260,6 +300,7 @@ export function buildPrice(spec: PriceSpec, now: number): Price {
     billing_scheme: 'per_unit',
     created: now,
     currency: spec.currency,
+    custom_unit_amount: null,
     livemode: false,
     lookup_key: null,
     metadata: {},
@@ -267,6 +308,8 @@ export function buildPrice(spec: PriceSpec, now: number): Price {
     product: spec.product,
     recurring: spec.recurring,
     tax_behavior: 'unspecified',
+    tiers_mode: null,
+    transform_quantity: null,
     type: spec.recurring ? 'recurring' : 'one_time',
     unit_amount: spec.unitAmount,
     unit_amount_decimal: String(spec.unitAmount),

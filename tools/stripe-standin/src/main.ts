@@ -24,6 +24,8 @@ async function main(): Promise<void> {
     publicUrl: process.env.STRIPE_STANDIN_PUBLIC_URL || undefined,
     webhookUrl,
     webhookSecret: process.env.STRIPE_WEBHOOK_SECRET || STANDIN_DEFAULTS.webhookSecret,
+    // The system harness reads GET /test/contract-violations before it stops the process.
+    contractViolations: 'record',
   });
   console.log(`[stripe-standin] listening on ${standin.url}, delivering webhooks to ${webhookUrl}`);
   const stop = (): void => {

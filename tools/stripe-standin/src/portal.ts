@@ -1,6 +1,7 @@
 // The customer portal: `POST /v1/billing_portal/sessions` and a minimal page at `/portal/:id` listing
 // the customer's subscriptions, each with a "Cancel at period end" (or "Don't cancel") button.
 import type { PortalSession, Subscription } from './billing-objects';
+import { currentPeriod } from './billing-objects';
 import { escapeHtml, formatAmount } from './checkout-page';
 import { findCustomer } from './customers';
 import { invalidRequest, noSuchObject } from './errors';
@@ -60,7 +61,7 @@ function subscriptionRow(session: PortalSession, subscription: Subscription, sta
   const price = subscription.items.data[0].price;
   const name = state.products.get(price.product) ?? 'Subscription';
   const amount = `${formatAmount(price.unit_amount, price.currency)} / ${price.recurring?.interval ?? 'once'}`;
-  const ends = new Date(subscription.current_period_end * 1000).toISOString().slice(0, 10);
+  const ends = new Date(currentPeriod(subscription).end * 1000).toISOString().slice(0, 10);
   const status = subscription.cancel_at_period_end && subscription.status !== 'canceled' ? `${subscription.status}, cancels ${ends}` : subscription.status;
   return `<tr id="${escapeHtml(subscription.id)}"><td>${escapeHtml(name)} (${escapeHtml(amount)})</td><td class="status">${escapeHtml(status)}</td><td>${ends}</td><td>${cancelForm(session, subscription)}</td></tr>`;
 }

@@ -186,7 +186,7 @@ describe('subscriptions (real PostgreSQL, NATS, Stripe stand-in with a test cloc
     const state = await one(email);
     expect(state).toMatchObject({ status: 'active', planCreditsBlocked: false, graceEndsAt: null, trialWillEndAt: expect.any(String) });
     const stripe = harness.standin.state.subscriptions.get(first.subscriptionId)!;
-    expect(state.currentPeriodEnd).toBe(iso(stripe.current_period_end));
+    expect(state.currentPeriodEnd).toBe(iso(stripe.items.data[0].current_period_end));
     const periods = [stripe.trial_start, stripe.trial_end, ...invoicesOf(first.subscriptionId).slice(1).map((i) => i.lines.data[0].period.start)];
     expect((await grants(first.subscriptionId)).map((g) => g.grantId).sort()).toEqual(periods.map((start) => `plan:${first.subscriptionId}:${start}`).sort());
     expect(await outbox(harness, subjects.trialWillEnd, { subscriptionId: first.subscriptionId })).toHaveLength(1);
