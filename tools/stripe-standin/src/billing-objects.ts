@@ -281,6 +281,7 @@ export interface PortalSession {
   configuration: string;
   created: number;
   customer: string;
+  customer_account: null;
   flow: null;
   livemode: false;
   locale: string | null;

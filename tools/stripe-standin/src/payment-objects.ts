@@ -69,9 +69,12 @@ export interface Refund {
   charge: string;
   created: number;
   currency: string;
+  customer: string | null;
+  customer_account: null;
   destination_details: { type: 'card'; card: { reference_status: 'pending'; reference_type: 'acquirer_reference_number'; type: 'refund' } };
   metadata: Record<string, string>;
   payment_intent: string;
+  payment_method: string;
   reason: RefundReason | null;
   receipt_number: null;
   source_transfer_reversal: null;

@@ -82,7 +82,9 @@ function listSubscriptions(context: RequestContext): Reply {
   const customer = readString(query, 'customer');
   const price = readString(query, 'price');
   const status = readString(query, 'status');
-  if (status !== undefined && !SUBSCRIPTION_STATUSES.includes(status)) throw invalidRequest(`Invalid status: must be one of ${SUBSCRIPTION_STATUSES.join(', ')}`, { param: 'status' });
+  if (status !== undefined && !SUBSCRIPTION_STATUSES.includes(status)) {
+    throw invalidRequest(`Invalid status: must be one of ${SUBSCRIPTION_STATUSES.join(', ')}`, { code: 'parameter_invalid_string', param: 'status' });
+  }
   const subscriptions = [...context.app.state.subscriptions.values()]
     .reverse()
     .filter((subscription) => created(subscription.created))
@@ -140,7 +142,7 @@ function listInvoices(context: RequestContext): Reply {
   const created = readCreatedFilter(query);
   const customer = readString(query, 'customer');
   const subscription = readString(query, 'subscription');
-  const status = readString(query, 'status');
+  const status = readEnum(query, 'status', ['draft', 'open', 'paid', 'uncollectible', 'void']);
   const invoices = [...context.app.state.invoices.values()]
     .reverse()
     .filter((invoice) => created(invoice.created))

@@ -209,6 +209,8 @@ export function updateSubscription(app: EventContext, subscription: Subscription
     throw invalidRequest('A canceled subscription can only update its cancellation_details and metadata.');
   }
   const cancel = readBoolean(params, 'cancel_at_period_end');
+  // Accepted values only; the stand-in never prorates (the new price is billed from the next renewal).
+  readEnum(params, 'proration_behavior', ['always_invoice', 'create_prorations', 'none']);
   const items = readItemUpdates(app, subscription, params);
   const description = readString(params, 'description');
   const now = app.clock.now();

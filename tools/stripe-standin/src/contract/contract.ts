@@ -149,8 +149,11 @@ export function describeViolations(violations: readonly ContractViolation[]): st
 
 function formatErrors(errors: readonly ErrorObject[]): string[] {
   // anyOf failures repeat every branch's error; the branch errors are kept, the summary line dropped.
+  // Unknown fields and wrong values first, missing fields last: the most telling lines survive the cap.
+  const rank = (error: ErrorObject): number => (error.keyword === 'additionalProperties' ? 0 : error.keyword === 'required' ? 2 : 1);
   const lines = errors
     .filter((error) => error.keyword !== 'anyOf')
+    .sort((a, b) => rank(a) - rank(b))
     .map((error) => {
       const where = error.instancePath || '(top)';
       if (error.keyword === 'additionalProperties') return `${where}: unknown field '${String(error.params.additionalProperty)}'`;
