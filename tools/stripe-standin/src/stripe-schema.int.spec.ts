@@ -21,8 +21,8 @@ describe('Stripe schema contract', () => {
   });
 
   afterEach(async () => {
-    await standin.close();
-    await receiver.close();
+    // close() rejects when the stand-in broke Stripe's schema: the receiver is closed either way.
+    await standin.close().finally(() => receiver.close());
     expect(receiver.rejected).toEqual([]);
   });
 

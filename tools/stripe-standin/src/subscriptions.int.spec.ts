@@ -35,8 +35,8 @@ describe('subscriptions', () => {
   });
 
   afterEach(async () => {
-    await standin.close();
-    await receiver.close();
+    // close() rejects when the stand-in broke Stripe's schema: the receiver is closed either way.
+    await standin.close().finally(() => receiver.close());
     expect(receiver.rejected).toEqual([]);
   });
 
