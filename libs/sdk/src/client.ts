@@ -38,9 +38,9 @@ export interface CreditHubClientOptions {
 
 /**
  * Operations a builder calls through the SDK: every operation of the API but Stripe's webhook
- * (Stripe calls it) and the health checks (probes call them).
+ * (Stripe calls it), the health checks (probes call them) and the metrics (a scraper reads them).
  */
-export type PublicOperationName = Exclude<OperationName, 'handleStripeWebhook' | 'getHealth' | 'getReadiness'>;
+export type PublicOperationName = Exclude<OperationName, 'handleStripeWebhook' | 'getHealth' | 'getReadiness' | 'getMetrics'>;
 
 const defaultTimeoutMs = 10_000;
 /** Bounds of the options: a mistake (`retries: 1e9`) must not turn into an endless call. */

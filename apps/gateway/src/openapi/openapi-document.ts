@@ -1,7 +1,8 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ErrorCodes } from '@credit-hub/contracts';
+import { ObservabilityModule } from '@credit-hub/service-kit';
 import { apiKeySecurityScheme } from '../api-keys/api-key.guard';
 import { GatewayModule } from '../gateway.module';
 import { problemExample } from '../http/problem-docs';
@@ -23,6 +24,7 @@ const tags: [string, string][] = [
   ['webhooks', "Outgoing webhook endpoints and their delivery log; Stripe's incoming webhook."],
   ['operator', "The portfolio operator's catalog: domains, their brand and offerings (operator key)."],
   ['Health', 'Liveness and readiness of the gateway (PostgreSQL and NATS); never rate limited.'],
+  ['Metrics', 'Prometheus metrics of the gateway; never rate limited.'],
 ];
 
 /** The response header carrying the request's correlation id (libs/service-kit observability). */
@@ -71,13 +73,17 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   return document;
 }
 
+/** The gateway's module graph as bootService (libs/service-kit bootstrap.ts) roots it: observability (/metrics) and the gateway. */
+@Module({ imports: [ObservabilityModule, GatewayModule] })
+class GatewayDocumentRoot {}
+
 /**
  * The document without a running gateway: the module graph in Nest's preview mode (no provider is
  * created, so neither PostgreSQL nor NATS is asked). For tests, the SDK's generated types and
- * `npm run openapi`.
+ * `npm run openapi`; gateway.int.spec.ts checks it equals the one the running gateway serves.
  */
 export async function createOpenApiDocument(): Promise<OpenAPIObject> {
-  const app = await NestFactory.create(GatewayModule, { preview: true, logger: false, abortOnError: false });
+  const app = await NestFactory.create(GatewayDocumentRoot, { preview: true, logger: false, abortOnError: false });
   try {
     return buildOpenApiDocument(app);
   } finally {

@@ -1,5 +1,6 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { ErrorCode, ErrorCodes } from '@credit-hub/contracts';
+import { unlimitedPathPrefixes } from '../http/rate-limit';
 import { createOpenApiDocument } from './openapi-document';
 import { addOperationExamples } from './openapi-examples';
 
@@ -47,6 +48,8 @@ const expectedOperationIds: Record<string, string> = {
   'get /api/portfolio/entitlements': 'getEntitlements',
   'post /api/portfolio/entitlements/check': 'checkEntitlement',
   'post /webhooks/stripe': 'handleStripeWebhook',
+  'get /health': 'getHealth',
+  'get /metrics': 'getMetrics',
 };
 
 /** Number fields that are not whole numbers (a ratio); every other number of the API is an integer. */
@@ -172,10 +175,11 @@ describe('errors', () => {
     }
   });
 
-  it('documents 429 rate_limited with Retry-After on every rate-limited operation, and none on the health checks', () => {
+  it('documents 429 rate_limited with Retry-After on every rate-limited operation, and none on the health checks and metrics', () => {
+    expect(operations.filter(({ path }) => path === '/metrics' || path.startsWith('/health/') || path === '/health')).toHaveLength(3);
     for (const { method, path, operation } of operations) {
       const limited = operation.responses['429'];
-      if (path.startsWith('/health')) {
+      if (unlimitedPathPrefixes.some((prefix) => path === prefix || path.startsWith(`${prefix}/`))) {
         expect(limited).toBeUndefined();
         continue;
       }

@@ -6,6 +6,7 @@
 
 /** Every operation of the API by operationId: its method, its path, and which input keys go in the path, the query and the body. */
 export const operationTable = {
+  getMetrics: { method: 'GET', path: '/metrics', pathParameters: [], query: [], body: [] },
   createCheckout: { method: 'POST', path: '/api/billing/checkout', pathParameters: [], query: [], body: ['domain', 'offeringId', 'email', 'successUrl', 'cancelUrl'] },
   consumeCredits: { method: 'POST', path: '/api/portfolio/credits/consume', pathParameters: [], query: [], body: ['email', 'domain', 'deltaCredits', 'actionType', 'referenceId'] },
   getBalance: { method: 'GET', path: '/api/portfolio/credits/balance', pathParameters: [], query: ['email', 'domain'], body: [] },
