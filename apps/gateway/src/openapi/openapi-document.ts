@@ -35,11 +35,12 @@ const correlationHeader = {
 
 /**
  * The gateway's OpenAPI 3 document (served at `/docs-json`). On top of what @nestjs/swagger reads
- * from the controllers' decorators: the two bearer schemes (opaque keys, not JWTs), the tags, `security: []`
- * on the operations without a key, the
- * `429 rate_limited` answer with `Retry-After` on every rate-limited operation (the limit is a
- * global guard, so no controller declares it), the `X-Correlation-Id` header on every answer, and
- * an example on every JSON body composed from the DTOs' property examples (openapi-examples.ts).
+ * from the controllers' decorators (operationIds, summaries, descriptions, schemas, problem
+ * responses): the two bearer schemes (opaque keys, not JWTs), the tags, `security: []` on the
+ * operations without a key, the `429 rate_limited` answer with `Retry-After` on every rate-limited
+ * operation (the limit is a global guard, so no controller declares it), the `X-Correlation-Id`
+ * header on every answer, and an example on every JSON body composed from the DTOs' property
+ * examples (openapi-examples.ts). Pure over `app`'s module graph: the same app, the same document.
  */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const builder = new DocumentBuilder()
