@@ -1,7 +1,7 @@
 import { INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { ErrorCodes } from '@credit-hub/contracts';
+import { ErrorCode, ErrorCodes } from '@credit-hub/contracts';
 import { ObservabilityModule } from '@credit-hub/service-kit';
 import { apiKeySecurityScheme } from '../api-keys/api-key.guard';
 import { GatewayModule } from '../gateway.module';
@@ -68,6 +68,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   for (const [name, description] of tags) builder.addTag(name, description);
   const document = SwaggerModule.createDocument(app, builder.build());
   documentRateLimits(document);
+  documentBuilderKeyRefusals(document);
   documentCorrelationIds(document);
   documentOpenOperations(document);
   addOperationExamples(document);
@@ -123,6 +124,36 @@ function documentOpenOperations(document: OpenAPIObject): void {
       if (operation?.responses && operation.security === undefined) operation.security = [];
     }
   }
+}
+
+/**
+ * ApiKeyGuard refuses a builder key (analytics only) with `403 builder_key_not_allowed` on every
+ * route it guards: every `api-key` operation outside `/api/analytics` (AnalyticsKeyGuard's).
+ */
+function documentBuilderKeyRefusals(document: OpenAPIObject): void {
+  for (const [path, operations] of Object.entries(document.paths)) {
+    if (path.startsWith('/api/analytics/')) continue;
+    for (const operation of Object.values(operations as Record<string, any>)) {
+      const guarded = (operation?.security ?? []).some((requirement: Record<string, unknown>) => apiKeySecurityScheme in requirement);
+      if (guarded) addProblemCode(operation, 'builder_key_not_allowed');
+    }
+  }
+}
+
+/** Adds `code` to the operation's problem response of its status (made if absent): description, `code` enum, example. */
+function addProblemCode(operation: Record<string, any>, code: ErrorCode): void {
+  const { status, title } = ErrorCodes[code];
+  const response = (operation['responses'][String(status)] ??= { description: '', content: { 'application/problem+json': { schema: problemSchema([]), examples: {} } } });
+  const media = response.content['application/problem+json'];
+  if (media.examples?.[code]) return;
+  media.examples = { ...media.examples, [code]: { summary: title, value: problemExample(code) } };
+  const codes: unknown = media.schema?.allOf?.[1]?.properties?.code?.enum;
+  media.schema = problemSchema([...(Array.isArray(codes) ? codes : []), code]);
+  response.description = [response.description, `\`${code}\`: ${title}`].filter(Boolean).join('; ');
+}
+
+function problemSchema(codes: string[]): Record<string, unknown> {
+  return { allOf: [{ $ref: '#/components/schemas/ProblemResponse' }, { type: 'object', properties: { code: { type: 'string', enum: codes } } }] };
 }
 
 /** `X-Correlation-Id` on every answer of every operation. */

@@ -190,6 +190,17 @@ describe('errors', () => {
     }
   });
 
+  it("documents the guards' and the ledger's refusals: builder keys on domain routes, a frozen or past-due account on consume", () => {
+    for (const { method, path, operation } of operations) {
+      const domainKeyOnly = (operation.security ?? []).some((requirement) => 'api-key' in requirement) && !path.startsWith('/api/analytics/');
+      const documented = Object.keys(operation.responses['403']?.content?.['application/problem+json']?.examples ?? {}).includes('builder_key_not_allowed');
+      expect({ route: `${method} ${path}`, documented }).toEqual({ route: `${method} ${path}`, documented: domainKeyOnly });
+    }
+    const consume = operations.find(({ operation }) => operation.operationId === 'consumeCredits')?.operation;
+    expect(Object.keys(consume?.responses['402']?.content?.['application/problem+json']?.examples ?? {}).sort()).toEqual(['insufficient_credits', 'payment_past_due']);
+    expect(Object.keys(consume?.responses['403']?.content?.['application/problem+json']?.examples ?? {}).sort()).toEqual(['account_frozen', 'builder_key_not_allowed', 'forbidden_domain']);
+  });
+
   it('documents 503 service_unavailable with Retry-After', () => {
     const consume = operations.find(({ operation }) => operation.operationId === 'consumeCredits')?.operation;
     expect(consume?.responses['503']?.headers?.['Retry-After']).toMatchObject({ schema: { type: 'integer' } });

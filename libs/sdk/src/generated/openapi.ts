@@ -2032,7 +2032,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden_domain`: This key cannot act for that domain */
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
             403: {
                 headers: {
                     /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
@@ -2042,7 +2042,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
-                        code?: "forbidden_domain";
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
                     };
                 };
             };
@@ -2200,7 +2200,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `insufficient_credits`: Not enough credits */
+            /** @description `insufficient_credits`: Not enough credits; `payment_past_due`: The plan's payment is past due; its credits are blocked until a payment succeeds */
             402: {
                 headers: {
                     /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
@@ -2210,11 +2210,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
-                        code?: "insufficient_credits";
+                        code?: "insufficient_credits" | "payment_past_due";
                     };
                 };
             };
-            /** @description `forbidden_domain`: This key cannot act for that domain */
+            /** @description `forbidden_domain`: This key cannot act for that domain; `account_frozen`: The account is frozen while a payment dispute is open; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
             403: {
                 headers: {
                     /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
@@ -2224,7 +2224,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
-                        code?: "forbidden_domain";
+                        code?: "forbidden_domain" | "account_frozen" | "builder_key_not_allowed";
                     };
                 };
             };
@@ -2374,7 +2374,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden_domain`: This key cannot act for that domain */
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
             403: {
                 headers: {
                     /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
@@ -2384,7 +2384,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
-                        code?: "forbidden_domain";
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
                     };
                 };
             };
@@ -2551,7 +2551,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden_domain`: This key cannot act for that domain; `account_frozen`: The account is frozen while a payment dispute is open */
+            /** @description `forbidden_domain`: This key cannot act for that domain; `account_frozen`: The account is frozen while a payment dispute is open; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
             403: {
                 headers: {
                     /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
@@ -2561,7 +2561,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
-                        code?: "forbidden_domain" | "account_frozen";
+                        code?: "forbidden_domain" | "account_frozen" | "builder_key_not_allowed";
                     };
                 };
             };
@@ -2716,7 +2716,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden_domain`: This key cannot act for that domain */
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
             403: {
                 headers: {
                     /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
@@ -2726,7 +2726,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
-                        code?: "forbidden_domain";
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
                     };
                 };
             };
@@ -2893,7 +2893,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden_domain`: This key cannot act for that domain */
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
             403: {
                 headers: {
                     /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
@@ -2903,7 +2903,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
-                        code?: "forbidden_domain";
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
                     };
                 };
             };
@@ -3085,7 +3085,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden_domain`: This key cannot act for that domain */
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
             403: {
                 headers: {
                     /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
@@ -3095,7 +3095,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
-                        code?: "forbidden_domain";
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
                     };
                 };
             };
@@ -3234,7 +3234,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden_domain`: This key cannot act for that domain */
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
             403: {
                 headers: {
                     /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
@@ -3244,7 +3244,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
-                        code?: "forbidden_domain";
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
                     };
                 };
             };
@@ -4454,7 +4454,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden_domain`: This key cannot act for that domain */
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
             403: {
                 headers: {
                     /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
@@ -4464,7 +4464,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
-                        code?: "forbidden_domain";
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
                     };
                 };
             };
@@ -4633,7 +4633,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden_domain`: This key cannot act for that domain */
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
             403: {
                 headers: {
                     /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
@@ -4643,7 +4643,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
-                        code?: "forbidden_domain";
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
                     };
                 };
             };
@@ -4753,6 +4753,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
                         code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
+            403: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "builder_key_not_allowed";
                     };
                 };
             };
@@ -4902,6 +4916,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
+            403: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "builder_key_not_allowed";
+                    };
+                };
+            };
             /** @description `refund_not_found`: No such refund */
             404: {
                 headers: {
@@ -5026,7 +5054,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden_domain`: This key cannot act for that domain */
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
             403: {
                 headers: {
                     /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
@@ -5036,7 +5064,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
-                        code?: "forbidden_domain";
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
                     };
                 };
             };
@@ -5159,7 +5187,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden_domain`: This key cannot act for that domain */
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
             403: {
                 headers: {
                     /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
@@ -5169,7 +5197,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
-                        code?: "forbidden_domain";
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
                     };
                 };
             };
@@ -5284,6 +5312,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
                         code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
+            403: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "builder_key_not_allowed";
                     };
                 };
             };
@@ -5433,7 +5475,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden_domain`: This key cannot act for that domain */
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
             403: {
                 headers: {
                     /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
@@ -5443,7 +5485,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
-                        code?: "forbidden_domain";
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
                     };
                 };
             };
@@ -5583,7 +5625,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden_domain`: This key cannot act for that domain */
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
             403: {
                 headers: {
                     /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
@@ -5593,7 +5635,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
-                        code?: "forbidden_domain";
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
                     };
                 };
             };
@@ -5720,7 +5762,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden_domain`: This key cannot act for that domain */
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
             403: {
                 headers: {
                     /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
@@ -5730,7 +5772,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
-                        code?: "forbidden_domain";
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
                     };
                 };
             };
@@ -5898,7 +5940,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden_domain`: This key cannot act for that domain */
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
             403: {
                 headers: {
                     /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
@@ -5908,7 +5950,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
-                        code?: "forbidden_domain";
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
                     };
                 };
             };
@@ -6036,7 +6078,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden_domain`: This key cannot act for that domain */
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
             403: {
                 headers: {
                     /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
@@ -6046,7 +6088,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
-                        code?: "forbidden_domain";
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
                     };
                 };
             };
@@ -6216,7 +6258,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden_domain`: This key cannot act for that domain */
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
             403: {
                 headers: {
                     /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
@@ -6226,7 +6268,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
-                        code?: "forbidden_domain";
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
                     };
                 };
             };
@@ -6885,7 +6927,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden_domain`: This key cannot act for that domain */
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
             403: {
                 headers: {
                     /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
@@ -6895,7 +6937,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
-                        code?: "forbidden_domain";
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
                     };
                 };
             };
@@ -7016,7 +7058,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden_domain`: This key cannot act for that domain */
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
             403: {
                 headers: {
                     /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
@@ -7026,7 +7068,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
-                        code?: "forbidden_domain";
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
                     };
                 };
             };
