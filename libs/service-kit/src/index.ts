@@ -9,3 +9,4 @@ export * from './modules';
 export * from './base-config';
 export * from './managed-consumer';
 export * from './observability';
+export * from './secrets';
