@@ -10,3 +10,4 @@ export * from './base-config';
 export * from './managed-consumer';
 export * from './observability';
 export * from './secrets';
+export * from './redaction';
