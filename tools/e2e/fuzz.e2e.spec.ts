@@ -90,7 +90,7 @@ describe('every REST endpoint of /docs-json, fuzzed', () => {
 });
 
 describe('Stripe webhooks', () => {
-  const secret = 'whsec_local_standin_secret';
+  const secret = () => spec.system.started.webhookSecret; // the system's generated secret (no default)
   const stripe = new Stripe('sk_test_fuzz');
   const email = `webhook+${suffix}@example.com`;
   const now = () => Math.floor(Date.now() / 1000);
@@ -124,7 +124,7 @@ describe('Stripe webhooks', () => {
   }
 
   const sign = (payload: string, options: { secret?: string; timestamp?: number } = {}) =>
-    stripe.webhooks.generateTestHeaderString({ payload, secret: options.secret ?? secret, timestamp: options.timestamp ?? now() });
+    stripe.webhooks.generateTestHeaderString({ payload, secret: options.secret ?? secret(), timestamp: options.timestamp ?? now() });
 
   const deliver = (payload: string, signature: string | undefined, contentType = 'application/json') =>
     call(spec.system.urls.gateway, 'POST', '/webhooks/stripe', { raw: payload, headers: { 'content-type': contentType, ...(signature !== undefined ? { 'stripe-signature': signature } : {}) } });

@@ -7,13 +7,23 @@
  * lines call them too. Redaction keeps the shape of the text (what kind of thing was there).
  */
 
-/** A URL or path as logged: the token of a portal link (`/portal/<token>…`, any case) and the query string removed. */
+/**
+ * A URL or path as logged: the query string removed, the token of a portal link
+ * (`/portal/<token>…`, any case) and any other secret `redactSecrets` recognises in the path (a
+ * token or key sent to another path) replaced.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(portalPathPattern, '$1[redacted]').replace(/\?.*$/s, (query) => (query.length > 1 ? '?[query]' : ''));
+  const queryAt = url.indexOf('?');
+  const path = queryAt === -1 ? url : url.slice(0, queryAt);
+  const query = queryAt === -1 || queryAt === url.length - 1 ? '' : '?[query]';
+  return redactSecrets(path) + query;
 }
 
-/** `/portal/<segment>` anywhere in a text, any case (Express routes case-insensitively). */
-const portalPathPattern = /(\/portal\/)[^/?#\s"'<>]+/gi;
+/**
+ * `/portal/<segment>` in a text, any case (Express routes case-insensitively); not the API's
+ * `/api/portal/sessions`, which carries no token.
+ */
+const portalPathPattern = /(?<!\/api)(\/portal\/)[^/?#\s"'<>]+/gi;
 
 /** Patterns of secrets in free text, each with what replaces it. */
 const secretPatterns: readonly [RegExp, string][] = [

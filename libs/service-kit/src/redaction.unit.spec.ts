@@ -15,6 +15,9 @@ describe('redactUrl', () => {
     [`/portal/${portalToken}/%zz`, '/portal/[redacted]/%zz'],
     [`/api/analytics/feedback?q=${portalToken}`, '/api/analytics/feedback?[query]'],
     ['/api/x?', '/api/x'],
+    ['/api/portal/sessions', '/api/portal/sessions'],
+    [`/nowhere/${portalToken}/${apiKey}`, '/nowhere/[portal-token]/chk_dom_[redacted]'],
+    [`http://127.0.0.1:3000/portal/${portalToken}`, 'http://127.0.0.1:3000/portal/[redacted]'],
     ['/health', '/health'],
   ])('%s', (url, logged) => {
     expect(redactUrl(url)).toBe(logged);
