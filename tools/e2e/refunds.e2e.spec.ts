@@ -216,10 +216,10 @@ describe('refunds for feedback, end to end', () => {
 
   it('a link works for its customer and domain only', async () => {
     const [base, token] = adaUrl.split('/portal/');
-    const [version, claims, signature] = token.split('.');
+    const [version, keyId, claims, signature] = token.split('.');
     const decoded = JSON.parse(Buffer.from(claims, 'base64url').toString());
     for (const change of [{ e: `eve+${suffix}@example.com` }, { d: 'notes.localhost' }]) {
-      const forged = `${version}.${Buffer.from(JSON.stringify({ ...decoded, ...change })).toString('base64url')}.${signature}`;
+      const forged = `${version}.${keyId}.${Buffer.from(JSON.stringify({ ...decoded, ...change })).toString('base64url')}.${signature}`;
       const page = await fetch(`${base}/portal/${forged}`);
       expect(page.status).toBe(403);
       expect(await page.text()).toContain('This link does not work');

@@ -39,7 +39,7 @@ const secretPatterns: readonly [RegExp, string][] = [
   [/\b(whsec_)[A-Za-z0-9+/=_-]{6,}/g, '$1[redacted]'],
   // Cookies and Authorization values quoted in a message.
   [/\b(chd_session=)[^;\s"',]+/g, '$1[redacted]'],
-  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/g, '$1 [redacted]'],
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{16,}/g, '$1 [redacted]'],
 ];
 
 /** `text` with every secret `secretPatterns` recognises replaced. */
