@@ -73,7 +73,7 @@ async function consume(email: string, domain: string, credits: number, key: stri
 async function portalUrl(email: string, domain = 'demo.localhost', key = keys.demo): Promise<string> {
   const session = await api('POST', '/api/portal/sessions', { email, domain, returnUrl: `https://${domain}/account` }, key);
   expect(session.status).toBe(200);
-  expect(session.body.url).toMatch(new RegExp(`^${system.urls.gateway}/portal/v1\\.`));
+  expect(session.body.url).toMatch(new RegExp(`^${system.urls.gateway}/portal/v2\\.`));
   return session.body.url;
 }
 
