@@ -23,7 +23,7 @@ export function redactUrl(url: string): string {
  * `/portal/<segment>` in a text, any case (Express routes case-insensitively); not the API's
  * `/api/portal/sessions`, which carries no token.
  */
-const portalPathPattern = /(?<!\/api)(\/portal\/)[^/?#\s"'<>]+/gi;
+const portalPathPattern = /(?<!\/api)(\/portal\/)[^/?#\s"'<>,;{}()[\]]+/gi;
 
 /** Patterns of secrets in free text, each with what replaces it. */
 const secretPatterns: readonly [RegExp, string][] = [

@@ -16,6 +16,7 @@ describe('redactUrl', () => {
     [`/api/analytics/feedback?q=${portalToken}`, '/api/analytics/feedback?[query]'],
     ['/api/x?', '/api/x'],
     ['/api/portal/sessions', '/api/portal/sessions'],
+    ['Mapped {/portal/:token, GET} route', 'Mapped {/portal/[redacted], GET} route'],
     [`/nowhere/${portalToken}/${apiKey}`, '/nowhere/[portal-token]/chk_dom_[redacted]'],
     [`http://127.0.0.1:3000/portal/${portalToken}`, 'http://127.0.0.1:3000/portal/[redacted]'],
     ['/health', '/health'],
