@@ -1388,7 +1388,7 @@ export interface components {
         PortalSessionResponse: {
             /**
              * @description The portal page for this customer, signed and expiring
-             * @example http://127.0.0.1:3000/portal/v1.eyJl….q2x…
+             * @example http://127.0.0.1:3000/portal/v2.Xk3Qp7Lm9a_.eyJl….q2x…
              */
             url: string;
             /** Format: date-time */
@@ -4419,7 +4419,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "url": "http://127.0.0.1:3000/portal/v1.eyJl….q2x…",
+                     *       "url": "http://127.0.0.1:3000/portal/v2.Xk3Qp7Lm9a_.eyJl….q2x…",
                      *       "expiresAt": "2026-12-01T12:00:00.000Z"
                      *     }
                      */
