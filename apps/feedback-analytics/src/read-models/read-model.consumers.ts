@@ -1,18 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { StreamDefinition, Streams } from '@credit-hub/contracts';
-import { claimInbox, ConsumedMessage, DurableConsumerOptions, ensureStreams } from '@credit-hub/messaging';
+import { claimInboxMany, ConsumedMessage, DurableConsumerOptions, ensureStreams } from '@credit-hub/messaging';
 import { InjectNats, Lifecycle, ManagedDurableConsumer } from '@credit-hub/service-kit';
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { billingEventId, ledgerEventId, projectBilling, projectLedger, projectRefund, refundEventId } from './read-model.projection';
+import { billingEventId, ledgerEventId, projectBilling, projectLedger, projectLedgerBatch, projectRefund, refundEventId } from './read-model.projection';
 
 /** Durable (and inbox) names of the read-model consumers, one per stream. */
 export const readModelDurables = { ledger: 'analytics-rm-ledger', billing: 'analytics-rm-billing', refunds: 'analytics-rm-refunds' } as const;
 
 /**
- * A durable consumer of one stream feeding the read models: in one transaction, claim the event
- * id in the inbox and project the message. A malformed message throws: nak until `maxDeliver`,
+ * A durable consumer of one stream feeding the read models: in one transaction per batch of
+ * delivered messages, claim their event ids in the inbox and project the messages claimed now. A malformed message throws: nak until `maxDeliver`,
  * then poison. Ensures its stream at boot, so the service starts before the producer ever ran.
  */
 abstract class ReadModelConsumer extends ManagedDurableConsumer {
@@ -42,18 +42,25 @@ abstract class ReadModelConsumer extends ManagedDurableConsumer {
   /** The projection of a message. */
   protected abstract project(manager: DataSource['manager'], message: ConsumedMessage): Promise<void>;
 
+  /** The projection of messages delivered together (stream order): by default each in turn. */
+  protected async projectBatch(manager: DataSource['manager'], messages: ConsumedMessage[]): Promise<void> {
+    for (const message of messages) await this.project(manager, message);
+  }
+
   override async handle(message: ConsumedMessage): Promise<void> {
     await this.handleBatch([message]);
   }
 
-  /** The messages delivered together, each claimed and projected in turn, in one transaction. */
+  /**
+   * The messages delivered together, in one transaction: one statement claims their event ids in
+   * the inbox, then the messages claimed now (the first of each id) are projected together.
+   */
   override async handleBatch(messages: ConsumedMessage[]): Promise<void> {
     const eventIds = messages.map((message) => this.eventId(message));
     await this.dataSource.transaction(async (manager) => {
-      for (const [index, message] of messages.entries()) {
-        if (!(await claimInbox(manager, this.durable, eventIds[index]!))) continue; // handled before
-        await this.project(manager, message);
-      }
+      const claimed = await claimInboxMany(manager, this.durable, eventIds);
+      const fresh = messages.filter((_, index) => claimed.delete(eventIds[index]!)); // handled before, or earlier in this batch: skipped
+      if (fresh.length > 0) await this.projectBatch(manager, fresh);
     });
   }
 }
@@ -68,6 +75,10 @@ export class LedgerReadModelConsumer extends ReadModelConsumer {
   }
   protected project(manager: DataSource['manager'], message: ConsumedMessage): Promise<void> {
     return projectLedger(manager, message.body);
+  }
+  /** One statement per read-model table and batch for the additive events (`projectLedgerBatch`). */
+  protected override projectBatch(manager: DataSource['manager'], messages: ConsumedMessage[]): Promise<void> {
+    return projectLedgerBatch(manager, messages.map((message) => message.body));
   }
 }
 
