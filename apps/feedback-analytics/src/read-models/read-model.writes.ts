@@ -53,6 +53,14 @@ export async function queryRows<R>(db: Queryable, sql: string, parameters: unkno
 const lotCache = new Map<string, Lot>();
 const lotCacheSizeMax = 100_000;
 
+/**
+ * Forgets the lots read so far: for a process that folds into another database (or schema) whose
+ * `rm_lots` does not hold them yet, e.g. a test that applies one history to two databases.
+ */
+export function forgetLots(): void {
+  lotCache.clear();
+}
+
 function cacheLot(lotId: string, lot: Lot): void {
   if (lotCache.size >= lotCacheSizeMax) lotCache.clear();
   lotCache.set(lotId, lot);
