@@ -166,7 +166,7 @@ async function main(): Promise<number> {
       results.services[name] = { pid, rssMb: memory?.rssMb, peakMb: memory?.peakMb };
     }
     progress(`memory: ${Object.entries(results.services).map(([name, m]) => `${name} ${m.rssMb ?? '?'} MB (peak ${m.peakMb ?? '?'})`).join(', ')}`);
-    const profile = options.cpuProf ? await profileSummary(runId) : latestProfileSummary();
+    const profile = options.cpuProf.length > 0 ? await profileSummary(runId) : latestProfileSummary();
     if (profile) results.profile = profile;
 
     const finishedAt = new Date();
@@ -266,7 +266,7 @@ async function resolveTarget(options: BenchOptions, runId: string, hex: string, 
   const env = { GATEWAY_RATE_LIMIT_PER_KEY: String(benchRateLimitPerKey) };
   // --cpu-prof: V8 writes a profile when the process exits (the system's stop, SIGTERM → graceful exit).
   const profileArgs = (name: string) => ['--cpu-prof', `--cpu-prof-dir=${profileDir(runId)}`, `--cpu-prof-name=${name}.cpuprofile`];
-  const nodeArgs = options.cpuProf ? { gateway: profileArgs('gateway'), ledger: profileArgs('ledger') } : undefined;
+  const nodeArgs = options.cpuProf.length > 0 ? Object.fromEntries(options.cpuProf.map((name) => [name, profileArgs(name)])) : undefined;
   system = await scripts.startSystem({ ports: 'random', namespace: runId, databasePrefix: `bench_${hex}`, logDir, postgresBaseUrl: options.postgresUrl, natsUrl: options.natsUrl, env, nodeArgs });
   stopSystemEarly = () => system!.stop();
   const created = JSON.parse(await scripts.runApiKeyCli(system, ['create', '--domain', 'demo.localhost', '--label', 'bench', '--json'])) as { key: string };

@@ -39,8 +39,8 @@ export interface BenchOptions {
   /** Clients of the batch API point, and consumes per request. */
   batchClients: number;
   batchSize: number;
-  /** Start the gateway and the ledger with \`node --cpu-prof\` (profiles and their summary under bench/results/profiles/<run>/). */
-  cpuProf: boolean;
+  /** Services started with \`node --cpu-prof\` (profiles and their summary under bench/results/profiles/<run>/); none: no profiling. */
+  cpuProf: string[];
   phases: PhaseName[];
   /** Directory of the JSON results. */
   outDir: string;
@@ -72,7 +72,7 @@ export const usage = `usage: npm run bench [-- options]
   --lag-rate=<n>           consumes/s driven while measuring the outbox lag (default 1000)
   --analytics-burst=<n>    synthetic events for the LEDGER consumers' rates (default 20000)
   --batch-size=<n>         consumes per request of the batch API point (8 clients; default 100)
-  --cpu-prof               start the gateway and the ledger with node --cpu-prof: profiles and their summary
+  --cpu-prof[=<service,…>] start the gateway and the ledger (or the services named) with node --cpu-prof: profiles and their summary
                            (top functions by self time) in bench/results/profiles/<run>/; e.g. with
                            --only=gateway --concurrency=64 for the 64-client load; docs untouched
   --only=<phase,…>         phases to run: ${allPhases.join(',')}
@@ -86,6 +86,16 @@ export const usage = `usage: npm run bench [-- options]
 `;
 
 export class UsageError extends Error {}
+
+const profilable = ['gateway', 'ledger', 'billing', 'refunds', 'feedback-analytics'];
+
+function cpuProfServices(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  if (value === 'true') return ['gateway', 'ledger'];
+  const services = value.split(',');
+  for (const service of services) if (!profilable.includes(service)) throw new UsageError(`--cpu-prof: unknown service ${service} (one of ${profilable.join(', ')})`);
+  return services;
+}
 
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
   const flags = new Map<string, string>();
@@ -144,7 +154,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     analyticsBurst: Math.round(number('analytics-burst', smoke ? 300 : 20_000, 0)),
     batchClients: 8,
     batchSize: Math.round(number('batch-size', 100, 1)),
-    cpuProf: flags.has('cpu-prof'),
+    cpuProf: cpuProfServices(flags.get('cpu-prof')),
     phases,
     outDir: flags.get('out') ?? (smoke ? 'tmp/bench' : 'bench/results'),
     // A profiled run is slowed by the profiler: its figures never replace the page's.

@@ -359,7 +359,7 @@ export function renderDocs(r: BenchResults): string {
   if (r.profile) {
     out('## CPU profiles');
     out();
-    out(`From \`npm run bench -- --cpu-prof\` (recorded ${r.profile.recordedAt.slice(0, 16).replace('T', ' ')} UTC; profiles in \`${r.profile.directory}\`): the gateway and the ledger under \`node --cpu-prof\` for the whole run (start-up included), the functions with the most self time. Rerun with \`npm run bench -- --cpu-prof --only=gateway --concurrency=64\` for the 64-client load.`);
+    out(`From \`npm run bench -- --cpu-prof\` (recorded ${r.profile.recordedAt.slice(0, 16).replace('T', ' ')} UTC; profiles in \`${r.profile.directory}\`): ${r.profile.processes.map((p) => p.process).join(', ')} under \`node --cpu-prof\` for the whole run (start-up included), the functions with the most self time. Rerun with \`npm run bench -- --cpu-prof --only=gateway --concurrency=64\` for the 64-client load.`);
     out();
     for (const line of profileMarkdown(r.profile)) out(line);
   }
