@@ -32,8 +32,9 @@ abstract class ReadModelConsumer extends ManagedDurableConsumer {
   }
 
   protected consumerOptions(): Omit<DurableConsumerOptions, 'nc' | 'handler'> {
-    // Read models may lag by a few ms: waiting 5 ms for more messages makes one transaction of many.
-    return { stream: this.stream.name, durable: this.durable, maxDeliver: 20, ackWaitMs: 30_000, batchSizeMax: 100, batchWaitMs: 5 };
+    // Read models may lag by a few ms: waiting 5 ms for more messages makes one transaction of many
+    // (at most 500: one statement per table whatever the size, a few ms of work, far below ackWait).
+    return { stream: this.stream.name, durable: this.durable, maxDeliver: 20, ackWaitMs: 30_000, batchSizeMax: 500, batchWaitMs: 5 };
   }
 
   /** The inbox key of a message. */
