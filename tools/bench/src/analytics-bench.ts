@@ -24,6 +24,8 @@ export interface RealBurstResult {
   caughtUp: boolean;
   /** events / catchUpMs: a floor of the consumer's rate when it kept up (backlog 0), its rate when it did not. */
   perSec: number;
+  /** CPU ms per ledger event of the burst, per process and summed over the hub, from its start until the usage read model caught up. */
+  cpuMsPerConsume?: Record<string, number>;
 }
 
 /**

@@ -85,7 +85,7 @@ export function coresBetween(before: CpuSnapshot, after: CpuSnapshot, extra: Rec
   for (const [name, ticks] of Object.entries(after.ticks)) {
     if (before.ticks[name] === undefined) continue;
     const used = (ticks - before.ticks[name]) / ticksPerSecond / seconds;
-    cores[name] = Math.round(used * 100) / 100;
+    cores[name] = Math.round(used * 10_000) / 10_000;
     named += used;
   }
   for (const name of ['postgres', 'nats-server'] as const) {
@@ -93,16 +93,16 @@ export function coresBetween(before: CpuSnapshot, after: CpuSnapshot, extra: Rec
     let ticks = 0;
     for (const [pid, now] of after.shared[name]) ticks += now - (before.shared[name].get(pid) ?? 0);
     const used = ticks / ticksPerSecond / seconds;
-    cores[name] = Math.round(used * 100) / 100;
+    cores[name] = Math.round(used * 10_000) / 10_000;
     named += used;
   }
   for (const [name, cpuSeconds] of Object.entries(extra)) {
     const used = cpuSeconds / seconds;
-    cores[name] = Math.round(used * 100) / 100;
+    cores[name] = Math.round(used * 10_000) / 10_000;
     named += used;
   }
   const machine = ((after.machineBusy - before.machineBusy) / Math.max(1, after.machineTotal - before.machineTotal)) * os.availableParallelism();
-  cores['machine'] = Math.round(machine * 100) / 100;
-  cores['others'] = Math.round(Math.max(0, machine - named) * 100) / 100;
+  cores['machine'] = Math.round(machine * 10_000) / 10_000;
+  cores['others'] = Math.round(Math.max(0, machine - named) * 10_000) / 10_000;
   return cores;
 }

@@ -550,7 +550,11 @@ async function analyticsPhase(c: Context): Promise<void> {
   await settled(c);
   const clients = Math.max(...options.concurrencies);
   progress(`analytics: a ${options.durationSec} s burst of ${clients}-client NATS consumes, then the time until the read model's inbox catches up…`);
+  const cpuBefore = await cpuNow(c);
   const real = await realBurst(c.ledger, c.analytics, options.natsUrl, target.namespace, options.durationSec, clients, consumeBody(c.accounts.nats.slice(0, clients), `${c.runId}-burst`), options.smoke ? 20_000 : 120_000);
+  // From the burst's start until the usage read model caught up: every process's CPU per consume of the burst, fan-out included.
+  const cpu = coresBetween(cpuBefore, await cpuNow(c, cpuBefore), { 'load generator': real.load.cpuSeconds ?? 0 });
+  real.cpuMsPerConsume = cpuPerConsume(cpu, (real.events * 1000) / real.catchUpMs);
   c.results.analytics = { realBurst: real };
   progress(`analytics after a real burst: ${real.events} events, backlog ${real.backlogAtEnd} at its end, caught up after ${(real.catchUpMs / 1000).toFixed(1)} s: ${real.perSec} events/s`);
   if (target.owned && options.analyticsBurst > 0) {
@@ -567,8 +571,10 @@ async function outboxPhase(c: Context): Promise<void> {
   const { options, target } = c;
   await settled(c);
   progress(`outbox: consumes at ${options.lagRate}/s for ${options.durationSec} s, lag from commit to JetStream…`);
+  const cpuBefore = await cpuNow(c);
   const system = await systemOutboxLag(c.nc, c.ledger, options.natsUrl, target.namespace, options.lagRate, options.durationSec, consumeBody(c.accounts.lag, `${c.runId}-lag`));
-  c.results.outbox = { system };
+  const cpu = coresBetween(cpuBefore, await cpuNow(c, cpuBefore), { 'load generator': system.load.cpuSeconds ?? 0 });
+  c.results.outbox = { system, systemCpu: { cpu, cpuMsPerConsume: cpuPerConsume(cpu, system.achievedPerSec) } };
   progress(`outbox lag at ${Math.round(system.achievedPerSec)}/s achieved: p50 ${system.toSubscriber.p50} ms, p99 ${system.toSubscriber.p99} ms (${system.measured} events)`);
   await settled(c);
   progress(`outbox: the relay alone on a scratch database (lag at ${options.lagRate}/s, then ${options.relayRows} rows at once)…`);

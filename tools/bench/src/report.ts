@@ -309,6 +309,10 @@ export function renderDocs(r: BenchResults): string {
     for (const p of cpuPoints) costRow(`${p.label}${p.accounts === 'hot' ? ' (hot)' : ''}`, p.cpuMsPerConsume ?? cpuPerConsume(p.cpu!, p.result.okPerSec));
     const batch = r.gateway?.batch;
     if (batch && !('skipped' in batch) && batch.cpuMsPerConsume) costRow(`batch API ${batch.clients} × ${batch.batchSize}`, batch.cpuMsPerConsume);
+    const lagCpu = r.outbox?.systemCpu?.cpuMsPerConsume;
+    if (lagCpu && r.outbox?.system) costRow(`outbox lag, ${fmt(r.outbox.system.achievedPerSec)}/s over NATS`, lagCpu);
+    const burstCpu = r.analytics?.realBurst?.cpuMsPerConsume;
+    if (burstCpu && r.analytics?.realBurst) costRow(`NATS burst until analytics caught up (per event)`, burstCpu);
     out();
   }
   for (const line of ceilingLines(r)) out(line);

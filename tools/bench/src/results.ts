@@ -120,7 +120,8 @@ export interface BenchResults {
   gateway?: LoadSeries;
   nats?: LoadSeries;
   analytics?: { realBurst?: RealBurstResult; synthetic?: SyntheticBurstResult };
-  outbox?: { system?: SystemLagResult; relay?: RelayBenchResult };
+  /** systemCpu: CPU during the lag point, per process and per consume driven (see cpuPerConsume). */
+  outbox?: { system?: SystemLagResult; relay?: RelayBenchResult; systemCpu?: { cpu: Record<string, number>; cpuMsPerConsume: Record<string, number> } };
   replay?: ReplayBenchResult;
   entitlements?: EntitlementsBenchResult;
   services: Record<string, ServiceMemory>;
