@@ -430,7 +430,7 @@ async function series(c: Context, via: 'gateway' | 'nats', accounts: string[], h
     const cpuMsPerConsume = cpuPerConsume(cpu, result.okPerSec);
     const { ledgerBatches, ledgerMeanMs } = ledgerFigures(ledgerBefore, await ledgerMetrics(target));
     points.push({ label: `${label} ${clients}`, clients, accounts: 'distinct', result, settleBefore, cpu, cpuMsPerConsume, ...(ledgerBatches ? { ledgerBatches } : {}), ...(ledgerMeanMs !== undefined ? { ledgerMeanMs } : {}) });
-    progress(`${label} ${clients} client${clients > 1 ? 's' : ''}, distinct accounts: ${describe(result)}${batchNote(ledgerBatches, ledgerMeanMs)}${cpuNote(cpu)}; ${cpuMsPerConsume['sum']} ms CPU per consume (settled ${(settleBefore.waitedMs / 1000).toFixed(1)} s before)`);
+    progress(`${label} ${clients} client${clients > 1 ? 's' : ''}, distinct accounts: ${describe(result)}${batchNote(ledgerBatches, ledgerMeanMs)}${cpuNote(cpu)}; ${cpuMsPerConsume['sum'] ?? '—'} ms CPU per consume (settled ${(settleBefore.waitedMs / 1000).toFixed(1)} s before)`);
   }
   const settleBefore = await settled(c);
   const before = await accountState(c.ledger, hotAccount);
@@ -499,7 +499,7 @@ async function batchPoint(c: Context, accounts: string[]): Promise<BatchPoint | 
   const consumesRecorded = (await recorded()) - before;
   const consumesPerSec = Math.round(consumesRecorded / result.durationSec);
   const cpuMsPerConsume = cpuPerConsume(cpu, consumesPerSec);
-  progress(`batch API, ${accounts.length} clients × ${options.batchSize} consumes: ${consumesPerSec} consumes/s (${Math.round(result.okPerSec)} requests/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms per request)${cpuNote(cpu)}; ${cpuMsPerConsume['sum']} ms CPU per consume (settled ${(settleBefore.waitedMs / 1000).toFixed(1)} s before)`);
+  progress(`batch API, ${accounts.length} clients × ${options.batchSize} consumes: ${consumesPerSec} consumes/s (${Math.round(result.okPerSec)} requests/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms per request)${cpuNote(cpu)}; ${cpuMsPerConsume['sum'] ?? '—'} ms CPU per consume (settled ${(settleBefore.waitedMs / 1000).toFixed(1)} s before)`);
   return { clients: accounts.length, batchSize: options.batchSize, result, consumesRecorded, consumesPerSec, cpu, cpuMsPerConsume };
 }
 

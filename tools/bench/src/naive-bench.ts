@@ -46,7 +46,7 @@ export async function naiveFloor(postgresUrl: string, database: string, accounts
         const cpu = coresBetween(before, cpuSnapshot({ 'naive service': service.pid }, [...new Set([...pgPids, ...(await postgresPids(admin, [database]))])]), { 'load generator': result.cpuSeconds ?? 0 });
         const cpuMsPerConsume = cpuPerConsume(cpu, result.okPerSec, ['naive service', 'postgres']);
         points.push({ clients: n, result, cpu, cpuMsPerConsume });
-        progress(`floor (e) naive service, ${n} client${n > 1 ? 's' : ''}: ${Math.round(result.okPerSec)} consumes/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms; ${cpuMsPerConsume['sum']} ms CPU per consume`);
+        progress(`floor (e) naive service, ${n} client${n > 1 ? 's' : ''}: ${Math.round(result.okPerSec)} consumes/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms; ${cpuMsPerConsume['sum'] ?? '—'} ms CPU per consume`);
       }
     } finally {
       await service.stop();
