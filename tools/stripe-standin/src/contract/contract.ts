@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone';
 import type { StripeSchemaBundle } from './stripe-schemas';
 
 /** Environment variable naming the schema bundle file; unset = no contract check. */
@@ -30,22 +31,48 @@ export class StripeContract {
   private readonly ajv: Ajv;
   private readonly validators = new Map<string, ValidateFunction>();
 
-  private constructor(private readonly bundle: StripeSchemaBundle) {
+  private constructor(private readonly bundle: StripeSchemaBundle, precompiled: Record<string, ValidateFunction> | null) {
     // strict: false: the generated schemas use `const`/`enum` next to `type`-less nodes, which strict mode flags.
     this.ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false });
     this.ajv.addSchema({ $id: 'stripe', definitions: bundle.definitions });
+    for (const [name, validate] of Object.entries(precompiled ?? {})) this.validators.set(name, validate);
   }
 
   private static readonly loaded = new Map<string, StripeContract>();
 
-  /** The contract of the bundle at `file` (read once per process). Throws if the file is unreadable. */
+  /**
+   * The contract of the bundle at `file` (read once per process). Uses the validators precompiled by
+   * `precompileValidators` (`<file>.validators.js`) when present: compiling Charge's schema alone takes
+   * seconds, which would stall the stand-in's first answers. Throws if the bundle is unreadable.
+   */
   static load(file: string): StripeContract {
     let contract = StripeContract.loaded.get(file);
     if (!contract) {
-      contract = new StripeContract(JSON.parse(fs.readFileSync(file, 'utf8')) as StripeSchemaBundle);
+      const bundle = JSON.parse(fs.readFileSync(file, 'utf8')) as StripeSchemaBundle;
+      const code = validatorsFile(file);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const precompiled = fs.existsSync(code) ? (require(code) as Record<string, ValidateFunction>) : null;
+      contract = new StripeContract(bundle, precompiled);
       StripeContract.loaded.set(file, contract);
     }
     return contract;
+  }
+
+  /**
+   * Writes `<file>.validators.js`: every root validator of the bundle as standalone code (Ajv's
+   * `standaloneCode`), exported under its definition name. Run once where the bundle is made.
+   */
+  static precompileValidators(file: string): void {
+    const code = validatorsFile(file);
+    if (fs.existsSync(code)) return;
+    const bundle = JSON.parse(fs.readFileSync(file, 'utf8')) as StripeSchemaBundle;
+    const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false, code: { source: true } });
+    ajv.addSchema({ $id: 'stripe', definitions: bundle.definitions });
+    const names = [...Object.values(bundle.objects), ...Object.values(bundle.events)];
+    const exports = Object.fromEntries(names.map((name) => [name, `stripe#/definitions/${encodeURIComponent(name)}`]));
+    const temporary = `${code}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, standaloneCode(ajv, exports));
+    fs.renameSync(temporary, code);
   }
 
   /** The contract named by `STRIPE_STANDIN_CONTRACT_SCHEMAS`, or null when it is unset. */
@@ -113,6 +140,10 @@ export class StripeContract {
     if (typeof list.url !== 'string') errors.push('/url: must be string');
     return errors;
   }
+}
+
+function validatorsFile(bundleFile: string): string {
+  return bundleFile.replace(/\.json$/, '.validators.js');
 }
 
 /** Violations recorded by one stand-in, bounded; `take()` returns and clears them. */

@@ -158,7 +158,9 @@ class SchemaWalker {
   }
 
   private unionSchema(members: readonly ts.Type[]): JsonSchema {
-    const parts = members.filter((member) => !(member.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Void)));
+    this.unservedExpansion = false;
+    const parts = this.withoutUnservedExpansions(members.filter((member) => !(member.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Void))));
+    const dropped = this.unservedExpansion;
     const literals = parts.filter((member) => member.flags & (ts.TypeFlags.StringLiteral | ts.TypeFlags.NumberLiteral));
     const booleans = parts.filter((member) => member.flags & ts.TypeFlags.BooleanLiteral);
     // Stripe adds `OtherString` (string & {}) to its enums for values newer than the SDK; the stand-in
@@ -169,8 +171,30 @@ class SchemaWalker {
     if (booleans.length === 2) schemas.push({ type: 'boolean' });
     else booleans.forEach((member) => schemas.push(this.schemaOf(member)));
     others.forEach((member) => schemas.push(this.schemaOf(member)));
+    if (dropped) schemas.push({ type: 'object' });
     return schemas.length === 1 ? schemas[0] : { anyOf: schemas };
   }
+
+  /**
+   * An expandable field (`string | Account | DeletedAccount`) keeps the full schema only of the objects the
+   * stand-in can expand (EXPANDABLE_OBJECTS); the others become "some object". The stand-in always sends
+   * those as ids, and their schemas (BalanceTransaction's source alone reaches most of the API) would make
+   * the validators take seconds to compile instead of milliseconds.
+   */
+  private withoutUnservedExpansions(parts: readonly ts.Type[]): ts.Type[] {
+    const expandable = parts.some((part) => part.flags & ts.TypeFlags.String);
+    if (!expandable) return [...parts];
+    return parts.filter((part) => {
+      const symbol = part.getSymbol();
+      const named = symbol !== undefined && (symbol.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.Class)) !== 0;
+      if (!named || EXPANDABLE_OBJECTS.has(symbol.name)) return true;
+      this.unservedExpansion = true;
+      return false;
+    });
+  }
+
+  /** Set while building a union that dropped an unserved expansion; `unionSchema` then allows any object. */
+  private unservedExpansion = false;
 
   private objectSchema(type: ts.Type): JsonSchema {
     const symbol = type.getSymbol();
@@ -211,6 +235,9 @@ class SchemaWalker {
     return name;
   }
 }
+
+/** Objects the stand-in serves expanded (`expand[]`, request.ts): their full schema is kept in expandable fields. */
+const EXPANDABLE_OBJECTS: ReadonlySet<string> = new Set(['Charge', 'Customer', 'Invoice', 'PaymentIntent', 'Subscription']);
 
 /** `OtherString` (`string & Record<never, never>`), Stripe's open end of its string enums. */
 function isOtherString(type: ts.Type): boolean {
