@@ -50,7 +50,6 @@ export class StripeContract {
     if (!contract) {
       const bundle = JSON.parse(fs.readFileSync(file, 'utf8')) as StripeSchemaBundle;
       const code = validatorsFile(file);
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const precompiled = fs.existsSync(code) ? (require(code) as Record<string, ValidateFunction>) : null;
       contract = new StripeContract(bundle, precompiled);
       StripeContract.loaded.set(file, contract);
