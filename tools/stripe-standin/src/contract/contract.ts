@@ -4,10 +4,21 @@
 // Violations are recorded, never thrown at the caller: `standin.close()` and the system harness's
 // `stop()` fail the suite when any was recorded, with the object, the field and the rule broken.
 import fs from 'node:fs';
-import Ajv from 'ajv';
-import type { ErrorObject, ValidateFunction } from 'ajv';
-import standaloneCode from 'ajv/dist/standalone';
+import type { default as Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 import type { StripeSchemaBundle } from './stripe-schemas';
+
+/**
+ * Ajv is a devDependency, loaded only when the check is on: the production image (`npm prune
+ * --omit=dev`) runs the stand-in without it.
+ */
+function newAjv(options: Options): Ajv {
+  const { default: AjvClass } = require('ajv') as typeof import('ajv');
+  return new AjvClass(options);
+}
+
+function standaloneCode(ajv: Ajv, exports: Record<string, string>): string {
+  return (require('ajv/dist/standalone') as typeof import('ajv/dist/standalone')).default(ajv, exports);
+}
 
 /** Environment variable naming the schema bundle file; unset = no contract check. */
 export const CONTRACT_SCHEMAS_ENV = 'STRIPE_STANDIN_CONTRACT_SCHEMAS';
@@ -33,7 +44,7 @@ export class StripeContract {
 
   private constructor(private readonly bundle: StripeSchemaBundle, precompiled: Record<string, ValidateFunction> | null) {
     // strict: false: the generated schemas use `const`/`enum` next to `type`-less nodes, which strict mode flags.
-    this.ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false });
+    this.ajv = newAjv({ allErrors: true, strict: false, validateSchema: false });
     this.ajv.addSchema({ $id: 'stripe', definitions: bundle.definitions });
     for (const [name, validate] of Object.entries(precompiled ?? {})) this.validators.set(name, validate);
   }
@@ -65,7 +76,7 @@ export class StripeContract {
     const code = validatorsFile(file);
     if (fs.existsSync(code)) return;
     const bundle = JSON.parse(fs.readFileSync(file, 'utf8')) as StripeSchemaBundle;
-    const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false, code: { source: true } });
+    const ajv = newAjv({ allErrors: true, strict: false, validateSchema: false, code: { source: true } });
     ajv.addSchema({ $id: 'stripe', definitions: bundle.definitions });
     const names = [...Object.values(bundle.objects), ...Object.values(bundle.events)];
     const exports = Object.fromEntries(names.map((name) => [name, `stripe#/definitions/${encodeURIComponent(name)}`]));
