@@ -52,7 +52,8 @@ export interface CreditLot {
   offeringId: string | null;
   creditsInitial: number;
   creditsRemaining: number;
-  amountMinor: number;
+  /** Price paid, integer minor units; null (with `currency` and `offeringId`) for a lot bought on another domain. */
+  amountMinor: number | null;
   currency: string | null;
   /** Only spendable on this domain when set. */
   scopeDomain: string | null;

@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { accountStreamId, GetHistoryQuery, HistoryItem, HistoryPage } from '@credit-hub/contracts';
 import { CreditAccountStore } from './credit-account.store';
+import { historyDetailsForDomain } from '../visibility/domain-visibility';
 
 /**
  * A customer's history, newest first: every event of the account with its signed change and the
  * balance after it (the `ledger_history` projection, written with each append). With `domain`,
  * the events on that domain plus the account-wide ones that have no domain (freezes, holds'
- * releases, expiries), so support sees why a balance moved.
+ * releases, expiries), so support sees why a balance moved; an account-wide event about another
+ * domain's purchase shows only its credits, lots and times (`historyDetailsForDomain`).
  */
 @Injectable()
 export class HistoryReader {
@@ -16,7 +18,8 @@ export class HistoryReader {
     const limit = query.limit ?? 50;
     const below = query.cursor ? Number(query.cursor.slice(1)) : 2 ** 31 - 1;
     const { rows } = await this.accounts.pool.query(
-      `SELECT e.event_id, e.type, e.version, e.occurred_at, e.data, h.domain, h.credits_delta, h.balance_after
+      `SELECT e.event_id, e.type, e.version, e.occurred_at, e.data, h.domain, h.credits_delta, h.balance_after,
+              (SELECT l.domain FROM ledger_lots l WHERE l.lot_id = e.data->>'lotId' AND l.stream_id = h.stream_id) AS lot_domain
          FROM ledger_history h JOIN ledger_events e ON e.event_id = h.event_id
         WHERE h.stream_id = $1 AND h.version < $2 AND ($3::text IS NULL OR h.domain = $3 OR h.domain IS NULL)
         ORDER BY h.version DESC LIMIT $4`,
@@ -32,7 +35,7 @@ export class HistoryReader {
       balanceAfter: Number(r.balance_after),
       referenceId: r.data.referenceId ?? null,
       actionType: r.data.actionType ?? null,
-      details: r.data,
+      details: historyDetailsForDomain(r.data, { domain: r.domain, lotDomain: r.lot_domain }, query.domain),
     }));
     const nextCursor = rows.length > limit ? `v${items[items.length - 1].version}` : null;
     return { email: query.email, items, nextCursor };
