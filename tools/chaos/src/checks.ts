@@ -28,18 +28,11 @@ interface ConsumerExpectation {
 
 /**
  * The consumers of stream LEDGER and what each one records in its inbox (see each consumer):
- * feedback-analytics claims every event (known types projected, unknown ones ignored); refunds
- * claims consumptions, captures that spent credits, and consumption refunds.
+ * feedback-analytics claims every event (known types projected, unknown ones ignored). The refunds
+ * service reads no stream: it asks the ledger (`ledger.queries.get-refundable.v1`).
  */
 const ledgerConsumers: ConsumerExpectation[] = [
   { name: 'feedback-analytics', database: 'analytics', inbox: 'feedback-analytics', wants: () => true },
-  {
-    name: 'refunds',
-    database: 'refunds',
-    inbox: 'refunds',
-    wants: (event) =>
-      event.type === 'CreditsConsumed' || event.type === 'ConsumptionRefunded' || (event.type === 'ReservationCaptured' && Number(event.credits) > 0),
-  },
 ];
 
 /** Per event type: events in the ledger the consumer must have, what its inbox has, and the gaps. */
