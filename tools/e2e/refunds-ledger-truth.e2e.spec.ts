@@ -33,7 +33,7 @@ describe('a credit refund sees every acknowledged consumption', () => {
   const consumptionsMax = 20;
   const rounds = 10;
   /** Runs in flight at once (each its own customer: the demo policy allows one refund per window). */
-  const concurrency = 4;
+  const concurrency = 8;
 
   it('consume N times and post the form the moment the last one is acknowledged (N = 1..20, 200 runs): always N credits back', async () => {
     const api = spec.demoApi;
