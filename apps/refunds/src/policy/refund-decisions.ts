@@ -139,7 +139,9 @@ export function decideCreditRefund(input: {
   if (limited) return limited;
   const since = nowMs - policy.windowDays * dayMs;
   const eligible = input.consumptions
-    .filter((c) => c.creditsAvailable > 0 && c.consumedAtMs >= since && c.consumedAtMs <= nowMs)
+    // No upper bound: the ledger listed only what it has acknowledged, and a consumption stamped by
+    // its clock a little ahead of this one's (skew between hosts) must not be left out.
+    .filter((c) => c.creditsAvailable > 0 && c.consumedAtMs >= since)
     .sort((a, b) => b.consumedAtMs - a.consumedAtMs || a.eventId.localeCompare(b.eventId));
   // Credit refunds recorded but not yet applied by the ledger take the newest credits first (the
   // ledger picks newest first): this one is decided on what they leave, so concurrent requests
