@@ -1,6 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { ErrorCode, ErrorCodes, Refusal } from '@credit-hub/contracts';
+import { BaseRpcExceptionFilter } from '@nestjs/microservices';
+import { ErrorCode, ErrorCodes, Refusal, replyRefused } from '@credit-hub/contracts';
 import type { Request, Response } from 'express';
+import { Observable, of } from 'rxjs';
+import { dataErrorOf } from './database-errors';
 
 /**
  * An RFC 9457 problem details body (`application/problem+json`), with our stable `code` and the
@@ -48,14 +51,22 @@ export class ProblemException extends HttpException {
 
 /**
  * Renders every error as problem+json. Known refusals keep their code; Nest's HttpExceptions map
- * to the closest code; anything else is an `internal_error` whose detail never carries a stack
- * trace or SQL (logged server-side instead).
+ * to the closest code; a database error caused by the data (`dataErrorOf`: SQLSTATE class 22, or
+ * class 23 but 23505) is a 400 `validation_failed`, not retryable; anything else is an
+ * `internal_error` whose detail never carries a stack trace or SQL (logged server-side instead).
+ *
+ * Services inherit it for their NATS request/reply handlers too (`inheritAppConfig`): there a data
+ * error is answered with a `validation_failed` refusal reply, anything else as Nest's own RPC
+ * filter does (`{status: 'error'}`, which the gateway maps to 500), so a handler that throws
+ * always gets an answer instead of leaving the caller to time out into a retryable 503.
  */
 @Catch()
 export class ProblemJsonFilter implements ExceptionFilter {
   private readonly logger = new Logger('Problem');
+  private readonly rpcFallback = new BaseRpcExceptionFilter();
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): void | Observable<unknown> {
+    if (host.getType() === 'rpc') return this.catchRpc(exception, host);
     const http = host.switchToHttp();
     const response = http.getResponse<Response>();
     const request = http.getRequest<Request>();
@@ -67,7 +78,19 @@ export class ProblemJsonFilter implements ExceptionFilter {
     response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 
+  private catchRpc(exception: unknown, host: ArgumentsHost): Observable<unknown> {
+    const dataError = dataErrorOf(exception);
+    if (dataError) {
+      this.logger.warn(`request refused by the database: SQLSTATE ${dataError.sqlState}: ${(exception as Error).message}`);
+      return of(replyRefused('validation_failed', dataError.detail));
+    }
+    this.logger.error(`handler failed: ${(exception as Error)?.message}`, exception instanceof Error ? exception.stack : undefined);
+    return this.rpcFallback.catch(exception, host);
+  }
+
   private toProblem(exception: unknown, instance: string): { problem: ProblemDetails; headers: Record<string, string> } {
+    const dataError = dataErrorOf(exception);
+    if (dataError) return { problem: problemFor('validation_failed', dataError.detail, undefined, instance), headers: {} };
     if (exception instanceof ProblemException) {
       const r = exception.refusal;
       return { problem: problemFor(r.code, r.detail, r.field, instance), headers: exception.headers };
