@@ -84,8 +84,7 @@ export class ProblemJsonFilter implements ExceptionFilter {
       this.logger.warn(`request refused by the database: SQLSTATE ${dataError.sqlState}: ${(exception as Error).message}`);
       return of(replyRefused('validation_failed', dataError.detail));
     }
-    this.logger.error(`handler failed: ${(exception as Error)?.message}`, exception instanceof Error ? exception.stack : undefined);
-    return this.rpcFallback.catch(exception, host);
+    return this.rpcFallback.catch(exception, host); // logs the error and its stack itself
   }
 
   private toProblem(exception: unknown, instance: string): { problem: ProblemDetails; headers: Record<string, string> } {
