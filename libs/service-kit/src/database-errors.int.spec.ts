@@ -4,7 +4,7 @@
  * service-kit's filter: a `validation_failed` refusal, at once, never silence that the caller
  * would time out on and report as a retryable 503.
  */
-import { Controller, INestApplication, Module } from '@nestjs/common';
+import { Body, Controller, INestApplication, Module, Post } from '@nestjs/common';
 import { ClientProxy, ClientProxyFactory, MessagePattern, Payload, Transport } from '@nestjs/microservices';
 import { Reply } from '@credit-hub/contracts';
 import { testNatsUrl, uniqueDatabaseUrl, uniqueName } from '@credit-hub/testing';
@@ -31,6 +31,13 @@ class InsertController {
   @MessagePattern(subjects.bug)
   bug(): never {
     throw new Error('a bug, not the data');
+  }
+
+  /** The same insert over HTTP (what the gateway's own tables meet). */
+  @Post('notes')
+  async insertOverHttp(@Body() body: { note: string }): Promise<{ id: number }> {
+    const row = await db.query('INSERT INTO notes (note) VALUES ($1) RETURNING id', [body.note]);
+    return { id: row.rows[0].id };
   }
 }
 
@@ -88,5 +95,14 @@ describe('database errors caused by the data', () => {
     expect(refused).toEqual({ ok: false, refusal: { code: 'validation_failed', detail: expect.stringContaining('SQLSTATE 22') } });
     const bug = await ask(subjects.bug, {}).then(() => 'answered', (error: unknown) => error);
     expect(bug).toEqual(expect.objectContaining({ status: 'error' }));
+  });
+
+  it('answers an HTTP request whose handler meets a data error with 400 validation_failed problem+json, not retryable', async () => {
+    const address = app.getHttpServer().address() as { port: number };
+    const post = (note: string) => fetch(`http://127.0.0.1:${address.port}/notes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ note }) });
+    expect((await post('over http')).status).toBe(201);
+    const refused = await post('nul \u0000 over http');
+    expect({ status: refused.status, type: refused.headers.get('content-type') }).toEqual({ status: 400, type: expect.stringContaining('application/problem+json') });
+    expect(await refused.json()).toEqual(expect.objectContaining({ code: 'validation_failed', retryable: false, detail: expect.stringContaining('SQLSTATE 22021') }));
   });
 });
