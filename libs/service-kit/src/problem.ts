@@ -1,5 +1,4 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { BaseRpcExceptionFilter } from '@nestjs/microservices';
 import { ErrorCode, ErrorCodes, Refusal, replyRefused } from '@credit-hub/contracts';
 import type { Request, Response } from 'express';
 import { Observable, of } from 'rxjs';
@@ -55,18 +54,19 @@ export class ProblemException extends HttpException {
  * class 23 but 23505) is a 400 `validation_failed`, not retryable; anything else is an
  * `internal_error` whose detail never carries a stack trace or SQL (logged server-side instead).
  *
- * Services inherit it for their NATS request/reply handlers too (`inheritAppConfig`): there a data
- * error is answered with a `validation_failed` refusal reply, anything else as Nest's own RPC
- * filter does (`{status: 'error'}`, which the gateway maps to 500), so a handler that throws
- * always gets an answer instead of leaving the caller to time out into a retryable 503.
+ * Services inherit it for their NATS request/reply handlers too (`inheritAppConfig`): there a
+ * handler that throws is answered with a refusal reply, like the ledger's and refunds' own
+ * handlers do: a data error is `validation_failed` (not retryable); anything else (the database
+ * or a service down, a bug) is a retryable `service_unavailable`, its cause logged. (Before, the
+ * filter wrote to an HTTP response that an RPC context does not have, and the caller got an empty
+ * error object: a 503 for bad bytes too.)
  */
 @Catch()
 export class ProblemJsonFilter implements ExceptionFilter {
   private readonly logger = new Logger('Problem');
-  private readonly rpcFallback = new BaseRpcExceptionFilter();
 
   catch(exception: unknown, host: ArgumentsHost): void | Observable<unknown> {
-    if (host.getType() === 'rpc') return this.catchRpc(exception, host);
+    if (host.getType() === 'rpc') return this.catchRpc(exception);
     const http = host.switchToHttp();
     const response = http.getResponse<Response>();
     const request = http.getRequest<Request>();
@@ -78,13 +78,14 @@ export class ProblemJsonFilter implements ExceptionFilter {
     response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 
-  private catchRpc(exception: unknown, host: ArgumentsHost): Observable<unknown> {
+  private catchRpc(exception: unknown): Observable<unknown> {
     const dataError = dataErrorOf(exception);
     if (dataError) {
       this.logger.warn(`request refused by the database: SQLSTATE ${dataError.sqlState}: ${(exception as Error).message}`);
       return of(replyRefused('validation_failed', dataError.detail));
     }
-    return this.rpcFallback.catch(exception, host); // logs the error and its stack itself
+    this.logger.error(`request failed: ${(exception as Error)?.message ?? String(exception)}`, exception instanceof Error ? exception.stack : undefined);
+    return of(replyRefused('service_unavailable', 'the service could not complete the request; retry shortly'));
   }
 
   private toProblem(exception: unknown, instance: string): { problem: ProblemDetails; headers: Record<string, string> } {
