@@ -3,6 +3,7 @@ import { ErrorCode, ErrorCodes, Refusal, replyRefused } from '@credit-hub/contra
 import type { Request, Response } from 'express';
 import { Observable, of } from 'rxjs';
 import { dataErrorOf } from './database-errors';
+import { redactSecrets, redactUrl } from './redaction';
 
 /**
  * An RFC 9457 problem details body (`application/problem+json`), with our stable `code` and the
@@ -70,9 +71,13 @@ export class ProblemJsonFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const response = http.getResponse<Response>();
     const request = http.getRequest<Request>();
-    const { problem, headers } = this.toProblem(exception, request.originalUrl ?? request.url);
-    const line = `${request.method} ${request.originalUrl ?? request.url} -> ${problem.status} ${problem.code}: ${problem.detail}`;
-    if (problem.status >= 500) this.logger.error(line, exception instanceof Error ? exception.stack : undefined);
+    // The URL without the portal token and the query string, in the answer and in the log; the
+    // detail and stack redacted too (a decoding error quotes the path it failed on).
+    const url = redactUrl(request.originalUrl ?? request.url);
+    const { problem, headers } = this.toProblem(exception, url);
+    problem.detail = redactSecrets(problem.detail);
+    const line = `${request.method} ${url} -> ${problem.status} ${problem.code}: ${problem.detail}`;
+    if (problem.status >= 500) this.logger.error(line, exception instanceof Error && exception.stack ? redactSecrets(exception.stack) : undefined);
     else this.logger.warn(line);
     for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
@@ -81,10 +86,10 @@ export class ProblemJsonFilter implements ExceptionFilter {
   private catchRpc(exception: unknown): Observable<unknown> {
     const dataError = dataErrorOf(exception);
     if (dataError) {
-      this.logger.warn(`request refused by the database: SQLSTATE ${dataError.sqlState}: ${(exception as Error).message}`);
+      this.logger.warn(redactSecrets(`request refused by the database: SQLSTATE ${dataError.sqlState}: ${(exception as Error).message}`));
       return of(replyRefused('validation_failed', dataError.detail));
     }
-    this.logger.error(`request failed: ${(exception as Error)?.message ?? String(exception)}`, exception instanceof Error ? exception.stack : undefined);
+    this.logger.error(redactSecrets(`request failed: ${(exception as Error)?.message ?? String(exception)}`), exception instanceof Error && exception.stack ? redactSecrets(exception.stack) : undefined);
     return of(replyRefused('service_unavailable', 'the service could not complete the request; retry shortly'));
   }
 
