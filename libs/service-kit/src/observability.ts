@@ -4,6 +4,7 @@ import {
 } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { NatsContext, NatsRecord } from '@nestjs/microservices';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import {
   CorrelationContext, correlationIdHeader, correlationIdOrNew, currentCorrelationContext, currentLogFields, runInCorrelationContext, runWithCorrelation,
 } from '@credit-hub/messaging';
@@ -205,12 +206,16 @@ export class HttpMetricsInterceptor implements NestInterceptor {
 }
 
 /** `GET /metrics`: the Prometheus text format. */
+@ApiTags('Metrics')
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: Metrics) {}
 
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4')
+  @ApiOperation({ operationId: 'getMetrics', summary: 'Prometheus metrics', description: "The service's metrics in the Prometheus text format (version 0.0.4), for a scraper; never rate limited." })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'The Prometheus text format', content: { 'text/plain': { schema: { type: 'string', example: 'http_requests_total{method="POST",route="/api/portfolio/credits/consume",status="200"} 42' } } } })
   scrape(): Promise<string> {
     return this.metrics.registry.metrics();
   }
