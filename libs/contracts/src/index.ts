@@ -9,6 +9,7 @@ export * from './text';
 export * from './analytics';
 export * from './normalize';
 export * from './ledger-commands-more';
+export * from './ledger-refundable';
 export * from './refunds';
 export * from './notifications';
 export * from './billing-events';
