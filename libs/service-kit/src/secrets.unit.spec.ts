@@ -92,6 +92,22 @@ describe('secret settings', () => {
     expect(malformed).not.toContain(password);
   });
 
+  it('accept every generated value of the documented lengths (hex and base64), and still refuse uniform ones', () => {
+    const refused: string[] = [];
+    const check = (name: string, value: string, rules: Parameters<typeof secretProblem>[2]) => {
+      if (secretProblem(name, value, rules) !== undefined) refused.push(`${name}: ${value}`);
+    };
+    for (let i = 0; i < 300; i++) {
+      check('NATS_PASSWORD', randomBytes(8).toString('hex'), { lengthMin: 16 }); // openssl rand -hex 8: 64 random bits
+      check('NATS_TOKEN', randomBytes(12).toString('base64'), { lengthMin: 16 });
+      check('PORTAL_TOKEN_SECRET', randomBytes(16).toString('hex'), {}); // openssl rand -hex 16
+      check('STRIPE_WEBHOOK_SECRET', `whsec_${randomBytes(12).toString('hex')}`, { prefix: 'whsec_', lengthMin: 30 });
+    }
+    expect(refused).toEqual([]);
+    for (const uniform of ['a'.repeat(16), '01'.repeat(8), 'abc'.repeat(6)]) expect(secretProblem('NATS_PASSWORD', uniform, { lengthMin: 16 })).toMatch(/not random enough/);
+    expect(secretProblem('PORTAL_TOKEN_SECRET', 'abcdefgh'.repeat(5), {})).toMatch(/not random enough/);
+  });
+
   it('readSecretSetting reads the variable, else the file, else nothing', () => {
     expect(readSecretSetting({}, 'X')).toBeUndefined();
     expect(readSecretSetting({ X: 'direct' }, 'X')).toBe('direct');
