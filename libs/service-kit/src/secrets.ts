@@ -70,7 +70,8 @@ function sha256Hex(value: string): string {
  */
 export function secretProblem(name: string, value: unknown, rules: SecretRules = {}): string | undefined {
   if (typeof value !== 'string' || value.trim() === '') return `${name} is not set: give it in ${name} or in a file named by ${name}_FILE`;
-  if (publicValues.has(value.toLowerCase())) return `${name} is a value published in the repository (a former default or an example); generate your own`;
+  // Surrounding whitespace (a second newline in a secret file, a stray space) does not make a published value new.
+  if (publicValues.has(value.trim().toLowerCase())) return `${name} is a value published in the repository (a former default or an example); generate your own`;
   if (placeholderPattern.test(value)) return `${name} is a placeholder; generate a random value`;
   if (rules.hashList) {
     const hashes = value.split(',').map((hash) => hash.trim().toLowerCase()).filter((hash) => hash !== '');

@@ -61,6 +61,15 @@ describe('secret settings', () => {
     expect(message).not.toContain(value);
   });
 
+  it('refuse a published value with whitespace around it (a secret file with a blank last line)', () => {
+    for (const value of ['another-secret-of-at-least-32-characters!\n', ' another-secret-of-at-least-32-characters! ', 'another-secret-of-at-least-32-characters!\t']) {
+      expect(secretProblem('SIGNING_SECRET', value)).toMatch(/published in the repository/);
+    }
+    const file = join(mkdtempSync(join(tmpdir(), 'secret-')), 'signing');
+    writeFileSync(file, 'another-secret-of-at-least-32-characters!\n\n');
+    expect(bootMessage({ SIGNING_SECRET_FILE: file })).toContain('SIGNING_SECRET is a value published');
+  });
+
   it('refuse a published webhook secret, a missing prefix, and both a value and a file', () => {
     const signing = random();
     expect(bootMessage({ SIGNING_SECRET: signing, WEBHOOK_SECRET: 'whsec_local_standin_secret' })).toMatch(/WEBHOOK_SECRET=\(hidden\): WEBHOOK_SECRET is a value published/);
