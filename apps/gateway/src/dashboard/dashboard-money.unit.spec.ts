@@ -1,5 +1,5 @@
 import { runInNewContext } from 'node:vm';
-import { minorUnitExponent } from '../money/minor-units';
+import { minorUnitExponent } from '@credit-hub/contracts';
 import { dashboardScript } from './dashboard.html';
 
 // The dashboard's script run as the browser runs it (a minimal DOM: elements by id, textContent,

@@ -1,5 +1,5 @@
 import { esc } from '../portal/portal.html';
-import { minorUnitExponents } from '../money/minor-units';
+import { minorUnitExponents } from '@credit-hub/contracts';
 
 /**
  * The dashboard's HTML (server-rendered shells, every value escaped) and its script (served as
@@ -111,7 +111,7 @@ export const dashboardScript = `'use strict';
   }
   // Money arrives in integer minor units with its ISO 4217 currency; on screen it is always the
   // currency's own format (Intl.NumberFormat), never minor units. The exponent is Stripe's (2 for
-  // USD and HUF, 0 for JPY, 3 for KWD: money/minor-units.ts), not Intl's digits (0 for HUF).
+  // USD and HUF, 0 for JPY, 3 for KWD: libs/contracts/src/minor-units.ts), not Intl's digits (0 for HUF).
   const exponents = ${JSON.stringify(minorUnitExponents)};
   const formats = {};
   function moneyFormat(currency) {

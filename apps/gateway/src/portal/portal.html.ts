@@ -1,4 +1,5 @@
 import {
+  minorUnitExponent,
   PortalBranding,
   PortalPurchase,
   PortalView,
@@ -8,7 +9,6 @@ import {
   RequestRefundResult,
 } from '@credit-hub/contracts';
 import { categoryLabels, feedbackQuestions, RefundFormField, RefundFormValues } from './portal-form';
-import { minorUnitExponent } from '../money/minor-units';
 
 /**
  * The customer portal's pages, server-rendered HTML without scripts: every value is escaped, every
