@@ -16,3 +16,4 @@ export * from './billing-events';
 export * from './billing-subscriptions';
 export * from './analytics-read-models';
 export * from './entitlements';
+export * from './minor-units';
