@@ -77,7 +77,8 @@ export function classifyError(error: unknown): { code: ExitCodeValue; message: s
 
 /**
  * A commander program that refuses what it does not know: unknown options and excess arguments
- * are errors with a "did you mean" suggestion, a missing option value is an error, and parse
+ * are errors with a "did you mean" suggestion, a missing option value is an error, options are
+ * positional (an option belongs to the command it follows), and parse
  * errors throw (exitOverride) so `runCommandLine` can turn them into exit 64.
  */
 export function strictProgram(name: string): Command {
@@ -90,6 +91,9 @@ export function configureStrict(command: Command): Command {
     .exitOverride()
     .allowUnknownOption(false)
     .allowExcessArguments(false)
+    // An option after a subcommand belongs to that subcommand (`replay analytics --dry-run` is the
+    // analytics rebuild's --dry-run, never the parent's): subcommands inherit this setting.
+    .enablePositionalOptions()
     .showSuggestionAfterError(true)
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: (text) => process.stdout.write(text), writeErr: (text) => process.stderr.write(text) });
@@ -168,11 +172,14 @@ function defaultIo(): { stdinIsTerminal: boolean; err(line: string): void; ask(q
 
 /**
  * The one duration parser of the CLI (the `ms` package: `90s`, `15m`, `12h`, `3d`, `2w`,
- * `1.5h`, `500ms`; a bare number is milliseconds). Returns milliseconds > 0; throws CliUsageError
+ * `1.5h`, `500ms`). A unit is required: `ms` reads a bare `60` as 60 milliseconds, which an
+ * operator meaning seconds would never expect. Returns milliseconds > 0; throws CliUsageError
  * naming the option.
  */
 export function parseDuration(option: string, text: string): number {
-  const value = typeof text === 'string' && text.trim() !== '' ? ms(text.trim() as ms.StringValue) : undefined;
+  const trimmed = typeof text === 'string' ? text.trim() : '';
+  if (/^\d+(\.\d+)?$/.test(trimmed)) throw new CliUsageError(`${option} needs a unit: ${trimmed}s, ${trimmed}m, ${trimmed}h or ${trimmed}d`);
+  const value = trimmed !== '' ? ms(trimmed as ms.StringValue) : undefined;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new CliUsageError(`${option} must be a duration such as 90s, 15m, 12h, 3d, 2w; got ${JSON.stringify(text)}`);
   }
