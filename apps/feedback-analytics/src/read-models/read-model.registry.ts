@@ -107,3 +107,20 @@ export function registeredSources(): ReadModelSource[] {
   for (const registration of readModelRegistry) for (const source of registration.sources) seen.set(`${source.stream.name}/${source.durable}`, source);
   return [...seen.values()];
 }
+
+/**
+ * The registry as the Markdown table docs/operations.md shows between the markers
+ * `<!-- read-model-registry:start -->` and `<!-- read-model-registry:end -->`
+ * (read-model.registry.unit.spec.ts fails when the two disagree).
+ */
+export function readModelRegistryMarkdown(): string {
+  const lines = ['| read model | tables (key) | streams (durable consumer) | answers |', '| --- | --- | --- | --- |'];
+  for (const registration of readModelRegistry) {
+    const tables = registration.tables.map((table) => `\`${table.name}\` (${table.key.join(', ')})`).join('<br>');
+    const sources = registration.sources.map((source) => `${source.stream.name.replace(/_[A-Z0-9]+$/, '')} (\`${source.durable}\`)`).join(', ');
+    lines.push(`| ${registration.name} | ${tables} | ${sources} | ${registration.purpose} |`);
+  }
+  lines.push('', 'Not read models (left alone by the rebuild):', '');
+  for (const [table, reason] of Object.entries(notReadModels)) lines.push(`- \`${table}\`: ${reason}`);
+  return lines.join('\n');
+}

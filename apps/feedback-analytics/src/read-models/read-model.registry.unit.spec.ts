@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { notReadModels, readModelRegistry, registeredSources, registeredTables } from './read-model.registry';
+import { notReadModels, readModelRegistry, readModelRegistryMarkdown, registeredSources, registeredTables } from './read-model.registry';
 
 // Rebuild coverage by construction: every table this app's code writes (the SQL its consumers,
 // services and migrations run) must be a registered read model, which the rebuild then rebuilds
@@ -79,6 +79,12 @@ describe('read model registry', () => {
 
   it('leaves no registered table stale: each is written by the code', () => {
     expect(names().filter((name) => !written.has(name))).toEqual([]);
+  });
+
+  it('is what docs/operations.md shows (the docs come from the registry)', () => {
+    const docs = readFileSync(join(appRoot, '..', '..', '..', 'docs', 'operations.md'), 'utf8');
+    const shown = /<!-- read-model-registry:start -->\n([\s\S]*?)\n<!-- read-model-registry:end -->/.exec(docs)?.[1];
+    expect(shown).toBe(readModelRegistryMarkdown());
   });
 
   function names(): string[] {
