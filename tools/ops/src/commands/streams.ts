@@ -63,7 +63,7 @@ Exit codes: 0 ok; 1 a hub stream is missing; 69 NATS unreachable.`,
     .option('--force', 'also apply changes that can lose redundancy or data: fewer replicas, another retention, discard or storage')
     .option('--dry-run', 'print what it would change, change nothing')
     .option('--yes', 'apply without asking (needed when stdin is not a terminal)')
-    .option('--json', 'print the plan and the streams after as JSON')
+    .option('--json', 'print the streams after as a JSON array (the plan goes to stderr)')
     .addHelpText(
       'after',
       `
@@ -244,41 +244,48 @@ async function streamsEnsure(options: EnsureOptions, output: Output): Promise<nu
     const applied = changes.filter((c) => !c.needsForce || options.force);
     const held = changes.filter((c) => c.needsForce && !options.force);
     for (const c of held) output.err(`${c.stream}: NOT changing ${c.change}: needs --force`);
-    if (applied.length === 0 || options.dryRun) {
-      if (applied.length === 0) output.err(held.length === 0 ? 'streams ensure: nothing to change' : 'streams ensure: nothing else to change');
-      else for (const c of applied) output.err(`${c.stream}: would ${c.change}`);
-      if (options.json) output.out(JSON.stringify({ changes, applied: [], held }));
-      return held.length > 0 ? ExitCode.found : ExitCode.ok;
+    if (applied.length === 0) output.err(held.length === 0 ? 'streams ensure: nothing to change' : 'streams ensure: nothing else to change');
+    else if (options.dryRun) for (const c of applied) output.err(`${c.stream}: would ${c.change} (--dry-run: not changed)`);
+    else {
+      const stop = await confirmWrite({ command: 'streams ensure', yes: options.yes === true, changes: applied.map((c) => `${c.stream}: ${c.change}`) });
+      if (stop !== null) return stop;
+      await applyStreamChanges(jsm, applied, current, replicas, options.force === true);
+      for (const c of applied) output.err(`${c.stream}: ${c.change}: done`);
     }
-    const stop = await confirmWrite({ command: 'streams ensure', yes: options.yes === true, changes: applied.map((c) => `${c.stream}: ${c.change}`) });
-    if (stop !== null) return stop;
-    for (const definition of hubStreams()) {
-      const mine = applied.filter((c) => c.stream === definition.name);
-      if (mine.length === 0) continue;
-      const config = current.get(definition.name) ?? null;
-      if (config === null) {
-        await jsm.streams.add(hubConfig(definition, replicas ?? 1)).catch((error: Error) => {
-          if (!/already in use|exists/i.test(error.message)) throw error; // a service created it meanwhile
-        });
-        continue;
-      }
-      const forceFields = options.force ? hubConfig(definition, replicas ?? config.num_replicas) : {};
-      const keepReplicas = replicas === undefined || (replicas < config.num_replicas && !options.force) ? config.num_replicas : replicas;
-      await jsm.streams.update(definition.name, {
-        ...config,
-        subjects: definition.subjects,
-        duplicate_window: definition.duplicateWindowNanos,
-        ...forceFields,
-        num_replicas: keepReplicas,
-      });
-    }
-    for (const c of applied) output.err(`${c.stream}: ${c.change}: done`);
     const list: StreamReport[] = [];
     for (const definition of hubStreams()) list.push(await streamReport(jsm, definition.name));
-    if (options.json) output.out(JSON.stringify({ changes, applied, held, streams: list }));
+    if (options.json) output.out(JSON.stringify(list));
     else for (const line of renderStreams(list)) output.out(line);
     return held.length > 0 ? ExitCode.found : ExitCode.ok;
   });
+}
+
+/** Applies the planned changes: creates missing streams, updates the others (replicas lowered only with `force`). */
+async function applyStreamChanges(
+  jsm: JetStreamManager,
+  applied: StreamChange[],
+  current: Map<string, StreamConfig | null>,
+  replicas: number | undefined,
+  force: boolean,
+): Promise<void> {
+  for (const definition of hubStreams()) {
+    if (!applied.some((c) => c.stream === definition.name)) continue;
+    const config = current.get(definition.name) ?? null;
+    if (config === null) {
+      await jsm.streams.add(hubConfig(definition, replicas ?? 1)).catch((error: Error) => {
+        if (!/already in use|exists/i.test(error.message)) throw error; // a service created it meanwhile
+      });
+      continue;
+    }
+    const keepReplicas = replicas === undefined || (replicas < config.num_replicas && !force) ? config.num_replicas : replicas;
+    await jsm.streams.update(definition.name, {
+      ...config,
+      subjects: definition.subjects,
+      duplicate_window: definition.duplicateWindowNanos,
+      ...(force ? hubConfig(definition, keepReplicas) : {}),
+      num_replicas: keepReplicas,
+    });
+  }
 }
 
 function isNotFound(error: unknown): boolean {
