@@ -8,6 +8,7 @@ const net = require('node:net');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..', '..');
+const { localSecrets } = require('./secrets');
 const register = path.join(__dirname, 'register-paths.js');
 
 /** Default ports of `npm start`. */
@@ -62,10 +63,12 @@ async function startSystem(options = {}) {
     analytics: `${postgres}/${prefix}_analytics`,
   };
   const natsUrl = options.natsUrl || process.env.NATS_URL || 'nats://127.0.0.1:4222';
-  const webhookSecret = options.webhookSecret || process.env.STRIPE_WEBHOOK_SECRET || 'whsec_local_standin_secret';
+  // Secrets have no defaults in the services: the environment's, else this checkout's generated ones.
+  const secrets = localSecrets();
+  const webhookSecret = options.webhookSecret || process.env.STRIPE_WEBHOOK_SECRET || secrets.STRIPE_WEBHOOK_SECRET;
   const logDir = options.logDir || path.join(root, 'tmp', 'logs');
   fs.mkdirSync(logDir, { recursive: true });
-  const common = { ...process.env, NATS_URL: natsUrl, HTTP_HOST: '127.0.0.1', HUB_NAMESPACE: options.namespace || '', ...(options.env || {}) };
+  const common = { ...secrets, ...process.env, NATS_URL: natsUrl, HTTP_HOST: '127.0.0.1', HUB_NAMESPACE: options.namespace || '', ...(options.env || {}) };
   const standinUrl = `http://127.0.0.1:${ports.standin}`;
   const specs = [
     { name: 'stripe-standin', main: 'dist/tools/stripe-standin/src/main.js', health: `${standinUrl}/test/health`,

@@ -9,5 +9,7 @@ export * from './modules';
 export * from './base-config';
 export * from './managed-consumer';
 export * from './observability';
+export * from './secrets';
+export * from './redaction';
 export * from './cli';
 export * from './table-diff';

@@ -24,9 +24,9 @@ export class CreditsController {
 
   @Post('consume')
   @HttpCode(200)
-  @ApiOperation({ summary: "Spend credits from the customer's balance (idempotent on domain + referenceId)" })
+  @ApiOperation({ operationId: 'consumeCredits', summary: 'Consume credits', description: 'Spend credits from the customer\'s balance, never below zero (402 insufficient_credits, nothing written). Idempotent on domain + referenceId: the same request again answers the first result with `repeated: true`; the same referenceId with other credits, actionType or customer is 409 reference_conflict. Retry a timed-out consume with the same referenceId: it is never a double spend.' })
   @ApiOkResponse({ type: ConsumeCreditsResponse })
-  @ApiProblems('validation_failed', 'unauthorized', 'insufficient_credits', 'forbidden_domain', 'reference_conflict', 'payload_too_large', 'service_unavailable')
+  @ApiProblems('validation_failed', 'unauthorized', 'insufficient_credits', 'payment_past_due', 'forbidden_domain', 'account_frozen', 'reference_conflict', 'payload_too_large', 'service_unavailable')
   async consume(@Body() body: ConsumeCreditsRequest): Promise<ConsumeCreditsResponse> {
     const command: ConsumeCreditsCommand = {
       email: normalizeEmail(body.email),
@@ -40,7 +40,7 @@ export class CreditsController {
   }
 
   @Get('balance')
-  @ApiOperation({ summary: "The customer's balance spendable on the domain, with its lots" })
+  @ApiOperation({ operationId: 'getBalance', summary: 'Read a customer\'s balance', description: 'The credits the customer can spend on the key\'s domain now (holds excluded, lots restricted to another domain excluded), with the lots they come from.' })
   @ApiOkResponse({ type: BalanceResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'service_unavailable')
   balance(@Query() query: BalanceRequest, @CurrentApiKey() key: ApiKeyRecord): Promise<BalanceView> {

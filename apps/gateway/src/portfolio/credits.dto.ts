@@ -41,7 +41,7 @@ export class ConsumeCreditsRequest {
 
 /** The balance after a consumption. */
 export class ConsumeCreditsResponse {
-  @ApiProperty({ description: 'Balance after the consumption, credits', example: 2 })
+  @ApiProperty({ type: 'integer', description: 'Balance after the consumption, credits', example: 2 })
   balance!: number;
 
   @ApiProperty({ description: 'Id of the CreditsConsumed event', format: 'uuid' })
@@ -66,9 +66,9 @@ export class LotResponse {
   @ApiProperty({ enum: ['purchased', 'granted'] }) kind!: 'purchased' | 'granted';
   @ApiProperty({ example: 'yourproduct.com' }) domain!: string;
   @ApiProperty({ type: String, nullable: true, example: 'starter_3' }) offeringId!: string | null;
-  @ApiProperty({ example: 3 }) creditsInitial!: number;
-  @ApiProperty({ example: 2 }) creditsRemaining!: number;
-  @ApiProperty({ description: 'Price paid for the lot, integer minor units', example: 500 }) amountMinor!: number;
+  @ApiProperty({ type: 'integer', example: 3 }) creditsInitial!: number;
+  @ApiProperty({ type: 'integer', example: 2 }) creditsRemaining!: number;
+  @ApiProperty({ type: 'integer', description: 'Price paid for the lot, integer minor units', example: 500 }) amountMinor!: number;
   @ApiProperty({ type: String, nullable: true, example: 'usd' }) currency!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'Only spendable on this domain when set' }) scopeDomain!: string | null;
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) expiresAt!: string | null;
@@ -78,6 +78,6 @@ export class LotResponse {
 /** The customer's spendable balance on the domain, and the lots it is made of. */
 export class BalanceResponse {
   @ApiProperty({ example: 'ada@example.com' }) email!: string;
-  @ApiProperty({ description: 'Credits spendable on the domain', example: 2 }) balance!: number;
+  @ApiProperty({ type: 'integer', description: 'Credits spendable on the domain', example: 2 }) balance!: number;
   @ApiProperty({ type: [LotResponse] }) lots!: LotResponse[];
 }
