@@ -47,7 +47,8 @@ async function waitHealthy(name, url, timeoutMs, child) {
 
 /**
  * Starts the system. Options: { ports?: 'default'|'random', namespace?: string, databasePrefix?: string,
- * postgresBaseUrl?, natsUrl?, webhookSecret?, logDir?, env? }.
+ * postgresBaseUrl?, natsUrl?, webhookSecret?, logDir?, env?, nodeArgs? } (nodeArgs: extra node flags per
+ * service name, e.g. { gateway: ['--cpu-prof'] }).
  * Returns { urls, ports, databases, env, processes, stop() }.
  */
 async function startSystem(options = {}) {
@@ -105,7 +106,8 @@ async function startSystem(options = {}) {
       const log = fs.openSync(path.join(logDir, `${spec.name}.log`), 'a');
       const env = { ...common };
       for (const [k, v] of Object.entries(spec.env)) env[k] = String(v);
-      const child = spawn(process.execPath, ['-r', register, path.join(root, spec.main)], { cwd: root, env, stdio: ['ignore', log, log] });
+      const nodeArgs = (options.nodeArgs && options.nodeArgs[spec.name]) || [];
+      const child = spawn(process.execPath, [...nodeArgs, '-r', register, path.join(root, spec.main)], { cwd: root, env, stdio: ['ignore', log, log] });
       fs.closeSync(log);
       processes[spec.name] = child;
       await waitHealthy(spec.name, spec.health, 60_000, child);
