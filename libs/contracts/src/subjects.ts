@@ -47,6 +47,7 @@ export const LedgerSubjects = {
   resumePlanCredits: subject('ledger.commands.resume-plan-credits.v1'),
   getBalance: subject('ledger.queries.get-balance.v1'),
   getHistory: subject('ledger.queries.get-history.v1'),
+  getRefundable: subject('ledger.queries.get-refundable.v1'),
 };
 
 /** Subjects of the events the ledger publishes to stream `LEDGER` (through its outbox). */

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConsumeCreditsCommand, ConsumeCreditsResult, Reply, replyRefused } from '@credit-hub/contracts';
-import { Metrics, runOutsideCorrelation } from '@credit-hub/service-kit';
+import { dataErrorOf, Metrics, runOutsideCorrelation } from '@credit-hub/service-kit';
 import { Counter, Histogram } from 'prom-client';
 import { LedgerConfig } from '../ledger.config';
 import { CreditAccountStore } from './credit-account.store';
@@ -17,6 +17,9 @@ interface Waiting {
  * they are, new commands queue for the next one, so under load batches grow by themselves and at
  * low load a command waits at most the window. A failed batch is retried once, then its commands
  * run one by one through the single-command path, so one bad command cannot fail its neighbours.
+ * A failure caused by the data (`dataErrorOf`: SQLSTATE class 22, class 23 but 23505) is not
+ * retried: the batch is split at once, and only the command carrying the data gets its refusal
+ * (`validation_failed`, not retryable).
  * With `LEDGER_BATCH_SIZE_MAX=1` every consume takes the single-command path.
  */
 @Injectable()
@@ -87,6 +90,8 @@ export class ConsumeBatcher {
         return;
       } catch (error) {
         this.logger.warn(`batch of ${batch.length} failed (attempt ${attempt}): ${(error as Error).message}`);
+        // The same data fails the same way again: isolate the offending command now.
+        if (dataErrorOf(error)) break;
       }
     }
     await Promise.all(batch.map(async (w) => w.resolve(await this.single(w.command))));
@@ -96,6 +101,11 @@ export class ConsumeBatcher {
     try {
       return await this.accounts.consume(command);
     } catch (error) {
+      const dataError = dataErrorOf(error);
+      if (dataError) {
+        this.logger.warn(`consume refused by the database: SQLSTATE ${dataError.sqlState}`);
+        return replyRefused('validation_failed', dataError.detail);
+      }
       this.logger.error(`consume failed: ${(error as Error).message}`);
       return replyRefused('service_unavailable', 'the ledger could not complete consume; retry with the same referenceId');
     }

@@ -18,6 +18,7 @@ import { appendEvents, appendToStream, PendingEvent } from './event-store';
 import { emptyRows, loadAccount, loadAccountsForBatch, LoadNeeds, lockOrCreateAccount, lotToView, ProjectionRows, rowsTouchedBy, writeRows } from './projection';
 import { takeDueSnapshots } from './snapshot';
 import { LedgerConfig } from '../ledger.config';
+import { lotViewForDomain } from '../visibility/domain-visibility';
 
 /** Attempts of one command when the database reports a conflict (unique violation, deadlock, serialization). */
 const attemptsMax = 5;
@@ -197,8 +198,9 @@ export class CreditAccountStore {
   }
 
   private async refundConsumptionsOnce(command: RefundConsumptionsCommand): Promise<Reply<RefundConsumptionsResult>> {
-    const refs = command.referenceIds.map((referenceId) => ({ domain: command.domain, referenceId }));
-    return this.run(accountStreamId(command.email), { needs: { consumptions: refs, refundRequestId: command.refundRequestId }, metadata: { causationId: command.refundRequestId } }, (account, now) => {
+    const refs = (command.referenceIds ?? []).map((referenceId) => ({ domain: command.domain, referenceId }));
+    const window = command.referenceIds ? undefined : { domain: command.domain, since: command.consumedSince as string };
+    return this.run(accountStreamId(command.email), { needs: { consumptions: refs, consumptionsSince: window, refundRequestId: command.refundRequestId }, metadata: { causationId: command.refundRequestId } }, (account, now) => {
       const decision = decideRefundConsumptions({ ...command, creditsMax: command.creditsMax ?? null, now }, account);
       if (decision.outcome === 'rejected') return refused(decision.code, command);
       return {
@@ -268,9 +270,9 @@ export class CreditAccountStore {
       const now = new Date().toISOString();
       const balance = domain ? spendableCredits(account, domain, now) : account.balance;
       // With a domain, only the lots that domain may see: a lot restricted to another domain is
-      // neither counted nor listed (tenant isolation).
+      // neither counted nor listed, and another domain's purchase is listed without its price (tenant isolation).
       const visible = account.lots.filter((l) => l.creditsRemaining > 0 && (!domain || l.scopeDomain === null || l.scopeDomain === domain));
-      return { email, balance, lots: visible.map(lotToView) };
+      return { email, balance, lots: visible.map((lot) => lotViewForDomain(lot, lotToView(lot), domain)) };
     } finally {
       client.release();
     }
