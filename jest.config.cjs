@@ -12,5 +12,7 @@ module.exports = {
   },
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
   setupFiles: ['<rootDir>/libs/testing/src/jest-setup.ts'],
+  // Stripe's JSON Schemas for the stand-in's contract check (tools/stripe-standin/src/contract).
+  globalSetup: '<rootDir>/tools/stripe-standin/src/contract/jest-global-setup.ts',
   testTimeout: 60000,
 };

@@ -46,6 +46,20 @@ async function waitHealthy(name, url, timeoutMs, child) {
 }
 
 /**
+ * What the stand-in's Stripe schema check recorded (STRIPE_STANDIN_CONTRACT_SCHEMAS, set by jest's
+ * global setup); [] when it is off or the stand-in is not running.
+ */
+async function contractViolations(standinUrl, child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return [];
+  try {
+    const response = await fetch(`${standinUrl}/test/contract-violations`, { signal: AbortSignal.timeout(5_000) });
+    return response.ok ? (await response.json()).violations || [] : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
  * Starts the system. Options: { ports?: 'default'|'random', namespace?: string, databasePrefix?: string,
  * postgresBaseUrl?, natsUrl?, webhookSecret?, logDir?, env?, nodeArgs? } (nodeArgs: extra node flags per
  * service name, e.g. { gateway: ['--cpu-prof'] }).
@@ -92,12 +106,16 @@ async function startSystem(options = {}) {
     urls: { gateway: `http://127.0.0.1:${ports.gateway}`, standin: standinUrl, docs: `http://127.0.0.1:${ports.gateway}/docs` },
     env: common,
     async stop(signal = 'SIGTERM') {
+      const violations = await contractViolations(standinUrl, processes['stripe-standin']);
       const alive = Object.values(processes).filter((p) => p.exitCode === null && p.signalCode === null);
       await Promise.all(alive.map((p) => new Promise((resolve) => {
         const timer = setTimeout(() => { p.kill('SIGKILL'); }, 10_000);
         p.once('exit', () => { clearTimeout(timer); resolve(); });
         p.kill(signal);
       })));
+      if (violations.length > 0) {
+        throw new Error(`The Stripe stand-in produced ${violations.length} response(s)/event(s) outside Stripe's schema:\n${violations.map((v) => `- ${v.source} (as ${v.schema}):\n    ${v.errors.join('\n    ')}`).join('\n')}`);
+      }
     },
   };
   try {

@@ -4,6 +4,7 @@
 // after the third failed retry the subscription is canceled).
 import { addInterval, DAY_SECONDS } from './clock';
 import type { Invoice, Subscription } from './billing-objects';
+import { currentPeriod, invoiceSubscription } from './billing-objects';
 import { invalidRequest } from './errors';
 import type { EventContext } from './events';
 import { applyUpdate, collectEvents, emitChanges, emitEvent } from './events';
@@ -60,7 +61,7 @@ function runJob(app: EventContext, job: ScheduledJob): void {
   if (job.kind === 'trial_will_end') {
     if (subscription.status === 'trialing') emitEvent(app, 'customer.subscription.trial_will_end', subscription);
   } else if (job.kind === 'period_end') {
-    if (subscription.current_period_end === job.at) periodEnd(app, subscription);
+    if (currentPeriod(subscription).end === job.at) periodEnd(app, subscription);
   } else {
     retryPayment(app, subscription, job);
   }
@@ -78,7 +79,7 @@ function periodEnd(app: EventContext, subscription: Subscription): void {
 function renew(app: EventContext, subscription: Subscription): void {
   const recurring = subscription.items.data[0].price.recurring;
   if (recurring === null) throw new Error(`subscription ${subscription.id} has a one-time price`);
-  const start = subscription.current_period_end;
+  const start = currentPeriod(subscription).end;
   const period = { start, end: addInterval(start, recurring.interval, recurring.interval_count) };
   const before = structuredClone(subscription);
   const invoice = createInvoice(app, subscription, 'subscription_cycle', period);
@@ -106,7 +107,7 @@ function retryPayment(app: EventContext, subscription: Subscription, job: Schedu
 
 /** After an invoice is paid: its retries are dropped and a `past_due` subscription with nothing else open becomes `active`. */
 function afterPaid(app: EventContext, invoice: Invoice): void {
-  const subscription = app.state.subscriptions.get(invoice.subscription);
+  const subscription = app.state.subscriptions.get(invoiceSubscription(invoice));
   if (!subscription) return;
   cancelJobs(app.state, subscription.id, ['payment_retry'], invoice.id);
   if (subscription.status !== 'past_due' || hasOpenInvoices(app.state, subscription.id)) return;

@@ -78,5 +78,5 @@ function markComplete(session: CheckoutSession, paymentStatus: CheckoutSession['
   session.status = 'complete';
   session.payment_status = paymentStatus;
   session.url = null;
-  session.customer_details = { address: null, email: session.customer_email ?? customerEmail, name: null, phone: null, tax_exempt: 'none', tax_ids: [] };
+  session.customer_details = { address: null, business_name: null, email: session.customer_email ?? customerEmail, individual_name: null, name: null, phone: null, tax_exempt: 'none', tax_ids: [] };
 }

@@ -2,6 +2,7 @@
 // the `payment` and `subscription` mode subset the stand-in supports). Completion is in checkout-complete.ts.
 import { INTERVALS, wallClockNow } from './clock';
 import type { Interval } from './clock';
+import { checkCurrency, checkMinimumCharge } from './currencies';
 import { invalidRequest, missingParam, noSuchObject } from './errors';
 import type { FormObject, FormValue } from './form';
 import type { CheckoutLineItem, CheckoutSession, CustomText, Price, PriceRecurring } from './objects';
@@ -64,7 +65,20 @@ const SUBSCRIPTION_DATA_PARAMS: ReadonlySet<string> = new Set([
 ]);
 const PRODUCT_DATA_PARAMS: ReadonlySet<string> = new Set(['description', 'images', 'metadata', 'name', 'tax_code', 'unit_label']);
 const CUSTOM_TEXT_SLOTS = ['after_submit', 'shipping_address', 'submit', 'terms_of_service_acceptance'] as const;
+/** Each `custom_text[slot]` takes only `message` (SessionCreateParams.CustomText.*). */
+const CUSTOM_TEXT_PARAMS: ReadonlySet<string> = new Set(['message']);
+/** Keys of `SessionCreateParams.PaymentIntentData`; only `metadata` is modelled, the others are accepted and ignored. */
+const PAYMENT_INTENT_DATA_PARAMS: ReadonlySet<string> = new Set([
+  'application_fee_amount', 'capture_method', 'description', 'metadata', 'on_behalf_of', 'receipt_email', 'setup_future_usage', 'shipping',
+  'statement_descriptor', 'statement_descriptor_suffix', 'transfer_data', 'transfer_group',
+]);
 const MODES = ['payment', 'setup', 'subscription'];
+/** `locale` values of `checkout.session` in API 2026-10-28 (Checkout.Session.Locale). */
+const CHECKOUT_LOCALES = [
+  'auto', 'bg', 'cs', 'da', 'de', 'el', 'en', 'en-GB', 'es', 'es-419', 'et', 'fi', 'fil', 'fr', 'fr-CA', 'hr', 'hu', 'id', 'it', 'ja', 'ko', 'lt', 'lv',
+  'ms', 'mt', 'nb', 'nl', 'pl', 'pt', 'pt-BR', 'ro', 'ru', 'sk', 'sl', 'sv', 'th', 'tr', 'vi', 'zh', 'zh-HK', 'zh-TW', 'hi-IN',
+] as const;
+const UI_MODES = ['elements', 'embedded_page', 'form', 'hosted_page'];
 const MAX_TRIAL_DAYS = 730;
 
 const DEFAULT_LIFETIME_SECONDS = 24 * 60 * 60;
@@ -84,41 +98,77 @@ export function createCheckoutSession(params: FormObject, publicUrl: string, now
   const subscriptionData = readSubscriptionData(params, mode);
   const customer = readCustomer(params, state);
   const id = stripeId('cs_test_', 58);
-  const total = subscriptionData?.trialPeriodDays ? 0 : lineItems.reduce((sum, item) => sum + item.amount_total, 0);
+  const periodTotal = lineItems.reduce((sum, item) => sum + item.amount_total, 0);
+  // A free plan (0 per period) is fine; anything charged must reach the currency's minimum.
+  if (mode === 'payment' || periodTotal > 0) checkMinimumCharge(periodTotal, lineItems[0].currency, 'line_items');
+  const total = subscriptionData?.trialPeriodDays ? 0 : periodTotal;
+  const customerCreation = readCustomerCreation(params, mode);
   const session: CheckoutSession = {
     id,
     object: 'checkout.session',
+    adaptive_pricing: null,
+    after_expiration: null,
+    allow_promotion_codes: null,
+    allowed_payment_method_types: null,
     amount_subtotal: total,
     amount_total: total,
+    automatic_tax: { enabled: false, liability: null, provider: null, status: null },
+    billing_address_collection: null,
     cancel_url: readOptionalUrl(params, 'cancel_url'),
     client_reference_id: readLimitedString(params, 'client_reference_id', 200),
+    client_secret: null,
+    collected_information: null,
+    consent: null,
+    consent_collection: null,
     created: now,
     currency: lineItems[0].currency,
+    currency_conversion: null,
+    custom_fields: [],
     custom_text: readCustomText(params),
     customer: customer,
+    customer_account: null,
+    customer_creation: mode === 'payment' ? (customerCreation ?? 'if_required') : null,
     customer_details: null,
     customer_email: readEmail(params),
+    discounts: [],
     expires_at: readExpiresAt(params, now),
+    integration_identifier: null,
     invoice: null,
+    invoice_creation: mode === 'payment' ? { enabled: false, invoice_data: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: null, metadata: {}, rendering_options: null } } : null,
     livemode: false,
-    locale: readString(params, 'locale') ?? null,
+    locale: readEnum(params, 'locale', CHECKOUT_LOCALES) ?? null,
+    managed_payments: null,
     metadata: readMetadata(params),
     mode,
+    origin_context: null,
     payment_intent: null,
-    payment_method_collection: readEnum(params, 'payment_method_collection', ['always', 'if_required'] as const) ?? null,
+    payment_link: null,
+    payment_method_collection: readEnum(params, 'payment_method_collection', ['always', 'if_required'] as const) ?? (mode === 'subscription' ? 'always' : null),
+    payment_method_configuration_details: null,
+    payment_method_options: {},
     payment_method_types: ['card'],
     payment_status: 'unpaid',
+    permissions: null,
+    recovered_from: null,
+    saved_payment_method_options: null,
+    setup_intent: null,
+    shipping_address_collection: null,
+    shipping_cost: null,
+    shipping_options: [],
     status: 'open',
+    submit_type: null,
     subscription: null,
     success_url: successUrl,
-    ui_mode: 'hosted',
+    total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
+    ui_mode: 'hosted_page',
     url: `${publicUrl}/checkout/${id}`,
+    wallet_options: null,
   };
   if (session.customer !== null && session.customer_email !== null) {
     throw invalidRequest('You may only specify one of these parameters: customer, customer_email.', { param: 'customer_email' });
   }
   remember(state, lineItems);
-  return { session, lineItems, paymentIntentMetadata: readPaymentIntentMetadata(params, mode), subscriptionData, customerCreation: readCustomerCreation(params, mode) };
+  return { session, lineItems, paymentIntentMetadata: readPaymentIntentMetadata(params, mode), subscriptionData, customerCreation };
 }
 
 function readMode(params: FormObject): 'payment' | 'subscription' {
@@ -128,7 +178,11 @@ function readMode(params: FormObject): 'payment' | 'subscription' {
   }
   if (mode === 'setup') throw invalidRequest(`The Stripe stand-in only supports mode=payment and mode=subscription (got ${mode}).`, { param: 'mode' });
   const uiMode = readString(params, 'ui_mode');
-  if (uiMode !== undefined && uiMode !== 'hosted') throw invalidRequest(`The Stripe stand-in only supports ui_mode=hosted (got ${uiMode}).`, { param: 'ui_mode' });
+  // API 2026-10-28 names the hosted page `hosted_page` (the SDK's UiMode lists elements, embedded_page, form, hosted_page).
+  if (uiMode !== undefined && !UI_MODES.includes(uiMode)) {
+    throw invalidRequest(`Invalid ui_mode: must be one of ${UI_MODES.join(', ')}`, { code: 'parameter_invalid_string', param: 'ui_mode' });
+  }
+  if (uiMode !== undefined && uiMode !== 'hosted_page') throw invalidRequest(`The Stripe stand-in only supports ui_mode=hosted_page (got ${uiMode}).`, { param: 'ui_mode' });
   return mode as 'payment' | 'subscription';
 }
 
@@ -153,6 +207,7 @@ function readPaymentIntentMetadata(params: FormObject, mode: 'payment' | 'subscr
   if (paymentIntentData !== undefined && mode !== 'payment') {
     throw invalidRequest('You can not pass `payment_intent_data` in `subscription` mode.', { param: 'payment_intent_data' });
   }
+  if (paymentIntentData !== undefined) rejectUnknown(paymentIntentData, PAYMENT_INTENT_DATA_PARAMS, 'payment_intent_data');
   return readMetadata(paymentIntentData ?? {}, 'metadata', 'payment_intent_data');
 }
 
@@ -173,6 +228,7 @@ function readSubscriptionData(params: FormObject, mode: 'payment' | 'subscriptio
   const data = raw ?? {};
   rejectUnknown(data, SUBSCRIPTION_DATA_PARAMS, 'subscription_data');
   const trialPeriodDays = readInt(data, 'trial_period_days', 'subscription_data', 1) ?? null;
+  readEnum(data, 'proration_behavior', ['create_prorations', 'none'], 'subscription_data');
   if (trialPeriodDays !== null && trialPeriodDays > MAX_TRIAL_DAYS) {
     throw invalidRequest(`The maximum number of trial period days is ${MAX_TRIAL_DAYS}.`, { param: 'subscription_data[trial_period_days]' });
   }
@@ -220,12 +276,14 @@ function readLineItem(value: FormValue, prefix: string, now: number): CheckoutLi
   return {
     id: stripeId('li_'),
     object: 'item',
+    adjustable_quantity: null,
     amount_discount: 0,
     amount_subtotal: amount,
     amount_tax: 0,
     amount_total: amount,
     currency: price.currency,
     description: productName,
+    metadata: {},
     price,
     quantity,
   };
@@ -260,6 +318,7 @@ export function buildPrice(spec: PriceSpec, now: number): Price {
     billing_scheme: 'per_unit',
     created: now,
     currency: spec.currency,
+    custom_unit_amount: null,
     livemode: false,
     lookup_key: null,
     metadata: {},
@@ -267,6 +326,8 @@ export function buildPrice(spec: PriceSpec, now: number): Price {
     product: spec.product,
     recurring: spec.recurring,
     tax_behavior: 'unspecified',
+    tiers_mode: null,
+    transform_quantity: null,
     type: spec.recurring ? 'recurring' : 'one_time',
     unit_amount: spec.unitAmount,
     unit_amount_decimal: String(spec.unitAmount),
@@ -285,13 +346,9 @@ export function readRecurring(priceData: FormObject, prefix: string): PriceRecur
   return { interval, interval_count: intervalCount, meter: null, trial_period_days: null, usage_type: 'licensed' };
 }
 
-/** `price_data[currency]`: a three-letter code, stored lower case. */
+/** `price_data[currency]`: a currency Stripe supports (any case; stored lower case), else 400. */
 export function readCurrency(params: FormObject, prefix: string): string {
-  const currency = requireString(params, 'currency', prefix).toLowerCase();
-  if (!/^[a-z]{3}$/.test(currency)) {
-    throw invalidRequest(`Invalid currency: ${currency}. Use a three-letter ISO currency code, e.g. usd.`, { param: paramName(prefix, 'currency') });
-  }
-  return currency;
+  return checkCurrency(requireString(params, 'currency', prefix), paramName(prefix, 'currency'));
 }
 
 /** The inline product's name (`product_data[name]`); `product` (an existing product id) is unknown to the stand-in. */
@@ -346,7 +403,9 @@ function readCustomText(params: FormObject): CustomText {
   rejectUnknown(raw, new Set(CUSTOM_TEXT_SLOTS), 'custom_text');
   const slot = (name: (typeof CUSTOM_TEXT_SLOTS)[number]): { message: string } | null => {
     const value = readObject(raw, name, 'custom_text');
-    return value === undefined ? null : { message: requireString(value, 'message', `custom_text[${name}]`) };
+    if (value === undefined) return null;
+    rejectUnknown(value, CUSTOM_TEXT_PARAMS, `custom_text[${name}]`);
+    return { message: requireString(value, 'message', `custom_text[${name}]`) };
   };
   return {
     after_submit: slot('after_submit'),

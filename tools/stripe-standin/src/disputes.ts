@@ -49,13 +49,13 @@ export function openDispute(app: EventContext, charge: Charge, input: DisputeInp
     currency: charge.currency,
     enhanced_eligibility_types: [],
     evidence: emptyEvidence(),
-    evidence_details: { due_by: endOfDay(created + RESPONSE_DAYS * DAY_SECONDS), enhanced_eligibility: {}, has_evidence: false, past_due: false, submission_count: 0, submission_method: null },
+    evidence_details: { due_by: endOfDay(created + RESPONSE_DAYS * DAY_SECONDS), enhanced_eligibility: {}, has_evidence: false, past_due: false, submission_count: 0, submission_method: 'not_submitted' },
     intended_submission_method: null,
     is_charge_refundable: false,
     livemode: false,
     metadata: {},
     payment_intent: charge.payment_intent,
-    payment_method_details: { type: 'card', card: { brand: 'visa', case_type: 'chargeback', network_reason_code: NETWORK_REASON_CODES[reason] ?? '10.4' } },
+    payment_method_details: { type: 'card', card: { brand: 'visa', case_type: 'chargeback', network: 'visa', network_reason_code: NETWORK_REASON_CODES[reason] ?? '10.4' } },
     reason,
     status: 'needs_response',
   };
@@ -109,7 +109,7 @@ export function updateDispute(app: EventContext, dispute: Dispute, params: FormO
 
 function submitEvidence(dispute: Dispute): void {
   dispute.status = 'under_review';
-  dispute.evidence_details = { ...dispute.evidence_details, submission_count: dispute.evidence_details.submission_count + 1, submission_method: 'manual_api' };
+  dispute.evidence_details = { ...dispute.evidence_details, submission_count: dispute.evidence_details.submission_count + 1, submission_method: 'manual' };
 }
 
 function readEvidence(params: FormObject): Partial<Record<(typeof EVIDENCE_FIELDS)[number], string | null>> | undefined {

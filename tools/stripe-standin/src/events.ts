@@ -4,6 +4,7 @@
 import { wallClockNow } from './clock';
 import { noSuchObject } from './errors';
 import type { SimClock } from './clock';
+import type { ContractRecorder } from './contract/contract';
 import type { EventObject, StripeEvent } from './objects';
 import { stripeId } from './objects';
 import type { StandinConfig, StandinState } from './state';
@@ -16,6 +17,8 @@ export interface EventContext {
   config: StandinConfig;
   clock: SimClock;
   outbox: Outbox;
+  /** The Stripe schema check of responses and events; null when STRIPE_STANDIN_CONTRACT_SCHEMAS is unset. */
+  contract: ContractRecorder | null;
 }
 
 /** The API request that caused an event (`event.request`); both null for clock-driven and dashboard events. */
@@ -43,6 +46,7 @@ export function emitEvent<T extends EventObject>(app: EventContext, type: string
     type,
   };
   app.state.events.push(event as StripeEvent);
+  app.contract?.checkEvent(event);
   return event;
 }
 

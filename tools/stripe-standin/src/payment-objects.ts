@@ -27,13 +27,20 @@ export interface Charge {
   livemode: false;
   metadata: Record<string, string>;
   on_behalf_of: null;
-  outcome: { network_status: 'approved_by_network'; reason: null; risk_level: 'normal'; seller_message: string; type: 'authorized' };
+  outcome: {
+    advice_code: null; network_advice_code: null; network_decline_code: null;
+    network_status: 'approved_by_network'; reason: null; risk_level: 'normal'; seller_message: string; type: 'authorized';
+  };
   paid: true;
   payment_intent: string;
   payment_method: string;
   payment_method_details: {
     type: 'card';
-    card: { brand: 'visa'; country: 'US'; exp_month: number; exp_year: number; funding: 'credit'; last4: '4242'; network: 'visa' };
+    card: {
+      amount_authorized: number; authorization_code: null; brand: 'visa'; checks: { address_line1_check: null; address_postal_code_check: null; cvc_check: 'pass' };
+      country: 'US'; electronic_commerce_indicator: null; exp_month: number; exp_year: number; funding: 'credit'; installments: null; last4: '4242';
+      mandate: null; network: 'visa'; network_transaction_id: null; regulated_status: 'unregulated'; three_d_secure: null; transaction_link_id: null; wallet: null;
+    };
   };
   receipt_email: string | null;
   receipt_number: null;
@@ -62,9 +69,12 @@ export interface Refund {
   charge: string;
   created: number;
   currency: string;
+  customer: string | null;
+  customer_account: null;
   destination_details: { type: 'card'; card: { reference_status: 'pending'; reference_type: 'acquirer_reference_number'; type: 'refund' } };
   metadata: Record<string, string>;
   payment_intent: string;
+  payment_method: string;
   reason: RefundReason | null;
   receipt_number: null;
   source_transfer_reversal: null;
@@ -129,14 +139,15 @@ export interface Dispute {
     has_evidence: boolean;
     past_due: boolean;
     submission_count: number;
-    submission_method: 'manual_api' | null;
+    /** `not_submitted` until evidence is submitted; `manual` once submitted through the API or Dashboard. */
+    submission_method: 'manual' | 'not_submitted';
   };
   intended_submission_method: null;
   is_charge_refundable: boolean;
   livemode: false;
   metadata: Record<string, string>;
   payment_intent: string;
-  payment_method_details: { type: 'card'; card: { brand: 'visa'; case_type: 'chargeback'; network_reason_code: string } };
+  payment_method_details: { type: 'card'; card: { brand: 'visa'; case_type: 'chargeback'; network: 'visa'; network_reason_code: string } };
   reason: string;
   status: DisputeStatus;
 }

@@ -18,8 +18,8 @@ describe('charges, refunds and disputes', () => {
   });
 
   afterEach(async () => {
-    await standin.close();
-    await receiver.close();
+    // close() rejects when the stand-in broke Stripe's schema: the receiver is closed either way.
+    await standin.close().finally(() => receiver.close());
     expect(receiver.rejected).toEqual([]);
   });
 

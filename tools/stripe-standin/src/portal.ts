@@ -1,14 +1,21 @@
 // The customer portal: `POST /v1/billing_portal/sessions` and a minimal page at `/portal/:id` listing
 // the customer's subscriptions, each with a "Cancel at period end" (or "Don't cancel") button.
 import type { PortalSession, Subscription } from './billing-objects';
+import { currentPeriod } from './billing-objects';
 import { escapeHtml, formatAmount } from './checkout-page';
 import { findCustomer } from './customers';
 import { invalidRequest, noSuchObject } from './errors';
 import type { EventContext } from './events';
 import type { FormObject } from './form';
 import { stripeId } from './objects';
-import { readString, rejectUnknown, requireString } from './params';
+import { readEnum, readString, rejectUnknown, requireString } from './params';
 import type { StandinState } from './state';
+
+/** `locale` values of `billing_portal.session` in API 2026-10-28 (BillingPortal.Session.Locale). */
+const PORTAL_LOCALES = [
+  'auto', 'bg', 'cs', 'da', 'de', 'el', 'en', 'en-AU', 'en-CA', 'en-GB', 'en-IE', 'en-IN', 'en-NZ', 'en-SG', 'es', 'es-419', 'et', 'fi', 'fil', 'fr',
+  'fr-CA', 'hr', 'hu', 'id', 'it', 'ja', 'ko', 'lt', 'lv', 'ms', 'mt', 'nb', 'nl', 'pl', 'pt', 'pt-BR', 'ro', 'ru', 'sk', 'sl', 'sv', 'th', 'tr', 'vi', 'zh', 'zh-HK', 'zh-TW',
+] as const;
 
 const CREATE_PARAMS: ReadonlySet<string> = new Set(['after_expiration', 'configuration', 'customer', 'customer_account', 'expand', 'flow_data', 'locale', 'on_behalf_of', 'return_url']);
 
@@ -25,9 +32,10 @@ export function createPortalSession(app: EventContext, params: FormObject): Port
     configuration: 'bpc_standin_default',
     created: app.clock.now(),
     customer: customer.id,
+    customer_account: null,
     flow: null,
     livemode: false,
-    locale: readString(params, 'locale') ?? null,
+    locale: readEnum(params, 'locale', PORTAL_LOCALES) ?? null,
     on_behalf_of: null,
     return_url: returnUrl,
     url: `${app.config.publicUrl}/portal/${id}`,
@@ -60,7 +68,7 @@ function subscriptionRow(session: PortalSession, subscription: Subscription, sta
   const price = subscription.items.data[0].price;
   const name = state.products.get(price.product) ?? 'Subscription';
   const amount = `${formatAmount(price.unit_amount, price.currency)} / ${price.recurring?.interval ?? 'once'}`;
-  const ends = new Date(subscription.current_period_end * 1000).toISOString().slice(0, 10);
+  const ends = new Date(currentPeriod(subscription).end * 1000).toISOString().slice(0, 10);
   const status = subscription.cancel_at_period_end && subscription.status !== 'canceled' ? `${subscription.status}, cancels ${ends}` : subscription.status;
   return `<tr id="${escapeHtml(subscription.id)}"><td>${escapeHtml(name)} (${escapeHtml(amount)})</td><td class="status">${escapeHtml(status)}</td><td>${ends}</td><td>${cancelForm(session, subscription)}</td></tr>`;
 }

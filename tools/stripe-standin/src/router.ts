@@ -36,7 +36,9 @@ export interface Route {
  */
 export async function handleRequest(request: IncomingMessage, response: ServerResponse, app: App, routes: readonly Route[]): Promise<void> {
   try {
-    writeReply(response, await dispatch(request, app, routes));
+    const reply = await dispatch(request, app, routes);
+    if (app.contract) checkContract(app, request, reply);
+    writeReply(response, reply);
   } catch (error) {
     try {
       writeReply(response, errorReply(error));
@@ -44,6 +46,14 @@ export async function handleRequest(request: IncomingMessage, response: ServerRe
       response.destroy();
     }
   }
+}
+
+/** Validates a 2xx JSON answer of a Stripe API route (not the /test helpers or pages) against Stripe's schema. */
+function checkContract(app: App, request: IncomingMessage, reply: Reply): void {
+  const path = (request.url ?? '/').split('?')[0];
+  if (!path.startsWith('/v1/') || (reply.kind !== 'json' && reply.kind !== 'raw-json') || reply.status < 200 || reply.status >= 300) return;
+  const body: unknown = reply.kind === 'json' ? JSON.parse(JSON.stringify(reply.body)) : JSON.parse(reply.text);
+  app.contract?.checkResponse(`${request.method ?? 'GET'} ${path}`, body);
 }
 
 function errorReply(error: unknown): Reply {

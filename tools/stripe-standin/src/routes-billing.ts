@@ -2,6 +2,7 @@
 // Events caused by API calls are queued for delivery after the response, as Stripe sends them.
 import { payInvoiceWithCard } from './billing-cycle';
 import type { Subscription } from './billing-objects';
+import { CANCELLATION_FEEDBACK, invoiceSubscription } from './billing-objects';
 import { CUSTOMER_CREATE_PARAMS, createCustomer, findCustomer, readCustomerFields } from './customers';
 import { cardError, invalidRequest } from './errors';
 import { applyUpdate, collectEvents, deliverInBackground } from './events';
@@ -9,7 +10,7 @@ import type { Reply } from './http-io';
 import { json } from './http-io';
 import { findInvoice } from './invoices';
 import { paginate, readCreatedFilter } from './list';
-import { readObject, readString, rejectUnknown } from './params';
+import { readEnum, readObject, readString, rejectUnknown } from './params';
 import { createPortalSession, findPortalSession, renderPortalPage } from './portal';
 import { eventRequest, expandable, expandObject, formBody, formParams, helperBody, helperBoolean, isBrowserPost, queryParams, readExpand } from './request';
 import type { App, RequestContext, Route } from './router';
@@ -81,7 +82,9 @@ function listSubscriptions(context: RequestContext): Reply {
   const customer = readString(query, 'customer');
   const price = readString(query, 'price');
   const status = readString(query, 'status');
-  if (status !== undefined && !SUBSCRIPTION_STATUSES.includes(status)) throw invalidRequest(`Invalid status: must be one of ${SUBSCRIPTION_STATUSES.join(', ')}`, { param: 'status' });
+  if (status !== undefined && !SUBSCRIPTION_STATUSES.includes(status)) {
+    throw invalidRequest(`Invalid status: must be one of ${SUBSCRIPTION_STATUSES.join(', ')}`, { code: 'parameter_invalid_string', param: 'status' });
+  }
   const subscriptions = [...context.app.state.subscriptions.values()]
     .reverse()
     .filter((subscription) => created(subscription.created))
@@ -118,7 +121,7 @@ function cancelSubscriptionRoute(context: RequestContext): Reply {
   subscription.cancellation_details = {
     ...subscription.cancellation_details,
     comment: readString(details, 'comment', 'cancellation_details') ?? null,
-    feedback: readString(details, 'feedback', 'cancellation_details') ?? null,
+    feedback: readEnum(details, 'feedback', CANCELLATION_FEEDBACK, 'cancellation_details') ?? null,
   };
   deliverInBackground(context.app, () => endSubscription(context.app, subscription, 'cancellation_requested', eventRequest(context)));
   return json(200, subscriptionView(context.app, subscription, expand));
@@ -139,12 +142,12 @@ function listInvoices(context: RequestContext): Reply {
   const created = readCreatedFilter(query);
   const customer = readString(query, 'customer');
   const subscription = readString(query, 'subscription');
-  const status = readString(query, 'status');
+  const status = readEnum(query, 'status', ['draft', 'open', 'paid', 'uncollectible', 'void']);
   const invoices = [...context.app.state.invoices.values()]
     .reverse()
     .filter((invoice) => created(invoice.created))
     .filter((invoice) => customer === undefined || invoice.customer === customer)
-    .filter((invoice) => subscription === undefined || invoice.subscription === subscription)
+    .filter((invoice) => subscription === undefined || invoiceSubscription(invoice) === subscription)
     .filter((invoice) => status === undefined || invoice.status === status);
   const page = paginate(invoices, query, '/v1/invoices', 'invoice');
   return json(200, { ...page, data: page.data.map((invoice) => expandObject(context.app.state, invoice, expand)) });

@@ -38,7 +38,18 @@ export const TEST_ROUTES: readonly Route[] = [
   { method: 'POST', pattern: /^\/test\/webhooks\/drain$/, auth: false, handle: drainWebhooks },
   { method: 'GET', pattern: /^\/test\/state$/, auth: false, handle: (context) => json(200, stateSummary(context.app)) },
   { method: 'GET', pattern: /^\/test\/health$/, auth: false, handle: () => json(200, { ok: true }) },
+  { method: 'GET', pattern: /^\/test\/contract-violations$/, auth: false, handle: (context) => json(200, contractReport(context.app)) },
 ];
+
+/**
+ * The Stripe schema check's findings so far: `{ enabled, stripe_version, api_version, violations }`
+ * (`enabled: false` when STRIPE_STANDIN_CONTRACT_SCHEMAS is unset). Read by the system harness at teardown.
+ */
+function contractReport(app: App): Record<string, unknown> {
+  if (!app.contract) return { enabled: false, violations: [] };
+  const { stripe, api } = app.contract.contract.versions;
+  return { enabled: true, stripe_version: stripe, api_version: api, violations: app.contract.log.list() };
+}
 
 /** Delivers `events` in order unless `deliver` is false; resolves with their results (empty when not delivered). */
 async function deliverIf(app: App, events: readonly StripeEvent[], deliver: boolean): Promise<DeliveryResult[]> {

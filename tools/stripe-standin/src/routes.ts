@@ -10,7 +10,7 @@ import type { Reply } from './http-io';
 import { json } from './http-io';
 import { paginate, readCreatedFilter, typeMatches } from './list';
 import type { CheckoutLineItem, CheckoutSession, EventObject, PaymentIntent, StripeEvent, StripeList } from './objects';
-import { readObject, readString, readStringList } from './params';
+import { readEnum, readObject, readString, readStringList } from './params';
 import { expandObject, formBody, queryParams, readExpand } from './request';
 import type { App, RequestContext, Route } from './router';
 import { BILLING_ROUTES } from './routes-billing';
@@ -74,7 +74,7 @@ function listSessions(context: RequestContext): Reply {
   const query = queryParams(context, SESSION_LIST_PARAMS);
   const expand = readExpand(query, SESSION_EXPANDABLE, 'data.');
   const created = readCreatedFilter(query);
-  const status = readString(query, 'status');
+  const status = readEnum(query, 'status', ['complete', 'expired', 'open']);
   const paymentIntent = readString(query, 'payment_intent');
   const customer = readString(query, 'customer');
   const subscription = readString(query, 'subscription');

@@ -5,6 +5,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { SimClock } from './clock';
+import type { ContractViolation } from './contract/contract';
+import { ContractRecorder, describeViolations, StripeContract } from './contract/contract';
 import { Outbox } from './events';
 import type { App } from './router';
 import { handleRequest } from './router';
@@ -19,6 +21,8 @@ export type { CheckoutSession, EventObject, PaymentIntent, Price, StripeEvent, S
 export type { Customer, Invoice, PortalSession, Subscription, SubscriptionItem } from './billing-objects';
 export type { Charge, Dispute, Refund } from './payment-objects';
 export type { DeliveryResult } from './webhook';
+export type { ContractViolation } from './contract/contract';
+export { CONTRACT_SCHEMAS_ENV, describeViolations } from './contract/contract';
 
 /** Options of `startStripeStandin`. Every field is optional. */
 export interface StripeStandinOptions {
@@ -36,6 +40,12 @@ export interface StripeStandinOptions {
   webhookTimeoutMs?: number;
   /** `api_version` written on events. Default: the version pinned by the installed `stripe` package. */
   apiVersion?: string;
+  /**
+   * What to do with responses and events that do not match Stripe's schema when the contract check is on
+   * (STRIPE_STANDIN_CONTRACT_SCHEMAS set): `fail-on-close` (default) makes `close()` reject with them
+   * after shutting down; `record` only keeps them (`GET /test/contract-violations`), as the CLI does.
+   */
+  contractViolations?: 'fail-on-close' | 'record';
 }
 
 /** A running stand-in. */
@@ -53,6 +63,12 @@ export interface StripeStandin {
   state: StandinState;
   /** The simulated clock: `now()` in unix seconds (moved by `POST /test/clock/advance`). */
   clock: { now(): number };
+  /**
+   * The Stripe schema check: `enabled` when STRIPE_STANDIN_CONTRACT_SCHEMAS names a schema bundle;
+   * `violations()` lists what did not match so far, `take()` returns and forgets them (for tests that
+   * provoke violations on purpose).
+   */
+  contract: { enabled: boolean; violations(): ContractViolation[]; take(): ContractViolation[] };
 }
 
 /** Defaults of `StripeStandinOptions` (also used by the CLI in main.ts). */
@@ -76,11 +92,19 @@ export async function startStripeStandin(options: StripeStandinOptions = {}): Pr
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const state = createState();
   const config = resolveConfig(options, url);
-  const app: App = { state, config, clock: new SimClock(), outbox: new Outbox(state, config) };
+  const schemas = StripeContract.fromEnvironment();
+  const recorder = schemas ? new ContractRecorder(schemas) : null;
+  const app: App = { state, config, clock: new SimClock(), outbox: new Outbox(state, config), contract: recorder };
   server.on('request', (request, response) => {
     void handleRequest(request, response, app, ROUTES);
   });
-  return { url, port, close: closer(server, app.outbox), state, clock: { now: () => app.clock.now() } };
+  const contract = {
+    enabled: recorder !== null,
+    violations: () => recorder?.log.list() ?? [],
+    take: () => recorder?.log.take() ?? [],
+  };
+  const failOnClose = (options.contractViolations ?? 'fail-on-close') === 'fail-on-close';
+  return { url, port, close: closer(server, app.outbox, failOnClose ? contract : null), state, clock: { now: () => app.clock.now() }, contract };
 }
 
 function resolveConfig(options: StripeStandinOptions, url: string): StandinConfig {
@@ -106,13 +130,20 @@ function listen(server: http.Server, port: number, host: string): Promise<number
   });
 }
 
-function closer(server: http.Server, outbox: Outbox): () => Promise<void> {
+function closer(server: http.Server, outbox: Outbox, contract: { take(): ContractViolation[] } | null): () => Promise<void> {
   let closing: Promise<void> | undefined;
   return () => {
     closing ??= new Promise<void>((resolve, reject) => {
       server.close((error) => (error ? reject(error) : resolve()));
       server.closeAllConnections();
-    }).then(() => outbox.idle());
+    })
+      .then(() => outbox.idle())
+      .then(() => {
+        const violations = contract?.take() ?? [];
+        if (violations.length > 0) {
+          throw new Error(`The Stripe stand-in produced ${violations.length} response(s)/event(s) outside Stripe's schema:\n${describeViolations(violations)}`);
+        }
+      });
     return closing;
   };
 }

@@ -3,6 +3,7 @@
 // The clock-driven part (renewals, retries) is in billing-cycle.ts.
 import { addInterval, DAY_SECONDS } from './clock';
 import type { Customer, Invoice, Plan, Subscription, SubscriptionItem } from './billing-objects';
+import { CANCELLATION_FEEDBACK, currentPeriod, invoiceSubscription } from './billing-objects';
 import { buildPrice, readCurrency, readRecurring } from './checkout';
 import { invalidRequest, missingParam, noSuchObject } from './errors';
 import type { EventContext, EventRequest } from './events';
@@ -13,7 +14,7 @@ import type { Period } from './invoices';
 import { cancelJobs, scheduleJob } from './jobs';
 import type { Price } from './objects';
 import { stripeId } from './objects';
-import { isFormObject, mergeMetadata, paramName, readArray, readBoolean, readInt, readObject, readString, rejectUnknown, requireInt, requireString } from './params';
+import { isFormObject, mergeMetadata, paramName, readArray, readBoolean, readEnum, readInt, readObject, readString, rejectUnknown, requireInt, requireString } from './params';
 import type { StandinState } from './state';
 
 /** `customer.subscription.trial_will_end` fires this long before the trial ends. */
@@ -71,33 +72,45 @@ function buildSubscription(input: SubscriptionInput, period: Period, now: number
     automatic_tax: { disabled_reason: null, enabled: false, liability: null },
     billing_cycle_anchor: trialEnd ?? period.start,
     billing_cycle_anchor_config: null,
+    billing_mode: { flexible: null, type: 'classic' },
+    billing_schedules: [],
+    billing_thresholds: null,
     cancel_at: null,
     cancel_at_period_end: false,
     canceled_at: null,
-    cancellation_details: { comment: null, feedback: null, reason: null },
+    cancellation_details: { comment: null, feedback: null, feedback_option: null, reason: null },
     collection_method: 'charge_automatically',
     created: now,
     currency: input.items[0].price.currency,
-    current_period_end: period.end,
-    current_period_start: period.start,
     customer: input.customer.id,
+    customer_account: null,
     days_until_due: null,
     default_payment_method: input.customer.invoice_settings.default_payment_method,
+    default_source: null,
+    default_tax_rates: [],
     description: input.description,
     discounts: [],
     ended_at: null,
+    invoice_settings: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: { type: 'self' } },
     items: { object: 'list', data: input.items.map((item) => buildItem(id, item, period, now)), has_more: false, url: `/v1/subscription_items?subscription=${id}` },
     latest_invoice: null,
     livemode: false,
+    managed_payments: null,
     metadata: { ...input.metadata },
+    next_pending_invoice_item_invoice: null,
+    on_behalf_of: null,
     pause_collection: null,
+    payment_settings: { payment_method_options: null, payment_method_types: null, save_default_payment_method: 'off' },
+    pending_invoice_item_interval: null,
+    pending_setup_intent: null,
     pending_update: null,
     schedule: null,
     start_date: now,
     status: trialEnd === null ? 'active' : 'trialing',
     test_clock: null,
+    transfer_data: null,
     trial_end: trialEnd,
-    trial_settings: { end_behavior: { missing_payment_method: 'create_invoice' } },
+    trial_settings: { end_behavior: { billing_cycle_anchor: null, missing_payment_method: 'create_invoice' } },
     trial_start: trialEnd === null ? null : now,
   };
 }
@@ -106,9 +119,11 @@ function buildItem(subscription: string, input: ItemInput, period: Period, now: 
   return {
     id: stripeId('si_test_', 14),
     object: 'subscription_item',
+    billing_thresholds: null,
     created: now,
     current_period_end: period.end,
     current_period_start: period.start,
+    current_trial: null,
     discounts: [],
     metadata: {},
     plan: toPlan(input.price),
@@ -129,10 +144,8 @@ function toPlan(price: Price): Plan {
   };
 }
 
-/** Moves the subscription (and its items) to `period`. */
+/** Moves the subscription's items (where the period lives) to `period`. */
 export function setPeriod(subscription: Subscription, period: Period): void {
-  subscription.current_period_start = period.start;
-  subscription.current_period_end = period.end;
   for (const item of subscription.items.data) {
     item.current_period_start = period.start;
     item.current_period_end = period.end;
@@ -148,7 +161,7 @@ export function findSubscription(state: StandinState, id: string): Subscription 
 
 /** True when another invoice of the subscription is still unpaid. */
 export function hasOpenInvoices(state: StandinState, subscription: string): boolean {
-  return [...state.invoices.values()].some((invoice) => invoice.subscription === subscription && invoice.status === 'open');
+  return [...state.invoices.values()].some((invoice) => invoiceSubscription(invoice) === subscription && invoice.status === 'open');
 }
 
 /**
@@ -169,7 +182,7 @@ export function endSubscription(app: EventContext, subscription: Subscription, r
 export function setCancelAtPeriodEnd(subscription: Subscription, cancel: boolean, now: number): void {
   if (subscription.cancel_at_period_end === cancel) return;
   subscription.cancel_at_period_end = cancel;
-  subscription.cancel_at = cancel ? subscription.current_period_end : null;
+  subscription.cancel_at = cancel ? currentPeriod(subscription).end : null;
   subscription.canceled_at = cancel ? now : null;
   subscription.cancellation_details = { ...subscription.cancellation_details, reason: cancel ? 'cancellation_requested' : null };
 }
@@ -196,6 +209,8 @@ export function updateSubscription(app: EventContext, subscription: Subscription
     throw invalidRequest('A canceled subscription can only update its cancellation_details and metadata.');
   }
   const cancel = readBoolean(params, 'cancel_at_period_end');
+  // Accepted values only; the stand-in never prorates (the new price is billed from the next renewal).
+  readEnum(params, 'proration_behavior', ['always_invoice', 'create_prorations', 'none']);
   const items = readItemUpdates(app, subscription, params);
   const description = readString(params, 'description');
   const now = app.clock.now();
@@ -216,7 +231,7 @@ function readCancellationDetails(subscription: Subscription, params: FormObject)
   subscription.cancellation_details = {
     ...subscription.cancellation_details,
     comment: readString(details, 'comment', 'cancellation_details') ?? subscription.cancellation_details.comment,
-    feedback: readString(details, 'feedback', 'cancellation_details') ?? subscription.cancellation_details.feedback,
+    feedback: readEnum(details, 'feedback', CANCELLATION_FEEDBACK, 'cancellation_details') ?? subscription.cancellation_details.feedback,
   };
 }
 
@@ -244,7 +259,7 @@ function applyItemUpdate(app: EventContext, subscription: Subscription, items: S
   const quantity = readInt(value, 'quantity', prefix, 1);
   if (id === undefined) {
     if (price === undefined) throw missingParam(paramName(prefix, 'price'));
-    const period = { start: subscription.current_period_start, end: subscription.current_period_end };
+    const period = currentPeriod(subscription);
     items.push(buildItem(subscription.id, { price, quantity: quantity ?? 1 }, period, app.clock.now()));
     return;
   }

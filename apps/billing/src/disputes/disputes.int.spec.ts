@@ -94,7 +94,7 @@ describe('disputes and refunds made outside (real PostgreSQL, NATS, Stripe stand
   it('a dispute on a subscription invoice is matched to its customer through the Stripe customer', async () => {
     const email = 'sub-disputer@example.com';
     const { subscriptionId } = await subscribe(harness, 'studio_monthly', email);
-    const invoice = [...harness.standin.state.invoices.values()].find((candidate) => candidate.subscription === subscriptionId)!;
+    const invoice = [...harness.standin.state.invoices.values()].find((candidate) => candidate.parent.subscription_details.subscription === subscriptionId)!;
     const paymentIntentId = invoice.payments.data[0].payment.payment_intent;
     const chargeId = harness.standin.state.paymentIntents.get(paymentIntentId)!.latest_charge!;
     const disputeId = await disputeOf(chargeId, 'subscription_canceled');

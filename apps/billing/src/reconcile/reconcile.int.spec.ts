@@ -66,7 +66,7 @@ describe('reconcile (real PostgreSQL, NATS with stream LEDGER, Stripe stand-in)'
   it('reports a paid plan invoice with no grant in the ledger, and the grant billing did ask for as known', async () => {
     const { subscriptionId } = await subscribe(harness, 'builder_monthly', 'renewer@example.com');
     await advanceDays(harness, 15);
-    const invoice = [...harness.standin.state.invoices.values()].find((candidate) => candidate.subscription === subscriptionId)!;
+    const invoice = [...harness.standin.state.invoices.values()].find((candidate) => candidate.parent.subscription_details.subscription === subscriptionId)!;
     const grantId = `plan:${subscriptionId}:${invoice.lines.data[0].period.start}`;
     const before = await reconcile('30d', false);
     expect(before.findings).toContainEqual(expect.objectContaining({ kind: 'paid_invoice_without_grant', id: invoice.id, email: 'renewer@example.com' }));

@@ -2,9 +2,11 @@ import { SubscriptionStatus } from '@credit-hub/contracts';
 
 /**
  * Readers of the Stripe objects billing acts on, as untrusted JSON (a webhook's `data.object` or a
- * re-fetch through the SDK). Both the pre-2025 field places and the current ones are read
- * (`subscription.current_period_*` vs `items.data[n].current_period_*`, `invoice.subscription` vs
- * `invoice.parent.subscription_details.subscription`). Pure: no I/O.
+ * re-fetch through the SDK). Only the fields of the pinned API version (`Stripe.API_VERSION` of the
+ * installed `stripe` package, 2026-10-28.endive) are read: the billing period from
+ * `items.data[n].current_period_*` and an invoice's subscription from
+ * `parent.subscription_details.subscription` (the pre-2025-03-31 top-level `subscription.current_period_*`,
+ * `invoice.subscription` and `invoice.payment_intent` are gone from that version and ignored). Pure: no I/O.
  */
 
 /** A JSON object from Stripe. */
@@ -83,8 +85,8 @@ export function readSubscription(value: unknown): SubscriptionSnapshot | undefin
     startDate: readInteger(object, 'start_date'),
     trialStart: readInteger(object, 'trial_start'),
     trialEnd: readInteger(object, 'trial_end'),
-    currentPeriodStart: readInteger(object, 'current_period_start') ?? readInteger(item, 'current_period_start'),
-    currentPeriodEnd: readInteger(object, 'current_period_end') ?? readInteger(item, 'current_period_end'),
+    currentPeriodStart: readInteger(item, 'current_period_start'),
+    currentPeriodEnd: readInteger(item, 'current_period_end'),
     cancelAtPeriodEnd: object['cancel_at_period_end'] === true,
     endedAt: readInteger(object, 'ended_at'),
     metadata: readMetadata(object['metadata']),
@@ -135,7 +137,7 @@ export function readInvoice(value: unknown): InvoiceFacts | undefined {
   const payment = asObject(firstOfList(object['payments'])?.['payment']);
   return {
     id,
-    subscriptionId: readId(object['subscription']) ?? readId(details?.['subscription']),
+    subscriptionId: readId(details?.['subscription']),
     customerId: readId(object['customer']),
     status,
     billingReason: readText(object, 'billing_reason'),
@@ -146,7 +148,7 @@ export function readInvoice(value: unknown): InvoiceFacts | undefined {
     attemptCount: readInteger(object, 'attempt_count') ?? 0,
     created,
     subscriptionMetadata: readMetadata(details?.['metadata']),
-    paymentIntentId: readId(object['payment_intent']) ?? readId(payment?.['payment_intent']),
+    paymentIntentId: readId(payment?.['payment_intent']),
   };
 }
 

@@ -151,7 +151,7 @@ describe('subscriptions (real PostgreSQL, NATS, Stripe stand-in with a test cloc
     await standinPost(harness, `/test/customers/${customerId}/fail_payments`, { fail: true });
     await advanceDays(harness, 14.5, false); // the first failure, not delivered
     await advanceDays(harness, 4, false); // the retry 3 days later fails too, not delivered
-    const failures = harness.standin.state.events.filter((e) => e.type === 'invoice.payment_failed' && (e.data.object as { subscription?: string }).subscription === subscriptionId);
+    const failures = harness.standin.state.events.filter((e) => e.type === 'invoice.payment_failed' && (e.data.object as { parent?: { subscription_details?: { subscription?: string } } }).parent?.subscription_details?.subscription === subscriptionId);
     expect(failures).toHaveLength(2);
     const { deliverEvent } = await import('../test/billing-scenario');
     await deliverEvent(harness, failures[1].id); // the retry's failure, first: 3 days after the invoice, the grace is over
@@ -172,8 +172,8 @@ describe('subscriptions (real PostgreSQL, NATS, Stripe stand-in with a test cloc
     await standinPost(harness, `/test/customers/${first.customerId}/fail_payments`, { fail: false });
     events.push(...(await standinPost<{ events: string[] }>(harness, `/test/invoices/${open.id}/pay`, { deliver: false })).events);
     const mine = events.filter((id) => {
-      const object = harness.standin.state.events.find((e) => e.id === id)!.data.object as { id: string; subscription?: string };
-      return object.id === first.subscriptionId || object.subscription === first.subscriptionId || object.id === first.sessionId;
+      const object = harness.standin.state.events.find((e) => e.id === id)!.data.object as { id: string; parent?: { subscription_details?: { subscription?: string } } };
+      return object.id === first.subscriptionId || object.parent?.subscription_details?.subscription === first.subscriptionId || object.id === first.sessionId;
     });
     expect(new Set(typesOf(harness, mine))).toEqual(new Set([
       'customer.subscription.created', 'checkout.session.completed', 'customer.subscription.trial_will_end', 'invoice.paid',
@@ -186,7 +186,7 @@ describe('subscriptions (real PostgreSQL, NATS, Stripe stand-in with a test cloc
     const state = await one(email);
     expect(state).toMatchObject({ status: 'active', planCreditsBlocked: false, graceEndsAt: null, trialWillEndAt: expect.any(String) });
     const stripe = harness.standin.state.subscriptions.get(first.subscriptionId)!;
-    expect(state.currentPeriodEnd).toBe(iso(stripe.current_period_end));
+    expect(state.currentPeriodEnd).toBe(iso(stripe.items.data[0].current_period_end));
     const periods = [stripe.trial_start, stripe.trial_end, ...invoicesOf(first.subscriptionId).slice(1).map((i) => i.lines.data[0].period.start)];
     expect((await grants(first.subscriptionId)).map((g) => g.grantId).sort()).toEqual(periods.map((start) => `plan:${first.subscriptionId}:${start}`).sort());
     expect(await outbox(harness, subjects.trialWillEnd, { subscriptionId: first.subscriptionId })).toHaveLength(1);
@@ -233,6 +233,6 @@ describe('subscriptions (real PostgreSQL, NATS, Stripe stand-in with a test cloc
   });
 
   function invoicesOf(subscriptionId: string) {
-    return [...harness.standin.state.invoices.values()].filter((invoice) => invoice.subscription === subscriptionId);
+    return [...harness.standin.state.invoices.values()].filter((invoice) => invoice.parent.subscription_details.subscription === subscriptionId);
   }
 });

@@ -101,7 +101,8 @@ export async function startBillingHarness(env: Record<string, string> = {}): Pro
     deliveries,
     ledgerHistory,
     async close() {
-      await standin.close();
+      // The stand-in rejects here when it produced something outside Stripe's schema: clean up first, then fail.
+      const standinClosed = await standin.close().then(() => null, (error: unknown) => error);
       await new Promise((done) => receiver.server.close(done));
       fakeLedger.unsubscribe();
       await client.close();
@@ -111,6 +112,7 @@ export async function startBillingHarness(env: Record<string, string> = {}): Pro
       await nc.close();
       await dropDatabase(databaseUrl);
       process.env = saved;
+      if (standinClosed) throw standinClosed;
     },
   };
 }
