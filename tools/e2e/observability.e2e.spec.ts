@@ -4,8 +4,8 @@
  * - the ledger's consume histogram and outcome counter, and the gateway's HTTP status counter,
  *   move by exactly the consumes sent;
  * - one correlation id, sent as `X-Correlation-Id`, is found in the JSON log lines of the gateway,
- *   the ledger (with customer, domain and referenceId on the same line), and the two services
- *   that consume the ledger's events from JetStream (feedback-analytics, refunds);
+ *   the ledger (with customer, domain and referenceId on the same line), and feedback-analytics,
+ *   which consumes the ledger's events from JetStream (refunds asks the ledger instead);
  * - a Stripe webhook's own correlation id follows from the gateway through billing into the
  *   ledger's billing-events consumer;
  * - a malformed or oversized correlation id is replaced, never logged nor propagated.
@@ -172,7 +172,7 @@ describe('one correlation id across the services’ logs', () => {
     purchase = await buy(email);
   }, 60_000);
 
-  it('follows a consume from the gateway to the ledger (with customer, domain, referenceId) and to feedback-analytics and refunds through JetStream', async () => {
+  it('follows a consume from the gateway to the ledger (with customer, domain, referenceId) and to feedback-analytics through JetStream', async () => {
     const id = randomUUID();
     const referenceId = `trace-${suffix}`;
     const reply = await consume(email, referenceId, -3, { 'x-correlation-id': id });
@@ -191,9 +191,9 @@ describe('one correlation id across the services’ logs', () => {
     // the ledger's event reaches the consumers with the id in its JetStream header
     const analytics = await logged('feedback-analytics', `a consumer line with ${id}`, (l) => l['correlationId'] === id);
     expect(analytics.some((l) => String(l['msg']).startsWith('handled '))).toBe(true);
-    const refunds = await logged('refunds', `a consumer line with ${id}`, (l) => l['correlationId'] === id);
-    expect(refunds.some((l) => String(l['msg']).startsWith('handled '))).toBe(true);
-    // and no other request's line carries it
+    // and no other service's line carries it: refunds asks the ledger when it needs consumptions
+    // and reads no ledger stream, billing has nothing to do with a consume
+    expect(logLines('refunds').filter((l) => l['correlationId'] === id)).toEqual([]);
     expect(logLines('billing').filter((l) => l['correlationId'] === id)).toEqual([]);
   });
 

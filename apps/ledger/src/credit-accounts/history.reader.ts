@@ -27,9 +27,17 @@ export class HistoryReader {
     );
     // Which domain each lot of the account belongs to: what a domain may see of another's (visibility).
     const lotDomains = new Map<string, string>();
+    const reservationDomains = new Map<string, string>();
     if (query.domain !== undefined) {
-      const lots = await this.accounts.pool.query('SELECT lot_id, domain FROM ledger_lots WHERE stream_id = $1', [accountStreamId(query.email)]);
+      const streamId = accountStreamId(query.email);
+      // Only the holds this page names, by primary key.
+      const reservationIds = [...new Set(rows.map((r) => r.data?.reservationId).filter((id): id is string => typeof id === 'string'))];
+      const [lots, holds] = await Promise.all([
+        this.accounts.pool.query('SELECT lot_id, domain FROM ledger_lots WHERE stream_id = $1', [streamId]),
+        this.accounts.pool.query('SELECT reservation_id, domain FROM ledger_reservations WHERE reservation_id = ANY($1::text[]) AND stream_id = $2', [reservationIds, streamId]),
+      ]);
       for (const lot of lots.rows) lotDomains.set(lot.lot_id, lot.domain);
+      for (const hold of holds.rows) reservationDomains.set(hold.reservation_id, hold.domain);
     }
     const items: HistoryItem[] = rows.slice(0, limit).map((r) => ({
       eventId: r.event_id,
@@ -41,7 +49,7 @@ export class HistoryReader {
       balanceAfter: Number(r.balance_after),
       referenceId: r.data.referenceId ?? null,
       actionType: r.data.actionType ?? null,
-      details: historyDetailsForDomain(r.data, r.domain, lotDomains, query.domain),
+      details: historyDetailsForDomain(r.data, r.domain, lotDomains, query.domain, reservationDomains),
     }));
     const nextCursor = rows.length > limit ? `v${items[items.length - 1].version}` : null;
     return { email: query.email, items, nextCursor };

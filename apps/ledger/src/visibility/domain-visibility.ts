@@ -33,17 +33,21 @@ const accountWideFields = new Set(['lotId', 'lotIds', 'credits', 'owedCredits', 
  * a lot bought on `domain`. Any other account-wide event shows only its credits, lots and times: no
  * amount, currency, payment, checkout, refund, dispute or subscription reference, no reason. Lot
  * ids of other domains' lots are replaced everywhere (`lotIdForDomain`). `lotDomains`: the
- * account's lots and the domain each was bought or granted on.
+ * account's lots and the domain each was bought or granted on; `reservationDomains`: the
+ * account's holds and the domain that made each (a release of a domain's own hold is shown whole).
  */
 export function historyDetailsForDomain(
   details: Record<string, unknown>,
   itemDomain: string | null,
   lotDomains: ReadonlyMap<string, string>,
   domain: string | undefined,
+  reservationDomains: ReadonlyMap<string, string> = new Map(),
 ): Record<string, unknown> {
   if (domain === undefined) return details;
   const lotDomain = typeof details['lotId'] === 'string' ? lotDomains.get(details['lotId']) : undefined;
-  const whole = itemDomain === domain || (itemDomain === null && lotDomain === domain);
+  // A hold's release has no domain of its own: it is the domain's that made the hold.
+  const reservationDomain = typeof details['reservationId'] === 'string' ? reservationDomains.get(details['reservationId']) : undefined;
+  const whole = itemDomain === domain || (itemDomain === null && (lotDomain === domain || reservationDomain === domain));
   const kept = whole ? details : Object.fromEntries(Object.entries(details).filter(([key]) => accountWideFields.has(key) || /At$/.test(key)));
   const seen = (lotId: unknown) => (typeof lotId === 'string' ? lotIdForDomain(lotId, lotDomains.get(lotId), domain) : lotId);
   const shown: Record<string, unknown> = { ...kept };

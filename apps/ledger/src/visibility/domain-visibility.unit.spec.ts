@@ -23,6 +23,15 @@ describe('what a domain sees of another domain’s money in the history', () => 
     expect(seen).toEqual({ ...consumed, draws: [{ lotId: lotIdForDomain('lot_cs_demo1', demo, notes), credits: 2 }, { lotId: 'lot_cs_notes1', credits: 1 }] });
   });
 
+  it("the release of a domain's own hold is shown whole to it (reason kept); another domain sees credits and times", () => {
+    const released = { reservationId: 'res-1', releasedCredits: 5, reason: 'expired', draws: [{ lotId: 'lot_cs_demo1', credits: 5 }], releasedAt: '2026-12-07T10:00:00.000Z' };
+    const holds = new Map([['res-1', demo]]);
+    expect(historyDetailsForDomain(released, null, lotDomains, demo, holds)).toEqual(released);
+    expect(historyDetailsForDomain(released, null, lotDomains, notes, holds)).toEqual({
+      reservationId: 'res-1', releasedCredits: 5, draws: [{ lotId: lotIdForDomain('lot_cs_demo1', demo, notes), credits: 5 }], releasedAt: '2026-12-07T10:00:00.000Z',
+    });
+  });
+
   it('an opaque id is stable, differs per lot, and holds no part of the lot id; without a domain nothing is hidden', () => {
     const id = lotIdForDomain('lot_cs_demo1', demo, notes);
     expect(id).toBe(lotIdForDomain('lot_cs_demo1', demo, notes));
