@@ -33,6 +33,7 @@ export function streamName(name: string): string {
 /** Request/reply subjects served by the ledger (queue group `ledger`). */
 export const LedgerSubjects = {
   consumeCredits: subject('ledger.commands.consume-credits.v1'),
+  consumeCreditsBatch: subject('ledger.commands.consume-credits-batch.v1'),
   grantCredits: subject('ledger.commands.grant-credits.v1'),
   reserveCredits: subject('ledger.commands.reserve-credits.v1'),
   captureReservation: subject('ledger.commands.capture-reservation.v1'),
