@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { ClientsModule, Transport } from '@nestjs/microservices';
 import { DatabaseModule, HealthModule, NatsModule, ServiceConfigModule } from '@credit-hub/service-kit';
 import { AnalyticsController } from './analytics/analytics.controller';
 import { analyticsEdgeControllers } from './analytics';
@@ -9,7 +8,7 @@ import { BillingController } from './billing/billing.controller';
 import { GatewayConfig } from './gateway.config';
 import { gatewayMigrations } from './migrations';
 import { rateLimitGuardProvider, rateLimitModule } from './http/rate-limit';
-import { HUB_NATS_CLIENT, HubClient } from './nats/hub-client';
+import { HubClient } from './nats/hub-client';
 import { billingEdgeControllers, billingEdgeProviders } from './operator/billing-edge';
 import { refundEdgeControllers, refundEdgeProviders } from './portal/refund-edge';
 import { CreditLedgerController } from './portfolio/credit-ledger.controller';
@@ -32,21 +31,6 @@ import { WebhookEndpointsController } from './webhooks-endpoints/webhook-endpoin
       migrations: gatewayMigrations,
     }),
     NatsModule.forRoot({ name: 'gateway', config: GatewayConfig, servers: (c) => c.NATS_URL }),
-    ClientsModule.registerAsync([
-      {
-        name: HUB_NATS_CLIENT,
-        inject: [GatewayConfig],
-        useFactory: (config: GatewayConfig) => ({
-          transport: Transport.NATS,
-          options: {
-            servers: config.NATS_URL.split(','),
-            name: 'gateway-rpc-client',
-            maxReconnectAttempts: -1,
-            reconnectTimeWait: 500,
-          },
-        }),
-      },
-    ]),
     HealthModule.register({ hasDatabase: true }),
     rateLimitModule,
   ],

@@ -38,6 +38,9 @@ export function problemFor(code: ErrorCode, detail: string, field?: string, inst
 
 /** An exception carrying a refusal; thrown by controllers, rendered by ProblemJsonFilter. */
 export class ProblemException extends HttpException {
+  /** Already logged by whoever raised it (an outage reported once per burst): the filter then logs it at debug only. */
+  reported = false;
+
   constructor(
     readonly refusal: Refusal,
     readonly headers: Record<string, string> = {},
@@ -61,7 +64,8 @@ export class ProblemJsonFilter implements ExceptionFilter {
     const request = http.getRequest<Request>();
     const { problem, headers } = this.toProblem(exception, request.originalUrl ?? request.url);
     const line = `${request.method} ${request.originalUrl ?? request.url} -> ${problem.status} ${problem.code}: ${problem.detail}`;
-    if (problem.status >= 500) this.logger.error(line, exception instanceof Error ? exception.stack : undefined);
+    if (exception instanceof ProblemException && exception.reported) this.logger.debug(line);
+    else if (problem.status >= 500) this.logger.error(line, exception instanceof Error ? exception.stack : undefined);
     else this.logger.warn(line);
     for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));

@@ -3,7 +3,8 @@ import {
   consumeBatchSizeMax, ConsumeCreditsBatchResult, ConsumeCreditsResult, LedgerSubjects, QueueGroups, Reply, replyOk, replyRefused,
 } from '@credit-hub/contracts';
 import { correlationIdHeader, correlationIdOrNew, currentCorrelationId, runWithCorrelation, validCorrelationId } from '@credit-hub/messaging';
-import { InjectNats } from '@credit-hub/service-kit';
+import { connectNats } from '@credit-hub/service-kit';
+import { LedgerConfig } from '../ledger.config';
 import { Msg, NatsConnection, Subscription } from 'nats';
 import { LedgerHandlers } from './ledger.handlers';
 
@@ -18,6 +19,8 @@ const shutdownWaitMs = 10_000;
  * - `ledger.commands.consume-credits-batch.v1`: `{commands: [...]}` (at most 1,000), answered with
  *   ONE message `Reply<{results}>`, `results[i]` the answer to `commands[i]` (each validated and
  *   decided on its own; never all-or-nothing). The gateway coalesces concurrent consumes into it.
+ * - `ledger.ping.v1`: an empty answer, at once: the gateway asks it while a ledger request is slow,
+ *   and fails the requests in flight fast when no ledger answers any more.
  *
  * Both speak Nest's NATS wire format (request `{pattern, data, id}`, reply `{id, response,
  * isDisposed: true}`: @nestjs/microservices server-nats.js `getPublisher`, server.js `send`), so
@@ -33,15 +36,20 @@ export class ConsumeSubscription implements OnApplicationBootstrap, BeforeApplic
   private inFlight = 0;
   private idle?: () => void;
 
+  private nc?: NatsConnection;
+
   constructor(
-    @InjectNats() private readonly nc: NatsConnection,
+    private readonly config: LedgerConfig,
     private readonly handlers: LedgerHandlers,
   ) {}
 
-  onApplicationBootstrap(): void {
+  /** Its own connection (like Nest's request/reply server), so durable consumers never queue behind consumes. */
+  async onApplicationBootstrap(): Promise<void> {
+    this.nc = await connectNats(this.config.NATS_URL, 'ledger-consume');
     this.subscriptions = [
       this.serve(LedgerSubjects.consumeCredits, (data) => this.handlers.consume(data)),
       this.serve(LedgerSubjects.consumeCreditsBatch, (data) => this.consumeMany(data)),
+      this.nc.subscribe(LedgerSubjects.ping, { queue: QueueGroups.ledger, callback: (error, message) => error || message.respond(new Uint8Array(0)) }),
     ];
   }
 
@@ -49,18 +57,20 @@ export class ConsumeSubscription implements OnApplicationBootstrap, BeforeApplic
   async beforeApplicationShutdown(): Promise<void> {
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     this.subscriptions = [];
-    if (this.inFlight === 0) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, shutdownWaitMs);
-      this.idle = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+    if (this.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, shutdownWaitMs);
+        this.idle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    await this.nc?.drain().catch((error: Error) => this.logger.warn(`drain failed: ${error.message}`));
   }
 
   private serve(subject: string, handle: (data: unknown) => Promise<Reply<unknown>>): Subscription {
-    return this.nc.subscribe(subject, {
+    return this.nc!.subscribe(subject, {
       queue: QueueGroups.ledger,
       callback: (error, message) => {
         if (error) {

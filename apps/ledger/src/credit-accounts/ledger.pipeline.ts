@@ -142,7 +142,7 @@ export class LedgerPipeline {
 
   private flush(): void {
     while (this.queue.length > 0 && this.inFlight < this.config.LEDGER_BATCH_CONCURRENCY) {
-      const batch = this.queue.splice(0, this.config.LEDGER_BATCH_SIZE_MAX);
+      const batch = consumesLast(this.queue.splice(0, this.config.LEDGER_BATCH_SIZE_MAX));
       this.inFlight++;
       // A batch serves many requests: its log lines must not carry the first one's correlation id.
       void runOutsideCorrelation(() => this.settle(batch)).finally(() => {
@@ -216,7 +216,6 @@ export class LedgerPipeline {
     const created = await createMissingAccounts(client, commands.flatMap((c) => (c.createFor ? [{ streamId: c.streamId, email: c.createFor }] : [])));
     const accounts = await loadAccountsForBatch(client, commands);
     const now = new Date().toISOString();
-    if (process.env['TRACE_PIPE']) process.stderr.write(`TRACE batch ${commands.map((c) => c.kind + ':' + c.streamId).join(',')} at ${performance.now().toFixed(1)}\n`);
     const pending: PendingEvent[] = [];
     const outboxHeaders = new Map<string, string | undefined>();
     const replies: Reply<unknown>[] = [];
@@ -272,6 +271,18 @@ export class LedgerPipeline {
     await takeDueSnapshots(client, this.snapshotEvery, versions, this.snapshotSkipped);
     return replies;
   }
+}
+
+/**
+ * A batch's commands in the order they are decided: every other kind (a freeze, a suspension, a
+ * grant or purchase from billing, a refund) before the consumes that arrived with it, each group in
+ * arrival order. Commands of one batch arrived together, so their order among themselves is not
+ * the client's; this one lets an account fact that arrived with a burst of consumes govern them,
+ * as before the pipeline, when consumes waited for their batch window and other commands did not.
+ */
+function consumesLast(batch: Waiting[]): Waiting[] {
+  if (batch.every((w) => w.command.kind === 'consume') || batch.every((w) => w.command.kind !== 'consume')) return batch;
+  return [...batch.filter((w) => w.command.kind !== 'consume'), ...batch.filter((w) => w.command.kind === 'consume')];
 }
 
 /** The outbox row of one stored event: subject by type, `Nats-Msg-Id` = event id, the event type and correlation id as headers. */
