@@ -1,6 +1,6 @@
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import type {
-  Balance, CaptureReservationInput, CheckEntitlementInput, CheckoutSession, ConsumeCreditsInput, ConsumeCreditsResult, CreateCheckoutInput, CreatePortalSessionInput,
+  Balance, CaptureReservationInput, CheckEntitlementInput, CheckoutSession, ConsumeCreditsInput, ConsumeCreditsResult, ConsumeManyResult, CreateCheckoutInput, CreatePortalSessionInput,
   CreditHubApi, EntitlementCheck, Entitlements, GetBalanceInput, GetEntitlementsInput, GetHistoryInput, GetRefundRequestsInput, GrantCreditsInput, GrantCreditsResult, HistoryPage, PortalSession,
   RefundRequestPage, ReleaseReservationInput, Reservation, ReserveCreditsInput,
 } from '@credit-hub/sdk';
@@ -38,6 +38,14 @@ export default class RiskFreeTrial extends WorkerEntrypoint<Env> implements Cred
 
   consumeCredits(input: ConsumeCreditsInput): Promise<ConsumeCreditsResult> {
     return post(this.env, '/api/portfolio/credits/consume', input, ['email', 'domain', 'deltaCredits', 'actionType', 'referenceId']);
+  }
+
+  /** Up to 1,000 consumes per call, one result per item in order (`POST /api/portfolio/credits/consume/batch`). */
+  consumeMany(inputs: ConsumeCreditsInput[]): Promise<ConsumeManyResult> {
+    // An item that is not an object goes as it is: the gateway refuses it alone, at its index.
+    const items = (Array.isArray(inputs) ? inputs : []).map((input) =>
+      input !== null && typeof input === 'object' && !Array.isArray(input) ? pick(input, ['email', 'domain', 'deltaCredits', 'actionType', 'referenceId']) : input);
+    return forward<ConsumeManyResult>(this.env, 'POST', '/api/portfolio/credits/consume/batch', JSON.stringify({ items }));
   }
 
   getBalance(input: GetBalanceInput): Promise<Balance> {
