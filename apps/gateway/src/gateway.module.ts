@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { DatabaseModule, HealthModule, NatsModule, ServiceConfigModule } from '@credit-hub/service-kit';
 import { AnalyticsController } from './analytics/analytics.controller';
 import { analyticsEdgeControllers } from './analytics';
@@ -9,6 +10,7 @@ import { GatewayConfig } from './gateway.config';
 import { gatewayMigrations } from './migrations';
 import { rateLimitGuardProvider, rateLimitModule } from './http/rate-limit';
 import { HubClient } from './nats/hub-client';
+import { IdempotencyKeyInterceptor } from './http/idempotency-key';
 import { billingEdgeControllers, billingEdgeProviders } from './operator/billing-edge';
 import { refundEdgeControllers, refundEdgeProviders } from './portal/refund-edge';
 import { CreditLedgerController } from './portfolio/credit-ledger.controller';
@@ -35,6 +37,6 @@ import { WebhookEndpointsController } from './webhooks-endpoints/webhook-endpoin
     rateLimitModule,
   ],
   controllers: [BillingController, CreditsController, CreditLedgerController, AnalyticsController, ...analyticsEdgeControllers, StripeWebhookController, ...refundEdgeControllers, WebhookEndpointsController, ...billingEdgeControllers, EntitlementsController],
-  providers: [ApiKeyAuthenticator, ApiKeyGuard, HubClient, ...refundEdgeProviders, rateLimitGuardProvider, ...billingEdgeProviders],
+  providers: [ApiKeyAuthenticator, ApiKeyGuard, HubClient, { provide: APP_INTERCEPTOR, useClass: IdempotencyKeyInterceptor }, ...refundEdgeProviders, rateLimitGuardProvider, ...billingEdgeProviders],
 })
 export class GatewayModule {}

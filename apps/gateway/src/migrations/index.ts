@@ -1,5 +1,6 @@
 import { GatewaySchema1732061000000 } from './1732061000000-gateway-schema';
 import { BuilderKeys1732924800000 } from './1732924800000-builder-keys';
+import { IdempotencyKeys1796600000000 } from './1796600000000-idempotency-keys';
 
 /** The gateway's migrations, in order (an explicit list: TOOLCHAIN.md pitfall 6). */
-export const gatewayMigrations = [GatewaySchema1732061000000, BuilderKeys1732924800000];
+export const gatewayMigrations = [GatewaySchema1732061000000, BuilderKeys1732924800000, IdempotencyKeys1796600000000];
