@@ -237,9 +237,11 @@ describe('analytics read models, end to end', () => {
   it('shows the dashboard in Chromium: sign in with the key (cookie, not URL), charts drawn with data, filters, search', async () => {
     const chromiumFlags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
     const userDataDir = mkdtempSync(join(tmpdir(), 'chromium-analytics-'));
-    const browser = await chromium.launchPersistentContext(userDataDir, { executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', headless: true, args: chromiumFlags });
+    const browser = await chromium.launchPersistentContext(userDataDir, { executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', headless: true, args: chromiumFlags, locale: 'en-US' });
     try {
       const page = await browser.newPage();
+      const pageErrors: string[] = [];
+      page.on('pageerror', (error) => pageErrors.push(error.message));
       await page.goto(`${system.urls.gateway}/dashboard`);
       await page.fill('#apiKey', 'chk_dom_not_a_key');
       await page.click('button[type=submit]');
@@ -268,6 +270,35 @@ describe('analytics read models, end to end', () => {
       expect(drawn['chart-revenue']?.[0].sum).toBeGreaterThan(0);
       expect(await page.locator(`#requests tr[data-id="${refundId}"]`).count()).toBe(1);
       expect(await page.textContent('#bring-back')).toContain('tables read correctly');
+      // Money as money: the net revenue in the currency's own format, never minor units.
+      const revenue = (await api('GET', '/api/analytics/revenue')).body as { totals: { currency: string; netMinor: number }[] };
+      const usd = revenue.totals.find((t) => t.currency === 'usd')!;
+      expect(usd.netMinor).toBeGreaterThan(0);
+      const dollars = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(usd.netMinor / 100);
+      const totalsText = (await page.textContent('#totals')) ?? '';
+      expect(totalsText).toContain(`${dollars}net revenue (USD)`);
+      expect(totalsText).not.toMatch(new RegExp(`(^|[^0-9.,])${usd.netMinor}([^0-9.,]|$)`));
+      expect(totalsText).not.toContain('minor units');
+      const axes = await page.evaluate(() => {
+        const browserGlobal = globalThis as any;
+        const chartOf = (id: string) => browserGlobal.Chart.getChart(browserGlobal.document.getElementById(id));
+        const revenueChart = chartOf('chart-revenue');
+        const refundsChart = chartOf('chart-refunds');
+        return {
+          revenueAxes: revenueChart.data.datasets.map((d: { yAxisID: string }) => d.yAxisID),
+          revenueTicks: revenueChart.scales['y_usd'].ticks.map((t: { label: string }) => t.label),
+          refundAxes: refundsChart.data.datasets.map((d: { label: string; yAxisID: string; data: number[] }) => [d.label, d.yAxisID, d.data.reduce((a, b) => a + b, 0)]),
+          creditsRefunded: Number(browserGlobal.document.querySelector('#totals [data-stat="credits refunded"] strong').textContent),
+        };
+      });
+      expect(axes.revenueAxes).toEqual(['y_usd']);
+      expect(axes.revenueTicks.every((label: string) => label.startsWith('$'))).toBe(true);
+      // Counts and credits on their own axes; the chart's credits refunded add up to the header's.
+      expect(axes.refundAxes).toEqual([['refunds', 'y', 1], ['credits refunded', 'y1', axes.creditsRefunded]]);
+      expect(axes.creditsRefunded).toBeGreaterThan(0);
+      expect(await page.textContent('#requests-table thead')).toContain('What they tried');
+      expect(await page.textContent(`#requests tr[data-id="${refundId}"]`)).toContain('Summaries of quarterly reports');
+      expect(pageErrors).toEqual([]);
       // Filter the refund requests, then search the feedback.
       await page.selectOption('#category', 'price');
       await page.click('#requests-filter button');

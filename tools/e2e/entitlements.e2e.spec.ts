@@ -302,3 +302,39 @@ describe('seed 001\'s table: caps day by day, through the stand-in\'s clock, eac
     expect(await entitlements(ada)).toMatchObject({ tier: 'plan', status: 'active' });
   });
 });
+
+describe('a plan change shows in the hub', () => {
+  const dan = `dan+${suffix}@example.com`;
+
+  it('after change-plan the subscription, the entitlements (and their changesTo) and the published change name the new offering', async () => {
+    const { subscriptionId } = await subscribe(dan);
+    expect(await entitlements(dan)).toMatchObject({ tier: 'plan', status: 'trialing', offeringId: 'builder_monthly' });
+    const changed = await api('POST', `/api/billing/subscriptions/${subscriptionId}/change-plan`, { email: dan, domain, offeringId: 'studio_monthly' });
+    expect(changed.status).toBe(200);
+    // The answer already names what Stripe switched to.
+    expect(changed.body).toMatchObject({ subscriptionId, offeringId: 'studio_monthly', creditsPerPeriod: 500 });
+    const studioCaps = { scheduled_runs: true, byok: true, workspaces: 10, blocks: 5000 };
+    const view = await eventually('the plan switch reaches the entitlements', async () => {
+      const current = await entitlements(dan);
+      return current.offeringId === 'studio_monthly' ? current : undefined;
+    }, settleMs);
+    expect(await subscriptionOf(dan)).toMatchObject({ subscriptionId, offeringId: 'studio_monthly' });
+    expect(view).toMatchObject({ tier: 'plan', status: 'trialing', offeringId: 'studio_monthly', caps: studioCaps, changesTo: { tier: 'plan', status: 'active', offeringId: 'studio_monthly', caps: studioCaps } });
+    expect(await check(dan, 'workspaces', { inUse: 9 })).toMatchObject({ allowed: true, limit: 10, remaining: 0 });
+    await outboxDrained();
+    const published = await changes(dan);
+    expect(published.map((c) => [c.version, c.offeringId, c.caps.workspaces])).toEqual([[1, 'builder_monthly', 3], [2, 'studio_monthly', 10]]);
+    // Billing announces the switch to the rest of the hub (analytics, builders' webhooks).
+    const nc = await connect({ servers: system.natsUrl });
+    try {
+      const consumer = await nc.jetstream().consumers.get(`BILLING_${namespace.toUpperCase()}`, { filterSubjects: `${namespace}.billing.events.subscription-changed.v1` });
+      const bodies: any[] = [];
+      const batch = await consumer.fetch({ max_messages: 1000, expires: 1000 });
+      for await (const message of batch) bodies.push(JSONCodec().decode(message.data));
+      const dans = bodies.map((body) => body.event ?? body).filter((event) => event.subscriptionId === subscriptionId);
+      expect(dans.map((event) => event.offeringId)).toEqual(['builder_monthly', 'studio_monthly']);
+    } finally {
+      await nc.close();
+    }
+  });
+});

@@ -60,7 +60,9 @@ export class SubscriptionSync {
     const messages: OutboxMessage[] = [];
     if (next.status === 'active' || next.status === 'trialing') settle(next, cause, messages);
     else blockIfGraceOver(next, cause.created, `${cause.id}:plan-credits-blocked`, messages);
-    if (visibleChange(current, next)) messages.push(changedMessage(current, next, cause));
+    // A plan switch is news too (same status and dates, another offering from the next period on).
+    const switchedPlan = current !== undefined && current.terms.offeringId !== next.terms.offeringId;
+    if (visibleChange(current, next) || switchedPlan) messages.push(changedMessage(current, next, cause));
     await rememberCustomer(manager, next.customerId, next.terms.email);
     await saveSubscription(manager, next);
     await writeOutbox(manager, messages);
@@ -107,7 +109,7 @@ export class SubscriptionSync {
  * A plan switch changes what future periods are sold as (metadata written by ChangePlan); the
  * customer stays who they were: email and domain never change.
  */
-function changedPlan(current: PlanTerms, metadata: PlanTerms): Partial<PlanTerms> {
+export function changedPlan(current: PlanTerms, metadata: PlanTerms): Partial<PlanTerms> {
   if (metadata.domain !== current.domain || metadata.email !== current.email) return {};
   const { offeringId, creditsPerPeriod, rollover, amountMinor, currency, interval } = metadata;
   return { offeringId, creditsPerPeriod, rollover, amountMinor, currency, interval };

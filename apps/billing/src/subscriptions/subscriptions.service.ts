@@ -10,7 +10,8 @@ import { CatalogService } from '../catalog/catalog.service';
 import { checkoutMetadata } from '../checkout/checkout.service';
 import { InjectStripe } from '../stripe/stripe.client';
 import { readSubscription } from '../stripe/stripe-objects';
-import { isFinal } from './subscription-state';
+import { isFinal, planTermsOf } from './subscription-state';
+import { changedPlan } from './subscription-sync';
 import { listSubscriptions, SubscriptionRecord, subscriptionView } from './subscription.store';
 
 /**
@@ -102,10 +103,14 @@ function notFound(id: string): Reply<never> {
   return replyRefused('not_found', `no subscription ${id} of this customer on this domain`, 'subscriptionId');
 }
 
-/** The view right after a Stripe call (billing's row catches up when the webhook arrives). */
+/**
+ * The view right after a Stripe call: Stripe's status and, after a plan switch, the terms Stripe
+ * now carries in its metadata (billing's row catches up when the webhook arrives).
+ */
 function viewAfter(owned: SubscriptionRecord, updated: unknown): SubscriptionView {
   const snapshot = readSubscription(updated);
-  const view = subscriptionView(owned);
-  if (!snapshot) return view;
-  return { ...view, status: snapshot.status, cancelAtPeriodEnd: snapshot.cancelAtPeriodEnd };
+  if (!snapshot) return subscriptionView(owned);
+  const switched = planTermsOf(snapshot.metadata);
+  const terms = switched ? { ...owned.terms, ...changedPlan(owned.terms, switched) } : owned.terms;
+  return { ...subscriptionView({ ...owned, terms }), status: snapshot.status, cancelAtPeriodEnd: snapshot.cancelAtPeriodEnd };
 }

@@ -251,9 +251,17 @@ async function refunds(m: EntityManager, range: Range): Promise<RefundsAnalytics
     `SELECT category, count(*)::text AS count FROM rm_refunds WHERE ${inRange('created_at')} GROUP BY category ORDER BY count(*) DESC, category`,
     range,
   );
+  // Refund requests per day (when the customer asked), and credits refunded per day with the one
+  // definition the totals use: the ledger's ConsumptionRefunded credits (rm_credits_daily), so the
+  // chart's days add up to `creditsRefunded`.
   const byDay: { day: string; count: string; credits: string }[] = await m.query(
-    `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*)::text AS count, sum(credits_refunded)::text AS credits
-       FROM rm_refunds WHERE ${inRange('created_at')} GROUP BY 1 ORDER BY 1`,
+    `SELECT day, sum(count)::text AS count, sum(credits)::text AS credits FROM (
+       SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*) AS count, 0::bigint AS credits
+         FROM rm_refunds WHERE ${inRange('created_at')} GROUP BY 1
+       UNION ALL
+       SELECT to_char(day, 'YYYY-MM-DD') AS day, 0 AS count, sum(credits)::bigint AS credits
+         FROM rm_credits_daily WHERE kind = 'refunded' AND ${inRange('day')} GROUP BY 1) per_day
+      GROUP BY day ORDER BY day`,
     range,
   );
   // Normalised answer: lower case, punctuation dropped, whitespace collapsed.

@@ -150,6 +150,9 @@ describe('feedback-analytics: LEDGER → credits and revenue read models', () =>
     const refunds = await ask<RefundsAnalyticsView>(AnalyticsReadModelSubjects.refunds, { domains: [shop, notes] });
     expect(refunds.ok && refunds.value.byActionType).toEqual([{ actionType: 'image', creditsRefunded: 3, refunds: 1 }]);
     expect(refunds.ok && refunds.value.byDomain.map((d) => [d.domain, d.creditsConsumed, d.creditsRefunded])).toEqual([[notes, 2, 0], [shop, 4, 3]]);
+    // One definition of credits refunded: the days of the chart add up to the total (the ledger's refunds).
+    expect(refunds.ok && refunds.value.byDay).toEqual([{ day: '2025-05-03', count: 0, creditsRefunded: 3 }]);
+    expect(refunds.ok && refunds.value.creditsRefunded).toBe(3);
     // One domain of the two reads only that domain.
     const shopOnly = await ask<AnalyticsSummaryView>(AnalyticsReadModelSubjects.summary, { domains: [shop] });
     expect(shopOnly.ok && [shopOnly.value.credits.consumed, shopOnly.value.domains]).toEqual([4, [shop]]);

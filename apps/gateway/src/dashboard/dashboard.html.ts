@@ -65,8 +65,8 @@ ${domainFilter}<button type="submit">Apply</button></form>
 <section><h2>Conversion funnel</h2><canvas id="chart-funnel" aria-label="Conversion funnel" role="img"></canvas></section>
 <section><h2>Refunds over time</h2><canvas id="chart-refunds" aria-label="Refunds per day" role="img"></canvas></section>
 <section><h2>Refunds by category</h2><canvas id="chart-categories" aria-label="Refunds by category" role="img"></canvas></section>
-<section><h2>Revenue (net, minor units)</h2><canvas id="chart-revenue" aria-label="Net revenue per day" role="img"></canvas></section>
-<section><h2>Revenue by domain (net, minor units)</h2><canvas id="chart-revenue-domains" aria-label="Net revenue by domain" role="img"></canvas></section>
+<section><h2>Net revenue per day</h2><canvas id="chart-revenue" aria-label="Net revenue per day" role="img"></canvas></section>
+<section><h2>Net revenue by domain</h2><canvas id="chart-revenue-domains" aria-label="Net revenue by domain" role="img"></canvas></section>
 <section><h2>Credit usage by domain</h2><canvas id="chart-usage-domains" aria-label="Credits consumed by domain" role="img"></canvas></section>
 <section><h2>What would bring them back</h2><ol id="bring-back"></ol></section>
 <section class="wide"><h2>Latest refund requests</h2>
@@ -74,7 +74,7 @@ ${domainFilter}<button type="submit">Apply</button></form>
 <label for="category">Category<select id="category" name="category">${options(categories)}</select></label>
 <label for="status">Status<select id="status" name="status">${options(statuses)}</select></label>
 <button type="submit">Filter</button></form>
-<table><thead><tr><th>Created</th><th>Domain</th><th>Customer</th><th>Kind</th><th>Status</th><th>Category</th><th>Credits</th><th>Didn't work</th><th>Would bring back</th></tr></thead>
+<table id="requests-table"><thead><tr><th>Created</th><th>Domain</th><th>Customer</th><th>Kind</th><th>Status</th><th>Category</th><th>Credits</th><th>What they tried</th><th>Didn't work</th><th>Would bring back</th></tr></thead>
 <tbody id="requests"></tbody></table></section>
 <section class="wide"><h2>Search feedback</h2>
 <form id="search" class="inline" role="search"><label for="q">Words<input id="q" name="q" type="search" maxlength="200"></label><button type="submit">Search</button></form>
@@ -108,6 +108,32 @@ export const dashboardScript = `'use strict';
     config.options = Object.assign({ animation: false, responsive: true, maintainAspectRatio: true }, config.options || {});
     charts[id] = new Chart($(id), config);
   }
+  // Money arrives in integer minor units with its ISO 4217 currency; on screen it is always the
+  // currency's own format (Intl.NumberFormat), never minor units. The exponent (2 for USD, 0 for
+  // JPY, 3 for KWD) is the currency's default fraction digits as Intl knows them.
+  const formats = {};
+  function moneyFormat(currency) {
+    const code = currency.toUpperCase();
+    if (!formats[code]) {
+      const format = new Intl.NumberFormat(undefined, { style: 'currency', currency: code });
+      formats[code] = { formatter: format, exponent: format.resolvedOptions().maximumFractionDigits };
+    }
+    return formats[code];
+  }
+  function money(minor, currency) {
+    const f = moneyFormat(currency);
+    return f.formatter.format(minor / Math.pow(10, f.exponent));
+  }
+  // One y axis per currency (EUR and USD never share an axis), ticks and tooltips as money.
+  function moneyAxes(currencies) {
+    const scales = { x: {} };
+    currencies.forEach((c, i) => {
+      scales['y_' + c] = { type: 'linear', beginAtZero: true, position: i % 2 === 0 ? 'left' : 'right', grid: { drawOnChartArea: i === 0 },
+        title: { display: true, text: c.toUpperCase() }, ticks: { callback: (value) => money(Number(value), c) } };
+    });
+    return scales;
+  }
+  const moneyTooltip = { callbacks: { label: (item) => item.dataset.label + ': ' + money(Number(item.raw), item.dataset.currency) } };
   function el(tag, text) { const e = document.createElement(tag); if (text !== undefined) e.textContent = String(text); return e; }
   function days(rows) { return [...new Set(rows.map((r) => r.day))].sort(); }
   async function loadCharts() {
@@ -128,26 +154,36 @@ export const dashboardScript = `'use strict';
       { label: 'refunded', backgroundColor: palette[1], data: credits.byDomain.map((d) => d.totals.refunded) }] }, options: { scales: { y: { beginAtZero: true } } } });
     draw('chart-funnel', { type: 'bar', data: { labels: ['Checkouts created', 'Checkouts paid', 'Trials started', 'Trials converted', 'Refunded customers', 'Came back (30 d)'],
       datasets: [{ label: 'count', backgroundColor: palette, data: [conversion.checkout.created, conversion.checkout.completed, conversion.trials.started, conversion.trials.converted, conversion.refunds.customers, conversion.refunds.cameBack] }] },
-      options: { indexAxis: 'y', plugins: { legend: { display: false } } } });
+      options: { indexAxis: 'y', scales: { x: { beginAtZero: true, ticks: { precision: 0 } } }, plugins: { legend: { display: false } } } });
+    // Counts and credits are different units: each has its own axis.
     draw('chart-refunds', { type: 'bar', data: { labels: refunds.byDay.map((d) => d.day), datasets: [
-      { label: 'refunds', backgroundColor: palette[1], data: refunds.byDay.map((d) => d.count) },
-      { label: 'credits refunded', backgroundColor: palette[2], data: refunds.byDay.map((d) => d.creditsRefunded) }] }, options: { scales: { y: { beginAtZero: true } } } });
+      { label: 'refunds', backgroundColor: palette[1], yAxisID: 'y', data: refunds.byDay.map((d) => d.count) },
+      { label: 'credits refunded', backgroundColor: palette[2], yAxisID: 'y1', data: refunds.byDay.map((d) => d.creditsRefunded) }] },
+      options: { scales: { y: { beginAtZero: true, position: 'left', title: { display: true, text: 'refunds' }, ticks: { precision: 0 } },
+        y1: { beginAtZero: true, position: 'right', grid: { drawOnChartArea: false }, title: { display: true, text: 'credits' }, ticks: { precision: 0 } } } } });
     draw('chart-categories', { type: 'doughnut', data: { labels: refunds.byCategory.map((c) => c.category), datasets: [{ data: refunds.byCategory.map((c) => c.count), backgroundColor: palette }] } });
+    // Revenue: data stay integer minor units (exact sums); axes and tooltips show money.
     const revenueDays = days(revenue.rows);
-    const moneyOf = (r) => (several ? r.domain + ' · ' : '') + r.currency.toUpperCase();
-    const currencies = [...new Set(revenue.rows.map(moneyOf))].sort();
-    draw('chart-revenue', { type: 'bar', data: { labels: revenueDays, datasets: currencies.map((c, i) => ({ label: c, backgroundColor: palette[i % palette.length],
-      data: revenueDays.map((d) => revenue.rows.filter((r) => r.day === d && moneyOf(r) === c).reduce((s, r) => s + r.netMinor, 0)) })) }, options: { scales: { y: { beginAtZero: true } } } });
+    const seriesKey = (r) => (several ? r.domain + ' · ' : '') + r.currency;
+    const revenueSeries = [...new Set(revenue.rows.map(seriesKey))].sort();
+    const currencyOfSeries = (key) => key.split(' · ').pop();
+    const dayCurrencies = [...new Set(revenue.rows.map((r) => r.currency))].sort();
+    draw('chart-revenue', { type: 'bar', data: { labels: revenueDays, datasets: revenueSeries.map((key, i) => ({
+      label: key.replace(/[a-z]+$/, (c) => c.toUpperCase()), currency: currencyOfSeries(key), yAxisID: 'y_' + currencyOfSeries(key), backgroundColor: palette[i % palette.length],
+      data: revenueDays.map((d) => revenue.rows.filter((r) => r.day === d && seriesKey(r) === key).reduce((s, r) => s + r.netMinor, 0)) })) },
+      options: { scales: moneyAxes(dayCurrencies), plugins: { tooltip: moneyTooltip } } });
     const revenueCurrencies = [...new Set(revenue.byDomain.map((t) => t.currency))].sort();
-    draw('chart-revenue-domains', { type: 'bar', data: { labels: revenue.domains, datasets: revenueCurrencies.map((c, i) => ({ label: c.toUpperCase(), backgroundColor: palette[i % palette.length],
-      data: revenue.domains.map((d) => revenue.byDomain.filter((t) => t.domain === d && t.currency === c).reduce((s, t) => s + t.netMinor, 0)) })) }, options: { scales: { y: { beginAtZero: true } } } });
+    draw('chart-revenue-domains', { type: 'bar', data: { labels: revenue.domains, datasets: revenueCurrencies.map((c, i) => ({
+      label: c.toUpperCase(), currency: c, yAxisID: 'y_' + c, backgroundColor: palette[i % palette.length],
+      data: revenue.domains.map((d) => revenue.byDomain.filter((t) => t.domain === d && t.currency === c).reduce((s, t) => s + t.netMinor, 0)) })) },
+      options: { scales: moneyAxes(revenueCurrencies), plugins: { tooltip: moneyTooltip } } });
     const totals = $('totals');
     totals.replaceChildren();
-    const stat = (label, value) => { const d = el('div'); d.append(el('strong', value), el('span', label)); totals.append(d); };
+    const stat = (label, value) => { const d = el('div'); d.dataset.stat = label; d.append(el('strong', value), el('span', label)); totals.append(d); };
     stat('credits consumed', refunds.creditsConsumed);
     stat('credits refunded', refunds.creditsRefunded);
     stat('refund rate', refunds.rate === null ? '-' : (refunds.rate * 100).toFixed(1) + ' %');
-    for (const t of revenue.totals) stat('net revenue (' + t.currency.toUpperCase() + ', minor units)', t.netMinor);
+    for (const t of revenue.totals) stat('net revenue (' + t.currency.toUpperCase() + ')', money(t.netMinor, t.currency));
     stat('disputes', refunds.disputes.opened);
     stat('payment failures', refunds.paymentFailures);
     const back = $('bring-back');
@@ -163,7 +199,7 @@ export const dashboardScript = `'use strict';
       const tr = el('tr');
       tr.dataset.id = r.id;
       tr.append(el('td', r.createdAt.slice(0, 16).replace('T', ' ')), el('td', r.domain), el('td', r.email), el('td', r.kind), el('td', r.status), el('td', r.feedback.category),
-        el('td', r.creditsRefunded), el('td', r.feedback.didNotWork), el('td', r.feedback.wouldBringBack));
+        el('td', r.creditsRefunded), el('td', r.feedback.tried), el('td', r.feedback.didNotWork), el('td', r.feedback.wouldBringBack));
       return tr;
     }));
   }
