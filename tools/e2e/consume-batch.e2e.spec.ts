@@ -61,7 +61,7 @@ describe('POST /api/portfolio/credits/consume/batch', () => {
       item(bob, 30, 'b-5'),
       item(ada, 7, 'b-6'),
       item(bob, 5, 'b-1'), // b-1 of this domain is ada's: a conflict, not a second spend
-      'not an object',
+      { ...item(bob, 1, 'b-7'), extra: true }, // an unknown field: refused alone
     ];
     const first = await batch(items);
     expect(first.status).toBe(200);
@@ -88,8 +88,9 @@ describe('POST /api/portfolio/credits/consume/batch', () => {
     expect((await hub.getBalance({ email: bob, domain })).balance).toBe(70);
   });
 
-  it('refuses an empty batch and one of more than 1,000 items as a whole (400), and takes 1,000', async () => {
+  it('refuses an empty batch, a non-object item and more than 1,000 items as a whole (400), and takes 1,000', async () => {
     expect((await batch([])).body).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect((await batch([null])).body).toMatchObject({ status: 400, code: 'validation_failed' }); // an item that is not an object: a malformed request
     const carol = `carol+${suffix}@example.com`;
     const many = Array.from({ length: 1001 }, (_, i) => ({ email: carol, domain, deltaCredits: -1, actionType: 'gen', referenceId: `many-${i}` }));
     expect((await batch(many)).body).toMatchObject({ status: 400, code: 'validation_failed' });

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { consumeBatchSizeMax, Limits } from '@credit-hub/contracts';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsObject, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { DomainField, EmailField } from '../http/fields';
 
 /** `POST /api/portfolio/credits/consume`: the seed's `consumeCredits`. */
@@ -85,6 +85,7 @@ export class BalanceResponse {
 /**
  * `POST /api/portfolio/credits/consume/batch`: up to 1,000 consumes, each the body of
  * `POST /api/portfolio/credits/consume`, validated and decided on its own (never all-or-nothing).
+ * The request as a whole is refused (400) when `items` is not an array of 1-1,000 objects.
  */
 export class ConsumeBatchRequest {
   @ApiProperty({
@@ -96,6 +97,7 @@ export class ConsumeBatchRequest {
   @IsArray({ message: 'items must be an array of consumes' })
   @ArrayMinSize(1, { message: 'items must hold at least one consume' })
   @ArrayMaxSize(consumeBatchSizeMax, { message: `items must hold at most ${consumeBatchSizeMax} consumes` })
+  @IsObject({ each: true, message: 'each item must be a consume object {email, domain, deltaCredits, actionType, referenceId}' })
   items!: unknown[];
 }
 
