@@ -73,7 +73,7 @@ async function consume(email: string, domain: string, credits: number, key: stri
 async function portalUrl(email: string, domain = 'demo.localhost', key = keys.demo): Promise<string> {
   const session = await api('POST', '/api/portal/sessions', { email, domain, returnUrl: `https://${domain}/account` }, key);
   expect(session.status).toBe(200);
-  expect(session.body.url).toMatch(new RegExp(`^${system.urls.gateway}/portal/v1\\.`));
+  expect(session.body.url).toMatch(new RegExp(`^${system.urls.gateway}/portal/v2\\.`));
   return session.body.url;
 }
 
@@ -216,10 +216,10 @@ describe('refunds for feedback, end to end', () => {
 
   it('a link works for its customer and domain only', async () => {
     const [base, token] = adaUrl.split('/portal/');
-    const [version, claims, signature] = token.split('.');
+    const [version, keyId, claims, signature] = token.split('.');
     const decoded = JSON.parse(Buffer.from(claims, 'base64url').toString());
     for (const change of [{ e: `eve+${suffix}@example.com` }, { d: 'notes.localhost' }]) {
-      const forged = `${version}.${Buffer.from(JSON.stringify({ ...decoded, ...change })).toString('base64url')}.${signature}`;
+      const forged = `${version}.${keyId}.${Buffer.from(JSON.stringify({ ...decoded, ...change })).toString('base64url')}.${signature}`;
       const page = await fetch(`${base}/portal/${forged}`);
       expect(page.status).toBe(403);
       expect(await page.text()).toContain('This link does not work');

@@ -123,6 +123,23 @@ describe('the seed integration through the SDK', () => {
     expect(first.items[1].version).toBeGreaterThan(rest.items[0].version);
   });
 
+  it('auto-pagination: for await over getHistory yields every event of every page, as the pages do', async () => {
+    const paged: string[] = [];
+    for await (const item of hub.getHistory({ email, limit: 2 })) paged.push(item.eventId);
+    const whole = await hub.getHistory({ email, limit: 200 });
+    expect(whole.nextCursor).toBeNull();
+    expect(paged.length).toBeGreaterThan(2);
+    expect(paged).toEqual(whole.items.map((item) => item.eventId));
+  });
+
+  it("a refusal carries the request's correlation id, the one the gateway answered", async () => {
+    const traced = new CreditHubClient({ baseUrl: system.urls.gateway, apiKey: demoKey, correlationId: () => `sdk-e2e-${suffix}` });
+    const refused = await failure(traced.consumeCredits({ email: `nobody+${suffix}@example.com`, domain, deltaCredits: -1, actionType: 'ai_generation', referenceId: `corr-${suffix}` }));
+    expect(refused).toMatchObject({ code: 'insufficient_credits', correlationId: `sdk-e2e-${suffix}` });
+    const made = await failure(hub.consumeCredits({ email: `nobody+${suffix}@example.com`, domain, deltaCredits: -1, actionType: 'ai_generation', referenceId: `corr2-${suffix}` }));
+    expect(made.correlationId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('getRefundRequests lists the domain refund requests, createPortalSession answers a portal link', async () => {
     const page = await hub.getRefundRequests({ domain, limit: 10 });
     expect(page).toMatchObject({ domain, items: expect.any(Array) });

@@ -6,7 +6,7 @@
  * another customer's), rate limits per key (429 problem+json `rate_limited` with Retry-After),
  * body size limits, and no stack trace or SQL in any error body.
  */
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { call, isProblem, leakIn } from '../chaos/src/http';
@@ -17,7 +17,7 @@ import { demo, fundedCustomer, normalized, notes, pgDump, SpecSystem, startSpecS
 /** Small limits so a burst of one test exceeds them; the other tests stay far below (sequential calls). */
 const rateLimitPerKey = 40;
 const rateLimitAnonymous = 60;
-const portalSecret = `security-spec-portal-secret-${randomBytes(8).toString('hex')}`;
+const portalSecret = randomBytes(32).toString('base64url');
 const suffix = randomBytes(3).toString('hex');
 const customer = (name: string) => `${name}+${suffix}@example.com`;
 
@@ -43,11 +43,12 @@ afterAll(async () => {
   await spec?.system.destroy();
 }, 60_000);
 
-/** A portal link signed like the refunds service signs them (apps/refunds/src/portal/portal-token.ts). */
+/** A portal link signed like the refunds service signs them (apps/refunds/src/portal/portal-token.ts): `v2.<keyId>.<claims>.<signature>`. */
 function portalToken(claims: { e: string; d: string; r: string; x: number }, secret = portalSecret): string {
   const body = Buffer.from(JSON.stringify(claims), 'utf8').toString('base64url');
-  const signature = createHmac('sha256', secret).update(`v1.${body}`, 'utf8').digest('base64url');
-  return `v1.${body}.${signature}`;
+  const keyId = createHash('sha256').update(`credit-hub portal token key\0${secret}`, 'utf8').digest('base64url').slice(0, 11);
+  const signature = createHmac('sha256', secret).update(`v2.${keyId}.${body}`, 'utf8').digest('base64url');
+  return `v2.${keyId}.${body}.${signature}`;
 }
 
 describe('API keys', () => {
@@ -268,14 +269,16 @@ describe('portal links', () => {
 
   it('an expired, tampered, wrongly signed or malformed link is refused with 403 and shows nothing', async () => {
     const valid = portalToken({ e: bea, d: demo, r: 'https://example.com', x: inAnHour() });
-    const [version, body, signature] = valid.split('.') as [string, string, string];
+    const [v2, keyId, body, signature] = valid.split('.') as [string, string, string, string];
+    const version = `${v2}.${keyId}`;
     const otherBody = Buffer.from(JSON.stringify({ e: cyd, d: demo, r: 'https://example.com', x: inAnHour() })).toString('base64url');
     const tokens = {
       expired: portalToken({ e: bea, d: demo, r: 'https://example.com', x: Math.floor(Date.now() / 1000) - 1 }),
       'claims swapped for another customer, old signature': `${version}.${otherBody}.${signature}`,
       'signature of another secret': portalToken({ e: bea, d: demo, r: 'https://example.com', x: inAnHour() }, 'another-secret-of-at-least-32-characters!'),
       'one signature character changed': `${version}.${body}.${signature.slice(0, -1)}${signature.endsWith('A') ? 'B' : 'A'}`,
-      'version changed': `v2.${body}.${signature}`,
+      'version changed': `v3.${keyId}.${body}.${signature}`,
+      'former format (v1) with the same secret': `v1.${body}.${createHmac('sha256', portalSecret).update(`v1.${body}`).digest('base64url')}`,
       'no signature': `${version}.${body}`,
       'other domain in the claims, old signature': `${version}.${Buffer.from(JSON.stringify({ e: bea, d: notes, r: 'https://example.com', x: inAnHour() })).toString('base64url')}.${signature}`,
       junk: 'not-a-token',
@@ -303,7 +306,7 @@ describe('portal links', () => {
     expect((await page(token)).status).toBe(200);
     await pause(300);
     const logDirectory = spec.system.started.logDir;
-    const leaking = fs.readdirSync(logDirectory).filter((file) => fs.readFileSync(path.join(logDirectory, file), 'utf8').includes(token.split('.')[2] as string));
+    const leaking = fs.readdirSync(logDirectory).filter((file) => fs.readFileSync(path.join(logDirectory, file), 'utf8').includes(token.split('.')[3] as string));
     expect(leaking).toEqual([]);
   });
 });

@@ -5,7 +5,6 @@
  * seed's two snippets verbatim, and the checkout URL and the consumption come back from the hub.
  * A second copy of the Worker points at a scripted gateway to show its retries.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -74,7 +73,7 @@ referenceId: "gen_abc123"
       }
       return new Response('not found', { status: 404 });
     } catch (error) {
-      const crossed = { name: error.name, message: error.message, code: error.code, status: error.status, detail: error.detail, field: error.field, retryable: error.retryable };
+      const crossed = { name: error.name, message: error.message, code: error.code, status: error.status, detail: error.detail, field: error.field, retryable: error.retryable, correlationId: error.correlationId };
       return Response.json({ error: crossed }, { status: 599 });
     }
   },
@@ -116,16 +115,16 @@ async function startFlakyGateway(): Promise<string> {
   return `http://127.0.0.1:${(flaky.address() as AddressInfo).port}`;
 }
 
-/** The Worker as its build target makes it (`nx build riskfreetrial`): one ES module. */
-function buildWorker(): string {
-  execFileSync(process.execPath, [join(root, 'apps', 'riskfreetrial', 'bundle.cjs')], { cwd: root, stdio: 'pipe' });
-  return readFileSync(join(root, 'dist', 'apps', 'riskfreetrial', 'worker', 'index.js'), 'utf8');
+/** The Worker as its build target makes it (`nx build riskfreetrial`): its ES module and the SDK's, which it wraps. */
+function buildWorker(): { path: string; contents: string }[] {
+  const { buildWorker: build } = require(join(root, 'apps', 'riskfreetrial', 'bundle.cjs'));
+  return build();
 }
 
-function riskfreetrial(name: string, script: string, gatewayUrl: string, apiKey: string) {
+function riskfreetrial(name: string, modules: { path: string; contents: string }[], gatewayUrl: string, apiKey: string) {
   return {
     name,
-    modules: [{ type: 'ESModule' as const, path: 'index.js', contents: script }],
+    modules: modules.map((module) => ({ type: 'ESModule' as const, path: module.path, contents: module.contents })),
     compatibilityDate: wrangler.compatibility_date,
     compatibilityFlags: wrangler.compatibility_flags ?? [],
     bindings: { GATEWAY_URL: gatewayUrl, PORTFOLIO_BILLING_API_KEY: apiKey },
@@ -136,8 +135,13 @@ beforeAll(async () => {
   system = await startSystem({ ports: 'random', namespace, databasePrefix: prefix });
   const key = await addSeedDomain();
   const flakyUrl = await startFlakyGateway();
-  const script = buildWorker();
-  expect(script).toMatch(/^import \{ WorkerEntrypoint \} from 'cloudflare:workers';$/m);
+  const modules = buildWorker();
+  expect(modules[0].path).toBe('index.js');
+  expect(modules[0].contents).toMatch(/^import \{ WorkerEntrypoint \} from 'cloudflare:workers';$/m);
+  // The Worker wraps the SDK (its client, retries and errors) instead of re-implementing them.
+  expect(modules[0].contents).toMatch(/^import \{ CreditHubClient, CreditHubError \} from '\.\/sdk\/index\.js';$/m);
+  expect(modules[0].contents).not.toMatch(/\bfetch\(url/);
+  expect(modules.map((module) => module.path)).toEqual(expect.arrayContaining(['sdk/index.js', 'sdk/client.js', 'sdk/errors.js', 'sdk/retry.js']));
   mf = new Miniflare({
     workers: [
       {
@@ -147,8 +151,8 @@ beforeAll(async () => {
         compatibilityDate: wrangler.compatibility_date,
         serviceBindings: { PORTFOLIO_BILLING_SERVICE: { name: 'riskfreetrial' }, FLAKY: { name: 'riskfreetrial-flaky' } },
       },
-      riskfreetrial('riskfreetrial', script, system.urls.gateway, key),
-      riskfreetrial('riskfreetrial-flaky', script, flakyUrl, 'chk_dom_flaky'),
+      riskfreetrial('riskfreetrial', modules, system.urls.gateway, key),
+      riskfreetrial('riskfreetrial-flaky', modules, flakyUrl, 'chk_dom_flaky'),
     ],
   });
   await mf.ready;
@@ -202,6 +206,8 @@ describe('the seed integration through the riskfreetrial service binding', () =>
     expect(broke.status).toBe(599);
     expect(broke.body.error).toMatchObject({ name: 'InsufficientCreditsError', code: 'insufficient_credits', status: 402, retryable: false });
     expect(broke.body.error.message).toMatch(/^insufficient_credits \(402\): /);
+    // The SDK's error crosses with the request's correlation id (the gateway's X-Correlation-Id).
+    expect(broke.body.error.correlationId).toMatch(/^[0-9a-f-]{36}$/);
     // The seed's snippet has a constant referenceId: for another customer it is already taken on the domain.
     const taken = await builder(`/generate?email=${nobody}`);
     expect(taken.body.error).toMatchObject({ name: 'ReferenceConflictError', code: 'reference_conflict', status: 409 });

@@ -8,6 +8,7 @@ const net = require('node:net');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..', '..');
+const { localSecrets } = require('./secrets');
 const register = path.join(__dirname, 'register-paths.js');
 
 /** Default ports of `npm start`. */
@@ -46,7 +47,8 @@ async function waitHealthy(name, url, timeoutMs, child) {
 
 /**
  * Starts the system. Options: { ports?: 'default'|'random', namespace?: string, databasePrefix?: string,
- * postgresBaseUrl?, natsUrl?, webhookSecret?, logDir?, env? }.
+ * postgresBaseUrl?, natsUrl?, webhookSecret?, logDir?, env?, nodeArgs? } (nodeArgs: extra node flags per
+ * service name, e.g. { gateway: ['--cpu-prof'] }).
  * Returns { urls, ports, databases, env, processes, stop() }.
  */
 async function startSystem(options = {}) {
@@ -62,10 +64,12 @@ async function startSystem(options = {}) {
     analytics: `${postgres}/${prefix}_analytics`,
   };
   const natsUrl = options.natsUrl || process.env.NATS_URL || 'nats://127.0.0.1:4222';
-  const webhookSecret = options.webhookSecret || process.env.STRIPE_WEBHOOK_SECRET || 'whsec_local_standin_secret';
+  // Secrets have no defaults in the services: the environment's, else this checkout's generated ones.
+  const secrets = localSecrets();
+  const webhookSecret = options.webhookSecret || process.env.STRIPE_WEBHOOK_SECRET || secrets.STRIPE_WEBHOOK_SECRET;
   const logDir = options.logDir || path.join(root, 'tmp', 'logs');
   fs.mkdirSync(logDir, { recursive: true });
-  const common = { ...process.env, NATS_URL: natsUrl, HTTP_HOST: '127.0.0.1', HUB_NAMESPACE: options.namespace || '', ...(options.env || {}) };
+  const common = { ...secrets, ...process.env, NATS_URL: natsUrl, HTTP_HOST: '127.0.0.1', HUB_NAMESPACE: options.namespace || '', ...(options.env || {}) };
   const standinUrl = `http://127.0.0.1:${ports.standin}`;
   const specs = [
     { name: 'stripe-standin', main: 'dist/tools/stripe-standin/src/main.js', health: `${standinUrl}/test/health`,
@@ -102,7 +106,8 @@ async function startSystem(options = {}) {
       const log = fs.openSync(path.join(logDir, `${spec.name}.log`), 'a');
       const env = { ...common };
       for (const [k, v] of Object.entries(spec.env)) env[k] = String(v);
-      const child = spawn(process.execPath, ['-r', register, path.join(root, spec.main)], { cwd: root, env, stdio: ['ignore', log, log] });
+      const nodeArgs = (options.nodeArgs && options.nodeArgs[spec.name]) || [];
+      const child = spawn(process.execPath, [...nodeArgs, '-r', register, path.join(root, spec.main)], { cwd: root, env, stdio: ['ignore', log, log] });
       fs.closeSync(log);
       processes[spec.name] = child;
       await waitHealthy(spec.name, spec.health, 60_000, child);

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Length, Matches, Max, Min } from 'class-validator';
-import { postgresUrlPattern, ServiceBaseConfig } from '@credit-hub/service-kit';
+import { IsSecret, postgresUrlPattern, ServiceBaseConfig } from '@credit-hub/service-kit';
 
 /** The billing service's environment, validated at boot (a bad value stops it with exit code 78). */
 export class BillingConfig extends ServiceBaseConfig {
@@ -22,9 +22,13 @@ export class BillingConfig extends ServiceBaseConfig {
   @Max(100)
   BILLING_DATABASE_POOL_SIZE = 10;
 
-  /** Stripe secret key (`sk_test_…` / `sk_live_…`). The default only works against the stand-in. */
-  @Matches(/^sk_[A-Za-z0-9_]+$/, { message: 'STRIPE_SECRET_KEY must start with sk_' })
-  STRIPE_SECRET_KEY = 'sk_test_local_standin';
+  /**
+   * Stripe secret key (`sk_test_…` / `sk_live_…`, or `rk_…` restricted; or STRIPE_SECRET_KEY_FILE).
+   * No default: `npm start` generates one for the stand-in (which accepts any `sk_` key).
+   */
+  @Matches(/^(sk|rk)_[A-Za-z0-9_]+$/, { message: 'STRIPE_SECRET_KEY must start with sk_ or rk_ and hold only letters, digits and _' })
+  @IsSecret({ lengthMin: 32 })
+  STRIPE_SECRET_KEY!: string;
 
   /**
    * Where the Stripe API is: an http(s) base URL (the local stand-in by default), or the literal
@@ -35,9 +39,12 @@ export class BillingConfig extends ServiceBaseConfig {
   })
   STRIPE_API_BASE_URL = 'http://127.0.0.1:12111';
 
-  /** Webhook signing secret of the endpoint (`whsec_…`); the signature covers the raw body. */
-  @Matches(/^whsec_\S+$/, { message: 'STRIPE_WEBHOOK_SECRET must start with whsec_' })
-  STRIPE_WEBHOOK_SECRET = 'whsec_local_standin_secret';
+  /**
+   * Webhook signing secret of the endpoint (`whsec_…`; or STRIPE_WEBHOOK_SECRET_FILE); the signature
+   * covers the raw body. No default: anyone knowing it could forge a paid checkout.
+   */
+  @IsSecret({ prefix: 'whsec_', lengthMin: 30 })
+  STRIPE_WEBHOOK_SECRET!: string;
 
   /**
    * How often the background work runs: the payment-grace check (blocks plan credits once a grace

@@ -1,11 +1,11 @@
 import { INestApplication } from '@nestjs/common';
 import { json } from 'express';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { apiKeySecurityScheme } from './api-keys/api-key.guard';
+import { SwaggerModule } from '@nestjs/swagger';
 import { GatewayConfig } from './gateway.config';
 import { bodyParserErrorHandler } from './http/body-errors';
 import { gatewayValidationPipe } from './http/validation';
+import { buildOpenApiDocument, openApiJsonPath, openApiUiPath } from './openapi/openapi-document';
 
 /** The consume batch route and its body bound: 1,000 items of the largest valid consume fit (about 850 bytes each). */
 export const consumeBatchPath = '/api/portfolio/credits/consume/batch';
@@ -13,7 +13,7 @@ export const consumeBatchBodyLimitBytes = 1_048_576;
 
 /**
  * The gateway's HTTP set-up, run by bootService before it listens: bounded JSON bodies (raw bytes
- * kept for the Stripe signature), parser errors as problem+json, global validation, OpenAPI.
+ * kept for the Stripe signature), parser errors as problem+json, global validation, OpenAPI (openapi/openapi-document.ts).
  */
 export function configureGatewayHttp(app: INestApplication): void {
   const config = app.get(GatewayConfig);
@@ -26,17 +26,6 @@ export function configureGatewayHttp(app: INestApplication): void {
   express.useBodyParser('urlencoded', { limit, extended: false });
   express.use(bodyParserErrorHandler(limit));
   app.useGlobalPipes(gatewayValidationPipe());
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Credit hub API')
-      .setDescription(
-        'Shared billing hub: credit packs bought through hosted checkout, consumed server-to-server by each domain. ' +
-          'Every error is application/problem+json (RFC 9457) with a stable `code`.',
-      )
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A domain API key, chk_dom_…' }, apiKeySecurityScheme)
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  const document = buildOpenApiDocument(app);
+  SwaggerModule.setup(openApiUiPath, app, document, { jsonDocumentUrl: openApiJsonPath });
 }

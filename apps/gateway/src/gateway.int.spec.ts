@@ -1,6 +1,7 @@
 import { AnalyticsSubjects, BillingSubjects, LedgerSubjects, replyOk, replyRefused } from '@credit-hub/contracts';
 import { DataSource } from 'typeorm';
 import { revokeApiKey, typeOrmSqlRunner } from './api-keys/api-keys';
+import { createOpenApiDocument } from './openapi/openapi-document';
 import { FakeService, RunningGateway, startGateway } from './test/gateway-harness';
 import { http, HttpAnswer } from './test/http';
 
@@ -317,8 +318,13 @@ describe('documentation and health', () => {
     expect(consume?.security).toEqual([{ 'api-key': [] }]);
     expect(Object.keys(consume?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400', '401', '402', '403', '409', '413', '503']));
     expect(consume?.responses['402']?.content).toHaveProperty(['application/problem+json']);
-    expect(document.paths['/webhooks/stripe']?.['post']?.security).toBeUndefined();
+    expect(document.paths['/webhooks/stripe']?.['post']?.security).toEqual([]); // open on purpose: Stripe signs it
     expect(document.components.schemas).toHaveProperty('ProblemResponse');
+  });
+
+  it('/docs-json is the document built without a running gateway (the one the SDK is generated from)', async () => {
+    const served = await http(gateway.baseUrl, 'GET', '/docs-json');
+    expect(served.body).toEqual(JSON.parse(JSON.stringify(await createOpenApiDocument())));
   });
 
   it('/docs serves the Swagger UI', async () => {

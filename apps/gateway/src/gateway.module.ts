@@ -6,6 +6,7 @@ import { analyticsEdgeControllers } from './analytics';
 import { ApiKeyAuthenticator } from './api-keys/api-key-authenticator';
 import { ApiKeyGuard } from './api-keys/api-key.guard';
 import { BillingController } from './billing/billing.controller';
+import { DashboardSessions } from './dashboard/dashboard-sessions';
 import { GatewayConfig } from './gateway.config';
 import { gatewayMigrations } from './migrations';
 import { rateLimitGuardProvider, rateLimitModule } from './http/rate-limit';
@@ -37,6 +38,6 @@ import { WebhookEndpointsController } from './webhooks-endpoints/webhook-endpoin
     rateLimitModule,
   ],
   controllers: [BillingController, CreditsController, CreditLedgerController, AnalyticsController, ...analyticsEdgeControllers, StripeWebhookController, ...refundEdgeControllers, WebhookEndpointsController, ...billingEdgeControllers, EntitlementsController],
-  providers: [ApiKeyAuthenticator, ApiKeyGuard, HubClient, { provide: APP_INTERCEPTOR, useClass: IdempotencyKeyInterceptor }, ...refundEdgeProviders, rateLimitGuardProvider, ...billingEdgeProviders],
+  providers: [ApiKeyAuthenticator, ApiKeyGuard, DashboardSessions, HubClient, { provide: APP_INTERCEPTOR, useClass: IdempotencyKeyInterceptor }, ...refundEdgeProviders, rateLimitGuardProvider, ...billingEdgeProviders],
 })
 export class GatewayModule {}

@@ -109,9 +109,9 @@ describe('refunds: portal, policy, saga', () => {
     });
     expect(page.consumptions).toEqual([expect.objectContaining({ credits: 3, creditsRefundable: 3, actionType: 'chat' })]);
 
-    const [version, claims, signature] = token.split('.');
+    const [version, keyId, claims, signature] = token.split('.');
     const json = JSON.parse(Buffer.from(claims, 'base64url').toString());
-    const forged = `${version}.${Buffer.from(JSON.stringify({ ...json, e: 'eve@example.com' })).toString('base64url')}.${signature}`;
+    const forged = `${version}.${keyId}.${Buffer.from(JSON.stringify({ ...json, e: 'eve@example.com' })).toString('base64url')}.${signature}`;
     expect(await rpc(nc, RefundsSubjects.getPortalView, { token: forged })).toMatchObject({ ok: false, refusal: { code: 'portal_link_invalid' } });
     expect(await request(forged)).toMatchObject({ ok: false, refusal: { code: 'portal_link_invalid' } });
     expect(await rpc(nc, RefundsSubjects.createPortalSession, { email, domain: 'unknown.example.com', returnUrl: 'https://x.example.com' })).toMatchObject({

@@ -1,9 +1,7 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsString, Length, Matches, Max, Min, MinLength } from 'class-validator';
-import { postgresUrlPattern, ServiceBaseConfig } from '@credit-hub/service-kit';
-
-/** The development value of PORTAL_TOKEN_SECRET; production sets its own (at least 32 characters). */
-export const portalTokenSecretDevelopment = 'dev-only-portal-token-secret-change-me-0123456789';
+import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsSecret, postgresUrlPattern, ServiceBaseConfig } from '@credit-hub/service-kit';
+import { portalTokenKeyRing, PortalTokenKeyRing } from './portal/portal-token';
 
 /** The refunds service's environment, validated at boot (a bad variable stops it with exit code 78). */
 export class RefundsConfig extends ServiceBaseConfig {
@@ -29,10 +27,21 @@ export class RefundsConfig extends ServiceBaseConfig {
   @Length(1, 1024)
   CATALOG_FILE = 'deploy/catalog/demo.json';
 
-  /** HMAC-SHA256 key of the portal links. Anyone holding it can open any customer's portal. */
-  @IsString()
-  @MinLength(32, { message: 'PORTAL_TOKEN_SECRET must be at least 32 characters' })
-  PORTAL_TOKEN_SECRET = portalTokenSecretDevelopment;
+  /**
+   * HMAC-SHA256 key of the portal links (at least 32 random characters; or PORTAL_TOKEN_SECRET_FILE).
+   * Anyone holding it can open any customer's portal, so it has no default: the service does not
+   * boot without it, nor with a value published in the repository.
+   */
+  @IsSecret()
+  PORTAL_TOKEN_SECRET!: string;
+
+  /**
+   * During a key rotation only: the key being retired. Links it signed keep working until it is
+   * removed (after PORTAL_TOKEN_TTL_SECONDS); new links are signed with PORTAL_TOKEN_SECRET.
+   */
+  @IsOptional()
+  @IsSecret()
+  PORTAL_TOKEN_PREVIOUS_SECRET?: string;
 
   /** How long a portal link works, seconds (1 minute to 7 days). */
   @Type(() => Number)
@@ -78,4 +87,9 @@ export class RefundsConfig extends ServiceBaseConfig {
   @Min(0)
   @Max(30_000)
   REFUNDS_MONEY_WAIT_MS = 3000;
+
+  /** The portal link keys: sign with PORTAL_TOKEN_SECRET, also accept PORTAL_TOKEN_PREVIOUS_SECRET. */
+  get portalTokenKeys(): PortalTokenKeyRing {
+    return portalTokenKeyRing(this.PORTAL_TOKEN_SECRET, this.PORTAL_TOKEN_PREVIOUS_SECRET);
+  }
 }

@@ -34,3 +34,20 @@ function rowCount(result: unknown): number {
   const rows = (result as { rows?: unknown[] }).rows;
   return rows ? rows.length : 0;
 }
+
+/**
+ * Records that `consumer` handles each of `messageIds` (a batch delivered together), in one
+ * statement. Returns the ids claimed now, in no particular order; an id handled before (or
+ * repeated in the list) is claimed once at most, so the caller applies the effect of exactly the
+ * returned ids. Must run in the transaction of the effects.
+ */
+export async function claimInboxMany(db: Queryable, consumer: string, messageIds: readonly string[]): Promise<Set<string>> {
+  if (messageIds.length === 0) return new Set();
+  const result = (await db.query(
+    `INSERT INTO inbox (consumer, message_id) SELECT $1, id FROM unnest($2::text[]) AS id
+     ON CONFLICT DO NOTHING RETURNING message_id`,
+    [consumer, [...new Set(messageIds)]],
+  )) as unknown;
+  const rows = Array.isArray(result) ? result : ((result as { rows?: unknown[] }).rows ?? []);
+  return new Set((rows as { message_id: string }[]).map((row) => row.message_id));
+}

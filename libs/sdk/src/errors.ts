@@ -3,7 +3,8 @@
  * (docs/api.md: `insufficient_credits`, `reference_conflict`, …), its HTTP `status`, the human
  * `detail` and the offending `field`; a subclass per family lets callers `catch` by kind.
  * Failures that never reached an answer (network, timeout) have `status` 0 and code
- * `network_error` or `timeout`.
+ * `network_error` or `timeout`. Every error carries the request's `correlationId` (the hub's
+ * `X-Correlation-Id`): quote it when asking the hub's operator about a call.
  */
 
 /** The fields of an RFC 9457 problem body the hub answers with (all optional: a proxy may answer otherwise). */
@@ -27,6 +28,8 @@ export interface CreditHubErrorInit {
   retryable?: boolean;
   /** Seconds the server asked to wait (`Retry-After`), if it said. */
   retryAfterSeconds?: number;
+  /** The request's correlation id: the hub's `X-Correlation-Id` answer header, else the one sent. */
+  correlationId?: string;
   cause?: unknown;
 }
 
@@ -38,6 +41,8 @@ export class CreditHubError extends Error {
   readonly field: string | undefined;
   readonly retryable: boolean;
   readonly retryAfterSeconds: number | undefined;
+  /** The request's correlation id (`X-Correlation-Id`), to find the call in the hub's logs and traces. */
+  readonly correlationId: string | undefined;
 
   constructor(init: CreditHubErrorInit) {
     super(`${init.code} (${init.status || 'no answer'}): ${init.detail}`, init.cause === undefined ? undefined : { cause: init.cause });
@@ -49,6 +54,7 @@ export class CreditHubError extends Error {
     this.field = init.field;
     this.retryable = init.retryable ?? isRetryableStatus(init.status);
     this.retryAfterSeconds = init.retryAfterSeconds;
+    this.correlationId = init.correlationId;
   }
 }
 
@@ -149,24 +155,26 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 /** The error for an HTTP answer that was not 2xx, from its problem body when it has one. */
-export function errorFromResponse(status: number, body: ProblemBody | null, retryAfterSeconds?: number): CreditHubError {
+export function errorFromResponse(status: number, body: ProblemBody | null, retryAfterSeconds?: number, correlationId?: string): CreditHubError {
   const code = typeof body?.code === 'string' ? body.code : codeForStatus(status);
   const detail = typeof body?.detail === 'string' ? body.detail : typeof body?.title === 'string' ? body.title : `HTTP ${status}`;
   const init: CreditHubErrorInit = { status, code, detail };
   if (typeof body?.field === 'string') init.field = body.field;
   if (typeof body?.retryable === 'boolean') init.retryable = body.retryable;
   if (retryAfterSeconds !== undefined) init.retryAfterSeconds = retryAfterSeconds;
+  if (correlationId !== undefined) init.correlationId = correlationId;
   return new (classByCode[code] ?? classByStatus[status] ?? (status >= 500 ? ServiceUnavailableError : CreditHubError))(init);
 }
 
 /** The error for a request that got no answer: the network failed or the attempt timed out. */
-export function errorFromFailure(cause: unknown, timedOut: boolean): ServiceUnavailableError {
+export function errorFromFailure(cause: unknown, timedOut: boolean, correlationId?: string): ServiceUnavailableError {
   const message = cause instanceof Error ? cause.message : String(cause);
   return new ServiceUnavailableError({
     status: 0,
     code: timedOut ? 'timeout' : 'network_error',
     detail: timedOut ? 'The credit hub did not answer in time' : `The credit hub could not be reached: ${message}`,
     retryable: true,
+    ...(correlationId === undefined ? {} : { correlationId }),
     cause,
   });
 }

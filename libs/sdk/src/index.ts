@@ -1,8 +1,12 @@
 export { CreditHubClient } from './client';
-export type { CreditHubClientOptions, FetchFunction } from './client';
+export type { CreditHubClientOptions, FetchFunction, PublicOperationName } from './client';
+export { operationTable } from './generated/operations';
+export type { OperationId } from './generated/operations';
+export { pagedResult, pagesPerIterationMax } from './pagination';
+export type { CursorPage, PagedResult } from './pagination';
 export {
-  AuthenticationError, ConflictError, CreditHubError, InsufficientCreditsError, NotFoundError, PaymentRequiredError, PermissionDeniedError,
-  ReferenceConflictError, ServiceUnavailableError, ValidationError,
+  AuthenticationError, ConflictError, CreditHubError, errorFromFailure, errorFromResponse, InsufficientCreditsError, isRetryableStatus, NotFoundError,
+  PaymentRequiredError, PermissionDeniedError, ReferenceConflictError, ServiceUnavailableError, ValidationError,
 } from './errors';
 export type { CreditHubErrorInit } from './errors';
 export type * from './types';

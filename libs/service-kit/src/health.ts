@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Controller, Get, Inject, Injectable, Module } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { ApiOperation } from '@nestjs/swagger';
 import { NatsConnection } from 'nats';
 import { NATS_CONNECTION } from './nats';
 
@@ -52,6 +53,7 @@ export class HealthController {
 
   @Get()
   @HealthCheck()
+  @ApiOperation({ operationId: 'getHealth', summary: 'Liveness', description: 'PostgreSQL (when the service has one) and NATS, as @nestjs/terminus reports them; never rate limited.' })
   check() {
     const checks = [() => this.nats.isHealthy('nats')];
     if (this.hasDatabase) checks.push(() => this.database.pingCheck('postgres', { timeout: 1000 }) as never);
@@ -60,6 +62,7 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
+  @ApiOperation({ operationId: 'getReadiness', summary: 'Readiness', description: 'Like /health, and 503 while the service drains before shutdown: take it out of the load balancer then.' })
   ready() {
     const checks = [() => this.nats.isHealthy('nats')];
     if (this.hasDatabase) checks.push(() => this.database.pingCheck('postgres', { timeout: 1000 }) as never);

@@ -9,3 +9,5 @@ export * from './modules';
 export * from './base-config';
 export * from './managed-consumer';
 export * from './observability';
+export * from './secrets';
+export * from './redaction';

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { connect, ConnectionOptions, NatsConnection } from 'nats';
+import { readSecretSetting } from './secrets';
 
 /** Injection token of the service's own NATS connection (JetStream publishing and consuming). */
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
@@ -16,11 +17,12 @@ export const InjectNats = (): ParameterDecorator => Inject(NATS_CONNECTION);
  */
 export function natsAuthOptions(env: NodeJS.ProcessEnv = process.env): Partial<ConnectionOptions> {
   const options: Partial<ConnectionOptions> = {};
+  const token = readSecretSetting(env, 'NATS_TOKEN');
   if (env['NATS_USER']) {
     options.user = env['NATS_USER'];
-    options.pass = env['NATS_PASSWORD'] ?? '';
-  } else if (env['NATS_TOKEN']) {
-    options.token = env['NATS_TOKEN'];
+    options.pass = readSecretSetting(env, 'NATS_PASSWORD') ?? '';
+  } else if (token) {
+    options.token = token;
   }
   if (env['NATS_TLS_CA_FILE'] || env['NATS_TLS_CERT_FILE']) {
     options.tls = {

@@ -4,6 +4,7 @@ import {
 } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { NatsContext, NatsRecord } from '@nestjs/microservices';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import {
   CorrelationContext, correlationIdHeader, correlationIdOrNew, currentCorrelationContext, currentLogFields, runInCorrelationContext, runWithCorrelation,
 } from '@credit-hub/messaging';
@@ -14,15 +15,11 @@ import { Observable, tap } from 'rxjs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { headers as natsHeaders, Match } from 'nats';
 import { runningConsumers } from './managed-consumer';
+import { redactLogArguments, redactUrl } from './redaction';
 
 export {
   bindLogFields, correlationIdHeader, correlationIdOrNew, currentCorrelationId, currentLogFields, runOutsideCorrelation, runWithCorrelation, runWithLogFields,
 } from '@credit-hub/messaging';
-
-/** A URL as logged: the token of a customer portal link (`/portal/<token>…`) and query strings removed. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/portal\/[^/?#]+/, '/portal/[redacted]').replace(/\?.*$/, (q) => (q.length > 1 ? '?[query]' : ''));
-}
 
 /**
  * HTTP header carrying the correlation id into and out of a service (Node lower-cases incoming
@@ -209,12 +206,16 @@ export class HttpMetricsInterceptor implements NestInterceptor {
 }
 
 /** `GET /metrics`: the Prometheus text format. */
+@ApiTags('Metrics')
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: Metrics) {}
 
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4')
+  @ApiOperation({ operationId: 'getMetrics', summary: 'Prometheus metrics', description: "The service's metrics in the Prometheus text format (version 0.0.4), for a scraper; never rate limited." })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'The Prometheus text format', content: { 'text/plain': { schema: { type: 'string', example: 'http_requests_total{method="POST",route="/api/portfolio/credits/consume",status="200"} 42' } } } })
   scrape(): Promise<string> {
     return this.metrics.registry.metrics();
   }
@@ -241,9 +242,15 @@ export class MetricsController {
         customProps: (request: IncomingMessage) => ({ correlationId: requestCorrelationId(request) }),
         mixin: correlationMixin,
         autoLogging: { ignore: (request: IncomingMessage) => /^\/(health|metrics)/.test(request.url ?? '') },
-        redact: ['req.headers.authorization', 'req.headers["stripe-signature"]', 'req.headers.cookie'],
-        // URLs are logged without credentials: a portal link's token is a bearer credential.
-        serializers: { req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: redactUrl(req.url), id: req.id }) },
+        redact: ['req.headers.authorization', 'req.headers["stripe-signature"]', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+        // No secret in any line: URLs without the portal token and the query string, no request or
+        // response headers (Cookie, Set-Cookie, Authorization), no bodies; every message and error
+        // of every logger passes redactLogArguments (apps' Logger lines included).
+        serializers: {
+          req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: redactUrl(req.url), id: req.id }),
+          res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        },
+        hooks: { logMethod: redactLogArguments },
       },
     }),
   ],

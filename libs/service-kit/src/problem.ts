@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { ErrorCode, ErrorCodes, Refusal } from '@credit-hub/contracts';
 import type { Request, Response } from 'express';
+import { redactSecrets, redactUrl } from './redaction';
 
 /**
  * An RFC 9457 problem details body (`application/problem+json`), with our stable `code` and the
@@ -62,10 +63,14 @@ export class ProblemJsonFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const response = http.getResponse<Response>();
     const request = http.getRequest<Request>();
-    const { problem, headers } = this.toProblem(exception, request.originalUrl ?? request.url);
-    const line = `${request.method} ${request.originalUrl ?? request.url} -> ${problem.status} ${problem.code}: ${problem.detail}`;
+    // The URL without the portal token and the query string, in the answer and in the log; the
+    // detail and stack redacted too (a decoding error quotes the path it failed on).
+    const url = redactUrl(request.originalUrl ?? request.url);
+    const { problem, headers } = this.toProblem(exception, url);
+    problem.detail = redactSecrets(problem.detail);
+    const line = `${request.method} ${url} -> ${problem.status} ${problem.code}: ${problem.detail}`;
     if (exception instanceof ProblemException && exception.reported) this.logger.debug(line);
-    else if (problem.status >= 500) this.logger.error(line, exception instanceof Error ? exception.stack : undefined);
+    else if (problem.status >= 500) this.logger.error(line, exception instanceof Error && exception.stack ? redactSecrets(exception.stack) : undefined);
     else this.logger.warn(line);
     for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));

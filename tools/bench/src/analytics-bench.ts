@@ -1,5 +1,6 @@
 import { NatsConnection } from 'nats';
 import { Pool } from 'pg';
+import { coresBetween, CpuSnapshot } from './cpu';
 import { runChild } from './children';
 import { count, nsStream, nsSubject, sleep } from './harness';
 import { ConsumeBody, LoadResult } from './load-types';
@@ -23,6 +24,8 @@ export interface RealBurstResult {
   caughtUp: boolean;
   /** events / catchUpMs: a floor of the consumer's rate when it kept up (backlog 0), its rate when it did not. */
   perSec: number;
+  /** CPU ms per ledger event of the burst, per process and summed over the hub, from its start until the usage read model caught up. */
+  cpuMsPerConsume?: Record<string, number>;
 }
 
 /**
@@ -47,26 +50,42 @@ export async function realBurst(ledger: Pool, analytics: Pool, natsUrl: string, 
   return { load, events, backlogAtEnd, catchUpMs: Math.round(catchUpMs), caughtUp: handled >= after, perSec: Math.round((events * 1000) / catchUpMs) };
 }
 
+/** How fast one durable consumer of LEDGER took the synthetic burst. */
+export interface ConsumerRate {
+  durable: string;
+  /** From the first publish until the consumer had nothing pending or unacknowledged. */
+  ms: number;
+  perSec: number;
+  caughtUp: boolean;
+}
+
 export interface SyntheticBurstResult {
   events: number;
   publishMs: number;
+  /** The usage read model's consumer (durable `feedback-analytics`) and refunds' consumer (durable `refunds`): kept for older reports. */
   analytics: { ms: number; perSec: number; caughtUp: boolean };
   refunds: { ms: number; perSec: number; caughtUp: boolean };
+  /** Every durable consumer of LEDGER (read models, webhooks, refunds), slowest first. */
+  consumers?: ConsumerRate[];
+  /** Average cores used from the first publish until every consumer caught up, per process (see cpu.ts). */
+  cpu?: Record<string, number>;
+  /** CPU ms per event of the burst, per process. */
+  cpuMsPerEvent?: Record<string, number>;
 }
 
 /**
  * The consumers' maximum rate: `n` valid `CreditsConsumed` envelopes published straight to the
- * bench system's LEDGER stream at once (faster than the ledger could write them), then the time
- * until each consumer's inbox has them all. Only on a system the bench started: the read models
- * then count consumptions the ledger never recorded.
+ * bench system's LEDGER stream at once (faster than the ledger could write them), then, for every
+ * durable consumer of LEDGER, the time until it has nothing pending or awaiting its ack (polled
+ * every 25 ms from the server's consumer info), and the CPU each process spent meanwhile. Only on
+ * a system the bench started: the read models then count consumptions the ledger never recorded.
  */
-export async function syntheticBurst(nc: NatsConnection, analytics: Pool, refunds: Pool, namespace: string, runId: string, n: number, maxWaitMs: number): Promise<SyntheticBurstResult> {
+export async function syntheticBurst(nc: NatsConnection, namespace: string, runId: string, n: number, maxWaitMs: number, cpu?: () => Promise<CpuSnapshot>): Promise<SyntheticBurstResult> {
   const js = nc.jetstream();
+  const jsm = await nc.jetstreamManager();
   const subject = nsSubject(namespace, 'ledger.events.credits-consumed.v1');
   const stream = nsStream(namespace, 'LEDGER');
-  const refundsInbox = `SELECT count(*) FROM inbox WHERE consumer = 'refunds'`;
-  const analyticsBase = await count(analytics, analyticsInbox);
-  const refundsBase = await count(refunds, refundsInbox);
+  const cpuBefore = await cpu?.();
   const startedAt = performance.now();
   let next = 0;
   await Promise.all(
@@ -78,19 +97,33 @@ export async function syntheticBurst(nc: NatsConnection, analytics: Pool, refund
     }),
   );
   const publishMs = performance.now() - startedAt;
-  const done = { analytics: 0, refunds: 0 };
-  const handled = { analytics: 0, refunds: 0 };
+  const done = new Map<string, number>();
+  const durables = new Set<string>();
   const deadline = Date.now() + maxWaitMs;
-  while ((!done.analytics || !done.refunds) && Date.now() < deadline) {
-    handled.analytics = (await count(analytics, analyticsInbox)) - analyticsBase;
-    handled.refunds = (await count(refunds, refundsInbox)) - refundsBase;
-    if (!done.analytics && handled.analytics >= n) done.analytics = performance.now() - startedAt;
-    if (!done.refunds && handled.refunds >= n) done.refunds = performance.now() - startedAt;
-    await sleep(50);
+  for (;;) {
+    const infos = await jsm.consumers.list(stream).next();
+    for (const info of infos) {
+      if (!info.config.durable_name) continue; // ephemeral readers come and go
+      durables.add(info.name);
+      if (!done.has(info.name) && info.num_pending === 0 && info.num_ack_pending === 0) done.set(info.name, performance.now() - startedAt);
+    }
+    if (done.size === durables.size || Date.now() > deadline) break;
+    await sleep(25);
   }
   const elapsed = performance.now() - startedAt;
-  // Not caught up within maxWaitMs: the rate over the wait (what it handled / how long it had).
-  const figure = (ms: number, got: number) =>
-    ms ? { ms: Math.round(ms), perSec: Math.round((n * 1000) / ms), caughtUp: true } : { ms: Math.round(elapsed), perSec: Math.round((got * 1000) / elapsed), caughtUp: false };
-  return { events: n, publishMs: Math.round(publishMs), analytics: figure(done.analytics, handled.analytics), refunds: figure(done.refunds, handled.refunds) };
+  const cores = cpuBefore && cpu ? coresBetween(cpuBefore, await cpu()) : undefined;
+  const rate = (durable: string): ConsumerRate => {
+    const ms = done.get(durable);
+    // Not caught up within maxWaitMs: the rate over the wait is not known; 0 says so.
+    return ms === undefined ? { durable, ms: Math.round(elapsed), perSec: 0, caughtUp: false } : { durable, ms: Math.round(ms), perSec: Math.round((n * 1000) / ms), caughtUp: true };
+  };
+  const consumers = [...durables].map(rate).sort((a, b) => (a.caughtUp === b.caughtUp ? a.perSec - b.perSec : a.caughtUp ? 1 : -1));
+  const pick = (durable: string) => {
+    const { ms, perSec, caughtUp } = consumers.find((c) => c.durable === durable) ?? rate(durable);
+    return { ms, perSec, caughtUp };
+  };
+  const cpuMsPerEvent = cores
+    ? Object.fromEntries(Object.entries(cores).filter(([name]) => name !== 'machine' && name !== 'others').map(([name, used]) => [name, Math.round((used * elapsed * 1000) / n) / 1000]))
+    : undefined;
+  return { events: n, publishMs: Math.round(publishMs), analytics: pick('feedback-analytics'), refunds: pick('refunds'), consumers, ...(cores ? { cpu: cores, cpuMsPerEvent } : {}) };
 }

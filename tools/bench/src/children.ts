@@ -36,6 +36,8 @@ export function runChild<T>(config: LoadConfig): Promise<T> {
 /** A long-running child that prints JSON lines (the relay): resolves when its first line arrives. */
 export interface RunningChild {
   pid: number;
+  /** The first line the child printed, parsed when it is JSON (e.g. the port it listens on). */
+  ready: Record<string, unknown>;
   /** Sends SIGTERM; resolves its last JSON line. */
   stop(): Promise<Record<string, unknown>>;
 }
@@ -53,8 +55,10 @@ export async function startChild(config: LoadConfig): Promise<RunningChild> {
     });
     void exited.then((code) => reject(new Error(`child (${config.mode}) exited ${code} before it was ready: ${stderr.slice(-2000)}`)));
   });
+  const first = stdout.split('\n')[0] ?? '';
   return {
     pid: child.pid!,
+    ready: first.startsWith('{') ? (JSON.parse(first) as Record<string, unknown>) : {},
     async stop() {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);

@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
+import { Pool } from 'pg';
 
 /**
  * Where the CPU went during a load point (Linux /proc): cores used on average by each service,
- * by PostgreSQL (all its processes), by the NATS server, and by the whole machine, so a figure
+ * by PostgreSQL (the system's backends and the server's background processes), by the NATS
+ * server, and by the whole machine, so a figure
  * can be read as "the gateway was saturated" or "something else was running".
  */
 
@@ -34,8 +36,23 @@ function processTicks(pid: number): { comm: string; ticks: number } | undefined 
   return { comm, ticks: Number(fields[11]) + Number(fields[12]) };
 }
 
-/** Ticks of the named processes, and of every `postgres` and `nats-server` process. */
-export function cpuSnapshot(pids: Record<string, number | undefined>): CpuSnapshot {
+/**
+ * The PostgreSQL processes that work for a system: the backends connected to its `databases`
+ * (the services' pools, and parallel or autovacuum workers on them) and the server's background
+ * processes (WAL writer, checkpointer, background writer, launchers: no database), which also
+ * serve any other database on the server. Other databases' backends are left out, so other work
+ * on a shared server does not count as this system's. Read from `pg_stat_activity` through `db`.
+ */
+export async function postgresPids(db: Pool, databases: string[]): Promise<number[]> {
+  const { rows } = await db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = ANY($1::text[]) OR datname IS NULL`, [databases]);
+  return rows.map((row) => row.pid);
+}
+
+/**
+ * Ticks of the named processes, of every `nats-server` process, and of the PostgreSQL processes
+ * `postgres` lists (see `postgresPids`), else of every `postgres` process on the machine.
+ */
+export function cpuSnapshot(pids: Record<string, number | undefined>, postgres?: number[]): CpuSnapshot {
   const ticks: Record<string, number> = {};
   for (const [name, pid] of Object.entries(pids)) {
     const sample = pid ? processTicks(pid) : undefined;
@@ -45,7 +62,11 @@ export function cpuSnapshot(pids: Record<string, number | undefined>): CpuSnapsh
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const sample = processTicks(Number(entry));
-    if (sample && (sample.comm === 'postgres' || sample.comm === 'nats-server')) shared[sample.comm].set(Number(entry), sample.ticks);
+    if (sample?.comm === 'nats-server' || (sample?.comm === 'postgres' && !postgres)) shared[sample.comm as 'postgres' | 'nats-server'].set(Number(entry), sample.ticks);
+  }
+  for (const pid of postgres ?? []) {
+    const sample = processTicks(pid);
+    if (sample) shared.postgres.set(pid, sample.ticks);
   }
   const [, ...values] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
   const [user, nice, system, idle, iowait, irq, softirq, steal] = values.map(Number);
@@ -64,7 +85,7 @@ export function coresBetween(before: CpuSnapshot, after: CpuSnapshot, extra: Rec
   for (const [name, ticks] of Object.entries(after.ticks)) {
     if (before.ticks[name] === undefined) continue;
     const used = (ticks - before.ticks[name]) / ticksPerSecond / seconds;
-    cores[name] = Math.round(used * 100) / 100;
+    cores[name] = Math.round(used * 10_000) / 10_000;
     named += used;
   }
   for (const name of ['postgres', 'nats-server'] as const) {
@@ -72,16 +93,16 @@ export function coresBetween(before: CpuSnapshot, after: CpuSnapshot, extra: Rec
     let ticks = 0;
     for (const [pid, now] of after.shared[name]) ticks += now - (before.shared[name].get(pid) ?? 0);
     const used = ticks / ticksPerSecond / seconds;
-    cores[name] = Math.round(used * 100) / 100;
+    cores[name] = Math.round(used * 10_000) / 10_000;
     named += used;
   }
   for (const [name, cpuSeconds] of Object.entries(extra)) {
     const used = cpuSeconds / seconds;
-    cores[name] = Math.round(used * 100) / 100;
+    cores[name] = Math.round(used * 10_000) / 10_000;
     named += used;
   }
   const machine = ((after.machineBusy - before.machineBusy) / Math.max(1, after.machineTotal - before.machineTotal)) * os.availableParallelism();
-  cores['machine'] = Math.round(machine * 100) / 100;
-  cores['others'] = Math.round(Math.max(0, machine - named) * 100) / 100;
+  cores['machine'] = Math.round(machine * 10_000) / 10_000;
+  cores['others'] = Math.round(Math.max(0, machine - named) * 10_000) / 10_000;
   return cores;
 }

@@ -35,7 +35,7 @@ export interface StartedSystem {
 
 /** tools/scripts/system.js (plain CommonJS, no types of its own). */
 export interface SystemScripts {
-  startSystem(options: { ports?: 'default' | 'random'; namespace?: string; databasePrefix?: string; postgresBaseUrl?: string; natsUrl?: string; logDir?: string; env?: Record<string, string> }): Promise<StartedSystem>;
+  startSystem(options: { ports?: 'default' | 'random'; namespace?: string; databasePrefix?: string; postgresBaseUrl?: string; natsUrl?: string; logDir?: string; env?: Record<string, string>; nodeArgs?: Record<string, string[]> }): Promise<StartedSystem>;
   runApiKeyCli(system: StartedSystem, args: string[]): Promise<string>;
   freePort(): Promise<number>;
   waitHealthy(name: string, url: string, timeoutMs: number, child?: ChildProcess): Promise<void>;

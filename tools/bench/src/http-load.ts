@@ -2,11 +2,20 @@ import autocannon from 'autocannon';
 import { HttpLoadConfig, LoadResult } from './load-types';
 import { Samples, summarize } from './stats';
 
+/** The batch API's route (`POST`, up to 1,000 consumes, one result per item in order). */
+export const consumeBatchPath = '/api/portfolio/credits/consume/batch';
+
+/** The batch API's request body: the consumes, each the body of the single consume route. */
+export function consumeBatchBody(items: object[]): object {
+  return { consumes: items };
+}
+
 /**
  * Consumes through the gateway over HTTP with autocannon: `connections` keep-alive clients, one
  * request in flight each. Client i spends from account i (or all from the one hot account); every
  * request carries a fresh referenceId. Latencies are taken from each client's `response` event
- * (sub-millisecond, 2xx only), not from autocannon's millisecond histogram.
+ * (sub-millisecond, 2xx only), not from autocannon's millisecond histogram. With `batchSize`, each
+ * request carries that many consumes to the batch route (its answers count requests, not consumes).
  */
 export async function runHttpLoad(config: HttpLoadConfig): Promise<LoadResult> {
   const { body } = config;
@@ -14,7 +23,7 @@ export async function runHttpLoad(config: HttpLoadConfig): Promise<LoadResult> {
   const statuses: Record<string, number> = {};
   let clients = 0;
   let sent = 0;
-  const url = new URL('/api/portfolio/credits/consume', config.url);
+  const url = new URL(config.batchSize ? consumeBatchPath : '/api/portfolio/credits/consume', config.url);
   const headers = { authorization: `Bearer ${config.apiKey}`, 'content-type': 'application/json' };
   const setupClient = (client: autocannon.Client) => {
     const index = clients++;
@@ -27,16 +36,9 @@ export async function runHttpLoad(config: HttpLoadConfig): Promise<LoadResult> {
         headers,
         setupRequest: (request) => {
           sent++;
-          return {
-            ...request,
-            body: JSON.stringify({
-              email,
-              domain: body.domain,
-              deltaCredits: -body.credits,
-              actionType: body.actionType,
-              referenceId: `${body.referencePrefix}-${index}-${counter++}`,
-            }),
-          };
+          const item = () => ({ email, domain: body.domain, deltaCredits: -body.credits, actionType: body.actionType, referenceId: `${body.referencePrefix}-${index}-${counter++}` });
+          const payload = config.batchSize ? consumeBatchBody(Array.from({ length: config.batchSize }, item)) : item();
+          return { ...request, body: JSON.stringify(payload) };
         },
       },
     ]);

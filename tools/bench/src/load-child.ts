@@ -22,6 +22,10 @@ async function main(): Promise<void> {
       const { runRelay } = await import('./relay-child');
       return runRelay(config);
     }
+    case 'naive': {
+      const { runNaiveService } = await import('./naive-service');
+      return runNaiveService(config);
+    }
     case 'copyfold': {
       const { runCopyFold } = await import('./copy-fold');
       return print(await runCopyFold(config));

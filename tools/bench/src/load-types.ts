@@ -23,6 +23,8 @@ export interface HttpLoadConfig {
   connections: number;
   durationSec: number;
   body: ConsumeBody;
+  /** The batch route instead (`POST /api/portfolio/credits/consume/batch`): this many consumes per request. */
+  batchSize?: number;
 }
 
 export interface NatsLoadConfig {
@@ -51,7 +53,14 @@ export interface CopyFoldConfig {
   databaseUrl: string;
 }
 
-export type LoadConfig = HttpLoadConfig | NatsLoadConfig | RelayConfig | CopyFoldConfig;
+/** Floor (e): the naive consume service (naive-service.ts) on its scratch database. */
+export interface NaiveServiceConfig {
+  mode: 'naive';
+  databaseUrl: string;
+  poolSize: number;
+}
+
+export type LoadConfig = HttpLoadConfig | NatsLoadConfig | RelayConfig | CopyFoldConfig | NaiveServiceConfig;
 
 export interface LoadResult {
   mode: 'http' | 'nats';

@@ -9,13 +9,16 @@ import { runChild } from './children';
 import { entitlementsBench } from './entitlements-bench';
 import { jetstreamFloor, natsFloor, pgFloor } from './floors';
 import { accountState, balanceOf, consumedSince, fundAccounts, waitFunded } from './funding';
-import { coresBetween, cpuSnapshot } from './cpu';
-import { benchPool, connectNats, databaseUrl, nsSubject, progress, repoRoot, sleep, StartedSystem, systemScripts, Target, withAdmin } from './harness';
+import { coresBetween, CpuSnapshot, cpuSnapshot, postgresPids } from './cpu';
+import { benchPool, connectNats, count, databaseName, databaseUrl, nsSubject, progress, repoRoot, sleep, StartedSystem, systemScripts, Target, withAdmin } from './harness';
 import { ConsumeBody, LoadConfig, LoadResult } from './load-types';
 import { BenchOptions, parseOptions, usage, UsageError } from './options';
 import { relayBench, systemOutboxLag } from './outbox-bench';
-import { evaluateTargets, renderDocs, renderPerformanceChart } from './report';
-import { BenchResults, HotConsistency, LoadPoint, LoadSeries, Machine, OverdrawProbe } from './results';
+import { cpuPerConsume, evaluateTargets, renderDocs, renderPerformanceChart } from './report';
+import { naiveFloor } from './naive-bench';
+import { profileMarkdown, ProfileSummary, summarizeDirectory } from './profile-summary';
+import { consumeBatchBody, consumeBatchPath } from './http-load';
+import { BatchPoint, BenchResults, HotConsistency, LoadPoint, LoadSeries, Machine, OverdrawProbe } from './results';
 import { replayBench } from './replay-bench';
 import { pidsListeningOn, readMemory } from './rss';
 import { batchesBetween, meanBetween, scrapeSumCount, SumCount } from './metrics';
@@ -163,6 +166,8 @@ async function main(): Promise<number> {
       results.services[name] = { pid, rssMb: memory?.rssMb, peakMb: memory?.peakMb };
     }
     progress(`memory: ${Object.entries(results.services).map(([name, m]) => `${name} ${m.rssMb ?? '?'} MB (peak ${m.peakMb ?? '?'})`).join(', ')}`);
+    const profile = options.cpuProf.length > 0 ? await profileSummary(runId) : latestProfileSummary();
+    if (profile) results.profile = profile;
 
     const finishedAt = new Date();
     results.finishedAt = finishedAt.toISOString();
@@ -175,6 +180,39 @@ async function main(): Promise<number> {
   } finally {
     await cleanup();
   }
+}
+
+/** Where a `--cpu-prof` run writes its profiles and their summary. */
+const profilesRoot = path.join(repoRoot, 'bench', 'results', 'profiles');
+const profileDir = (runId: string) => path.join(profilesRoot, runId);
+
+/** Stops the system the bench started before the cleanup does (a profiled run needs its profiles before writing results). */
+let stopSystemEarly: (() => Promise<void>) | undefined;
+
+/**
+ * Stops the profiled services (V8 writes their profiles at exit), summarizes the profiles (top
+ * functions by self time) into <dir>/summary.json and summary.md, and keeps that summary as the
+ * latest (profiles/latest-summary.json), which the docs of later runs show.
+ */
+async function profileSummary(runId: string): Promise<ProfileSummary | undefined> {
+  if (!stopSystemEarly) return undefined;
+  progress('stopping the profiled system (its profiles are written at exit)…');
+  await stopSystemEarly();
+  const dir = profileDir(runId);
+  if (!fs.existsSync(dir)) return undefined;
+  const summary = summarizeDirectory(dir, repoRoot);
+  const json = `${JSON.stringify(summary, null, 2)}\n`;
+  fs.writeFileSync(path.join(dir, 'summary.json'), json);
+  fs.writeFileSync(path.join(dir, 'summary.md'), `${profileMarkdown(summary).join('\n')}\n`);
+  fs.writeFileSync(path.join(profilesRoot, 'latest-summary.json'), json);
+  progress(`CPU profiles: ${summary.processes.map((p) => `${p.process} (busy ${(p.busyMs / 1000).toFixed(1)} s)`).join(', ')} in ${path.relative(repoRoot, dir)}; summary.md beside them`);
+  return summary;
+}
+
+/** The latest `--cpu-prof` run's summary, if any (shown in docs/performance.md). */
+function latestProfileSummary(): ProfileSummary | undefined {
+  const file = path.join(profilesRoot, 'latest-summary.json');
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as ProfileSummary) : undefined;
 }
 
 /** Starts an isolated system (or finds the running one) and registers its teardown. */
@@ -226,7 +264,11 @@ async function resolveTarget(options: BenchOptions, runId: string, hex: string, 
   // The gateway's per-key rate limit would measure itself, not the system: raised for the bench
   // system (one API key carries the whole load here; real traffic spreads over many keys).
   const env = { GATEWAY_RATE_LIMIT_PER_KEY: String(benchRateLimitPerKey) };
-  system = await scripts.startSystem({ ports: 'random', namespace: runId, databasePrefix: `bench_${hex}`, logDir, postgresBaseUrl: options.postgresUrl, natsUrl: options.natsUrl, env });
+  // --cpu-prof: V8 writes a profile when the process exits (the system's stop, SIGTERM → graceful exit).
+  const profileArgs = (name: string) => ['--cpu-prof', `--cpu-prof-dir=${profileDir(runId)}`, `--cpu-prof-name=${name}.cpuprofile`];
+  const nodeArgs = options.cpuProf.length > 0 ? Object.fromEntries(options.cpuProf.map((name) => [name, profileArgs(name)])) : undefined;
+  system = await scripts.startSystem({ ports: 'random', namespace: runId, databasePrefix: `bench_${hex}`, logDir, postgresBaseUrl: options.postgresUrl, natsUrl: options.natsUrl, env, nodeArgs });
+  stopSystemEarly = () => system!.stop();
   const created = JSON.parse(await scripts.runApiKeyCli(system, ['create', '--domain', 'demo.localhost', '--label', 'bench', '--json'])) as { key: string };
   progress(`system up: gateway ${system.urls.gateway} (logs in ${path.relative(repoRoot, logDir)})`);
   const processes = system.processes;
@@ -290,6 +332,11 @@ async function floors(c: Context): Promise<void> {
   progress(`floor (d): raw JetStream async publish, ${options.jetstreamInFlight} in flight…`);
   results.floors.jetstream = await jetstreamFloor(nc, `BENCHJS_${runId.toUpperCase()}`, `${runId}.js.floor`, options.jetstreamInFlight, options.durationSec, JSON.stringify(consumedEnvelope(0, runId)));
   progress(`floor (d): ${Math.round(results.floors.jetstream.perSec)} msg/s`);
+  const naiveClients = [...new Set([1, Math.max(...options.concurrencies)])];
+  progress(`floor (e): the naive service (node:http, JSON.parse, a pg pool, one transaction per consume) under the gateway's load generator, ${naiveClients.join(' and ')} clients…`);
+  results.floors.naive = await naiveFloor(options.postgresUrl, `bench_${runId.slice(5)}_naive`, c.accounts.gateway, naiveClients, options.durationSec, (clients) =>
+    consumeBody(c.accounts.gateway.slice(0, clients), `${runId}-naive-${clients}`),
+  );
 }
 
 async function fund(c: Context): Promise<void> {
@@ -299,6 +346,21 @@ async function fund(c: Context): Promise<void> {
   await fundAccounts(c.nc, c.target.namespace, c.runId, [...all.map((email) => ({ email, credits: fundedCredits })), { email: accounts.probe, credits: 100 }]);
   await waitFunded(c.ledger, [...all, accounts.probe], 120_000);
   progress('accounts credited');
+}
+
+/** The names of the system's databases (the services' own). */
+function systemDatabases(target: Target): string[] {
+  return Object.values(target.databases).map(databaseName);
+}
+
+/**
+ * CPU ticks of the system's processes now: the services, nats-server, and the PostgreSQL backends
+ * of the system's databases plus the server's background processes (`before`: the same backends
+ * as that earlier snapshot too, so one that closed meanwhile is not lost from the set).
+ */
+async function cpuNow(c: Context, before?: CpuSnapshot): Promise<CpuSnapshot> {
+  const pids = await postgresPids(c.ledger, systemDatabases(c.target));
+  return cpuSnapshot(c.target.pids(), [...new Set([...pids, ...(before ? before.shared.postgres.keys() : [])])]);
 }
 
 async function settled(c: Context): Promise<LoadPoint['settleBefore']> {
@@ -362,19 +424,21 @@ async function series(c: Context, via: 'gateway' | 'nats', accounts: string[], h
   for (const clients of options.concurrencies) {
     const settleBefore = await settled(c);
     const ledgerBefore = await ledgerMetrics(target);
-    const cpuBefore = cpuSnapshot(target.pids());
+    const cpuBefore = await cpuNow(c);
     const result = await runChild<LoadResult>(config(clients, consumeBody(accounts.slice(0, clients), `${runId}-${via}-${clients}`), options.durationSec));
-    const cpu = coresBetween(cpuBefore, cpuSnapshot(target.pids()), { 'load generator': result.cpuSeconds ?? 0 });
+    const cpu = coresBetween(cpuBefore, await cpuNow(c, cpuBefore), { 'load generator': result.cpuSeconds ?? 0 });
+    const cpuMsPerConsume = cpuPerConsume(cpu, result.okPerSec);
     const { ledgerBatches, ledgerMeanMs } = ledgerFigures(ledgerBefore, await ledgerMetrics(target));
-    points.push({ label: `${label} ${clients}`, clients, accounts: 'distinct', result, settleBefore, cpu, ...(ledgerBatches ? { ledgerBatches } : {}), ...(ledgerMeanMs !== undefined ? { ledgerMeanMs } : {}) });
-    progress(`${label} ${clients} client${clients > 1 ? 's' : ''}, distinct accounts: ${describe(result)}${batchNote(ledgerBatches, ledgerMeanMs)}${cpuNote(cpu)} (settled ${(settleBefore.waitedMs / 1000).toFixed(1)} s before)`);
+    points.push({ label: `${label} ${clients}`, clients, accounts: 'distinct', result, settleBefore, cpu, cpuMsPerConsume, ...(ledgerBatches ? { ledgerBatches } : {}), ...(ledgerMeanMs !== undefined ? { ledgerMeanMs } : {}) });
+    progress(`${label} ${clients} client${clients > 1 ? 's' : ''}, distinct accounts: ${describe(result)}${batchNote(ledgerBatches, ledgerMeanMs)}${cpuNote(cpu)}; ${cpuMsPerConsume['sum'] ?? '—'} ms CPU per consume (settled ${(settleBefore.waitedMs / 1000).toFixed(1)} s before)`);
   }
   const settleBefore = await settled(c);
   const before = await accountState(c.ledger, hotAccount);
   const ledgerBefore = await ledgerMetrics(target);
-  const cpuBefore = cpuSnapshot(target.pids());
+  const cpuBefore = await cpuNow(c);
   const result = await runChild<LoadResult>(config(options.hotClients, consumeBody([hotAccount], `${runId}-${via}-hot`), options.durationSec));
-  const cpu = coresBetween(cpuBefore, cpuSnapshot(target.pids()), { 'load generator': result.cpuSeconds ?? 0 });
+  const cpu = coresBetween(cpuBefore, await cpuNow(c, cpuBefore), { 'load generator': result.cpuSeconds ?? 0 });
+  const cpuMsPerConsume = cpuPerConsume(cpu, result.okPerSec);
   const { ledgerBatches, ledgerMeanMs } = ledgerFigures(ledgerBefore, await ledgerMetrics(target));
   await sleep(500); // answers the load stopped waiting for
   const after = await accountState(c.ledger, hotAccount);
@@ -394,7 +458,7 @@ async function series(c: Context, via: 'gateway' | 'nats', accounts: string[], h
       recorded.events <= result.ok + options.hotClients,
   };
   progress(`${label} ${options.hotClients} clients, one hot account: ${describe(result)}${batchNote(ledgerBatches, ledgerMeanMs)}${cpuNote(cpu)}; ${recorded.events} consumes recorded for ${result.ok} accepted, balance moved by ${consistency.debited}`);
-  return { points, hot: { label: `${label} ${options.hotClients}`, clients: options.hotClients, accounts: 'hot', result, settleBefore, consistency, cpu, ...(ledgerBatches ? { ledgerBatches } : {}), ...(ledgerMeanMs !== undefined ? { ledgerMeanMs } : {}) } };
+  return { points, hot: { label: `${label} ${options.hotClients}`, clients: options.hotClients, accounts: 'hot', result, settleBefore, consistency, cpu, cpuMsPerConsume, ...(ledgerBatches ? { ledgerBatches } : {}), ...(ledgerMeanMs !== undefined ? { ledgerMeanMs } : {}) } };
 }
 
 async function gatewaySeries(c: Context): Promise<void> {
@@ -402,6 +466,41 @@ async function gatewaySeries(c: Context): Promise<void> {
   result.overdrawProbe = await overdrawProbe(c, c.accounts.probe, 100, 3, 300, Math.min(64, c.options.hotClients));
   progress(`race for the last credits: ${result.overdrawProbe.accepted} of ${result.overdrawProbe.requests} accepted (expected ${result.overdrawProbe.expectedAccepted}), balance ${result.overdrawProbe.balanceAfter}`);
   c.results.gateway = result;
+  result.batch = await batchPoint(c, c.accounts.gateway.slice(0, c.options.batchClients));
+  if ('skipped' in result.batch) progress(`batch API: skipped: ${result.batch.skipped}`);
+}
+
+/**
+ * The batch API: `batchClients` closed-loop clients, each request `batchSize` consumes on the
+ * client's own account (fresh referenceIds). Consumes are counted in the event store (the
+ * CreditsConsumed events appended to those accounts during the point). A route that answers 404
+ * (a build without the batch API) or refuses the bench's body skips the point with that reason.
+ */
+async function batchPoint(c: Context, accounts: string[]): Promise<BatchPoint | { skipped: string }> {
+  const { options, target, runId } = c;
+  const probe = await fetch(new URL(consumeBatchPath, target.gatewayUrl), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${target.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify(consumeBatchBody([{ email: accounts[0], domain: 'demo.localhost', deltaCredits: -1, actionType: 'bench', referenceId: `${runId}-batch-probe` }])),
+  });
+  const answer = await probe.text();
+  if (probe.status === 404) return { skipped: `POST ${consumeBatchPath} answered 404: the batch API is not in this build` };
+  if (probe.status !== 200) return { skipped: `POST ${consumeBatchPath} answered ${probe.status} to a batch of one (${answer.slice(0, 200)}): the bench's body (tools/bench/src/http-load.ts consumeBatchBody) does not match the route` };
+  const recorded = () => count(c.ledger, `SELECT count(*) FROM ledger_events WHERE type = 'CreditsConsumed' AND stream_id = ANY($1::text[])`, [accounts.map((email) => `account-${email}`)]);
+  const settleBefore = await settled(c);
+  const before = await recorded();
+  const cpuBefore = await cpuNow(c);
+  const result = await runChild<LoadResult>({
+    mode: 'http', url: target.gatewayUrl, apiKey: target.apiKey, connections: accounts.length, durationSec: options.durationSec,
+    body: consumeBody(accounts, `${runId}-batch`), batchSize: options.batchSize,
+  });
+  const cpu = coresBetween(cpuBefore, await cpuNow(c, cpuBefore), { 'load generator': result.cpuSeconds ?? 0 });
+  await sleep(500); // batches the load stopped waiting for
+  const consumesRecorded = (await recorded()) - before;
+  const consumesPerSec = Math.round(consumesRecorded / result.durationSec);
+  const cpuMsPerConsume = cpuPerConsume(cpu, consumesPerSec);
+  progress(`batch API, ${accounts.length} clients × ${options.batchSize} consumes: ${consumesPerSec} consumes/s (${Math.round(result.okPerSec)} requests/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms per request)${cpuNote(cpu)}; ${cpuMsPerConsume['sum'] ?? '—'} ms CPU per consume (settled ${(settleBefore.waitedMs / 1000).toFixed(1)} s before)`);
+  return { clients: accounts.length, batchSize: options.batchSize, result, consumesRecorded, consumesPerSec, cpu, cpuMsPerConsume };
 }
 
 async function natsSeries(c: Context): Promise<void> {
@@ -451,15 +550,20 @@ async function analyticsPhase(c: Context): Promise<void> {
   await settled(c);
   const clients = Math.max(...options.concurrencies);
   progress(`analytics: a ${options.durationSec} s burst of ${clients}-client NATS consumes, then the time until the read model's inbox catches up…`);
+  const cpuBefore = await cpuNow(c);
   const real = await realBurst(c.ledger, c.analytics, options.natsUrl, target.namespace, options.durationSec, clients, consumeBody(c.accounts.nats.slice(0, clients), `${c.runId}-burst`), options.smoke ? 20_000 : 120_000);
+  // From the burst's start until the usage read model caught up: every process's CPU per consume of the burst, fan-out included.
+  const cpu = coresBetween(cpuBefore, await cpuNow(c, cpuBefore), { 'load generator': real.load.cpuSeconds ?? 0 });
+  real.cpuMsPerConsume = cpuPerConsume(cpu, (real.events * 1000) / real.catchUpMs);
   c.results.analytics = { realBurst: real };
   progress(`analytics after a real burst: ${real.events} events, backlog ${real.backlogAtEnd} at its end, caught up after ${(real.catchUpMs / 1000).toFixed(1)} s: ${real.perSec} events/s`);
   if (target.owned && options.analyticsBurst > 0) {
     await settled(c);
     progress(`analytics: ${options.analyticsBurst} synthetic events published straight to LEDGER…`);
-    const synthetic = await syntheticBurst(c.nc, c.analytics, c.refunds, target.namespace, c.runId, options.analyticsBurst, options.smoke ? 20_000 : 180_000);
+    const synthetic = await syntheticBurst(c.nc, target.namespace, c.runId, options.analyticsBurst, options.smoke ? 20_000 : 180_000, () => cpuNow(c));
     c.results.analytics.synthetic = synthetic;
-    progress(`analytics consumer maximum: ${synthetic.analytics.perSec} events/s (refunds: ${synthetic.refunds.perSec} events/s)`);
+    const perEvent = synthetic.cpuMsPerEvent ?? {};
+    progress(`LEDGER consumers on the synthetic burst: ${(synthetic.consumers ?? []).map((r) => `${r.durable} ${r.caughtUp ? `${r.perSec} events/s` : 'NOT caught up'}`).join(', ')}; CPU ms per event: ${Object.entries(perEvent).filter(([, v]) => v >= 0.001).map(([name, v]) => `${name} ${v}`).join(', ')}`);
   }
 }
 
@@ -467,8 +571,10 @@ async function outboxPhase(c: Context): Promise<void> {
   const { options, target } = c;
   await settled(c);
   progress(`outbox: consumes at ${options.lagRate}/s for ${options.durationSec} s, lag from commit to JetStream…`);
+  const cpuBefore = await cpuNow(c);
   const system = await systemOutboxLag(c.nc, c.ledger, options.natsUrl, target.namespace, options.lagRate, options.durationSec, consumeBody(c.accounts.lag, `${c.runId}-lag`));
-  c.results.outbox = { system };
+  const cpu = coresBetween(cpuBefore, await cpuNow(c, cpuBefore), { 'load generator': system.load.cpuSeconds ?? 0 });
+  c.results.outbox = { system, systemCpu: { cpu, cpuMsPerConsume: cpuPerConsume(cpu, system.achievedPerSec) } };
   progress(`outbox lag at ${Math.round(system.achievedPerSec)}/s achieved: p50 ${system.toSubscriber.p50} ms, p99 ${system.toSubscriber.p99} ms (${system.measured} events)`);
   await settled(c);
   progress(`outbox: the relay alone on a scratch database (lag at ${options.lagRate}/s, then ${options.relayRows} rows at once)…`);

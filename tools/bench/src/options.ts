@@ -36,6 +36,11 @@ export interface BenchOptions {
   lagRate: number;
   /** Synthetic ledger events published at once for the analytics consumer's maximum rate (own system only). */
   analyticsBurst: number;
+  /** Clients of the batch API point, and consumes per request. */
+  batchClients: number;
+  batchSize: number;
+  /** Services started with \`node --cpu-prof\` (profiles and their summary under bench/results/profiles/<run>/); none: no profiling. */
+  cpuProf: string[];
   phases: PhaseName[];
   /** Directory of the JSON results. */
   outDir: string;
@@ -65,10 +70,14 @@ export const usage = `usage: npm run bench [-- options]
   --replay-accounts=<n>    accounts they belong to (default 10000)
   --relay-rows=<n>         outbox rows for the relay's maximum rate (default 50000)
   --lag-rate=<n>           consumes/s driven while measuring the outbox lag (default 1000)
-  --analytics-burst=<n>    synthetic events for the analytics consumer's rate (default 5000)
+  --analytics-burst=<n>    synthetic events for the LEDGER consumers' rates (default 20000)
+  --batch-size=<n>         consumes per request of the batch API point (8 clients; default 100)
+  --cpu-prof[=<service,…>] start the gateway and the ledger (or the services named) with node --cpu-prof: profiles and their summary
+                           (top functions by self time) in bench/results/profiles/<run>/; e.g. with
+                           --only=gateway --concurrency=64 for the 64-client load; docs untouched
   --only=<phase,…>         phases to run: ${allPhases.join(',')}
   --out=<dir>              where the JSON results go (default bench/results)
-  --docs / --no-docs       regenerate docs/performance.md (default: yes, except with --smoke)
+  --docs / --no-docs       regenerate docs/performance.md (default: yes, except with --smoke or --cpu-prof)
   --keep                   leave the bench system, databases and streams behind (debugging)
   --gateway-url=<url>      with --against-running (default http://127.0.0.1:3000)
   --api-key-file=<path>    with --against-running (default tmp/demo-api-key)
@@ -77,6 +86,16 @@ export const usage = `usage: npm run bench [-- options]
 `;
 
 export class UsageError extends Error {}
+
+const profilable = ['gateway', 'ledger', 'billing', 'refunds', 'feedback-analytics'];
+
+function cpuProfServices(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  if (value === 'true') return ['gateway', 'ledger'];
+  const services = value.split(',');
+  for (const service of services) if (!profilable.includes(service)) throw new UsageError(`--cpu-prof: unknown service ${service} (one of ${profilable.join(', ')})`);
+  return services;
+}
 
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
   const flags = new Map<string, string>();
@@ -88,7 +107,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
   const known = new Set([
     'smoke', 'against-running', 'duration', 'warmup', 'settle', 'concurrency', 'replay-events', 'replay-accounts', 'relay-rows',
     'lag-rate', 'analytics-burst', 'only', 'out', 'docs', 'no-docs', 'keep', 'gateway-url', 'api-key-file', 'namespace',
-    'database-prefix', 'help',
+    'database-prefix', 'help', 'batch-size', 'cpu-prof',
   ]);
   for (const name of flags.keys()) if (!known.has(name)) throw new UsageError(`unknown option --${name}`);
   const smoke = flags.has('smoke');
@@ -132,10 +151,14 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     replayAccounts: Math.round(number('replay-accounts', smoke ? 300 : 10_000, 1)),
     relayRows: Math.round(number('relay-rows', smoke ? 1000 : 50_000, 1)),
     lagRate: number('lag-rate', 1000, 1),
-    analyticsBurst: Math.round(number('analytics-burst', smoke ? 300 : 5000, 0)),
+    analyticsBurst: Math.round(number('analytics-burst', smoke ? 300 : 20_000, 0)),
+    batchClients: 8,
+    batchSize: Math.round(number('batch-size', 100, 1)),
+    cpuProf: cpuProfServices(flags.get('cpu-prof')),
     phases,
     outDir: flags.get('out') ?? (smoke ? 'tmp/bench' : 'bench/results'),
-    writeDocs: flags.has('no-docs') ? false : flags.has('docs') || !smoke,
+    // A profiled run is slowed by the profiler: its figures never replace the page's.
+    writeDocs: flags.has('no-docs') ? false : flags.has('docs') || (!smoke && !flags.has('cpu-prof')),
     keep: flags.has('keep'),
     gatewayUrl: flags.get('gateway-url') ?? 'http://127.0.0.1:3000',
     apiKeyFile: flags.get('api-key-file') ?? 'tmp/demo-api-key',

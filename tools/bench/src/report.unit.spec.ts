@@ -1,5 +1,6 @@
 import { renderChart } from './chart';
-import { ceilingLines, evaluateTargets, renderDocs } from './report';
+import { ceilingLines, cpuPerConsume, evaluateTargets, renderDocs } from './report';
+import { summarizeProfile } from './profile-summary';
 import { BenchResults } from './results';
 
 function emptyResults(): BenchResults {
@@ -52,8 +53,8 @@ describe('the report', () => {
     const lines = ceilingLines(results).join('\n');
     expect(lines).toContain('NATS, 64 clients: the system spent 0.70 ms of CPU per accepted consume (ledger 0.20, postgres 0.50)');
     expect(lines).toContain('could not pass ≈2,857/s');
-    // 40% of 10,000/s = 4,000/s needs 2 cores × 1000 / 4000 = 0.5 ms per consume: postgres alone spends 0.50, not less.
-    expect(lines).toContain('40% of the empty request/reply rate is 4,000/s: that needs ≤ 0.50 ms per consume.');
+    // 20% of 10,000/s = 2,000/s needs 2 cores × 1000 / 2000 = 1 ms per consume.
+    expect(lines).toContain('20% of the empty request/reply rate is 2,000/s: that needs ≤ 1.00 ms per consume.');
     expect(ceilingLines(emptyResults())).toEqual([]);
   });
 
@@ -65,5 +66,103 @@ describe('the report', () => {
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.match(/<polyline/g)).toHaveLength(2);
     expect(svg).toContain('concurrent clients (log scale)');
+  });
+
+  const latency = (p50: number, p99: number) => ({ count: 1, mean: p50, p50, p90: p99, p99, max: p99 });
+  const load = (okPerSec: number, p50 = 5, p99 = 20) => ({ mode: 'http' as const, concurrency: 64, durationSec: 1, responses: okPerSec, sent: okPerSec, ok: okPerSec, okPerSec, responsesPerSec: okPerSec, statuses: {}, notOk: 0, errors: 0, timeouts: 0, latency: latency(p50, p99) });
+  const settleBefore = { waitedMs: 0, settled: true, backlog: { unpublishedOutbox: 0, consumers: {}, total: 0 } };
+  const target = (results: ReturnType<typeof emptyResults>, starts: string) => evaluateTargets(results).find((t) => t.target.startsWith(starts))!;
+
+  it('takes CPU per consume as cores × 1000 / consumes per second, summed over the hub without the load generator', () => {
+    // 2,000 consumes/s: 0.4 cores of gateway = 0.2 ms each; 0.3 of postgres = 0.15 ms; the load generator's 0.2 cores (0.1 ms) are not summed.
+    const per = cpuPerConsume({ gateway: 0.4, postgres: 0.3, 'feedback-analytics': 0.1, 'load generator': 0.2, machine: 1.5, others: 0.5 }, 2000);
+    expect(per).toEqual({ gateway: 0.2, postgres: 0.15, 'feedback-analytics': 0.05, 'load generator': 0.1, sum: 0.4 });
+    expect(cpuPerConsume({ gateway: 1 }, 0)).toEqual({});
+    expect(cpuPerConsume({ 'naive service': 0.5, postgres: 0.5, 'load generator': 0.5 }, 1000, ['naive service', 'postgres'])['sum']).toBe(1);
+  });
+
+  it('judges the summed CPU per consume at gateway-64 against 0.6 ms, at its edge', () => {
+    for (const [cores, met] of [[1.2, true], [1.202, false]] as const) {
+      const results = emptyResults();
+      // 2,000 consumes/s: 1.2 cores = exactly 0.6 ms per consume.
+      results.gateway = { points: [{ label: 'gateway 64', clients: 64, accounts: 'distinct', result: load(2000), settleBefore, cpu: { gateway: cores / 2, postgres: cores / 2, 'load generator': 0.5, machine: 2, others: 0 } }] };
+      const cpu = target(results, 'CPU per accepted consume');
+      expect(cpu.met).toBe(met);
+      expect(cpu.measured).toContain('load generator 0.25 not counted');
+    }
+  });
+
+  it('judges gateway-64 against 1.5× the naive service (e) and gateway-1 p50 against the PostgreSQL floor p50 + 2 ms', () => {
+    const results = emptyResults();
+    results.floors.pg = { connections: 8, accounts: 10, durationSec: 1, transactions: 1000, txPerSec: 1000, latency: latency(2, 6) };
+    results.floors.naive = { poolSize: 10, accounts: 64, points: [{ clients: 64, result: load(1000), cpu: {}, cpuMsPerConsume: {} }] };
+    results.gateway = {
+      points: [
+        { label: 'gateway 1', clients: 1, accounts: 'distinct', result: load(100, 4.0), settleBefore },
+        { label: 'gateway 64', clients: 64, accounts: 'distinct', result: load(1499), settleBefore },
+      ],
+    };
+    expect(target(results, 'Gateway consume, 64 clients ≥ 1.5× the naive').met).toBe(false);
+    expect(target(results, 'Gateway consume, 64 clients ≥ 1.5× the naive').measured).toContain('1.50× of 1,000/s'); // 1.499 shown rounded
+    expect(target(results, 'Gateway consume, 64 clients ≥ 1.0×').met).toBe(true);
+    expect(target(results, 'Gateway consume, 1 client').met).toBe(true); // p50 4.0 ≤ 2 + 2
+    results.gateway.points[0]!.result = load(100, 4.01);
+    expect(target(results, 'Gateway consume, 1 client').met).toBe(false);
+    results.gateway.points[1]!.result = load(1500);
+    expect(target(results, 'Gateway consume, 64 clients ≥ 1.5× the naive').met).toBe(true);
+    expect(renderDocs({ ...results, targets: evaluateTargets(results) })).toContain('| (e) naive service, 64 clients | 1,000 consumes/s |');
+  });
+
+  it('judges the batch API against 10× the floor, and reports a skipped batch point as not measured with its reason', () => {
+    const results = emptyResults();
+    results.floors.pg = { connections: 8, accounts: 10, durationSec: 1, transactions: 1000, txPerSec: 1000, latency: latency(2, 6) };
+    results.gateway = { points: [], batch: { skipped: 'POST /api/portfolio/credits/consume/batch answered 404' } };
+    const skipped = target(results, 'Batch API');
+    expect(skipped.met).toBeNull();
+    expect(skipped.measured).toContain('answered 404');
+    results.gateway.batch = { clients: 8, batchSize: 100, result: load(100), consumesRecorded: 10_000, consumesPerSec: 10_000 };
+    expect(target(results, 'Batch API').met).toBe(true);
+    results.gateway.batch.consumesPerSec = 9_999;
+    expect(target(results, 'Batch API').met).toBe(false);
+  });
+
+  it('needs every LEDGER consumer caught up at ≥ 15,000 events/s on the synthetic burst', () => {
+    const results = emptyResults();
+    const synthetic = (rates: [string, number, boolean][]) => ({
+      events: 20_000,
+      publishMs: 500,
+      analytics: { ms: 1000, perSec: 20_000, caughtUp: true },
+      refunds: { ms: 1000, perSec: 20_000, caughtUp: true },
+      consumers: rates.map(([durable, perSec, caughtUp]) => ({ durable, ms: 1000, perSec, caughtUp })),
+    });
+    results.analytics = { synthetic: synthetic([['feedback-analytics', 15_000, true], ['analytics-rm-ledger', 16_000, true]]) };
+    expect(target(results, 'Each LEDGER consumer').met).toBe(true);
+    results.analytics = { synthetic: synthetic([['feedback-analytics', 14_999, true], ['analytics-rm-ledger', 16_000, true]]) };
+    expect(target(results, 'Each LEDGER consumer').met).toBe(false);
+    results.analytics = { synthetic: synthetic([['feedback-analytics', 0, false]]) };
+    expect(target(results, 'Each LEDGER consumer').measured).toContain('feedback-analytics not caught up');
+  });
+
+  it('sums self time per function from a V8 profile, leaving idle time out of the busy share', () => {
+    const frame = (functionName: string, url = '', lineNumber = 0) => ({ functionName, url, lineNumber });
+    const profile = {
+      nodes: [
+        { id: 1, callFrame: frame('(root)') },
+        { id: 2, callFrame: frame('(idle)') },
+        { id: 3, callFrame: frame('parse', 'file:///repo/dist/a.js', 9) },
+        { id: 4, callFrame: frame('', 'node:internal/x', 0) },
+      ],
+      startTime: 0,
+      endTime: 10_000,
+      // Each sample lasts the delta that follows it (µs): idle 4 ms, parse 3 + 2 ms, anonymous 1 ms, the last sample 0.
+      samples: [2, 3, 4, 3, 3],
+      timeDeltas: [0, 4000, 3000, 1000, 2000],
+    };
+    const summary = summarizeProfile(profile, 'gateway', 'gateway.cpuprofile', '/repo');
+    expect(summary.busyMs).toBe(6);
+    expect(summary.top).toEqual([
+      { name: 'parse', location: 'dist/a.js:10', selfMs: 5, selfPercent: 83.3 },
+      { name: '(anonymous)', location: 'node:internal/x:1', selfMs: 1, selfPercent: 16.7 },
+    ]);
   });
 });

@@ -3,6 +3,8 @@ import { EntitlementsBenchResult } from './entitlements-bench';
 import { JetStreamFloorResult, PgFloorResult } from './floors';
 import { CopyFoldResult, LoadResult } from './load-types';
 import { RelayBenchResult, SystemLagResult } from './outbox-bench';
+import { NaiveFloorResult } from './naive-bench';
+import { ProfileSummary } from './profile-summary';
 import { ReplayBenchResult } from './replay-bench';
 import { Backlog } from './settle';
 
@@ -29,6 +31,8 @@ export interface LoadPoint {
   settleBefore: { waitedMs: number; settled: boolean; backlog: Backlog };
   /** Average cores used during the point: each service, postgres, nats-server, the load generator, the machine, and others (the rest). */
   cpu?: Record<string, number>;
+  /** CPU ms per accepted consume: each process of `cpu` (not machine, others), and `sum` over the hub's processes (`hubProcesses`: not the load generator). */
+  cpuMsPerConsume?: Record<string, number>;
   /** Group-commit transactions the ledger wrote during the point and consumes per transaction (from its /metrics). */
   ledgerBatches?: { batches: number; meanSize: number };
   /** Mean time of a consume inside the ledger (queued → committed), ms, from its /metrics. */
@@ -69,8 +73,23 @@ export interface OverdrawProbe {
   exact: boolean;
 }
 
+/** The batch API under load: `clients` closed-loop clients, each request `batchSize` consumes. */
+export interface BatchPoint {
+  clients: number;
+  batchSize: number;
+  /** Requests: their statuses and latency (a request's latency covers its whole batch). */
+  result: LoadResult;
+  /** CreditsConsumed events the ledger appended for the batch accounts during the point (counted in the event store). */
+  consumesRecorded: number;
+  consumesPerSec: number;
+  cpu?: Record<string, number>;
+  cpuMsPerConsume?: Record<string, number>;
+}
+
 export interface LoadSeries {
   points: LoadPoint[];
+  /** The batch API point, or why it was skipped (e.g. the route answered 404: not in this build). */
+  batch?: BatchPoint | { skipped: string };
   hot?: LoadPoint & { consistency: HotConsistency };
   overdrawProbe?: OverdrawProbe;
 }
@@ -97,14 +116,17 @@ export interface BenchResults {
   system: 'started by the bench' | 'npm start (already running)';
   options: Record<string, unknown>;
   machine: Machine;
-  floors: { pg?: PgFloorResult; nats?: LoadResult; jetstream?: JetStreamFloorResult; copyFold?: CopyFoldResult };
+  floors: { pg?: PgFloorResult; nats?: LoadResult; jetstream?: JetStreamFloorResult; copyFold?: CopyFoldResult; naive?: NaiveFloorResult };
   gateway?: LoadSeries;
   nats?: LoadSeries;
   analytics?: { realBurst?: RealBurstResult; synthetic?: SyntheticBurstResult };
-  outbox?: { system?: SystemLagResult; relay?: RelayBenchResult };
+  /** systemCpu: CPU during the lag point, per process and per consume driven (see cpuPerConsume). */
+  outbox?: { system?: SystemLagResult; relay?: RelayBenchResult; systemCpu?: { cpu: Record<string, number>; cpuMsPerConsume: Record<string, number> } };
   replay?: ReplayBenchResult;
   entitlements?: EntitlementsBenchResult;
   services: Record<string, ServiceMemory>;
+  /** Top functions by self time of the CPU profiles of a `--cpu-prof` run (that run's, or the latest one's under bench/results/profiles). */
+  profile?: ProfileSummary;
   targets: TargetResult[];
   errors: { phase: string; message: string }[];
 }

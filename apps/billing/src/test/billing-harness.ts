@@ -7,6 +7,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import { connect, JSONCodec, NatsConnection, Subscription } from 'nats';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import Stripe from 'stripe';
@@ -22,7 +23,7 @@ import { BillingModule } from '../billing.module';
 export const demoCatalogFile = resolve(__dirname, '../../../../deploy/catalog/demo.json');
 
 /** The webhook secret the harness configures and signs with. */
-export const testWebhookSecret = 'whsec_billing_test_secret';
+export const testWebhookSecret = `whsec_${randomBytes(24).toString('hex')}`;
 
 /** A running billing app with its collaborators. */
 export interface BillingHarness {

@@ -1,12 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { LedgerEventSchemaVersions, Streams } from '@credit-hub/contracts';
-import { claimInbox, ConsumedMessage, DurableConsumerOptions } from '@credit-hub/messaging';
+import { claimInboxMany, ConsumedMessage, DurableConsumerOptions } from '@credit-hub/messaging';
 import { InjectNats, Lifecycle, ManagedDurableConsumer } from '@credit-hub/service-kit';
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { projectLedgerEvent } from '../usage/usage.projection';
-import { parseLedgerEvent } from './ledger-event.parse';
+import { projectLedgerEvents } from '../usage/usage.projection';
+import { KnownLedgerEvent, parseLedgerEvent } from './ledger-event.parse';
 
 /** Durable consumer name on stream LEDGER, and this consumer's name in the inbox. */
 export const analyticsLedgerDurable = 'feedback-analytics';
@@ -35,7 +35,7 @@ export class LedgerEventsConsumer extends ManagedDurableConsumer {
       stream: Streams.ledger.name,
       durable: analyticsLedgerDurable,
       maxDeliver: 20,
-      ackWaitMs: 30_000, // one short transaction per message; far above its duration
+      ackWaitMs: 30_000, // one short transaction per batch; far above its duration
       batchSizeMax: 100,
       batchWaitMs: 5, // one transaction for the messages of 5 ms, not one each
     };
@@ -50,15 +50,23 @@ export class LedgerEventsConsumer extends ManagedDurableConsumer {
     await this.handleBatch([message]);
   }
 
-  /** The messages delivered together, each claimed and projected in turn, in one transaction. */
+  /**
+   * The messages delivered together, in one transaction: one inbox statement claims their event
+   * ids, and the events claimed now (the first message of each id) are folded with one upsert per
+   * table (`projectLedgerEvents`). A malformed message throws before anything is written: the
+   * consumer then handles the batch one by one, so only that message is refused.
+   */
   override async handleBatch(messages: ConsumedMessage[]): Promise<void> {
     const parsed = messages.map((message) => parseLedgerEvent(message.body));
+    const eventIds = parsed.map((event) => (event.kind === 'known' ? event.event.eventId : event.eventId));
     await this.dataSource.transaction(async (manager) => {
-      for (const event of parsed) {
-        const eventId = event.kind === 'known' ? event.event.eventId : event.eventId;
-        if (!(await claimInbox(manager, analyticsLedgerDurable, eventId))) continue; // handled before
+      const claimed = await claimInboxMany(manager, analyticsLedgerDurable, eventIds);
+      const known: KnownLedgerEvent[] = [];
+      for (const [index, event] of parsed.entries()) {
+        const eventId = eventIds[index]!;
+        if (!claimed.delete(eventId)) continue; // handled before, or earlier in this batch
         if (event.kind === 'known') {
-          await projectLedgerEvent(manager, event.event);
+          known.push(event.event);
           continue;
         }
         // Ledger types this (usage) projection does not read are expected: the read models read them.
@@ -66,6 +74,7 @@ export class LedgerEventsConsumer extends ManagedDurableConsumer {
         if (Object.hasOwn(LedgerEventSchemaVersions, event.type)) this.logger.debug(line);
         else this.logger.warn(line);
       }
+      await projectLedgerEvents(manager, known);
     });
   }
 }

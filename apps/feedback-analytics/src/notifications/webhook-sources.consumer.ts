@@ -93,12 +93,36 @@ export class LedgerWebhooksConsumer extends WebhookSourceConsumer {
     super(nc, dataSource, worker, config, lifecycle, Streams.ledger, 'webhooks-ledger');
   }
 
+  protected override consumerOptions(): Omit<DurableConsumerOptions, 'nc' | 'handler'> {
+    // Batches of the messages already delivered (no wait: a webhook is not delayed for a batch).
+    return { ...super.consumerOptions(), batchWaitMs: 0 };
+  }
+
   override async handle(message: ConsumedMessage): Promise<void> {
-    const notification = parseLedgerNotification(message.body);
-    if (notification.kind === 'ignored') return;
-    // Most debits are consumptions that cross nothing: decided here, without a transaction.
-    if (notification.kind === 'debit' && notification.debit.domain !== null && !this.lowBalance(notification.debit, notification.debit.domain)) return;
-    await this.inTransaction((manager) => this.apply(manager, notification));
+    await this.handleBatch([message]);
+  }
+
+  /**
+   * The messages delivered together, in stream order, with the effect of handling each alone:
+   * the ones that mean something for webhooks are applied in one transaction (claims and
+   * deliveries), and their acks leave together. Most LEDGER messages are consumptions that cross
+   * no threshold: decided here, without a transaction. A malformed message throws before anything
+   * is written (the consumer then handles the batch one by one).
+   */
+  override async handleBatch(messages: ConsumedMessage[]): Promise<void> {
+    const relevant = messages.map((message) => parseLedgerNotification(message.body)).filter((notification) => this.needsTransaction(notification));
+    if (relevant.length === 0) return;
+    await this.inTransaction(async (manager) => {
+      let written = 0;
+      for (const notification of relevant) written += await this.apply(manager, notification);
+      return written;
+    });
+  }
+
+  private needsTransaction(notification: LedgerNotification): notification is Exclude<LedgerNotification, { kind: 'ignored' }> {
+    if (notification.kind === 'ignored') return false;
+    // A debit that names its domain and crosses nothing has no effect.
+    return !(notification.kind === 'debit' && notification.debit.domain !== null && !this.lowBalance(notification.debit, notification.debit.domain));
   }
 
   private async apply(manager: EntityManager, notification: Exclude<LedgerNotification, { kind: 'ignored' }>): Promise<number> {

@@ -1,5 +1,6 @@
 import { BillingEventSubjects, LedgerEventSchemaVersions, normalizeDomain, normalizeEmail } from '@credit-hub/contracts';
 import { Queryable } from '@credit-hub/messaging';
+import { BatchedWrites, directWrites, Lot, MoneyColumn, queryRows, ReadModelWrites } from './read-model.writes';
 
 /**
  * Folds one message of LEDGER, BILLING or REFUNDS into the read models (read-model-tables.ts).
@@ -29,40 +30,84 @@ export function ledgerEventId(body: unknown): string {
   return text(record(body, 'envelope'), 'eventId', 200);
 }
 
-/** Projects one LEDGER envelope. Unknown types and versions are ignored. */
-export async function projectLedger(db: Queryable, body: unknown): Promise<void> {
+/** A LEDGER envelope of a type and schema version the read models know. */
+interface LedgerEnvelope {
+  envelope: Json;
+  type: keyof typeof LedgerEventSchemaVersions;
+  data: Json;
+}
+
+/** The envelope of a LEDGER message, or null for a type or version the read models ignore. Throws when malformed. */
+function ledgerEnvelope(body: unknown): LedgerEnvelope | null {
   const envelope = record(body, 'envelope');
   const type = text(envelope, 'type', 100);
-  if (!Object.hasOwn(LedgerEventSchemaVersions, type)) return;
-  if (envelope['schemaVersion'] !== LedgerEventSchemaVersions[type as keyof typeof LedgerEventSchemaVersions]) return;
-  const data = record(envelope['data'], 'data');
+  if (!Object.hasOwn(LedgerEventSchemaVersions, type)) return null;
+  if (envelope['schemaVersion'] !== LedgerEventSchemaVersions[type as keyof typeof LedgerEventSchemaVersions]) return null;
+  return { envelope, type: type as LedgerEnvelope['type'], data: record(envelope['data'], 'data') };
+}
+
+/**
+ * The event types whose fold only adds to the read models (sums, first-write-wins inserts, LEAST)
+ * and reads nothing but lots: a batch sums them in memory. Any other type reads rows earlier
+ * events wrote (a consumption's action type, a purchase refund), so a batch writes what it summed
+ * before folding it.
+ */
+const summedTypes: ReadonlySet<string> = new Set(['CreditsPurchased', 'CreditsGranted', 'CreditsConsumed', 'ReservationCaptured']);
+
+/** Projects one LEDGER envelope. Unknown types and versions are ignored. */
+export async function projectLedger(db: Queryable, body: unknown): Promise<void> {
+  const event = ledgerEnvelope(body);
+  if (event) await foldLedger(db, directWrites(db), event);
+}
+
+/**
+ * Projects LEDGER envelopes delivered together (stream order), with the rows of `projectLedger`
+ * on each in turn: the writes of the summed types go through one `BatchedWrites` (one statement
+ * per table and batch), flushed before any other type is folded. Throws, having written nothing,
+ * when any message is malformed; the caller's transaction holds the batch.
+ */
+export async function projectLedgerBatch(db: Queryable, bodies: readonly unknown[]): Promise<void> {
+  const events = bodies.map(ledgerEnvelope);
+  const batched = new BatchedWrites(db);
+  const lotIds: string[] = [];
+  for (const event of events) {
+    if (!event || !summedTypes.has(event.type)) continue;
+    if (typeof event.data['lotId'] === 'string') lotIds.push(event.data['lotId']);
+    if (Array.isArray(event.data['draws'])) for (const draw of event.data['draws'] as Json[]) if (typeof draw?.['lotId'] === 'string') lotIds.push(draw['lotId']);
+  }
+  await batched.prefetchLots(lotIds);
+  for (const event of events) {
+    if (!event) continue;
+    if (summedTypes.has(event.type)) {
+      await foldLedger(db, batched, event);
+      continue;
+    }
+    await batched.flush();
+    await foldLedger(db, directWrites(db), event);
+  }
+  await batched.flush();
+}
+
+/** Folds one known LEDGER event: writes through `writes`, reads (only for the types not summed) from `db`. */
+async function foldLedger(db: Queryable, writes: ReadModelWrites, { envelope, type, data }: LedgerEnvelope): Promise<void> {
   const email = () => accountEmail(envelope);
   switch (type) {
     case 'CreditsPurchased': {
       const domain = normalizeDomain(text(data, 'domain', 253));
       const day = utcDay(data, 'purchasedAt');
       const credits = integer(data, 'credits', 1);
-      await db.query(
-        `INSERT INTO rm_lots (lot_id, domain, kind, credits, amount_minor, currency) VALUES ($1, $2, 'purchased', $3, $4, $5) ON CONFLICT DO NOTHING`,
-        [text(data, 'lotId', 200), domain, credits, integer(data, 'amountMinor', 0), text(data, 'currency', 3).toLowerCase()],
-      );
-      await addCredits(db, domain, day, 'purchased', '', credits);
-      await addActivity(db, email(), domain, day);
-      await db.query(
-        `INSERT INTO rm_checkouts AS c (checkout_session_id, domain, completed_at) VALUES ($1, $2, $3)
-         ON CONFLICT (checkout_session_id) DO UPDATE SET completed_at = LEAST(COALESCE(c.completed_at, EXCLUDED.completed_at), EXCLUDED.completed_at)`,
-        [text(data, 'checkoutSessionId', 200), domain, time(data, 'purchasedAt')],
-      );
+      const lot: Lot = { domain, kind: 'purchased', credits, amountMinor: integer(data, 'amountMinor', 0), currency: text(data, 'currency', 3).toLowerCase() };
+      await writes.insertLot(text(data, 'lotId', 200), lot);
+      await writes.addCredits(domain, day, 'purchased', '', credits);
+      await writes.addActivity(email(), domain, day);
+      await writes.checkoutCompleted(text(data, 'checkoutSessionId', 200), domain, time(data, 'purchasedAt'));
       return;
     }
     case 'CreditsGranted': {
       const domain = normalizeDomain(text(data, 'domain', 253));
       const credits = integer(data, 'credits', 1);
-      await db.query(
-        `INSERT INTO rm_lots (lot_id, domain, kind, credits, amount_minor, currency) VALUES ($1, $2, 'granted', $3, 0, '') ON CONFLICT DO NOTHING`,
-        [text(data, 'lotId', 200), domain, credits],
-      );
-      return addCredits(db, domain, utcDay(data, 'grantedAt'), 'granted', '', credits);
+      await writes.insertLot(text(data, 'lotId', 200), { domain, kind: 'granted', credits, amountMinor: 0, currency: '' });
+      return writes.addCredits(domain, utcDay(data, 'grantedAt'), 'granted', '', credits);
     }
     case 'CreditsConsumed':
     case 'ReservationCaptured': {
@@ -71,14 +116,10 @@ export async function projectLedger(db: Queryable, body: unknown): Promise<void>
       const credits = integer(data, 'credits', 0);
       if (credits === 0) return; // a capture of nothing
       const actionType = text(data, 'actionType', 64);
-      await addCredits(db, domain, day, 'consumed', actionType, credits);
-      await db.query(`INSERT INTO rm_consumptions (event_id, domain, action_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
-        text(envelope, 'eventId', 200),
-        domain,
-        actionType,
-      ]);
-      await addActivity(db, email(), domain, day);
-      return addRevenue(db, draws(data), day, 'recognised_minor');
+      await writes.addCredits(domain, day, 'consumed', actionType, credits);
+      await writes.recordConsumption(text(envelope, 'eventId', 200), domain, actionType);
+      await writes.addActivity(email(), domain, day);
+      return addRevenue(writes, draws(data), day, 'recognised_minor');
     }
     case 'ConsumptionRefunded': {
       const domain = normalizeDomain(text(data, 'domain', 253));
@@ -86,16 +127,16 @@ export async function projectLedger(db: Queryable, body: unknown): Promise<void>
       const consumption = await queryRows<{ action_type: string }>(db, `SELECT action_type FROM rm_consumptions WHERE event_id = $1`, [
         text(data, 'consumptionEventId', 200),
       ]);
-      await addCredits(db, domain, day, 'refunded', consumption[0]?.action_type ?? '', integer(data, 'credits', 0));
-      return addRevenue(db, draws(data), day, 'reversed_minor');
+      await writes.addCredits(domain, day, 'refunded', consumption[0]?.action_type ?? '', integer(data, 'credits', 0));
+      return addRevenue(writes, draws(data), day, 'reversed_minor');
     }
     case 'CreditsExpired': {
-      const lot = await findLot(db, text(data, 'lotId', 200));
-      if (lot) await addCredits(db, lot.domain, utcDay(data, 'expiredAt'), 'expired', '', integer(data, 'credits', 0));
+      const lot = await writes.findLot(text(data, 'lotId', 200));
+      if (lot) await writes.addCredits(lot.domain, utcDay(data, 'expiredAt'), 'expired', '', integer(data, 'credits', 0));
       return;
     }
     case 'PurchaseRefunded': {
-      const lot = await findLot(db, text(data, 'lotId', 200));
+      const lot = await writes.findLot(text(data, 'lotId', 200));
       if (!lot) return;
       const [day, currency, amountMinor] = [utcDay(data, 'refundedAt'), text(data, 'currency', 3).toLowerCase(), integer(data, 'amountMinor', 0)];
       await db.query(
@@ -103,7 +144,7 @@ export async function projectLedger(db: Queryable, body: unknown): Promise<void>
          ON CONFLICT DO NOTHING`,
         [text(data, 'lotId', 200), text(data, 'refundRequestId', 200), lot.domain, day, currency, amountMinor],
       );
-      await addMoney(db, lot.domain, day, currency, 'refunded_minor', amountMinor);
+      await writes.addMoney(lot.domain, day, currency, 'refunded_minor', amountMinor);
       return;
     }
     case 'PurchaseRefundReverted': {
@@ -115,7 +156,7 @@ export async function projectLedger(db: Queryable, body: unknown): Promise<void>
         [text(data, 'lotId', 200), text(data, 'refundRequestId', 200)],
       );
       const row = reverted[0];
-      if (row) await addMoney(db, row.domain, row.day, row.currency, 'refunded_minor', -Number(row.amount_minor));
+      if (row) await writes.addMoney(row.domain, row.day, row.currency, 'refunded_minor', -Number(row.amount_minor));
       return;
     }
     default:
@@ -203,18 +244,6 @@ export async function projectRefund(db: Queryable, body: unknown): Promise<void>
   );
 }
 
-async function addCredits(db: Queryable, domain: string, day: string, kind: string, actionType: string, credits: number): Promise<void> {
-  await db.query(
-    `INSERT INTO rm_credits_daily AS d (domain, day, kind, action_type, credits, events) VALUES ($1, $2::date, $3, $4, $5, 1)
-     ON CONFLICT (domain, day, kind, action_type) DO UPDATE SET credits = d.credits + EXCLUDED.credits, events = d.events + 1`,
-    [domain, day, kind, actionType, credits],
-  );
-}
-
-async function addActivity(db: Queryable, email: string, domain: string, day: string): Promise<void> {
-  await db.query(`INSERT INTO rm_activity (email, domain, day) VALUES ($1, $2, $3::date) ON CONFLICT DO NOTHING`, [email, domain, day]);
-}
-
 async function addBilling(db: Queryable, event: Json, kind: string): Promise<void> {
   await db.query(
     `INSERT INTO rm_billing_daily AS b (domain, day, kind, events) VALUES ($1, $2::date, $3, 1)
@@ -223,29 +252,11 @@ async function addBilling(db: Queryable, event: Json, kind: string): Promise<voi
   );
 }
 
-type MoneyColumn = 'recognised_minor' | 'reversed_minor' | 'refunded_minor';
-
-/** The VALUES of (recognised_minor, reversed_minor, refunded_minor) for a new row that adds $4 to one column. */
-const moneyValues: Record<MoneyColumn, string> = {
-  recognised_minor: '$4::bigint, 0, 0',
-  reversed_minor: '0, $4::bigint, 0',
-  refunded_minor: '0, 0, $4::bigint',
-};
-
-async function addMoney(db: Queryable, domain: string, day: string, currency: string, column: MoneyColumn, amountMinor: number): Promise<void> {
-  // `column` is one of three fixed names (MoneyColumn), never input: one upsert adds to it.
-  await db.query(
-    `INSERT INTO rm_revenue_daily AS r (domain, day, currency, recognised_minor, reversed_minor, refunded_minor)
-     VALUES ($1, $2::date, $3, ${moneyValues[column]}) ON CONFLICT (domain, day, currency) DO UPDATE SET ${column} = r.${column} + $4`,
-    [domain, day, currency, amountMinor],
-  );
-}
-
 /** Revenue of the draws of one event: per (seller domain, currency), floor(Σ amount × credits / lot credits). */
-async function addRevenue(db: Queryable, lotDraws: { lotId: string; credits: number }[], day: string, column: MoneyColumn): Promise<void> {
+async function addRevenue(writes: ReadModelWrites, lotDraws: { lotId: string; credits: number }[], day: string, column: MoneyColumn): Promise<void> {
   const sums = new Map<string, { domain: string; currency: string; numerator: bigint; denominator: bigint }>();
   for (const draw of lotDraws) {
-    const lot = await findLot(db, draw.lotId);
+    const lot = await writes.findLot(draw.lotId);
     if (!lot || lot.kind !== 'purchased' || lot.credits <= 0) continue;
     const key = `${lot.domain}\u0000${lot.currency}`;
     const sum = sums.get(key) ?? { domain: lot.domain, currency: lot.currency, numerator: 0n, denominator: 1n };
@@ -257,49 +268,8 @@ async function addRevenue(db: Queryable, lotDraws: { lotId: string; credits: num
   }
   for (const sum of sums.values()) {
     const amount = Number(sum.numerator / sum.denominator); // BigInt division floors for non-negative values
-    if (amount > 0) await addMoney(db, sum.domain, day, sum.currency, column, amount);
+    if (amount > 0) await writes.addMoney(sum.domain, day, sum.currency, column, amount);
   }
-}
-
-interface Lot {
-  domain: string;
-  kind: string;
-  credits: number;
-  amountMinor: number;
-  currency: string;
-}
-
-/** Rows of a query, whether the Queryable answers rows (TypeORM) or a result with `rows` (pg). */
-async function queryRows<R>(db: Queryable, sql: string, parameters: unknown[]): Promise<R[]> {
-  const result = (await db.query(sql, parameters)) as unknown;
-  if (Array.isArray(result)) {
-    // TypeORM answers [rows, count] for UPDATE … RETURNING.
-    return (result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result) as R[];
-  }
-  return ((result as { rows?: unknown[] }).rows ?? []) as R[];
-}
-
-/**
- * Lots are facts: a lot id is inserted once (ON CONFLICT DO NOTHING) from the event that created
- * it and never changed, so a lot once read is kept in memory (bounded; misses are not kept).
- */
-const lotCache = new Map<string, Lot>();
-const lotCacheSizeMax = 100_000;
-
-async function findLot(db: Queryable, lotId: string): Promise<Lot | null> {
-  const cached = lotCache.get(lotId);
-  if (cached) return cached;
-  const list = await queryRows<{ domain: string; kind: string; credits: string; amount_minor: string; currency: string }>(
-    db,
-    `SELECT domain, kind, credits::text, amount_minor::text, currency FROM rm_lots WHERE lot_id = $1`,
-    [lotId],
-  );
-  const row = list[0];
-  if (!row) return null;
-  const lot = { domain: row.domain, kind: row.kind, credits: Number(row.credits), amountMinor: Number(row.amount_minor), currency: row.currency };
-  if (lotCache.size >= lotCacheSizeMax) lotCache.clear();
-  lotCache.set(lotId, lot);
-  return lot;
 }
 
 function draws(data: Json): { lotId: string; credits: number }[] {

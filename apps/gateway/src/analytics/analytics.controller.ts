@@ -14,7 +14,7 @@ export class AnalyticsController {
   constructor(private readonly hub: HubClient) {}
 
   @Get('usage')
-  @ApiOperation({ summary: 'Credit usage of the domain (or the builder key\'s domains) per UTC day and action type' })
+  @ApiOperation({ operationId: 'getAnalyticsUsage', summary: 'Read credit usage', description: 'Credit usage of the domain (or the builder key\'s domains) per UTC day and action type, with totals.' })
   @ApiOkResponse({ type: UsageResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'service_unavailable')
   usage(@Query() query: UsageRequest, @AnalyticsDomains() domains: string[]): Promise<UsageView> {

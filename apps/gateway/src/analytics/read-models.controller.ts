@@ -38,7 +38,7 @@ export class AnalyticsReadModelsController {
   constructor(private readonly hub: HubClient) {}
 
   @Get('summary')
-  @ApiOperation({ summary: 'Totals of credits, revenue, conversion and refunds over the range' })
+  @ApiOperation({ operationId: 'getAnalyticsSummary', summary: 'Read the analytics summary', description: 'Totals of credits, revenue, conversion and refunds over the range (`from`, `to`).' })
   @ApiOkResponse({ type: SummaryResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'service_unavailable')
   summary(@Query() query: AnalyticsRangeRequest, @AnalyticsDomains() domains: string[]): Promise<AnalyticsSummaryView> {
@@ -46,7 +46,7 @@ export class AnalyticsReadModelsController {
   }
 
   @Get('credits')
-  @ApiOperation({ summary: 'Credits purchased, granted, consumed (by action type), refunded and expired per UTC day' })
+  @ApiOperation({ operationId: 'getAnalyticsCredits', summary: 'Read credit movements', description: 'Credits purchased, granted, consumed (by action type), refunded and expired per UTC day.' })
   @ApiOkResponse({ type: CreditsResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'service_unavailable')
   credits(@Query() query: AnalyticsRangeRequest, @AnalyticsDomains() domains: string[]): Promise<CreditsView> {
@@ -54,7 +54,7 @@ export class AnalyticsReadModelsController {
   }
 
   @Get('revenue')
-  @ApiOperation({ summary: 'Revenue recognised from consumed paid credits, less reversals and money refunds, per UTC day and currency' })
+  @ApiOperation({ operationId: 'getAnalyticsRevenue', summary: 'Read recognised revenue', description: 'Revenue recognised from consumed paid credits, less reversals and money refunds, per UTC day and currency (integer minor units).' })
   @ApiOkResponse({ type: RevenueResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'service_unavailable')
   revenue(@Query() query: AnalyticsRangeRequest, @AnalyticsDomains() domains: string[]): Promise<RevenueView> {
@@ -62,7 +62,7 @@ export class AnalyticsReadModelsController {
   }
 
   @Get('conversion')
-  @ApiOperation({ summary: 'Conversion funnel: checkouts, trials, refunded customers who came back' })
+  @ApiOperation({ operationId: 'getAnalyticsConversion', summary: 'Read the conversion funnel', description: 'Conversion funnel: checkouts started and paid, trials converted, refunded customers who came back.' })
   @ApiOkResponse({ type: ConversionResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'service_unavailable')
   conversion(@Query() query: AnalyticsRangeRequest, @AnalyticsDomains() domains: string[]): Promise<ConversionView> {
@@ -70,7 +70,7 @@ export class AnalyticsReadModelsController {
   }
 
   @Get('refunds')
-  @ApiOperation({ summary: 'Refund rate, counts by category and day, top "would bring you back" answers, disputes, payment failures' })
+  @ApiOperation({ operationId: 'getAnalyticsRefunds', summary: 'Read refund analytics', description: 'Refund rate, counts by category and day, top "would bring you back" answers, disputes, payment failures.' })
   @ApiOkResponse({ type: RefundsAnalyticsResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'service_unavailable')
   refunds(@Query() query: AnalyticsRangeRequest, @AnalyticsDomains() domains: string[]): Promise<RefundsAnalyticsView> {
@@ -78,7 +78,7 @@ export class AnalyticsReadModelsController {
   }
 
   @Get('feedback')
-  @ApiOperation({ summary: 'Refund feedback texts, newest first (at most 100), optionally matching q' })
+  @ApiOperation({ operationId: 'getAnalyticsFeedback', summary: 'Read refund feedback', description: 'Refund feedback texts, newest first (at most 100), optionally matching `q`.' })
   @ApiOkResponse({ type: FeedbackResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'service_unavailable')
   feedback(@Query() query: FeedbackRequest, @AnalyticsDomains() domains: string[]): Promise<FeedbackView> {

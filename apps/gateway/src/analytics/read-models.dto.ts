@@ -43,30 +43,30 @@ export class FeedbackRequest extends AnalyticsRangeRequest {
 }
 
 export class CreditTotalsResponse {
-  @ApiProperty() purchased!: number;
-  @ApiProperty() granted!: number;
-  @ApiProperty() consumed!: number;
-  @ApiProperty() refunded!: number;
-  @ApiProperty() expired!: number;
+  @ApiProperty({ type: 'integer' }) purchased!: number;
+  @ApiProperty({ type: 'integer' }) granted!: number;
+  @ApiProperty({ type: 'integer' }) consumed!: number;
+  @ApiProperty({ type: 'integer' }) refunded!: number;
+  @ApiProperty({ type: 'integer' }) expired!: number;
 }
 
 export class CreditRowResponse {
-  @ApiProperty() domain!: string;
+  @ApiProperty({ example: 'yourproduct.com' }) domain!: string;
   @ApiProperty({ format: 'date' }) day!: string;
   @ApiProperty({ enum: ['purchased', 'granted', 'consumed', 'refunded', 'expired'] }) kind!: string;
   @ApiProperty({ nullable: true, type: String, description: 'For consumed and refunded credits (the action type consumed); null otherwise' }) actionType!: string | null;
-  @ApiProperty() credits!: number;
-  @ApiProperty() events!: number;
+  @ApiProperty({ type: 'integer' }) credits!: number;
+  @ApiProperty({ type: 'integer' }) events!: number;
 }
 
 export class DomainCreditTotalsResponse {
-  @ApiProperty() domain!: string;
+  @ApiProperty({ example: 'yourproduct.com' }) domain!: string;
   @ApiProperty({ type: CreditTotalsResponse }) totals!: CreditTotalsResponse;
 }
 
 export class CreditsResponse {
-  @ApiProperty({ description: 'The one domain read, or the domains read joined with commas' }) domain!: string;
-  @ApiProperty({ type: [String], description: 'The domains read, sorted' }) domains!: string[];
+  @ApiProperty({ example: 'yourproduct.com', description: 'The one domain read, or the domains read joined with commas' }) domain!: string;
+  @ApiProperty({ example: ['yourproduct.com'], type: [String], description: 'The domains read, sorted' }) domains!: string[];
   @ApiProperty({ type: [CreditRowResponse] }) rows!: CreditRowResponse[];
   @ApiProperty({ type: CreditTotalsResponse }) totals!: CreditTotalsResponse;
   @ApiProperty({ type: [DomainCreditTotalsResponse], description: 'Credit usage by domain' }) byDomain!: DomainCreditTotalsResponse[];
@@ -74,24 +74,24 @@ export class CreditsResponse {
 
 export class RevenueTotalResponse {
   @ApiProperty({ example: 'usd' }) currency!: string;
-  @ApiProperty({ description: 'Consumed paid credits × their lot unit price, floored per event, minor units' }) recognisedMinor!: number;
-  @ApiProperty({ description: 'Recognised revenue reversed by credit refunds, minor units' }) reversedMinor!: number;
-  @ApiProperty({ description: 'Money refunded for unused credits, minor units' }) refundedMinor!: number;
-  @ApiProperty({ description: 'recognised − reversed − refunded' }) netMinor!: number;
+  @ApiProperty({ type: 'integer', description: 'Consumed paid credits × their lot unit price, floored per event, minor units' }) recognisedMinor!: number;
+  @ApiProperty({ type: 'integer', description: 'Recognised revenue reversed by credit refunds, minor units' }) reversedMinor!: number;
+  @ApiProperty({ type: 'integer', description: 'Money refunded for unused credits, minor units' }) refundedMinor!: number;
+  @ApiProperty({ type: 'integer', description: 'recognised − reversed − refunded' }) netMinor!: number;
 }
 
 export class RevenueRowResponse extends RevenueTotalResponse {
-  @ApiProperty() domain!: string;
+  @ApiProperty({ example: 'yourproduct.com' }) domain!: string;
   @ApiProperty({ format: 'date' }) day!: string;
 }
 
 export class DomainRevenueTotalResponse extends RevenueTotalResponse {
-  @ApiProperty() domain!: string;
+  @ApiProperty({ example: 'yourproduct.com' }) domain!: string;
 }
 
 export class RevenueResponse {
-  @ApiProperty({ description: 'The one domain read, or the domains read joined with commas' }) domain!: string;
-  @ApiProperty({ type: [String], description: 'The domains read, sorted' }) domains!: string[];
+  @ApiProperty({ example: 'yourproduct.com', description: 'The one domain read, or the domains read joined with commas' }) domain!: string;
+  @ApiProperty({ example: ['yourproduct.com'], type: [String], description: 'The domains read, sorted' }) domains!: string[];
   @ApiProperty({ type: [RevenueRowResponse] }) rows!: RevenueRowResponse[];
   @ApiProperty({ type: [RevenueTotalResponse] }) totals!: RevenueTotalResponse[];
   @ApiProperty({ type: [DomainRevenueTotalResponse], description: 'Revenue by domain and currency' }) byDomain!: DomainRevenueTotalResponse[];
@@ -99,76 +99,76 @@ export class RevenueResponse {
 
 
 export class ConversionResponse {
-  @ApiProperty({ description: 'The one domain read, or the domains read joined with commas' }) domain!: string;
-  @ApiProperty({ type: [String], description: 'The domains read, sorted' }) domains!: string[];
-  @ApiProperty({ description: '{ created, completed, rate }: checkout sessions created → paid' }) checkout!: object;
-  @ApiProperty({ description: '{ started, converted, rate }: trials → first paid period' }) trials!: object;
-  @ApiProperty({ description: '{ customers, cameBack, rate }: refunded customers who consumed or bought again on the same domain within 30 days' }) refunds!: object;
+  @ApiProperty({ example: 'yourproduct.com', description: 'The one domain read, or the domains read joined with commas' }) domain!: string;
+  @ApiProperty({ example: ['yourproduct.com'], type: [String], description: 'The domains read, sorted' }) domains!: string[];
+  @ApiProperty({ additionalProperties: true, description: '{ created, completed, rate }: checkout sessions created → paid' }) checkout!: object;
+  @ApiProperty({ additionalProperties: true, description: '{ started, converted, rate }: trials → first paid period' }) trials!: object;
+  @ApiProperty({ additionalProperties: true, description: '{ customers, cameBack, rate }: refunded customers who consumed or bought again on the same domain within 30 days' }) refunds!: object;
   @ApiProperty({ type: [Object], description: 'The same funnel per domain: { domain, checkout, trials, refunds }' }) byDomain!: object[];
 }
 
 export class CategoryCountResponse {
-  @ApiProperty() category!: string;
-  @ApiProperty() count!: number;
+  @ApiProperty({ example: 'quality' }) category!: string;
+  @ApiProperty({ type: 'integer' }) count!: number;
 }
 
 export class RefundDayResponse {
   @ApiProperty({ format: 'date' }) day!: string;
-  @ApiProperty() count!: number;
-  @ApiProperty() creditsRefunded!: number;
+  @ApiProperty({ type: 'integer' }) count!: number;
+  @ApiProperty({ type: 'integer' }) creditsRefunded!: number;
 }
 
 export class TextCountResponse {
-  @ApiProperty() text!: string;
-  @ApiProperty() count!: number;
+  @ApiProperty({ example: 'faster renders' }) text!: string;
+  @ApiProperty({ type: 'integer' }) count!: number;
 }
 
 export class ActionTypeRefundsResponse {
-  @ApiProperty({ description: "The action type of the consumption refunded ('' when unknown)" }) actionType!: string;
-  @ApiProperty() creditsRefunded!: number;
-  @ApiProperty() refunds!: number;
+  @ApiProperty({ example: 'ai_generation', description: "The action type of the consumption refunded ('' when unknown)" }) actionType!: string;
+  @ApiProperty({ type: 'integer' }) creditsRefunded!: number;
+  @ApiProperty({ type: 'integer' }) refunds!: number;
 }
 
 export class RefundsAnalyticsResponse {
-  @ApiProperty({ description: 'The one domain read, or the domains read joined with commas' }) domain!: string;
-  @ApiProperty({ type: [String], description: 'The domains read, sorted' }) domains!: string[];
-  @ApiProperty() creditsRefunded!: number;
-  @ApiProperty() creditsConsumed!: number;
+  @ApiProperty({ example: 'yourproduct.com', description: 'The one domain read, or the domains read joined with commas' }) domain!: string;
+  @ApiProperty({ example: ['yourproduct.com'], type: [String], description: 'The domains read, sorted' }) domains!: string[];
+  @ApiProperty({ type: 'integer' }) creditsRefunded!: number;
+  @ApiProperty({ type: 'integer' }) creditsConsumed!: number;
   @ApiProperty({ nullable: true, type: Number, description: 'creditsRefunded / creditsConsumed' }) rate!: number | null;
   @ApiProperty({ type: [CategoryCountResponse] }) byCategory!: CategoryCountResponse[];
   @ApiProperty({ type: [RefundDayResponse] }) byDay!: RefundDayResponse[];
   @ApiProperty({ type: [TextCountResponse], description: 'Most common normalised "what would bring you back" answers' }) wouldBringBack!: TextCountResponse[];
-  @ApiProperty({ description: '{ opened, won, lost }' }) disputes!: object;
-  @ApiProperty() paymentFailures!: number;
+  @ApiProperty({ additionalProperties: true, description: '{ opened, won, lost }' }) disputes!: object;
+  @ApiProperty({ type: 'integer' }) paymentFailures!: number;
   @ApiProperty({ type: [ActionTypeRefundsResponse], description: 'Credits refunded by action type' }) byActionType!: ActionTypeRefundsResponse[];
   @ApiProperty({ type: [Object], description: 'Per domain: { domain, creditsRefunded, creditsConsumed, rate, refunds, disputes, paymentFailures }' }) byDomain!: object[];
 }
 
 export class FeedbackItemResponse {
-  @ApiProperty() domain!: string;
+  @ApiProperty({ example: 'yourproduct.com' }) domain!: string;
   @ApiProperty({ format: 'uuid' }) refundRequestId!: string;
-  @ApiProperty() email!: string;
-  @ApiProperty() kind!: string;
-  @ApiProperty() status!: string;
-  @ApiProperty() category!: string;
-  @ApiProperty({ nullable: true, type: Number }) rating!: number | null;
-  @ApiProperty() tried!: string;
-  @ApiProperty() didNotWork!: string;
-  @ApiProperty() wouldBringBack!: string;
+  @ApiProperty({ example: 'ada@example.com' }) email!: string;
+  @ApiProperty({ example: 'credits' }) kind!: string;
+  @ApiProperty({ example: 'completed' }) status!: string;
+  @ApiProperty({ example: 'quality' }) category!: string;
+  @ApiProperty({ nullable: true, type: 'integer' }) rating!: number | null;
+  @ApiProperty({ example: 'Rendering product videos' }) tried!: string;
+  @ApiProperty({ example: 'Renders took minutes' }) didNotWork!: string;
+  @ApiProperty({ example: 'Faster renders' }) wouldBringBack!: string;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
 export class FeedbackResponse {
-  @ApiProperty({ description: 'The one domain read, or the domains read joined with commas' }) domain!: string;
-  @ApiProperty({ type: [String], description: 'The domains read, sorted' }) domains!: string[];
+  @ApiProperty({ example: 'yourproduct.com', description: 'The one domain read, or the domains read joined with commas' }) domain!: string;
+  @ApiProperty({ example: ['yourproduct.com'], type: [String], description: 'The domains read, sorted' }) domains!: string[];
   @ApiProperty({ type: [FeedbackItemResponse] }) items!: FeedbackItemResponse[];
 }
 
 export class SummaryResponse {
-  @ApiProperty({ description: 'The one domain read, or the domains read joined with commas' }) domain!: string;
-  @ApiProperty({ type: [String], description: 'The domains read, sorted' }) domains!: string[];
+  @ApiProperty({ example: 'yourproduct.com', description: 'The one domain read, or the domains read joined with commas' }) domain!: string;
+  @ApiProperty({ example: ['yourproduct.com'], type: [String], description: 'The domains read, sorted' }) domains!: string[];
   @ApiProperty({ type: CreditTotalsResponse }) credits!: CreditTotalsResponse;
   @ApiProperty({ type: [RevenueTotalResponse] }) revenue!: RevenueTotalResponse[];
-  @ApiProperty({ description: 'As GET /api/analytics/conversion' }) conversion!: object;
-  @ApiProperty({ description: '{ count, rate, disputes, paymentFailures }' }) refunds!: object;
+  @ApiProperty({ additionalProperties: true, description: 'As GET /api/analytics/conversion' }) conversion!: object;
+  @ApiProperty({ additionalProperties: true, description: '{ count, rate, disputes, paymentFailures }' }) refunds!: object;
 }

@@ -19,22 +19,22 @@ export class UsageRowResponse {
   @ApiProperty({ example: 'yourproduct.com' }) domain!: string;
   @ApiProperty({ format: 'date', example: '2026-11-20' }) day!: string;
   @ApiProperty({ example: 'ai_generation' }) actionType!: string;
-  @ApiProperty({ example: 12 }) creditsConsumed!: number;
-  @ApiProperty({ example: 12 }) consumptions!: number;
+  @ApiProperty({ type: 'integer', example: 12 }) creditsConsumed!: number;
+  @ApiProperty({ type: 'integer', example: 12 }) consumptions!: number;
 }
 
 /** Totals over the rows. */
 export class UsageTotalsResponse {
-  @ApiProperty() creditsConsumed!: number;
-  @ApiProperty() consumptions!: number;
-  @ApiProperty() creditsPurchased!: number;
-  @ApiProperty() purchases!: number;
+  @ApiProperty({ type: 'integer' }) creditsConsumed!: number;
+  @ApiProperty({ type: 'integer' }) consumptions!: number;
+  @ApiProperty({ type: 'integer' }) creditsPurchased!: number;
+  @ApiProperty({ type: 'integer' }) purchases!: number;
 }
 
 /** Credit usage of a domain per day and action type. */
 export class UsageResponse {
   @ApiProperty({ example: 'yourproduct.com', description: 'The one domain read, or the domains read joined with commas' }) domain!: string;
-  @ApiProperty({ type: [String], description: 'The domains read, sorted' }) domains!: string[];
+  @ApiProperty({ example: ['yourproduct.com'], type: [String], description: 'The domains read, sorted' }) domains!: string[];
   @ApiProperty({ type: [UsageRowResponse] }) rows!: UsageRowResponse[];
   @ApiProperty({ type: UsageTotalsResponse }) totals!: UsageTotalsResponse;
 }

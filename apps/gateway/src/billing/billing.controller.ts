@@ -15,7 +15,7 @@ export class BillingController {
 
   @Post('checkout')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Create a hosted Stripe Checkout session for an offering of the domain' })
+  @ApiOperation({ operationId: 'createCheckout', summary: 'Create a checkout session', description: 'A hosted Stripe Checkout session for an offering of the domain: payment mode for a pack, subscription mode (with the plan\'s trial days) for a plan. Send the customer to `checkoutUrl`; the credits arrive when Stripe reports the payment.' })
   @ApiOkResponse({ type: CreateCheckoutResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'offering_not_found', 'payload_too_large', 'stripe_unavailable', 'service_unavailable')
   async checkout(@Body() body: CreateCheckoutRequest): Promise<CreateCheckoutResponse> {

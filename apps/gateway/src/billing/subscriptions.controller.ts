@@ -27,7 +27,7 @@ export class SubscriptionsController {
 
   @Post('portal')
   @HttpCode(200)
-  @ApiOperation({ summary: "A Stripe billing portal session for the customer's own subscriptions on the domain" })
+  @ApiOperation({ operationId: 'createBillingPortalSession', summary: 'Create a billing portal session', description: 'A Stripe customer portal session for the customer\'s own subscriptions on the domain; send the customer to `url`.' })
   @ApiOkResponse({ type: BillingPortalResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'not_found', 'payload_too_large', 'stripe_unavailable', 'service_unavailable')
   portal(@Body() body: BillingPortalRequest): Promise<BillingPortalSessionResult> {
@@ -36,7 +36,7 @@ export class SubscriptionsController {
   }
 
   @Get('subscriptions')
-  @ApiOperation({ summary: "The customer's subscriptions on the key's domain: status, trial, period, grace, blocked plan credits" })
+  @ApiOperation({ operationId: 'listSubscriptions', summary: 'List a customer\'s subscriptions', description: 'The customer\'s subscriptions on the key\'s domain: status, trial, period, grace, blocked plan credits.' })
   @ApiOkResponse({ type: SubscriptionListResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'service_unavailable')
   list(@Query() query: ListSubscriptionsRequest, @CurrentApiKey() key: ApiKeyRecord): Promise<SubscriptionList> {
@@ -46,7 +46,7 @@ export class SubscriptionsController {
 
   @Post('subscriptions/:subscriptionId/cancel')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Cancel, by the customer who owns it: at the period end (default; during a trial: never charged) or now' })
+  @ApiOperation({ operationId: 'cancelSubscription', summary: 'Cancel a subscription', description: 'Cancel, by the customer who owns it (else 403 subscription_not_owned): at the period end (default; during a trial: never charged) or now.' })
   @ApiOkResponse({ type: SubscriptionResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'not_found', 'payload_too_large', 'stripe_unavailable', 'service_unavailable')
   cancel(@Param() path: SubscriptionPath, @Body() body: CancelSubscriptionRequest): Promise<SubscriptionView> {
@@ -61,7 +61,7 @@ export class SubscriptionsController {
 
   @Post('subscriptions/:subscriptionId/change-plan')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Switch to another plan of the domain, by the customer who owns it (from the next invoice)' })
+  @ApiOperation({ operationId: 'changeSubscriptionPlan', summary: 'Change the plan of a subscription', description: 'Switch to another plan of the domain, by the customer who owns it (from the next invoice).' })
   @ApiOkResponse({ type: SubscriptionResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'not_found', 'offering_not_found', 'payload_too_large', 'stripe_unavailable', 'service_unavailable')
   changePlan(@Param() path: SubscriptionPath, @Body() body: ChangePlanRequest): Promise<SubscriptionView> {

@@ -73,12 +73,12 @@ export class ChangePlanRequest {
 
 /** A subscription as billing knows it. */
 export class SubscriptionResponse {
-  @ApiProperty() subscriptionId!: string;
-  @ApiProperty() email!: string;
-  @ApiProperty() domain!: string;
-  @ApiProperty() offeringId!: string;
+  @ApiProperty({ example: 'sub_1QxYz2AbCdEfGh' }) subscriptionId!: string;
+  @ApiProperty({ example: 'ada@example.com' }) email!: string;
+  @ApiProperty({ example: 'yourproduct.com' }) domain!: string;
+  @ApiProperty({ example: 'starter_3' }) offeringId!: string;
   @ApiProperty({ enum: ['trialing', 'active', 'past_due', 'unpaid', 'canceled', 'incomplete', 'incomplete_expired', 'paused'] }) status!: SubscriptionStatus;
-  @ApiProperty({ description: 'Credits granted each paid (or trial) period' }) creditsPerPeriod!: number;
+  @ApiProperty({ type: 'integer', description: 'Credits granted each paid (or trial) period' }) creditsPerPeriod!: number;
   @ApiProperty({ description: 'Unused plan credits roll over' }) rollover!: boolean;
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) trialEnd!: string | null;
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) currentPeriodStart!: string | null;
@@ -92,7 +92,7 @@ export class SubscriptionResponse {
 
 /** The customer's subscriptions on the domain, newest first. */
 export class SubscriptionListResponse {
-  @ApiProperty() email!: string;
-  @ApiProperty() domain!: string;
+  @ApiProperty({ example: 'ada@example.com' }) email!: string;
+  @ApiProperty({ example: 'yourproduct.com' }) domain!: string;
   @ApiProperty({ type: [SubscriptionResponse] }) subscriptions!: SubscriptionResponse[];
 }

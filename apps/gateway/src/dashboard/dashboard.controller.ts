@@ -15,14 +15,18 @@ import {
 import { ProblemException } from '@credit-hub/service-kit';
 import type { Request, Response } from 'express';
 import { ApiKeyAuthenticator } from '../api-keys/api-key-authenticator';
+import { DashboardSessions, dashboardSessionTtlSeconds } from './dashboard-sessions';
 import { analyticsDomainsOf } from '../api-keys/api-key.guard';
 import { AnyApiKeyRecord, readableDomains } from '../api-keys/api-keys';
 import { HubClient } from '../nats/hub-client';
 import { dashboardScript, renderDashboard, renderSignIn } from './dashboard.html';
 
-/** The session cookie: the domain or builder key itself, HttpOnly (no script reads it), SameSite=Strict (no cross-site request carries it), only under /dashboard. */
+/**
+ * The session cookie: a random session id (never the API key: DashboardSessions), HttpOnly (no
+ * script reads it), SameSite=Strict (no cross-site request carries it), only under /dashboard,
+ * Secure when the request came over https (directly or through a proxy's X-Forwarded-Proto).
+ */
 export const dashboardCookie = 'chd_session';
-const cookieMaxAgeSeconds = 8 * 3600;
 
 /** The charting library, served from node_modules (pinned in package.json). */
 const chartScript = (() => {
@@ -47,7 +51,8 @@ const requestsParallelMax = 8;
 
 /**
  * The builder's analytics dashboard: `/dashboard`. Sign in with a domain key or a builder key
- * (POSTed in a form, kept in an HttpOnly cookie, never in a URL); the page's script (same origin,
+ * (POSTed in a form, never in a URL), which starts a server-side session whose random id is the
+ * HttpOnly cookie (the key itself is never kept by the browser); the page's script (same origin,
  * CSP `script-src 'self'`) reads `/dashboard/data/*` with that cookie and draws the charts with
  * Chart.js. A builder key sees all its domains, with a domain filter (`domain` query value, checked
  * against the key as on the API: 403 forbidden_domain otherwise).
@@ -57,6 +62,7 @@ const requestsParallelMax = 8;
 export class DashboardController {
   constructor(
     private readonly authenticator: ApiKeyAuthenticator,
+    private readonly sessions: DashboardSessions,
     private readonly hub: HubClient,
   ) {}
 
@@ -74,12 +80,17 @@ export class DashboardController {
     const token = typeof body['apiKey'] === 'string' ? body['apiKey'].trim() : '';
     const key = token.length > 0 && token.length <= 200 ? await this.authenticator.authenticate(token) : undefined;
     if (!key) return sendHtml(response, 401, renderSignIn('That key is not a live API key.'));
-    response.setHeader('Set-Cookie', cookie(request, token, cookieMaxAgeSeconds));
+    // A session already open in this browser is ended: one sign-in, one session.
+    await this.sessions.end(readCookie(request.headers.cookie, dashboardCookie));
+    const { sessionId } = await this.sessions.start(key.id);
+    response.setHeader('Set-Cookie', cookie(request, sessionId, dashboardSessionTtlSeconds));
     response.redirect(303, '/dashboard');
   }
 
+  /** Ends the session on the server (the id no longer opens anything, even if kept) and clears the cookie. */
   @Post('sign-out')
-  signOut(@Req() request: Request, @Res() response: Response): void {
+  async signOut(@Req() request: Request, @Res() response: Response): Promise<void> {
+    await this.sessions.end(readCookie(request.headers.cookie, dashboardCookie));
     response.setHeader('Set-Cookie', cookie(request, '', 0));
     response.redirect(303, '/dashboard');
   }
@@ -138,9 +149,9 @@ export class DashboardController {
     response.status(200).set({ 'Cache-Control': 'no-store' }).json(answer);
   }
 
-  private async key(request: Request): Promise<AnyApiKeyRecord | undefined> {
-    const token = readCookie(request.headers.cookie, dashboardCookie);
-    return token ? this.authenticator.authenticate(token) : undefined;
+  /** The live key of the request's session, or undefined (no, unknown, expired or ended session; revoked key). */
+  private key(request: Request): Promise<AnyApiKeyRecord | undefined> {
+    return this.sessions.find(readCookie(request.headers.cookie, dashboardCookie));
   }
 }
 
@@ -149,7 +160,7 @@ function readCookie(header: string | undefined, name: string): string | undefine
     const index = part.indexOf('=');
     if (index > 0 && part.slice(0, index).trim() === name) {
       const value = part.slice(index + 1).trim();
-      return value.length > 0 && value.length <= 200 ? decodeURIComponent(value) : undefined;
+      return value.length > 0 && value.length <= 200 ? value : undefined; // a session id is base64url: nothing to decode
     }
   }
   return undefined;
@@ -157,7 +168,7 @@ function readCookie(header: string | undefined, name: string): string | undefine
 
 function cookie(request: Request, value: string, maxAgeSeconds: number): string {
   const secure = request.secure || request.headers['x-forwarded-proto'] === 'https' ? '; Secure' : '';
-  return `${dashboardCookie}=${encodeURIComponent(value)}; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
+  return `${dashboardCookie}=${value}; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
 }
 
 function sendHtml(response: Response, status: number, html: string): void {

@@ -37,7 +37,7 @@ ${error ? `<p role="alert" id="sign-in-error">${esc(error)}</p>` : ''}
 <form method="post" action="/dashboard/sign-in" class="inline">
 <label for="apiKey">Domain or builder API key<input id="apiKey" name="apiKey" type="password" autocomplete="off" required maxlength="200" size="50"></label>
 <button type="submit">Sign in</button></form>
-<p>The key is kept in an HttpOnly cookie for this page only; sign out to remove it.</p></section></main>`,
+<p>Signing in starts a session of 8 hours; only its random id is kept, in an HttpOnly cookie for this page. Sign out to end it.</p></section></main>`,
     false,
   );
 }

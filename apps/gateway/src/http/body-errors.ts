@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ProblemDetails, problemFor } from '@credit-hub/service-kit';
+import { ProblemDetails, problemFor, redactSecrets, redactUrl } from '@credit-hub/service-kit';
 import type { ErrorRequestHandler } from 'express';
 
 /** What body-parser attaches to the errors it raises. */
@@ -19,10 +19,12 @@ const logger = new Logger('Body');
 export function bodyParserErrorHandler(bodyLimitBytes: number): ErrorRequestHandler {
   return (error: BodyParserError, request, response, next) => {
     if (response.headersSent) return next(error);
-    const instance = request.originalUrl ?? request.url;
+    // Never the portal token of the path, a query string, or a quote of the body in the log.
+    const instance = redactUrl(request.originalUrl ?? request.url);
     const problem = problemForParserError(error, bodyLimitBytes, instance);
-    const line = `${request.method} ${instance} -> ${problem.status} ${problem.code}: ${error.message}`;
-    if (problem.status >= 500) logger.error(line, error.stack);
+    // The parser's kind of failure, not its message: a JSON syntax error quotes the body.
+    const line = `${request.method} ${instance} -> ${problem.status} ${problem.code}: ${error.type ?? error.name}`;
+    if (problem.status >= 500) logger.error(line, error.stack === undefined ? undefined : redactSecrets(error.stack));
     else logger.warn(line);
     response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   };

@@ -10,7 +10,7 @@ export class ProblemResponse {
   @ApiProperty({ example: 'Not enough credits' })
   title!: string;
 
-  @ApiProperty({ example: 402 })
+  @ApiProperty({ type: 'integer', example: 402, description: 'The HTTP status' })
   status!: number;
 
   @ApiProperty({ example: 'Balance 0 is below the 1 credits asked' })
@@ -29,9 +29,19 @@ export class ProblemResponse {
   retryable!: boolean;
 }
 
+/** An example problem body of `code` (its status, title and retryable flag from ErrorCodes). */
+export function problemExample(code: ErrorCode, instance?: string): Record<string, unknown> {
+  const { status, title, retryable } = ErrorCodes[code];
+  const example: Record<string, unknown> = { type: `https://credit-hub.dev/problems/${code}`, title, status, detail: title, code, retryable };
+  if (instance !== undefined) example['instance'] = instance;
+  if (code === 'validation_failed') Object.assign(example, { detail: 'email must be an email address', field: 'email' });
+  return example;
+}
+
 /**
  * Documents the problem+json responses of an endpoint, one per HTTP status, listing the codes
- * that produce it (`internal_error` is always possible and always listed).
+ * that produce it (`internal_error` is always possible and always listed): the schema narrows
+ * `code` to them, and each code has a named example.
  */
 export function ApiProblems(...codes: ErrorCode[]): MethodDecorator & ClassDecorator {
   const byStatus = new Map<number, ErrorCode[]>();
@@ -40,8 +50,13 @@ export function ApiProblems(...codes: ErrorCode[]): MethodDecorator & ClassDecor
     ApiResponse({
       status,
       description: group.map((code) => `\`${code}\`: ${ErrorCodes[code].title}`).join('; '),
-      content: { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemResponse) } } },
-      ...(status === 503 ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } } } : {}),
+      content: {
+        'application/problem+json': {
+          schema: { allOf: [{ $ref: getSchemaPath(ProblemResponse) }, { type: 'object', properties: { code: { type: 'string', enum: group } } }] },
+          examples: Object.fromEntries(group.map((code) => [code, { summary: ErrorCodes[code].title, value: problemExample(code) }])),
+        },
+      },
+      ...(status === 503 ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 0, example: 1 } } } } : {}),
     }),
   );
   return applyDecorators(ApiExtraModels(ProblemResponse), ...responses);

@@ -27,7 +27,7 @@ import { RateLimitConfig } from './rate-limit.config';
  */
 
 /** Paths (prefixes) the limits never apply to. */
-const unlimitedPathPrefixes = ['/health', '/metrics'];
+export const unlimitedPathPrefixes = ['/health', '/metrics'];
 
 /** The single throttler's name (`default` keeps the standard `Retry-After` header name). */
 const throttlerName = 'default';

@@ -21,7 +21,7 @@ export class OperatorCatalogController {
   constructor(private readonly hub: HubClient) {}
 
   @Get(':domain')
-  @ApiOperation({ summary: "A domain's brand and every offering, sold or retired" })
+  @ApiOperation({ operationId: 'getOperatorDomain', summary: 'Read a domain\'s catalog', description: 'A domain\'s brand and every offering, sold or retired. Operator key only.' })
   @ApiOkResponse({ type: OperatorDomainResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'not_found', 'service_unavailable')
   get(@Param() path: OperatorDomainPath): Promise<DomainCatalogView> {
@@ -30,7 +30,7 @@ export class OperatorCatalogController {
   }
 
   @Put(':domain')
-  @ApiOperation({ summary: "Create or replace a domain's brand; with `offerings`, its whole catalog (left-out offerings stop being sold)" })
+  @ApiOperation({ operationId: 'putOperatorDomain', summary: 'Create or replace a domain', description: 'Create or replace a domain\'s brand; with `offerings`, its whole catalog (left-out offerings stop being sold). Operator key only; idempotent: the same body again answers the same.' })
   @ApiOkResponse({ type: OperatorDomainResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'payload_too_large', 'service_unavailable')
   putDomain(@Param() path: OperatorDomainPath, @Body() body: OperatorDomainRequest): Promise<DomainCatalogView> {
@@ -47,7 +47,7 @@ export class OperatorCatalogController {
   }
 
   @Put(':domain/offerings/:offeringId')
-  @ApiOperation({ summary: 'Create or replace one offering of an existing domain (`active: false` stops selling it)' })
+  @ApiOperation({ operationId: 'putOperatorOffering', summary: 'Create or replace an offering', description: 'Create or replace one offering of an existing domain (`active: false` stops selling it). Operator key only; idempotent.' })
   @ApiOkResponse({ type: OperatorDomainResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'not_found', 'payload_too_large', 'service_unavailable')
   putOffering(@Param() path: OperatorOfferingPath, @Body() body: OperatorOfferingRequest): Promise<DomainCatalogView> {

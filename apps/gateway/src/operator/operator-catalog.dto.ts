@@ -40,13 +40,13 @@ export class OperatorOfferingRequest {
   @IsIn(['pack', 'plan'], { message: 'kind must be pack or plan' })
   kind!: 'pack' | 'plan';
 
-  @ApiProperty({ description: 'Credits of the pack, or granted every period of the plan', example: 200, minimum: 1 })
+  @ApiProperty({ type: 'integer', description: 'Credits of the pack, or granted every period of the plan', example: 200, minimum: 1 })
   @IsInt({ message: 'credits must be a whole number' })
   @Min(1, { message: 'credits must be at least 1' })
   @Max(Limits.creditsPerCommandMax, { message: `credits must be at most ${Limits.creditsPerCommandMax}` })
   credits!: number;
 
-  @ApiProperty({ description: 'Price (of the pack, or of one period), integer minor units', example: 900, minimum: 0 })
+  @ApiProperty({ type: 'integer', description: 'Price (of the pack, or of one period), integer minor units', example: 900, minimum: 0 })
   @IsInt({ message: 'amountMinor must be a whole number of minor units' })
   @Min(0, { message: 'amountMinor must not be negative' })
   @Max(99_999_999, { message: 'amountMinor must be at most 99999999' })
@@ -57,7 +57,7 @@ export class OperatorOfferingRequest {
   @Matches(/^[a-z]{3}$/, { message: 'currency must be a lower-case ISO 4217 code such as usd' })
   currency!: string;
 
-  @ApiPropertyOptional({ nullable: true, description: 'Credits usable on this domain only; null: across the portfolio' })
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Credits usable on this domain only; null: across the portfolio' })
   @IsOptional()
   @IsString()
   @Matches(domainPattern, { message: 'scopeDomain must be a host name' })
@@ -68,7 +68,7 @@ export class OperatorOfferingRequest {
   @IsIn(['month', 'year'], { message: 'interval must be month or year' })
   interval?: 'month' | 'year';
 
-  @ApiPropertyOptional({ description: 'Plans only: free days before the first charge (a card is required anyway)', example: 14 })
+  @ApiPropertyOptional({ type: 'integer', description: 'Plans only: free days before the first charge (a card is required anyway)', example: 14 })
   @IsOptional()
   @IsInt({ message: 'trialDays must be a whole number' })
   @Min(0, { message: 'trialDays must not be negative' })
@@ -119,7 +119,7 @@ export class OperatorDomainRequest {
   @Length(1, 1200, { message: 'checkoutMessage must be 1-1200 characters' })
   checkoutMessage!: string;
 
-  @ApiPropertyOptional({ description: 'Days a past-due plan keeps its credits usable', default: 3, minimum: 0, maximum: 30 })
+  @ApiPropertyOptional({ type: 'integer', description: 'Days a past-due plan keeps its credits usable', default: 3, minimum: 0, maximum: 30 })
   @IsOptional()
   @IsInt({ message: 'graceDays must be a whole number' })
   @Min(0, { message: 'graceDays must not be negative' })
@@ -147,14 +147,14 @@ export class OperatorDomainRequest {
 
 /** An offering as stored. */
 export class OperatorOfferingResponse {
-  @ApiProperty() offeringId!: string;
+  @ApiProperty({ example: 'starter_3' }) offeringId!: string;
   @ApiProperty({ enum: ['pack', 'plan'] }) kind!: 'pack' | 'plan';
-  @ApiProperty() credits!: number;
-  @ApiProperty() amountMinor!: number;
-  @ApiProperty() currency!: string;
+  @ApiProperty({ type: 'integer' }) credits!: number;
+  @ApiProperty({ type: 'integer' }) amountMinor!: number;
+  @ApiProperty({ example: 'usd' }) currency!: string;
   @ApiProperty({ type: String, nullable: true }) scopeDomain!: string | null;
   @ApiProperty({ type: String, nullable: true, enum: ['month', 'year'] }) interval!: 'month' | 'year' | null;
-  @ApiProperty({ type: Number, nullable: true }) trialDays!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) trialDays!: number | null;
   @ApiProperty({ type: Boolean, nullable: true }) rollover!: boolean | null;
   @ApiProperty({ type: String, nullable: true }) checkoutMessage!: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'Plans: caps (`{}` when none); packs: null' }) caps!: Record<string, boolean | number> | null;
@@ -164,11 +164,11 @@ export class OperatorOfferingResponse {
 
 /** A domain's catalog as stored. */
 export class OperatorDomainResponse {
-  @ApiProperty() domain!: string;
-  @ApiProperty() displayName!: string;
-  @ApiProperty() supportEmail!: string;
-  @ApiProperty() checkoutMessage!: string;
-  @ApiProperty() graceDays!: number;
+  @ApiProperty({ example: 'yourproduct.com' }) domain!: string;
+  @ApiProperty({ example: 'Your Product' }) displayName!: string;
+  @ApiProperty({ example: 'support@yourproduct.com' }) supportEmail!: string;
+  @ApiProperty({ example: 'Refunds in exchange for feedback.' }) checkoutMessage!: string;
+  @ApiProperty({ type: 'integer' }) graceDays!: number;
   @ApiProperty({ type: 'object', additionalProperties: true }) freeCaps!: Record<string, boolean | number>;
   @ApiProperty({ type: [OperatorOfferingResponse] }) offerings!: OperatorOfferingResponse[];
 }

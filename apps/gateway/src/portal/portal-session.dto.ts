@@ -19,7 +19,7 @@ export class CreatePortalSessionRequest {
 
 /** The portal link: send the customer there (it works for one customer on one domain until it expires). */
 export class PortalSessionResponse {
-  @ApiProperty({ description: 'The portal page for this customer, signed and expiring', example: 'http://127.0.0.1:3000/portal/v1.eyJl….q2x…' })
+  @ApiProperty({ description: 'The portal page for this customer, signed and expiring', example: 'http://127.0.0.1:3000/portal/v2.Xk3Qp7Lm9a_.eyJl….q2x…' })
   url!: string;
 
   @ApiProperty({ format: 'date-time' })

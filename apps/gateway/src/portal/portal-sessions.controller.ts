@@ -20,7 +20,7 @@ export class PortalSessionsController {
 
   @Post('sessions')
   @HttpCode(200)
-  @ApiOperation({ summary: "A signed, expiring link to the customer's refund portal on the domain (like Stripe's portal sessions)" })
+  @ApiOperation({ operationId: 'createPortalSession', summary: 'Create a refund portal link', description: 'A signed, expiring link to the customer\'s refund portal on the domain (like Stripe\'s portal sessions): the customer asks for a refund there in exchange for feedback.' })
   @ApiOkResponse({ type: PortalSessionResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'not_found', 'payload_too_large', 'service_unavailable')
   async create(@Body() body: CreatePortalSessionRequest, @Req() request: Request): Promise<PortalSessionResponse> {

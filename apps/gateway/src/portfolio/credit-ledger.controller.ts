@@ -30,7 +30,7 @@ export class CreditLedgerController {
   constructor(private readonly hub: HubClient) {}
 
   @Post('reservations')
-  @ApiOperation({ summary: 'Hold credits for a long job (idempotent on domain + referenceId); capture or release it later, or the ledger releases it at expiresAt' })
+  @ApiOperation({ operationId: 'reserveCredits', summary: 'Hold credits', description: 'Hold credits for a long job (idempotent on domain + referenceId: 201 for a new hold, 200 with `repeated: true` for the same referenceId again); capture or release it later, or the ledger releases it at expiresAt. A hold shares the referenceId space of consumptions on its domain.' })
   @ApiCreatedResponse({ type: ReservationResponse, description: 'A new hold' })
   @ApiOkResponse({ type: ReservationResponse, description: 'The hold this referenceId already made (`repeated: true`)' })
   @ApiProblems('validation_failed', 'unauthorized', 'insufficient_credits', 'payment_past_due', 'forbidden_domain', 'account_frozen', 'reference_conflict', 'payload_too_large', 'service_unavailable')
@@ -49,7 +49,7 @@ export class CreditLedgerController {
 
   @Post('reservations/:reservationId/capture')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Spend up to the reserved credits; the rest of the hold is released (idempotent: the same capture again answers the same)' })
+  @ApiOperation({ operationId: 'captureReservation', summary: 'Capture a hold', description: 'Spend up to the reserved credits; the rest of the hold is released (idempotent: the same capture again answers the same). `email` names the account the hold belongs to.' })
   @ApiOkResponse({ type: ReservationResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'reservation_not_found', 'reservation_closed', 'capture_exceeds_reservation', 'payload_too_large', 'service_unavailable')
   capture(@Param() path: ReservationPath, @Body() body: CaptureReservationRequest): Promise<ReservationView> {
@@ -65,7 +65,7 @@ export class CreditLedgerController {
 
   @Post('reservations/:reservationId/release')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Give a hold back (idempotent: releasing a released or expired hold answers it again)' })
+  @ApiOperation({ operationId: 'releaseReservation', summary: 'Release a hold', description: 'Give a hold back (idempotent: releasing a released or expired hold answers it again).' })
   @ApiOkResponse({ type: ReservationResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'reservation_not_found', 'reservation_closed', 'payload_too_large', 'service_unavailable')
   release(@Param() path: ReservationPath, @Body() body: ReleaseReservationRequest): Promise<ReservationView> {
@@ -78,7 +78,7 @@ export class CreditLedgerController {
   }
 
   @Post('grants')
-  @ApiOperation({ summary: 'Give credits to a customer: promotion, goodwill, manual correction with a reason (idempotent on grantId)' })
+  @ApiOperation({ operationId: 'grantCredits', summary: 'Grant credits', description: 'Give credits to a customer: promotion, goodwill, manual correction with a reason (idempotent on grantId: 201 for a new lot, 200 for a grantId granted before). `scope: domain` makes them spendable only on the granting domain.' })
   @ApiCreatedResponse({ type: GrantCreditsResponse, description: 'A new lot' })
   @ApiOkResponse({ type: GrantCreditsResponse, description: 'This grantId was granted before (`repeated: true`)' })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'payload_too_large', 'service_unavailable')
@@ -99,7 +99,7 @@ export class CreditLedgerController {
   }
 
   @Get('history')
-  @ApiOperation({ summary: "The customer's events on the key's domain and account-wide ones, newest first, each with the balance after it (cursor-paginated)" })
+  @ApiOperation({ operationId: 'getHistory', summary: 'Read a customer\'s credit history', description: 'The customer\'s events on the key\'s domain and account-wide ones, newest first, each with the balance after it. Cursor-paginated: pass `nextCursor` as `cursor` for the older page; `nextCursor` is null on the last page.' })
   @ApiOkResponse({ type: HistoryPageResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'service_unavailable')
   history(@Query() query: HistoryRequest, @CurrentApiKey() key: ApiKeyRecord): Promise<HistoryPage> {

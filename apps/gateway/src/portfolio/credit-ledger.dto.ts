@@ -95,11 +95,11 @@ export class ReservationResponse {
   @ApiProperty({ example: 'yourproduct.com' }) domain!: string;
   @ApiProperty({ example: 'job_7f3a' }) referenceId!: string;
   @ApiProperty({ enum: ['active', 'captured', 'released', 'expired'], example: 'active' }) status!: 'active' | 'captured' | 'released' | 'expired';
-  @ApiProperty({ example: 5 }) creditsReserved!: number;
-  @ApiProperty({ example: 0 }) creditsCaptured!: number;
+  @ApiProperty({ type: 'integer', example: 5 }) creditsReserved!: number;
+  @ApiProperty({ type: 'integer', example: 0 }) creditsCaptured!: number;
   @ApiProperty({ format: 'date-time', description: 'When the ledger releases the hold if it is still active' }) expiresAt!: string;
-  @ApiProperty({ description: "The customer's whole balance after this call, credits (held credits included)", example: 10 }) balance!: number;
-  @ApiProperty({ description: 'Credits spendable on the domain now: unexpired lots usable there, less every hold', example: 5 }) spendable!: number;
+  @ApiProperty({ type: 'integer', description: "The customer's whole balance after this call, credits (held credits included)", example: 10 }) balance!: number;
+  @ApiProperty({ type: 'integer', description: 'Credits spendable on the domain now: unexpired lots usable there, less every hold', example: 5 }) spendable!: number;
   @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'The event this call appended; null when it appended nothing' }) eventId!: string | null;
   @ApiProperty({ description: 'True when this repeats an earlier identical request (nothing new was written)', example: false }) repeated!: boolean;
 }
@@ -150,7 +150,7 @@ export class GrantCreditsRequest {
 export class GrantCreditsResponse {
   @ApiProperty({ example: 'lot_g_5a0c…' }) lotId!: string;
   @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'The CreditsGranted event; null on a repeat' }) eventId!: string | null;
-  @ApiProperty({ description: "The customer's whole balance after the grant, credits", example: 13 }) balance!: number;
+  @ApiProperty({ type: 'integer', description: "The customer's whole balance after the grant, credits", example: 13 }) balance!: number;
   @ApiProperty({ description: 'True when this grantId was already granted (nothing new was written)', example: false }) repeated!: boolean;
 }
 
@@ -181,11 +181,11 @@ export class HistoryRequest {
 export class HistoryItemResponse {
   @ApiProperty({ format: 'uuid' }) eventId!: string;
   @ApiProperty({ example: 'CreditsConsumed', description: 'The ledger event type (CreditsPurchased, CreditsConsumed, CreditsGranted, CreditsReserved, ReservationCaptured, ReservationReleased, CreditsExpired, …)' }) type!: string;
-  @ApiProperty({ example: 7, description: "The event's version in the account's stream" }) version!: number;
+  @ApiProperty({ type: 'integer', example: 7, description: "The event's version in the account's stream" }) version!: number;
   @ApiProperty({ format: 'date-time' }) occurredAt!: string;
   @ApiProperty({ type: String, nullable: true, example: 'yourproduct.com', description: 'null for account-wide events (releases, expiries, freezes)' }) domain!: string | null;
-  @ApiProperty({ example: -1, description: 'Signed change of the balance, credits (0 for holds: they do not change the balance)' }) creditsDelta!: number;
-  @ApiProperty({ example: 2, description: 'The whole balance right after this event' }) balanceAfter!: number;
+  @ApiProperty({ type: 'integer', example: -1, description: 'Signed change of the balance, credits (0 for holds: they do not change the balance)' }) creditsDelta!: number;
+  @ApiProperty({ type: 'integer', example: 2, description: 'The whole balance right after this event' }) balanceAfter!: number;
   @ApiProperty({ type: String, nullable: true, example: 'gen_abc123' }) referenceId!: string | null;
   @ApiProperty({ type: String, nullable: true, example: 'ai_generation' }) actionType!: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true, description: "The event's data as the ledger stored it" }) details!: Record<string, unknown>;

@@ -28,9 +28,9 @@ export class CreditsController {
 
   @Post('consume')
   @HttpCode(200)
-  @ApiOperation({ summary: "Spend credits from the customer's balance (idempotent on domain + referenceId)" })
+  @ApiOperation({ operationId: 'consumeCredits', summary: 'Consume credits', description: 'Spend credits from the customer\'s balance, never below zero (402 insufficient_credits, nothing written). Idempotent on domain + referenceId: the same request again answers the first result with `repeated: true`; the same referenceId with other credits, actionType or customer is 409 reference_conflict. Retry a timed-out consume with the same referenceId: it is never a double spend.' })
   @ApiOkResponse({ type: ConsumeCreditsResponse })
-  @ApiProblems('validation_failed', 'unauthorized', 'insufficient_credits', 'forbidden_domain', 'reference_conflict', 'payload_too_large', 'service_unavailable')
+  @ApiProblems('validation_failed', 'unauthorized', 'insufficient_credits', 'payment_past_due', 'forbidden_domain', 'account_frozen', 'reference_conflict', 'payload_too_large', 'service_unavailable')
   async consume(@Body() body: ConsumeCreditsRequest): Promise<ConsumeCreditsResponse> {
     const command: ConsumeCreditsCommand = {
       email: normalizeEmail(body.email),
@@ -54,7 +54,11 @@ export class CreditsController {
    */
   @Post('consume/batch')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Spend credits for up to 1,000 consumes at once, one result per item in order (each idempotent on domain + referenceId)' })
+  @ApiOperation({
+    operationId: 'consumeMany',
+    summary: 'Consume credits for many requests at once',
+    description: 'Up to 1,000 consumes in one request, one result per item in order: accepted, repeated (the first answer) or refused with the problem code the single consume would answer. Each item is idempotent on its own domain + referenceId; never all-or-nothing (200 whatever the items\' outcomes). 400 for the whole request when items is not an array of 1-1,000 objects.',
+  })
   @ApiOkResponse({ type: ConsumeBatchResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'payload_too_large', 'service_unavailable')
   async consumeBatch(@Body() body: ConsumeBatchRequest, @CurrentApiKey() key: ApiKeyRecord): Promise<ConsumeBatchResponse> {
@@ -88,7 +92,7 @@ export class CreditsController {
   }
 
   @Get('balance')
-  @ApiOperation({ summary: "The customer's balance spendable on the domain, with its lots" })
+  @ApiOperation({ operationId: 'getBalance', summary: 'Read a customer\'s balance', description: 'The credits the customer can spend on the key\'s domain now (holds excluded, lots restricted to another domain excluded), with the lots they come from.' })
   @ApiOkResponse({ type: BalanceResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'service_unavailable')
   balance(@Query() query: BalanceRequest, @CurrentApiKey() key: ApiKeyRecord): Promise<BalanceView> {

@@ -41,7 +41,7 @@ export class ConsumeCreditsRequest {
 
 /** The balance after a consumption. */
 export class ConsumeCreditsResponse {
-  @ApiProperty({ description: 'Balance after the consumption, credits', example: 2 })
+  @ApiProperty({ type: 'integer', description: 'Balance after the consumption, credits', example: 2 })
   balance!: number;
 
   @ApiProperty({ description: 'Id of the CreditsConsumed event', format: 'uuid' })
@@ -66,9 +66,9 @@ export class LotResponse {
   @ApiProperty({ enum: ['purchased', 'granted'] }) kind!: 'purchased' | 'granted';
   @ApiProperty({ example: 'yourproduct.com' }) domain!: string;
   @ApiProperty({ type: String, nullable: true, example: 'starter_3' }) offeringId!: string | null;
-  @ApiProperty({ example: 3 }) creditsInitial!: number;
-  @ApiProperty({ example: 2 }) creditsRemaining!: number;
-  @ApiProperty({ description: 'Price paid for the lot, integer minor units', example: 500 }) amountMinor!: number;
+  @ApiProperty({ type: 'integer', example: 3 }) creditsInitial!: number;
+  @ApiProperty({ type: 'integer', example: 2 }) creditsRemaining!: number;
+  @ApiProperty({ type: 'integer', description: 'Price paid for the lot, integer minor units', example: 500 }) amountMinor!: number;
   @ApiProperty({ type: String, nullable: true, example: 'usd' }) currency!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'Only spendable on this domain when set' }) scopeDomain!: string | null;
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) expiresAt!: string | null;
@@ -78,7 +78,7 @@ export class LotResponse {
 /** The customer's spendable balance on the domain, and the lots it is made of. */
 export class BalanceResponse {
   @ApiProperty({ example: 'ada@example.com' }) email!: string;
-  @ApiProperty({ description: 'Credits spendable on the domain', example: 2 }) balance!: number;
+  @ApiProperty({ type: 'integer', description: 'Credits spendable on the domain', example: 2 }) balance!: number;
   @ApiProperty({ type: [LotResponse] }) lots!: LotResponse[];
 }
 
@@ -103,13 +103,13 @@ export class ConsumeBatchRequest {
 
 /** The result of one item of a consume batch, at its index: accepted, repeated, or refused with its problem. */
 export class ConsumeBatchItemResult {
-  @ApiProperty({ description: 'Index of the item in the request', example: 0 })
+  @ApiProperty({ description: 'Index of the item in the request', example: 0, type: 'integer' })
   index!: number;
 
   @ApiProperty({ enum: ['accepted', 'repeated', 'refused'], description: 'accepted: spent now; repeated: the first answer to an identical earlier consume; refused: see code' })
   outcome!: 'accepted' | 'repeated' | 'refused';
 
-  @ApiPropertyOptional({ description: 'Balance after the consumption, credits (accepted or repeated)', example: 2 })
+  @ApiPropertyOptional({ description: 'Balance after the consumption, credits (accepted or repeated)', example: 2, type: 'integer' })
   balance?: number;
 
   @ApiPropertyOptional({ description: 'Id of the CreditsConsumed event (accepted or repeated)', format: 'uuid' })
@@ -118,7 +118,7 @@ export class ConsumeBatchItemResult {
   @ApiPropertyOptional({ description: 'The problem code of a refused item, as the single consume would answer it', example: 'insufficient_credits' })
   code?: string;
 
-  @ApiPropertyOptional({ description: 'The HTTP status the single consume would have answered for a refused item', example: 402 })
+  @ApiPropertyOptional({ description: 'The HTTP status the single consume would have answered for a refused item', example: 402, type: 'integer' })
   status?: number;
 
   @ApiPropertyOptional({ description: 'Why the item was refused' })
@@ -136,12 +136,12 @@ export class ConsumeBatchResponse {
   @ApiProperty({ type: [ConsumeBatchItemResult] })
   results!: ConsumeBatchItemResult[];
 
-  @ApiProperty({ example: 98 })
+  @ApiProperty({ description: 'Items spent now', example: 98, type: 'integer' })
   accepted!: number;
 
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ description: 'Items answered with the first answer of an identical earlier consume', example: 1, type: 'integer' })
   repeated!: number;
 
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ description: 'Items refused (see their code)', example: 1, type: 'integer' })
   refused!: number;
 }

@@ -23,7 +23,7 @@ export class EntitlementsController {
   constructor(private readonly hub: HubClient) {}
 
   @Get()
-  @ApiOperation({ summary: "The customer's plan, status, next change, caps and spendable credits on the key's domain (the free tier when not subscribed)" })
+  @ApiOperation({ operationId: 'getEntitlements', summary: 'Read a customer\'s entitlements', description: 'The customer\'s plan, status, next change, caps and spendable credits on the key\'s domain (the free tier when not subscribed; docs/entitlements.md).' })
   @ApiOkResponse({ type: EntitlementsResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'service_unavailable')
   async get(@Query() query: EntitlementsRequest, @CurrentApiKey() key: ApiKeyRecord): Promise<EntitlementsView & { credits: { spendable: number } }> {
@@ -39,7 +39,9 @@ export class EntitlementsController {
   @Post('check')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'May the customer use a feature, or have `requested` more of a limited thing when they have `inUse`? '
+    operationId: 'checkEntitlement',
+    summary: 'Check an entitlement',
+    description: 'May the customer use a feature, or have `requested` more of a limited thing when they have `inUse`? '
       + 'Refusals are answers: LIMIT_REACHED, feature_not_in_plan, payment_past_due (after the payment grace)',
   })
   @ApiOkResponse({ type: EntitlementCheckResponse })

@@ -57,7 +57,7 @@ export class EntitlementCheckResponse {
   @ApiProperty({ type: 'integer', example: 0, description: 'How far the usage the customer already has is over the limit (kept, never deleted)' }) overLimitBy!: number;
   @ApiProperty({ enum: ['plan', 'free'] }) tier!: EntitlementTier;
   @ApiProperty({ enum: statuses }) status!: EntitlementStatus;
-  @ApiProperty({ nullable: true, example: 'builder_monthly' }) offeringId!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'builder_monthly' }) offeringId!: string | null;
 }
 
 /** The next known change of the entitlements. */
@@ -65,7 +65,7 @@ export class EntitlementChangeResponse {
   @ApiProperty({ format: 'date-time' }) at!: string;
   @ApiProperty({ enum: ['plan', 'free'] }) tier!: EntitlementTier;
   @ApiProperty({ enum: statuses }) status!: EntitlementStatus;
-  @ApiProperty({ nullable: true }) offeringId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) offeringId!: string | null;
   @ApiProperty() paymentPastDue!: boolean;
   @ApiProperty(capsDoc) caps!: Record<string, boolean | number>;
   @ApiProperty({ description: 'True when Stripe still decides (a trial converts only if the first payment succeeds)' }) expected!: boolean;
@@ -78,19 +78,19 @@ export class EntitlementCreditsResponse {
 
 /** `GET /api/portfolio/entitlements`: what the customer may do on the domain now. */
 export class EntitlementsResponse {
-  @ApiProperty() email!: string;
-  @ApiProperty() domain!: string;
+  @ApiProperty({ example: 'ada@example.com' }) email!: string;
+  @ApiProperty({ example: 'yourproduct.com' }) domain!: string;
   @ApiProperty({ enum: ['plan', 'free'], description: "Whose caps apply: the plan's or the domain's free tier" }) tier!: EntitlementTier;
   @ApiProperty({ enum: statuses, description: 'As of now on Stripe\'s clock (`none`: never subscribed on the domain)' }) status!: EntitlementStatus;
-  @ApiProperty({ nullable: true, example: 'builder_monthly' }) offeringId!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'builder_monthly' }) offeringId!: string | null;
   @ApiProperty({ description: "True once a failed payment's grace ended unpaid: the plan's caps are withheld" }) paymentPastDue!: boolean;
   @ApiProperty(capsDoc) caps!: Record<string, boolean | number>;
-  @ApiProperty({ nullable: true }) subscriptionId!: string | null;
-  @ApiProperty({ nullable: true, format: 'date-time' }) trialEnd!: string | null;
-  @ApiProperty({ nullable: true, format: 'date-time' }) currentPeriodEnd!: string | null;
+  @ApiProperty({ type: String, nullable: true }) subscriptionId!: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) trialEnd!: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) currentPeriodEnd!: string | null;
   @ApiProperty() cancelAtPeriodEnd!: boolean;
-  @ApiProperty({ nullable: true, format: 'date-time' }) graceEndsAt!: string | null;
-  @ApiProperty({ nullable: true, format: 'date-time', description: 'The next change: trial end, period end of a cancelled plan, grace end' }) changesAt!: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) graceEndsAt!: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time', description: 'The next change: trial end, period end of a cancelled plan, grace end' }) changesAt!: string | null;
   @ApiProperty({ type: EntitlementChangeResponse, nullable: true }) changesTo!: EntitlementChangeResponse | null;
   @ApiProperty({ format: 'date-time', description: "The moment answered for (Stripe's clock)" }) asOf!: string;
   @ApiProperty({ type: EntitlementCreditsResponse }) credits!: EntitlementCreditsResponse;

@@ -34,7 +34,7 @@ export class RefundRequestsController {
   constructor(private readonly hub: HubClient) {}
 
   @Get()
-  @ApiOperation({ summary: 'Refund requests of the domain with their feedback, newest first (cursor pagination)' })
+  @ApiOperation({ operationId: 'getRefundRequests', summary: 'List refund requests', description: 'Refund requests of the domain with their structured feedback, newest first. Cursor-paginated: pass `nextCursor` as `cursor` for the next page.' })
   @ApiOkResponse({ type: RefundRequestPageResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'service_unavailable')
   list(@Query() query: ListRefundRequestsRequest, @CurrentApiKey() key: ApiKeyRecord): Promise<RefundRequestPage> {
@@ -48,7 +48,7 @@ export class RefundRequestsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One refund request of the domain' })
+  @ApiOperation({ operationId: 'getRefundRequest', summary: 'Read a refund request', description: 'One refund request of the domain, with its feedback and where its saga stands.' })
   @ApiOkResponse({ type: RefundRequestResponse })
   @ApiProblems('unauthorized', 'refund_not_found', 'service_unavailable')
   get(@Param('id', refundIdPipe) id: string, @CurrentApiKey() key: ApiKeyRecord): Promise<RefundRequestView> {
@@ -58,7 +58,7 @@ export class RefundRequestsController {
 
   @Post(':id/review')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Approve or deny a refund held for review' })
+  @ApiOperation({ operationId: 'reviewRefundRequest', summary: 'Review a held refund', description: 'Approve or deny a refund the domain\'s policy held for review; a request that is not held is 409.' })
   @ApiOkResponse({ type: RefundRequestResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'refund_not_found', 'refund_not_allowed', 'service_unavailable')
   review(@Param('id', refundIdPipe) id: string, @Body() body: ReviewRefundRequest, @CurrentApiKey() key: ApiKeyRecord): Promise<RefundRequestView> {

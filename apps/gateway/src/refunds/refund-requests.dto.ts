@@ -30,7 +30,7 @@ export class ListRefundRequestsRequest {
   @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor must be a cursor returned by a previous page' })
   cursor?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: RefundLimits.pageSizeMax, default: RefundLimits.pageSizeDefault })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: RefundLimits.pageSizeMax, default: RefundLimits.pageSizeDefault })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,4}$/.test(value) ? Number(value) : value))
   @IsInt({ message: `limit must be a whole number from 1 to ${RefundLimits.pageSizeMax}` })
@@ -51,11 +51,11 @@ export class RefundFeedbackResponse {
   @ApiProperty({ example: 'Backgrounds came out blurry' }) didNotWork!: string;
   @ApiProperty({ example: 'Sharper backgrounds, or a cheaper pack' }) wouldBringBack!: string;
   @ApiProperty({ enum: RefundCategories }) category!: string;
-  @ApiProperty({ type: Number, nullable: true, minimum: 1, maximum: 5 }) rating!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true, minimum: 1, maximum: 5 }) rating!: number | null;
 }
 
 export class MoneyResponse {
-  @ApiProperty({ description: 'Integer minor units', example: 4410 }) amountMinor!: number;
+  @ApiProperty({ type: 'integer', description: 'Integer minor units', example: 4410 }) amountMinor!: number;
   @ApiProperty({ example: 'usd' }) currency!: string;
 }
 
@@ -67,8 +67,8 @@ export class RefundRequestResponse {
   @ApiProperty({ enum: RefundKinds }) kind!: string;
   @ApiProperty({ enum: RefundStatuses }) status!: string;
   @ApiProperty({ type: RefundFeedbackResponse }) feedback!: RefundFeedbackResponse;
-  @ApiProperty({ description: 'Credits asked for (credit refund) or quoted unused (money refund)' }) creditsRequested!: number;
-  @ApiProperty({ description: 'Credits returned to the balance (credit refund) or removed for money (money refund)' }) creditsRefunded!: number;
+  @ApiProperty({ type: 'integer', description: 'Credits asked for (credit refund) or quoted unused (money refund)' }) creditsRequested!: number;
+  @ApiProperty({ type: 'integer', description: 'Credits returned to the balance (credit refund) or removed for money (money refund)' }) creditsRefunded!: number;
   @ApiProperty({ type: MoneyResponse, nullable: true }) moneyRefunded!: MoneyResponse | null;
   @ApiProperty({ type: String, nullable: true }) lotId!: string | null;
   @ApiProperty({ type: String, nullable: true }) stripeRefundId!: string | null;

@@ -40,7 +40,7 @@ export class WebhookEndpointsController {
 
   @Post('endpoints')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Register an endpoint for some event types; the answer carries its signing secret, once' })
+  @ApiOperation({ operationId: 'createWebhookEndpoint', summary: 'Create a webhook endpoint', description: 'Register an endpoint for some event types; the answer carries its signing secret, once (docs/webhooks.md).' })
   @ApiCreatedResponse({ type: CreatedWebhookEndpointResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'payload_too_large', 'service_unavailable')
   create(@Body() body: CreateWebhookEndpointRequest, @CurrentApiKey() key: ApiKeyRecord): Promise<CreatedWebhookEndpoint> {
@@ -50,7 +50,7 @@ export class WebhookEndpointsController {
   }
 
   @Get('endpoints')
-  @ApiOperation({ summary: "The domain's endpoints (never their secrets)" })
+  @ApiOperation({ operationId: 'listWebhookEndpoints', summary: 'List webhook endpoints', description: 'The domain\'s webhook endpoints (never their secrets).' })
   @ApiOkResponse({ type: WebhookEndpointListResponse })
   @ApiProblems('unauthorized', 'forbidden_domain', 'service_unavailable')
   list(@Query() _query: ListWebhookEndpointsRequest, @CurrentApiKey() key: ApiKeyRecord): Promise<WebhookEndpointList> {
@@ -58,7 +58,7 @@ export class WebhookEndpointsController {
   }
 
   @Delete('endpoints/:id')
-  @ApiOperation({ summary: 'Delete an endpoint; its pending deliveries are cancelled' })
+  @ApiOperation({ operationId: 'deleteWebhookEndpoint', summary: 'Delete a webhook endpoint', description: 'Delete an endpoint; its pending deliveries are cancelled.' })
   @ApiOkResponse({ type: DeletedWebhookEndpointResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'not_found', 'service_unavailable')
   delete(@Param('id') id: string, @CurrentApiKey() key: ApiKeyRecord): Promise<DeletedWebhookEndpoint> {
@@ -66,7 +66,7 @@ export class WebhookEndpointsController {
   }
 
   @Get('endpoints/:id/deliveries')
-  @ApiOperation({ summary: "An endpoint's deliveries, newest first, each with every attempt (status, response code, duration, error, next retry)" })
+  @ApiOperation({ operationId: 'listWebhookDeliveries', summary: 'List an endpoint\'s deliveries', description: 'An endpoint\'s deliveries, newest first, each with every attempt (status, response code, duration, error, next retry). Cursor-paginated: pass `nextCursor` as `cursor`.' })
   @ApiOkResponse({ type: WebhookDeliveryPageResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'not_found', 'service_unavailable')
   deliveries(@Param('id') id: string, @Query() query: ListWebhookDeliveriesRequest, @CurrentApiKey() key: ApiKeyRecord): Promise<WebhookDeliveryPage> {
@@ -78,7 +78,7 @@ export class WebhookEndpointsController {
 
   @Post('deliveries/:id/replay')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Send a delivery again now (same webhook-id), with a fresh retry schedule' })
+  @ApiOperation({ operationId: 'replayWebhookDelivery', summary: 'Replay a webhook delivery', description: 'Send a delivery again now (same webhook-id, so receivers can deduplicate), with a fresh retry schedule.' })
   @ApiAcceptedResponse({ type: WebhookDeliveryResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'not_found', 'service_unavailable')
   replay(@Param('id') id: string, @Query() _query: ReplayWebhookDeliveryRequest, @CurrentApiKey() key: ApiKeyRecord): Promise<WebhookDeliveryView> {

@@ -70,7 +70,7 @@ export class ListWebhookEndpointsRequest {
 /** `DELETE /api/webhooks/endpoints/{id}` answer. */
 export class DeletedWebhookEndpointResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ description: 'Pending deliveries cancelled with the endpoint', example: 0 }) cancelledDeliveries!: number;
+  @ApiProperty({ type: 'integer', description: 'Pending deliveries cancelled with the endpoint', example: 0 }) cancelledDeliveries!: number;
 }
 
 /** `GET /api/webhooks/endpoints/{id}/deliveries` query. */
@@ -84,7 +84,7 @@ export class ListWebhookDeliveriesRequest {
   @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor must be a cursor returned by a previous page' })
   cursor?: string;
 
-  @ApiPropertyOptional({ description: 'Deliveries per page', minimum: 1, maximum: WebhookLimits.deliveriesPageSizeMax, default: WebhookLimits.deliveriesPageSizeDefault })
+  @ApiPropertyOptional({ type: 'integer', description: 'Deliveries per page', minimum: 1, maximum: WebhookLimits.deliveriesPageSizeMax, default: WebhookLimits.deliveriesPageSizeDefault })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: limitMessage })
@@ -101,11 +101,11 @@ export class ReplayWebhookDeliveryRequest {
 
 /** One logged HTTP attempt. */
 export class WebhookAttemptResponse {
-  @ApiProperty({ example: 1 }) attempt!: number;
+  @ApiProperty({ type: 'integer', example: 1 }) attempt!: number;
   @ApiProperty({ enum: ['scheduled', 'replay'] }) trigger!: 'scheduled' | 'replay';
   @ApiProperty({ format: 'date-time' }) startedAt!: string;
-  @ApiProperty({ example: 84 }) durationMs!: number;
-  @ApiProperty({ type: Number, nullable: true, description: 'HTTP status answered; null when none came', example: 500 }) responseStatus!: number | null;
+  @ApiProperty({ type: 'integer', example: 84 }) durationMs!: number;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'HTTP status answered; null when none came', example: 500 }) responseStatus!: number | null;
   @ApiProperty({ type: String, nullable: true, example: 'HTTP 500: upstream error' }) error!: string | null;
   @ApiProperty({ enum: ['succeeded', 'failed'] }) outcome!: 'succeeded' | 'failed';
   @ApiProperty({ type: String, nullable: true, format: 'date-time', description: 'The retry scheduled after this attempt' }) nextRetryAt!: string | null;
@@ -115,10 +115,10 @@ export class WebhookAttemptResponse {
 export class WebhookDeliveryResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) endpointId!: string;
-  @ApiProperty({ description: 'Id of the event that caused it' }) eventId!: string;
+  @ApiProperty({ example: '3f2c8a4e-5b1d-4c7e-9f0a-2d6e8b1c4a7f', description: 'Id of the event that caused it' }) eventId!: string;
   @ApiProperty({ enum: WebhookEventTypes }) eventType!: WebhookEventType;
   @ApiProperty({ enum: WebhookDeliveryStatuses }) status!: string;
-  @ApiProperty({ example: 3 }) attemptCount!: number;
+  @ApiProperty({ type: 'integer', example: 3 }) attemptCount!: number;
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) nextAttemptAt!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) completedAt!: string | null;

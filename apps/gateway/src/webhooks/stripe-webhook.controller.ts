@@ -27,7 +27,7 @@ export class StripeWebhookController {
 
   @Post('stripe')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Stripe webhook endpoint (signed by Stripe, raw JSON body)' })
+  @ApiOperation({ operationId: 'handleStripeWebhook', summary: 'Receive Stripe\'s webhooks', description: 'Stripe\'s webhook endpoint: the raw JSON body signed by Stripe (`Stripe-Signature`, 300 s tolerance). Idempotent on the Stripe event id: a duplicate answers `outcome: duplicate`. Called by Stripe, not by builders.' })
   @ApiHeader({ name: 'Stripe-Signature', required: true, description: 'Stripe signature of the raw body' })
   @ApiOkResponse({ type: StripeWebhookResponse })
   @ApiProblems('webhook_signature_invalid', 'webhook_timestamp_out_of_tolerance', 'webhook_payload_invalid', 'validation_failed', 'payload_too_large', 'service_unavailable')

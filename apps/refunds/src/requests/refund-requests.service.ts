@@ -90,7 +90,7 @@ export class RefundRequestsService {
     if (!settings) return replyRefused('not_found', `${command.domain} has no refund portal: it is not in the catalog`, 'domain');
     const expiresAtMs = Date.now() + this.config.PORTAL_TOKEN_TTL_SECONDS * 1000;
     const claims = { email: normalizeEmail(command.email), domain: settings.domain, returnUrl: command.returnUrl, expiresAtMs };
-    return replyOk({ token: mintPortalToken(claims, this.config.PORTAL_TOKEN_SECRET), expiresAt: new Date(expiresAtMs).toISOString() });
+    return replyOk({ token: mintPortalToken(claims, this.config.portalTokenKeys), expiresAt: new Date(expiresAtMs).toISOString() });
   }
 
   /** Everything the portal page shows. */
@@ -288,7 +288,7 @@ export class RefundRequestsService {
 
   /** The claims of a valid token, for a domain the catalog still lists. */
   private access(token: string): Reply<Access> {
-    const verified = verifyPortalToken(token, this.config.PORTAL_TOKEN_SECRET, Date.now());
+    const verified = verifyPortalToken(token, this.config.portalTokenKeys, Date.now());
     if (!verified.ok) return replyRefused('portal_link_invalid', verified.refusal === 'expired' ? 'This link has expired; ask for a new one' : 'This link is not valid');
     const settings = this.catalog.get(verified.claims.domain);
     if (!settings) return replyRefused('portal_link_invalid', 'This product no longer offers refunds here');

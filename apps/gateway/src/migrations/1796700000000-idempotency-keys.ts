@@ -5,8 +5,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * route and key, with the hash of the first request's body and, once answered, its response.
  * Rows older than 24 hours are deleted by the gateway.
  */
-export class IdempotencyKeys1796600000000 implements MigrationInterface {
-  name = 'IdempotencyKeys1796600000000';
+export class IdempotencyKeys1796700000000 implements MigrationInterface {
+  name = 'IdempotencyKeys1796700000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
