@@ -779,7 +779,7 @@ export interface components {
              */
             offeringId: string;
             /**
-             * @description The customer, keyed by email (trimmed, lower-cased)
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
              * @example ada@example.com
              */
             email: string;
@@ -802,7 +802,7 @@ export interface components {
         };
         ConsumeCreditsRequest: {
             /**
-             * @description The customer, keyed by email (trimmed, lower-cased)
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
              * @example ada@example.com
              */
             email: string;
@@ -924,10 +924,10 @@ export interface components {
             /** @example 2 */
             creditsRemaining: number;
             /**
-             * @description Price paid for the lot, integer minor units
+             * @description Price paid for the lot, integer minor units; null (with currency and offeringId) for a lot bought on another domain
              * @example 500
              */
-            amountMinor: number;
+            amountMinor: number | null;
             /** @example usd */
             currency: string | null;
             /** @description Only spendable on this domain when set */
@@ -949,7 +949,7 @@ export interface components {
         };
         ReserveCreditsRequest: {
             /**
-             * @description The customer, keyed by email (trimmed, lower-cased)
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
              * @example ada@example.com
              */
             email: string;
@@ -1020,7 +1020,7 @@ export interface components {
         };
         CaptureReservationRequest: {
             /**
-             * @description The customer, keyed by email (trimmed, lower-cased)
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
              * @example ada@example.com
              */
             email: string;
@@ -1042,7 +1042,7 @@ export interface components {
         };
         ReleaseReservationRequest: {
             /**
-             * @description The customer, keyed by email (trimmed, lower-cased)
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
              * @example ada@example.com
              */
             email: string;
@@ -1054,7 +1054,7 @@ export interface components {
         };
         GrantCreditsRequest: {
             /**
-             * @description The customer, keyed by email (trimmed, lower-cased)
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
              * @example ada@example.com
              */
             email: string;
@@ -1456,7 +1456,7 @@ export interface components {
         };
         CreatePortalSessionRequest: {
             /**
-             * @description The customer, keyed by email (trimmed, lower-cased)
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
              * @example ada@example.com
              */
             email: string;
@@ -1660,7 +1660,7 @@ export interface components {
         };
         BillingPortalRequest: {
             /**
-             * @description The customer, keyed by email (trimmed, lower-cased)
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
              * @example ada@example.com
              */
             email: string;
@@ -1727,7 +1727,7 @@ export interface components {
         };
         CancelSubscriptionRequest: {
             /**
-             * @description The customer, keyed by email (trimmed, lower-cased)
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
              * @example ada@example.com
              */
             email: string;
@@ -1744,7 +1744,7 @@ export interface components {
         };
         ChangePlanRequest: {
             /**
-             * @description The customer, keyed by email (trimmed, lower-cased)
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
              * @example ada@example.com
              */
             email: string;
@@ -1966,7 +1966,7 @@ export interface components {
         };
         EntitlementCheckRequest: {
             /**
-             * @description The customer, keyed by email (trimmed, lower-cased)
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
              * @example ada@example.com
              */
             email: string;
@@ -2546,7 +2546,7 @@ export interface operations {
     getBalance: {
         parameters: {
             query: {
-                /** @description The customer, keyed by email (trimmed, lower-cased) */
+                /** @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused) */
                 email: string;
                 /** @description The product (domain) acting; must be the API key's own domain (default: the key's domain) */
                 domain?: string;
@@ -3403,7 +3403,7 @@ export interface operations {
     getHistory: {
         parameters: {
             query: {
-                /** @description The customer, keyed by email (trimmed, lower-cased) */
+                /** @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused) */
                 email: string;
                 /** @description The product (domain) acting; must be the API key's own domain (default: the key's domain) */
                 domain?: string;
@@ -6108,7 +6108,7 @@ export interface operations {
     listSubscriptions: {
         parameters: {
             query: {
-                /** @description The customer, keyed by email (trimmed, lower-cased) */
+                /** @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused) */
                 email: string;
                 /** @description The product (domain) acting; must be the API key's own domain (default: the key's domain) */
                 domain?: string;
@@ -7082,7 +7082,7 @@ export interface operations {
     getEntitlements: {
         parameters: {
             query: {
-                /** @description The customer, keyed by email (trimmed, lower-cased) */
+                /** @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused) */
                 email: string;
                 /** @description The product (domain) acting; must be the API key's own domain (default: the key's domain) */
                 domain?: string;
