@@ -5,6 +5,7 @@ import { LedgerConfig } from './ledger.config';
 import { CreditAccountStore } from './credit-accounts/credit-account.store';
 import { ExpiryScheduler } from './credit-accounts/expiry.scheduler';
 import { HistoryReader } from './credit-accounts/history.reader';
+import { ConsumeBatcher } from './credit-accounts/consume.batcher';
 import { ConsumeSubscription } from './credit-accounts/consume.subscription';
 import { LedgerPipeline } from './credit-accounts/ledger.pipeline';
 import { LedgerHandlers } from './credit-accounts/ledger.handlers';
@@ -28,6 +29,6 @@ import { RefundableReader } from './refundable/refundable.reader';
     HealthModule.register({ hasDatabase: true }),
   ],
   controllers: [LedgerHandlers, RefundableHandler],
-  providers: [CreditAccountStore, LedgerPipeline, ConsumeSubscription, LedgerHandlers, HistoryReader, ExpiryScheduler, LedgerOutboxRelay, BillingEventsConsumer, RefundableReader],
+  providers: [CreditAccountStore, LedgerPipeline, ConsumeBatcher, ConsumeSubscription, LedgerHandlers, HistoryReader, ExpiryScheduler, LedgerOutboxRelay, BillingEventsConsumer, RefundableReader],
 })
 export class LedgerModule {}

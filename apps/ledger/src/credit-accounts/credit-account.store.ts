@@ -43,6 +43,7 @@ export class CreditAccountStore {
 
   constructor(@InjectDataSource() dataSource: DataSource, private readonly pipeline: LedgerPipeline) {
     this.pool = (dataSource.driver as unknown as { master: Pool }).master;
+    pipeline.consumeBatchWriter = (commands) => this.consumeBatch(commands);
   }
 
   /** Consumes credits: `{balance, eventId, repeated}` or `insufficient_credits`, `reference_conflict`, `account_frozen`, `payment_past_due`. */
@@ -222,6 +223,7 @@ function consumeCommand(command: ConsumeCreditsCommand): AccountCommand<ConsumeC
   const ref = { domain: command.domain, referenceId: command.referenceId };
   return {
     kind: 'consume',
+    consume: command,
     streamId: accountStreamId(command.email),
     needs: { consumptions: [ref], reservationReference: ref },
     metadata: meta(command.correlationId, `${command.domain}/${command.referenceId}`),

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
-  ErrorCode, EventMetadata, LedgerEvent, LedgerEventEnvelope, LedgerEventSchemaVersions, LedgerEventTypeSubjects, MessageHeaders, Reply, replyOk, replyRefused,
+  ConsumeCreditsCommand, ErrorCode, EventMetadata, LedgerEvent, LedgerEventEnvelope, LedgerEventSchemaVersions, LedgerEventTypeSubjects, MessageHeaders, Reply, replyOk, replyRefused,
 } from '@credit-hub/contracts';
 import { CreditAccount, evolve, invariantViolations, LedgerRejection } from '@credit-hub/ledger-domain';
 import { checkoutClient, claimInbox, writeOutbox } from '@credit-hub/messaging';
@@ -36,6 +36,8 @@ export interface AccountCommand<T> {
   metadata?: EventMetadata;
   /** Claim an inbox key in the same transaction (message consumers); a repeat then does nothing and answers `ok(undefined)`. */
   inbox?: { consumer: string; messageId: string };
+  /** A consume's own command: a batch of consumes only is written by the store's `consumeBatch` (one entry for tests and tools). */
+  consume?: ConsumeCreditsCommand;
   /** The pure decision (libs/ledger-domain) over the state as loaded and evolved by the earlier commands of its batch. */
   decide: (account: CreditAccount, now: string) => Step<T>;
 }
@@ -93,6 +95,9 @@ export class LedgerPipeline {
   private readonly snapshotSkipped = (streamId: string, why: string): void => this.logger.warn(`snapshot of ${streamId} skipped: ${why}`);
 
   private readonly pool: Pool;
+
+  /** Writes a batch of consumes only (set by CreditAccountStore: its `consumeBatch`, which comes back to `write`). */
+  consumeBatchWriter?: (commands: ConsumeCreditsCommand[]) => Promise<Reply<unknown>[]>;
 
   constructor(
     @InjectDataSource() dataSource: DataSource,
@@ -158,7 +163,10 @@ export class LedgerPipeline {
     if (batch.length === 1) return this.alone(batch[0]);
     for (let attempt = 1; attempt <= 2; attempt++) {
       try {
-        const replies = await this.write(batch.map((w) => w.command), batch.map((w) => w.correlationId));
+        const consumes = batch.every((w) => w.command.consume !== undefined && (w.command.metadata?.correlationId !== undefined || w.correlationId === undefined));
+        const replies = consumes && this.consumeBatchWriter
+          ? await this.consumeBatchWriter(batch.map((w) => w.command.consume!))
+          : await this.write(batch.map((w) => w.command), batch.map((w) => w.correlationId));
         batch.forEach((w, i) => w.resolve(replies[i]));
         return;
       } catch (error) {
