@@ -22,21 +22,26 @@ export class LedgerConfig extends ServiceBaseConfig {
   @Max(200)
   LEDGER_DATABASE_POOL_SIZE = 16;
 
-  /** Group commit: most consumes written in one transaction (1 = no batching). */
+  /** Ledger pipeline: most commands written in one transaction (1 = every command alone). */
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(2000)
   LEDGER_BATCH_SIZE_MAX = 256;
 
-  /** Group commit: how long the first command of a batch waits for others, ms. */
+  /**
+   * Ledger pipeline: the wait before a batch is written when a slot is free, ms (while batches
+   * commit, commands queue for the next one anyway: natural batching). 0: no wait at all when the
+   * ledger is idle. The default 2 keeps the old order between a consume and an account fact (a
+   * freeze, a suspension) that billing sends within 2 ms of it; see docs/scaling.md.
+   */
   @Type(() => Number)
   @IsInt()
   @Min(0)
   @Max(50)
   LEDGER_BATCH_WAIT_MS = 2;
 
-  /** Group commit: batches in flight at once (each holds one pooled connection). */
+  /** Ledger pipeline: batches in flight at once (each holds one pooled connection); more commands wait for the next batch. */
   @Type(() => Number)
   @IsInt()
   @Min(1)

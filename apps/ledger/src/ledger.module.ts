@@ -2,10 +2,12 @@ import { Module } from '@nestjs/common';
 import { Streams } from '@credit-hub/contracts';
 import { DatabaseModule, HealthModule, NatsModule, ServiceConfigModule } from '@credit-hub/service-kit';
 import { LedgerConfig } from './ledger.config';
-import { ConsumeBatcher } from './credit-accounts/consume.batcher';
 import { CreditAccountStore } from './credit-accounts/credit-account.store';
 import { ExpiryScheduler } from './credit-accounts/expiry.scheduler';
 import { HistoryReader } from './credit-accounts/history.reader';
+import { ConsumeBatcher } from './credit-accounts/consume.batcher';
+import { ConsumeSubscription } from './credit-accounts/consume.subscription';
+import { LedgerPipeline } from './credit-accounts/ledger.pipeline';
 import { LedgerHandlers } from './credit-accounts/ledger.handlers';
 import { LedgerOutboxRelay } from './credit-accounts/outbox-relay.service';
 import { BillingEventsConsumer } from './credit-accounts/billing-events.consumer';
@@ -27,6 +29,6 @@ import { RefundableReader } from './refundable/refundable.reader';
     HealthModule.register({ hasDatabase: true }),
   ],
   controllers: [LedgerHandlers, RefundableHandler],
-  providers: [CreditAccountStore, ConsumeBatcher, HistoryReader, ExpiryScheduler, LedgerOutboxRelay, BillingEventsConsumer, RefundableReader],
+  providers: [CreditAccountStore, LedgerPipeline, ConsumeBatcher, ConsumeSubscription, LedgerHandlers, HistoryReader, ExpiryScheduler, LedgerOutboxRelay, BillingEventsConsumer, RefundableReader],
 })
 export class LedgerModule {}

@@ -64,6 +64,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/portfolio/credits/consume/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Consume credits for many requests at once
+         * @description Up to 1,000 consumes in one request, one result per item in order: accepted, repeated (the first answer) or refused with the problem code the single consume would answer. Each item is idempotent on its own domain + referenceId; never all-or-nothing (200 whatever the items' outcomes). 400 for the whole request when items is not an array of 1-1,000 objects.
+         */
+        post: operations["consumeMany"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/portfolio/credits/balance": {
         parameters: {
             query?: never;
@@ -735,7 +755,7 @@ export interface components {
              * @example insufficient_credits
              * @enum {string}
              */
-            code: "validation_failed" | "unauthorized" | "forbidden_domain" | "builder_key_not_allowed" | "not_found" | "offering_not_found" | "insufficient_credits" | "reference_conflict" | "account_frozen" | "payment_past_due" | "reservation_not_found" | "reservation_closed" | "capture_exceeds_reservation" | "consumption_not_found" | "lot_not_found" | "nothing_to_refund" | "refund_not_found" | "refund_not_allowed" | "portal_link_invalid" | "stripe_refund_refused" | "checkout_blocked" | "subscription_not_owned" | "rate_limited" | "webhook_signature_invalid" | "webhook_timestamp_out_of_tolerance" | "webhook_payload_invalid" | "stripe_unavailable" | "service_unavailable" | "payload_too_large" | "internal_error";
+            code: "validation_failed" | "unauthorized" | "forbidden_domain" | "builder_key_not_allowed" | "not_found" | "offering_not_found" | "insufficient_credits" | "reference_conflict" | "account_frozen" | "payment_past_due" | "reservation_not_found" | "reservation_closed" | "capture_exceeds_reservation" | "consumption_not_found" | "lot_not_found" | "nothing_to_refund" | "refund_not_found" | "refund_not_allowed" | "portal_link_invalid" | "stripe_refund_refused" | "checkout_blocked" | "subscription_not_owned" | "rate_limited" | "webhook_signature_invalid" | "webhook_timestamp_out_of_tolerance" | "webhook_payload_invalid" | "stripe_unavailable" | "service_unavailable" | "payload_too_large" | "idempotency_key_in_flight" | "idempotency_key_reused" | "internal_error";
             /**
              * @description The offending field, when one is to blame
              * @example deltaCredits
@@ -823,6 +843,72 @@ export interface components {
              * @example false
              */
             repeated: boolean;
+        };
+        ConsumeBatchRequest: {
+            /** @description The consumes, in order (1-1000); each is idempotent by its own (domain, referenceId) */
+            items: components["schemas"]["ConsumeCreditsRequest"][];
+        };
+        ConsumeBatchItemResult: {
+            /**
+             * @description Index of the item in the request
+             * @example 0
+             */
+            index: number;
+            /**
+             * @description accepted: spent now; repeated: the first answer to an identical earlier consume; refused: see code
+             * @enum {string}
+             */
+            outcome: "accepted" | "repeated" | "refused";
+            /**
+             * @description Balance after the consumption, credits (accepted or repeated)
+             * @example 2
+             */
+            balance?: number;
+            /**
+             * Format: uuid
+             * @description Id of the CreditsConsumed event (accepted or repeated)
+             */
+            eventId?: string;
+            /**
+             * @description The problem code of a refused item, as the single consume would answer it
+             * @example insufficient_credits
+             */
+            code?: string;
+            /**
+             * @description The HTTP status the single consume would have answered for a refused item
+             * @example 402
+             */
+            status?: number;
+            /** @description Why the item was refused */
+            detail?: string;
+            /**
+             * @description The offending field of a refused item
+             * @example deltaCredits
+             */
+            field?: string;
+            /**
+             * @description Whether the same item may succeed later (refused items)
+             * @example false
+             */
+            retryable?: boolean;
+        };
+        ConsumeBatchResponse: {
+            results: components["schemas"]["ConsumeBatchItemResult"][];
+            /**
+             * @description Items spent now
+             * @example 98
+             */
+            accepted: number;
+            /**
+             * @description Items answered with the first answer of an identical earlier consume
+             * @example 1
+             */
+            repeated: number;
+            /**
+             * @description Items refused (see their code)
+             * @example 1
+             */
+            refused: number;
         };
         LotResponse: {
             /** Format: uuid */
@@ -2239,6 +2325,162 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
                         code?: "reference_conflict";
+                    };
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests for this API key; retry after the given delay */
+            429: {
+                headers: {
+                    /** @description Seconds until a request is counted again */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: A service needed for this request is unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    consumeMany: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "items": [
+                 *         {
+                 *           "email": "ada@example.com",
+                 *           "domain": "yourproduct.com",
+                 *           "deltaCredits": -1,
+                 *           "actionType": "ai_generation",
+                 *           "referenceId": "gen_abc123"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["ConsumeBatchRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "results": [
+                     *         {
+                     *           "index": 0,
+                     *           "outcome": "accepted",
+                     *           "balance": 2,
+                     *           "eventId": "3f2c8a4e-5b1d-4c7e-9f0a-2d6e8b1c4a7f",
+                     *           "code": "insufficient_credits",
+                     *           "status": 402,
+                     *           "field": "deltaCredits",
+                     *           "retryable": false
+                     *         }
+                     *       ],
+                     *       "accepted": 98,
+                     *       "repeated": 1,
+                     *       "refused": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConsumeBatchResponse"];
+                };
+            };
+            /** @description `validation_failed`: The request is not valid */
+            400: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid API key */
+            401: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
+            403: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "builder_key_not_allowed";
                     };
                 };
             };

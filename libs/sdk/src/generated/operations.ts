@@ -9,6 +9,7 @@ export const operationTable = {
   getMetrics: { method: 'GET', path: '/metrics', pathParameters: [], query: [], body: [] },
   createCheckout: { method: 'POST', path: '/api/billing/checkout', pathParameters: [], query: [], body: ['domain', 'offeringId', 'email', 'successUrl', 'cancelUrl'] },
   consumeCredits: { method: 'POST', path: '/api/portfolio/credits/consume', pathParameters: [], query: [], body: ['email', 'domain', 'deltaCredits', 'actionType', 'referenceId'] },
+  consumeMany: { method: 'POST', path: '/api/portfolio/credits/consume/batch', pathParameters: [], query: [], body: ['items'] },
   getBalance: { method: 'GET', path: '/api/portfolio/credits/balance', pathParameters: [], query: ['email', 'domain'], body: [] },
   reserveCredits: { method: 'POST', path: '/api/portfolio/credits/reservations', pathParameters: [], query: [], body: ['email', 'domain', 'credits', 'referenceId', 'ttlSeconds'] },
   captureReservation: { method: 'POST', path: '/api/portfolio/credits/reservations/{reservationId}/capture', pathParameters: ['reservationId'], query: [], body: ['email', 'domain', 'credits', 'actionType'] },
