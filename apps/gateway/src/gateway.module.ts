@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ClientsModule, Transport } from '@nestjs/microservices';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { DatabaseModule, HealthModule, NatsModule, ServiceConfigModule } from '@credit-hub/service-kit';
 import { AnalyticsController } from './analytics/analytics.controller';
 import { analyticsEdgeControllers } from './analytics';
@@ -10,7 +10,8 @@ import { DashboardSessions } from './dashboard/dashboard-sessions';
 import { GatewayConfig } from './gateway.config';
 import { gatewayMigrations } from './migrations';
 import { rateLimitGuardProvider, rateLimitModule } from './http/rate-limit';
-import { HUB_NATS_CLIENT, HubClient } from './nats/hub-client';
+import { HubClient } from './nats/hub-client';
+import { IdempotencyKeyInterceptor } from './http/idempotency-key';
 import { billingEdgeControllers, billingEdgeProviders } from './operator/billing-edge';
 import { refundEdgeControllers, refundEdgeProviders } from './portal/refund-edge';
 import { CreditLedgerController } from './portfolio/credit-ledger.controller';
@@ -33,25 +34,10 @@ import { WebhookEndpointsController } from './webhooks-endpoints/webhook-endpoin
       migrations: gatewayMigrations,
     }),
     NatsModule.forRoot({ name: 'gateway', config: GatewayConfig, servers: (c) => c.NATS_URL }),
-    ClientsModule.registerAsync([
-      {
-        name: HUB_NATS_CLIENT,
-        inject: [GatewayConfig],
-        useFactory: (config: GatewayConfig) => ({
-          transport: Transport.NATS,
-          options: {
-            servers: config.NATS_URL.split(','),
-            name: 'gateway-rpc-client',
-            maxReconnectAttempts: -1,
-            reconnectTimeWait: 500,
-          },
-        }),
-      },
-    ]),
     HealthModule.register({ hasDatabase: true }),
     rateLimitModule,
   ],
   controllers: [BillingController, CreditsController, CreditLedgerController, AnalyticsController, ...analyticsEdgeControllers, StripeWebhookController, ...refundEdgeControllers, WebhookEndpointsController, ...billingEdgeControllers, EntitlementsController],
-  providers: [ApiKeyAuthenticator, ApiKeyGuard, DashboardSessions, HubClient, ...refundEdgeProviders, rateLimitGuardProvider, ...billingEdgeProviders],
+  providers: [ApiKeyAuthenticator, ApiKeyGuard, DashboardSessions, HubClient, { provide: APP_INTERCEPTOR, useClass: IdempotencyKeyInterceptor }, ...refundEdgeProviders, rateLimitGuardProvider, ...billingEdgeProviders],
 })
 export class GatewayModule {}

@@ -22,21 +22,24 @@ export class LedgerConfig extends ServiceBaseConfig {
   @Max(200)
   LEDGER_DATABASE_POOL_SIZE = 16;
 
-  /** Group commit: most consumes written in one transaction (1 = no batching). */
+  /** Ledger pipeline: most commands written in one transaction (1 = every command alone). */
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(2000)
   LEDGER_BATCH_SIZE_MAX = 256;
 
-  /** Group commit: how long the first command of a batch waits for others, ms. */
+  /**
+   * Ledger pipeline: an explicit wait before a batch is written, ms. 0 (the default): natural
+   * batching, a batch forms only while the previous ones commit, no wait when the ledger is idle.
+   */
   @Type(() => Number)
   @IsInt()
   @Min(0)
   @Max(50)
-  LEDGER_BATCH_WAIT_MS = 2;
+  LEDGER_BATCH_WAIT_MS = 0;
 
-  /** Group commit: batches in flight at once (each holds one pooled connection). */
+  /** Ledger pipeline: batches in flight at once (each holds one pooled connection); more commands wait for the next batch. */
   @Type(() => Number)
   @IsInt()
   @Min(1)

@@ -2,10 +2,11 @@ import { Module } from '@nestjs/common';
 import { Streams } from '@credit-hub/contracts';
 import { DatabaseModule, HealthModule, NatsModule, ServiceConfigModule } from '@credit-hub/service-kit';
 import { LedgerConfig } from './ledger.config';
-import { ConsumeBatcher } from './credit-accounts/consume.batcher';
 import { CreditAccountStore } from './credit-accounts/credit-account.store';
 import { ExpiryScheduler } from './credit-accounts/expiry.scheduler';
 import { HistoryReader } from './credit-accounts/history.reader';
+import { ConsumeSubscription } from './credit-accounts/consume.subscription';
+import { LedgerPipeline } from './credit-accounts/ledger.pipeline';
 import { LedgerHandlers } from './credit-accounts/ledger.handlers';
 import { LedgerOutboxRelay } from './credit-accounts/outbox-relay.service';
 import { BillingEventsConsumer } from './credit-accounts/billing-events.consumer';
@@ -25,6 +26,6 @@ import { ledgerMigrations } from './migrations';
     HealthModule.register({ hasDatabase: true }),
   ],
   controllers: [LedgerHandlers],
-  providers: [CreditAccountStore, ConsumeBatcher, HistoryReader, ExpiryScheduler, LedgerOutboxRelay, BillingEventsConsumer],
+  providers: [CreditAccountStore, LedgerPipeline, ConsumeSubscription, LedgerHandlers, HistoryReader, ExpiryScheduler, LedgerOutboxRelay, BillingEventsConsumer],
 })
 export class LedgerModule {}

@@ -1,7 +1,7 @@
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import { CreditHubClient, CreditHubError } from '@credit-hub/sdk';
 import type {
-  Balance, CaptureReservationInput, CheckEntitlementInput, CheckoutSession, ConsumeCreditsInput, ConsumeCreditsResult, CreateCheckoutInput, CreatePortalSessionInput,
+  Balance, CaptureReservationInput, CheckEntitlementInput, CheckoutSession, ConsumeCreditsInput, ConsumeCreditsResult, ConsumeManyResult, CreateCheckoutInput, CreatePortalSessionInput,
   CreditHubApi, EntitlementCheck, Entitlements, GetBalanceInput, GetEntitlementsInput, GetHistoryInput, GetRefundRequestsInput, GrantCreditsInput, GrantCreditsResult, HistoryPage, PortalSession,
   RefundRequestPage, ReleaseReservationInput, Reservation, ReserveCreditsInput,
 } from '@credit-hub/sdk';
@@ -36,6 +36,12 @@ export default class RiskFreeTrial extends WorkerEntrypoint<Env> implements Cred
 
   consumeCredits(input: ConsumeCreditsInput): Promise<ConsumeCreditsResult> {
     return hubOf(this.env).consumeCredits(input);
+  }
+
+  /** Up to 1,000 consumes per call, one result per item in order (`POST /api/portfolio/credits/consume/batch`). */
+  consumeMany(inputs: ConsumeCreditsInput[]): Promise<ConsumeManyResult> {
+    // An item that is not an object goes as it is (the SDK passes it on): the gateway refuses it alone, at its index.
+    return hubOf(this.env).consumeMany(Array.isArray(inputs) ? inputs : []);
   }
 
   getBalance(input: GetBalanceInput): Promise<Balance> {

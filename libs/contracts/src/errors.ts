@@ -45,6 +45,8 @@ export const ErrorCodes = {
   stripe_unavailable: { status: 502, retryable: true, title: 'Stripe could not be reached' },
   service_unavailable: { status: 503, retryable: true, title: 'A service needed for this request is unavailable' },
   payload_too_large: { status: 413, retryable: false, title: 'The request body is too large' },
+  idempotency_key_in_flight: { status: 409, retryable: true, title: 'A request with this Idempotency-Key is still being processed; retry shortly' },
+  idempotency_key_reused: { status: 422, retryable: false, title: 'This Idempotency-Key was already used with a different request body' },
   internal_error: { status: 500, retryable: true, title: 'Internal error' },
 } as const;
 

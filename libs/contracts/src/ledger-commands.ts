@@ -2,6 +2,7 @@ import { NormalizedEmail, NormalizedDomain } from './normalize';
 import { Type } from 'class-transformer';
 import { IsEmail, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Limits } from './customer';
+import type { Reply } from './errors';
 
 /**
  * `ConsumeCredits` command, request/reply on `ledger.commands.consume-credits.v1`.
@@ -47,6 +48,25 @@ export interface ConsumeCreditsResult {
   /** True when this answer is the first answer to an identical earlier request (no new event). */
   repeated: boolean;
 }
+
+/**
+ * Many consumes in one request/reply on `ledger.commands.consume-credits-batch.v1` (the gateway
+ * coalesces concurrent consumes, and the batch API sends its items): `{commands}`, each a
+ * `ConsumeCreditsCommand` validated on its own, at most `consumeBatchSizeMax`. The reply is
+ * `Reply<ConsumeCreditsBatchResult>`: one `Reply<ConsumeCreditsResult>` per command, by index
+ * (after TigerBeetle's `create_transfers` results), never all-or-nothing.
+ */
+export interface ConsumeCreditsBatchCommand {
+  commands: unknown[];
+}
+
+/** Answer to a consume batch: `results[i]` answers `commands[i]`. */
+export interface ConsumeCreditsBatchResult {
+  results: Reply<ConsumeCreditsResult>[];
+}
+
+/** Most consumes in one batch request (REST batch API and the NATS batch subject). */
+export const consumeBatchSizeMax = 1000;
 
 /** `GetBalance` query, request/reply on `ledger.queries.get-balance.v1`. */
 export class GetBalanceQuery {

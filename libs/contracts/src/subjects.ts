@@ -33,6 +33,7 @@ export function streamName(name: string): string {
 /** Request/reply subjects served by the ledger (queue group `ledger`). */
 export const LedgerSubjects = {
   consumeCredits: subject('ledger.commands.consume-credits.v1'),
+  consumeCreditsBatch: subject('ledger.commands.consume-credits-batch.v1'),
   grantCredits: subject('ledger.commands.grant-credits.v1'),
   reserveCredits: subject('ledger.commands.reserve-credits.v1'),
   captureReservation: subject('ledger.commands.capture-reservation.v1'),
@@ -47,6 +48,8 @@ export const LedgerSubjects = {
   resumePlanCredits: subject('ledger.commands.resume-plan-credits.v1'),
   getBalance: subject('ledger.queries.get-balance.v1'),
   getHistory: subject('ledger.queries.get-history.v1'),
+  /** Answered at once with an empty body by every ledger instance: is any ledger there? (the gateway's fail-fast). */
+  ping: subject('ledger.ping.v1'),
 };
 
 /** Subjects of the events the ledger publishes to stream `LEDGER` (through its outbox). */

@@ -2,8 +2,9 @@ import { CreditHubError, errorFromFailure, errorFromResponse, isRetryableStatus,
 import { operationTable } from './generated/operations';
 import { CursorPage, PagedResult, pagedResult } from './pagination';
 import { defaultRetryPolicy, parseRetryAfterMs, RetryPolicy, retryDelayMs } from './retry';
+import { consumeBatchSizeMax } from './types';
 import type {
-  Balance, CaptureReservationInput, CheckEntitlementInput, CheckoutSession, ConsumeCreditsInput, ConsumeCreditsResult, CreateCheckoutInput, CreatePortalSessionInput,
+  Balance, CaptureReservationInput, CheckEntitlementInput, CheckoutSession, ConsumeCreditsInput, ConsumeCreditsResult, ConsumeManyResult, CreateCheckoutInput, CreatePortalSessionInput,
   CreditHubApi, EntitlementCheck, Entitlements, GetBalanceInput, GetEntitlementsInput, GetHistoryInput, GetRefundRequestsInput, GrantCreditsInput, GrantCreditsResult, HistoryPage,
   OperationInput, OperationName, OperationResult, PortalSession, RefundRequestPage, ReleaseReservationInput, Reservation, ReserveCreditsInput,
 } from './types';
@@ -89,6 +90,27 @@ export class CreditHubClient implements CreditHubApi {
   /** Spends credits, idempotent on `(domain, referenceId)` (the seed's `consumeCredits`). */
   consumeCredits(input: ConsumeCreditsInput): Promise<ConsumeCreditsResult> {
     return this.call('consumeCredits', input);
+  }
+
+  /**
+   * Many consumes in one call (`POST /api/portfolio/credits/consume/batch`, 1,000 per request;
+   * a longer list goes in several requests, one after another): one result per input, in order,
+   * each accepted, repeated or refused with its problem code; never all-or-nothing. Each consume is
+   * idempotent on its own `(domain, referenceId)`, so a retried batch never spends twice.
+   */
+  async consumeMany(inputs: ConsumeCreditsInput[]): Promise<ConsumeManyResult> {
+    const merged: ConsumeManyResult = { results: [], accepted: 0, repeated: 0, refused: 0 };
+    for (let at = 0; at < inputs.length; at += consumeBatchSizeMax) {
+      const items = inputs.slice(at, at + consumeBatchSizeMax).map((input) =>
+        // An item that is not an object goes as it is: the gateway refuses it alone, at its index.
+        input !== null && typeof input === 'object' && !Array.isArray(input) ? pick(input as Record<string, unknown>, ['email', 'domain', 'deltaCredits', 'actionType', 'referenceId']) : input);
+      const part = await this.send<ConsumeManyResult>('POST', '/api/portfolio/credits/consume/batch', { items }, {});
+      merged.results.push(...part.results.map((r) => ({ ...r, index: r.index + at })));
+      merged.accepted += part.accepted;
+      merged.repeated += part.repeated;
+      merged.refused += part.refused;
+    }
+    return merged;
   }
 
   /** Credits spendable on the domain now, and the lots. */

@@ -49,6 +49,34 @@ export type ConsumeCreditsInput = OperationInput<'consumeCredits'>;
 /** The balance after a consumption; `repeated` when the referenceId was already spent (nothing new spent). */
 export type ConsumeCreditsResult = OperationResult<'consumeCredits'>;
 
+/** Most consumes in one `POST /api/portfolio/credits/consume/batch` (`consumeMany` splits longer lists). */
+export const consumeBatchSizeMax = 1000;
+
+/**
+ * The result of one consume of `consumeMany`, at its index in the input: `accepted` (spent now),
+ * `repeated` (the first answer to an identical earlier consume), or `refused` with the problem code
+ * the single consume would have answered (`insufficient_credits`, `validation_failed`, …).
+ */
+export interface ConsumeManyItemResult {
+  index: number;
+  outcome: 'accepted' | 'repeated' | 'refused';
+  balance?: number;
+  eventId?: string;
+  code?: string;
+  status?: number;
+  detail?: string;
+  field?: string;
+  retryable?: boolean;
+}
+
+/** `POST /api/portfolio/credits/consume/batch`: one result per consume, in order, and the counts by outcome. */
+export interface ConsumeManyResult {
+  results: ConsumeManyItemResult[];
+  accepted: number;
+  repeated: number;
+  refused: number;
+}
+
 /** `GET /api/portfolio/credits/balance`; `domain` defaults to the API key's domain. */
 export type GetBalanceInput = OperationInput<'getBalance'>;
 /** One lot of credits (a purchase or a grant). */
@@ -114,6 +142,7 @@ export type EntitlementCheck = OperationResult<'checkEntitlement'>;
 export interface CreditHubApi {
   createCheckout(input: CreateCheckoutInput): Promise<CheckoutSession>;
   consumeCredits(input: ConsumeCreditsInput): Promise<ConsumeCreditsResult>;
+  consumeMany(inputs: ConsumeCreditsInput[]): Promise<ConsumeManyResult>;
   getBalance(input: GetBalanceInput): Promise<Balance>;
   getHistory(input: GetHistoryInput): Promise<HistoryPage>;
   reserveCredits(input: ReserveCreditsInput): Promise<Reservation>;

@@ -1,6 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { Limits } from '@credit-hub/contracts';
-import { IsInt, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { consumeBatchSizeMax, Limits } from '@credit-hub/contracts';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsObject, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { DomainField, EmailField } from '../http/fields';
 
 /** `POST /api/portfolio/credits/consume`: the seed's `consumeCredits`. */
@@ -80,4 +80,68 @@ export class BalanceResponse {
   @ApiProperty({ example: 'ada@example.com' }) email!: string;
   @ApiProperty({ type: 'integer', description: 'Credits spendable on the domain', example: 2 }) balance!: number;
   @ApiProperty({ type: [LotResponse] }) lots!: LotResponse[];
+}
+
+/**
+ * `POST /api/portfolio/credits/consume/batch`: up to 1,000 consumes, each the body of
+ * `POST /api/portfolio/credits/consume`, validated and decided on its own (never all-or-nothing).
+ * The request as a whole is refused (400) when `items` is not an array of 1-1,000 objects.
+ */
+export class ConsumeBatchRequest {
+  @ApiProperty({
+    description: `The consumes, in order (1-${consumeBatchSizeMax}); each is idempotent by its own (domain, referenceId)`,
+    type: [ConsumeCreditsRequest],
+    minItems: 1,
+    maxItems: consumeBatchSizeMax,
+  })
+  @IsArray({ message: 'items must be an array of consumes' })
+  @ArrayMinSize(1, { message: 'items must hold at least one consume' })
+  @ArrayMaxSize(consumeBatchSizeMax, { message: `items must hold at most ${consumeBatchSizeMax} consumes` })
+  @IsObject({ each: true, message: 'each item must be a consume object {email, domain, deltaCredits, actionType, referenceId}' })
+  items!: unknown[];
+}
+
+/** The result of one item of a consume batch, at its index: accepted, repeated, or refused with its problem. */
+export class ConsumeBatchItemResult {
+  @ApiProperty({ description: 'Index of the item in the request', example: 0 })
+  index!: number;
+
+  @ApiProperty({ enum: ['accepted', 'repeated', 'refused'], description: 'accepted: spent now; repeated: the first answer to an identical earlier consume; refused: see code' })
+  outcome!: 'accepted' | 'repeated' | 'refused';
+
+  @ApiPropertyOptional({ description: 'Balance after the consumption, credits (accepted or repeated)', example: 2 })
+  balance?: number;
+
+  @ApiPropertyOptional({ description: 'Id of the CreditsConsumed event (accepted or repeated)', format: 'uuid' })
+  eventId?: string;
+
+  @ApiPropertyOptional({ description: 'The problem code of a refused item, as the single consume would answer it', example: 'insufficient_credits' })
+  code?: string;
+
+  @ApiPropertyOptional({ description: 'The HTTP status the single consume would have answered for a refused item', example: 402 })
+  status?: number;
+
+  @ApiPropertyOptional({ description: 'Why the item was refused' })
+  detail?: string;
+
+  @ApiPropertyOptional({ description: 'The offending field of a refused item', example: 'deltaCredits' })
+  field?: string;
+
+  @ApiPropertyOptional({ description: 'Whether the same item may succeed later (refused items)', example: false })
+  retryable?: boolean;
+}
+
+/** Answer of a consume batch: one result per item, in order, and the counts by outcome. */
+export class ConsumeBatchResponse {
+  @ApiProperty({ type: [ConsumeBatchItemResult] })
+  results!: ConsumeBatchItemResult[];
+
+  @ApiProperty({ example: 98 })
+  accepted!: number;
+
+  @ApiProperty({ example: 1 })
+  repeated!: number;
+
+  @ApiProperty({ example: 1 })
+  refused!: number;
 }

@@ -1,32 +1,23 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
-  AccountChangeResult, accountStreamId, BalanceView, CaptureReservationCommand, ConsumeCreditsCommand, ConsumeCreditsResult, ErrorCode,
-  EventMetadata, GrantCreditsCommand, GrantCreditsResult, LedgerEvent, LedgerEventEnvelope, LedgerEventTypeSubjects, MessageHeaders,
+  AccountChangeResult, accountStreamId, BalanceView, CaptureReservationCommand, ConsumeCreditsCommand, ConsumeCreditsResult,
+  EventMetadata, GrantCreditsCommand, GrantCreditsResult, LedgerEvent, LedgerEventEnvelope,
   PaymentSucceededV1, RefundConsumptionsCommand, RefundConsumptionsResult, RefundPurchaseCommand, RefundPurchaseResult,
-  ReleaseReservationCommand, Reply, replyOk, replyRefused, ReservationView, ReserveCreditsCommand,
+  ReleaseReservationCommand, Reply, replyOk, ReservationView, ReserveCreditsCommand,
 } from '@credit-hub/contracts';
 import {
-  BatchItem, CreditAccount, decideCapture, decideConsumeBatch, decideConsume, decideExpiry, decideGrant, decidePurchase, decideRefundConsumptions, decideRefundPurchase,
-  decideRelease, decideReserve, evolve, invariantViolations, LedgerRejection, spendableCredits,
+  CreditAccount, decideCapture, decideConsume, decideExpiry, decideGrant, decidePurchase, decideRefundConsumptions, decideRefundPurchase,
+  decideRelease, decideReserve, LedgerRejection, spendableCredits,
 } from '@credit-hub/ledger-domain';
-import { checkoutClient, claimInbox, writeOutbox } from '@credit-hub/messaging';
+import { checkoutClient } from '@credit-hub/messaging';
 import { randomUUID } from 'node:crypto';
-import { Pool, PoolClient } from 'pg';
+import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { appendEvents, appendToStream, PendingEvent } from './event-store';
-import { emptyRows, loadAccount, loadAccountsForBatch, LoadNeeds, lockOrCreateAccount, lotToView, ProjectionRows, rowsTouchedBy, writeRows } from './projection';
-import { takeDueSnapshots } from './snapshot';
-import { LedgerConfig } from '../ledger.config';
+import { AccountCommand, LedgerPipeline, Step } from './ledger.pipeline';
+import { loadAccount, LoadNeeds, lotToView } from './projection';
 
-/** Attempts of one command when the database reports a conflict (unique violation, deadlock, serialization). */
-const attemptsMax = 5;
-const retryableSqlStates = new Set(['23505', '40001', '40P01']);
-
-/** What a command's decision step returns to the runner. */
-export type Step<T> =
-  | { events: LedgerEvent[]; answer: (account: CreditAccount, envelopes: LedgerEventEnvelope[]) => T }
-  | { refusal: LedgerRejection | ErrorCode; detail: string };
+export type { Step } from './ledger.pipeline';
 
 /** Options of one command run. */
 interface RunOptions {
@@ -39,95 +30,37 @@ interface RunOptions {
 }
 
 /**
- * The credit accounts: load state under the account's row lock, decide (pure domain), then append
- * events, write the projections and the outbox rows in the same transaction (Emmett's handler
- * shape: load, decide, append, retry on conflict). Concurrent commands on one account are
- * serialised by the row lock, so they never overdraw.
+ * The credit accounts: each command is described (what to load, the pure decision of
+ * libs/ledger-domain, how to answer) and run by the ledger pipeline (ledger.pipeline.ts), which
+ * loads state under the accounts' row locks, decides, appends the events and writes the
+ * projections and the outbox rows in one transaction, batching concurrent commands. Concurrent
+ * commands on one account are serialised by the row lock, so they never overdraw.
  */
 @Injectable()
 export class CreditAccountStore {
-  private readonly logger = new Logger('CreditAccounts');
   readonly pool: Pool;
 
-  /** Snapshot every this many events of an account (LEDGER_SNAPSHOT_EVERY; 0 = never). */
-  private readonly snapshotEvery: number;
-  /** A due snapshot that was not taken (the append committed without it). */
-  private readonly snapshotSkipped = (streamId: string, why: string): void => this.logger.warn(`snapshot of ${streamId} skipped: ${why}`);
-
-  constructor(@InjectDataSource() dataSource: DataSource, config: LedgerConfig) {
+  constructor(@InjectDataSource() dataSource: DataSource, private readonly pipeline: LedgerPipeline) {
     this.pool = (dataSource.driver as unknown as { master: Pool }).master;
-    this.snapshotEvery = config.LEDGER_SNAPSHOT_EVERY;
   }
 
   /** Consumes credits: `{balance, eventId, repeated}` or `insufficient_credits`, `reference_conflict`, `account_frozen`, `payment_past_due`. */
   async consume(command: ConsumeCreditsCommand): Promise<Reply<ConsumeCreditsResult>> {
-    const ref = { domain: command.domain, referenceId: command.referenceId };
-    return this.run<ConsumeCreditsResult>(accountStreamId(command.email), { needs: { consumptions: [ref], reservationReference: ref }, metadata: meta(command.correlationId, `${command.domain}/${command.referenceId}`) }, (account, now) => {
-      const decision = decideConsume({ ...command, now }, account);
-      if (decision.outcome === 'rejected') return refused(decision.code, command);
-      if (decision.outcome === 'repeated') return { events: [], answer: () => ({ balance: decision.balance, eventId: decision.eventId, repeated: true }) };
-      return { events: decision.events, answer: (after, [envelope]) => ({ balance: after.balance, eventId: envelope.eventId, repeated: false }) };
-    });
+    return this.pipeline.submit(consumeCommand(command));
   }
 
   /**
-   * Consumes a batch of commands in ONE transaction (group commit): lock every account involved,
-   * decide each command in arrival order in memory, write all events, projection rows and outbox
-   * rows with multi-row statements, commit, answer each. Same answers and events as one `consume`
-   * per command in the same order; a refusal never fails the batch. A database error fails the
-   * whole batch (nothing written): the caller retries or falls back to single commands.
+   * Consumes a batch of commands in ONE transaction of the ledger pipeline (group commit): the
+   * same answers and events as one `consume` per command in the same order; a refusal never fails
+   * the batch. A database error fails the whole batch (nothing written) and is thrown.
    */
   async consumeBatch(commands: ConsumeCreditsCommand[]): Promise<Reply<ConsumeCreditsResult>[]> {
-    const client = await checkoutClient(this.pool);
-    try {
-      await client.query('BEGIN');
-      const refs = commands.map((c) => ({ domain: c.domain, referenceId: c.referenceId }));
-      const accounts = await loadAccountsForBatch(client, commands.map((c) => accountStreamId(c.email)), refs);
-      const now = new Date().toISOString();
-      const items: BatchItem[] = commands.map((c) => ({ streamId: accountStreamId(c.email), eventId: randomUUID(), command: { ...c, now } }));
-      const outcomes = decideConsumeBatch(items, accounts);
-      const pending: PendingEvent[] = [];
-      outcomes.forEach((o, i) => {
-        if (o.appended) pending.push({ streamId: items[i].streamId, version: o.appended.version, eventId: o.appended.eventId, event: o.appended, occurredAt: now, metadata: meta(commands[i].correlationId, `${commands[i].domain}/${commands[i].referenceId}`) });
-      });
-      const envelopes = await appendEvents(client, pending);
-      await this.writeBatchProjection(client, envelopes, accounts);
-      await client.query('COMMIT');
-      return outcomes.map((o, i) => {
-        if (o.outcome === 'rejected') return replyRefused(o.code, refused(o.code, commands[i]).detail);
-        if (o.outcome === 'repeated') return replyOk({ balance: o.balance, eventId: o.eventId, repeated: true });
-        return replyOk({ balance: (o.appended!.data as { balanceAfter: number }).balanceAfter, eventId: o.appended!.eventId, repeated: false });
-      });
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-  }
-
-  private async writeBatchProjection(client: PoolClient, envelopes: LedgerEventEnvelope[], accounts: Map<string, CreditAccount>): Promise<void> {
-    if (envelopes.length === 0) return;
-    const byStream = new Map<string, LedgerEventEnvelope[]>();
-    for (const e of envelopes) byStream.set(e.streamId, [...(byStream.get(e.streamId) ?? []), e]);
-    const rows: ProjectionRows = emptyRows();
-    for (const [streamId, list] of byStream) {
-      const state = accounts.get(streamId)!;
-      const violations = invariantViolations(state, { allReservationsLoaded: false });
-      if (violations.length > 0) throw new Error(`invariant broken on ${streamId}: ${violations.join('; ')}`);
-      const touched = rowsTouchedBy(list, state);
-      for (const key of Object.keys(rows) as (keyof ProjectionRows)[]) (rows[key] as unknown[]).push(...(touched[key] as unknown[]));
-    }
-    await writeRows(client, rows);
-    await writeOutbox(client, envelopes.map((envelope) => outboxMessage(envelope, envelope.metadata)));
-    const versions = new Map<string, { before: number; after: number }>();
-    for (const [streamId, list] of byStream) versions.set(streamId, { before: list[0].version - 1, after: list[list.length - 1].version });
-    await takeDueSnapshots(client, this.snapshotEvery, versions, this.snapshotSkipped);
+    return (await this.pipeline.write(commands.map((c) => consumeCommand(c)))) as Reply<ConsumeCreditsResult>[];
   }
 
   /** Turns a paid checkout into `CreditsPurchased`, once per Stripe event (inbox) and per checkout session. Returns events appended. */
   async purchase(payment: PaymentSucceededV1, inboxConsumer: string, messageId: string): Promise<number> {
-    const reply = await this.run(accountStreamId(payment.email), {
+    const reply = await this.run('purchase', accountStreamId(payment.email), {
       needs: { checkoutSessionId: payment.checkoutSessionId }, createFor: payment.email, metadata: { causationId: payment.stripeEventId },
       inbox: { consumer: inboxConsumer, messageId },
     }, (account, now) => {
@@ -139,7 +72,7 @@ export class CreditAccountStore {
 
   /** Grants credits (`CreditsGranted`), idempotent on `grantId` per customer. */
   async grant(command: GrantCreditsCommand): Promise<Reply<GrantCreditsResult>> {
-    return this.run<GrantCreditsResult>(accountStreamId(command.email), { needs: { grantId: command.grantId }, createFor: command.email, metadata: { causationId: `grant/${command.grantId}` } }, (account, now) => {
+    return this.run<GrantCreditsResult>('grant', accountStreamId(command.email), { needs: { grantId: command.grantId }, createFor: command.email, metadata: { causationId: `grant/${command.grantId}` } }, (account, now) => {
       const decision = decideGrant({
         lotId: `lot_g_${randomUUID()}`, email: command.email, domain: command.domain, credits: command.credits, grantId: command.grantId,
         reason: command.reason, source: command.source ?? 'manual', priority: command.priority ?? 0,
@@ -156,7 +89,7 @@ export class CreditAccountStore {
   /** Places a hold (`CreditsReserved`), idempotent on `(domain, referenceId)`. */
   async reserve(command: ReserveCreditsCommand): Promise<Reply<ReservationView>> {
     const ref = { domain: command.domain, referenceId: command.referenceId };
-    return this.run(accountStreamId(command.email), { needs: { consumptions: [ref], reservationReference: ref } }, (account, now) => {
+    return this.run('reserve', accountStreamId(command.email), { needs: { consumptions: [ref], reservationReference: ref } }, (account, now) => {
       const expiresAt = new Date(Date.parse(now) + command.ttlSeconds * 1000).toISOString();
       const decision = decideReserve({ reservationId: `rsv_${randomUUID()}`, email: command.email, domain: command.domain, credits: command.credits, referenceId: command.referenceId, expiresAt, now }, account);
       if (decision.outcome === 'rejected') return refused(decision.code, command);
@@ -167,7 +100,7 @@ export class CreditAccountStore {
 
   /** Captures a hold (`ReservationCaptured`), idempotent. */
   async capture(email: string, command: CaptureReservationCommand): Promise<Reply<ReservationView>> {
-    return this.run(accountStreamId(email), { needs: { reservationIds: [command.reservationId] } }, (account, now) => {
+    return this.run('capture', accountStreamId(email), { needs: { reservationIds: [command.reservationId] } }, (account, now) => {
       const decision = decideCapture({ ...command, actionType: command.actionType ?? 'reservation', now }, account);
       if (decision.outcome === 'rejected') return refused(decision.code, command);
       return { events: decision.outcome === 'accepted' ? decision.events : [], answer: (after, envelopes) => reservationView(after, command.reservationId, email, now, envelopes, decision.outcome === 'repeated') };
@@ -176,7 +109,7 @@ export class CreditAccountStore {
 
   /** Releases a hold (`ReservationReleased`), idempotent. */
   async release(email: string, command: ReleaseReservationCommand): Promise<Reply<ReservationView>> {
-    return this.run(accountStreamId(email), { needs: { reservationIds: [command.reservationId] } }, (account, now) => {
+    return this.run('release', accountStreamId(email), { needs: { reservationIds: [command.reservationId] } }, (account, now) => {
       const decision = decideRelease({ ...command, now }, account);
       if (decision.outcome === 'rejected') return refused(decision.code, command);
       return { events: decision.outcome === 'accepted' ? decision.events : [], answer: (after, envelopes) => reservationView(after, command.reservationId, email, now, envelopes, decision.outcome === 'repeated') };
@@ -198,7 +131,7 @@ export class CreditAccountStore {
 
   private async refundConsumptionsOnce(command: RefundConsumptionsCommand): Promise<Reply<RefundConsumptionsResult>> {
     const refs = command.referenceIds.map((referenceId) => ({ domain: command.domain, referenceId }));
-    return this.run(accountStreamId(command.email), { needs: { consumptions: refs, refundRequestId: command.refundRequestId }, metadata: { causationId: command.refundRequestId } }, (account, now) => {
+    return this.run('refund consumptions', accountStreamId(command.email), { needs: { consumptions: refs, refundRequestId: command.refundRequestId }, metadata: { causationId: command.refundRequestId } }, (account, now) => {
       const decision = decideRefundConsumptions({ ...command, creditsMax: command.creditsMax ?? null, now }, account);
       if (decision.outcome === 'rejected') return refused(decision.code, command);
       return {
@@ -215,7 +148,7 @@ export class CreditAccountStore {
 
   /** Removes a purchase's unused credits for a money refund (`PurchaseRefunded`), idempotent on `refundRequestId`. */
   async refundPurchase(command: RefundPurchaseCommand): Promise<Reply<RefundPurchaseResult>> {
-    return this.run(accountStreamId(command.email), { needs: { lotIds: [command.lotId], moneyRefundId: command.refundRequestId }, metadata: { causationId: command.refundRequestId } }, (account, now) => {
+    return this.run('refund purchase', accountStreamId(command.email), { needs: { lotIds: [command.lotId], moneyRefundId: command.refundRequestId }, metadata: { causationId: command.refundRequestId } }, (account, now) => {
       const decision = decideRefundPurchase({ ...command, now }, account);
       if (decision.outcome === 'rejected') return refused(decision.code, command);
       return {
@@ -242,7 +175,7 @@ export class CreditAccountStore {
     decide: (account: CreditAccount, now: string) => { outcome: 'accepted'; events: LedgerEvent[] } | { outcome: 'repeated' } | { outcome: 'rejected'; code: LedgerRejection },
     causationId: string,
   ): Promise<Reply<AccountChangeResult>> {
-    return this.run(accountStreamId(email), { needs, metadata: { causationId } }, (account, now) => {
+    return this.run('change', accountStreamId(email), { needs, metadata: { causationId } }, (account, now) => {
       const decision = decide(account, now);
       if (decision.outcome === 'rejected') return { refusal: decision.code, detail: `${decision.code.replace(/_/g, ' ')} for ${email}` };
       return { events: decision.outcome === 'accepted' ? decision.events : [], answer: (after, envelopes) => ({ balance: after.balance, eventIds: envelopes.map((e) => e.eventId), repeated: decision.outcome === 'repeated' }) };
@@ -251,7 +184,7 @@ export class CreditAccountStore {
 
   /** Appends what is due at `now` on one account: expired holds released, expired lots emptied. Returns events appended. */
   async expire(streamId: string): Promise<number> {
-    const reply = await this.run(streamId, { needs: { allActiveReservations: true } }, (account, now) => {
+    const reply = await this.run('expire', streamId, { needs: { allActiveReservations: true } }, (account, now) => {
       const events = decideExpiry(account, now);
       return { events, answer: () => events.length };
     });
@@ -276,59 +209,26 @@ export class CreditAccountStore {
     }
   }
 
-  /**
-   * The one shape of every command: in a transaction, lock and load the account, decide, append
-   * the events, evolve, check the invariants, write the touched projection rows and the outbox
-   * rows, commit; database conflicts retry the whole command a bounded number of times.
-   */
-  private async run<T>(streamId: string, options: RunOptions, decide: (account: CreditAccount, now: string) => Step<T>): Promise<Reply<T>> {
-    for (let attempt = 1; ; attempt++) {
-      const client = await checkoutClient(this.pool);
-      try {
-        await client.query('BEGIN');
-        const result = await this.runOnce(client, streamId, options, decide);
-        await client.query(result.ok ? 'COMMIT' : 'ROLLBACK');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        const code = (error as { code?: string }).code ?? '';
-        if (!retryableSqlStates.has(code) || attempt >= attemptsMax) throw error;
-        this.logger.debug(`retrying ${streamId} after ${code} (attempt ${attempt})`);
-      } finally {
-        client.release();
-      }
-    }
-  }
-
-  private async runOnce<T>(client: PoolClient, streamId: string, options: RunOptions, decide: (account: CreditAccount, now: string) => Step<T>): Promise<Reply<T>> {
-    if (options.createFor) await lockOrCreateAccount(client, streamId, options.createFor);
-    const account = await loadAccount(client, streamId, options.needs);
-    if (options.inbox && !(await claimInbox(client, options.inbox.consumer, options.inbox.messageId))) {
-      return replyOk(undefined as T); // handled before: no decision, no effect
-    }
-    const now = new Date().toISOString();
-    const step = decide(account, now);
-    if ('refusal' in step) return replyRefused(step.refusal as ErrorCode, step.detail);
-    const metadata = options.metadata ?? {};
-    const envelopes = await appendToStream(client, streamId, account.version, step.events, now, metadata);
-    for (const envelope of envelopes) evolve(account, envelope as never);
-    const violations = invariantViolations(account, { allReservationsLoaded: false });
-    if (violations.length > 0) throw new Error(`invariant broken on ${streamId}: ${violations.join('; ')}`);
-    if (envelopes.length > 0) {
-      await writeRows(client, rowsTouchedBy(envelopes, account));
-      await writeOutbox(client, envelopes.map((envelope) => outboxMessage(envelope, metadata)));
-      await takeDueSnapshots(client, this.snapshotEvery, new Map([[streamId, { before: envelopes[0].version - 1, after: account.version }]]), this.snapshotSkipped);
-    }
-    return replyOk(step.answer(account, envelopes));
+  /** Every command goes through the ledger pipeline (a single command is a batch of one). */
+  private run<T>(kind: string, streamId: string, options: RunOptions, decide: (account: CreditAccount, now: string) => Step<T>): Promise<Reply<T>> {
+    return this.pipeline.submit<T>({ kind, streamId, ...options, decide });
   }
 }
 
-function outboxMessage(envelope: LedgerEventEnvelope, metadata: EventMetadata) {
+/** A consume as a pipeline command: idempotent on `(domain, referenceId)`, its events carry the request's correlation id. */
+function consumeCommand(command: ConsumeCreditsCommand): AccountCommand<ConsumeCreditsResult> {
+  const ref = { domain: command.domain, referenceId: command.referenceId };
   return {
-    messageId: envelope.eventId,
-    subject: LedgerEventTypeSubjects[envelope.type],
-    payload: envelope,
-    headers: { [MessageHeaders.eventType]: envelope.type, ...(metadata.correlationId ? { [MessageHeaders.correlationId]: metadata.correlationId } : {}) },
+    kind: 'consume',
+    streamId: accountStreamId(command.email),
+    needs: { consumptions: [ref], reservationReference: ref },
+    metadata: meta(command.correlationId, `${command.domain}/${command.referenceId}`),
+    decide: (account, now) => {
+      const decision = decideConsume({ ...command, now }, account);
+      if (decision.outcome === 'rejected') return refused(decision.code, command);
+      if (decision.outcome === 'repeated') return { events: [], answer: () => ({ balance: decision.balance, eventId: decision.eventId, repeated: true }) };
+      return { events: decision.events, answer: (after, [envelope]) => ({ balance: after.balance, eventId: envelope.eventId, repeated: false }) };
+    },
   };
 }
 

@@ -12,7 +12,6 @@ import {
 import { bindLogFields, currentCorrelationId, debugLogging, runWithLogFields } from '@credit-hub/service-kit';
 import { validCorrelationId } from '@credit-hub/messaging';
 import { IsEmail, MaxLength } from 'class-validator';
-import { ConsumeBatcher } from './consume.batcher';
 import { CreditAccountStore } from './credit-account.store';
 import { HistoryReader } from './history.reader';
 
@@ -43,16 +42,17 @@ export class LedgerHandlers {
   constructor(
     private readonly accounts: CreditAccountStore,
     private readonly history: HistoryReader,
-    private readonly batcher: ConsumeBatcher,
   ) {}
 
-  /** `ledger.commands.consume-credits.v1` → `Reply<ConsumeCreditsResult>`. */
-  @MessagePattern(LedgerSubjects.consumeCredits)
+  /**
+   * `ledger.commands.consume-credits.v1` → `Reply<ConsumeCreditsResult>`. Served by
+   * ConsumeSubscription (a plain nats.js subscription, also for the batch subject), not by Nest.
+   */
   consume(@Payload() payload: unknown): Promise<Reply<ConsumeCreditsResult>> {
     return this.handle('consume', ConsumeCreditsCommand, payload, (c) => {
       // The events and outbox rows of the consume carry the request's correlation id.
       c.correlationId = validCorrelationId(c.correlationId) ?? currentCorrelationId();
-      return this.batcher.submit(c);
+      return this.accounts.consume(c);
     });
   }
 

@@ -159,32 +159,22 @@ async function loadRecords(db: Db, streamId: string, needs: LoadNeeds, state: Cr
 }
 
 /**
- * Loads several accounts at once for a batch of consumes: every account row locked `FOR UPDATE`
- * in stream id order (so two batches never deadlock), their lots with credits left and the lots
- * the loaded records draw on, and the consumption and reservation records the references name.
- * Every state shares one consumptions map and one reservations map: references are global per
- * domain, so a decision must see records made by earlier commands of the batch on any account.
+ * Loads several accounts at once for a batch of commands (the ledger pipeline): every account row
+ * locked `FOR UPDATE` in stream id order (so two batches never deadlock on locks), then what each
+ * command needs (`LoadNeeds`, the same as `loadAccount` reads for one command): the consumption
+ * and reservation records the references name, the per-account records (reservations by id,
+ * money refunds, refund requests, grants, checkout sessions), and the account's lots with credits
+ * left plus every lot a loaded record points at. Every state shares one consumptions map and one
+ * reservations map: references are global per domain, so a decision must see records made by
+ * earlier commands of the batch on any account. An account with no row loads as the initial state.
  */
-export async function loadAccountsForBatch(db: Db, streamIds: string[], refs: { domain: string; referenceId: string }[]): Promise<Map<string, CreditAccount>> {
+export async function loadAccountsForBatch(db: Db, entries: { streamId: string; needs: LoadNeeds }[]): Promise<Map<string, CreditAccount>> {
   // Lock first, read after: records read after the locks are granted include everything the
   // previous holder of a lock committed (READ COMMITTED reads per statement).
-  const sorted = [...new Set(streamIds)].sort();
+  const sorted = [...new Set(entries.map((e) => e.streamId))].sort();
   const accountRows = await db.query('SELECT * FROM ledger_accounts WHERE stream_id = ANY($1::text[]) ORDER BY stream_id FOR UPDATE', [sorted]);
   const consumptions = new Map<string, ConsumptionRecord>();
   const reservations = new Map<string, Reservation>();
-  const records = initialState();
-  records.consumptions = consumptions;
-  records.reservations = reservations;
-  await loadRecords(db, '', { consumptions: refs }, records);
-  const byRef = await db.query(
-    `SELECT r.* FROM ledger_reservations r JOIN unnest($1::text[], $2::text[]) AS k(domain, reference_id) USING (domain, reference_id)`,
-    [refs.map((r) => r.domain), refs.map((r) => r.referenceId)],
-  );
-  for (const r of byRef.rows) reservations.set(r.reservation_id, rowToReservation(r));
-  const lots = await db.query(
-    `SELECT * FROM ledger_lots WHERE stream_id = ANY($1::text[]) AND (credits_remaining > 0 OR lot_id = ANY($2::text[])) ORDER BY acquired_version`,
-    [sorted, referencedLots(records, {})],
-  );
   const accounts = new Map<string, CreditAccount>();
   for (const streamId of sorted) {
     const state = initialState();
@@ -192,6 +182,30 @@ export async function loadAccountsForBatch(db: Db, streamIds: string[], refs: { 
     state.reservations = reservations;
     accounts.set(streamId, state);
   }
+  const refs = entries.flatMap((e) => e.needs.consumptions ?? []);
+  if (refs.length > 0) await loadRecords(db, '', { consumptions: refs }, accounts.get(sorted[0])!);
+  const reservationRefs = entries.flatMap((e) => (e.needs.reservationReference ? [e.needs.reservationReference] : []));
+  if (reservationRefs.length > 0) {
+    // A reservation reference is global per domain: found on another account it is still taken.
+    const byRef = await db.query(
+      `SELECT r.* FROM ledger_reservations r JOIN unnest($1::text[], $2::text[]) AS k(domain, reference_id) USING (domain, reference_id)`,
+      [reservationRefs.map((r) => r.domain), reservationRefs.map((r) => r.referenceId)],
+    );
+    for (const r of byRef.rows) reservations.set(r.reservation_id, rowToReservation(r));
+  }
+  // The rarer needs of the other command kinds, one account at a time.
+  for (const { streamId, needs } of entries) {
+    const { consumptions: _c, reservationReference: _r, lotIds: _l, paymentIntentId: _p, ...rest } = needs;
+    if (Object.values(rest).some((v) => v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0))) await loadRecords(db, streamId, rest, accounts.get(streamId)!);
+  }
+  const lotIds = new Set<string>();
+  for (const e of entries) for (const id of e.needs.lotIds ?? []) lotIds.add(id);
+  for (const state of accounts.values()) for (const id of referencedLots(state, {})) lotIds.add(id);
+  const paymentIntents = entries.flatMap((e) => (e.needs.paymentIntentId ? [e.needs.paymentIntentId] : []));
+  const lots = await db.query(
+    `SELECT * FROM ledger_lots WHERE stream_id = ANY($1::text[]) AND (credits_remaining > 0 OR lot_id = ANY($2::text[]) OR payment_intent_id = ANY($3::text[])) ORDER BY acquired_version`,
+    [sorted, [...lotIds], paymentIntents],
+  );
   for (const row of accountRows.rows) {
     const state = accounts.get(row.stream_id)!;
     state.email = row.email;
@@ -202,8 +216,23 @@ export async function loadAccountsForBatch(db: Db, streamIds: string[], refs: { 
     state.clawedBackDisputes = new Set(row.clawed_back_disputes);
     state.suspendedSubscriptions = new Set(row.suspended_subscriptions);
   }
-  for (const row of lots.rows) accounts.get(row.stream_id)?.lots.push(rowToLot(row));
+  const withRow = new Set(accountRows.rows.map((r) => r.stream_id as string));
+  for (const row of lots.rows) if (withRow.has(row.stream_id)) accounts.get(row.stream_id)?.lots.push(rowToLot(row));
   return accounts;
+}
+
+/**
+ * Creates the account rows that are missing (a first purchase or grant), in stream id order, so the
+ * batch load can lock them. Returns the stream ids of the rows it created.
+ */
+export async function createMissingAccounts(db: Db, accounts: { streamId: string; email: string }[]): Promise<string[]> {
+  if (accounts.length === 0) return [];
+  const sorted = [...new Map(accounts.map((a) => [a.streamId, a.email])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const result = await db.query(
+    'INSERT INTO ledger_accounts (stream_id, email, version, balance) SELECT s, e, 0, 0 FROM unnest($1::text[], $2::text[]) AS t(s, e) ON CONFLICT (stream_id) DO NOTHING RETURNING stream_id',
+    [sorted.map(([s]) => s), sorted.map(([, e]) => e)],
+  );
+  return result.rows.map((r) => r.stream_id as string);
 }
 
 /** Creates the account row if missing (a first purchase or grant), so `loadAccount` can lock it. */

@@ -1,0 +1,120 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  consumeBatchSizeMax, ConsumeCreditsBatchResult, ConsumeCreditsResult, LedgerSubjects, QueueGroups, Reply, replyOk, replyRefused,
+} from '@credit-hub/contracts';
+import { correlationIdHeader, correlationIdOrNew, currentCorrelationId, runWithCorrelation, validCorrelationId } from '@credit-hub/messaging';
+import { connectNats } from '@credit-hub/service-kit';
+import { LedgerConfig } from '../ledger.config';
+import { Msg, NatsConnection, Subscription } from 'nats';
+import { LedgerHandlers } from './ledger.handlers';
+
+/** How long shutdown waits for the consumes in flight to be answered. */
+const shutdownWaitMs = 10_000;
+
+/**
+ * The ledger's hot subjects on a plain nats.js subscription (queue group `ledger`), without Nest's
+ * per-message machinery (observables, interceptors, a flush per reply):
+ *
+ * - `ledger.commands.consume-credits.v1`: one consume, answered with one reply.
+ * - `ledger.commands.consume-credits-batch.v1`: `{commands: [...]}` (at most 1,000), answered with
+ *   ONE message `Reply<{results}>`, `results[i]` the answer to `commands[i]` (each validated and
+ *   decided on its own; never all-or-nothing). The gateway coalesces concurrent consumes into it.
+ * - `ledger.ping.v1`: an empty answer, at once: the gateway asks it while a ledger request is slow,
+ *   and fails the requests in flight fast when no ledger answers any more.
+ *
+ * Both speak Nest's NATS wire format (request `{pattern, data, id}`, reply `{id, response,
+ * isDisposed: true}`: @nestjs/microservices server-nats.js `getPublisher`, server.js `send`), so
+ * a Nest ClientProxy, the bench and the SDK tools call them unchanged. The request's
+ * `X-Correlation-Id` header (or a new id) is the correlation context of the command; in a batch,
+ * an item's own `correlationId` field wins, so each coalesced request keeps its id. The commands
+ * go to the ledger pipeline in the same turn of the event loop, so they share a transaction.
+ */
+@Injectable()
+export class ConsumeSubscription implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('ConsumeSubscription');
+  private subscriptions: Subscription[] = [];
+  private inFlight = 0;
+  private idle?: () => void;
+
+  private nc?: NatsConnection;
+
+  constructor(
+    private readonly config: LedgerConfig,
+    private readonly handlers: LedgerHandlers,
+  ) {}
+
+  /** Its own connection (like Nest's request/reply server), so durable consumers never queue behind consumes. */
+  async onApplicationBootstrap(): Promise<void> {
+    this.nc = await connectNats(this.config.NATS_URL, 'ledger-consume');
+    this.subscriptions = [
+      this.serve(LedgerSubjects.consumeCredits, (data) => this.handlers.consume(data)),
+      this.serve(LedgerSubjects.consumeCreditsBatch, (data) => this.consumeMany(data)),
+      this.nc.subscribe(LedgerSubjects.ping, { queue: QueueGroups.ledger, callback: (error, message) => error || message.respond(new Uint8Array(0)) }),
+    ];
+  }
+
+  /** Stops taking consumes and waits (bounded) until the ones in flight are answered. */
+  async beforeApplicationShutdown(): Promise<void> {
+    for (const subscription of this.subscriptions) subscription.unsubscribe();
+    this.subscriptions = [];
+    if (this.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, shutdownWaitMs);
+        this.idle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    await this.nc?.drain().catch((error: Error) => this.logger.warn(`drain failed: ${error.message}`));
+  }
+
+  private serve(subject: string, handle: (data: unknown) => Promise<Reply<unknown>>): Subscription {
+    return this.nc!.subscribe(subject, {
+      queue: QueueGroups.ledger,
+      callback: (error, message) => {
+        if (error) {
+          this.logger.warn(`subscription ${subject}: ${error.message}`);
+          return;
+        }
+        void this.answer(message, handle);
+      },
+    });
+  }
+
+  private async answer(message: Msg, handle: (data: unknown) => Promise<Reply<unknown>>): Promise<void> {
+    let packet: { data?: unknown; id?: unknown };
+    try {
+      packet = JSON.parse(Buffer.from(message.data).toString('utf8')) as { data?: unknown; id?: unknown };
+    } catch {
+      packet = {};
+    }
+    if (!message.reply) return; // an event, not a request: nobody to answer (Nest ignores these too)
+    const id = typeof packet.id === 'string' ? packet.id : undefined;
+    this.inFlight++;
+    try {
+      const correlationId = correlationIdOrNew(message.headers?.get(correlationIdHeader));
+      const response = await runWithCorrelation(correlationId, () => handle(packet.data));
+      message.respond(Buffer.from(JSON.stringify({ id, response, isDisposed: true })));
+    } catch (error) {
+      this.logger.error(`answering ${message.subject} failed: ${(error as Error).message}`);
+      message.respond(Buffer.from(JSON.stringify({ id, err: { status: 'error', message: 'Internal server error' }, isDisposed: true })));
+    } finally {
+      if (--this.inFlight === 0) this.idle?.();
+    }
+  }
+
+  /** The batch subject: validates the envelope, then every command on its own, all in one pipeline turn. */
+  private async consumeMany(data: unknown): Promise<Reply<ConsumeCreditsBatchResult>> {
+    const commands = (data as { commands?: unknown } | null)?.commands;
+    if (!Array.isArray(commands)) return replyRefused('validation_failed', 'commands must be an array of consume commands');
+    if (commands.length > consumeBatchSizeMax) return replyRefused('validation_failed', `at most ${consumeBatchSizeMax} commands in one batch`);
+    const batchId = currentCorrelationId() ?? correlationIdOrNew(undefined);
+    // Each command in its own correlation context (its log fields and its events' correlation id).
+    const results = await Promise.all(commands.map((command) => {
+      const own = validCorrelationId((command as { correlationId?: unknown } | null)?.correlationId);
+      return runWithCorrelation(own ?? batchId, () => this.handlers.consume(command));
+    }));
+    return replyOk({ results: results as Reply<ConsumeCreditsResult>[] });
+  }
+}
