@@ -29,7 +29,6 @@ let shutdownProvider: (() => Promise<void>) | undefined;
 
 /** A module loaded only when tracing is on (CommonJS `require`, so nothing is loaded when off). */
 function load<T>(name: string): T {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(name) as T;
 }
 
@@ -40,7 +39,7 @@ function load<T>(name: string): T {
  * whether tracing is on. Registers the global tracer provider (AsyncLocalStorage context, W3C
  * trace context and baggage propagators), a batch span processor (`OTEL_BSP_SCHEDULE_DELAY` ms,
  * default 5000) with the OTLP/HTTP JSON exporter (the standard `OTEL_EXPORTER_OTLP_*` variables),
- * and the http (health and metrics scrapes left out) and pg instrumentations. Call it before
+ * and the http (health and metrics scrapes left out) and pg (queries inside a span only) instrumentations. Call it before
  * `http` and `pg` are required. Idempotent.
  */
 export function startTracing(serviceName: string, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -65,7 +64,8 @@ export function startTracing(serviceName: string, env: NodeJS.ProcessEnv = proce
     tracerProvider: provider,
     instrumentations: [
       new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => /^\/(health|metrics)(\/|$|\?)/.test(request.url ?? '') }),
-      new PgInstrumentation(),
+      // Only queries of traced work: the pollers' (outbox relay, schedulers) would make a trace each.
+      new PgInstrumentation({ requireParentSpan: true }),
     ],
   });
   api = otel;
