@@ -17,13 +17,14 @@ import {
   ReviewRefundCommand,
   validatePayload,
 } from '@credit-hub/contracts';
-import { Metrics } from '@credit-hub/service-kit';
+import { dataErrorOf, Metrics } from '@credit-hub/service-kit';
 import { Histogram } from 'prom-client';
 import { RefundRequestsService } from './requests/refund-requests.service';
 
 /**
  * The refunds service's request/reply handlers (NATS, queue group `refunds`), all one shape:
- * validate the payload against its contract, delegate, answer a `Reply`. An unexpected failure
+ * validate the payload against its contract, delegate, answer a `Reply`. A failure caused by the
+ * data (service-kit `dataErrorOf`) is a `validation_failed` refusal; any other unexpected failure
  * (database down) is a retryable `service_unavailable`; the cause is logged.
  */
 @Controller()
@@ -80,6 +81,9 @@ export class RefundsHandlers {
     try {
       return await work(validated.value);
     } catch (error) {
+      // Caused by the data (SQLSTATE class 22, class 23 but 23505): bad input, never a retryable outage.
+      const dataError = dataErrorOf(error);
+      if (dataError) return replyRefused('validation_failed', dataError.detail);
       this.logger.error(`${what} failed: ${(error as Error).message}`, (error as Error).stack);
       return replyRefused('service_unavailable', `the refunds service could not ${what}; retry shortly`);
     }

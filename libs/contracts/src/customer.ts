@@ -1,11 +1,26 @@
 /**
  * Customer identity rules shared by every service (ARCHITECTURE.md: a customer is keyed by email,
- * trimmed and lower-cased, and holds one wallet in the portfolio).
+ * in Unicode NFC, lower-cased and trimmed, and holds one wallet in the portfolio).
  */
 
-/** Normalises an email to the customer key: trimmed, lower-cased. */
+/**
+ * Normalises an email to the customer key, the one function every service uses (gateway DTOs,
+ * contracts, billing's Stripe customer, the refunds portal, the ledger's stream id): trimmed,
+ * Unicode NFC (so `ü` typed as one code point or as `u` + U+0308 is one customer: UAX #15), then
+ * lower-cased (Unicode default case mapping) and composed again (lower-casing can decompose,
+ * e.g. `İ` → `i̇`). Control characters are not removed: `emailHasControlCharacter` finds them and the
+ * validators refuse them.
+ */
 export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
+  return email.trim().normalize('NFC').toLowerCase().normalize('NFC');
+}
+
+/** Unicode control characters (general category Cc: C0, DEL, C1), refused anywhere in an email. */
+const controlCharacter = /\p{Cc}/u;
+
+/** True when `email` holds a control character (tab, newline, NUL, DEL, C1…): such an email is refused. */
+export function emailHasControlCharacter(email: string): boolean {
+  return controlCharacter.test(email);
 }
 
 /** The ledger stream id of a customer's account: `account-<normalised email>`. */

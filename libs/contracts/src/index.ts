@@ -5,6 +5,7 @@ export * from './ledger-events';
 export * from './ledger-commands';
 export * from './billing';
 export * from './validation';
+export * from './text';
 export * from './analytics';
 export * from './normalize';
 export * from './ledger-commands-more';

@@ -2,6 +2,7 @@ export * from './config';
 export * from './database';
 export * from './nats';
 export * from './problem';
+export * from './database-errors';
 export * from './health';
 export * from './bootstrap';
 export * from './config-module';

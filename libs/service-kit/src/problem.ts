@@ -1,6 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { ErrorCode, ErrorCodes, Refusal } from '@credit-hub/contracts';
+import { ErrorCode, ErrorCodes, Refusal, replyRefused } from '@credit-hub/contracts';
 import type { Request, Response } from 'express';
+import { Observable, of } from 'rxjs';
+import { dataErrorOf } from './database-errors';
 import { redactSecrets, redactUrl } from './redaction';
 
 /**
@@ -52,14 +54,23 @@ export class ProblemException extends HttpException {
 
 /**
  * Renders every error as problem+json. Known refusals keep their code; Nest's HttpExceptions map
- * to the closest code; anything else is an `internal_error` whose detail never carries a stack
- * trace or SQL (logged server-side instead).
+ * to the closest code; a database error caused by the data (`dataErrorOf`: SQLSTATE class 22, or
+ * class 23 but 23505) is a 400 `validation_failed`, not retryable; anything else is an
+ * `internal_error` whose detail never carries a stack trace or SQL (logged server-side instead).
+ *
+ * Services inherit it for their NATS request/reply handlers too (`inheritAppConfig`): there a
+ * handler that throws is answered with a refusal reply, like the ledger's and refunds' own
+ * handlers do: a data error is `validation_failed` (not retryable); anything else (the database
+ * or a service down, a bug) is a retryable `service_unavailable`, its cause logged. (Before, the
+ * filter wrote to an HTTP response that an RPC context does not have, and the caller got an empty
+ * error object: a 503 for bad bytes too.)
  */
 @Catch()
 export class ProblemJsonFilter implements ExceptionFilter {
   private readonly logger = new Logger('Problem');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): void | Observable<unknown> {
+    if (host.getType() === 'rpc') return this.catchRpc(exception);
     const http = host.switchToHttp();
     const response = http.getResponse<Response>();
     const request = http.getRequest<Request>();
@@ -76,7 +87,19 @@ export class ProblemJsonFilter implements ExceptionFilter {
     response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 
+  private catchRpc(exception: unknown): Observable<unknown> {
+    const dataError = dataErrorOf(exception);
+    if (dataError) {
+      this.logger.warn(redactSecrets(`request refused by the database: SQLSTATE ${dataError.sqlState}: ${(exception as Error).message}`));
+      return of(replyRefused('validation_failed', dataError.detail));
+    }
+    this.logger.error(redactSecrets(`request failed: ${(exception as Error)?.message ?? String(exception)}`), exception instanceof Error && exception.stack ? redactSecrets(exception.stack) : undefined);
+    return of(replyRefused('service_unavailable', 'the service could not complete the request; retry shortly'));
+  }
+
   private toProblem(exception: unknown, instance: string): { problem: ProblemDetails; headers: Record<string, string> } {
+    const dataError = dataErrorOf(exception);
+    if (dataError) return { problem: problemFor('validation_failed', dataError.detail, undefined, instance), headers: {} };
     if (exception instanceof ProblemException) {
       const r = exception.refusal;
       return { problem: problemFor(r.code, r.detail, r.field, instance), headers: exception.headers };

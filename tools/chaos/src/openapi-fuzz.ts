@@ -47,6 +47,8 @@ export interface FuzzTarget {
   method: string;
   path: string;
   secured: boolean;
+  /** Names of the security schemes the operation accepts (`api-key`, `operator-key`…). */
+  schemes: string[];
   query: Parameter[];
   pathParameters: Parameter[];
   headers: Parameter[];
@@ -84,6 +86,7 @@ export function fuzzTargets(document: OpenApiDocument): FuzzTarget[] {
         method: method.toUpperCase(),
         path,
         secured: (operation.security ?? []).length > 0,
+        schemes: (operation.security ?? []).flatMap((requirement) => Object.keys(requirement)),
         query: parameters.filter((p) => p.in === 'query').map((p) => ({ ...p, schema: resolve(p.schema) })),
         pathParameters: parameters.filter((p) => p.in === 'path'),
         headers: parameters.filter((p) => p.in === 'header'),
@@ -185,6 +188,8 @@ export interface CaseContext {
   email: string;
   /** Another domain's live key (a request with it names the wrong domain). */
   otherKey: string;
+  /** Keys of other security schemes by scheme name (the operator key), used by `badTextCases`. */
+  schemeKeys?: Record<string, string>;
 }
 
 /** The arbitrary of fuzz cases of one operation. */
@@ -327,4 +332,101 @@ function safeJson(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+/**
+ * Text PostgreSQL cannot store, in JSON: a NUL (`\u0000`, which jsonb refuses even as an escape)
+ * or a lone UTF-16 surrogate (JSON.stringify writes it as a `\udXXX` escape), at a random place in
+ * random text. The edge must refuse each with 400 `validation_failed`.
+ */
+export const unstorableTexts: fc.Arbitrary<string> = fc
+  .tuple(fc.string({ maxLength: 12 }), fc.constantFrom('\u0000', '\u0000\u0000', '\ud800', '\udbff', '\udc00', '\udfff', '\ud83d'), fc.string({ maxLength: 12 }))
+  .map(([before, bad, after]) => before + bad + after);
+
+/**
+ * A NUL in a URL (query value or path segment), percent-encoded, at a random place in random text:
+ * put into the URL as is. (Invalid UTF-8 in a URL, such as `%C0%80` or `%ED%A0%80`, is not among
+ * them: the query parser decodes it to U+FFFD, which PostgreSQL stores, and a path segment that
+ * does not decode is refused by the router before any handler.)
+ */
+export const unstorableUrlTexts: fc.Arbitrary<string> = fc
+  .tuple(fc.string({ unit: 'grapheme-ascii', maxLength: 8 }), fc.constantFrom('%00', 'a%00b', '%00%00'), fc.string({ unit: 'grapheme-ascii', maxLength: 8 }))
+  .map(([before, bad, after]) => encodeURIComponent(before) + bad + encodeURIComponent(after));
+
+/** One string field of an operation: where it is, and how to reach it in the request. */
+export interface StringField {
+  in: 'body' | 'query' | 'path';
+  /** Dotted path in the body (`items.0.referenceId`), or the parameter's name. */
+  name: string;
+}
+
+/** Every string field of an operation: body properties (nested objects and arrays too), query and path parameters. */
+export function stringFields(target: FuzzTarget, document: OpenApiDocument): StringField[] {
+  const resolve = (schema: Schema | undefined): Schema => {
+    let current = schema ?? {};
+    for (let depth = 0; current.$ref && depth < 8; depth++) current = document.components?.schemas?.[current.$ref.split('/').pop() as string] ?? {};
+    return current;
+  };
+  const fields: StringField[] = [];
+  const walk = (schema: Schema | undefined, path: string, depth: number) => {
+    const resolved = resolve(schema);
+    if (depth > 6) return;
+    if (resolved.type === 'object' || resolved.properties) {
+      for (const [name, child] of Object.entries(resolved.properties ?? {})) walk(child, path ? `${path}.${name}` : name, depth + 1);
+    } else if (resolved.type === 'array') {
+      walk(resolved.items, `${path}.0`, depth + 1);
+    } else if (resolved.type === 'string' || resolved.type === undefined) {
+      if (path) fields.push({ in: 'body', name: path });
+    }
+  };
+  if (target.body) walk(target.body, '', 0);
+  for (const parameter of target.query) if (resolve(parameter.schema).type !== 'integer' && resolve(parameter.schema).type !== 'number' && resolve(parameter.schema).type !== 'boolean') fields.push({ in: 'query', name: parameter.name });
+  for (const parameter of target.pathParameters) fields.push({ in: 'path', name: parameter.name });
+  return fields;
+}
+
+/** One request whose only fault is unstorable text in one string field. */
+export interface BadTextCase extends FuzzCase {
+  field: StringField;
+}
+
+/**
+ * Requests that are well-formed but for unstorable text in exactly one string field (`field`),
+ * authenticated with the context's key: `runs` per string field of the operation.
+ */
+export function badTextCases(target: FuzzTarget, document: OpenApiDocument, context: CaseContext, runs: number, seed: number): BadTextCase[] {
+  const validBody = target.body ? (validValue('', target.body, context) as Record<string, unknown>) : undefined;
+  const validQuery: Record<string, string> = {};
+  for (const parameter of target.query) if (parameter.required) validQuery[parameter.name] = String(validValue(parameter.name, parameter.schema ?? {}, context));
+  const pathValues: Record<string, string> = {};
+  for (const parameter of target.pathParameters) pathValues[parameter.name] = parameter.name === 'domain' ? context.domain : 'x';
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (target.secured) headers['authorization'] = `Bearer ${target.schemes.map((scheme) => context.schemeKeys?.[scheme]).find((key) => key !== undefined) ?? context.key}`;
+  const cases: BadTextCase[] = [];
+  for (const [index, field] of stringFields(target, document).entries()) {
+    const values = fc.sample(field.in === 'body' ? unstorableTexts : unstorableUrlTexts, { numRuns: runs, seed: seed + index });
+    for (const value of values) {
+      let path = target.path.replace(/\{([^}]+)\}/g, (_, name: string) => (field.in === 'path' && name === field.name ? value : encodeURIComponent(pathValues[name] ?? 'x')));
+      const query = Object.entries(validQuery).filter(([name]) => !(field.in === 'query' && name === field.name)).map(([name, v]) => `${encodeURIComponent(name)}=${encodeURIComponent(v)}`);
+      if (field.in === 'query') query.push(`${encodeURIComponent(field.name)}=${value}`);
+      if (query.length > 0) path += `?${query.join('&')}`;
+      const body = validBody !== undefined ? JSON.stringify(field.in === 'body' ? withPath(validBody, field.name.split('.'), value) : validBody) : undefined;
+      cases.push({ method: target.method, path, headers, ...(body !== undefined ? { body } : {}), breaking: `${field.in} ${field.name} = ${JSON.stringify(value)}`, field });
+    }
+  }
+  return cases;
+}
+
+/** A deep copy of `value` with the property at `path` (names and array indexes) set to `leaf`. */
+function withPath(value: unknown, path: string[], leaf: unknown): unknown {
+  if (path.length === 0) return leaf;
+  const [head, ...rest] = path as [string, ...string[]];
+  if (Array.isArray(value)) {
+    const copy = [...value];
+    copy[Number(head)] = withPath(copy[Number(head)], rest, leaf);
+    return copy;
+  }
+  const copy = { ...((value ?? {}) as Record<string, unknown>) };
+  copy[head] = withPath(copy[head], rest, leaf);
+  return copy;
 }

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { Refusal } from '@credit-hub/contracts';
+import { Refusal, unstorableTextIn } from '@credit-hub/contracts';
 
 /** Seconds a webhook signature timestamp may be away from now, in either direction. */
 export const webhookToleranceSeconds = 300;
@@ -23,7 +23,9 @@ export type WebhookVerification = { ok: true; event: VerifiedStripeEvent } | { o
  * 2. `webhook_timestamp_out_of_tolerance`: the signed `t=` is more than 300 s old (stripe-node) or
  *    more than 300 s in the future (checked here: stripe-node accepts any future time, which would
  *    let a captured future-dated delivery be replayed for as long as its date lies ahead).
- * 3. `webhook_payload_invalid`: the signed body is not JSON or not a Stripe event.
+ * 3. `webhook_payload_invalid`: the signed body is not JSON or not a Stripe event, or carries text
+ *    PostgreSQL cannot store (a NUL or a lone surrogate, JSON-escaped, anywhere in the event:
+ *    libs/contracts `unstorableTextIn`), which would otherwise fail its handling on every retry.
  * `nowMs` is the receive time (ms since epoch). Never throws for bad input.
  */
 export function verifyWebhook(
@@ -48,6 +50,8 @@ export function verifyWebhook(
   if (timestamp === undefined) return refusal('webhook_signature_invalid', 'the Stripe-Signature header has no timestamp', 'signature');
   if (timestamp - Math.floor(nowMs / 1000) > webhookToleranceSeconds) return timestampRefusal('is more than 300 s in the future');
   if (!isStripeEvent(parsed)) return refusal('webhook_payload_invalid', 'the signed payload is not a Stripe event object');
+  const unstorable = unstorableTextIn(parsed, 'event');
+  if (unstorable) return refusal('webhook_payload_invalid', `the signed event carries text that cannot be stored: ${unstorable.detail}`);
   return { ok: true, event: parsed };
 }
 

@@ -50,6 +50,8 @@ describe('verifyWebhook', () => {
     ['an event without id', JSON.stringify({ ...event, id: undefined })],
     ['an event without data.object', JSON.stringify({ ...event, data: {} })],
     ['a thin (v2) event notification', JSON.stringify({ id: 'evt_1', object: 'v2.core.event', type: 'x' })],
+    ['an event with a NUL in a field (JSON escape)', JSON.stringify({ ...event, data: { object: { object: 'checkout.session', customer_email: 'a\u0000@example.com' } } })],
+    ['an event with a lone surrogate in a metadata key', JSON.stringify({ ...event, data: { object: { object: 'checkout.session', metadata: { ['k\ud800']: '1' } } } })],
   ])('refuses a signed body that is %s as webhook_payload_invalid', (_, payload) => {
     expect(codeOf(verify(payload))).toBe('webhook_payload_invalid');
   });

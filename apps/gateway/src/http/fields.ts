@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Limits } from '@credit-hub/contracts';
+import { Limits, NoControlCharacters, normalizeEmail } from '@credit-hub/contracts';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 
@@ -27,12 +27,17 @@ export function DomainField(options: { optional: boolean }): PropertyDecorator {
   );
 }
 
-/** `email`: the customer, keyed by email (trimmed before validation; lower-cased when forwarded). */
+/**
+ * `email`: the customer, keyed by email: normalised before validation by the one rule of
+ * libs/contracts (`normalizeEmail`: trimmed, Unicode NFC, lower-cased), so NFC and NFD spellings
+ * are one customer; a control character anywhere is refused (`validation_failed`, field `email`).
+ */
 export function EmailField(): PropertyDecorator {
   return applyDecorators(
-    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value)),
-    ApiProperty({ description: 'The customer, keyed by email (trimmed, lower-cased)', example: 'ada@example.com', maxLength: Limits.emailLengthMax }),
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? normalizeEmail(value) : value)),
+    ApiProperty({ description: 'The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)', example: 'ada@example.com', maxLength: Limits.emailLengthMax }),
     IsString({ message: 'email must be a string' }),
+    NoControlCharacters(),
     MaxLength(Limits.emailLengthMax, { message: `email must be at most ${Limits.emailLengthMax} characters` }),
     IsEmail({}, { message: 'email must be an email address' }),
   );

@@ -1,4 +1,5 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { unstorableTextIn } from '@credit-hub/contracts';
 import { ProblemException } from '@credit-hub/service-kit';
 
 /**
@@ -19,7 +20,10 @@ export const forbiddenPropertyNames: ReadonlySet<string> = new Set(['__proto__',
  * The global validation of HTTP input: unknown properties refused, plain JSON turned into the DTO
  * classes (no implicit conversion: `"1"` is not a number), and the first failure reported as
  * problem+json `validation_failed` naming its field. Before Nest's pipe runs, the input's depth is
- * bounded and prototype property names are refused (see above).
+ * bounded, prototype property names are refused (see above), and every string of the body, the
+ * query and the path parameters (values and property names) must be text PostgreSQL can store
+ * (libs/contracts `unstorableTextIn`: no NUL, no lone surrogate). The pipe is global, so this holds
+ * for every route with a `@Body`, `@Query` or `@Param`, DTO or not.
  */
 export function gatewayValidationPipe(): ValidationPipe {
   return new GatewayValidationPipe({
@@ -37,7 +41,11 @@ export function gatewayValidationPipe(): ValidationPipe {
 class GatewayValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' || metadata.type === 'query') {
-      const problem = inputProblem(value, metadata.type);
+      const problem = inputProblem(value, metadata.type) ?? unstorableTextIn(value, metadata.data ?? metadata.type);
+      if (problem) throw new ProblemException({ code: 'validation_failed', detail: problem.detail, field: problem.field });
+    }
+    if (metadata.type === 'param') {
+      const problem = unstorableTextIn(value, metadata.data ?? 'path');
       if (problem) throw new ProblemException({ code: 'validation_failed', detail: problem.detail, field: problem.field });
     }
     return super.transform(value, metadata);

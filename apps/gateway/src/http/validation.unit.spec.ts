@@ -45,4 +45,16 @@ describe('the gateway validation pipe', () => {
     expect(validationProblem([{ property: '', constraints: { whitelistValidation: 'property  should not exist' }, children: [] }]).refusal.field).toBe('body');
     expect(validationProblem([]).refusal).toEqual({ code: 'validation_failed', detail: 'The request is not valid', field: 'body' });
   });
+
+  it('refuses text PostgreSQL cannot store (NUL, lone surrogates) in the body, the query and the path, naming the field', async () => {
+    const pipe = gatewayValidationPipe();
+    const refusalOf = (value: unknown, metadata: Parameters<typeof pipe.transform>[1]) => pipe.transform(value, metadata).then(() => undefined, (error: unknown) => (error as ProblemException).refusal);
+    expect(await refusalOf({ name: 'a\u0000b' }, { type: 'body', metatype: Flat })).toEqual({ code: 'validation_failed', field: 'name', detail: expect.stringContaining('NUL') });
+    expect(await refusalOf({ items: [{ note: 'ok' }, { note: '\ud800' }] }, { type: 'body', metatype: Object })).toEqual(expect.objectContaining({ field: 'items.1.note' }));
+    expect(await refusalOf({ q: '%\u0000' }, { type: 'query', metatype: Object })).toEqual(expect.objectContaining({ code: 'validation_failed', field: 'q' }));
+    expect(await refusalOf('x\u0000', { type: 'query', data: 'q', metatype: String })).toEqual(expect.objectContaining({ field: 'q' }));
+    expect(await refusalOf('rsv_\u0000', { type: 'param', data: 'reservationId', metatype: String })).toEqual(expect.objectContaining({ code: 'validation_failed', field: 'reservationId' }));
+    expect(await refusalOf('\udc00', { type: 'param', data: 'token', metatype: String })).toEqual(expect.objectContaining({ field: 'token' }));
+    expect(await refusalOf('fine 🙂', { type: 'param', data: 'token', metatype: String })).toBeUndefined();
+  });
 });

@@ -2,14 +2,14 @@ import { Controller, Logger } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   AccountChangeResult, AccountDisputeCommand, BalanceView, CaptureReservationCommand, ClawBackPurchaseCommand, ConsumeCreditsCommand,
-  ConsumeCreditsResult, GetBalanceQuery, GetHistoryQuery, GrantCreditsCommand, GrantCreditsResult, HistoryPage, LedgerSubjects, normalizeEmail,
+  ConsumeCreditsResult, GetBalanceQuery, GetHistoryQuery, GrantCreditsCommand, GrantCreditsResult, HistoryPage, LedgerSubjects, normalizeEmail, NormalizedEmail,
   PlanCreditsCommand, RefundConsumptionsCommand, RefundConsumptionsResult, RefundPurchaseCommand, RefundPurchaseResult,
   ReleaseReservationCommand, Reply, replyOk, replyRefused, ReservationView, ReserveCreditsCommand, RevertPurchaseRefundCommand, validatePayload,
 } from '@credit-hub/contracts';
 import {
   decideClawBack, decideFreeze, decideResumePlan, decideRevertPurchaseRefund, decideSuspendPlan, decideUnfreeze,
 } from '@credit-hub/ledger-domain';
-import { bindLogFields, currentCorrelationId, debugLogging, runWithLogFields } from '@credit-hub/service-kit';
+import { bindLogFields, currentCorrelationId, dataErrorOf, debugLogging, runWithLogFields } from '@credit-hub/service-kit';
 import { validCorrelationId } from '@credit-hub/messaging';
 import { IsEmail, MaxLength } from 'class-validator';
 import { CreditAccountStore } from './credit-account.store';
@@ -17,11 +17,11 @@ import { HistoryReader } from './history.reader';
 
 /** Capture/release carry the customer's email so the ledger can lock the right account. */
 class CaptureOnAccount extends CaptureReservationCommand {
-  @IsEmail() @MaxLength(254)
+  @NormalizedEmail() @IsEmail() @MaxLength(254)
   email!: string;
 }
 class ReleaseOnAccount extends ReleaseReservationCommand {
-  @IsEmail() @MaxLength(254)
+  @NormalizedEmail() @IsEmail() @MaxLength(254)
   email!: string;
 }
 
@@ -161,12 +161,21 @@ export class LedgerHandlers {
     return runWithLogFields(fields, () => this.run(what, command, work));
   }
 
-  /** Runs a validated command, logs its outcome, turns an unexpected failure into a retryable refusal. */
+  /**
+   * Runs a validated command, logs its outcome; a failure caused by the data is a `validation_failed`
+   * refusal, any other unexpected failure a retryable `service_unavailable`.
+   */
   private async run<C extends object, T>(what: string, command: C, work: (command: C) => Promise<Reply<T>>): Promise<Reply<T>> {
     let reply: Reply<T>;
     try {
       reply = await work(command);
     } catch (error) {
+      // Caused by the data (SQLSTATE class 22, class 23 but 23505): bad input, never a retryable outage.
+      const dataError = dataErrorOf(error);
+      if (dataError) {
+        this.logger.warn(`${what} refused by the database: SQLSTATE ${dataError.sqlState}`);
+        return replyRefused('validation_failed', dataError.detail);
+      }
       this.logger.error(`${what} failed: ${(error as Error).message}`, (error as Error).stack);
       return replyRefused('service_unavailable', `the ledger could not complete ${what}; retry with the same idempotency key`);
     }

@@ -5,7 +5,7 @@ import {
 } from '@credit-hub/contracts';
 import { CreditAccount, evolve, invariantViolations, LedgerRejection } from '@credit-hub/ledger-domain';
 import { checkoutClient, claimInbox, currentTraceparent, inSpan, traceparentHeader, tracingEnabled, writeOutbox } from '@credit-hub/messaging';
-import { currentCorrelationId, Metrics, runOutsideCorrelation } from '@credit-hub/service-kit';
+import { currentCorrelationId, dataErrorOf, Metrics, runOutsideCorrelation } from '@credit-hub/service-kit';
 import { randomUUID } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
 import { Counter, Histogram } from 'prom-client';
@@ -71,8 +71,8 @@ const retryableSqlStates = new Set(['23505', '40001', '40P01']);
  * `LEDGER_BATCH_SIZE_MAX` bounds a batch (1: every command alone).
  *
  * A refusal never fails the batch (nothing is written for it). A database error fails the whole
- * transaction: the batch is retried once (not for a data error, SQLSTATE class 22, which belongs
- * to one command), then each command runs alone, so one bad command cannot fail its neighbours;
+ * transaction: the batch is retried once (not for a data error, SQLSTATE class 22 or class 23 but
+ * 23505, which belongs to one command), then each command runs alone, so one bad command cannot fail its neighbours;
  * alone, a conflict (23505, 40001, 40P01) is retried up to 5 times, and any other error rejects
  * that command's promise with the error.
  */
@@ -171,7 +171,7 @@ export class LedgerPipeline {
       } catch (error) {
         const code = (error as { code?: string }).code ?? '';
         this.logger.warn(`batch of ${batch.length} failed (attempt ${attempt}${code ? `, SQLSTATE ${code}` : ''}): ${(error as Error).message}`);
-        if (code.startsWith('22')) break; // a data error belongs to one command: find it alone
+        if (dataErrorOf(error)) break; // a data error (SQLSTATE 22, 23 but 23505) belongs to one command: find it alone
       }
     }
     await Promise.all(batch.map((w) => this.alone(w)));

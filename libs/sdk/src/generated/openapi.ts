@@ -759,7 +759,7 @@ export interface components {
              */
             offeringId: string;
             /**
-             * @description The customer, keyed by email (trimmed, lower-cased)
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
              * @example ada@example.com
              */
             email: string;
@@ -782,7 +782,7 @@ export interface components {
         };
         ConsumeCreditsRequest: {
             /**
-             * @description The customer, keyed by email (trimmed, lower-cased)
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
              * @example ada@example.com
              */
             email: string;
@@ -863,7 +863,7 @@ export interface components {
         };
         ReserveCreditsRequest: {
             /**
-             * @description The customer, keyed by email (trimmed, lower-cased)
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
              * @example ada@example.com
              */
             email: string;
@@ -934,7 +934,7 @@ export interface components {
         };
         CaptureReservationRequest: {
             /**
-             * @description The customer, keyed by email (trimmed, lower-cased)
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
              * @example ada@example.com
              */
             email: string;
@@ -956,7 +956,7 @@ export interface components {
         };
         ReleaseReservationRequest: {
             /**
-             * @description The customer, keyed by email (trimmed, lower-cased)
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
              * @example ada@example.com
              */
             email: string;
@@ -968,7 +968,7 @@ export interface components {
         };
         GrantCreditsRequest: {
             /**
-             * @description The customer, keyed by email (trimmed, lower-cased)
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
              * @example ada@example.com
              */
             email: string;
@@ -1370,7 +1370,7 @@ export interface components {
         };
         CreatePortalSessionRequest: {
             /**
-             * @description The customer, keyed by email (trimmed, lower-cased)
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
              * @example ada@example.com
              */
             email: string;
@@ -1574,7 +1574,7 @@ export interface components {
         };
         BillingPortalRequest: {
             /**
-             * @description The customer, keyed by email (trimmed, lower-cased)
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
              * @example ada@example.com
              */
             email: string;
@@ -1641,7 +1641,7 @@ export interface components {
         };
         CancelSubscriptionRequest: {
             /**
-             * @description The customer, keyed by email (trimmed, lower-cased)
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
              * @example ada@example.com
              */
             email: string;
@@ -1658,7 +1658,7 @@ export interface components {
         };
         ChangePlanRequest: {
             /**
-             * @description The customer, keyed by email (trimmed, lower-cased)
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
              * @example ada@example.com
              */
             email: string;
@@ -1880,7 +1880,7 @@ export interface components {
         };
         EntitlementCheckRequest: {
             /**
-             * @description The customer, keyed by email (trimmed, lower-cased)
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
              * @example ada@example.com
              */
             email: string;
@@ -2304,7 +2304,7 @@ export interface operations {
     getBalance: {
         parameters: {
             query: {
-                /** @description The customer, keyed by email (trimmed, lower-cased) */
+                /** @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused) */
                 email: string;
                 /** @description The product (domain) acting; must be the API key's own domain (default: the key's domain) */
                 domain?: string;
@@ -3161,7 +3161,7 @@ export interface operations {
     getHistory: {
         parameters: {
             query: {
-                /** @description The customer, keyed by email (trimmed, lower-cased) */
+                /** @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused) */
                 email: string;
                 /** @description The product (domain) acting; must be the API key's own domain (default: the key's domain) */
                 domain?: string;
@@ -5866,7 +5866,7 @@ export interface operations {
     listSubscriptions: {
         parameters: {
             query: {
-                /** @description The customer, keyed by email (trimmed, lower-cased) */
+                /** @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused) */
                 email: string;
                 /** @description The product (domain) acting; must be the API key's own domain (default: the key's domain) */
                 domain?: string;
@@ -6840,7 +6840,7 @@ export interface operations {
     getEntitlements: {
         parameters: {
             query: {
-                /** @description The customer, keyed by email (trimmed, lower-cased) */
+                /** @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused) */
                 email: string;
                 /** @description The product (domain) acting; must be the API key's own domain (default: the key's domain) */
                 domain?: string;
