@@ -7,7 +7,7 @@ import { NatsContext, NatsRecord } from '@nestjs/microservices';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import {
   CorrelationContext, correlationIdHeader, correlationIdOrNew, currentCorrelationContext, currentLogFields, currentTraceHeaders, runInCorrelationContext, runWithCorrelation,
-  startSpan, stopTracing, traceparentHeader, tracestateHeader,
+  startSpan, stopTracing, traceparentHeader, tracestateHeader, tracingEnabled,
 } from '@credit-hub/messaging';
 import { LoggerModule } from 'nestjs-pino';
 import { levels as pinoLevels, symbols as pinoSymbols } from 'pino';
@@ -85,9 +85,9 @@ export class RpcCorrelationInterceptor implements NestInterceptor {
     const headers = rpc instanceof NatsContext ? rpc.getHeaders() : undefined;
     const given = headers ? (headers.get(correlationIdHeader) || headers.get(correlationIdHeader, Match.IgnoreCase)) : undefined;
     // With tracing on, the handler runs in a server span, child of the request's `traceparent`.
-    const span = startSpan(`${rpc instanceof NatsContext ? rpc.getSubject() : 'rpc'} process`, {
-      kind: 'server', parent: traceHeadersOf(headers), attributes: { 'messaging.system': 'nats' },
-    });
+    const span = tracingEnabled()
+      ? startSpan(`${rpc instanceof NatsContext ? rpc.getSubject() : 'rpc'} process`, { kind: 'server', parent: traceHeadersOf(headers), attributes: { 'messaging.system': 'nats' } })
+      : undefined;
     // Nest binds `handle()`'s deferred work to the async context it is called in, so calling it
     // inside `run` puts the handler (and what it awaits) in the context.
     let store: CorrelationContext | undefined;
