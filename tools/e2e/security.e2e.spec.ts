@@ -174,6 +174,75 @@ describe("tenant isolation: notes.localhost's key against demo.localhost's resou
     expect(lots.filter((lot) => lot.scopeDomain === demo)).toEqual([]);
   });
 
+  it("balance: a lot bought on demo is listed for notes (credits it may spend) without demo's price, currency or offering", async () => {
+    type Lot = { lotId: string; kind: string; domain: string; creditsRemaining: number; amountMinor: number | null; currency: string | null; offeringId: string | null };
+    const own = (await demoApi.balance(ada)).body.lots as Lot[];
+    const bought = own.find((lot) => lot.kind === 'purchased');
+    expect(bought).toMatchObject({ amountMinor: 4900, currency: 'usd', offeringId: 'pro_100' }); // the seller sees its own sale
+    const seen = await notesApi.balance(ada);
+    expect(seen.status).toBe(200);
+    const lot = (seen.body.lots as Lot[]).find((l) => l.kind === 'purchased' && l.domain === demo);
+    // Listed (notes may spend it), with its credits, but not what was paid nor the purchase's reference.
+    expect(lot).toMatchObject({ creditsRemaining: bought?.creditsRemaining, amountMinor: null, currency: null, offeringId: null });
+    const text = JSON.stringify(seen.body);
+    for (const secret of ['4900', 'usd', 'pro_100', bought?.lotId as string, 'cs_']) expect({ secret, found: text.includes(secret) }).toEqual({ secret, found: false });
+  });
+
+  describe("money demo's customer paid and got back", () => {
+    const dee = customer('dee');
+    let moneyRefundId: string | undefined;
+
+    beforeAll(async () => {
+      await fundedCustomer(demoApi, dee, 'pro_100', 100);
+      expect((await demoApi.consume(dee, 40, `dee-${suffix}`)).status).toBe(200);
+      const lotId = ((await demoApi.balance(dee)).body.lots as { lotId: string }[])[0]?.lotId as string;
+      const token = await demoApi.portalToken(dee);
+      if (!('token' in token)) throw new Error(`no portal link: ${token.failed.status}`);
+      expect((await demoApi.requestRefund(token.token, { requestKey: `dee-${suffix}`, kind: 'money', lotId })).status).toBe(200);
+      const [row] = await spec.system.query<{ id: string; status: string }>('refunds', 'SELECT id::text AS id, status FROM refund_requests WHERE email = $1', [dee]);
+      expect(row?.status).toBe('completed');
+      moneyRefundId = row?.id;
+      // Analytics is fed from the streams: wait until demo's own reads show the refund.
+      const arrived = await retry(async () => (JSON.stringify((await demoApi.request('GET', '/api/analytics/feedback')).body).includes(moneyRefundId as string) ? true : undefined), 60, 250);
+      expect(arrived).toBe(true);
+    }, 60_000);
+
+    it("history: notes sees the credits move, but no amount, currency, payment, checkout or refund reference of demo's", async () => {
+      const own = await demoApi.request('GET', `/api/portfolio/credits/history?email=${encodeURIComponent(dee)}&limit=100`);
+      expect(JSON.stringify(own.body)).toContain('"amountMinor"'); // demo sees its own refund whole
+      const seen = await notesApi.request('GET', `/api/portfolio/credits/history?email=${encodeURIComponent(dee)}&limit=100`);
+      expect(seen.status).toBe(200);
+      const items = seen.body.items as { type: string; creditsDelta: number; details: Record<string, unknown> }[];
+      expect(items.find((item) => item.type === 'PurchaseRefunded')).toMatchObject({ creditsDelta: -60 });
+      const text = JSON.stringify(seen.body);
+      for (const secret of ['amountMinor', 'currency', 'paymentIntentId', 'checkoutSessionId', 'refundRequestId', moneyRefundId as string, 'pi_', 'cs_']) {
+        expect({ secret, found: text.includes(secret) }).toEqual({ secret, found: false });
+      }
+    });
+
+    it.each(['summary', 'credits', 'revenue', 'conversion', 'refunds', 'feedback', 'usage'])(
+      "analytics %s: notes' read holds none of demo's refunds, feedback or prices",
+      async (view) => {
+        const seen = await notesApi.request('GET', `/api/analytics/${view}`);
+        expect(seen.status).toBe(200);
+        const text = JSON.stringify(seen.body);
+        expect(text).not.toContain(moneyRefundId as string);
+        expect(text).not.toContain(dee);
+        expect(text).not.toContain('"usd"'); // demo sells in usd, notes in eur
+        expect((await notesApi.request('GET', `/api/analytics/${view}?domain=${demo}`)).status).toBe(403);
+      },
+    );
+
+    it("portal: notes' refund page for demo's customer offers none of demo's purchases or consumptions", async () => {
+      const token = await notesApi.portalToken(dee);
+      if (!('token' in token)) throw new Error(`no portal link: ${token.failed.status}`);
+      const page = await call(spec.system.urls.gateway, 'GET', `/portal/${encodeURIComponent(token.token)}`);
+      expect(page.status).toBe(200);
+      expect(page.text).not.toContain(`dee-${suffix}`);
+      expect(page.text).not.toMatch(/\$\d/);
+    });
+  });
+
   it("balance or history naming demo.localhost: 403, the same for a real and an unknown customer", async () => {
     for (const path of ['/api/portfolio/credits/balance', '/api/portfolio/credits/history']) {
       await sameAsMissing((email) => notesApi.request('GET', `${path}?email=${encodeURIComponent(email)}&domain=${demo}`), ada, ghost);

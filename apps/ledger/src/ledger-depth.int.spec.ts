@@ -131,6 +131,51 @@ describe('ledger depth on real PostgreSQL and NATS', () => {
     expect(await ok(LedgerSubjects.revertPurchaseRefund, { email: 'money@example.com', refundRequestId: 'mr-1', reason: 'again' })).toMatchObject({ repeated: true });
   });
 
+  it('answers what is refundable at the moment of the query and refunds a window itself: newest first, up to creditsMax, once', async () => {
+    const email = 'window@example.com';
+    await buy(email, 30, 'cs_window');
+    const since = new Date(Date.now() - 60_000).toISOString();
+    // No wait between the acknowledgements and the query: the ledger is the system of record.
+    await Promise.all([1, 2, 3, 4].map((i) => consume(email, i, `w${i}`)));
+    const view = await ok(LedgerSubjects.getRefundable, { email, domain, consumedSince: since });
+    expect(view.consumptions.map((c: { referenceId: string; creditsRefunded: number }) => [c.referenceId, c.creditsRefunded]).sort()).toEqual([['w1', 0], ['w2', 0], ['w3', 0], ['w4', 0]]);
+    expect(view.balance).toBe(20);
+    const command = { email, domain, refundRequestId: 'rr-window', consumedSince: since, creditsMax: 9 };
+    const first = await ok(LedgerSubjects.refundConsumptions, command);
+    expect(first).toMatchObject({ creditsRefunded: 9, repeated: false });
+    const again = await ok(LedgerSubjects.refundConsumptions, command);
+    expect(again).toMatchObject({ creditsRefunded: 9, repeated: true, refunded: first.refunded });
+    const rest = await ok(LedgerSubjects.refundConsumptions, { ...command, refundRequestId: 'rr-window-2', creditsMax: undefined });
+    expect(rest.creditsRefunded).toBe(1);
+    expect(await send(LedgerSubjects.refundConsumptions, { ...command, refundRequestId: 'rr-window-3' })).toMatchObject({ ok: false, refusal: { code: 'nothing_to_refund' } });
+    expect(await spendable(email)).toBe(30);
+    const after = await ok(LedgerSubjects.getRefundable, { email, domain, consumedSince: since });
+    expect(after.consumptions.every((c: { credits: number; creditsRefunded: number }) => c.credits === c.creditsRefunded)).toBe(true);
+  });
+
+  it("offers a held purchase's free credits only, and RefundPurchase pays exactly the offer", async () => {
+    const email = 'offer@example.com';
+    await buy(email, 100, 'cs_offer', 4900);
+    await ok(LedgerSubjects.reserveCredits, { email, domain, credits: 90, referenceId: 'offer-job', ttlSeconds: 600 });
+    const [offer] = (await ok(LedgerSubjects.getRefundable, { email, domain, consumedSince: new Date(0).toISOString() })).purchases;
+    expect(offer).toMatchObject({ lotId: 'lot_cs_offer', creditsInitial: 100, creditsUnused: 10, amountMinor: 490, currency: 'usd' });
+    const paid = await ok(LedgerSubjects.refundPurchase, { email, refundRequestId: 'rr-offer', lotId: offer.lotId });
+    expect({ credits: paid.credits, amountMinor: paid.amountMinor }).toEqual({ credits: offer.creditsUnused, amountMinor: offer.amountMinor });
+    expect((await ok(LedgerSubjects.getRefundable, { email, domain: 'b.test', consumedSince: new Date(0).toISOString() })).purchases).toEqual([]);
+  });
+
+  it("shows another domain a lot it may spend without the price or the purchase's reference", async () => {
+    const email = 'offer@example.com';
+    const own = await ok(LedgerSubjects.getBalance, { email, domain });
+    expect(own.lots[0]).toMatchObject({ lotId: 'lot_cs_offer', amountMinor: 4900, currency: 'usd' });
+    const other = await ok(LedgerSubjects.getBalance, { email, domain: 'b.test' });
+    expect(other.lots[0]).toMatchObject({ amountMinor: null, currency: null, offeringId: null, creditsRemaining: own.lots[0].creditsRemaining });
+    expect(JSON.stringify(other)).not.toMatch(/cs_offer|4900|usd/);
+    const history = await ok(LedgerSubjects.getHistory, { email, domain: 'b.test', limit: 50 });
+    expect(history.items.map((i: { type: string }) => i.type)).toContain('PurchaseRefunded');
+    expect(JSON.stringify(history)).not.toMatch(/cs_offer|pi_|amountMinor|currency|rr-offer/);
+  });
+
   it('freezes on a dispute, claws back a lost one (owed credits), and blocks only past-due plan credits', async () => {
     await buy('dispute@example.com', 10, 'cs_disputed');
     expect((await consume('dispute@example.com', 4, 'd-1')).ok).toBe(true);

@@ -11,6 +11,8 @@ import { LedgerHandlers } from './credit-accounts/ledger.handlers';
 import { LedgerOutboxRelay } from './credit-accounts/outbox-relay.service';
 import { BillingEventsConsumer } from './credit-accounts/billing-events.consumer';
 import { ledgerMigrations } from './migrations';
+import { RefundableHandler } from './refundable/refundable.handler';
+import { RefundableReader } from './refundable/refundable.reader';
 
 /** The ledger service: event store, credit accounts, outbox relay to stream LEDGER. */
 @Module({
@@ -25,7 +27,7 @@ import { ledgerMigrations } from './migrations';
     NatsModule.forRoot({ name: 'ledger', config: LedgerConfig, servers: (c) => c.NATS_URL, streams: [Streams.ledger, Streams.billing] }),
     HealthModule.register({ hasDatabase: true }),
   ],
-  controllers: [LedgerHandlers],
-  providers: [CreditAccountStore, LedgerPipeline, ConsumeSubscription, LedgerHandlers, HistoryReader, ExpiryScheduler, LedgerOutboxRelay, BillingEventsConsumer],
+  controllers: [LedgerHandlers, RefundableHandler],
+  providers: [CreditAccountStore, LedgerPipeline, ConsumeSubscription, LedgerHandlers, HistoryReader, ExpiryScheduler, LedgerOutboxRelay, BillingEventsConsumer, RefundableReader],
 })
 export class LedgerModule {}

@@ -41,11 +41,6 @@ describe('refunds: portal, policy, saga', () => {
   const view = async (token: string) => valueOf(await rpc<PortalView>(nc, RefundsSubjects.getPortalView, { token }));
   const request = (token: string, extra: Record<string, unknown> = {}) =>
     rpc<RequestRefundResult>(nc, RefundsSubjects.requestRefund, { token, requestKey: randomUUID(), kind: 'credits', ...feedback(), ...extra });
-  const recorded = async (domain: string, count: number) =>
-    eventually(`${count} consumptions on ${domain} recorded`, async () => {
-      const { rows } = await db.query('SELECT count(*)::int AS n FROM refundable_consumptions WHERE domain = $1', [domain]);
-      return rows[0].n >= count;
-    });
   const row = async (id: string) => (await db.query<RefundRequestRow>('SELECT * FROM refund_requests WHERE id = $1', [id])).rows[0];
   const restart = async (faults?: Parameters<typeof startRefunds>[0]) => {
     await app?.close();
@@ -96,7 +91,6 @@ describe('refunds: portal, policy, saga', () => {
 
   it('mints portal links for one customer and domain, and refuses tampered, foreign and unknown ones', async () => {
     const { email, token } = await customer('credits.example.com', 10, [3]);
-    await recorded('credits.example.com', 1);
     const page = await view(token);
     expect(page).toMatchObject({
       email,
@@ -305,7 +299,7 @@ describe('refunds: portal, policy, saga', () => {
     expect(ledger.moneyRefunds.get(pending.request.id)).toMatchObject({ credits: 4, amountMinor: 400, reverted: false });
   });
 
-  it('finishes a credit refund whose ledger answer was lost, from the ledger events, exactly once', async () => {
+  it('finishes a credit refund whose ledger answer was lost, from the ledger\'s repeat answer, exactly once', async () => {
     const { email, token } = await customer('credits.example.com', 9, [2, 3]);
     await eventually('recorded', async () => (await view(token)).creditRefund.credits === 5);
     ledger.loseNextRefundAnswer = true;

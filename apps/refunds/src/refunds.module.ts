@@ -3,7 +3,6 @@ import { ClientsModule, Transport } from '@nestjs/microservices';
 import { Streams } from '@credit-hub/contracts';
 import { DatabaseModule, HealthModule, NatsModule, ServiceConfigModule } from '@credit-hub/service-kit';
 import { REFUNDS_NATS_CLIENT, ServiceRequests } from './clients/service-requests';
-import { LedgerEventsConsumer } from './consumptions/ledger-events.consumer';
 import { refundsMigrations } from './migrations';
 import { RefundsOutboxRelay } from './outbox/refunds-outbox-relay';
 import { RefundCatalog } from './policy/refund-catalog.service';
@@ -15,8 +14,8 @@ import { REFUND_SAGA_FAULTS, RefundSaga, RefundSagaFaults } from './saga/refund-
 import { SagaResumer } from './saga/saga-resumer';
 
 /**
- * The refunds service: reads stream LEDGER (durable consumer `refunds`) into the consumptions it
- * may refund; keeps each domain's refund policy (from the catalog), the refund requests with their
+ * The refunds service: asks the ledger (request/reply) what a customer may have refunded when the
+ * portal or a refund needs it, keeping no copy of the ledger; keeps each domain's refund policy (from the catalog), the refund requests with their
  * feedback and their saga state; mints and checks portal links; drives the ledger (and billing,
  * for money) through the refund saga; publishes `refunds.events.*` to stream REFUNDS via its outbox.
  */
@@ -29,8 +28,8 @@ import { SagaResumer } from './saga/saga-resumer';
       poolSize: (c) => c.REFUNDS_DATABASE_POOL_SIZE,
       migrations: refundsMigrations,
     }),
-    // The service ensures the streams it uses, so it can boot before the ledger has ever run.
-    NatsModule.forRoot({ name: 'refunds', config: RefundsConfig, servers: (c) => c.NATS_URL, streams: [Streams.ledger, Streams.refunds] }),
+    // The service ensures the stream it publishes to. It reads no stream: the ledger is asked.
+    NatsModule.forRoot({ name: 'refunds', config: RefundsConfig, servers: (c) => c.NATS_URL, streams: [Streams.refunds] }),
     ClientsModule.registerAsync([
       {
         name: REFUNDS_NATS_CLIENT,
@@ -45,7 +44,6 @@ import { SagaResumer } from './saga/saga-resumer';
   ],
   controllers: [RefundsHandlers],
   providers: [
-    LedgerEventsConsumer,
     RefundsDb,
     RefundCatalog,
     ServiceRequests,

@@ -99,7 +99,8 @@ export interface LotView {
   offeringId: string | null;
   creditsInitial: number;
   creditsRemaining: number;
-  amountMinor: number;
+  /** Price paid for the lot, integer minor units; null when the lot was bought on another domain than the one asking. */
+  amountMinor: number | null;
   currency: string | null;
   scopeDomain: string | null;
   expiresAt: string | null;

@@ -48,6 +48,7 @@ export const LedgerSubjects = {
   resumePlanCredits: subject('ledger.commands.resume-plan-credits.v1'),
   getBalance: subject('ledger.queries.get-balance.v1'),
   getHistory: subject('ledger.queries.get-history.v1'),
+  getRefundable: subject('ledger.queries.get-refundable.v1'),
   /** Answered at once with an empty body by every ledger instance: is any ledger there? (the gateway's fail-fast). */
   ping: subject('ledger.ping.v1'),
 };

@@ -43,6 +43,15 @@ export interface CreditHubClientOptions {
  */
 export type PublicOperationName = Exclude<OperationName, 'handleStripeWebhook' | 'getHealth' | 'getReadiness' | 'getMetrics'>;
 
+/**
+ * Operations the hub does not deduplicate: no idempotency key in the request, and a repeat has a
+ * second effect (another endpoint with another secret, another delivery). After a failure that
+ * may follow the effect (network error, timeout, 5xx: the answer may be what was lost) they are
+ * not sent again; only a 429 `rate_limited` (refused before anything happened) is retried. The
+ * caller decides (e.g. lists the endpoints before creating one again).
+ */
+export const operationsNotRepeatable: ReadonlySet<PublicOperationName> = new Set<PublicOperationName>(['createWebhookEndpoint', 'replayWebhookDelivery']);
+
 const defaultTimeoutMs = 10_000;
 /** Bounds of the options: a mistake (`retries: 1e9`) must not turn into an endless call. */
 const retriesMax = 10;
@@ -104,7 +113,7 @@ export class CreditHubClient implements CreditHubApi {
       const items = inputs.slice(at, at + consumeBatchSizeMax).map((input) =>
         // An item that is not an object goes as it is: the gateway refuses it alone, at its index.
         input !== null && typeof input === 'object' && !Array.isArray(input) ? pick(input as Record<string, unknown>, ['email', 'domain', 'deltaCredits', 'actionType', 'referenceId']) : input);
-      const part = await this.send<ConsumeManyResult>('POST', '/api/portfolio/credits/consume/batch', { items }, {});
+      const part = await this.send<ConsumeManyResult>('POST', '/api/portfolio/credits/consume/batch', { items }, {}, true); // each consume is idempotent: safe to retry
       merged.results.push(...part.results.map((r) => ({ ...r, index: r.index + at })));
       merged.accepted += part.accepted;
       merged.repeated += part.repeated;
@@ -290,7 +299,7 @@ export class CreditHubClient implements CreditHubApi {
     }
     const query = pick(values, spec.query);
     const body = spec.method === 'GET' || spec.method === 'DELETE' || spec.body.length === 0 ? undefined : pick(values, spec.body);
-    return this.send(spec.method, path, body, query) as Promise<OperationResult<K>>;
+    return this.send(spec.method, path, body, query, !operationsNotRepeatable.has(operation)) as Promise<OperationResult<K>>;
   }
 
   /** A list call with a cursor, as a `PagedResult` (the same input, `cursor` set, for each next page). */
@@ -299,8 +308,11 @@ export class CreditHubClient implements CreditHubApi {
     return pagedResult(page(input), (cursor) => page({ ...input, cursor }));
   }
 
-  /** One call: attempts until an answer that is not retryable, or the retries are spent. */
-  private async send<T>(method: string, path: string, body: object | undefined, query: Record<string, unknown>): Promise<T> {
+  /**
+   * One call: attempts until an answer that is not retryable, or the retries are spent. A call
+   * that is not `repeatable` (operationsNotRepeatable) is retried after a 429 only.
+   */
+  private async send<T>(method: string, path: string, body: object | undefined, query: Record<string, unknown>, repeatable: boolean): Promise<T> {
     const url = this.baseUrl + path + queryString(query);
     // Serialised once: every attempt sends these very bytes (the same idempotency key).
     const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -311,7 +323,8 @@ export class CreditHubClient implements CreditHubApi {
       if (!(outcome instanceof CreditHubError)) return outcome.value;
       const retryAfterMs = outcome.retryAfterSeconds === undefined ? undefined : outcome.retryAfterSeconds * 1000;
       // Never another 4xx: the same request would get the same refusal.
-      const delayMs = isRetryableStatus(outcome.status) ? retryDelayMs(this.policy, retry, retryAfterMs, Math.random) : null;
+      const retryable = repeatable ? isRetryableStatus(outcome.status) : outcome.status === 429;
+      const delayMs = retryable ? retryDelayMs(this.policy, retry, retryAfterMs, Math.random) : null;
       if (delayMs === null) throw outcome;
       await sleep(delayMs);
     }

@@ -1,4 +1,4 @@
-export { CreditHubClient } from './client';
+export { CreditHubClient, operationsNotRepeatable } from './client';
 export type { CreditHubClientOptions, FetchFunction, PublicOperationName } from './client';
 export { operationTable } from './generated/operations';
 export type { OperationId } from './generated/operations';

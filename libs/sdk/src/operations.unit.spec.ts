@@ -158,3 +158,37 @@ describe('correlation id', () => {
     expect(failed).toMatchObject({ code: 'network_error', status: 0, correlationId: 'my-request-8' });
   });
 });
+
+describe('retries of operations the hub does not deduplicate', () => {
+  const endpoint = { domain: 'yourproduct.com', url: 'https://yourproduct.com/hooks', eventTypes: ['credits.low_balance'] };
+
+  it.each([
+    ['a 503 (the endpoint may exist already)', problem(503, 'service_unavailable')],
+    ['a 504 (the answer was lost)', problem(504, 'timeout')],
+  ])('createWebhookEndpoint is sent once after %s, and the error thrown', async (_why, failure) => {
+    script = [failure, { status: 201, body: { id: 'we_2' } }];
+    const error = (await client().createWebhookEndpoint(endpoint as never).catch((caught: unknown) => caught)) as CreditHubError;
+    expect(error).toBeInstanceOf(CreditHubError);
+    expect(error.status).toBe(failure.status);
+    expect(received.map((request) => request.method)).toEqual(['POST']);
+  });
+
+  it('replayWebhookDelivery is sent once after a 502', async () => {
+    script = [problem(502, 'bad_gateway'), { status: 200, body: {} }];
+    await expect(client().replayWebhookDelivery({ id: 'wd_1' } as never)).rejects.toMatchObject({ status: 502 });
+    expect(received).toHaveLength(1);
+  });
+
+  it('a 429 (refused before anything happened) is retried for them too', async () => {
+    script = [{ ...problem(429, 'rate_limited'), headers: { 'retry-after': '0' } }, { status: 201, body: { id: 'we_1' } }];
+    await expect(client().createWebhookEndpoint(endpoint as never)).resolves.toEqual({ id: 'we_1' });
+    expect(received).toHaveLength(2);
+  });
+
+  it('operations idempotent in the hub keep their retries', async () => {
+    script = [problem(503, 'service_unavailable'), { status: 200, body: { ok: true } }];
+    await expect(client().grantCredits({ email: 'ada@example.com', domain: 'yourproduct.com', credits: 1, grantId: 'g1', reason: 'goodwill' } as never)).resolves.toEqual({ ok: true });
+    expect(received).toHaveLength(2);
+    expect(received[1].body).toBe(received[0].body);
+  });
+});

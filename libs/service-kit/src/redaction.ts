@@ -32,14 +32,17 @@ const secretPatterns: readonly [RegExp, string][] = [
   [/((?:https?:\/\/[^\s/?#"'<>]+)?\/[^\s?#"'<>]*)\?[^\s"'<>]*/gi, '$1?[query]'],
   // Domain and builder API keys; the 12-character prefix shown in listings stays readable.
   [/\b(chk_(?:dom|bld)_)[A-Za-z0-9_-]{5,}/g, '$1[redacted]'],
-  // Portal tokens: `v2.<keyId>.<claims>.<signature>` and the former `v1.<claims>.<signature>`.
+  // Portal tokens: `v2.<keyId>.<claims>.<signature>` (its shape is distinctive enough to need no
+  // word boundary: `/portal%2Fv2.…` has none), and the former `v1.<claims>.<signature>`.
+  [/v2\.[A-Za-z0-9_-]{11}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, '[portal-token]'],
   [/\bv[12]\.[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]{8,}){1,2}/g, '[portal-token]'],
   // Stripe secret and restricted keys, webhook signing secrets.
   [/\b((?:sk|rk)_(?:test|live)_)[A-Za-z0-9]{6,}/g, '$1[redacted]'],
   [/\b(whsec_)[A-Za-z0-9+/=_-]{6,}/g, '$1[redacted]'],
   // Cookies and Authorization values quoted in a message.
   [/\b(chd_session=)[^;\s"',]+/g, '$1[redacted]'],
-  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{16,}/g, '$1 [redacted]'],
+  // The scheme is case-insensitive (RFC 9110 §11.1): `bearer …` is a credential too.
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{16,}/gi, '$1 [redacted]'],
 ];
 
 /** `text` with every secret `secretPatterns` recognises replaced. */

@@ -43,6 +43,22 @@ describe('redactSecrets', () => {
     expect(redacted).toContain('[portal-token]');
   });
 
+  it('removes a portal token glued to a word character, and a bearer value whatever the scheme case', () => {
+    const operatorKey = random(24);
+    const text = [
+      `GET /portal%2F${portalToken}/refunds -> 404`,
+      `GET /x/%20${portalToken} -> 404`,
+      `authorization: bearer ${operatorKey}`,
+      `Authorization: BEARER ${operatorKey}`,
+    ].join('\n');
+    const redacted = redactSecrets(text);
+    expect(redacted).not.toContain(portalToken);
+    expect(redacted).not.toContain(portalToken.split('.')[2]);
+    expect(redacted).not.toContain(operatorKey);
+    expect(redacted).toContain('GET /portal%2F[portal-token]/refunds -> 404');
+    expect(redactUrl(`/portal%2F${portalToken}`)).toBe('/portal%2F[portal-token]');
+  });
+
   it('leaves ordinary text alone', () => {
     const text = 'consume of 3 credits for ada@example.com refused: insufficient_credits (lot lot_123)';
     expect(redactSecrets(text)).toBe(text);

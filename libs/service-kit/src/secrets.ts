@@ -34,8 +34,18 @@ export const publicSecretValues: readonly string[] = [
 /** Words that mark a placeholder rather than a generated secret. */
 const placeholderPattern = /change[-_ ]?me|placeholder|example|dev[-_]only|standin|not[-_]a[-_]secret|replace[-_]?me|your[-_]?secret|secret[-_]here|xxxxxx/i;
 
-/** Fewest distinct characters a secret may have (`aaaa…`, `0101…` are not random). */
-const distinctCharactersMin = 10;
+/**
+ * Fewest distinct characters the random part of a secret may have (`aaaa…`, `0101…` are not
+ * random): one per 4 characters, at most 10. A random hex value of n characters has fewer only
+ * with a probability below 1e-7 (16 characters: fewer than 4 distinct, ~1e-9), so a generated value
+ * is never refused; a fixed 10 refused a quarter of 16-character hex values (`openssl rand -hex 8`).
+ */
+/** The mode prefix of a Stripe secret or restricted key, not part of its random value. */
+const stripeKeyPrefix = /^(?:sk|rk)_(?:test|live)_/;
+
+function distinctCharactersMin(length: number): number {
+  return Math.min(10, Math.ceil(length / 4));
+}
 
 /** How a secret setting is checked; see `IsSecret`. */
 export interface SecretRules {
@@ -60,7 +70,8 @@ function sha256Hex(value: string): string {
  */
 export function secretProblem(name: string, value: unknown, rules: SecretRules = {}): string | undefined {
   if (typeof value !== 'string' || value.trim() === '') return `${name} is not set: give it in ${name} or in a file named by ${name}_FILE`;
-  if (publicValues.has(value.toLowerCase())) return `${name} is a value published in the repository (a former default or an example); generate your own`;
+  // Surrounding whitespace (a second newline in a secret file, a stray space) does not make a published value new.
+  if (publicValues.has(value.trim().toLowerCase())) return `${name} is a value published in the repository (a former default or an example); generate your own`;
   if (placeholderPattern.test(value)) return `${name} is a placeholder; generate a random value`;
   if (rules.hashList) {
     const hashes = value.split(',').map((hash) => hash.trim().toLowerCase()).filter((hash) => hash !== '');
@@ -70,8 +81,10 @@ export function secretProblem(name: string, value: unknown, rules: SecretRules =
   const lengthMin = rules.lengthMin ?? 32;
   if (rules.prefix !== undefined && !value.startsWith(rules.prefix)) return `${name} must start with ${rules.prefix}`;
   if (value.length < lengthMin) return `${name} must be at least ${lengthMin} characters`;
-  const randomPart = value.slice(rules.prefix?.length ?? 0);
-  if (new Set(randomPart).size < distinctCharactersMin) return `${name} is not random enough (fewer than ${distinctCharactersMin} distinct characters)`;
+  // The part that must be random: after the rule's prefix, and after a Stripe key's mode prefix (`sk_live_`).
+  const randomPart = value.slice(rules.prefix?.length ?? 0).replace(stripeKeyPrefix, '');
+  const distinctMin = distinctCharactersMin(randomPart.length);
+  if (new Set(randomPart).size < distinctMin) return `${name} is not random enough (fewer than ${distinctMin} distinct characters)`;
   return undefined;
 }
 

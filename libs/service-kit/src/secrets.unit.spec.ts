@@ -61,6 +61,15 @@ describe('secret settings', () => {
     expect(message).not.toContain(value);
   });
 
+  it('refuse a published value with whitespace around it (a secret file with a blank last line)', () => {
+    for (const value of ['another-secret-of-at-least-32-characters!\n', ' another-secret-of-at-least-32-characters! ', 'another-secret-of-at-least-32-characters!\t']) {
+      expect(secretProblem('SIGNING_SECRET', value)).toMatch(/published in the repository/);
+    }
+    const file = join(mkdtempSync(join(tmpdir(), 'secret-')), 'signing');
+    writeFileSync(file, 'another-secret-of-at-least-32-characters!\n\n');
+    expect(bootMessage({ SIGNING_SECRET_FILE: file })).toContain('SIGNING_SECRET is a value published');
+  });
+
   it('refuse a published webhook secret, a missing prefix, and both a value and a file', () => {
     const signing = random();
     expect(bootMessage({ SIGNING_SECRET: signing, WEBHOOK_SECRET: 'whsec_local_standin_secret' })).toMatch(/WEBHOOK_SECRET=\(hidden\): WEBHOOK_SECRET is a value published/);
@@ -90,6 +99,22 @@ describe('secret settings', () => {
     const malformed = bootMessage({ SIGNING_SECRET: signing, DATABASE_URL: `mysql://hub_x:${password}@db/x` });
     expect(malformed).toContain('DATABASE_URL="mysql://hub_x:***@db/x"');
     expect(malformed).not.toContain(password);
+  });
+
+  it('accept every generated value of the documented lengths (hex and base64), and still refuse uniform ones', () => {
+    const refused: string[] = [];
+    const check = (name: string, value: string, rules: Parameters<typeof secretProblem>[2]) => {
+      if (secretProblem(name, value, rules) !== undefined) refused.push(`${name}: ${value}`);
+    };
+    for (let i = 0; i < 300; i++) {
+      check('NATS_PASSWORD', randomBytes(8).toString('hex'), { lengthMin: 16 }); // openssl rand -hex 8: 64 random bits
+      check('NATS_TOKEN', randomBytes(12).toString('base64'), { lengthMin: 16 });
+      check('PORTAL_TOKEN_SECRET', randomBytes(16).toString('hex'), {}); // openssl rand -hex 16
+      check('STRIPE_WEBHOOK_SECRET', `whsec_${randomBytes(12).toString('hex')}`, { prefix: 'whsec_', lengthMin: 30 });
+    }
+    expect(refused).toEqual([]);
+    for (const uniform of ['a'.repeat(16), '01'.repeat(8), 'abc'.repeat(6)]) expect(secretProblem('NATS_PASSWORD', uniform, { lengthMin: 16 })).toMatch(/not random enough/);
+    expect(secretProblem('PORTAL_TOKEN_SECRET', 'abcdefgh'.repeat(5), {})).toMatch(/not random enough/);
   });
 
   it('readSecretSetting reads the variable, else the file, else nothing', () => {

@@ -1,4 +1,4 @@
-import { HistoryItem } from '@credit-hub/contracts';
+import { HistoryItem, minorUnitExponent } from '@credit-hub/contracts';
 
 /**
  * Dispute evidence from what the hub knows (seed 002: "auto-save generation logs, usage
@@ -48,16 +48,19 @@ export const evidenceLimits = { activityLogCharsMax: 100_000, otherFieldCharsMax
 
 const consumptionTypes: ReadonlySet<string> = new Set(['CreditsConsumed', 'ReservationCaptured']);
 const refundTypes: ReadonlySet<string> = new Set(['ConsumptionRefunded', 'PurchaseRefunded']);
-const zeroDecimal: ReadonlySet<string> = new Set(['jpy', 'krw', 'huf']);
-
-/** `4900 usd` → `49.00 USD`. */
+/**
+ * `4900 usd` → `49.00 USD`, `500 jpy` → `500 JPY`, `300000 huf` → `3000.00 HUF`: the minor unit is
+ * Stripe's (`minorUnitExponent`: HUF in hundredths, KWD in thousandths).
+ */
 export function money(amountMinor: number, currency: string): string {
   const code = currency.toUpperCase();
-  if (zeroDecimal.has(currency)) return `${amountMinor} ${code}`;
+  const digits = minorUnitExponent(currency);
+  if (digits === 0) return `${amountMinor} ${code}`;
   // Integer arithmetic on minor units: no float ever touches the amount.
+  const scale = 10 ** digits;
   const sign = amountMinor < 0 ? '-' : '';
   const abs = Math.abs(amountMinor);
-  return `${sign}${Math.trunc(abs / 100)}.${String(abs % 100).padStart(2, '0')} ${code}`;
+  return `${sign}${Math.trunc(abs / scale)}.${String(abs % scale).padStart(digits, '0')} ${code}`;
 }
 
 /** Builds the text evidence; every field is bounded so the whole stays under Stripe's limit. */

@@ -52,7 +52,7 @@ describe('buildEvidence', () => {
     expect(log).toMatch(/\(cut at 100000 characters\)$/);
   });
 
-  it.each([[4900, 'usd', '49.00 USD'], [500, 'jpy', '500 JPY'], [5, 'eur', '0.05 EUR']])('money(%i, %s) = %s', (amount, currency, text) => {
+  it.each([[4900, 'usd', '49.00 USD'], [500, 'jpy', '500 JPY'], [5, 'eur', '0.05 EUR'], [300_000, 'huf', '3000.00 HUF'], [1234, 'kwd', '1.234 KWD'], [-250, 'usd', '-2.50 USD']])('money(%i, %s) = %s', (amount, currency, text) => {
     expect(money(amount, currency)).toBe(text);
   });
 });

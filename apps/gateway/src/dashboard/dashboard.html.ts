@@ -1,4 +1,5 @@
 import { esc } from '../portal/portal.html';
+import { minorUnitExponents } from '@credit-hub/contracts';
 
 /**
  * The dashboard's HTML (server-rendered shells, every value escaped) and its script (served as
@@ -109,14 +110,16 @@ export const dashboardScript = `'use strict';
     charts[id] = new Chart($(id), config);
   }
   // Money arrives in integer minor units with its ISO 4217 currency; on screen it is always the
-  // currency's own format (Intl.NumberFormat), never minor units. The exponent (2 for USD, 0 for
-  // JPY, 3 for KWD) is the currency's default fraction digits as Intl knows them.
+  // currency's own format (Intl.NumberFormat), never minor units. The exponent is Stripe's (2 for
+  // USD and HUF, 0 for JPY, 3 for KWD: libs/contracts/src/minor-units.ts), not Intl's digits (0 for HUF).
+  const exponents = ${JSON.stringify(minorUnitExponents)};
   const formats = {};
   function moneyFormat(currency) {
     const code = currency.toUpperCase();
     if (!formats[code]) {
       const format = new Intl.NumberFormat(undefined, { style: 'currency', currency: code });
-      formats[code] = { formatter: format, exponent: format.resolvedOptions().maximumFractionDigits };
+      const exponent = Object.hasOwn(exponents, currency.toLowerCase()) ? exponents[currency.toLowerCase()] : 2;
+      formats[code] = { formatter: format, exponent };
     }
     return formats[code];
   }

@@ -1,4 +1,5 @@
 import {
+  minorUnitExponent,
   PortalBranding,
   PortalPurchase,
   PortalView,
@@ -21,12 +22,16 @@ export function esc(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
 
-/** Money as the customer reads it (`$49.00`), from integer minor units without floating point. */
+/**
+ * Money as the customer reads it (`$49.00`), from integer minor units without floating point. The
+ * minor unit is Stripe's (`minorUnitExponent`: HUF and ISK in hundredths although Intl gives them
+ * no decimals), and every digit of it is shown: the amount on screen is the amount paid.
+ */
 export function formatMoney(amountMinor: number, currency: string): string {
   const code = currency.toUpperCase();
-  const format = moneyFormat(code);
+  const digits = minorUnitExponent(code);
+  const format = moneyFormat(code, digits);
   if (!format) return `${amountMinor} ${code} (minor units)`;
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
   const scale = 10 ** digits;
   const whole = Math.floor(amountMinor / scale);
   const fraction = String(amountMinor % scale).padStart(digits, '0');
@@ -37,12 +42,12 @@ export function formatMoney(amountMinor: number, currency: string): string {
 
 const moneyFormats = new Map<string, Intl.NumberFormat | null>();
 
-/** The formatter of a currency, made once (null for a code Intl does not know). */
-function moneyFormat(code: string): Intl.NumberFormat | null {
+/** The formatter of a currency with `digits` decimals, made once (null for a code Intl does not know). */
+function moneyFormat(code: string, digits: number): Intl.NumberFormat | null {
   if (!moneyFormats.has(code)) {
     let format: Intl.NumberFormat | null = null;
     try {
-      format = new Intl.NumberFormat('en-US', { style: 'currency', currency: code });
+      format = new Intl.NumberFormat('en-US', { style: 'currency', currency: code, minimumFractionDigits: digits, maximumFractionDigits: digits });
     } catch {
       format = null;
     }

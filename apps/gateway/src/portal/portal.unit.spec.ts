@@ -109,6 +109,10 @@ describe('the portal pages', () => {
     [900, 'eur', '€9.00'],
     [1234, 'jpy', '¥1,234'],
     [99_999_999, 'usd', '$999,999.99'],
+    [300_000, 'huf', 'HUF\u00a03,000.00'], // Stripe counts HUF in hundredths (Intl gives it no decimals)
+    [300_050, 'huf', 'HUF\u00a03,000.50'],
+    [48_900, 'isk', 'ISK\u00a0489.00'],
+    [1234, 'kwd', 'KWD\u00a01.234'],
   ])('formats %d %s as %s without floating point', (minor, currency, text) => {
     expect(formatMoney(minor, currency)).toBe(text);
   });

@@ -68,7 +68,7 @@ export class LotResponse {
   @ApiProperty({ type: String, nullable: true, example: 'starter_3' }) offeringId!: string | null;
   @ApiProperty({ type: 'integer', example: 3 }) creditsInitial!: number;
   @ApiProperty({ type: 'integer', example: 2 }) creditsRemaining!: number;
-  @ApiProperty({ type: 'integer', description: 'Price paid for the lot, integer minor units', example: 500 }) amountMinor!: number;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Price paid for the lot, integer minor units; null (with currency and offeringId) for a lot bought on another domain', example: 500 }) amountMinor!: number | null;
   @ApiProperty({ type: String, nullable: true, example: 'usd' }) currency!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'Only spendable on this domain when set' }) scopeDomain!: string | null;
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) expiresAt!: string | null;

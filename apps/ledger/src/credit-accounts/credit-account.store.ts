@@ -16,6 +16,7 @@ import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { AccountCommand, LedgerPipeline, Step } from './ledger.pipeline';
 import { loadAccount, LoadNeeds, lotToView } from './projection';
+import { lotViewForDomain } from '../visibility/domain-visibility';
 
 export type { Step } from './ledger.pipeline';
 
@@ -130,8 +131,9 @@ export class CreditAccountStore {
   }
 
   private async refundConsumptionsOnce(command: RefundConsumptionsCommand): Promise<Reply<RefundConsumptionsResult>> {
-    const refs = command.referenceIds.map((referenceId) => ({ domain: command.domain, referenceId }));
-    return this.run('refund consumptions', accountStreamId(command.email), { needs: { consumptions: refs, refundRequestId: command.refundRequestId }, metadata: { causationId: command.refundRequestId } }, (account, now) => {
+    const refs = (command.referenceIds ?? []).map((referenceId) => ({ domain: command.domain, referenceId }));
+    const window = command.referenceIds ? undefined : { domain: command.domain, since: command.consumedSince as string };
+    return this.run('refund consumptions', accountStreamId(command.email), { needs: { consumptions: refs, consumptionsSince: window, refundRequestId: command.refundRequestId }, metadata: { causationId: command.refundRequestId } }, (account, now) => {
       const decision = decideRefundConsumptions({ ...command, creditsMax: command.creditsMax ?? null, now }, account);
       if (decision.outcome === 'rejected') return refused(decision.code, command);
       return {
@@ -201,9 +203,9 @@ export class CreditAccountStore {
       const now = new Date().toISOString();
       const balance = domain ? spendableCredits(account, domain, now) : account.balance;
       // With a domain, only the lots that domain may see: a lot restricted to another domain is
-      // neither counted nor listed (tenant isolation).
+      // neither counted nor listed, and another domain's purchase is listed without its price (tenant isolation).
       const visible = account.lots.filter((l) => l.creditsRemaining > 0 && (!domain || l.scopeDomain === null || l.scopeDomain === domain));
-      return { email, balance, lots: visible.map(lotToView) };
+      return { email, balance, lots: visible.map((lot) => lotViewForDomain(lot, lotToView(lot), domain)) };
     } finally {
       client.release();
     }

@@ -14,6 +14,8 @@ type Db = Pick<PoolClient, 'query'>;
 /** What a command needs loaded besides the account row and its lots with credits left. */
 export interface LoadNeeds {
   consumptions?: { domain: string; referenceId: string }[];
+  /** The account's consumptions on `domain` since `since` with credits not refunded yet (newest first, bounded): a credit refund of a window. */
+  consumptionsSince?: { domain: string; since: string };
   lotIds?: string[];
   reservationIds?: string[];
   reservationReference?: { domain: string; referenceId: string };
@@ -115,11 +117,22 @@ function referencedLots(state: CreditAccount, needs: LoadNeeds): string[] {
   return [...ids];
 }
 
+/** Consumptions a window's credit refund loads at most (RefundableLimits.consumptionsMax). */
+const refundableConsumptionsLoadMax = 2000;
+
 async function loadRecords(db: Db, streamId: string, needs: LoadNeeds, state: CreditAccount): Promise<void> {
   if (needs.consumptions?.length) {
     const found = await db.query(
       `SELECT c.* FROM ledger_consumptions c JOIN unnest($1::text[], $2::text[]) AS k(domain, reference_id) USING (domain, reference_id)`,
       [needs.consumptions.map((c) => c.domain), needs.consumptions.map((c) => c.referenceId)],
+    );
+    for (const r of found.rows) state.consumptions.set(consumptionKey(r.domain, r.reference_id), rowToConsumption(r));
+  }
+  if (needs.consumptionsSince) {
+    const found = await db.query(
+      `SELECT * FROM ledger_consumptions WHERE stream_id = $1 AND domain = $2 AND consumed_at >= $3 AND credits_refunded < credits
+        ORDER BY consumed_at DESC, event_id LIMIT ${refundableConsumptionsLoadMax}`,
+      [streamId, needs.consumptionsSince.domain, needs.consumptionsSince.since],
     );
     for (const r of found.rows) state.consumptions.set(consumptionKey(r.domain, r.reference_id), rowToConsumption(r));
   }

@@ -1,4 +1,4 @@
-import { ErrorCode, PortalPurchase, RefundStatus } from '@credit-hub/contracts';
+import { ErrorCode, PortalPurchase, RefundKind, RefundStatus } from '@credit-hub/contracts';
 import { RefundPolicy } from './refund-policy';
 
 /**
@@ -20,6 +20,8 @@ export interface PastRefund {
   status: RefundStatus;
   /** Credits granted or being granted: refunded when done, requested while in flight. */
   credits: number;
+  /** Credits or money; a credit refund still `requested` or `held` will take its credits from the window. */
+  kind?: RefundKind;
 }
 
 /** A consumption with what of it no refund has taken or reserved yet. */
@@ -49,14 +51,20 @@ export type CreditRefundDecision =
   | RefundRefusal
   | { outcome: 'accepted'; selection: SelectedConsumption[]; credits: number; hold: string | null };
 
-/** A lot of the customer as the ledger's balance query shows it (times in ms). */
+/**
+ * A purchase of the customer with the ledger's money-refund offer for it (times in ms):
+ * `creditsUnused` are its credits neither spent nor held by a reservation and `amountMinor` what
+ * refunding them pays, both from the ledger's `purchaseRefundOffer` (the function its
+ * RefundPurchase pays with), so what the portal offers is what the refund pays.
+ */
 export interface PurchaseLot {
   lotId: string;
   kind: 'purchased' | 'granted';
   domain: string;
   offeringId: string | null;
   creditsInitial: number;
-  creditsRemaining: number;
+  creditsUnused: number;
+  /** What refunding `creditsUnused` pays, integer minor units of `currency`. */
   amountMinor: number;
   currency: string | null;
   expiresAtMs: number | null;
@@ -114,8 +122,10 @@ export function reviewHold(policy: RefundPolicy, history: PastRefund[], nowMs: n
 }
 
 /**
- * A credit refund: the consumptions of the window not refunded yet, newest first, up to the
- * policy's cap (the last one taken in part if the cap falls inside it).
+ * A credit refund: the consumptions of the window not refunded yet (as the ledger reports them),
+ * newest first, less what unfinished credit refunds will take, up to the policy's cap (the last
+ * one taken in part if the cap falls inside it). The ledger then refunds the window itself, newest
+ * first, at most `credits`.
  * Order of refusals: `refund_not_allowed` (per-window limit), `nothing_to_refund`.
  */
 export function decideCreditRefund(input: {
@@ -129,35 +139,32 @@ export function decideCreditRefund(input: {
   if (limited) return limited;
   const since = nowMs - policy.windowDays * dayMs;
   const eligible = input.consumptions
-    .filter((c) => c.creditsAvailable > 0 && c.consumedAtMs >= since && c.consumedAtMs <= nowMs)
+    // No upper bound: the ledger listed only what it has acknowledged, and a consumption stamped by
+    // its clock a little ahead of this one's (skew between hosts) must not be left out.
+    .filter((c) => c.creditsAvailable > 0 && c.consumedAtMs >= since)
     .sort((a, b) => b.consumedAtMs - a.consumedAtMs || a.eventId.localeCompare(b.eventId));
-  if (eligible.length === 0) {
-    return { outcome: 'refused', code: 'nothing_to_refund', reason: `No credits used in the last ${policy.windowDays} days are left to refund.` };
-  }
+  // Credit refunds recorded but not yet applied by the ledger take the newest credits first (the
+  // ledger picks newest first): this one is decided on what they leave, so concurrent requests
+  // never promise the same credits twice.
+  let inFlight = input.history
+    .filter((r) => r.kind === 'credits' && (r.status === 'requested' || r.status === 'held'))
+    .reduce((sum, r) => sum + r.credits, 0);
   const selection: SelectedConsumption[] = [];
   let credits = 0;
   const cap = policy.creditsPerRefundMax ?? Number.MAX_SAFE_INTEGER;
   for (const c of eligible) {
     if (credits >= cap || selection.length >= consumptionsPerRefundMax) break;
-    const take = Math.min(c.creditsAvailable, cap - credits);
+    const taken = Math.min(inFlight, c.creditsAvailable);
+    inFlight -= taken;
+    const take = Math.min(c.creditsAvailable - taken, cap - credits);
+    if (take <= 0) continue;
     selection.push({ eventId: c.eventId, referenceId: c.referenceId, credits: take });
     credits += take;
   }
-  return { outcome: 'accepted', selection, credits, hold: reviewHold(policy, input.history, nowMs, credits) };
-}
-
-/**
- * Money for `credits` unused credits of a purchase, at that purchase's unit price
- * (amount / credits bought), rounded down to the minor unit: the customer never gets more than
- * they paid, and unused + used shares never add up to more than the price. Exact in BigInt
- * (amount × credits can pass 2^53).
- */
-export function unusedCreditsAmountMinor(lot: Pick<PurchaseLot, 'amountMinor' | 'creditsInitial'>, credits: number): number {
-  if (!Number.isSafeInteger(credits) || credits < 0 || credits > lot.creditsInitial) {
-    throw new RangeError(`credits ${credits} outside 0..${lot.creditsInitial}`); // a bug: callers pass a lot's own remainder
+  if (credits === 0) {
+    return { outcome: 'refused', code: 'nothing_to_refund', reason: `No credits used in the last ${policy.windowDays} days are left to refund.` };
   }
-  if (lot.creditsInitial === 0) return 0;
-  return Number((BigInt(lot.amountMinor) * BigInt(credits)) / BigInt(lot.creditsInitial));
+  return { outcome: 'accepted', selection, credits, hold: reviewHold(policy, input.history, nowMs, credits) };
 }
 
 /** Why a lot cannot be refunded as money now, or undefined when it can. */
@@ -171,33 +178,33 @@ function lotIneligibility(policy: RefundPolicy, domain: string, lot: PurchaseLot
   if (lot.expiresAtMs !== null && lot.expiresAtMs <= nowMs) {
     return { outcome: 'refused', code: 'refund_not_allowed', reason: 'Expired credits cannot be refunded.' };
   }
-  if (lot.creditsRemaining <= 0) {
-    return { outcome: 'refused', code: 'nothing_to_refund', reason: 'Every credit of that purchase is used.' };
+  if (lot.creditsUnused <= 0) {
+    return { outcome: 'refused', code: 'nothing_to_refund', reason: 'Every credit of that purchase is used or held for a job in progress.' };
   }
-  if (unusedCreditsAmountMinor(lot, Math.min(lot.creditsRemaining, lot.creditsInitial)) === 0) {
+  if (lot.amountMinor === 0) {
     return { outcome: 'refused', code: 'nothing_to_refund', reason: 'The unused credits of that purchase are worth less than one cent.' };
   }
   return undefined;
 }
 
-/** The purchases on `domain` whose unused credits can be refunded as money now, newest first. */
+/**
+ * The purchases on `domain` whose unused credits can be refunded as money now, newest first, each
+ * with what the refund will pay (the ledger's offer; `decideMoneyRefund` takes the same figures).
+ */
 export function moneyRefundablePurchases(policy: RefundPolicy, domain: string, lots: PurchaseLot[], nowMs: number): PortalPurchase[] {
   if (!policy.moneyRefunds.enabled) return [];
   return lots
     .filter((lot) => lotIneligibility(policy, domain, lot, nowMs) === undefined)
     .sort((a, b) => b.acquiredAtMs - a.acquiredAtMs)
-    .map((lot) => {
-      const creditsUnused = Math.min(lot.creditsRemaining, lot.creditsInitial);
-      return {
-        lotId: lot.lotId,
-        offeringId: lot.offeringId,
-        creditsInitial: lot.creditsInitial,
-        creditsUnused,
-        amountMinor: unusedCreditsAmountMinor(lot, creditsUnused),
-        currency: lot.currency as string,
-        purchasedAt: new Date(lot.acquiredAtMs).toISOString(),
-      };
-    });
+    .map((lot) => ({
+      lotId: lot.lotId,
+      offeringId: lot.offeringId,
+      creditsInitial: lot.creditsInitial,
+      creditsUnused: lot.creditsUnused,
+      amountMinor: lot.amountMinor,
+      currency: lot.currency as string,
+      purchasedAt: new Date(lot.acquiredAtMs).toISOString(),
+    }));
 }
 
 /**
@@ -223,12 +230,12 @@ export function decideMoneyRefund(input: {
   if (!lot) return { outcome: 'refused', code: 'lot_not_found', reason: 'No such purchase.' };
   const ineligible = lotIneligibility(policy, domain, lot, nowMs);
   if (ineligible) return ineligible;
-  const credits = Math.min(lot.creditsRemaining, lot.creditsInitial);
+  const credits = lot.creditsUnused;
   return {
     outcome: 'accepted',
     lotId: lot.lotId,
     credits,
-    amountMinor: unusedCreditsAmountMinor(lot, credits),
+    amountMinor: lot.amountMinor,
     currency: lot.currency as string,
     hold: reviewHold(policy, input.history, nowMs, credits),
   };

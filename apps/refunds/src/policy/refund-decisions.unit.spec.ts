@@ -7,7 +7,6 @@ import {
   PastRefund,
   PurchaseLot,
   reviewHold,
-  unusedCreditsAmountMinor,
 } from './refund-decisions';
 import { defaultRefundPolicy, RefundPolicy } from './refund-policy';
 
@@ -29,52 +28,19 @@ function past(ageDays: number, status: RefundStatus = 'completed', credits = 1):
 
 function lot(overrides: Partial<PurchaseLot> = {}): PurchaseLot {
   return {
-    lotId: 'lot-1', kind: 'purchased', domain: 'demo.localhost', offeringId: 'starter_3', creditsInitial: 3, creditsRemaining: 3,
+    lotId: 'lot-1', kind: 'purchased', domain: 'demo.localhost', offeringId: 'starter_3', creditsInitial: 3, creditsUnused: 3,
     amountMinor: 500, currency: 'usd', expiresAtMs: null, acquiredAtMs: daysAgo(1), ...overrides,
   };
 }
-
-describe('the proportional arithmetic: unused credits at the purchase unit price, rounded down', () => {
-  // amount × unused / bought, floor. Edges: 0 used (all back), all used (0), 1 left, odd splits, big numbers.
-  it.each([
-    ['0 used: the whole price', 500, 3, 3, 500],
-    ['all used: nothing', 500, 3, 0, 0],
-    ['1 credit left of 3 for 500: 166 (166.67 rounded down)', 500, 3, 1, 166],
-    ['2 left of 3 for 500: 333', 500, 3, 2, 333],
-    ['1 used of 100 for 4900: 4851', 4900, 100, 99, 4851],
-    ['1 left of 100 for 4900: 49', 4900, 100, 1, 49],
-    ['1 left of 1000 for 29900: 29 (29.9)', 29900, 1000, 1, 29],
-    ['a free lot: 0', 0, 10, 10, 0],
-    ['a price of 1 for 3 credits, 2 left: 0 (0.67)', 1, 3, 2, 0],
-    ['exact past 2^53 in the product: 99,999,999 × 999,999,999 / 1e9', 99_999_999, 1_000_000_000, 999_999_999, 99_999_998],
-  ])('%s', (_name, amountMinor, creditsInitial, unused, expected) => {
-    expect(unusedCreditsAmountMinor({ amountMinor, creditsInitial }, unused)).toBe(expected);
-  });
-
-  it('never pays more for the unused part than the whole price, and used + unused shares never exceed it', () => {
-    for (const [amountMinor, creditsInitial] of [[500, 3], [4900, 100], [999, 7], [1, 1000]]) {
-      for (let unused = 0; unused <= creditsInitial; unused++) {
-        const refund = unusedCreditsAmountMinor({ amountMinor, creditsInitial }, unused);
-        const keptForUsed = unusedCreditsAmountMinor({ amountMinor, creditsInitial }, creditsInitial - unused);
-        expect(refund).toBeLessThanOrEqual(amountMinor);
-        expect(refund + keptForUsed).toBeLessThanOrEqual(amountMinor);
-      }
-    }
-  });
-
-  it('refuses credits outside the lot (a caller bug)', () => {
-    expect(() => unusedCreditsAmountMinor({ amountMinor: 500, creditsInitial: 3 }, 4)).toThrow(RangeError);
-    expect(() => unusedCreditsAmountMinor({ amountMinor: 500, creditsInitial: 3 }, -1)).toThrow(RangeError);
-  });
-});
 
 describe('money refunds of a purchase (policy, lots)', () => {
   const money = policy({ moneyRefunds: { enabled: true, withinDays: 30 } });
 
   it.each<[string, RefundPolicy, Partial<PurchaseLot>, PastRefund[], string]>([
     ['0 used: the whole price', money, {}, [], 'accepted 3 credits 500'],
-    ['1 credit left: its share', money, { creditsRemaining: 1 }, [], 'accepted 1 credits 166'],
-    ['all used', money, { creditsRemaining: 0 }, [], 'nothing_to_refund'],
+    ['1 credit left: the ledger\'s offer for it', money, { creditsUnused: 1, amountMinor: 166 }, [], 'accepted 1 credits 166'],
+    ['90 of 100 held by a reservation: the offer for the 10 free ones', money, { creditsInitial: 100, creditsUnused: 10, amountMinor: 490 }, [], 'accepted 10 credits 490'],
+    ['all used or held', money, { creditsUnused: 0, amountMinor: 0 }, [], 'nothing_to_refund'],
     ['money refunds off (the default)', policy(), {}, [], 'refund_not_allowed'],
     ['bought 31 days ago, window 30', money, { acquiredAtMs: daysAgo(31) }, [], 'refund_not_allowed'],
     ['bought exactly 30 days ago', money, { acquiredAtMs: daysAgo(30) }, [], 'accepted 3 credits 500'],
@@ -82,7 +48,7 @@ describe('money refunds of a purchase (policy, lots)', () => {
     ['a lot expiring later', money, { expiresAtMs: now + dayMs }, [], 'accepted 3 credits 500'],
     ['a granted lot is not a purchase', money, { kind: 'granted', amountMinor: 0, currency: null }, [], 'lot_not_found'],
     ['a purchase on another domain', money, { domain: 'notes.localhost' }, [], 'lot_not_found'],
-    ['worth less than a cent', money, { amountMinor: 1, creditsInitial: 3, creditsRemaining: 2 }, [], 'nothing_to_refund'],
+    ['worth less than a cent', money, { amountMinor: 0, creditsInitial: 3, creditsUnused: 2 }, [], 'nothing_to_refund'],
     ['the per-window refund already taken', money, {}, [past(3)], 'refund_not_allowed'],
     ['a rejected refund does not count', money, {}, [past(3, 'rejected'), past(2, 'compensated'), past(1, 'denied')], 'accepted 3 credits 500'],
   ])('%s', (_name, p, lotOverrides, history, expected) => {
@@ -97,11 +63,11 @@ describe('money refunds of a purchase (policy, lots)', () => {
 
   it('lists each refundable purchase of several lots at its own unit price, newest first, skipping expired, used up, old and other-domain lots', () => {
     const lots = [
-      lot({ lotId: 'a', creditsInitial: 3, creditsRemaining: 1, amountMinor: 500, acquiredAtMs: daysAgo(5) }),
-      lot({ lotId: 'b', creditsInitial: 100, creditsRemaining: 100, amountMinor: 4900, acquiredAtMs: daysAgo(1), offeringId: 'pro_100' }),
-      lot({ lotId: 'c', creditsInitial: 100, creditsRemaining: 40, amountMinor: 4900, acquiredAtMs: daysAgo(2) }),
+      lot({ lotId: 'a', creditsInitial: 3, creditsUnused: 1, amountMinor: 166, acquiredAtMs: daysAgo(5) }),
+      lot({ lotId: 'b', creditsInitial: 100, creditsUnused: 100, amountMinor: 4900, acquiredAtMs: daysAgo(1), offeringId: 'pro_100' }),
+      lot({ lotId: 'c', creditsInitial: 100, creditsUnused: 40, amountMinor: 1960, acquiredAtMs: daysAgo(2) }),
       lot({ lotId: 'expired', expiresAtMs: daysAgo(1) }),
-      lot({ lotId: 'used', creditsRemaining: 0 }),
+      lot({ lotId: 'used', creditsUnused: 0, amountMinor: 0 }),
       lot({ lotId: 'old', acquiredAtMs: daysAgo(40) }),
       lot({ lotId: 'elsewhere', domain: 'notes.localhost' }),
       lot({ lotId: 'grant', kind: 'granted', amountMinor: 0, currency: null }),
@@ -128,6 +94,10 @@ describe('credit refunds (policy)', () => {
     ['partly refunded before', policy({ refundsPerWindow: 2 }), [consumption('1', 3, 1)], [past(1)], 'accepted 3 [1:3]'],
     ['cap 5 splits the second consumption', policy({ creditsPerRefundMax: 5 }), [consumption('1', 3, 1), consumption('2', 4, 2), consumption('3', 9, 3)], [], 'accepted 5 [1:3 2:2]'],
     ['cap 1', policy({ creditsPerRefundMax: 1 }), [consumption('1', 3, 1)], [], 'accepted 1 [1:1]'],
+    ['an unfinished credit refund takes the newest credits first', policy({ refundsPerWindow: 3 }), [consumption('1', 3, 1), consumption('2', 4, 2)], [{ ...past(0, 'requested', 2), kind: 'credits' }], 'accepted 5 [1:1 2:4]'],
+    ['unfinished credit refunds take everything', policy({ refundsPerWindow: 3 }), [consumption('1', 3, 1)], [{ ...past(0, 'held', 3), kind: 'credits' }], 'nothing_to_refund'],
+    ['an unfinished money refund takes no consumption', policy({ refundsPerWindow: 3 }), [consumption('1', 3, 1)], [{ ...past(0, 'requested', 3), kind: 'money' }], 'accepted 3 [1:3]'],
+    ['stamped a moment ahead by the ledger\'s clock (skew): counts', policy(), [consumption('1', 2, -0.00001)], [], 'accepted 2 [1:2]'],
     ['one refund per window: taken 13 days ago', policy(), [consumption('1', 1, 1)], [past(13)], 'refund_not_allowed'],
     ['one refund per window: the last 15 days ago', policy(), [consumption('1', 1, 1)], [past(15)], 'accepted 1 [1:1]'],
     ['a refund in flight counts', policy(), [consumption('1', 1, 1)], [past(0, 'requested')], 'refund_not_allowed'],

@@ -5,6 +5,7 @@ import {
   CreatePortalSessionCommand,
   GetBalanceQuery,
   GetPortalViewQuery,
+  GetRefundableQuery,
   GetRefundRequestQuery,
   LedgerSubjects,
   ListRefundRequestsQuery,
@@ -13,6 +14,7 @@ import {
   PortalBranding,
   PortalSession,
   PortalView,
+  RefundableView,
   RefundLimits,
   RefundRequestPage,
   RefundRequestView,
@@ -26,6 +28,7 @@ import {
 import { ServiceRequests } from '../clients/service-requests';
 import { RefundCatalog } from '../policy/refund-catalog.service';
 import {
+  CandidateConsumption,
   CreditRefundDecision,
   decideCreditRefund,
   decideMoneyRefund,
@@ -34,7 +37,6 @@ import {
   PurchaseLot,
   RefundRefusal,
   reviewSpanDays,
-  SelectedConsumption,
 } from '../policy/refund-decisions';
 import { DomainRefundSettings, policyView } from '../policy/refund-policy';
 import { mintPortalToken, PortalTokenClaims, verifyPortalToken } from '../portal/portal-token';
@@ -42,16 +44,13 @@ import { RefundsConfig } from '../refunds.config';
 import { DriveOptions, RefundSaga } from '../saga/refund-saga';
 import { RefundsDb } from './refunds-db';
 import {
-  candidateConsumptions,
   customerRefunds,
   findById,
-  findByKey,
   insertRequestWithEffects,
   lockCustomer,
   pastRefunds,
   publishEvents,
   RefundRequestRow,
-  releaseItems,
   toView,
   transition,
 } from './refund-requests.store';
@@ -93,7 +92,11 @@ export class RefundRequestsService {
     return replyOk({ token: mintPortalToken(claims, this.config.portalTokenKeys), expiresAt: new Date(expiresAtMs).toISOString() });
   }
 
-  /** Everything the portal page shows. */
+  /**
+   * Everything the portal page shows. The consumptions, the balance and the money-refund offers
+   * are the ledger's at this moment (`ledger.queries.get-refundable.v1`), and the credit-refund
+   * offer is computed by `decideCreditRefund`, the function a refund request decides with.
+   */
   async portalView(query: GetPortalViewQuery): Promise<Reply<PortalView>> {
     const access = this.access(query.token);
     if (!access.ok) return access;
@@ -101,42 +104,43 @@ export class RefundRequestsService {
     const { email, domain } = claims;
     const policy = settings.policy;
     const nowMs = Date.now();
-    const [balance, consumptions, history, refunds] = await Promise.all([
-      this.balance(email, domain),
-      candidateConsumptions(this.db.pool, email, domain, new Date(nowMs - policy.windowDays * dayMs)),
+    const [refundable, history, refunds] = await Promise.all([
+      this.refundable(email, domain, new Date(nowMs - policy.windowDays * dayMs)),
       pastRefunds(this.db.pool, email, domain, new Date(nowMs - Math.max(policy.windowDays, reviewSpanDays) * dayMs)),
       this.db.query<RefundRequestRow>(
         `SELECT * FROM refund_requests WHERE email = $1 AND domain = $2 ORDER BY created_at DESC, id DESC LIMIT ${portalRefundsMax}`,
         [email, domain],
       ),
     ]);
-    if (!balance.ok) return balance;
-    const credit = decideCreditRefund({ policy, nowMs, consumptions, history });
+    if (!refundable.ok) return refundable;
+    const credit = decideCreditRefund({ policy, nowMs, consumptions: candidates(refundable.value), history });
     const limited = credit.outcome === 'refused' && credit.code === 'refund_not_allowed';
     return replyOk({
       email,
       branding: branding(access.value),
       expiresAt: new Date(claims.expiresAtMs).toISOString(),
-      balance: balance.value.balance,
+      balance: refundable.value.balance,
       policy: policyView(policy),
-      consumptions: consumptions.slice(0, portalConsumptionsMax).map((c) => ({
+      consumptions: refundable.value.consumptions.slice(0, portalConsumptionsMax).map((c) => ({
         referenceId: c.referenceId,
         actionType: c.actionType,
         credits: c.credits,
-        creditsRefundable: c.creditsAvailable,
-        consumedAt: new Date(c.consumedAtMs).toISOString(),
+        creditsRefundable: Math.max(0, c.credits - c.creditsRefunded),
+        consumedAt: c.consumedAt,
       })),
       creditRefund:
         credit.outcome === 'accepted' ? { available: true, credits: credit.credits, reason: null } : { available: false, credits: 0, reason: credit.reason },
-      moneyRefunds: limited ? [] : moneyRefundablePurchases(policy, domain, purchaseLots(balance.value), nowMs),
+      moneyRefunds: limited ? [] : moneyRefundablePurchases(policy, domain, purchaseLots(refundable.value), nowMs),
       refunds: refunds.map(toView),
     });
   }
 
   /**
-   * A refund request. Credits: decided, recorded and refunded by the ledger within this call (the
-   * customer sees the new balance at once). Money: decided and recorded, then the saga runs; the
-   * answer waits for it at most REFUNDS_MONEY_WAIT_MS and otherwise reports it in progress.
+   * A refund request. The ledger is asked what is refundable now (so every consumption it
+   * acknowledged before this request counts); under the customer's lock the policy decides and the
+   * request is recorded. Credits: the ledger then refunds the window's consumptions itself, up to
+   * the credits decided, within this call (the customer sees the new balance at once). Money: the
+   * saga runs with the ledger's offer; the answer waits for it at most REFUNDS_MONEY_WAIT_MS.
    */
   async requestRefund(command: RequestRefundCommand): Promise<Reply<RequestRefundResult>> {
     const access = this.access(command.token);
@@ -145,35 +149,30 @@ export class RefundRequestsService {
     const feedback = normalizedFeedback(command);
     if (!feedback.ok) return feedback;
     if (command.kind === 'money' && !command.lotId) return replyRefused('validation_failed', 'a money refund names the purchase (lotId)', 'lotId');
-    let lots: PurchaseLot[] = [];
-    if (command.kind === 'money') {
-      // A repeat needs no lots; a new money request reads them before taking the lock.
-      const earlier = await findByKey(this.db.pool, email, domain, command.requestKey);
-      if (earlier) return this.answer(access.value, earlier, true);
-      const balance = await this.balance(email, domain);
-      if (!balance.ok) return balance;
-      lots = purchaseLots(balance.value);
-    }
     const policy = access.value.settings.policy;
     const now = new Date();
     const nowMs = now.getTime();
-    type Recorded = { row: RefundRequestRow; repeated: boolean; selection: SelectedConsumption[] } | { refusal: RefundRefusal };
-    // Round trips are what this path costs (the p99 of the instant refund): lock, two reads, one
-    // write statement, commit.
+    const consumedSince = new Date(nowMs - policy.windowDays * dayMs);
+    type Recorded = { row: RefundRequestRow; repeated: boolean } | { refusal: RefundRefusal } | { ledgerRefused: Reply<never> };
+    // Round trips are what this path costs (the p99 of the instant refund): lock, one read and the
+    // ledger's answer (in parallel), one write statement, commit.
     const recorded = await this.db.transaction(async (db): Promise<Recorded> => {
       await lockCustomer(db, email, domain);
+      // Asked under the customer's lock: every refund of this customer that completed before it is
+      // in the ledger's answer, and every one still unfinished is in `history` (counted in flight).
+      // The ledger decides again under its own lock what it refunds; this sets the amount and limits.
       const since = new Date(nowMs - Math.max(policy.windowDays, reviewSpanDays) * dayMs);
-      const { earlier, history } = await customerRefunds(db, email, domain, since, command.requestKey);
-      if (earlier) return { row: earlier, repeated: true, selection: [] };
-      let decision: CreditRefundDecision | MoneyRefundDecision;
-      if (command.kind === 'credits') {
-        const consumptions = await candidateConsumptions(db, email, domain, new Date(nowMs - policy.windowDays * dayMs));
-        decision = decideCreditRefund({ policy, nowMs, consumptions, history });
-      } else {
-        decision = decideMoneyRefund({ policy, domain, nowMs, lots, lotId: command.lotId as string, history });
-      }
+      const [{ earlier, history }, refundable] = await Promise.all([
+        customerRefunds(db, email, domain, since, command.requestKey),
+        this.refundable(email, domain, consumedSince),
+      ]);
+      if (earlier) return { row: earlier, repeated: true };
+      if (!refundable.ok) return { ledgerRefused: refundable };
+      const decision: CreditRefundDecision | MoneyRefundDecision =
+        command.kind === 'credits'
+          ? decideCreditRefund({ policy, nowMs, consumptions: candidates(refundable.value), history })
+          : decideMoneyRefund({ policy, domain, nowMs, lots: purchaseLots(refundable.value), lotId: command.lotId as string, history });
       if (decision.outcome === 'refused') return { refusal: decision };
-      const selection = 'selection' in decision ? decision.selection : [];
       const row = await insertRequestWithEffects(db, {
         id: randomUUID(),
         email,
@@ -187,20 +186,18 @@ export class RefundRequestsService {
         amountMinor: 'amountMinor' in decision ? decision.amountMinor : null,
         currency: 'currency' in decision ? decision.currency : null,
         reviewReason: decision.hold,
+        consumedSince: command.kind === 'credits' ? consumedSince : null,
         now,
         leaseUntil: decision.hold ? null : new Date(nowMs + this.config.REFUNDS_SAGA_LEASE_MS),
-      }, selection, decision.hold ? ['RefundRequested', 'RefundHeld'] : ['RefundRequested']);
-      return { row, repeated: false, selection };
+      }, decision.hold ? ['RefundRequested', 'RefundHeld'] : ['RefundRequested']);
+      return { row, repeated: false };
     });
+    if ('ledgerRefused' in recorded) return recorded.ledgerRefused;
     if ('refusal' in recorded) return replyRefused(recorded.refusal.code, recorded.refusal.reason, command.kind === 'money' ? 'lotId' : undefined);
     if (recorded.repeated || recorded.row.status !== 'requested') return this.answer(access.value, recorded.row, recorded.repeated);
     // The new balance is asked for as soon as the ledger has answered, while the completion is written.
     let balance: Promise<Reply<BalanceView>> | undefined;
-    const row = await this.driveForAnswer(recorded.row, {
-      start: recorded.row,
-      items: recorded.selection,
-      afterLedger: () => (balance = this.balance(email, domain)),
-    });
+    const row = await this.driveForAnswer(recorded.row, { start: recorded.row, afterLedger: () => (balance = this.balance(email, domain)) });
     return this.answer(access.value, row, false, balance);
   }
 
@@ -242,10 +239,7 @@ export class RefundRequestsService {
     if (command.decision === 'deny') {
       const denied = await this.db.transaction(async (db) => {
         const moved = await transition(db, row.id, 'held', 'denied', { failureReason: 'denied after review', leaseUntil: null, completed: true });
-        if (moved) {
-          await releaseItems(db, row.id);
-          await publishEvents(db, moved, ['RefundDenied']);
-        }
+        if (moved) await publishEvents(db, moved, ['RefundDenied']);
         return moved;
       });
       return replyOk(toView(denied ?? (await findById(this.db.pool, row.id)) ?? row));
@@ -286,6 +280,15 @@ export class RefundRequestsService {
     return replyRefused('service_unavailable', 'the ledger did not answer; retry shortly');
   }
 
+  /** What the ledger says is refundable for the customer on the domain now (consumptions since `consumedSince`). */
+  private async refundable(email: string, domain: string, consumedSince: Date): Promise<Reply<RefundableView>> {
+    const query: GetRefundableQuery = { email, domain, consumedSince: consumedSince.toISOString() };
+    const outcome = await this.services.ledger<RefundableView>(LedgerSubjects.getRefundable, query);
+    if (outcome.kind === 'ok') return replyOk(outcome.value);
+    if (outcome.kind === 'refused') return { ok: false, refusal: outcome.refusal };
+    return replyRefused('service_unavailable', 'the ledger did not answer; retry shortly');
+  }
+
   /** The claims of a valid token, for a domain the catalog still lists. */
   private access(token: string): Reply<Access> {
     const verified = verifyPortalToken(token, this.config.portalTokenKeys, Date.now());
@@ -309,19 +312,29 @@ function normalizedFeedback(command: RequestRefundCommand): Reply<{ tried: strin
   return replyOk({ ...value, category: command.category, rating: command.rating ?? null });
 }
 
-/** The ledger's lots as the money-refund decision reads them. */
-export function purchaseLots(balance: BalanceView): PurchaseLot[] {
-  return balance.lots.map((lot) => ({
-    lotId: lot.lotId,
-    kind: lot.kind,
-    domain: lot.domain,
-    offeringId: lot.offeringId,
-    creditsInitial: lot.creditsInitial,
-    creditsRemaining: lot.creditsRemaining,
-    amountMinor: lot.amountMinor,
-    currency: lot.currency,
-    expiresAtMs: lot.expiresAt === null ? null : Date.parse(lot.expiresAt),
-    acquiredAtMs: Date.parse(lot.acquiredAt),
+/** The ledger's consumptions as the credit-refund decision reads them: what of each is not refunded yet. */
+export function candidates(view: RefundableView): CandidateConsumption[] {
+  return view.consumptions.map((c) => ({
+    eventId: c.eventId,
+    referenceId: c.referenceId,
+    creditsAvailable: Math.max(0, c.credits - c.creditsRefunded),
+    consumedAtMs: Date.parse(c.consumedAt),
+  }));
+}
+
+/** The ledger's purchases on the domain with its money-refund offers, as the money-refund decision reads them. */
+export function purchaseLots(view: RefundableView): PurchaseLot[] {
+  return view.purchases.map((p) => ({
+    lotId: p.lotId,
+    kind: 'purchased',
+    domain: view.domain,
+    offeringId: p.offeringId,
+    creditsInitial: p.creditsInitial,
+    creditsUnused: p.creditsUnused,
+    amountMinor: p.amountMinor,
+    currency: p.currency,
+    expiresAtMs: p.expiresAt === null ? null : Date.parse(p.expiresAt),
+    acquiredAtMs: Date.parse(p.purchasedAt),
   }));
 }
 

@@ -8,7 +8,7 @@ import {
   RefundStatus,
 } from '@credit-hub/contracts';
 import { Queryable, withCorrelationHeader, writeOutbox } from '@credit-hub/messaging';
-import { CandidateConsumption, PastRefund, SelectedConsumption } from '../policy/refund-decisions';
+import { PastRefund } from '../policy/refund-decisions';
 
 /**
  * SQL of refund requests. Every function takes the connection to run on, so callers put several
@@ -45,6 +45,8 @@ export interface RefundRequestRow {
   created_at: Date;
   updated_at: Date;
   completed_at: Date | null;
+  /** A credit refund's window: the ledger refunds consumptions from this time on (null for money). */
+  consumed_since: Date | null;
 }
 
 /** A new request as the decision made it. */
@@ -61,6 +63,8 @@ export interface NewRefundRequest {
   amountMinor: number | null;
   currency: string | null;
   reviewReason: string | null;
+  /** A credit refund's window start (null for money). */
+  consumedSince: Date | null;
   now: Date;
   /** The driver's lease (null when nothing is to be driven: held). */
   leaseUntil: Date | null;
@@ -113,72 +117,27 @@ export async function customerRefunds(
     earlier: found.find((r) => r.request_key === requestKey),
     history: found
       .filter((r) => r.created_at >= since)
-      .map((r) => ({ createdAtMs: r.created_at.getTime(), status: r.status, credits: r.status === 'completed' ? r.credits_refunded : r.credits_requested })),
+      .map((r) => ({ createdAtMs: r.created_at.getTime(), status: r.status, kind: r.kind, credits: r.status === 'completed' ? r.credits_refunded : r.credits_requested })),
   };
 }
 
 /** The customer's refunds on the domain created since `since` (limits and thresholds). */
 export async function pastRefunds(db: Queryable, email: string, domain: string, since: Date): Promise<PastRefund[]> {
-  const found = await rows<{ created_at: Date; status: RefundStatus; credits: number }>(
+  const found = await rows<{ created_at: Date; status: RefundStatus; kind: RefundKind; credits: number }>(
     db,
-    `SELECT created_at, status, CASE WHEN status = 'completed' THEN credits_refunded ELSE credits_requested END AS credits
+    `SELECT created_at, status, kind, CASE WHEN status = 'completed' THEN credits_refunded ELSE credits_requested END AS credits
        FROM refund_requests WHERE email = $1 AND domain = $2 AND created_at >= $3`,
     [email, domain, since],
   );
-  return found.map((r) => ({ createdAtMs: r.created_at.getTime(), status: r.status, credits: r.credits }));
-}
-
-/** Consumptions a credit refund looks at: newest first, bounded (older ones wait for a later refund). */
-export const candidateConsumptionsMax = 2000;
-
-/**
- * The customer's consumptions on the domain since `since`, each with the credits no completed
- * refund took. A consumption that an unfinished request (requested, held) has reserved counts as
- * not available at all, even for its remainder: so the consumptions of concurrent requests never
- * overlap, and whatever order their ledger calls arrive in, each refunds exactly what it reserved.
- */
-export async function candidateConsumptions(
-  db: Queryable,
-  email: string,
-  domain: string,
-  since: Date,
-): Promise<(CandidateConsumption & { actionType: string; credits: number })[]> {
-  const found = await rows<{ event_id: string; reference_id: string; action_type: string; credits: number; consumed_at: Date; taken: number }>(
-    db,
-    `SELECT c.event_id, c.reference_id, c.action_type, c.credits, c.consumed_at,
-            CASE WHEN EXISTS (SELECT 1 FROM refund_request_items i JOIN refund_requests r ON r.id = i.refund_request_id
-                               WHERE i.consumption_event_id = c.event_id AND i.credits > 0 AND r.status IN ('requested', 'held'))
-                 THEN c.credits
-                 ELSE COALESCE((SELECT sum(i.credits) FROM refund_request_items i JOIN refund_requests r ON r.id = i.refund_request_id
-                                 WHERE i.consumption_event_id = c.event_id AND r.status = 'completed'), 0)::int
-            END AS taken
-       FROM refundable_consumptions c
-      WHERE c.email = $1 AND c.domain = $2 AND c.consumed_at >= $3
-      ORDER BY c.consumed_at DESC, c.event_id
-      LIMIT ${candidateConsumptionsMax}`,
-    [email, domain, since],
-  );
-  return found.map((r) => ({
-    eventId: r.event_id,
-    referenceId: r.reference_id,
-    actionType: r.action_type,
-    credits: r.credits,
-    creditsAvailable: Math.max(0, r.credits - r.taken),
-    consumedAtMs: r.consumed_at.getTime(),
-  }));
+  return found.map((r) => ({ createdAtMs: r.created_at.getTime(), status: r.status, kind: r.kind, credits: r.credits }));
 }
 
 /**
  * Records a new request in ONE statement (one round trip, atomic on its own): the row, its first
- * transition, the consumptions it reserves and its events in the outbox. The events are built
- * here from the row as it will be stored (its times are `request.now`).
+ * transition and its events in the outbox. The events are built here from the row as it will be
+ * stored (its times are `request.now`).
  */
-export async function insertRequestWithEffects(
-  db: Queryable,
-  request: NewRefundRequest,
-  selection: SelectedConsumption[],
-  events: RefundEventType[],
-): Promise<RefundRequestRow> {
+export async function insertRequestWithEffects(db: Queryable, request: NewRefundRequest, events: RefundEventType[]): Promise<RefundRequestRow> {
   const row = newRow(request);
   const outbox = outboxRows(row, events);
   const [stored] = await rows<RefundRequestRow>(
@@ -186,24 +145,21 @@ export async function insertRequestWithEffects(
     `WITH r AS (
        INSERT INTO refund_requests (id, email, domain, request_key, kind, status, tried, did_not_work, would_bring_back, category, rating,
                                     credits_requested, lot_id, amount_minor, currency, review_reason, attempts, lease_until,
-                                    next_attempt_at, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $18, $18, $18)
+                                    next_attempt_at, created_at, updated_at, consumed_since)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $18, $18, $18, $19)
        RETURNING *
      ), t AS (
        INSERT INTO refund_request_transitions (refund_request_id, from_status, to_status, detail) SELECT id, NULL, status, review_reason FROM r
-     ), i AS (
-       INSERT INTO refund_request_items (refund_request_id, consumption_event_id, credits)
-       SELECT r.id, x.event_id, x.credits FROM r, unnest($19::uuid[], $20::int[]) AS x(event_id, credits)
      ), o AS (
        INSERT INTO outbox (message_id, subject, payload, headers)
-       SELECT x.message_id, x.subject, x.payload, x.headers FROM r, unnest($21::text[], $22::text[], $23::jsonb[], $24::jsonb[]) AS x(message_id, subject, payload, headers)
+       SELECT x.message_id, x.subject, x.payload, x.headers FROM r, unnest($20::text[], $21::text[], $22::jsonb[], $23::jsonb[]) AS x(message_id, subject, payload, headers)
      )
      SELECT * FROM r`,
     [
       request.id, request.email, request.domain, request.requestKey, request.kind, request.status,
       request.feedback.tried, request.feedback.didNotWork, request.feedback.wouldBringBack, request.feedback.category, request.feedback.rating,
       request.creditsRequested, request.lotId, request.amountMinor, request.currency, request.reviewReason, request.leaseUntil, request.now,
-      selection.map((c) => c.eventId), selection.map((c) => c.credits),
+      request.consumedSince,
       outbox.map((o) => o.messageId), outbox.map((o) => o.subject), outbox.map((o) => JSON.stringify(o.payload)), outbox.map((o) => JSON.stringify(o.headers)),
     ],
   );
@@ -218,23 +174,17 @@ function newRow(request: NewRefundRequest): RefundRequestRow {
     category: request.feedback.category, rating: request.feedback.rating, credits_requested: request.creditsRequested, credits_refunded: 0,
     lot_id: request.lotId, amount_minor: request.amountMinor, currency: request.currency, payment_intent_id: null, money_refunded_minor: null,
     stripe_refund_id: null, review_reason: request.reviewReason, failure_reason: null, last_error: null, attempts: 1, lease_until: request.leaseUntil,
-    next_attempt_at: request.now, created_at: request.now, updated_at: request.now, completed_at: null,
+    next_attempt_at: request.now, created_at: request.now, updated_at: request.now, completed_at: null, consumed_since: request.consumedSince,
   };
 }
 
 /**
  * Completes a credit refund in ONE statement (the hot path of the instant refund): `requested →
- * completed` (only from `requested`), its transition, the items set to what the ledger refunded
- * per referenceId, the consumptions' `credits_refunded`, and `RefundCompleted` in the outbox.
- * Returns the completed row, or undefined when another driver finished it first.
+ * completed` (only from `requested`) with the credits the ledger refunded, its transition, and
+ * `RefundCompleted` in the outbox. Returns the completed row, or undefined when another driver
+ * finished it first.
  */
-export async function completeCreditRefund(
-  db: Queryable,
-  row: RefundRequestRow,
-  refunded: Map<string, number>,
-  now: Date,
-): Promise<RefundRequestRow | undefined> {
-  const creditsRefunded = [...refunded.values()].reduce((sum, credits) => sum + credits, 0);
+export async function completeCreditRefund(db: Queryable, row: RefundRequestRow, creditsRefunded: number, now: Date): Promise<RefundRequestRow | undefined> {
   const completed: RefundRequestRow = { ...row, status: 'completed', credits_refunded: creditsRefunded, lease_until: null, completed_at: now, updated_at: now };
   const [event] = outboxRows(completed, ['RefundCompleted']);
   const [moved] = await rows<RefundRequestRow>(
@@ -244,52 +194,13 @@ export async function completeCreditRefund(
         WHERE id = $1 AND status = 'requested' RETURNING *
      ), log AS (
        INSERT INTO refund_request_transitions (refund_request_id, from_status, to_status) SELECT id, 'requested', 'completed' FROM moved
-     ), actual AS (
-       SELECT i.consumption_event_id, COALESCE(a.credits, 0) AS credits
-         FROM refund_request_items i
-         JOIN refundable_consumptions c ON c.event_id = i.consumption_event_id
-         LEFT JOIN (SELECT unnest($4::text[]) AS reference_id, unnest($5::int[]) AS credits) a ON a.reference_id = c.reference_id
-        WHERE i.refund_request_id = $1 AND EXISTS (SELECT 1 FROM moved)
-     ), items AS (
-       UPDATE refund_request_items i SET credits = actual.credits FROM actual
-        WHERE i.refund_request_id = $1 AND i.consumption_event_id = actual.consumption_event_id
-     ), consumptions AS (
-       UPDATE refundable_consumptions c SET credits_refunded = LEAST(c.credits, c.credits_refunded + actual.credits)
-         FROM actual WHERE c.event_id = actual.consumption_event_id AND actual.credits > 0
      ), o AS (
-       INSERT INTO outbox (message_id, subject, payload, headers) SELECT $6, $7, $8::jsonb, $9::jsonb FROM moved
+       INSERT INTO outbox (message_id, subject, payload, headers) SELECT $4, $5, $6::jsonb, $7::jsonb FROM moved
      )
      SELECT * FROM moved`,
-    [row.id, creditsRefunded, now, [...refunded.keys()], [...refunded.values()], event.messageId, event.subject, JSON.stringify(event.payload), JSON.stringify(event.headers)],
+    [row.id, creditsRefunded, now, event.messageId, event.subject, JSON.stringify(event.payload), JSON.stringify(event.headers)],
   );
   return moved;
-}
-
-/** The consumptions a credit refund names, with their referenceIds (the ledger's key). */
-export async function itemsOf(db: Queryable, refundRequestId: string): Promise<{ eventId: string; referenceId: string; credits: number }[]> {
-  const found = await rows<{ event_id: string; reference_id: string; credits: number }>(
-    db,
-    `SELECT i.consumption_event_id AS event_id, c.reference_id, i.credits
-       FROM refund_request_items i JOIN refundable_consumptions c ON c.event_id = i.consumption_event_id
-      WHERE i.refund_request_id = $1 ORDER BY c.consumed_at DESC, c.event_id`,
-    [refundRequestId],
-  );
-  return found.map((r) => ({ eventId: r.event_id, referenceId: r.reference_id, credits: r.credits }));
-}
-
-/** What the ledger's ConsumptionRefunded events say it refunded for a request (LEDGER, via the consumer). */
-export async function refundedFromStream(db: Queryable, refundRequestId: string): Promise<{ referenceId: string; credits: number }[]> {
-  const found = await rows<{ reference_id: string; credits: number }>(
-    db,
-    'SELECT reference_id, credits FROM ledger_consumption_refunds WHERE refund_request_id = $1',
-    [refundRequestId],
-  );
-  return found.map((r) => ({ referenceId: r.reference_id, credits: r.credits }));
-}
-
-/** Releases the consumptions a rejected or denied credit refund had reserved. */
-export async function releaseItems(db: Queryable, refundRequestId: string): Promise<void> {
-  await db.query('UPDATE refund_request_items SET credits = 0 WHERE refund_request_id = $1', [refundRequestId]);
 }
 
 /** Columns a transition may set along with the status. */

@@ -18,12 +18,9 @@ import { RefundsDb } from '../requests/refunds-db';
 import {
   completeCreditRefund,
   findById,
-  itemsOf,
-  refundedFromStream,
   postpone,
   publishEvents,
   RefundRequestRow,
-  releaseItems,
   transition,
 } from '../requests/refund-requests.store';
 
@@ -49,7 +46,6 @@ type Step = { next: RefundRequestRow } | { stop: RefundRequestRow };
 /** See `RefundSaga.drive`. */
 export interface DriveOptions {
   start?: RefundRequestRow;
-  items?: { referenceId: string; credits: number }[];
   afterLedger?: () => void;
 }
 
@@ -59,7 +55,7 @@ export interface DriveOptions {
  * Stripe's idempotency key), so a driver that dies anywhere is replaced by another that repeats at
  * most the last call, with the same effect:
  *
- * - credits: `requested` →(ledger RefundConsumptions) `completed` | `rejected`
+ * - credits: `requested` →(ledger RefundConsumptions of the window: the ledger picks the consumptions) `completed` | `rejected`
  * - money: `requested` →(ledger RefundPurchase: credits removed) `credits_removed`
  *   →(billing → Stripe refund) `stripe_refunded` → `completed`; if Stripe refuses:
  *   `credits_removed` → `compensating` →(ledger RevertPurchaseRefund) `compensated`.
@@ -80,8 +76,7 @@ export class RefundSaga {
 
   /**
    * Drives a request whose lease this process holds until it is finished or has to wait.
-   * `options.start`/`options.items`: the row and reserved consumptions the caller just wrote
-   * (spares reading them back); `options.afterLedger`: called when the ledger has answered a credit
+   * `options.start`: the row the caller just wrote (spares reading it back); `options.afterLedger`: called when the ledger has answered a credit
    * refund, so the caller can ask for the new balance while the completion is written.
    */
   async drive(id: string, options: DriveOptions = {}): Promise<RefundRequestRow> {
@@ -116,37 +111,30 @@ export class RefundSaga {
     return new Date(Date.now() + this.config.REFUNDS_SAGA_LEASE_MS);
   }
 
-  /** Credits: the ledger returns the reserved consumptions' credits to the lots they came from. */
+  /**
+   * Credits: the ledger itself picks, under the account's lock, the consumptions of the window not
+   * refunded yet (newest first, at most the credits decided) and returns them to their lots. It is
+   * idempotent on the request id and a repeat answers with the first answer's lines, so a driver
+   * that died after the ledger answered completes with exactly what was refunded.
+   */
   private async refundConsumptions(row: RefundRequestRow, options: DriveOptions): Promise<Step> {
-    const items = options.items ?? (await itemsOf(this.db.pool, row.id));
     const command: RefundConsumptionsCommand = {
       email: row.email,
       domain: row.domain,
       refundRequestId: row.id,
-      referenceIds: items.map((item) => item.referenceId),
+      consumedSince: (row.consumed_since ?? row.created_at).toISOString(),
       creditsMax: row.credits_requested,
     };
     const outcome = await this.services.ledger<RefundConsumptionsResult>(LedgerSubjects.refundConsumptions, command);
     if (outcome.kind === 'ok') {
-      let lines: { referenceId: string; credits: number }[] = outcome.value.refunded;
-      if (outcome.value.repeated && lines.length === 0) {
-        // The ledger refunded this request before (a driver died before recording it) and its
-        // repeat answer does not list what: read it from the ConsumptionRefunded events instead.
-        lines = await refundedFromStream(this.db.pool, row.id);
-        if (lines.length === 0) return this.wait(row, 'waiting for the ledger\'s ConsumptionRefunded events of a repeated refund');
-      }
       options.afterLedger?.();
-      const refunded = new Map<string, number>();
-      for (const r of lines) refunded.set(r.referenceId, (refunded.get(r.referenceId) ?? 0) + r.credits);
-      const completed = await completeCreditRefund(this.db.pool, row, refunded, new Date());
+      const credits = outcome.value.refunded.reduce((sum, line) => sum + line.credits, 0);
+      const completed = await completeCreditRefund(this.db.pool, row, credits, new Date());
       if (completed) return { next: completed };
       return { stop: (await findById(this.db.pool, row.id)) ?? row }; // another driver finished it
     }
     return this.refusedOrWait(row, outcome, async (reason) =>
-      this.advance(row, 'rejected', { failureReason: reason, leaseUntil: null }, async (db, next) => {
-        await releaseItems(db, row.id);
-        await publishEvents(db, next, ['RefundFailed']);
-      }),
+      this.advance(row, 'rejected', { failureReason: reason, leaseUntil: null }, (db, next) => publishEvents(db, next, ['RefundFailed'])),
     );
   }
 

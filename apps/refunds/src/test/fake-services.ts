@@ -1,31 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import {
   AccountChangeResult,
-  accountStreamId,
   BalanceView,
   BillingRefundSubjects,
   CreateStripeRefundCommand,
   CreateStripeRefundResult,
-  LedgerEventEnvelope,
-  LedgerEventSchemaVersions,
-  LedgerEventTypeSubjects,
+  GetRefundableQuery,
   LedgerSubjects,
   LotView,
   Reply,
   RefundConsumptionsCommand,
   RefundConsumptionsResult,
+  RefundableView,
   RefundPurchaseCommand,
   RefundPurchaseResult,
   RevertPurchaseRefundCommand,
 } from '@credit-hub/contracts';
-import { consumedEnvelope, publishEnvelope, testNatsUrl } from '@credit-hub/testing';
-import { connect, JetStreamClient, JSONCodec, NatsConnection, Subscription } from 'nats';
+import { testNatsUrl } from '@credit-hub/testing';
+import { connect, JSONCodec, NatsConnection, Subscription } from 'nats';
 
 /**
  * In-memory stand-ins for the ledger and billing behind NATS, speaking Nest's wire format
  * (`{pattern, data, id}` in, `{id, response, isDisposed}` out). They keep the real services'
- * contracts: idempotent on the refund request id, refusals by code, and the ledger publishes its
- * events to the (namespaced) LEDGER stream so the refunds service's consumer sees them. Each
+ * contracts: idempotent on the refund request id, refusals by code; the ledger answers the
+ * refundable query from its state at that moment and picks a window's consumptions itself. Each
  * records how often a command took effect, which is what the exactly-once tests count.
  */
 
@@ -67,8 +65,10 @@ interface FakeConsumption {
   domain: string;
   referenceId: string;
   eventId: string;
+  actionType: string;
   credits: number;
   refunded: number;
+  consumedAt: string;
 }
 
 /** The ledger: lots, consumptions, credit and money refunds, with the real decide rules that matter here. */
@@ -82,20 +82,18 @@ export class FakeLedger extends NatsResponder {
   /** Effects per command (a repeat is not an effect). */
   readonly effects = { refundConsumptions: 0, refundPurchase: 0, revertPurchaseRefund: 0 };
   /** Calls per command (repeats included). */
-  readonly calls = { refundConsumptions: 0, refundPurchase: 0, revertPurchaseRefund: 0, getBalance: 0 };
+  readonly calls = { refundConsumptions: 0, refundPurchase: 0, revertPurchaseRefund: 0, getBalance: 0, getRefundable: 0 };
   /** When set, the next credit refund takes effect but its answer is lost (a crash of the reply path). */
   loseNextRefundAnswer = false;
-  /** Holds every refund command until released (to pile up concurrent requests). */
-  private readonly js: JetStreamClient;
-
-  private constructor(nc: NatsConnection) {
-    super(nc);
-    this.js = nc.jetstream();
-  }
+  /** Lines of each credit refund, for the repeat answer (as the real ledger reads them from its events). */
+  private readonly creditRefundLines = new Map<string, { referenceId: string; credits: number; eventId: string }[]>();
+  /** Held credits per lot (reservations). */
+  readonly held = new Map<string, number>();
 
   static async start(): Promise<FakeLedger> {
     const ledger = new FakeLedger(await connect({ servers: testNatsUrl, name: 'fake-ledger' }));
     await ledger.serve(LedgerSubjects.getBalance, async (data) => ledger.balance(data as { email: string; domain?: string }));
+    await ledger.serve(LedgerSubjects.getRefundable, async (data) => ledger.refundable(data as GetRefundableQuery));
     await ledger.serve(LedgerSubjects.refundConsumptions, (data) => ledger.refundConsumptions(data as RefundConsumptionsCommand));
     await ledger.serve(LedgerSubjects.refundPurchase, async (data) => ledger.refundPurchase(data as RefundPurchaseCommand));
     await ledger.serve(LedgerSubjects.revertPurchaseRefund, async (data) => ledger.revert(data as RevertPurchaseRefundCommand));
@@ -112,14 +110,12 @@ export class FakeLedger extends NatsResponder {
     return lot;
   }
 
-  /** A consumption, drawn from the first lot with credits, published to LEDGER as CreditsConsumed. */
+  /** A consumption, drawn from the first lot with credits, acknowledged (recorded) at once. */
   async consume(email: string, domain: string, credits: number, referenceId = `ref-${randomUUID()}`, consumedAt = new Date().toISOString()): Promise<string> {
     const lot = (this.lots.get(email) ?? []).find((l) => l.creditsRemaining >= credits);
     if (!lot) throw new Error(`fake ledger: ${email} has no lot with ${credits} credits`);
     lot.creditsRemaining -= credits;
-    const envelope = consumedEnvelope({ email, domain, credits, referenceId, consumedAt, draws: [{ lotId: lot.lotId, credits }], balanceAfter: this.total(email) });
-    this.consumptions.set(`${domain}|${referenceId}`, { email, domain, referenceId, eventId: envelope.eventId, credits, refunded: 0 });
-    await publishEnvelope(this.js, envelope);
+    this.consumptions.set(`${domain}|${referenceId}`, { email, domain, referenceId, eventId: randomUUID(), actionType: 'chat', credits, refunded: 0, consumedAt });
     return referenceId;
   }
 
@@ -131,6 +127,25 @@ export class FakeLedger extends NatsResponder {
     this.calls.getBalance++;
     const lots = (this.lots.get(query.email) ?? []).filter((l) => l.creditsRemaining > 0).map(({ paymentIntentId: _p, ...view }) => view);
     return { ok: true, value: { email: query.email, balance: this.total(query.email), lots } };
+  }
+
+  /** The real ledger's answer: the window's consumptions, and each purchase on the domain with its offer (holds counted). */
+  private refundable(query: GetRefundableQuery): Reply<RefundableView> {
+    this.calls.getRefundable++;
+    const consumptions = [...this.consumptions.values()]
+      .filter((c) => c.email === query.email && c.domain === query.domain && c.consumedAt >= query.consumedSince)
+      .sort((a, b) => b.consumedAt.localeCompare(a.consumedAt) || a.eventId.localeCompare(b.eventId))
+      .map((c) => ({ eventId: c.eventId, referenceId: c.referenceId, actionType: c.actionType, credits: c.credits, creditsRefunded: c.refunded, consumedAt: c.consumedAt }));
+    const purchases = (this.lots.get(query.email) ?? [])
+      .filter((l) => l.kind === 'purchased' && l.domain === query.domain && l.creditsRemaining > 0)
+      .map((l) => {
+        const creditsUnused = l.creditsRemaining - (this.held.get(l.lotId) ?? 0);
+        return {
+          lotId: l.lotId, offeringId: l.offeringId, creditsInitial: l.creditsInitial, creditsUnused,
+          amountMinor: Math.floor(((l.amountMinor ?? 0) * creditsUnused) / l.creditsInitial), currency: l.currency ?? 'usd', purchasedAt: l.acquiredAt, expiresAt: l.expiresAt,
+        };
+      });
+    return { ok: true, value: { email: query.email, domain: query.domain, balance: this.total(query.email), consumptions, purchases } };
   }
 
   /** Commands of one account run one at a time, as under the real ledger's row lock. */
@@ -149,11 +164,16 @@ export class FakeLedger extends NatsResponder {
 
   private async refundConsumptionsNow(command: RefundConsumptionsCommand): Promise<Reply<RefundConsumptionsResult> | undefined> {
     this.calls.refundConsumptions++;
-    if (this.creditRefunds.has(command.refundRequestId)) {
-      // As the real ledger does: a repeat answers repeated, without the first answer's lines.
-      return { ok: true, value: { creditsRefunded: 0, refunded: [], balance: this.total(command.email), repeated: true } };
+    const earlier = this.creditRefundLines.get(command.refundRequestId);
+    if (earlier) {
+      // As the real ledger does: a repeat answers with the first answer's lines.
+      return { ok: true, value: { creditsRefunded: earlier.reduce((sum, l) => sum + l.credits, 0), refunded: earlier, balance: this.total(command.email), repeated: true } };
     }
-    const records = command.referenceIds.map((ref) => this.consumptions.get(`${command.domain}|${ref}`));
+    const records = command.referenceIds
+      ? command.referenceIds.map((ref) => this.consumptions.get(`${command.domain}|${ref}`))
+      : [...this.consumptions.values()]
+          .filter((c) => c.email === command.email && c.domain === command.domain && c.consumedAt >= (command.consumedSince ?? '') && c.credits > c.refunded)
+          .sort((a, b) => b.consumedAt.localeCompare(a.consumedAt) || a.eventId.localeCompare(b.eventId));
     if (records.some((r) => !r || r.email !== command.email)) return { ok: false, refusal: { code: 'consumption_not_found', detail: 'no such consumption' } };
     let budget = command.creditsMax ?? Number.MAX_SAFE_INTEGER;
     const refunded: { referenceId: string; credits: number; eventId: string }[] = [];
@@ -169,11 +189,8 @@ export class FakeLedger extends NatsResponder {
       const record = this.consumptions.get(`${command.domain}|${line.referenceId}`)!;
       record.refunded += line.credits;
       if (lot) lot.creditsRemaining += line.credits;
-      await this.publish(command.email, 'ConsumptionRefunded', line.eventId, {
-        consumptionEventId: record.eventId, domain: command.domain, referenceId: line.referenceId, refundRequestId: command.refundRequestId,
-        credits: line.credits, draws: [], balanceAfter: this.total(command.email), refundedAt: new Date().toISOString(),
-      });
     }
+    this.creditRefundLines.set(command.refundRequestId, refunded);
     this.creditRefunds.set(command.refundRequestId, refunded.reduce((sum, r) => sum + r.credits, 0));
     this.effects.refundConsumptions++;
     if (this.loseNextRefundAnswer) {
@@ -189,10 +206,10 @@ export class FakeLedger extends NatsResponder {
     if (!lot) return { ok: false, refusal: { code: 'lot_not_found', detail: 'no such purchase' } };
     const earlier = this.moneyRefunds.get(command.refundRequestId);
     if (!earlier) {
-      if (lot.creditsRemaining <= 0) return { ok: false, refusal: { code: 'nothing_to_refund', detail: 'all used' } };
-      const credits = lot.creditsRemaining;
+      const credits = lot.creditsRemaining - (this.held.get(lot.lotId) ?? 0);
+      if (credits <= 0) return { ok: false, refusal: { code: 'nothing_to_refund', detail: 'all used or held' } };
       const amountMinor = Math.floor((lot.amountMinor * credits) / lot.creditsInitial);
-      lot.creditsRemaining = 0;
+      lot.creditsRemaining -= credits;
       this.moneyRefunds.set(command.refundRequestId, { email: command.email, lotId: lot.lotId, credits, amountMinor, reverted: false });
       this.effects.refundPurchase++;
     }
@@ -218,14 +235,6 @@ export class FakeLedger extends NatsResponder {
       return { ok: true, value: { balance: this.total(refund.email), eventIds: [randomUUID()], repeated: false } };
     }
     return { ok: true, value: { balance: this.total(refund.email), eventIds: [], repeated: true } };
-  }
-
-  private async publish(email: string, type: 'ConsumptionRefunded', eventId: string, data: unknown): Promise<void> {
-    const envelope = {
-      eventId, type, schemaVersion: LedgerEventSchemaVersions[type], streamId: accountStreamId(email), version: 1, position: 1,
-      occurredAt: new Date().toISOString(), data, metadata: {},
-    } as unknown as LedgerEventEnvelope;
-    await this.js.publish(LedgerEventTypeSubjects[type], Buffer.from(JSON.stringify(envelope)), { msgID: eventId });
   }
 }
 

@@ -5,7 +5,7 @@
  * Time comes in the command (`now`, ISO-8601); ids are derived from the command's keys.
  */
 import { LedgerEvent, LotDraw, PaymentSucceededV1 } from '@credit-hub/contracts';
-import { consumptionKey, CreditAccount, isFrozen, Lot } from './credit-account.state';
+import { consumptionKey, ConsumptionRecord, CreditAccount, isFrozen, Lot } from './credit-account.state';
 import { availableCredits, isExpired, planDraws, spendableCredits } from './lot-order';
 
 /** Every refusal a decision can return, in the order the checks run. */
@@ -289,9 +289,29 @@ export interface RefundConsumptions {
   email: string;
   domain: string;
   refundRequestId: string;
-  referenceIds: string[];
+  /** The consumptions named by the caller; when absent, the ledger picks them from `consumedSince` on. */
+  referenceIds?: string[];
+  /** ISO-8601 start of the refund window, used when `referenceIds` is absent. */
+  consumedSince?: string;
   creditsMax: number | null;
   now: string;
+}
+
+/** Consumptions one credit refund returns credits to (the command's bound). */
+export const consumptionsPerRefundMax = 500;
+
+/**
+ * The customer's consumptions on `domain` consumed in [`consumedSince`, `now`] with credits not
+ * refunded yet, newest first (ties by event id): what a credit refund of that window returns, and
+ * what the portal lists. Reads only the records loaded into the state.
+ */
+export function refundableConsumptions(account: Pick<CreditAccount, 'consumptions'>, query: { email: string; domain: string; consumedSince: string; now: string }): ConsumptionRecord[] {
+  const since = Date.parse(query.consumedSince);
+  const now = Date.parse(query.now);
+  return [...account.consumptions.values()]
+    .filter((c) => c.email === query.email && c.domain === query.domain && c.credits > c.creditsRefunded)
+    .filter((c) => Date.parse(c.consumedAt) >= since && Date.parse(c.consumedAt) <= now)
+    .sort((a, b) => Date.parse(b.consumedAt) - Date.parse(a.consumedAt) || a.eventId.localeCompare(b.eventId));
 }
 
 /**
@@ -301,7 +321,9 @@ export interface RefundConsumptions {
  */
 export function decideRefundConsumptions(command: RefundConsumptions, account: CreditAccount): Decision {
   if (account.refundRequestIds.has(command.refundRequestId)) return { outcome: 'repeated', answer: undefined };
-  const records = command.referenceIds.map((ref) => account.consumptions.get(consumptionKey(command.domain, ref)));
+  const records = command.referenceIds
+    ? command.referenceIds.map((ref) => account.consumptions.get(consumptionKey(command.domain, ref)))
+    : refundableConsumptions(account, { email: command.email, domain: command.domain, consumedSince: command.consumedSince ?? command.now, now: command.now }).slice(0, consumptionsPerRefundMax);
   if (records.some((r) => !r || r.email !== command.email)) return reject('consumption_not_found');
   const events: LedgerEvent[] = [];
   let budget = command.creditsMax ?? Number.MAX_SAFE_INTEGER;
@@ -351,6 +373,17 @@ export function refundAmountMinor(lot: Pick<Lot, 'amountMinor' | 'creditsInitial
   return Number((BigInt(lot.amountMinor) * BigInt(credits)) / BigInt(lot.creditsInitial));
 }
 
+/**
+ * What a money refund of a purchase pays now: its credits neither spent nor held by a reservation
+ * (`availableCredits`), at the lot's unit price rounded down (`refundAmountMinor`). The one
+ * function both the offer (the refundable query) and `decideRefundPurchase` use, so the offer is
+ * what will be paid.
+ */
+export function purchaseRefundOffer(lot: Lot): { credits: number; amountMinor: number } {
+  const credits = Math.max(0, availableCredits(lot));
+  return { credits, amountMinor: lot.creditsInitial > 0 ? refundAmountMinor(lot, credits) : 0 };
+}
+
 /** Decides a money refund's ledger step (`PurchaseRefunded`): the lot's available credits leave the balance. */
 export function decideRefundPurchase(command: RefundPurchase, account: CreditAccount): Decision<{ lotId: string }> {
   const earlier = account.moneyRefunds.get(command.refundRequestId);
@@ -358,12 +391,12 @@ export function decideRefundPurchase(command: RefundPurchase, account: CreditAcc
   const lot = account.lots.find((l) => l.lotId === command.lotId);
   if (!lot || lot.kind !== 'purchased' || lot.checkoutSessionId === null) return reject('lot_not_found');
   if (isFrozen(account)) return reject('account_frozen');
-  const credits = availableCredits(lot);
+  const { credits, amountMinor } = purchaseRefundOffer(lot);
   if (credits <= 0) return reject('nothing_to_refund');
   return accept([{
     type: 'PurchaseRefunded',
     data: {
-      lotId: lot.lotId, refundRequestId: command.refundRequestId, credits, amountMinor: refundAmountMinor(lot, credits),
+      lotId: lot.lotId, refundRequestId: command.refundRequestId, credits, amountMinor,
       currency: lot.currency ?? 'usd', paymentIntentId: lot.paymentIntentId, checkoutSessionId: lot.checkoutSessionId,
       balanceAfter: account.balance - credits, refundedAt: command.now,
     },

@@ -1,7 +1,7 @@
 import { LedgerEvent } from '@credit-hub/contracts';
 import {
   decideCapture, decideClawBack, decideConsume, decideExpiry, decideExternalRefund, decideFreeze, decideGrant, decideRefundConsumptions, decideRefundPurchase,
-  decidePlanEnd, decideRelease, decideReserve, decideRevertPurchaseRefund, decideSuspendPlan, decideUnfreeze, GrantCredits, nextExpiryAt, refundAmountMinor,
+  decidePlanEnd, decideRelease, decideReserve, decideRevertPurchaseRefund, decideSuspendPlan, decideUnfreeze, GrantCredits, nextExpiryAt, purchaseRefundOffer, refundAmountMinor,
 } from './credit-account.decide';
 import { CreditAccount, evolve, initialState, invariantViolations, RecordedEvent } from './credit-account.state';
 import { spendableCredits } from './lot-order';
@@ -159,6 +159,54 @@ describe('credit refunds', () => {
     expect(decideRefundConsumptions({ email, domain, refundRequestId: 'rr3', referenceIds: ['r1'], creditsMax: null, now: t0 }, a.state)).toEqual({ outcome: 'rejected', code: 'nothing_to_refund' });
     expect(decideRefundConsumptions({ email, domain, refundRequestId: 'rr1', referenceIds: ['r1'], creditsMax: null, now: t0 }, a.state).outcome).toBe('repeated');
     expect(decideRefundConsumptions({ email, domain, refundRequestId: 'rr4', referenceIds: ['unknown'], creditsMax: null, now: t0 }, a.state)).toEqual({ outcome: 'rejected', code: 'consumption_not_found' });
+  });
+});
+
+describe('credit refunds of a window: the ledger picks the consumptions itself', () => {
+  it('returns every consumption since the window start, newest first, up to creditsMax; never one before it', () => {
+    const a = new Account();
+    a.buy(50, 'cs');
+    a.accepted(a.consume(4, 'old', later(-48)));
+    for (let i = 1; i <= 5; i++) a.accepted(a.consume(i, `r${i}`, later(i / 60)));
+    const now = later(1);
+    const all = a.accepted(decideRefundConsumptions({ email, domain, refundRequestId: 'rr1', consumedSince: later(-24), creditsMax: null, now }, a.state));
+    expect(all.map((e) => (e.data as { referenceId: string }).referenceId)).toEqual(['r5', 'r4', 'r3', 'r2', 'r1']);
+    expect(all.reduce((sum, e) => sum + (e.data as { credits: number }).credits, 0)).toBe(15);
+    // Nothing refunds twice: another request of the same window finds nothing; the same one repeats.
+    expect(decideRefundConsumptions({ email, domain, refundRequestId: 'rr2', consumedSince: later(-24), creditsMax: null, now }, a.state)).toEqual({ outcome: 'rejected', code: 'nothing_to_refund' });
+    expect(decideRefundConsumptions({ email, domain, refundRequestId: 'rr1', consumedSince: later(-24), creditsMax: null, now }, a.state).outcome).toBe('repeated');
+  });
+
+  it('takes the newest first under a cap, the last one in part, and another domain never', () => {
+    const a = new Account();
+    a.buy(50, 'cs');
+    a.accepted(decideConsume({ email, domain: 'b.test', credits: 9, actionType: 'gen', referenceId: 'elsewhere', now: later(0.5) }, a.state));
+    a.accepted(a.consume(3, 'r1', later(1 / 60)));
+    a.accepted(a.consume(3, 'r2', later(2 / 60)));
+    const events = a.accepted(decideRefundConsumptions({ email, domain, refundRequestId: 'rr1', consumedSince: later(-1), creditsMax: 4, now: later(1) }, a.state));
+    expect(events.map((e) => [(e.data as { referenceId: string }).referenceId, (e.data as { credits: number }).credits])).toEqual([['r2', 3], ['r1', 1]]);
+  });
+});
+
+describe('money refund offer: what the offer says is what the refund pays', () => {
+  it.each([
+    // credits bought, amount, held by a reservation, consumed → credits and amount offered and paid
+    [100, 4900, 90, 0, 10, 490],
+    [100, 4900, 0, 0, 100, 4900],
+    [100, 4900, 0, 99, 1, 49],
+    [3, 500, 1, 1, 1, 166],
+    [10, 1000, 10, 0, 0, 0],
+  ])('%i credits for %i, %i held, %i used: offer = refund = %i credits, %i', (bought, amountMinor, held, used, credits, paid) => {
+    const a = new Account();
+    a.buy(bought, 'cs', amountMinor);
+    if (used > 0) a.accepted(a.consume(used, 'used'));
+    if (held > 0) a.accepted(decideReserve({ reservationId: 'rsv1', email, domain, credits: held, referenceId: 'job', expiresAt: later(1), now: t0 }, a.state));
+    const offer = purchaseRefundOffer(a.state.lots[0]);
+    expect(offer).toEqual({ credits, amountMinor: paid });
+    const decision = decideRefundPurchase({ refundRequestId: 'm1', lotId: 'lot_cs', now: t0 }, a.state);
+    if (credits === 0) return void expect(decision).toEqual({ outcome: 'rejected', code: 'nothing_to_refund' });
+    const [event] = a.accepted(decision);
+    expect({ credits: (event.data as { credits: number }).credits, amountMinor: (event.data as { amountMinor: number }).amountMinor }).toEqual(offer);
   });
 });
 

@@ -838,10 +838,10 @@ export interface components {
             /** @example 2 */
             creditsRemaining: number;
             /**
-             * @description Price paid for the lot, integer minor units
+             * @description Price paid for the lot, integer minor units; null (with currency and offeringId) for a lot bought on another domain
              * @example 500
              */
-            amountMinor: number;
+            amountMinor: number | null;
             /** @example usd */
             currency: string | null;
             /** @description Only spendable on this domain when set */
