@@ -122,7 +122,7 @@ async function main() {
   const natsUrl = ports.client.map((p) => `nats://127.0.0.1:${p}`).join(',');
   const caFile = path.join(tls, 'ca.pem');
   const opsEnv = { NATS_URL: natsUrl, HUB_NAMESPACE: '', NATS_USER: 'ops', NATS_PASSWORD: passwords.NATS_PASSWORD_OPS, NATS_TLS_CA_FILE: caFile };
-  const ensure = opsCli(['streams', 'ensure', '--replicas', '3', '--json'], opsEnv);
+  const ensure = opsCli(['streams', 'ensure', '--replicas', '3', '--yes', '--json'], opsEnv);
   const streams = ensure.code === 0 ? JSON.parse(ensure.stdout) : [];
   check('ops streams ensure --replicas 3 (user ops, TLS)', ensure.code === 0 && streams.every((s) => s.replicas === 3), ensure.stderr.trim() || streams.map((s) => `${s.name} R${s.replicas}`).join(', '));
 

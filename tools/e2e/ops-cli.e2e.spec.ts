@@ -55,6 +55,35 @@ function ops(...args: string[]): Promise<{ code: number | null; stdout: string; 
   });
 }
 
+/** `npm run <script> -- <args>` (the package.json aliases), stdin not a terminal. */
+function npmRun(script: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', ['run', '--silent', script, '--', ...args], { cwd: root, env: { ...cliEnv(), SKIP_BUILD: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Every row of the given tables with its xmin (the transaction that last wrote it), keyed by table and row. */
+async function rowVersions(url: string, tables: string[]): Promise<Map<string, string>> {
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  try {
+    const versions = new Map<string, string>();
+    for (const table of tables) {
+      const { rows } = await db.query(`SELECT xmin::text AS xmin, to_jsonb(t) - 'updated_at' AS row, ${table === 'ledger_accounts' ? 'updated_at::text' : 'NULL'} AS updated FROM ${table} t`);
+      for (const row of rows) versions.set(`${table} ${JSON.stringify(row.row)}`, `${row.xmin} ${row.updated}`);
+    }
+    return versions;
+  } finally {
+    await db.end();
+  }
+}
+
 async function api(method: string, path: string, body?: unknown) {
   const response = await fetch(`${system.urls.gateway}${path}`, {
     method,
@@ -139,7 +168,7 @@ describe('npm run ops', () => {
   });
 
   it('outbox status --json: each outbox database with its backlog and recent publications', async () => {
-    const result = await ops('outbox', 'status', '--json', '--max-age', '60');
+    const result = await ops('outbox', 'status', '--json', '--max-age', '60s');
     expect(result.code).toBe(0);
     const statuses = JSON.parse(result.stdout) as any[];
     expect(statuses.map((s) => s.service).sort()).toEqual(['billing', 'ledger', 'refunds']);
@@ -178,10 +207,10 @@ describe('npm run ops', () => {
   });
 
   it('snapshot take stores the full fold; snapshot verify checks snapshot + tail against it, marks it verified; replay --from-snapshots starts there', async () => {
-    const taken = await ops('snapshot', 'take', '--customer', email, '--json');
+    const taken = await ops('snapshot', 'take', '--customer', email, '--yes', '--json');
     expect(taken.code).toBe(0);
     expect(JSON.parse(taken.stdout)).toMatchObject({ accounts: 1, snapshotsTaken: 1, events: 6 });
-    expect(JSON.parse((await ops('snapshot', 'take', '--customer', email, '--json')).stdout)).toMatchObject({ snapshotsTaken: 0, alreadyTaken: 1 });
+    expect(JSON.parse((await ops('snapshot', 'take', '--customer', email, '--yes', '--json')).stdout)).toMatchObject({ snapshotsTaken: 0, alreadyTaken: 1 });
 
     const db = new Client({ connectionString: system.databases.ledger });
     await db.connect();
@@ -206,19 +235,34 @@ describe('npm run ops', () => {
         { streamId: `account-${email}`, table: 'ledger_snapshots', key: `account-${email}@6`, field: 'balance', events: '984', projection: '0' },
       ]);
       expect((await db.query('SELECT verified_at FROM ledger_snapshots WHERE stream_id = $1', [`account-${email}`])).rows[0].verified_at).toBeNull();
+
+      // The flagged snapshot is taken again with --replace (the same version: only --replace overwrites it).
+      await db.query(`DELETE FROM ledger_snapshots WHERE stream_id = $1 AND version > 6`, [`account-${email}`]);
+      const version = (await db.query('SELECT version FROM ledger_accounts WHERE stream_id = $1', [`account-${email}`])).rows[0].version as number;
+      await db.query(`UPDATE ledger_snapshots SET version = $2 WHERE stream_id = $1`, [`account-${email}`, version]); // the flagged one, at the account's version
+      expect(JSON.parse((await ops('snapshot', 'take', '--customer', email, '--yes', '--json')).stdout)).toMatchObject({ snapshotsTaken: 0, alreadyTaken: 1 });
+      expect((await ops('snapshot', 'verify', '--customer', email, '--json')).code).toBe(1); // still the wrong one
+      const retaken = await ops('snapshot', 'take', '--customer', email, '--replace', '--yes', '--json');
+      expect(retaken.code).toBe(0);
+      expect(JSON.parse(retaken.stdout)).toMatchObject({ snapshotsTaken: 1, replaced: true });
+      expect((await ops('snapshot', 'verify', '--customer', email, '--json')).code).toBe(0);
     } finally {
       await db.query('DELETE FROM ledger_snapshots WHERE stream_id = $1', [`account-${email}`]);
       await db.end();
     }
   });
 
-  it('replay --dry-run runs the ledger replay and exits 0; replay --customer verifies read-only', async () => {
+  it('replay --dry-run runs the ledger replay and exits 0; replay --customer verifies read-only (never ignored)', async () => {
     const dry = await ops('replay', '--dry-run');
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toContain('projections left unchanged');
+    expect(dry.stdout).toContain('dry run: nothing repaired');
     const partial = await ops('replay', '--customer', email, '--domain', 'demo.localhost', '--json');
     expect(partial.code).toBe(0);
     expect(JSON.parse(partial.stdout)).toMatchObject({ mode: 'verification', replaced: false, accounts: 1, differences: [] });
+    // Through the alias, as the issue saw it: --customer X was ignored and the whole replay ran.
+    const alias = await npmRun('replay', '--customer', `nobody+${suffix}@example.com`, '--json');
+    expect(alias.code).toBe(1);
+    expect(JSON.parse(alias.stdout)).toMatchObject({ mode: 'verification', readOnly: true, replaced: false, accounts: 0, notFound: [`nobody+${suffix}@example.com`] });
   });
 
   it('apikey list delegates to the gateway tool', async () => {
@@ -228,7 +272,7 @@ describe('npm run ops', () => {
   });
 
   it('apikey create --builder --domains makes a builder key that reads the analytics of its domains', async () => {
-    const created = await ops('apikey', 'create', '--builder', 'ops builder', '--domains', 'notes.localhost,demo.localhost', '--json');
+    const created = await ops('apikey', 'create', '--builder', 'ops builder', '--domains', 'notes.localhost,demo.localhost', '--yes', '--json');
     expect(created.code).toBe(0);
     const { key: builderKey, domains } = JSON.parse(created.stdout) as { key: string; domains: string[] };
     expect(builderKey).toMatch(/^chk_bld_/);
@@ -260,15 +304,93 @@ describe('npm run ops', () => {
     expect(child.exitCode).toBe(0);
   });
 
-  it('reconcile asks billing over NATS and prints its report (or says what is missing, exit 2)', async () => {
-    const result = await ops('reconcile', '--since', '1d', '--json', '--timeout', '60');
-    if (result.code === 2) {
+  it('reconcile asks billing over NATS and prints its report (or says what is missing, exit 69)', async () => {
+    const result = await ops('reconcile', '--since', '1d', '--json', '--timeout', '60s', '--yes');
+    if (result.code === 69) {
       expect(result.stdout).toContain('billing.commands.reconcile.v1');
     } else {
-      expect(result.stderr).toBe('');
+      expect(result.stderr).toMatch(/^reconcile will:\n {2}- process, as if their webhooks had arrived, [^\n]*\n$/); // the plan, nothing else
       expect([0, 1]).toContain(result.code);
       const report = JSON.parse(result.stdout);
       expect(report).toMatchObject({ ok: result.code === 0, paidSessions: expect.any(Number), findings: expect.any(Array) });
     }
   });
+
+  it('a one-row ledger repair names the row, column and values, and writes that row only (every other xmin and updated_at unchanged)', async () => {
+    const tables = ['ledger_accounts', 'ledger_lots', 'ledger_consumptions', 'ledger_history', 'ledger_purchases', 'ledger_reservations', 'ledger_grants'];
+    const streamId = `account-${email}`;
+    const db = new Client({ connectionString: system.databases.ledger });
+    await db.connect();
+    try {
+      const balance = Number((await db.query('SELECT balance FROM ledger_accounts WHERE stream_id = $1', [streamId])).rows[0].balance);
+      await db.query('UPDATE ledger_accounts SET balance = balance + 1 WHERE stream_id = $1', [streamId]);
+      const before = await rowVersions(system.databases.ledger, tables);
+
+      const dry = await ops('replay', '--dry-run', '--json');
+      expect(dry.code).toBe(1);
+      const dryReport = JSON.parse(dry.stdout);
+      expect(dryReport.differences).toEqual([
+        expect.objectContaining({ table: 'ledger_accounts', key: { stream_id: streamId }, kind: 'differs', streamId, columns: [{ column: 'balance', live: balance + 1, rebuilt: balance }] }),
+      ]);
+      expect(dryReport.tables.find((t: { table: string }) => t.table === 'ledger_accounts')).toMatchObject({ differing: 1, repaired: 0 });
+      const human = await ops('replay', '--dry-run');
+      expect(human.stdout).toContain(`DIFFERS ledger_accounts stream_id=${streamId}: balance live ${balance + 1}, rebuilt ${balance}`);
+
+      const repaired = await ops('replay', '--yes', '--json');
+      expect(repaired.code).toBe(1);
+      const report = JSON.parse(repaired.stdout);
+      expect(report.replaced).toBe(true);
+      for (const table of report.tables) {
+        expect(table).toEqual({ table: table.table, compared: expect.any(Number), differing: table.table === 'ledger_accounts' ? 1 : 0, repaired: table.table === 'ledger_accounts' ? 1 : 0 });
+      }
+      expect(Number((await db.query('SELECT balance FROM ledger_accounts WHERE stream_id = $1', [streamId])).rows[0].balance)).toBe(balance);
+
+      const after = await rowVersions(system.databases.ledger, tables);
+      const changed = [...after].filter(([row, version]) => before.get(row) !== version).map(([row]) => row);
+      expect(changed).toEqual([expect.stringMatching(new RegExp(`^ledger_accounts .*"balance": ?${balance}\\b`))]);
+      expect(after.size).toBe(before.size);
+      expect((await ops('replay', '--dry-run')).code).toBe(0);
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('replay analytics: a deleted usage_daily row is found by --dry-run (key, columns) and restored by --replace, which writes that row only', async () => {
+    const usage = async () => (await api('GET', '/api/analytics/usage')).body as { rows: { actionType: string; creditsConsumed: number }[] };
+    const listed = await eventually('usage lists ai_generation', async () => (await usage()).rows.find((r) => r.actionType === 'ai_generation'), 20_000);
+    const db = new Client({ connectionString: system.databases.analytics });
+    await db.connect();
+    try {
+      const deleted = await db.query(`DELETE FROM usage_daily WHERE domain = 'demo.localhost' AND action_type = 'ai_generation' RETURNING to_char(day, 'YYYY-MM-DD') AS day, credits_consumed::int AS credits`);
+      expect(deleted.rowCount).toBe(1);
+      const day = deleted.rows[0].day as string;
+      expect((await usage()).rows.find((r) => r.actionType === 'ai_generation')).toBeUndefined(); // the usage API lost it
+      const tables = ['usage_daily', 'purchases_daily', 'rm_credits_daily', 'rm_lots', 'rm_activity', 'rm_consumptions', 'rm_checkouts'];
+      const before = await rowVersions(system.databases.analytics, tables);
+
+      const dry = await ops('replay', 'analytics', '--dry-run', '--json');
+      expect({ code: dry.code, stderr: dry.stderr.slice(-300) }).toEqual({ code: 1, stderr: expect.any(String) });
+      const report = JSON.parse(dry.stdout);
+      expect(report.tables.find((t: { table: string }) => t.table === 'usage_daily')).toMatchObject({ readModel: 'usage', differing: 1, repaired: 0 });
+      expect(report.tables.find((t: { table: string }) => t.table === 'purchases_daily')).toMatchObject({ readModel: 'usage', differing: 0 });
+      expect(report.differences).toEqual([
+        expect.objectContaining({ table: 'usage_daily', kind: 'only_rebuilt', key: { domain: 'demo.localhost', day, action_type: 'ai_generation' } }),
+      ]);
+      expect(report.differences[0].columns).toEqual(expect.arrayContaining([{ column: 'credits_consumed', live: null, rebuilt: listed.creditsConsumed }]));
+
+      const replaced = await ops('replay', 'analytics', '--replace', '--yes', '--json');
+      expect(replaced.code).toBe(1);
+      const repair = JSON.parse(replaced.stdout);
+      expect(repair.replaced).toBe(true);
+      for (const table of repair.tables) expect(table.repaired).toBe(table.table === 'usage_daily' ? 1 : 0);
+      expect((await usage()).rows.find((r) => r.actionType === 'ai_generation')).toMatchObject({ creditsConsumed: listed.creditsConsumed });
+      const after = await rowVersions(system.databases.analytics, tables);
+      const changed = [...after].filter(([row, version]) => before.get(row) !== version).map(([row]) => row);
+      expect(changed).toEqual([expect.stringMatching(/^usage_daily .*ai_generation/)]);
+      const again = await ops('replay', 'analytics');
+      expect({ code: again.code, stdout: again.stdout }).toEqual({ code: 0, stdout: expect.stringContaining('verified: the rebuilt read models equal the live ones') });
+    } finally {
+      await db.end();
+    }
+  }, 120_000);
 });

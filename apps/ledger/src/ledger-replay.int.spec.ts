@@ -129,7 +129,9 @@ describe('account snapshots', () => {
     // It really starts from the snapshot: a wrong verified snapshot makes the rebuilt account differ.
     await db.query(`UPDATE ledger_snapshots SET state = jsonb_set(state, '{balance}', to_jsonb((state->>'balance')::int + 7)) WHERE stream_id = $1 AND version = 19`, [streamId]);
     const wrong = await replayLedger(db, { dryRun: true, fromSnapshots: true });
-    expect(wrong.differences).toEqual(expect.arrayContaining([{ streamId, table: 'ledger_accounts', detail: 'only in rebuilt projection' }]));
+    expect(wrong.differences).toEqual(expect.arrayContaining([
+      expect.objectContaining({ streamId, table: 'ledger_accounts', kind: 'differs', columns: [expect.objectContaining({ column: 'balance' })] }),
+    ]));
     // A full replay does not use snapshots at all.
     expect((await replayLedger(db, { dryRun: true })).differences).toEqual([]);
     await db.query('DELETE FROM ledger_snapshots WHERE stream_id = $1 AND version = 19', [streamId]);
@@ -148,24 +150,45 @@ describe('account snapshots', () => {
 });
 
 describe('replay (streamed, compared per column)', () => {
-  it('finds a change in any compared column, a missing and an extra row, in history and consumption tables, and repairs them', async () => {
+  it('names each differing row by key, column, live and rebuilt value, and repairs those rows only (every other row keeps its xmin)', async () => {
     const streamId = accountStreamId('single@example.com');
     expect((await replayLedger(db, { dryRun: true })).differences).toEqual([]);
+    const history = (await db.query(`SELECT balance_after::int AS b FROM ledger_history WHERE stream_id = $1 AND version = 3`, [streamId])).rows[0].b as number;
     await db.query(`UPDATE ledger_history SET balance_after = balance_after + 1 WHERE stream_id = $1 AND version = 3`, [streamId]);
     await db.query(`UPDATE ledger_consumptions SET draws = '[]'::jsonb WHERE reference_id = 's1'`);
     await db.query(`DELETE FROM ledger_consumptions WHERE reference_id = 's2'`);
     await db.query(`INSERT INTO ledger_grants (grant_id, stream_id, lot_id) VALUES ('ghost', 'account-ghost@example.com', 'lot-ghost')`);
     const dirty = await replayLedger(db, { dryRun: true });
     expect(dirty.differences).toEqual(expect.arrayContaining([
-      { streamId, table: 'ledger_history', detail: 'only in live projection' },
-      { streamId, table: 'ledger_history', detail: 'only in rebuilt projection' },
-      { streamId, table: 'ledger_consumptions', detail: 'only in live projection' },
-      { streamId, table: 'ledger_consumptions', detail: 'only in rebuilt projection' },
-      { streamId: 'account-ghost@example.com', table: 'ledger_grants', detail: 'only in live projection' },
+      expect.objectContaining({ streamId, table: 'ledger_history', kind: 'differs', columns: [{ column: 'balance_after', live: history + 1, rebuilt: history }] }),
+      expect.objectContaining({ streamId, table: 'ledger_consumptions', kind: 'differs', key: { domain: 'a.test', reference_id: 's1' }, columns: [expect.objectContaining({ column: 'draws', live: [] })] }),
+      expect.objectContaining({ streamId, table: 'ledger_consumptions', kind: 'only_rebuilt', key: { domain: 'a.test', reference_id: 's2' } }),
+      expect.objectContaining({ streamId: 'account-ghost@example.com', table: 'ledger_grants', kind: 'only_live', key: { stream_id: 'account-ghost@example.com', grant_id: 'ghost' } }),
     ]));
-    expect(dirty.differences).toHaveLength(5);
+    expect(dirty.differences).toHaveLength(4);
+    expect(dirty.differences.find((d) => d.table === 'ledger_history')?.detail).toBe(`ledger_history event_id=${dirty.differences.find((d) => d.table === 'ledger_history')?.key['event_id']}: balance_after live ${history + 1}, rebuilt ${history}`);
+    const counts = Object.fromEntries(dirty.tables.map((t) => [t.table, [t.differing, t.repaired]]));
+    expect(counts).toMatchObject({ ledger_history: [1, 0], ledger_consumptions: [2, 0], ledger_grants: [1, 0], ledger_accounts: [0, 0], ledger_lots: [0, 0] });
+    expect(dirty.tables.find((t) => t.table === 'ledger_history')?.compared).toBe(Number((await db.query('SELECT count(*) FROM ledger_events')).rows[0].count));
+
+    // Every row's xmin (the transaction that last wrote it) before the repair.
+    const tables = dirty.tables.map((t) => t.table);
+    const versions = async () => {
+      const all = new Map<string, string>();
+      for (const table of tables) {
+        for (const row of (await db.query(`SELECT xmin::text AS x, to_jsonb(t) - 'updated_at' AS r, ${table === 'ledger_accounts' ? 'updated_at::text' : 'NULL'} AS u FROM ${table} t`)).rows) {
+          all.set(`${table} ${JSON.stringify(row.r)}`, `${row.x} ${row.u}`);
+        }
+      }
+      return all;
+    };
+    const before = await versions();
     const repair = await replayLedger(db);
     expect(repair.replaced).toBe(true);
+    expect(Object.fromEntries(repair.tables.map((t) => [t.table, t.repaired]))).toMatchObject({ ledger_history: 1, ledger_consumptions: 2, ledger_grants: 1, ledger_accounts: 0, ledger_lots: 0 });
+    const after = await versions();
+    const written = [...after].filter(([row, version]) => before.get(row) !== version).map(([row]) => row.split(' ')[0]).sort();
+    expect(written).toEqual(['ledger_consumptions', 'ledger_consumptions', 'ledger_history']); // the ghost grant is gone; nothing else written
     expect((await replayLedger(db, { dryRun: true })).differences).toEqual([]);
     expect(Number((await db.query(`SELECT count(*) FROM ledger_grants WHERE grant_id = 'ghost'`)).rows[0].count)).toBe(0);
   });

@@ -26,7 +26,8 @@ async function ensureStream(jsm: JetStreamManager, definition: StreamDefinition,
     const same =
       info.config.subjects.join(',') === definition.subjects.join(',') &&
       info.config.duplicate_window === definition.duplicateWindowNanos;
-    if (!same) await jsm.streams.update(definition.name, { ...info.config, ...config });
+    // Never lower a stream's replicas at boot (an operator raised them with ops streams ensure).
+    if (!same) await jsm.streams.update(definition.name, { ...info.config, ...config, num_replicas: Math.max(info.config.num_replicas, replicas) });
   } catch (error) {
     if (!isNotFound(error)) throw error;
     try {

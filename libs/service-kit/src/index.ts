@@ -12,3 +12,5 @@ export * from './managed-consumer';
 export * from './observability';
 export * from './secrets';
 export * from './redaction';
+export * from './cli';
+export * from './table-diff';

@@ -28,6 +28,8 @@ import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { chromium } from 'playwright-core';
 import { deleteNamespaceStreams } from '@credit-hub/testing';
+import { CommanderError } from 'commander';
+import { ExitCode, parsePositiveInteger, strictProgram } from '@credit-hub/service-kit';
 
 /** The repository root: the directory above this file (src or dist) holding tools/scripts/system.js. */
 function findRoot(from: string): string {
@@ -51,16 +53,23 @@ interface LoadSystem {
   stop(): Promise<void>;
 }
 
-const argv = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const index = argv.indexOf(`--${name}`);
-  const value = index >= 0 ? Number(argv[index + 1]) : fallback;
-  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${name} must be a positive whole number`);
-  return value;
-};
-const eventsTotal = option('events', 100_000);
-const runs = option('runs', 10);
-const withDemo = argv.includes('--demo');
+/** The command line, strict (libs/service-kit cli.ts): an unknown option or a missing value is exit 64. */
+const commandLine = strictProgram('analytics:load')
+  .option('--events <n>', 'events to publish on the streams', '100000')
+  .option('--runs <n>', 'timed runs of each request (median and p95)', '10')
+  .option('--demo', 'first run npm run demo on a system of its own and measure the rebuild of its events');
+function parseCommandLine(): { eventsTotal: number; runs: number; withDemo: boolean } {
+  try {
+    commandLine.parse(process.argv.slice(2), { from: 'user' });
+    const flags = commandLine.opts<{ events: string; runs: string; demo?: boolean }>();
+    return { eventsTotal: parsePositiveInteger('--events', flags.events), runs: parsePositiveInteger('--runs', flags.runs), withDemo: flags.demo === true };
+  } catch (error) {
+    if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? ExitCode.ok : ExitCode.usage);
+    process.stderr.write(`analytics:load: ${(error as Error).message}\n`);
+    process.exit(ExitCode.usage);
+  }
+}
+const { eventsTotal, runs, withDemo } = parseCommandLine();
 const domains = ['demo.localhost', 'notes.localhost'];
 const actionTypes = ['ai_generation', 'ai_summary', 'image_generation', 'analysis', 'video_generation'];
 const categories = ['quality', 'price', 'missing_feature', 'did_not_need', 'technical', 'other'];

@@ -55,7 +55,7 @@ async function main(): Promise<number> {
   if (typeof options === 'string') {
     const usage = `usage: npm run chaos [-- --scenario ${Object.keys(scenarios).join('|')}|all[,…]] [--duration 60] [--runs 1000] [--steps 100]\n`;
     process.stderr.write(options === 'help' ? usage : `${options}\n${usage}`);
-    return options === 'help' ? 0 : 2;
+    return options === 'help' ? 0 : 64; // EX_USAGE (libs/service-kit cli.ts)
   }
   const results: ScenarioResult[] = [];
   for (const name of options.names) {

@@ -21,7 +21,7 @@ function findRoot(start: string): string {
   return dir;
 }
 
-/** Opens a NATS connection as the operator (no reconnect loop: a CLI fails fast, exit 3). */
+/** Opens a NATS connection as the operator (no reconnect loop: a CLI fails fast, exit 69). */
 export async function connectOps(env: OpsEnvironment, timeoutMs = 5000): Promise<NatsConnection> {
   const options: ConnectionOptions = {
     servers: env.natsServers,
@@ -55,14 +55,5 @@ export function runCompiledEntry(entry: string, args: string[]): number {
   const register = path.join(workspaceRoot, 'tools', 'scripts', 'register-paths.js');
   const result = spawnSync(process.execPath, ['-r', register, main, ...args], { cwd: workspaceRoot, env: process.env, stdio: 'inherit' });
   if (result.error) throw result.error;
-  return result.status ?? 3;
-}
-
-/** Runs a compiled entry point and captures its output (for probing what it supports). */
-export function captureCompiledEntry(entry: string, args: string[]): { status: number; stdout: string; stderr: string } | null {
-  const main = path.join(workspaceRoot, entry);
-  if (!fs.existsSync(main)) return null;
-  const register = path.join(workspaceRoot, 'tools', 'scripts', 'register-paths.js');
-  const result = spawnSync(process.execPath, ['-r', register, main, ...args], { cwd: workspaceRoot, env: process.env, encoding: 'utf8', timeout: 30_000 });
-  return { status: result.status ?? 3, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+  return result.status ?? 70; // killed by a signal: EX_SOFTWARE
 }

@@ -1,16 +1,11 @@
+import { CliUsageError, parsePositiveInteger as parsePositiveIntegerOption, parseSince as parseSinceOption } from '@credit-hub/service-kit';
+
 /**
- * Exit codes and output helpers shared by every command of the operator CLI.
- *
- * Exit codes (the same meaning in every command; `npm run ops -- --help` lists them):
- *   0  done; everything checked is equal and sound
- *   1  the check found something: differences, a backlog over its limit, a missing stream
- *   2  an invariant broke (replay, snapshot verify), or the command needs a feature the system
- *      does not have yet (reconcile, replay analytics): the message says what is missing
- *   3  could not run: database or NATS unreachable, a timeout, an unexpected error
- *   64 usage error (unknown command or option, malformed value)
- * `apikey` passes the gateway tool's own codes through (64 usage, 65 refused, 69 unreachable, 78 config).
+ * Output helpers shared by every command of the operator CLI. The exit codes are the one table
+ * of libs/service-kit cli.ts (sysexits: 0 ok, 1 differences found, 64 usage, 65 data, 69
+ * unavailable, 70 internal, 75 temporary, 78 configuration); `npm run ops -- --help` prints it.
  */
-export const ExitCode = { ok: 0, found: 1, unavailable: 2, failed: 3, usage: 64 } as const;
+export { ExitCode, exitCodeTable } from '@credit-hub/service-kit';
 
 /** Where a command writes: injectable so the pure parts are testable. */
 export interface Output {
@@ -24,9 +19,7 @@ export const processOutput: Output = {
 };
 
 /** A bad option value (exit 64). */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export const UsageError = CliUsageError;
 
 /** Renders rows as a left-aligned text table with a header row. */
 export function table(header: string[], rows: (string | number)[][]): string {
@@ -57,25 +50,13 @@ export function humanSeconds(seconds: number | null): string {
 
 /**
  * Parses a point in time: an ISO-8601 date or time, or an age back from `now` such as `90s`,
- * `15m`, `12h`, `3d`, `2w`. Throws UsageError.
+ * `15m`, `12h`, `3d`, `2w` (the `ms` package, libs/service-kit parseDuration). Throws UsageError.
  */
-export function parseSince(text: string, now: Date = new Date()): Date {
-  const age = /^(\d+)\s*(s|m|h|d|w)$/.exec(text.trim());
-  if (age) {
-    const unitMs = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[age[2] as 's' | 'm' | 'h' | 'd' | 'w'];
-    return new Date(now.getTime() - Number(age[1]) * unitMs);
-  }
-  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
-    const date = new Date(text);
-    if (!Number.isNaN(date.getTime())) return date;
-  }
-  throw new UsageError(`expected an ISO-8601 time or an age like 90s, 15m, 12h, 3d, 2w; got ${JSON.stringify(text)}`);
+export function parseSince(text: string, now: Date = new Date(), option = '--since'): Date {
+  return parseSinceOption(option, text, now);
 }
 
 /** Parses a positive integer option. Throws UsageError. */
 export function parsePositiveInteger(name: string, text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
-    throw new UsageError(`${name} must be a positive integer, got ${JSON.stringify(text)}`);
-  }
-  return Number(text);
+  return parsePositiveIntegerOption(name, text);
 }

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { classifyError, configureStrict } from '@credit-hub/service-kit';
 import { apikeyCommand } from './commands/apikey';
 import { eventsCommand } from './commands/events';
 import { outboxCommand } from './commands/outbox';
@@ -7,57 +8,54 @@ import { replayCommand } from './commands/replay';
 import { snapshotCommand } from './commands/snapshot';
 import { streamsCommand } from './commands/streams';
 import { EnvironmentError } from './env';
-import { ExitCode, Output, UsageError } from './output';
+import { ExitCode, exitCodeTable, Output } from './output';
 
 /**
- * The operator CLI, `npm run ops -- <command>` (docs/operations.md, docs/deployment.md).
- * Every command has --help, prints for humans by default and JSON with --json, and exits with the
- * codes in ./output.ts.
+ * The operator CLI, `npm run ops -- <command>` (docs/operations.md). Every command has --help,
+ * refuses unknown options and missing values (exit 64, with "did you mean"), prints for humans by
+ * default and JSON with --json, states what it will change and needs --yes off a terminal before
+ * it writes, and exits with the one table of codes in libs/service-kit cli.ts.
+ * `npm run replay`, `npm run reconcile` and `npm run apikey` are aliases of its commands.
  */
 export function buildProgram(output: Output, setExitCode: (code: number) => void): Command {
-  const program = new Command('ops')
+  const program = configureStrict(new Command('ops'))
     .usage('<command> [options]')
     .description('credit-hub operator tool: replay, API keys, outboxes, streams, live events, reconciliation, snapshots')
-    .exitOverride()
-    .configureOutput({ writeOut: (text) => process.stdout.write(text), writeErr: (text) => process.stderr.write(text) })
-    .showHelpAfterError('(add --help for usage)')
     .addHelpText(
       'after',
       `
-Run as: npm run ops -- <command> [options]   (or node -r tools/scripts/register-paths.js dist/tools/ops/src/main.js …)
+Run as: npm run ops -- <command> [options]
+   or:  node -r ./tools/scripts/register-paths.js dist/tools/ops/src/main.js <command> [options]   (after npm run build, from the repository root)
+Aliases: npm run replay -- …  = ops replay …;  npm run reconcile -- …  = ops reconcile …;  npm run apikey -- …  = ops apikey …
+
+Commands that write (replay without --dry-run, replay analytics --replace, apikey create|revoke,
+streams ensure, snapshot take, reconcile without --list-only) first print what they will change,
+then ask on a terminal; off a terminal (scripts, CI, pipes) they need --yes and refuse without it.
 
 Environment (the services' variables and defaults):
   HUB_NAMESPACE            subject prefix / stream suffix of an isolated copy (empty in production)
   NATS_URL                 nats://127.0.0.1:4222 (comma-separated list for a cluster)
   NATS_USER, NATS_PASSWORD, NATS_TLS_CA_FILE   operator credentials and CA on a secured cluster (deploy/nats)
   LEDGER_DATABASE_URL      postgres://postgres@127.0.0.1:5432/hub_ledger   (and BILLING_, REFUNDS_, GATEWAY_, ANALYTICS_)
+  OPS_DEBUG=1              print the stack of an internal error
 
-Exit codes:
-  0  done; everything checked is equal and sound
-  1  the check found something (differences, a backlog over --max-age, a missing stream)
-  2  an invariant broke (replay, snapshot verify) or the command needs a feature the system does not have yet
-  3  could not run (database or NATS unreachable, timeout, unexpected error)
-  64 usage error
-  apikey passes the gateway tool's codes through (64 usage, 65 refused, 69 unreachable, 78 config).`,
+Exit codes (every command; sysexits):
+${exitCodeTable.map((row) => `  ${String(row.code).padEnd(3)} ${row.meaning}`).join('\n')}`,
     );
 
   const run = async (work: () => Promise<number>): Promise<void> => {
     try {
       setExitCode(await work());
     } catch (error) {
-      if (error instanceof UsageError) {
+      if (error instanceof EnvironmentError) {
         output.err(`ops: ${error.message}`);
-        setExitCode(ExitCode.usage);
-      } else if (error instanceof EnvironmentError) {
-        output.err(`ops: ${error.message}`);
-        setExitCode(ExitCode.failed);
-      } else {
-        const code = (error as { code?: string }).code;
-        const hint = code === '42703' || code === '42P01' ? ' (is this database migrated? the service migrates it at boot: start it once)' : '';
-        output.err(`ops: ${(error as Error).message ?? String(error)}${hint}`);
-        if (process.env['OPS_DEBUG']) output.err((error as Error).stack ?? '');
-        setExitCode(ExitCode.failed);
+        setExitCode(ExitCode.config);
+        return;
       }
+      const { code, message } = classifyError(error);
+      output.err(`ops: ${message}`);
+      if (process.env['OPS_DEBUG'] || code === ExitCode.software) output.err((error as Error).stack ?? '');
+      setExitCode(code);
     }
   };
 

@@ -10,7 +10,7 @@ reports paid checkout sessions and plan invoices with no matching ledger event, 
   --since       window ending now on Stripe's clock (at most 90 days)
   --json        print the report as one JSON line
   --no-process  only list the missing events
-Exit: 0 all matched, 1 findings, 2 refused (bad window, Stripe unavailable), 3 could not run.
+Exit: 0 all matched, 1 findings, 64 usage, 65 refused (bad window, Stripe unavailable), 69 unreachable, 75 timeout.
 Environment: NATS_URL (nats://127.0.0.1:4222), HUB_NAMESPACE, RECONCILE_TIMEOUT_MS (120000).`;
 
 /** Parses the command line (without `node` and the script). */

@@ -25,17 +25,18 @@ export async function readLedgerFacts(nc: NatsConnection, sinceMs: number): Prom
   const planGrants = new Map<string, LedgerFact>();
   for (const body of await readSubject(nc, LedgerEventTypeSubjects.CreditsPurchased, sinceMs)) {
     const data = body['data'] as Record<string, unknown> | undefined;
-    if (typeof data?.['checkoutSessionId'] === 'string') purchases.set(data['checkoutSessionId'], fact(body, data));
+    if (typeof data?.['checkoutSessionId'] === 'string') purchases.set(data['checkoutSessionId'], fact(body, data, 'purchasedAt'));
   }
   for (const body of await readSubject(nc, LedgerEventTypeSubjects.CreditsGranted, sinceMs)) {
     const data = body['data'] as Record<string, unknown> | undefined;
-    if (data?.['source'] === 'plan' && typeof data['grantId'] === 'string') planGrants.set(data['grantId'], fact(body, data));
+    if (data?.['source'] === 'plan' && typeof data['grantId'] === 'string') planGrants.set(data['grantId'], fact(body, data, 'grantedAt'));
   }
   return { purchases, planGrants };
 }
 
-function fact(body: Record<string, unknown>, data: Record<string, unknown>): LedgerFact {
-  return { eventId: String(body['eventId'] ?? ''), email: String(data['email'] ?? '') };
+function fact(body: Record<string, unknown>, data: Record<string, unknown>, timeField: string): LedgerFact {
+  const at = data[timeField];
+  return { eventId: String(body['eventId'] ?? ''), email: String(data['email'] ?? ''), at: typeof at === 'string' && !Number.isNaN(Date.parse(at)) ? at : null };
 }
 
 async function readSubject(nc: NatsConnection, subject: string, sinceMs: number): Promise<Record<string, unknown>[]> {

@@ -20,8 +20,13 @@ describe('reconcile (real PostgreSQL, NATS with stream LEDGER, Stripe stand-in)'
     return reply.value;
   };
 
-  /** Publishes a ledger event on stream LEDGER the way the ledger's relay does. */
-  async function publishLedger(type: 'CreditsPurchased' | 'CreditsGranted', data: Record<string, unknown>): Promise<void> {
+  /**
+   * Publishes a ledger event on stream LEDGER the way the ledger's relay does, with its time
+   * (`purchasedAt` / `grantedAt`: now unless given, as the ledger stamps them from Stripe's event).
+   */
+  async function publishLedger(type: 'CreditsPurchased' | 'CreditsGranted', fields: Record<string, unknown>): Promise<void> {
+    const timeField = type === 'CreditsPurchased' ? 'purchasedAt' : 'grantedAt';
+    const data = { [timeField]: new Date().toISOString(), ...fields };
     const eventId = randomUUID();
     const envelope = { eventId, type, schemaVersion: 1, streamId: `account-${String(data['email'])}`, version: 1, position: 1, occurredAt: new Date().toISOString(), data, metadata: {} };
     await harness.nc.jetstream().publish(LedgerEventTypeSubjects[type], Buffer.from(JSON.stringify(envelope)), { msgID: eventId });
@@ -80,5 +85,25 @@ describe('reconcile (real PostgreSQL, NATS with stream LEDGER, Stripe stand-in)'
     for (const since of ['91d', 'yesterday']) {
       expect(await harness.request(BillingSubscriptionSubjects.reconcile, { since })).toMatchObject({ ok: false, refusal: { code: 'validation_failed', field: 'since' } });
     }
+  });
+
+  it("after Stripe's clock moved forward (as the demo does), compares the ledger's purchases of the same window on Stripe's clock", async () => {
+    const paidAt = (event: Record<string, unknown>) => new Date(Number(event['created']) * 1000).toISOString();
+    const early = await openCheckout(harness, 'starter_3', 'clock-early@example.com');
+    const earlyEvent = await completeInStandin(harness.standin, early);
+    await publishLedger('CreditsPurchased', { email: 'clock-early@example.com', checkoutSessionId: early, lotId: randomUUID(), purchasedAt: paidAt(earlyEvent) });
+    await advanceDays(harness, 10); // the stand-in's clock, a month-end in the demo
+    const late = await openCheckout(harness, 'starter_3', 'clock-late@example.com');
+    const lateEvent = await completeInStandin(harness.standin, late);
+    await publishLedger('CreditsPurchased', { email: 'clock-late@example.com', checkoutSessionId: late, lotId: randomUUID(), purchasedAt: paidAt(lateEvent) });
+
+    const after = await reconcile('1d', false);
+    // The last day on Stripe's clock holds one paid session (the late one) and one ledger purchase:
+    // every other purchase on the stream, the early one included, was paid at least ten Stripe days
+    // ago, though each reached the stream within the last wall-clock day (the old mapping through
+    // today's clock offset counted them all).
+    expect(after.paidSessions).toBe(1);
+    expect(after.ledgerPurchases).toBe(1);
+    expect(after.findings.map((finding) => finding.id)).not.toContain(late);
   });
 });

@@ -13,7 +13,7 @@ import { planGrantId, planTermsOf } from '../subscriptions/subscription-state';
 import { VerifiedStripeEvent } from '../webhooks/webhook-verification';
 import { WebhookService } from '../webhooks/webhook.service';
 import { readLedgerFacts } from './ledger-stream.reader';
-import { compare, mayBeLag, PaidInvoice, PaidSession, windowStart } from './reconcile';
+import { compare, factsInWindow, mayBeLag, PaidInvoice, PaidSession, windowStart } from './reconcile';
 
 /** Stripe objects listed per kind at most in one run. */
 const listedMax = 10_000;
@@ -72,7 +72,7 @@ export class ReconcileService {
     const paidSessions = await this.paidSessions(from);
     const paidInvoices = await this.paidInvoices(from);
     const sinceMs = (from - (now - Math.floor(Date.now() / 1000)) - streamSlackSeconds) * 1000;
-    const { findings, ledgerPurchases, ledgerPlanGrants } = await this.settle(sinceMs, paidSessions, paidInvoices);
+    const { findings, ledgerPurchases, ledgerPlanGrants } = await this.settle(sinceMs, from, paidSessions, paidInvoices);
     return {
       from: isoOf(from), to: isoOf(now), eventsListed: events.length, eventsMissing: missing.map((event) => event.id), eventsProcessed,
       paidSessions: paidSessions.length, paidInvoices: paidInvoices.length, ledgerPurchases, ledgerPlanGrants, findings,
@@ -81,10 +81,13 @@ export class ReconcileService {
   }
 
   /** Compares, re-reading the ledger while only lag-like findings remain and the settle time lasts. */
-  private async settle(sinceMs: number, paidSessions: PaidSession[], paidInvoices: PaidInvoice[]) {
+  private async settle(sinceMs: number, from: number, paidSessions: PaidSession[], paidInvoices: PaidInvoice[]) {
     const deadline = Date.now() + this.config.BILLING_RECONCILE_SETTLE_MS;
     for (;;) {
-      const ledger = await readLedgerFacts(this.nc, sinceMs);
+      // The stream is read from the earliest wall time the window can map to; the facts are then
+      // cut to the window on Stripe's clock, so both sides cover the same window (reconcile.ts).
+      const read = await readLedgerFacts(this.nc, sinceMs);
+      const ledger = { purchases: factsInWindow(read.purchases, from), planGrants: factsInWindow(read.planGrants, from) };
       const paidSessionIds = await this.paidSessionIds(paidSessions, [...ledger.purchases.keys()]);
       const grants: { grant_id: string }[] = await this.dataSource.query(
         'SELECT grant_id FROM plan_grants WHERE grant_id = ANY($1::text[])',

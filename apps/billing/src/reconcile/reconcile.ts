@@ -35,6 +35,22 @@ export interface PaidInvoice {
 export interface LedgerFact {
   eventId: string;
   email: string;
+  /**
+   * When it happened on Stripe's clock (CreditsPurchased.purchasedAt is the payment's Stripe event
+   * time; a plan CreditsGranted.grantedAt the invoice's), ISO; null when the event lacks it.
+   */
+  at: string | null;
+}
+
+/**
+ * The facts that fall in the window [from, ∞) on Stripe's clock. The stream is read from a wall
+ * time early enough for any clock offset (JetStream stamps publish times on the wall clock, and a
+ * Stripe test clock only moves forward); this keeps exactly the window Stripe was asked about,
+ * so a window after a test clock moved compares the same events on both sides. Facts without a
+ * time are kept.
+ */
+export function factsInWindow(facts: Map<string, LedgerFact>, from: number): Map<string, LedgerFact> {
+  return new Map([...facts].filter(([, fact]) => fact.at === null || !(Date.parse(fact.at) / 1000 < from)));
 }
 
 /** What the comparison reads. */

@@ -1,5 +1,5 @@
 import { formatReport, parseReconcileArgs } from '../cli/reconcile-args';
-import { compare, windowStart, windowSecondsMax } from './reconcile';
+import { compare, factsInWindow, windowStart, windowSecondsMax } from './reconcile';
 
 const now = 1_800_000_000;
 
@@ -20,7 +20,7 @@ describe('windowStart', () => {
 });
 
 describe('compare', () => {
-  const fact = (email: string) => ({ eventId: 'e', email });
+  const fact = (email: string) => ({ eventId: 'e', email, at: null });
   const empty = { paidSessions: [], paidInvoices: [], ledgerPurchases: new Map(), ledgerPlanGrants: new Map(), paidSessionIds: new Set<string>(), billingGrantIds: new Set<string>() };
 
   it('agrees when both sides have the same', () => {
@@ -67,5 +67,21 @@ describe('reconcile CLI arguments', () => {
     });
     expect(text).toContain('1 missing from billing\'s inbox\n    evt_1 checkout.session.completed: processed');
     expect(text).toContain('none: Stripe, billing and the ledger agree');
+  });
+});
+
+describe('factsInWindow', () => {
+  // After a demo the Stripe stand-in's clock was moved a month ahead: the stream, read from the
+  // earliest wall time the window can map to, holds purchases paid before the move too. Only those
+  // paid inside the window on Stripe's clock are compared with Stripe's list of the same window.
+  it("keeps the facts whose Stripe time is in the window, and those without a time", () => {
+    const from = Date.parse('2027-02-14T00:00:00Z') / 1000;
+    const facts = new Map([
+      ['cs_before_the_move', { eventId: 'e1', email: 'a@x', at: '2027-01-14T10:00:00.000Z' }],
+      ['cs_at_the_start', { eventId: 'e2', email: 'a@x', at: '2027-02-14T00:00:00.000Z' }],
+      ['cs_after_the_move', { eventId: 'e3', email: 'a@x', at: '2027-02-14T09:00:00.000Z' }],
+      ['cs_without_time', { eventId: 'e4', email: 'a@x', at: null }],
+    ]);
+    expect([...factsInWindow(facts, from).keys()]).toEqual(['cs_at_the_start', 'cs_after_the_move', 'cs_without_time']);
   });
 });

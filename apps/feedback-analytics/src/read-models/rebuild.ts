@@ -1,17 +1,18 @@
-import { StreamDefinition, Streams } from '@credit-hub/contracts';
+import { StreamDefinition } from '@credit-hub/contracts';
+import { compareTable, renderDifference, repairTable, RowDifference, tableColumns, TablePair } from '@credit-hub/service-kit';
 import { DeliverPolicy, JetStreamManager, NatsConnection } from 'nats';
 import { Client } from 'pg';
-import { readModelDurables } from './read-model.consumers';
-import { billingEventId, ledgerEventId, projectBilling, projectLedger, projectRefund, refundEventId } from './read-model.projection';
-import { readModelTables, readModelTablesSql } from './read-model-tables';
+import { ReadModelRegistration, readModelRegistry, registeredSources, registeredTables } from './read-model.registry';
 
 /**
- * `npm run replay:analytics`: rebuilds the read models from streams LEDGER, BILLING and REFUNDS,
+ * `npm run ops -- replay analytics`: rebuilds every registered read model (read-model.registry.ts)
+ * from the streams they read (LEDGER, BILLING, REFUNDS),
  * from each stream's first sequence to its last sequence at start, into the shadow schema
  * `analytics_rebuild`; snapshots the live tables into `analytics_snapshot` once the live durables
- * have acknowledged those same last sequences; compares the two; and, when equal (or with
- * `replace`), replaces the live tables with the rebuilt rows (under a table lock, only if no new
- * message arrived meanwhile). The live inbox is left alone: the live durables go on from where
+ * have acknowledged those same last sequences; compares the two row by row (key, column, live and
+ * rebuilt value); and with `replace` repairs the live tables: only the differing rows are written
+ * (libs/service-kit table-diff.ts), in one transaction under a table lock, and only if no new
+ * message arrived meanwhile. The live inbox is left alone: the live durables go on from where
  * they are, and every event up to the rebuild's end is already in the rebuilt rows.
  */
 
@@ -23,10 +24,8 @@ export interface RebuildOptions {
   domain?: string;
   /** Rebuild only from messages stored at or before this time (ISO-8601): a point-in-time view; no compare, no replace. */
   until?: string;
-  /** Replace the live rows with the rebuilt ones even when they differ. */
+  /** Repair the live rows that differ from the rebuilt ones (only those rows are written). Without it: compare only. */
   replace?: boolean;
-  /** Rebuild and compare only. */
-  dryRun?: boolean;
   /** Longest wait for the live durables to catch up, ms. */
   catchUpTimeoutMs?: number;
   onProgress?: (stream: string, done: number, total: number) => void;
@@ -38,15 +37,25 @@ export interface RebuildReport {
   elapsedMs: number;
   messagesPerSecond: number;
   compared: boolean;
-  differences: { table: string; onlyLive: number; onlyRebuilt: number }[];
+  /** Per registered table: rows compared (either side), differing, repaired. */
+  tables: { table: string; readModel: string; compared: number; differing: number; repaired: number }[];
+  /** Up to 1,000 differing rows per table: key, column, live and rebuilt value, and the same as a line. */
+  differences: (RowDifference & { detail: string })[];
+  /** True when the differing rows were repaired (`replace`, and no new message arrived meanwhile). */
   replaced: boolean;
+  /** Why a repair asked for did not happen (new messages arrived during the rebuild). */
+  notReplacedBecause?: string;
 }
 
-const sources: { stream: StreamDefinition; durable: string }[] = [
-  { stream: Streams.ledger, durable: readModelDurables.ledger },
-  { stream: Streams.billing, durable: readModelDurables.billing },
-  { stream: Streams.refunds, durable: readModelDurables.refunds },
-];
+/** Differences listed per table (the counts are exact beyond). */
+const differencesListedMax = 1000;
+
+/** The streams the registered read models read, each once. */
+function sourceStreams(): StreamDefinition[] {
+  const streams = new Map<string, StreamDefinition>();
+  for (const source of registeredSources()) streams.set(source.stream.name, source.stream);
+  return [...streams.values()];
+}
 
 export async function rebuildReadModels(db: Client, nc: NatsConnection, options: RebuildOptions = {}): Promise<RebuildReport> {
   const started = Date.now();
@@ -71,15 +80,16 @@ export async function rebuildReadModels(db: Client, nc: NatsConnection, options:
   await db.query(`DROP SCHEMA IF EXISTS ${rebuildSchema} CASCADE`);
   await db.query(`CREATE SCHEMA ${rebuildSchema}`);
   await db.query(`SET search_path TO ${rebuildSchema}`);
-  for (const statement of readModelTablesSql()) await db.query(statement.replace(/CREATE INDEX (\w+)/, `CREATE INDEX rebuild_$1`));
+  for (const { table } of registeredTables()) await db.query(`CREATE TABLE ${rebuildSchema}.${table.name} (LIKE public.${table.name} INCLUDING ALL)`);
   const messages: Record<string, number> = {};
   let skippedMalformed = 0;
   try {
-    for (const { stream } of sources) {
+    for (const stream of sourceStreams()) {
       const last = lastSeqs.get(stream.name) ?? 0;
       messages[stream.name] = 0;
       if (last === 0) continue;
-      const seen = new Set<string>();
+      const readers = readModelRegistry.filter((registration) => registration.sources.some((source) => source.stream.name === stream.name));
+      const seen = new Map<ReadModelRegistration, Set<string>>(readers.map((registration) => [registration, new Set<string>()]));
       const consumer = await nc.jetstream().consumers.get(stream.name, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: 1 });
       const iterator = await consumer.consume({ max_messages: 500 });
       await db.query('BEGIN');
@@ -93,20 +103,21 @@ export async function rebuildReadModels(db: Client, nc: NatsConnection, options:
           body = undefined; // the live consumer terminates non-JSON messages
         }
         if (body !== undefined) {
-          await db.query('SAVEPOINT message');
-          try {
-            const messageId = message.headers?.get('Nats-Msg-Id') || `${message.info.stream}:${message.info.streamSequence}`;
-            const eventId = stream === Streams.ledger ? ledgerEventId(body) : stream === Streams.billing ? billingEventId(body, messageId) : refundEventId(body);
-            if (!seen.has(eventId)) {
-              seen.add(eventId);
-              if (stream === Streams.ledger) await projectLedger(db, body);
-              else if (stream === Streams.billing) await projectBilling(db, message.subject, body);
-              else await projectRefund(db, body);
+          const messageId = message.headers?.get('Nats-Msg-Id') || `${message.info.stream}:${message.info.streamSequence}`;
+          for (const registration of readers) {
+            await db.query('SAVEPOINT message');
+            try {
+              const eventId = registration.eventId(stream, message.subject, body, messageId);
+              const ids = seen.get(registration)!;
+              if (!ids.has(eventId)) {
+                ids.add(eventId);
+                await registration.project(db, stream, message.subject, body);
+              }
+              await db.query('RELEASE SAVEPOINT message');
+            } catch {
+              await db.query('ROLLBACK TO SAVEPOINT message'); // the live consumer gives up on it too (poison)
+              skippedMalformed++;
             }
-            await db.query('RELEASE SAVEPOINT message');
-          } catch {
-            await db.query('ROLLBACK TO SAVEPOINT message'); // the live consumer gives up on it too (poison)
-            skippedMalformed++;
           }
         }
         messages[stream.name]++;
@@ -132,28 +143,34 @@ export async function rebuildReadModels(db: Client, nc: NatsConnection, options:
     elapsedMs,
     messagesPerSecond: elapsedMs === 0 ? total : Math.round((total * 1000) / elapsedMs),
     compared: !pointInTime,
+    tables: [],
     differences: [],
     replaced: false,
   };
   if (pointInTime) return report;
 
-  // 3. Compare the rebuild with the live snapshot.
-  report.differences = await compare(db, options.domain);
+  // 3. Compare the rebuild with the live snapshot, row by row.
+  const pairs = await tablePairs(db, options.domain);
+  for (const { pair, readModel } of pairs) {
+    const comparison = await compareTable(db, { ...pair, live: `${snapshotSchema}.${pair.table}` }, differencesListedMax);
+    report.tables.push({ table: pair.table, readModel, compared: comparison.compared, differing: comparison.differing, repaired: 0 });
+    for (const difference of comparison.differences) report.differences.push({ ...difference, detail: renderDifference(difference) });
+  }
 
-  // 4. Replace the live rows with the rebuilt ones.
-  if (!options.dryRun && (report.differences.length === 0 || options.replace)) {
+  // 4. Repair the live rows that differ, and only those.
+  if (options.replace && report.tables.some((t) => t.differing > 0)) {
     await db.query('BEGIN');
     try {
-      for (const table of readModelTables) await db.query(`LOCK TABLE public.${table.name} IN EXCLUSIVE MODE`);
+      for (const { pair } of pairs) await db.query(`LOCK TABLE ${pair.live} IN EXCLUSIVE MODE`);
       if (!sameSequences(await lastSequences(jsm), lastSeqs)) {
         await db.query('ROLLBACK');
-        return report; // new messages arrived: the live tables are ahead of the rebuild; keep them
+        report.notReplacedBecause = 'new messages arrived during the rebuild: the live tables are ahead of it; run it again when traffic is quiet';
+        return report;
       }
-      for (const table of readModelTables) {
-        const where = options.domain === undefined ? '' : ' WHERE domain = $1';
-        const parameters = options.domain === undefined ? [] : [options.domain];
-        await db.query(`DELETE FROM public.${table.name}${where}`, parameters);
-        await db.query(`INSERT INTO public.${table.name} SELECT * FROM ${rebuildSchema}.${table.name}${where}`, parameters);
+      for (const [index, { pair }] of pairs.entries()) {
+        if (report.tables[index]!.differing === 0) continue;
+        const repair = await repairTable(db, pair);
+        report.tables[index]!.repaired = repair.updated + repair.inserted + repair.deleted;
       }
       await db.query('COMMIT');
       report.replaced = true;
@@ -165,9 +182,29 @@ export async function rebuildReadModels(db: Client, nc: NatsConnection, options:
   return report;
 }
 
+/** Each registered table as a live/rebuilt pair: key from the registry, every other column compared. */
+async function tablePairs(db: Client, domain: string | undefined): Promise<{ pair: TablePair; readModel: string }[]> {
+  const pairs: { pair: TablePair; readModel: string }[] = [];
+  for (const { registration, table } of registeredTables()) {
+    const columns = (await tableColumns(db, `public.${table.name}`)).filter((column) => !table.key.includes(column));
+    pairs.push({
+      readModel: registration.name,
+      pair: {
+        table: table.name,
+        live: `public.${table.name}`,
+        rebuilt: `${rebuildSchema}.${table.name}`,
+        key: table.key,
+        columns,
+        ...(domain === undefined ? {} : { filter: { column: 'domain', value: domain } }),
+      },
+    });
+  }
+  return pairs;
+}
+
 async function lastSequences(jsm: JetStreamManager): Promise<Map<string, number>> {
   const result = new Map<string, number>();
-  for (const { stream } of sources) {
+  for (const stream of sourceStreams()) {
     try {
       result.set(stream.name, (await jsm.streams.info(stream.name)).state.last_seq);
     } catch {
@@ -184,7 +221,7 @@ function sameSequences(a: Map<string, number>, b: Map<string, number>): boolean 
 /** Waits until every live read-model durable has acknowledged its stream up to `lastSeqs`. */
 async function waitForLive(jsm: JetStreamManager, lastSeqs: Map<string, number>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (const { stream, durable } of sources) {
+  for (const { stream, durable } of registeredSources()) {
     const last = lastSeqs.get(stream.name) ?? 0;
     if (last === 0) continue;
     for (;;) {
@@ -207,27 +244,10 @@ async function copyTables(db: Client, from: string, to: string): Promise<void> {
   try {
     await db.query(`DROP SCHEMA IF EXISTS ${to} CASCADE`);
     await db.query(`CREATE SCHEMA ${to}`);
-    for (const table of readModelTables) await db.query(`CREATE TABLE ${to}.${table.name} AS SELECT * FROM ${from}.${table.name}`);
+    for (const { table } of registeredTables()) await db.query(`CREATE TABLE ${to}.${table.name} AS SELECT * FROM ${from}.${table.name}`);
     await db.query('COMMIT');
   } catch (error) {
     await db.query('ROLLBACK');
     throw error;
   }
-}
-
-async function compare(db: Client, domain: string | undefined): Promise<RebuildReport['differences']> {
-  const differences: RebuildReport['differences'] = [];
-  const where = domain === undefined ? '' : ' WHERE domain = $1';
-  const parameters = domain === undefined ? [] : [domain];
-  for (const table of readModelTables) {
-    const live = `SELECT * FROM ${snapshotSchema}.${table.name}${where}`;
-    const rebuilt = `SELECT * FROM ${rebuildSchema}.${table.name}${where}`;
-    const result = await db.query<{ only_live: string; only_rebuilt: string }>(
-      `SELECT (SELECT count(*) FROM (${live} EXCEPT ALL ${rebuilt}) a)::text AS only_live, (SELECT count(*) FROM (${rebuilt} EXCEPT ALL ${live}) b)::text AS only_rebuilt`,
-      parameters,
-    );
-    const row = result.rows[0];
-    if (row.only_live !== '0' || row.only_rebuilt !== '0') differences.push({ table: table.name, onlyLive: Number(row.only_live), onlyRebuilt: Number(row.only_rebuilt) });
-  }
-  return differences;
 }

@@ -28,7 +28,7 @@ export const apiKeyUsage = `Usage: npm run apikey -- <command>
       Revokes a key; the gateway refuses it within a second.
 
 Environment: GATEWAY_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/hub_gateway).
-The database is created and migrated if needed.`;
+The database must exist and be migrated (the gateway does both when it starts); this tool creates nothing.`;
 
 /** A malformed command line; the message says what is wrong. */
 export class UsageError extends Error {

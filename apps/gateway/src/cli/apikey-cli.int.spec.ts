@@ -1,8 +1,10 @@
+import { Client } from 'pg';
 import { dropDatabase } from '@credit-hub/service-kit';
 import { uniqueDatabaseUrl } from '@credit-hub/testing';
+import { openGatewayDatabase } from '../api-keys/api-key-database';
 import { runApiKeyCli } from './apikey-cli';
 
-// The operator tool end to end on a database that does not exist yet (fresh machine).
+// The operator tool end to end on a database the gateway created and migrated at its boot.
 const databaseUrl = uniqueDatabaseUrl('apikey_cli');
 const env = { GATEWAY_DATABASE_URL: databaseUrl };
 
@@ -13,12 +15,29 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
+beforeAll(async () => {
+  await (await openGatewayDatabase(databaseUrl)).destroy(); // what the gateway does when it starts
+});
+
 afterAll(async () => {
   await dropDatabase(databaseUrl);
 });
 
+async function databaseExists(url: string): Promise<boolean> {
+  const admin = new URL(url);
+  const name = admin.pathname.slice(1);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    return (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
+  } finally {
+    await client.end();
+  }
+}
+
 describe('npm run apikey', () => {
-  it('creates (database and schema included), lists and revokes keys', async () => {
+  it('creates, lists and revokes keys', async () => {
     const created = await run('create', '--domain', 'Cli.Example', '--label', 'first', '--json');
     expect(created.code).toBe(0);
     const { id, key, domain } = JSON.parse(created.out) as { id: string; key: string; domain: string };
@@ -68,5 +87,40 @@ describe('npm run apikey', () => {
     });
     expect(code).toBe(69);
     expect(err.join('\n')).toContain('cannot open the gateway database');
+  });
+
+  it('never creates a database: a mistyped GATEWAY_DATABASE_URL is a configuration error (78), no key printed, no database made', async () => {
+    const typo = `${databaseUrl}_typo`;
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runApiKeyCli(['create', '--domain', 'typo.example', '--json'], { GATEWAY_DATABASE_URL: typo }, { out: (l) => out.push(l), err: (l) => err.push(l) });
+    expect(code).toBe(78);
+    expect(out).toEqual([]);
+    expect(err.join('\n')).toMatch(/database \S+_typo does not exist: check GATEWAY_DATABASE_URL/);
+    expect(await databaseExists(typo)).toBe(false);
+  });
+
+  it('refuses a database the gateway never migrated (78) and leaves it as it was', async () => {
+    const bare = uniqueDatabaseUrl('apikey_cli_bare');
+    const admin = new URL(bare);
+    const name = admin.pathname.slice(1);
+    admin.pathname = '/postgres';
+    const client = new Client({ connectionString: admin.toString() });
+    await client.connect();
+    await client.query(`CREATE DATABASE "${name}"`);
+    await client.end();
+    try {
+      const err: string[] = [];
+      const code = await runApiKeyCli(['list'], { GATEWAY_DATABASE_URL: bare }, { out: () => undefined, err: (l) => err.push(l) });
+      expect(code).toBe(78);
+      expect(err.join('\n')).toContain('has not migrated it yet');
+      const db = new Client({ connectionString: bare });
+      await db.connect();
+      const tables = (await db.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`)).rows[0].n;
+      await db.end();
+      expect(tables).toBe(0);
+    } finally {
+      await dropDatabase(bare);
+    }
   });
 });

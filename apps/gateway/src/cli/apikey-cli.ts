@@ -1,13 +1,14 @@
-import { postgresUrlPattern } from '@credit-hub/service-kit';
-import { gatewayDatabaseUrlDefault, openGatewayDatabase } from '../api-keys/api-key-database';
+import { ExitCode, postgresUrlPattern } from '@credit-hub/service-kit';
+import { GatewayDatabaseMissingError, gatewayDatabaseUrlDefault, openMigratedGatewayDatabase } from '../api-keys/api-key-database';
 import { AnyApiKeyRecord, ApiKeyError, createApiKey, createBuilderKey, listApiKeys, revokeApiKey, typeOrmSqlRunner } from '../api-keys/api-keys';
 import { ApiKeyCommand, apiKeyUsage, parseApiKeyArgs, UsageError } from './apikey-args';
 
 /**
  * `npm run apikey -- create|list|revoke`: operator tool for the gateway's API keys (entry points
- * cli/apikey.main.ts and tools/ops/apikey.ts). No NestJS: works on a fresh machine by creating the
- * gateway database and running its migrations before anything else.
- * Exit codes follow sysexits: 64 usage, 65 refused input, 69 database unreachable, 78 bad config.
+ * cli/apikey.main.ts and tools/ops/apikey.ts). No NestJS. It never creates or migrates a database
+ * (the gateway does that at boot): a database that does not exist or is not migrated is exit 78.
+ * Exit codes (libs/service-kit cli.ts, sysexits): 64 usage, 65 refused input, 69 database
+ * unreachable, 70 unexpected error, 78 configuration.
  */
 
 /** Where the tool writes; injectable so tests can read what it printed. */
@@ -16,7 +17,8 @@ export interface CliOutput {
   err(line: string): void;
 }
 
-const exitCodes = { ok: 0, failure: 1, usage: 64, dataError: 65, unavailable: 69, config: 78 } as const;
+/** The CLI's codes, from the one table (libs/service-kit cli.ts). */
+const exitCodes = { ok: ExitCode.ok, usage: ExitCode.usage, dataError: ExitCode.data, unavailable: ExitCode.unavailable, software: ExitCode.software, config: ExitCode.config } as const;
 
 /** Runs one command line; returns the process exit code. */
 export async function runApiKeyCli(argv: readonly string[], env: NodeJS.ProcessEnv, output: CliOutput): Promise<number> {
@@ -39,8 +41,12 @@ export async function runApiKeyCli(argv: readonly string[], env: NodeJS.ProcessE
   }
   let database;
   try {
-    database = await openGatewayDatabase(url);
+    database = await openMigratedGatewayDatabase(url);
   } catch (error) {
+    if (error instanceof GatewayDatabaseMissingError) {
+      output.err(`apikey: ${error.message}`);
+      return exitCodes.config;
+    }
     output.err(`apikey: cannot open the gateway database ${redact(url)}: ${(error as Error).message}`);
     return exitCodes.unavailable;
   }
@@ -53,7 +59,7 @@ export async function runApiKeyCli(argv: readonly string[], env: NodeJS.ProcessE
       return exitCodes.dataError;
     }
     output.err(`apikey: ${(error as Error).message}`);
-    return exitCodes.failure;
+    return exitCodes.software;
   } finally {
     await database.destroy();
   }
@@ -161,7 +167,7 @@ export function runApiKeyCliMain(): void {
     },
     (error: Error) => {
       process.stderr.write(`apikey: ${error.stack ?? error.message}\n`);
-      process.exitCode = 1;
+      process.exitCode = exitCodes.software;
     },
   );
 }

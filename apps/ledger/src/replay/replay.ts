@@ -1,13 +1,30 @@
 import { evolve, initialState, invariantViolations, RecordedEvent, snapshotToState, SnapshotState } from '@credit-hub/ledger-domain';
 import { Client, ClientConfig, PoolClient } from 'pg';
+import { compareTable, renderDifference, repairTable, RowDifference, tableColumns, TablePair } from '@credit-hub/service-kit';
 import { allRowsOf, emptyRows, historyOf, ProjectionRows, tableValues } from '../credit-accounts/projection';
 import { copyIn, copyText, copyTextArray } from './copy-in';
 
-/** What a replay found. `differences` lists every account whose live projection differs from the rebuilt one. */
+/**
+ * A row whose live projection differs from the rebuilt one: the table, the row's key, each
+ * differing column with its live and rebuilt value, the account it belongs to (when the table has
+ * stream_id) and the same as one line (`detail`).
+ */
+export type ReplayDifference = RowDifference & { streamId: string | null; detail: string };
+
+/** Per projection table: rows compared (either side), rows differing, rows repaired (0 with dryRun). */
+export interface ReplayTableReport {
+  table: string;
+  compared: number;
+  differing: number;
+  repaired: number;
+}
+
+/** What a replay found. `differences` lists up to 1,000 differing rows per table (`tables` has the exact counts). */
 export interface ReplayReport {
   events: number;
   accounts: number;
-  differences: { streamId: string; table: string; detail: string }[];
+  differences: ReplayDifference[];
+  tables: ReplayTableReport[];
   violations: { streamId: string; detail: string }[];
   replaced: boolean;
   eventsPerSecond: number;
@@ -18,6 +35,9 @@ export interface ReplayReport {
    */
   phasesMs: { foldAndCopy: number; copy: number; compare: number; replace: number };
 }
+
+/** Differences listed per table in a report (the counts are exact beyond it). */
+const differencesListedMax = 1000;
 
 /**
  * Options: `dryRun` compares without replacing; `onProgress(done, total)` (events folded, events
@@ -54,13 +74,15 @@ const flushRows = 20_000;
  * checks the invariants (no negative balance at any point, lots sum to the balance), and, unless
  * `dryRun` or an invariant broke, makes the live projections equal to the rebuilt ones, all in
  * one REPEATABLE READ transaction that blocks writers (EXCLUSIVE locks on the projection tables)
- * so the comparison is exact.
+ * so the comparison is exact. The repair writes only the rows that differ (table-diff.ts): an
+ * UPDATE of the differing columns (and updated_at), an INSERT of a missing row, a DELETE of a row
+ * the events do not produce; equal rows are not written, so their xmin and updated_at stay.
  *
  * Streamed, memory-flat: the events are read through a cursor in (stream_id, version) order, so
  * one account is folded at a time; its rows (consumption records included) are copied with
  * `COPY … FROM STDIN` into unindexed temp tables every `flushRows` rows. Memory holds one account
  * and one batch, whatever the log's length. The live tables are rewritten only when they differ
- * (rewriting equal rows changes nothing but bookkeeping timestamps).
+ * (rewriting equal rows would change nothing but bookkeeping timestamps).
  *
  * With `fromSnapshots`, each account starts from its latest snapshot marked verified by
  * `ops snapshot verify` (ledger_snapshots.verified_at) and folds only its later events; accounts
@@ -192,20 +214,30 @@ export async function replayLedger(client: Client | PoolClient, options: ReplayO
     reader = undefined;
     phasesMs.foldAndCopy = Date.now() - phaseStarted;
     phaseStarted = Date.now();
-    const differences = await compare(client, tables);
+    const pairs = await tablePairs(client, tables);
+    const differences: ReplayDifference[] = [];
+    const tableReports: ReplayTableReport[] = [];
+    for (const pair of pairs) {
+      const comparison = await compareTable(client, pair, differencesListedMax);
+      tableReports.push({ table: pair.table, compared: comparison.compared, differing: comparison.differing, repaired: 0 });
+      for (const difference of comparison.differences) {
+        differences.push({ ...difference, streamId: typeof difference.owner === 'string' ? difference.owner : null, detail: renderDifference(difference) });
+      }
+    }
     phasesMs.compare = Date.now() - phaseStarted;
     phaseStarted = Date.now();
     const replaced = !options.dryRun && violations.length === 0;
-    if (replaced && differences.length > 0) {
-      for (const name of tables) {
-        await client.query(`DELETE FROM ledger_${name}`);
-        await client.query(`INSERT INTO ledger_${name} SELECT * FROM rebuilt_${name}`);
+    if (replaced) {
+      for (const [index, pair] of pairs.entries()) {
+        if (tableReports[index]!.differing === 0) continue;
+        const repair = await repairTable(client, pair);
+        tableReports[index]!.repaired = repair.updated + repair.inserted + repair.deleted;
       }
     }
     phasesMs.replace = Date.now() - phaseStarted;
     await client.query(replaced ? 'COMMIT' : 'ROLLBACK');
     const elapsedMs = Date.now() - started;
-    return { events: done, accounts, differences, violations, replaced, elapsedMs, phasesMs, eventsPerSecond: Math.round((done * 1000) / Math.max(elapsedMs, 1)) };
+    return { events: done, accounts, differences, tables: tableReports, violations, replaced, elapsedMs, phasesMs, eventsPerSecond: Math.round((done * 1000) / Math.max(elapsedMs, 1)) };
   } catch (error) {
     await reader?.end().catch(() => undefined);
     await client.query('ROLLBACK').catch(() => undefined);
@@ -229,31 +261,26 @@ const keys: Record<string, string[]> = {
   refund_requests: ['stream_id', 'refund_request_id'], grants: ['stream_id', 'grant_id'], purchases: ['checkout_session_id'], history: ['event_id'],
 };
 
-/**
- * Compares each live table with its rebuilt copy in one pass: a hash FULL JOIN on the table's key
- * and a column-by-column IS DISTINCT FROM on the compared columns (cheaper than whole-row
- * comparison, which builds a composite value per row). A row only on one side is reported for
- * that side; a row that differs, for both. At most 10,000 (stream, side) pairs per table.
- */
-async function compare(client: Client | PoolClient, tables: string[]): Promise<ReplayReport['differences']> {
-  const differences: ReplayReport['differences'] = [];
+/** Bookkeeping columns: not derived from events, neither compared nor copied (set on repair). */
+const bookkeeping = new Set(['updated_at', 'created_at']);
+
+/** The live/rebuilt pairs of the tables replayed, with their keys and compared columns. */
+async function tablePairs(client: Client | PoolClient, tables: string[]): Promise<TablePair[]> {
+  const pairs: TablePair[] = [];
   for (const name of tables) {
-    const key = keys[name];
-    const columns = projections[name] === '*'
-      ? (await client.query(`SELECT attname FROM pg_attribute WHERE attrelid = 'ledger_${name}'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`)).rows.map((r) => r.attname as string)
-      : projections[name].split(', ');
-    const on = key.map((k) => `l.${k} = r.${k}`).join(' AND ');
-    const differs = columns.filter((c) => !key.includes(c)).map((c) => `l.${c} IS DISTINCT FROM r.${c}`).join(' OR ');
-    const { rows } = await client.query(
-      `SELECT DISTINCT stream_id, side FROM (
-         SELECT coalesce(l.stream_id, r.stream_id) AS stream_id, l.stream_id AS live, r.stream_id AS rebuilt
-           FROM ledger_${name} l FULL JOIN rebuilt_${name} r ON ${on}
-          WHERE l.${key[0]} IS NULL OR r.${key[0]} IS NULL${differs ? ` OR ${differs}` : ''}
-       ) AS d, LATERAL (VALUES ('only in live projection', d.live), ('only in rebuilt projection', d.rebuilt)) AS s(side, present)
-       WHERE s.present IS NOT NULL
-       ORDER BY 1, 2 LIMIT 10000`,
-    );
-    for (const row of rows) differences.push({ streamId: row.stream_id, table: `ledger_${name}`, detail: row.side });
+    const key = keys[name]!;
+    const all = await tableColumns(client, `ledger_${name}`);
+    const compared = projections[name] === '*' ? all.filter((c) => !bookkeeping.has(c)) : projections[name]!.split(', ');
+    pairs.push({
+      table: `ledger_${name}`,
+      live: `ledger_${name}`,
+      rebuilt: `rebuilt_${name}`,
+      key,
+      columns: compared.filter((c) => !key.includes(c)),
+      ownerColumn: 'stream_id',
+      ...(all.includes('updated_at') ? { touch: { updated_at: 'now()' } } : {}),
+    });
   }
-  return differences;
+  return pairs;
 }
+

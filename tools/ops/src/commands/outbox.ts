@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { Client } from 'pg';
 import { connectDatabase } from '../connections';
 import { databaseName, readEnvironment, redactUrl, serviceDatabases, ServiceName } from '../env';
-import { ExitCode, humanSeconds, Output, parsePositiveInteger, table, UsageError } from '../output';
+import { parseDuration } from '@credit-hub/service-kit';
+import { ExitCode, humanSeconds, Output, table, UsageError } from '../output';
 
 /** Rows looked at, newest first, to count what was published in the last minute (bounded work). */
 const recentWindow = 500_000;
@@ -31,7 +32,7 @@ export function outboxCommand(program: Command, output: Output, run: (work: () =
     .command('status')
     .description('per service database: unpublished rows, age of the oldest, published in the last minute, relays connected')
     .option('--service <name>', `only this service (${outboxServices().join(', ')}); repeatable`, (v: string, p: string[] = []) => [...p, v])
-    .option('--max-age <seconds>', 'exit 1 when a row has waited longer than this (an alert threshold)')
+    .option('--max-age <duration>', 'exit 1 when a row has waited longer than this (an alert threshold): 30s, 5m, 1h')
     .option('--json', 'print a JSON array')
     .addHelpText(
       'after',
@@ -39,7 +40,7 @@ export function outboxCommand(program: Command, output: Output, run: (work: () =
 Databases: LEDGER_DATABASE_URL, BILLING_DATABASE_URL, REFUNDS_DATABASE_URL (defaults
 postgres://postgres@127.0.0.1:5432/hub_<service>). The gateway and feedback-analytics have no outbox.
 "published in the last minute" looks at the newest ${recentWindow} rows (marked capped beyond).
-Exit codes: 0 ok; 1 a backlog older than --max-age; 3 a database could not be read.`,
+Exit codes: 0 ok; 1 a backlog older than --max-age; 69 a database could not be read.`,
     )
     .action((options: { service?: string[]; maxAge?: string; json?: boolean }) => run(() => outboxStatus(options, output)));
 }
@@ -50,7 +51,7 @@ function outboxServices(): ServiceName[] {
 
 async function outboxStatus(options: { service?: string[]; maxAge?: string; json?: boolean }, output: Output): Promise<number> {
   const env = readEnvironment();
-  const maxAge = options.maxAge === undefined ? undefined : parsePositiveInteger('--max-age', options.maxAge);
+  const maxAge = options.maxAge === undefined ? undefined : parseDuration('--max-age', options.maxAge) / 1000;
   const services = options.service ?? outboxServices();
   for (const s of services) {
     if (!outboxServices().includes(s as ServiceName)) throw new UsageError(`--service must be one of ${outboxServices().join(', ')}`);
@@ -70,7 +71,7 @@ async function outboxStatus(options: { service?: string[]; maxAge?: string; json
       ),
     );
   }
-  if (statuses.some((s) => !s.ok)) return ExitCode.failed;
+  if (statuses.some((s) => !s.ok)) return ExitCode.unavailable;
   if (maxAge !== undefined && statuses.some((s) => (s.oldestUnpublishedSeconds ?? 0) > maxAge)) {
     if (!options.json) output.err(`outbox: a row has waited longer than ${maxAge} s: is the relay running and NATS reachable?`);
     return ExitCode.found;

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { subject } from '@credit-hub/contracts';
 import { Command } from 'commander';
 import { ErrorCode, NatsError } from 'nats';
+import { confirmWrite, parseDuration } from '@credit-hub/service-kit';
 import { connectOps } from '../connections';
 import { readEnvironment } from '../env';
-import { ExitCode, Output, parsePositiveInteger, parseSince } from '../output';
+import { ExitCode, Output, parseSince } from '../output';
 
 /** The request/reply subject billing serves reconciliation on (queue group `billing`). */
 export const reconcileSubject = 'billing.commands.reconcile.v1';
@@ -42,19 +43,22 @@ export function reconcileCommand(program: Command, output: Output, run: (work: (
     .command('reconcile')
     .description('reconcile Stripe payments and refunds with the ledger (asks billing over NATS)')
     .requiredOption('--since <time>', 'from this time: ISO-8601, or an age such as 90m, 12h, 3d, 2w')
-    .option('--list-only', 'only list the Stripe events billing missed; do not process them (process: false)')
-    .option('--timeout <seconds>', 'how long to wait for billing (it pages through Stripe)', '120')
+    .option('--list-only', 'only list the Stripe events billing missed; do not process them (process: false): read-only')
+    .option('--timeout <duration>', 'how long to wait for billing (it pages through Stripe): 90s, 5m', '120s')
+    .option('--yes', 'process the missed events without asking (needed without --list-only when stdin is not a terminal)')
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
       `
 Sends {"since": …, "process": …} to ${reconcileSubject} and prints billing's report: for a window ending
-now, the Stripe events billing's inbox lacked (lost webhooks; processed now unless --list-only), and
-Stripe's paid pack sessions and plan invoices compared both ways with the ledger's purchases and plan
-grants. Billing accepts windows of up to 90 days. If no billing instance serves that subject (NATS
-answers "no responders"), billing does not offer reconciliation (yet): the command says so, exits 2.
-Exit codes: 0 reconciled, nothing to report; 1 the report lists differences; 2 billing does not offer
-reconciliation yet; 3 NATS unreachable, timeout, or billing failed.
+now on Stripe's clock, the Stripe events billing's inbox lacked (lost webhooks; processed now, as if
+delivered, unless --list-only: that is the write this command asks --yes for), and Stripe's paid pack
+sessions and plan invoices of the window compared both ways with the ledger's purchases and plan
+grants of the same window on Stripe's clock (so a Stripe test clock moved forward, as the demo does,
+does not widen one side). Billing accepts windows of up to 90 days.
+Exit codes: 0 reconciled, nothing to report; 1 the report lists findings; 64 usage or no --yes off a
+terminal; 65 billing refused the window; 69 NATS unreachable or no billing answers; 70 billing failed;
+75 billing did not answer within --timeout.
 Environment: NATS_URL, HUB_NAMESPACE (NATS_USER, NATS_PASSWORD, NATS_TLS_CA_FILE on a secured cluster).`,
     )
     .action((options: ReconcileOptions) => run(() => reconcile(options, output)));
@@ -65,13 +69,22 @@ interface ReconcileOptions {
   listOnly?: boolean;
   timeout: string;
   json?: boolean;
+  yes?: boolean;
 }
 
 async function reconcile(options: ReconcileOptions, output: Output): Promise<number> {
   const since = parseSince(options.since);
   const sinceSent = /^\d{1,4}[dhm]$/.test(options.since.trim()) ? options.since.trim() : since.toISOString();
-  const timeoutMs = parsePositiveInteger('--timeout', options.timeout) * 1000;
+  const timeoutMs = parseDuration('--timeout', options.timeout);
   const target = subject(reconcileSubject);
+  if (!options.listOnly) {
+    const stop = await confirmWrite({
+      command: 'reconcile',
+      yes: options.yes === true,
+      changes: [`process, as if their webhooks had arrived, the Stripe events since ${since.toISOString()} that billing's inbox lacks (credits purchases, grants, refunds they carry); --list-only lists them without processing`],
+    });
+    if (stop !== null) return stop;
+  }
   const nc = await connectOps(readEnvironment());
   try {
     const data = { since: sinceSent, ...(options.listOnly ? { process: false } : {}) };
@@ -93,26 +106,26 @@ async function reconcile(options: ReconcileOptions, output: Output): Promise<num
         };
         if (options.json) output.out(JSON.stringify(missing));
         else {
-          output.err(`reconcile: no billing instance answers on ${target} (no responders): billing is not running, or runs a version without reconciliation. Missing:`);
+          output.err(`reconcile: no billing instance answers on ${target} (no responders): billing is not running (or runs a version without reconciliation). Missing:`);
           for (const line of missing.missing) output.err(`  - ${line}`);
         }
         return ExitCode.unavailable;
       }
       if (code === ErrorCode.Timeout) {
         output.err(`reconcile: billing did not answer within ${timeoutMs / 1000} s (raise --timeout for long ranges)`);
-        return ExitCode.failed;
+        return ExitCode.tempfail;
       }
       throw error;
     }
     const answer = JSON.parse(raw) as { err?: unknown; response?: unknown };
     if (answer.err !== undefined && answer.err !== null) {
       output.err(`reconcile: billing failed: ${JSON.stringify(answer.err)}`);
-      return ExitCode.failed;
+      return ExitCode.software;
     }
     const reply = answer.response as { ok?: boolean; value?: unknown; refusal?: { code: string; detail?: string } } | undefined;
     if (reply && reply.ok === false) {
       output.err(`reconcile: refused: ${reply.refusal?.code ?? '?'}${reply.refusal?.detail ? ` (${reply.refusal.detail})` : ''}`);
-      return ExitCode.failed;
+      return reply.refusal?.code === 'stripe_unavailable' ? ExitCode.unavailable : ExitCode.data;
     }
     const report = reply && 'value' in reply ? reply.value : reply;
     if (options.json) output.out(JSON.stringify(report));

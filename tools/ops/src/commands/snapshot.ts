@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { fold, RecordedEvent, stateToSnapshot } from '@credit-hub/ledger-domain';
+import { confirmWrite } from '@credit-hub/service-kit';
 import { connectDatabase } from '../connections';
-import { readEnvironment } from '../env';
+import { databaseName, readEnvironment } from '../env';
 import { ExitCode, Output, parsePositiveInteger } from '../output';
 import { AccountSelection, chooseAccounts, renderVerifyReport, verifyAccounts } from '../verify/accounts';
 
@@ -23,17 +24,21 @@ export function snapshotCommand(program: Command, output: Output, run: (work: ()
     .description("fold each chosen account's whole stream and store the state as a snapshot at its current version")
     .option('--customer <email>', 'only this customer (repeatable)', (v: string, p: string[] = []) => [...p, v])
     .option('--domain <domain>', 'only accounts with events on this domain')
+    .option('--replace', 'overwrite an existing snapshot at the same version (one snapshot verify flagged); it is unverified until verified again')
+    .option('--yes', 'write without asking (needed when stdin is not a terminal)')
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
       `
 Reads in one REPEATABLE READ transaction (no locks: the ledger keeps serving) and writes one row per
-account at the version it folded to (an existing snapshot at that version is kept). The ledger also
-takes snapshots itself every LEDGER_SNAPSHOT_EVERY events of an account (default 10000).
-Exit codes: 0 done; 1 a --customer not found; 3 could not run.
+account at the version it folded to. An existing snapshot at that version is kept, unless --replace:
+then it is overwritten with the fold (and marked unverified: run snapshot verify). That is how a
+snapshot flagged by snapshot verify is taken again. The ledger also takes snapshots itself every
+LEDGER_SNAPSHOT_EVERY events of an account (default 10000).
+Exit codes: 0 done; 1 a --customer not found; 64 usage or no --yes off a terminal; 69/78 could not run.
 Environment: LEDGER_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/hub_ledger).`,
     )
-    .action((options: { customer?: string[]; domain?: string; json?: boolean }) => run(() => take(options, output)));
+    .action((options: TakeOptions) => run(() => take(options, output)));
 
   snapshot
     .command('verify')
@@ -52,8 +57,9 @@ ledger_lots, ledger_consumptions and ledger_reservations (the projection rows co
 the fold's invariants are checked. Read in one REPEATABLE READ transaction, no locks. Afterwards the
 sound snapshots are marked verified (ledger_snapshots.verified_at): replay --from-snapshots starts
 only from verified snapshots. Repair projections with npm run ops -- replay.
-Exit codes: 0 all equal and sound; 1 differences (or a --customer not found); 2 an invariant broke
-in the events themselves; 3 could not run.
+Its only write is that mark (verified_at), the outcome of the check itself: it needs no --yes.
+Exit codes: 0 all equal and sound; 1 differences (or a --customer not found); 65 an invariant broke
+in the events themselves; 69/78 could not run.
 Environment: LEDGER_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/hub_ledger).`,
     )
     .action((options: { customer?: string[]; domain?: string; sample?: string; json?: boolean }) => run(() => verify(options, output)));
@@ -62,11 +68,29 @@ Environment: LEDGER_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/hub
 /** Accounts are folded and snapshotted this many at a time. */
 const takeChunk = 500;
 
-async function take(options: { customer?: string[]; domain?: string; json?: boolean }, output: Output): Promise<number> {
+interface TakeOptions {
+  customer?: string[];
+  domain?: string;
+  replace?: boolean;
+  yes?: boolean;
+  json?: boolean;
+}
+
+async function take(options: TakeOptions, output: Output): Promise<number> {
   const selection: AccountSelection = {};
   if (options.customer) selection.customers = options.customer;
   if (options.domain !== undefined) selection.domain = options.domain;
   const env = readEnvironment();
+  const which = options.customer ? `the accounts of ${options.customer.join(', ')}` : options.domain !== undefined ? `every account with events on ${options.domain}` : 'every account';
+  const stop = await confirmWrite({
+    command: 'snapshot take',
+    yes: options.yes === true,
+    changes: [
+      `store a snapshot of ${which} in ${databaseName(env.databases.ledger)}.ledger_snapshots at its current version` +
+        (options.replace ? ', OVERWRITING an existing snapshot at that version (marked unverified)' : ' (an existing one at that version is kept)'),
+    ],
+  });
+  if (stop !== null) return stop;
   const client = await connectDatabase(env.databases.ledger, 'snapshot-take');
   const started = Date.now();
   try {
@@ -96,13 +120,22 @@ async function take(options: { customer?: string[]; domain?: string; json?: bool
       }
       const inserted = await client.query(
         `INSERT INTO ledger_snapshots (stream_id, version, state)
-         SELECT * FROM unnest($1::text[], $2::int[], $3::jsonb[]) ON CONFLICT (stream_id, version) DO NOTHING`,
+         SELECT * FROM unnest($1::text[], $2::int[], $3::jsonb[]) AS s(stream_id, version, state)
+         ON CONFLICT (stream_id, version) DO ${options.replace ? 'UPDATE SET state = EXCLUDED.state, taken_at = now(), verified_at = NULL' : 'NOTHING'}`,
         [ids, versions, states],
       );
       taken += inserted.rowCount ?? 0;
     }
     await client.query('COMMIT');
-    const result = { accounts: streamIds.length, snapshotsTaken: taken, alreadyTaken: streamIds.length - taken, events, notFound, elapsedMs: Date.now() - started };
+    const result = {
+      accounts: streamIds.length,
+      snapshotsTaken: taken,
+      alreadyTaken: streamIds.length - taken,
+      replaced: options.replace === true,
+      events,
+      notFound,
+      elapsedMs: Date.now() - started,
+    };
     if (options.json) output.out(JSON.stringify(result));
     else {
       output.out(`snapshot take: ${result.accounts} accounts, ${events} events folded, ${taken} snapshots taken (${result.alreadyTaken} already at their version) in ${result.elapsedMs} ms`);
@@ -145,7 +178,7 @@ async function verify(options: { customer?: string[]; domain?: string; sample?: 
       for (const line of renderVerifyReport(report, 'snapshot verify')) output.out(line);
       output.out(`${checked.length} snapshots checked against the full fold: ${sound.length} sound (marked verified), ${checked.length - sound.length} differ`);
     }
-    if (report.violations.length > 0) return ExitCode.unavailable;
+    if (report.violations.length > 0) return ExitCode.data;
     return report.differences.length > 0 || report.notFound.length > 0 ? ExitCode.found : ExitCode.ok;
   } finally {
     await client.end();
