@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import './tracing';
 import { bootService, loadConfigOrExit } from '@credit-hub/service-kit';
 import { GatewayConfig } from './gateway.config';
 import { configureGatewayHttp } from './gateway.http';

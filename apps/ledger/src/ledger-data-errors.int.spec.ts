@@ -14,9 +14,9 @@ import { eventually, testNatsUrl, uniqueDatabaseUrl } from '@credit-hub/testing'
 import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { firstValueFrom } from 'rxjs';
-import { ConsumeBatcher } from './credit-accounts/consume.batcher';
 import { CreditAccountStore } from './credit-accounts/credit-account.store';
 import { LedgerHandlers } from './credit-accounts/ledger.handlers';
+import { LedgerPipeline } from './credit-accounts/ledger.pipeline';
 import { LedgerModule } from './ledger.module';
 
 const databaseUrl = uniqueDatabaseUrl('ledgerbytes');
@@ -94,16 +94,16 @@ describe('bad bytes in ledger commands', () => {
 
   it('answers a data error of the database for the offending command only, at once, without failing its batch', async () => {
     await buy('batchmate@example.com', 20, 'cs_batchmate');
-    const batcher = app.get(ConsumeBatcher);
     const store = app.get(CreditAccountStore);
-    const batchWrites = jest.spyOn(store, 'consumeBatch');
+    const handlers = app.get(LedgerHandlers) as unknown as { run: (what: string, command: object, work: (c: ConsumeCreditsCommand) => Promise<Reply<unknown>>) => Promise<Reply<unknown>> };
+    const batchWrites = jest.spyOn(app.get(LedgerPipeline), 'write');
     const command = (referenceId: string): ConsumeCreditsCommand => ({ email: 'batchmate@example.com', domain, credits: 1, actionType: 'gen', referenceId });
-    // Straight to the batcher (as the hot path does after validation), so the NUL reaches PostgreSQL.
-    const replies = await Promise.all(['m-1', 'm-2', 'm-\u0000-3', 'm-4', 'm-5'].map((ref) => batcher.submit(command(ref))));
+    // Past validation, straight to the store and its pipeline (one turn: one batch), so the NUL reaches PostgreSQL.
+    const replies = await Promise.all(['m-1', 'm-2', 'm-\u0000-3', 'm-4', 'm-5'].map((ref) => handlers.run('consume', command(ref), (c) => store.consume(c))));
     expect(replies.map((r) => (r.ok ? 'ok' : r.refusal.code))).toEqual(['ok', 'ok', 'validation_failed', 'ok', 'ok']);
     // One batch attempt, then each command alone: the failing batch is not written again.
-    expect(batchWrites).toHaveBeenCalledTimes(1);
-    expect(batchWrites.mock.calls[0]?.[0]).toHaveLength(5);
+    expect(batchWrites.mock.calls.filter((call) => call[0].length === 5)).toHaveLength(1);
+    expect(batchWrites.mock.calls.filter((call) => call[0].length === 1)).toHaveLength(5);
     batchWrites.mockRestore();
     expect(await balanceOf('batchmate@example.com')).toBe(16);
   });

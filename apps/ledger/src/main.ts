@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import './tracing';
 import { QueueGroups } from '@credit-hub/contracts';
 import { bootService, loadConfigOrExit } from '@credit-hub/service-kit';
 import { LedgerConfig } from './ledger.config';

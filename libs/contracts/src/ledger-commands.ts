@@ -39,6 +39,15 @@ export class ConsumeCreditsCommand {
   @IsString()
   @MaxLength(128)
   correlationId?: string;
+
+  /**
+   * The W3C `traceparent` of the gateway's span of this consume, in a coalesced batch (tracing
+   * on: docs/operations.md, "Traces"); the ledger ignores a malformed one.
+   */
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  traceparent?: string;
 }
 
 /** Answer to ConsumeCredits: the balance after, the event id, and whether this was a repeat. */

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { AckPolicy, ConsumerMessages, DeliverPolicy, JsMsg, NatsConnection, ReplayPolicy } from 'nats';
 import { correlationIdFromHeaders, correlationIdOrNew, runWithCorrelation } from './correlation';
+import { inSpan, startSpan, TraceSpan, tracingEnabled } from './tracing';
 
 /** A message handed to a consumer's handler: decoded JSON body plus JetStream metadata. */
 export interface ConsumedMessage<T = unknown> {
@@ -57,7 +58,9 @@ export interface DurableConsumerOptions<T = unknown> {
  *
  * Each message is handled inside the correlation context of its `X-Correlation-Id` header (a
  * fresh id when the header is absent or invalid), so the handler's log lines carry it and the
- * outbox rows it writes pass it on; each handled message is logged at debug.
+ * outbox rows it writes pass it on; each handled message is logged at debug. With tracing on
+ * (`startTracing`), each message gets a consumer span `<subject> process`, child of its
+ * `traceparent` header.
  */
 export class DurableConsumer<T = unknown> {
   private readonly logger: Logger;
@@ -171,25 +174,54 @@ export class DurableConsumer<T = unknown> {
     }
     if (decoded.length === 0) return;
     if (decoded.length > 1) {
+      // Tracing on: a span per message (child of its `traceparent`, ending when the batch is
+      // applied) and the batch's own work in one span linked to them, in a trace of its own.
+      const spans = tracingEnabled() ? decoded.map((entry) => this.messageSpan(entry.consumed)) : [];
       try {
-        await this.options.batchHandler!(decoded.map((entry) => entry.consumed));
+        await inSpan(`${this.options.durable} batch`, { root: true, links: spans.map((span) => span?.traceparent), attributes: { 'messaging.batch.message_count': decoded.length } }, () =>
+          this.options.batchHandler!(decoded.map((entry) => entry.consumed)));
         for (const { message } of decoded) message.ack();
+        for (const span of spans) span?.end();
         this.handledCount += decoded.length;
         this.logger.debug(`handled ${decoded.length} messages in one batch`);
         return;
       } catch (error) {
+        for (const span of spans) {
+          span?.set('messaging.batch.failed', true);
+          span?.end();
+        }
         this.logger.warn(`a batch of ${decoded.length} messages failed (${(error as Error).message}); handling them one by one`);
       }
     }
-    for (const { message, consumed } of decoded) {
-      await runWithCorrelation(correlationIdOrNew(correlationIdFromHeaders(consumed.headers)), () => this.settle(message, consumed));
-    }
+    for (const { message, consumed } of decoded) await this.handleOne(message, consumed);
   }
 
   private async handle(message: JsMsg): Promise<void> {
     const decoded = this.decode(message);
-    if (!decoded) return;
-    await runWithCorrelation(correlationIdOrNew(correlationIdFromHeaders(decoded.headers)), () => this.settle(message, decoded));
+    if (decoded) await this.handleOne(message, decoded);
+  }
+
+  /** One message in its correlation context and (tracing on) its consumer span. */
+  private handleOne(message: JsMsg, decoded: ConsumedMessage<T>): Promise<void> {
+    const settle = () => runWithCorrelation(correlationIdOrNew(correlationIdFromHeaders(decoded.headers)), () => this.settle(message, decoded));
+    if (!tracingEnabled()) return settle();
+    const span = this.messageSpan(decoded);
+    return span ? span.run(settle).finally(() => span.end()) : settle();
+  }
+
+  /**
+   * The consumer span of one message (`<subject> process`), child of the `traceparent` header the
+   * outbox wrote, so the trace runs from the request that caused the event to this consumer.
+   */
+  private messageSpan(decoded: ConsumedMessage<T>): TraceSpan | undefined {
+    return startSpan(`${decoded.subject} process`, {
+      kind: 'consumer',
+      parent: decoded.headers,
+      attributes: {
+        'messaging.system': 'nats', 'messaging.operation.type': 'process', 'messaging.destination.name': decoded.subject,
+        'messaging.consumer.group.name': this.options.durable, 'messaging.message.id': decoded.messageId,
+      },
+    });
   }
 
   /** The message decoded, or undefined when it is not JSON (then terminated: it can never succeed). */

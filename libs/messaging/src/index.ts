@@ -4,3 +4,4 @@ export * from './inbox';
 export * from './consumer';
 export * from './pg-client';
 export * from './correlation';
+export * from './tracing';

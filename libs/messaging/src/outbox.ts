@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { createInbox, headers as natsHeaders, NatsConnection, Subscription } from 'nats';
 import { Client, Pool, PoolClient } from 'pg';
 import { withCorrelationHeader } from './correlation';
+import { withTraceHeaders } from './tracing';
 import { checkoutClient } from './pg-client';
 
 /**
@@ -46,7 +47,9 @@ export interface Queryable {
  * Writes outbox rows with one multi-row INSERT. Call inside the transaction of the state change.
  * Within a correlation context (`runWithCorrelation`), each row's headers get
  * `X-Correlation-Id: <current id>` unless the message already names one, so the JetStream
- * message the relay publishes carries it to the consumers.
+ * message the relay publishes carries it to the consumers. With tracing on, the current span's
+ * `traceparent`/`tracestate` are added the same way (a `traceparent` the message names wins), so
+ * the consumer's span joins the trace.
  */
 export async function writeOutbox(db: Queryable, messages: OutboxMessage[]): Promise<void> {
   if (messages.length === 0) return;
@@ -54,7 +57,7 @@ export async function writeOutbox(db: Queryable, messages: OutboxMessage[]): Pro
   const parameters: unknown[] = [];
   messages.forEach((m, i) => {
     values.push(`($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}::jsonb, $${i * 4 + 4}::jsonb)`);
-    parameters.push(m.messageId, m.subject, JSON.stringify(m.payload), JSON.stringify(withCorrelationHeader(m.headers) ?? {}));
+    parameters.push(m.messageId, m.subject, JSON.stringify(m.payload), JSON.stringify(withTraceHeaders(withCorrelationHeader(m.headers)) ?? {}));
   });
   await db.query(`INSERT INTO outbox (message_id, subject, payload, headers) VALUES ${values.join(', ')}`, parameters);
 }

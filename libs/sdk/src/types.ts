@@ -77,7 +77,6 @@ export interface ConsumeManyResult {
   refused: number;
 }
 
-
 /** `GET /api/portfolio/credits/balance`; `domain` defaults to the API key's domain. */
 export type GetBalanceInput = OperationInput<'getBalance'>;
 /** One lot of credits (a purchase or a grant). */

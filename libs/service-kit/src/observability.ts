@@ -1,17 +1,18 @@
 import {
   CallHandler, Controller, ExecutionContext, Get, Global, Header, Injectable, Logger, MiddlewareConsumer, Module, NestInterceptor, NestModule,
-  RequestMethod,
+  OnApplicationShutdown, RequestMethod,
 } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { NatsContext, NatsRecord } from '@nestjs/microservices';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import {
-  CorrelationContext, correlationIdHeader, correlationIdOrNew, currentCorrelationContext, currentLogFields, runInCorrelationContext, runWithCorrelation,
+  CorrelationContext, correlationIdHeader, correlationIdOrNew, currentCorrelationContext, currentLogFields, currentTraceHeaders, runInCorrelationContext, runWithCorrelation,
+  startSpan, stopTracing, traceparentHeader, tracestateHeader, tracingEnabled,
 } from '@credit-hub/messaging';
 import { LoggerModule } from 'nestjs-pino';
 import { levels as pinoLevels, symbols as pinoSymbols } from 'pino';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { Observable, tap } from 'rxjs';
+import { finalize, Observable, tap } from 'rxjs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { headers as natsHeaders, Match } from 'nats';
 import { runningConsumers } from './managed-consumer';
@@ -70,8 +71,9 @@ export const debugLogging = (pinoLevels.values[logLevel] ?? pinoLevels.values['i
  * Runs every NATS request/reply handler (`@MessagePattern`) inside the correlation context of the
  * request's `X-Correlation-Id` NATS header (exact key first, then any case: NATS header keys are
  * case-sensitive, https://docs.nats.io/learn/core-nats/headers); a missing or invalid header gets
- * a fresh id, so every handler's log lines and outbox rows are correlated. HTTP and other
- * contexts pass through untouched.
+ * a fresh id, so every handler's log lines and outbox rows are correlated. With tracing on, the
+ * handler runs in a server span `<subject> process`, child of the request's `traceparent` header.
+ * HTTP and other contexts pass through untouched.
  */
 @Injectable()
 export class RpcCorrelationInterceptor implements NestInterceptor {
@@ -82,13 +84,19 @@ export class RpcCorrelationInterceptor implements NestInterceptor {
     const rpc = context.switchToRpc().getContext<unknown>();
     const headers = rpc instanceof NatsContext ? rpc.getHeaders() : undefined;
     const given = headers ? (headers.get(correlationIdHeader) || headers.get(correlationIdHeader, Match.IgnoreCase)) : undefined;
+    // With tracing on, the handler runs in a server span, child of the request's `traceparent`.
+    const span = tracingEnabled()
+      ? startSpan(`${rpc instanceof NatsContext ? rpc.getSubject() : 'rpc'} process`, { kind: 'server', parent: traceHeadersOf(headers), attributes: { 'messaging.system': 'nats' } })
+      : undefined;
     // Nest binds `handle()`'s deferred work to the async context it is called in, so calling it
     // inside `run` puts the handler (and what it awaits) in the context.
     let store: CorrelationContext | undefined;
-    const handled = runWithCorrelation(correlationIdOrNew(given), () => {
+    const handle = () => runWithCorrelation(correlationIdOrNew(given), () => {
       store = currentCorrelationContext();
       return next.handle();
     });
+    let failure: unknown;
+    const handled = span ? span.run(handle).pipe(tap({ error: (error: unknown) => (failure = error) }), finalize(() => span.end(failure))) : handle();
     if (!debugLogging || store === undefined) return handled;
     // At debug, one line per request answered, so the hop is visible in every service's log. The
     // completion is signalled outside the handler's async context: the line re-enters it (with
@@ -107,14 +115,25 @@ export class RpcCorrelationInterceptor implements NestInterceptor {
  * https://docs.nats.io/learn/core-nats/headers): a NatsRecord of `payload` with that header
  * (Nest's NATS serializer sends its data as the body and its headers as NATS headers), or
  * `payload` itself outside any correlation context. The receiving service's
- * RpcCorrelationInterceptor runs its handler in the same id. One headers object per call.
+ * RpcCorrelationInterceptor runs its handler in the same id. With tracing on, the current span's
+ * `traceparent`/`tracestate` go as headers too. One headers object per call.
  */
 export function correlatedPayload(payload: object): object {
   const id = currentCorrelationContext()?.correlationId;
-  if (id === undefined) return payload;
+  const trace = currentTraceHeaders();
+  if (id === undefined && trace === undefined) return payload;
   const h = natsHeaders();
-  h.set(correlationIdHeader, id);
+  if (id !== undefined) h.set(correlationIdHeader, id);
+  for (const [name, value] of Object.entries(trace ?? {})) h.set(name, value);
   return new NatsRecord(payload, h);
+}
+
+/** The W3C trace context headers of a NATS message (`traceparent`, `tracestate`), undefined when it has none. */
+function traceHeadersOf(headers: ReturnType<NatsContext['getHeaders']> | undefined): Record<string, string> | undefined {
+  const traceparent = headers?.get(traceparentHeader);
+  if (!traceparent) return undefined;
+  const tracestate = headers?.get(tracestateHeader);
+  return tracestate ? { traceparent, tracestate } : { traceparent };
 }
 
 /**
@@ -262,8 +281,13 @@ export class MetricsController {
   ],
   exports: [Metrics],
 })
-export class ObservabilityModule implements NestModule {
+export class ObservabilityModule implements NestModule, OnApplicationShutdown {
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(correlationMiddleware).forRoutes({ path: '{/*splat}', method: RequestMethod.ALL });
+  }
+
+  /** Exports the spans still buffered (tracing on), after everything else has shut down. */
+  async onApplicationShutdown(): Promise<void> {
+    await stopTracing();
   }
 }

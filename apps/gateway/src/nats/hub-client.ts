@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import {
   ConsumeCreditsBatchResult, ConsumeCreditsCommand, ConsumeCreditsResult, ErrorCodes, LedgerSubjects, Reply,
 } from '@credit-hub/contracts';
-import { correlationIdHeader, currentCorrelationId } from '@credit-hub/messaging';
+import { correlationIdHeader, currentCorrelationId, currentTraceHeaders, currentTraceparent, inSpan, startSpan, tracingEnabled } from '@credit-hub/messaging';
 import { InjectNats, ProblemException } from '@credit-hub/service-kit';
 import { headers as natsHeaders, MsgHdrs, NatsConnection, NatsError } from 'nats';
 import { GatewayConfig } from '../gateway.config';
@@ -53,7 +53,9 @@ interface WaitingConsume {
  *
  * The correlation id of the current request travels as the NATS header `X-Correlation-Id`
  * (NATS header keys are case-sensitive: https://docs.nats.io/learn/core-nats/headers), and in a
- * coalesced batch as each command's `correlationId`.
+ * coalesced batch as each command's `correlationId`. With tracing on, each consume and request
+ * gets a client span `<subject> send` whose `traceparent` travels the same way (header, or the
+ * command's `traceparent` in a batch).
  */
 @Injectable()
 export class HubClient implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -96,7 +98,8 @@ export class HubClient implements OnApplicationBootstrap, OnApplicationShutdown 
    * otherwise (503 when unreachable, gone or timed out, the refusal's status for a refusal).
    */
   async request<T>(subject: string, payload: object): Promise<T> {
-    const reply = await this.send(subject, payload, currentCorrelationId());
+    const send = () => this.send(subject, payload, currentCorrelationId(), {}, currentTraceHeaders());
+    const reply = tracingEnabled() ? await inSpan(`${subject} send`, { kind: 'client', attributes: { 'messaging.system': 'nats' } }, send) : await send();
     return unwrapReply<T>(subject, reply, this.logger);
   }
 
@@ -106,8 +109,11 @@ export class HubClient implements OnApplicationBootstrap, OnApplicationShutdown 
    */
   async consume(command: ConsumeCreditsCommand): Promise<ConsumeCreditsResult> {
     const correlationId = currentCorrelationId();
+    // Tracing on: a client span per consume, ending at its reply; its traceparent travels with it.
+    const span = tracingEnabled() ? startSpan(`${LedgerSubjects.consumeCredits} send`, { kind: 'client', attributes: { 'messaging.system': 'nats' } }) : undefined;
+    const item: ConsumeCreditsCommand = correlationId || span ? { ...command, ...(correlationId ? { correlationId } : {}), ...(span ? { traceparent: span.traceparent } : {}) } : command;
     const reply = await new Promise<Reply<ConsumeCreditsResult>>((resolve, reject) => {
-      this.consumeQueue.push({ command: correlationId ? { ...command, correlationId } : command, resolve, reject });
+      this.consumeQueue.push({ command: item, resolve: (r) => (span?.end(), resolve(r)), reject: (e) => (span?.end(e), reject(e)) });
       if (this.consumeQueue.length >= consumeCoalesceMax) this.flushConsumes();
       else if (this.consumeTimer === undefined) {
         // Idle: at the end of this turn (the consumes of one burst go together). Busy: at most 1 ms.
@@ -124,7 +130,8 @@ export class HubClient implements OnApplicationBootstrap, OnApplicationShutdown 
   async consumeMany(commands: ConsumeCreditsCommand[]): Promise<Reply<ConsumeCreditsResult>[]> {
     if (commands.length === 0) return [];
     const correlationId = currentCorrelationId();
-    const withIds = correlationId ? commands.map((c) => ({ ...c, correlationId })) : commands;
+    const traceparent = currentTraceparent();
+    const withIds = correlationId || traceparent ? commands.map((c) => ({ ...c, ...(correlationId ? { correlationId } : {}), ...(traceparent ? { traceparent } : {}) })) : commands;
     return this.sendConsumes(withIds, correlationId);
   }
 
@@ -147,8 +154,8 @@ export class HubClient implements OnApplicationBootstrap, OnApplicationShutdown 
   /** One command on the single subject (its correlation id as the header only); several on the batch subject. */
   private async sendConsumes(commands: ConsumeCreditsCommand[], correlationId: string | undefined): Promise<Reply<ConsumeCreditsResult>[]> {
     if (commands.length === 1) {
-      const { correlationId: _, ...command } = commands[0];
-      return [(await this.send(LedgerSubjects.consumeCredits, command, correlationId ?? commands[0].correlationId)) as Reply<ConsumeCreditsResult>];
+      const { correlationId: _, traceparent, ...command } = commands[0];
+      return [(await this.send(LedgerSubjects.consumeCredits, command, correlationId ?? commands[0].correlationId, {}, traceparent ? { traceparent } : undefined)) as Reply<ConsumeCreditsResult>];
     }
     let reply: unknown;
     try {
@@ -156,7 +163,8 @@ export class HubClient implements OnApplicationBootstrap, OnApplicationShutdown 
     } catch (error) {
       if (!(error instanceof NoBatchResponder)) throw error;
       // A ledger that does not serve the batch subject (an older version during a rolling deploy).
-      return Promise.all(commands.map(async ({ correlationId: id, ...command }) => (await this.send(LedgerSubjects.consumeCredits, command, id)) as Reply<ConsumeCreditsResult>));
+      return Promise.all(commands.map(async ({ correlationId: id, traceparent, ...command }) =>
+        (await this.send(LedgerSubjects.consumeCredits, command, id, {}, traceparent ? { traceparent } : undefined)) as Reply<ConsumeCreditsResult>));
     }
     const results = unwrapReply<ConsumeCreditsBatchResult>(LedgerSubjects.consumeCreditsBatch, reply, this.logger).results;
     if (!Array.isArray(results) || results.length !== commands.length) {
@@ -166,15 +174,19 @@ export class HubClient implements OnApplicationBootstrap, OnApplicationShutdown 
     return results;
   }
 
-  /** One request in Nest's wire format; resolves with the reply's `response`, throws ProblemException (or NoBatchResponder). */
-  private send(subject: string, payload: object, correlationId: string | undefined, options: { quietNoResponders?: boolean } = {}): Promise<unknown> {
+  /**
+   * One request in Nest's wire format; resolves with the reply's `response`, throws ProblemException (or NoBatchResponder).
+   * `trace`: W3C trace context headers (`traceparent`, `tracestate`) to send along.
+   */
+  private send(subject: string, payload: object, correlationId: string | undefined, options: { quietNoResponders?: boolean } = {}, trace?: Record<string, string>): Promise<unknown> {
     if (!this.connected || this.nc.isClosed()) return Promise.reject(this.unavailable(subject, 'the NATS connection is down'));
     const id = String(++this.nextId);
     const body = Buffer.from(JSON.stringify({ pattern: subject, data: payload, id }));
     let headers: MsgHdrs | undefined;
-    if (correlationId !== undefined) {
+    if (correlationId !== undefined || trace !== undefined) {
       headers = natsHeaders();
-      headers.set(correlationIdHeader, correlationId);
+      if (correlationId !== undefined) headers.set(correlationIdHeader, correlationId);
+      for (const [name, value] of Object.entries(trace ?? {})) headers.set(name, value);
     }
     return new Promise<unknown>((resolve, reject) => {
       const entry: Pending = { subject, startedAt: performance.now(), fail: reject };

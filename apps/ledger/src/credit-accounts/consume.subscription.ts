@@ -2,7 +2,10 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import {
   consumeBatchSizeMax, ConsumeCreditsBatchResult, ConsumeCreditsResult, LedgerSubjects, QueueGroups, Reply, replyOk, replyRefused,
 } from '@credit-hub/contracts';
-import { correlationIdHeader, correlationIdOrNew, currentCorrelationId, runWithCorrelation, validCorrelationId } from '@credit-hub/messaging';
+import {
+  correlationIdHeader, correlationIdOrNew, currentCorrelationId, inSpan, runWithCorrelation, traceparentHeader, tracestateHeader, tracingEnabled, validCorrelationId,
+  validTraceparent,
+} from '@credit-hub/messaging';
 import { connectNats } from '@credit-hub/service-kit';
 import { LedgerConfig } from '../ledger.config';
 import { Msg, NatsConnection, Subscription } from 'nats';
@@ -28,6 +31,9 @@ const shutdownWaitMs = 10_000;
  * `X-Correlation-Id` header (or a new id) is the correlation context of the command; in a batch,
  * an item's own `correlationId` field wins, so each coalesced request keeps its id. The commands
  * go to the ledger pipeline in the same turn of the event loop, so they share a transaction.
+ * With tracing on, each consume runs in a server span `ledger.commands.consume-credits.v1 process`,
+ * child of the request's `traceparent` header or the item's `traceparent` field, ending after the
+ * commit of its batch (whose SQL is in the batch's own `ledger.commit` span, linked to it).
  */
 @Injectable()
 export class ConsumeSubscription implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -94,7 +100,12 @@ export class ConsumeSubscription implements OnApplicationBootstrap, BeforeApplic
     this.inFlight++;
     try {
       const correlationId = correlationIdOrNew(message.headers?.get(correlationIdHeader));
-      const response = await runWithCorrelation(correlationId, () => handle(packet.data));
+      const run = () => runWithCorrelation(correlationId, () => handle(packet.data));
+      // Tracing on: a single consume runs in a server span, child of its `traceparent` header,
+      // ending when its batch has committed; a batch message's commands get a span each (consumeMany).
+      const response = tracingEnabled() && message.subject === LedgerSubjects.consumeCredits
+        ? await inSpan(`${message.subject} process`, { kind: 'server', parent: traceHeaders(message), attributes: spanAttributes }, run)
+        : await run();
       message.respond(Buffer.from(JSON.stringify({ id, response, isDisposed: true })));
     } catch (error) {
       this.logger.error(`answering ${message.subject} failed: ${(error as Error).message}`);
@@ -113,8 +124,23 @@ export class ConsumeSubscription implements OnApplicationBootstrap, BeforeApplic
     // Each command in its own correlation context (its log fields and its events' correlation id).
     const results = await Promise.all(commands.map((command) => {
       const own = validCorrelationId((command as { correlationId?: unknown } | null)?.correlationId);
-      return runWithCorrelation(own ?? batchId, () => this.handlers.consume(command));
+      const run = () => runWithCorrelation(own ?? batchId, () => this.handlers.consume(command));
+      if (!tracingEnabled()) return run();
+      // A server span per command, child of the gateway's span of that consume (the item's
+      // `traceparent`), ending when the command's batch has committed.
+      const parent = validTraceparent((command as { traceparent?: unknown } | null)?.traceparent);
+      return inSpan(`${LedgerSubjects.consumeCredits} process`, { kind: 'server', parent, attributes: spanAttributes }, run);
     }));
     return replyOk({ results: results as Reply<ConsumeCreditsResult>[] });
   }
+}
+
+const spanAttributes = { 'messaging.system': 'nats', 'rpc.system': 'nats' };
+
+/** The W3C trace context headers of a NATS message, undefined when it has none. */
+function traceHeaders(message: Msg): Record<string, string> | undefined {
+  const traceparent = message.headers?.get(traceparentHeader);
+  if (!traceparent) return undefined;
+  const tracestate = message.headers?.get(tracestateHeader);
+  return tracestate ? { traceparent, tracestate } : { traceparent };
 }

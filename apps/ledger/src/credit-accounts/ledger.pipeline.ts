@@ -4,7 +4,7 @@ import {
   ConsumeCreditsCommand, ErrorCode, EventMetadata, LedgerEvent, LedgerEventEnvelope, LedgerEventSchemaVersions, LedgerEventTypeSubjects, MessageHeaders, Reply, replyOk, replyRefused,
 } from '@credit-hub/contracts';
 import { CreditAccount, evolve, invariantViolations, LedgerRejection } from '@credit-hub/ledger-domain';
-import { checkoutClient, claimInbox, writeOutbox } from '@credit-hub/messaging';
+import { checkoutClient, claimInbox, currentTraceparent, inSpan, traceparentHeader, tracingEnabled, writeOutbox } from '@credit-hub/messaging';
 import { currentCorrelationId, dataErrorOf, Metrics, runOutsideCorrelation } from '@credit-hub/service-kit';
 import { randomUUID } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
@@ -46,6 +46,8 @@ interface Waiting {
   command: AccountCommand<unknown>;
   /** The correlation id of the request that submitted it: the outbox header of its events. */
   correlationId: string | undefined;
+  /** Tracing on: the `traceparent` of the command's span, the outbox header of its events and a link of its batch's span. */
+  traceparent?: string;
   resolve: (reply: Reply<unknown>) => void;
   reject: (error: unknown) => void;
 }
@@ -128,7 +130,10 @@ export class LedgerPipeline {
 
   private enqueue<T>(command: AccountCommand<T>): Promise<Reply<T>> {
     return new Promise<Reply<T>>((resolve, reject) => {
-      this.queue.push({ command: command as AccountCommand<unknown>, correlationId: currentCorrelationId(), resolve: resolve as (r: Reply<unknown>) => void, reject });
+      this.queue.push({
+        command: command as AccountCommand<unknown>, correlationId: currentCorrelationId(), traceparent: tracingEnabled() ? currentTraceparent() : undefined,
+        resolve: resolve as (r: Reply<unknown>) => void, reject,
+      });
       if (this.queue.length >= this.config.LEDGER_BATCH_SIZE_MAX) this.flush();
       else this.schedule();
     });
@@ -150,8 +155,11 @@ export class LedgerPipeline {
     while (this.queue.length > 0 && this.inFlight < this.config.LEDGER_BATCH_CONCURRENCY) {
       const batch = consumesLast(this.queue.splice(0, this.config.LEDGER_BATCH_SIZE_MAX));
       this.inFlight++;
-      // A batch serves many requests: its log lines must not carry the first one's correlation id.
-      void runOutsideCorrelation(() => this.settle(batch)).finally(() => {
+      // A batch serves many requests: its log lines must not carry the first one's correlation id,
+      // nor its spans (SQL) the first one's trace: tracing on, they go in a `ledger.commit` span of
+      // a trace of its own, linked to the spans of its commands.
+      const settle = () => this.settle(batch);
+      void runOutsideCorrelation(() => (tracingEnabled() ? inSpan('ledger.commit', { root: true, links: batch.map((w) => w.traceparent), attributes: { 'ledger.batch.commands': batch.length } }, settle) : settle())).finally(() => {
         this.inFlight--;
         if (this.queue.length > 0) this.flush();
       });
@@ -163,10 +171,12 @@ export class LedgerPipeline {
     if (batch.length === 1) return this.alone(batch[0]);
     for (let attempt = 1; attempt <= 2; attempt++) {
       try {
-        const consumes = batch.every((w) => w.command.consume !== undefined && (w.command.metadata?.correlationId !== undefined || w.correlationId === undefined));
+        // A batch of consumes only goes through the store's batch writer; with tracing on, through
+        // write() with each command's traceparent (the outbox header that joins the consumers' spans).
+        const consumes = !tracingEnabled() && batch.every((w) => w.command.consume !== undefined && (w.command.metadata?.correlationId !== undefined || w.correlationId === undefined));
         const replies = consumes && this.consumeBatchWriter
           ? await this.consumeBatchWriter(batch.map((w) => w.command.consume!))
-          : await this.write(batch.map((w) => w.command), batch.map((w) => w.correlationId));
+          : await this.write(batch.map((w) => w.command), batch.map((w) => w.correlationId), batch.map((w) => w.traceparent));
         batch.forEach((w, i) => w.resolve(replies[i]));
         return;
       } catch (error) {
@@ -182,7 +192,7 @@ export class LedgerPipeline {
   private async alone(w: Waiting): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const [reply] = await this.write([w.command], [w.correlationId]);
+        const [reply] = await this.write([w.command], [w.correlationId], [w.traceparent]);
         w.resolve(reply);
         return;
       } catch (error) {
@@ -199,13 +209,13 @@ export class LedgerPipeline {
   /**
    * Runs `commands` in ONE transaction (the pipeline's single place) and returns one reply per
    * command, in order. Throws the database error (nothing written) when the transaction fails.
-   * `correlationIds[i]` is the outbox header of command i's events.
+   * `correlationIds[i]` and `traceparents[i]` are the outbox headers of command i's events.
    */
-  async write(commands: AccountCommand<unknown>[], correlationIds: (string | undefined)[] = []): Promise<Reply<unknown>[]> {
+  async write(commands: AccountCommand<unknown>[], correlationIds: (string | undefined)[] = [], traceparents: (string | undefined)[] = []): Promise<Reply<unknown>[]> {
     const client = await checkoutClient(this.pool);
     try {
       await client.query('BEGIN');
-      const replies = await this.writeIn(client, commands, correlationIds);
+      const replies = await this.writeIn(client, commands, correlationIds, traceparents);
       await client.query('COMMIT');
       this.batches++;
       this.batchedCommands += commands.length;
@@ -221,12 +231,12 @@ export class LedgerPipeline {
     }
   }
 
-  private async writeIn(client: PoolClient, commands: AccountCommand<unknown>[], correlationIds: (string | undefined)[]): Promise<Reply<unknown>[]> {
+  private async writeIn(client: PoolClient, commands: AccountCommand<unknown>[], correlationIds: (string | undefined)[], traceparents: (string | undefined)[]): Promise<Reply<unknown>[]> {
     const created = await createMissingAccounts(client, commands.flatMap((c) => (c.createFor ? [{ streamId: c.streamId, email: c.createFor }] : [])));
     const accounts = await loadAccountsForBatch(client, commands);
     const now = new Date().toISOString();
     const pending: PendingEvent[] = [];
-    const outboxHeaders = new Map<string, string | undefined>();
+    const outboxHeaders = new Map<string, { correlationId?: string; traceparent?: string }>();
     const replies: Reply<unknown>[] = [];
     for (const [i, command] of commands.entries()) {
       const account = accounts.get(command.streamId)!;
@@ -250,7 +260,7 @@ export class LedgerPipeline {
       for (const envelope of envelopes) {
         evolve(account, envelope as never);
         pending.push({ streamId: envelope.streamId, version: envelope.version, eventId: envelope.eventId, event: { type: envelope.type, data: envelope.data } as LedgerEvent, occurredAt: now, metadata });
-        outboxHeaders.set(envelope.eventId, metadata.correlationId ?? correlationIds[i]);
+        outboxHeaders.set(envelope.eventId, { correlationId: metadata.correlationId ?? correlationIds[i], traceparent: traceparents[i] });
       }
       replies.push(replyOk(step.answer(account, envelopes)));
     }
@@ -294,12 +304,19 @@ function consumesLast(batch: Waiting[]): Waiting[] {
   return [...batch.filter((w) => w.command.kind !== 'consume'), ...batch.filter((w) => w.command.kind === 'consume')];
 }
 
-/** The outbox row of one stored event: subject by type, `Nats-Msg-Id` = event id, the event type and correlation id as headers. */
-function outboxMessage(envelope: LedgerEventEnvelope, correlationId: string | undefined) {
+/**
+ * The outbox row of one stored event: subject by type, `Nats-Msg-Id` = event id, the event type,
+ * correlation id and (tracing on) the command span's `traceparent` as headers.
+ */
+function outboxMessage(envelope: LedgerEventEnvelope, ids: { correlationId?: string; traceparent?: string } | undefined) {
   return {
     messageId: envelope.eventId,
     subject: LedgerEventTypeSubjects[envelope.type],
     payload: envelope,
-    headers: { [MessageHeaders.eventType]: envelope.type, ...(correlationId ? { [MessageHeaders.correlationId]: correlationId } : {}) },
+    headers: {
+      [MessageHeaders.eventType]: envelope.type,
+      ...(ids?.correlationId ? { [MessageHeaders.correlationId]: ids.correlationId } : {}),
+      ...(ids?.traceparent ? { [traceparentHeader]: ids.traceparent } : {}),
+    },
   };
 }

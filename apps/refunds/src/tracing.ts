@@ -1,0 +1,8 @@
+import { startTracing } from '@credit-hub/messaging/tracing';
+
+/**
+ * Imported first by main.ts: starts OpenTelemetry tracing of the refunds service when
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` is set (nothing is loaded otherwise), before http and pg are
+ * required, so their instrumentation takes (docs/operations.md, "Traces").
+ */
+startTracing('refunds');
