@@ -7,7 +7,7 @@ export const consumeBatchPath = '/api/portfolio/credits/consume/batch';
 
 /** The batch API's request body: the consumes, each the body of the single consume route. */
 export function consumeBatchBody(items: object[]): object {
-  return { consumes: items };
+  return { items };
 }
 
 /**
