@@ -10,9 +10,9 @@ const serviceNames = ['gateway', 'ledger', 'billing', 'refunds', 'feedback-analy
 /** The hub's processes, whose CPU per consume is summed (`sum`): the services, PostgreSQL and NATS; not the load generator. */
 export const hubProcesses = ['gateway', 'ledger', 'postgres', 'nats-server', 'feedback-analytics', 'refunds', 'billing'];
 
-/** Summed CPU per accepted consume at gateway-64 must stay within this, ms (issue 15). */
+/** Summed CPU per accepted consume at gateway-64 must stay within this, ms. */
 export const cpuPerConsumeTargetMs = 0.6;
-/** Each LEDGER consumer's rate on the synthetic burst must reach this, events/s (issue 15). */
+/** Each LEDGER consumer's rate on the synthetic burst must reach this, events/s. */
 export const consumerRateTarget = 15_000;
 
 /**

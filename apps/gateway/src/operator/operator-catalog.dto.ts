@@ -87,7 +87,7 @@ export class OperatorOfferingRequest {
   checkoutMessage?: string;
 
   @ApiPropertyOptional({
-    description: 'Plans only (issue 10): feature flags (true/false) and numeric limits (whole numbers 0-1000000000) by lower-case name; billing validates them',
+    description: 'Plans only: feature flags (true/false) and numeric limits (whole numbers 0-1000000000) by lower-case name; billing validates them',
     example: { scheduled_runs: true, workspaces: 3 },
     type: 'object',
     additionalProperties: true,
@@ -127,7 +127,7 @@ export class OperatorDomainRequest {
   graceDays?: number;
 
   @ApiPropertyOptional({
-    description: "Caps of the domain's free tier (issue 10): customers without a plan. Omitted: none",
+    description: "Caps of the domain's free tier: customers without a plan. Omitted: none",
     example: { scheduled_runs: false, workspaces: 1 },
     type: 'object',
     additionalProperties: true,

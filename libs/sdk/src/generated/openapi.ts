@@ -1840,7 +1840,7 @@ export interface components {
              */
             checkoutMessage?: string;
             /**
-             * @description Plans only (issue 10): feature flags (true/false) and numeric limits (whole numbers 0-1000000000) by lower-case name; billing validates them
+             * @description Plans only: feature flags (true/false) and numeric limits (whole numbers 0-1000000000) by lower-case name; billing validates them
              * @example {
              *       "scheduled_runs": true,
              *       "workspaces": 3
@@ -1871,7 +1871,7 @@ export interface components {
              */
             graceDays: number;
             /**
-             * @description Caps of the domain's free tier (issue 10): customers without a plan. Omitted: none
+             * @description Caps of the domain's free tier: customers without a plan. Omitted: none
              * @example {
              *       "scheduled_runs": false,
              *       "workspaces": 1
