@@ -53,7 +53,7 @@ function pointAt(points: LoadPoint[] | undefined, clients: number): LoadPoint | 
   return (points ?? []).find((p) => p.accounts === 'distinct' && p.clients === clients);
 }
 
-/** The targets of issue 15 (and the earlier ones it keeps), each judged on this run's figures; `met: null` when not measured. */
+/** The consume-path targets (and the earlier ones kept), each judged on this run's figures; `met: null` when not measured. */
 export function evaluateTargets(r: BenchResults): TargetResult[] {
   const targets: TargetResult[] = [];
   const notMeasured = (target: string): TargetResult => ({ target, measured: 'not measured', met: null });
