@@ -92,10 +92,12 @@ const MIN_LIFETIME_SECONDS = 30 * 60;
  * Validates `POST /v1/checkout/sessions` params and builds an open, unpaid session; its inline prices
  * and products are remembered in `state`. `amount_total` = sum of `unit_amount * quantity` (minor
  * units; 0 when a trial defers the first charge); `url` = `${publicUrl}/checkout/${id}`; `created` is
- * `now` (simulated clock) and `expires_at` defaults to 24 h later. Throws a 400 naming the bad param.
+ * `now` (simulated clock) and `expires_at` defaults to 24 h later. Throws a 400 naming the bad param,
+ * and a 400 on a connected account whose `charges_enabled` is false.
  */
 export function createCheckoutSession(params: FormObject, publicUrl: string, now: number, state: StandinState): StoredCheckoutSession {
   rejectUnknown(params, SESSION_CREATE_PARAMS);
+  checkCanCharge(state);
   const mode = readMode(params);
   const lineItems = readLineItems(params, now, mode);
   const successUrl = validateUrl(requireString(params, 'success_url'), 'success_url');
@@ -214,6 +216,15 @@ function readPaymentIntentMetadata(params: FormObject, mode: 'payment' | 'subscr
   }
   if (paymentIntentData !== undefined) rejectUnknown(paymentIntentData, PAYMENT_INTENT_DATA_PARAMS, 'payment_intent_data');
   return readMetadata(paymentIntentData ?? {}, 'metadata', 'payment_intent_data');
+}
+
+/** A connected account takes payments only once onboarding enabled charges (`charges_enabled`); 400 otherwise. */
+function checkCanCharge(state: StandinState): void {
+  if (state.account === null) return;
+  const account = state.connect.accounts.get(state.account);
+  if (account && !account.charges_enabled) {
+    throw invalidRequest(`The account ${account.id} cannot currently make charges: charges_enabled is false (onboarding is not complete or the account is restricted).`);
+  }
 }
 
 const DIRECT_CHARGE_ONLY =

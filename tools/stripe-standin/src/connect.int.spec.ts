@@ -91,6 +91,9 @@ describe('Stripe Connect', () => {
       expect(await stripeError(stripe.accounts.create({ controller: { stripe_dashboard: { type: 'none' } } }))).toMatchObject({ statusCode: 400, param: 'controller' });
       expect(await stripeError(stripe.accounts.create({}))).toMatchObject({ statusCode: 400, code: 'parameter_missing' });
       expect(await stripeError(stripe.accounts.retrieve('acct_nope'))).toMatchObject({ statusCode: 404, code: 'resource_missing' });
+      // No payments before onboarding enables charges.
+      const early = await stripeError(stripe.checkout.sessions.create({ mode: 'payment', line_items: [usd(500)], success_url: 'http://x/s' }, { stripeAccount: standard.id }));
+      expect(early).toMatchObject({ statusCode: 400, message: expect.stringContaining('charges_enabled is false') });
       expect(standin.contract.violations()).toEqual([]);
     });
 
@@ -154,6 +157,45 @@ describe('Stripe Connect', () => {
       expect(await stripeError(stripe.checkout.sessions.create({ mode: 'payment', line_items: [usd(500)], success_url: 'http://x/s' }, { stripeAccount: account.id }))).toMatchObject({ statusCode: 403 });
       expect(await stripeError(stripe.accounts.retrieve(account.id))).toMatchObject({ statusCode: 403 });
       expect((await helper(standin, `/test/accounts/${account.id}/deauthorize`)).status).toBe(400);
+    });
+  });
+
+  describe('Connect OAuth: an existing Stripe account connects', () => {
+    it('authorize page → code → POST /oauth/token (SDK) → stripe_user_id of an account that can charge; codes are single-use', async () => {
+      const query = new URLSearchParams({ response_type: 'code', client_id: 'ca_platform', scope: 'read_write', redirect_uri: 'http://hub.test/oauth/callback', state: 'csrf-1', 'stripe_user[email]': 'old@example.com' });
+      const page = await fetch(`${standin.url}/oauth/authorize?${query.toString()}`);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('value="http://hub.test/oauth/callback"');
+      const accepted = await fetch(`${standin.url}/test/oauth/authorize`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html' },
+        body: new URLSearchParams({ redirect_uri: 'http://hub.test/oauth/callback', state: 'csrf-1', scope: 'read_write', email: 'old@example.com', decision: 'accept' }).toString(),
+        redirect: 'manual',
+      });
+      expect(accepted.status).toBe(303);
+      const callback = new URL(accepted.headers.get('location') as string);
+      expect([callback.origin + callback.pathname, callback.searchParams.get('state'), callback.searchParams.get('scope')]).toEqual(['http://hub.test/oauth/callback', 'csrf-1', 'read_write']);
+      const code = callback.searchParams.get('code') as string;
+      expect(code).toMatch(/^ac_/);
+      const token = await stripe.oauth.token({ grant_type: 'authorization_code', code });
+      expect(token).toMatchObject({ token_type: 'bearer', scope: 'read_write', livemode: false, stripe_user_id: expect.stringMatching(/^acct_/) });
+      const account = await stripe.accounts.retrieve(token.stripe_user_id as string);
+      expect(account).toMatchObject({ charges_enabled: true, details_submitted: true, email: 'old@example.com', type: 'standard' });
+      expect(connectReceiver.received.map((delivery) => [delivery.event.type, delivery.event.account])).toEqual([['account.application.authorized', account.id]]);
+      await expect(stripe.oauth.token({ grant_type: 'authorization_code', code })).rejects.toMatchObject({ type: 'StripeInvalidGrantError' });
+      await expect(stripe.oauth.token({ grant_type: 'authorization_code', code: 'ac_nope' })).rejects.toMatchObject({ type: 'StripeInvalidGrantError' });
+
+      const denied = await helper<{ redirect: string; events: string[] }>(standin, '/test/oauth/authorize', { redirect_uri: 'http://hub.test/cb', state: 's2', decision: 'deny' });
+      expect(denied.body).toMatchObject({ redirect: 'http://hub.test/cb?error=access_denied&error_description=The+user+denied+your+request&state=s2', events: [] });
+      expect((await helper(standin, '/test/oauth/authorize', { redirect_uri: 'javascript:alert(1)' })).status).toBe(400);
+      expect((await fetch(`${standin.url}/oauth/authorize?response_type=code&client_id=ca_x`)).status).toBe(400);
+
+      const start = connectReceiver.received.length;
+      await expect(stripe.oauth.deauthorize({ client_id: 'ca_platform', stripe_user_id: account.id })).resolves.toMatchObject({ stripe_user_id: account.id });
+      await drain(standin);
+      expect(connectReceiver.typesSince(start)).toEqual(['account.application.deauthorized']);
+      await expect(stripe.oauth.deauthorize({ client_id: 'ca_platform', stripe_user_id: account.id })).rejects.toMatchObject({ type: 'StripeInvalidClientError' });
     });
   });
 

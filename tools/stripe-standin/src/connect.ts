@@ -262,6 +262,74 @@ export function refundApplicationFee(app: EventContext, charge: Charge, refunded
   return feeRefund;
 }
 
+/** Seconds a Connect OAuth authorization code can be exchanged (Stripe: codes expire after 5 minutes). */
+const OAUTH_CODE_LIFETIME_SECONDS = 300;
+
+/**
+ * The builder accepts the platform's Connect OAuth request (`/oauth/authorize`): their existing Stripe
+ * account, already able to charge, is connected (a Standard account with `charges_enabled`,
+ * `details_submitted`, no requirements), `account.application.authorized` is stored for the Connect
+ * endpoint, and a single-use code (`ac_…`) for `POST /oauth/token` is returned.
+ */
+export function authorizeOAuth(app: EventContext, email: string | null, scope: 'read_write' | 'read_only'): { code: string; account: Account } {
+  const account = createAccount(app, { type: 'standard', ...(email === null ? {} : { email }) });
+  Object.assign(account, {
+    details_submitted: true,
+    charges_enabled: true,
+    payouts_enabled: true,
+    capabilities: { card_payments: 'active', transfers: 'active' },
+    requirements: requirements([], null),
+    tos_acceptance: { date: account.created },
+  });
+  emitAccountEvent(app, account.id, 'account.application.authorized', app.state.connect.application);
+  const code = stripeId('ac_', 32);
+  app.state.connect.oauthCodes.set(code, { account: account.id, scope, expires_at: app.clock.now() + OAUTH_CODE_LIFETIME_SECONDS, used: false });
+  return { code, account };
+}
+
+/** The answer of `POST /oauth/token` (Stripe's shape; the access token is a key the stand-in accepts). */
+export interface OAuthToken {
+  access_token: string;
+  livemode: false;
+  refresh_token: string;
+  scope: 'read_write' | 'read_only';
+  stripe_publishable_key: string;
+  stripe_user_id: string;
+  token_type: 'bearer';
+}
+
+/** An OAuth error body, `{ error, error_description }` (Stripe's OAuth errors are not API-shaped). */
+export interface OAuthError {
+  error: 'invalid_client' | 'invalid_grant' | 'invalid_request' | 'unsupported_grant_type';
+  error_description: string;
+}
+
+/**
+ * `POST /oauth/token` with `grant_type=authorization_code` and `code`: the connected account's id
+ * (`stripe_user_id`) for a code that exists, is unused and unexpired; an `OAuthError` otherwise
+ * (`invalid_grant` for a bad code, `unsupported_grant_type`, `invalid_request` for a missing code).
+ */
+export function exchangeOAuthCode(app: EventContext, params: FormObject): OAuthToken | OAuthError {
+  const grantType = readString(params, 'grant_type');
+  if (grantType !== 'authorization_code') return { error: 'unsupported_grant_type', error_description: `Only grant_type=authorization_code is supported (got ${grantType ?? 'none'}).` };
+  const code = readString(params, 'code');
+  if (code === undefined) return { error: 'invalid_request', error_description: 'No authorization code provided' };
+  const stored = app.state.connect.oauthCodes.get(code);
+  if (!stored || stored.used || stored.expires_at < app.clock.now()) {
+    return { error: 'invalid_grant', error_description: stored ? `Authorization code expired or already used: ${code}` : `Authorization code does not exist: ${code}` };
+  }
+  stored.used = true;
+  return {
+    access_token: `sk_test_${stripeId('', 32)}`,
+    livemode: false,
+    refresh_token: `rt_${stripeId('', 32)}`,
+    scope: stored.scope,
+    stripe_publishable_key: `pk_test_${stripeId('', 32)}`,
+    stripe_user_id: stored.account,
+    token_type: 'bearer',
+  };
+}
+
 /** The application fee `id` (platform only); 404 `resource_missing`. */
 export function findApplicationFee(state: StandinState, id: string): ApplicationFee {
   const fee = state.account === null ? state.connect.applicationFees.get(id) : undefined;

@@ -3,16 +3,16 @@
 // restricted, disconnect the platform). Onboarding and disconnection events carry `account` and go to
 // the Connect webhook endpoint.
 import type { Account } from './connect-objects';
-import { createAccount, createAccountLink, deauthorize, findAccount, findApplicationFee, setOnboarding } from './connect';
+import { authorizeOAuth, createAccount, createAccountLink, deauthorize, exchangeOAuthCode, findAccount, findApplicationFee, setOnboarding } from './connect';
 import type { OnboardingOutcome } from './connect';
 import { escapeHtml } from './checkout-page';
 import { invalidRequest } from './errors';
-import { collectEvents } from './events';
+import { collectEvents, deliverInBackground } from './events';
 import type { Reply } from './http-io';
 import { json } from './http-io';
 import { paginate, readCreatedFilter } from './list';
 import { readString } from './params';
-import { formBody, formParams, helperBody, helperBoolean, isBrowserPost, queryParams, readExpand } from './request';
+import { formBody, formParams, helperBody, helperBoolean, helperString, isBrowserPost, queryParams, readExpand } from './request';
 import type { App, RequestContext, Route } from './router';
 import { noAccountAccess } from './router';
 import type { StoredAccountLink } from './state';
@@ -33,6 +33,10 @@ export const CONNECT_ROUTES: readonly Route[] = [
   { method: 'POST', pattern: new RegExp(`^/test/account_links/${ID}/(complete|restrict|abandon)$`), auth: false, handle: finishOnboardingPage },
   { method: 'POST', pattern: new RegExp(`^/test/accounts/${ID}/onboarding/(complete|restrict)$`), auth: false, handle: onboardingHelper },
   { method: 'POST', pattern: new RegExp(`^/test/accounts/${ID}/deauthorize$`), auth: false, handle: deauthorizeHelper },
+  { method: 'GET', pattern: /^\/oauth\/authorize$/, auth: false, handle: oauthAuthorizePage },
+  { method: 'POST', pattern: /^\/test\/oauth\/authorize$/, auth: false, handle: oauthDecision },
+  { method: 'POST', pattern: /^\/oauth\/token$/, auth: true, handle: oauthToken },
+  { method: 'POST', pattern: /^\/oauth\/deauthorize$/, auth: true, handle: oauthDeauthorize },
 ];
 
 function platformOnly(context: RequestContext, what: string): void {
@@ -208,4 +212,110 @@ async function deauthorizeHelper(context: RequestContext): Promise<Reply> {
   const events = collectEvents(context.app.state, () => deauthorize(context.app, account));
   if (deliver) await context.app.outbox.deliver(events);
   return json(200, { account: account.id, events: events.map((event) => event.id) });
+}
+
+// ---- Connect OAuth (an existing Stripe account connects) ----------------------------------------
+
+/**
+ * `GET /oauth/authorize?response_type=code&client_id=ca_…&scope=read_write&redirect_uri=…&state=…`
+ * (`stripe_user[email]` optional): the page where the builder connects their existing Stripe account
+ * to the platform, or declines. `redirect_uri` is required here (the stand-in has no dashboard setting).
+ */
+function oauthAuthorizePage(context: RequestContext): Reply {
+  const query = queryParams(context, ['always_prompt', 'client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'stripe_landing', 'stripe_user', 'suggested_capabilities']);
+  const responseType = readString(query, 'response_type') ?? 'code';
+  const clientId = readString(query, 'client_id');
+  const redirectUri = readString(query, 'redirect_uri');
+  const problem =
+    responseType !== 'code' ? 'response_type must be code.'
+    : clientId === undefined || !clientId.startsWith('ca_') ? 'client_id must be the platform\'s Connect client id (ca_…).'
+    : redirectUri === undefined || !/^https?:\/\//.test(redirectUri) ? 'redirect_uri must be an http(s) URL.'
+    : null;
+  if (problem !== null) return { kind: 'html', status: 400, html: onboardingHtml(`<h1>Invalid authorization request</h1><p>${escapeHtml(problem)}</p>`) };
+  const scope = readString(query, 'scope') ?? 'read_write';
+  const email = readString(readObjectParam(query, 'stripe_user'), 'email') ?? '';
+  const hidden = (name: string, value: string): string => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
+  const fields = [hidden('redirect_uri', redirectUri as string), hidden('state', readString(query, 'state') ?? ''), hidden('scope', scope), hidden('email', email)].join('');
+  return {
+    kind: 'html',
+    status: 200,
+    html: onboardingHtml(`
+    <h1>Connect your existing Stripe account</h1>
+    <p><strong>${escapeHtml(context.app.state.connect.application.name ?? 'The platform')}</strong> asks for <code>${escapeHtml(scope)}</code> access to your Stripe account.</p>
+    <form method="post" action="/test/oauth/authorize">${fields}${hidden('decision', 'accept')}<button type="submit" id="accept">Connect my Stripe account</button></form>
+    <form method="post" action="/test/oauth/authorize">${fields}${hidden('decision', 'deny')}<button type="submit" class="secondary" id="deny">Deny</button></form>
+    <p class="note">Stripe stand-in: the "existing" account is made on the spot, already able to take charges.</p>`),
+  };
+}
+
+function readObjectParam(query: Record<string, unknown>, key: string): Record<string, string> {
+  const value = query[key];
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, string>) : {};
+}
+
+/**
+ * The authorize page's buttons, or a test's call: `{ redirect_uri?, state?, scope?, email?, decision? }`
+ * (`decision` accept, the default, or deny). Accept connects an account (`account.application.authorized`,
+ * delivered before answering) and redirects to `redirect_uri?code=ac_…&scope=…&state=…`; deny redirects
+ * with `error=access_denied`, as Stripe does. JSON callers get `{ code, account, redirect, events }`.
+ */
+async function oauthDecision(context: RequestContext): Promise<Reply> {
+  const body = helperBody(context);
+  const redirectUri = helperString(body, 'redirect_uri') ?? 'http://127.0.0.1/oauth/callback';
+  const state = typeof body.state === 'string' ? body.state : '';
+  const scope = helperString(body, 'scope', ['read_write', 'read_only']) ?? 'read_write';
+  const decision = helperString(body, 'decision', ['accept', 'deny']) ?? 'accept';
+  const email = typeof body.email === 'string' && body.email !== '' ? body.email : null;
+  const target = httpUrl(redirectUri, 'redirect_uri');
+  let reply: Record<string, unknown> = {};
+  const events = collectEvents(context.app.state, () => {
+    if (decision === 'deny') {
+      target.searchParams.set('error', 'access_denied');
+      target.searchParams.set('error_description', 'The user denied your request');
+      return;
+    }
+    const { code, account } = authorizeOAuth(context.app, email, scope as 'read_write' | 'read_only');
+    target.searchParams.set('code', code);
+    target.searchParams.set('scope', scope);
+    reply = { code, account };
+  });
+  if (state !== '') target.searchParams.set('state', state);
+  await context.app.outbox.deliver(events);
+  if (isBrowserPost(context)) return { kind: 'redirect', location: target.toString() };
+  return json(200, { ...reply, redirect: target.toString(), events: events.map((event) => event.id) });
+}
+
+function httpUrl(value: string, param: string): URL {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw invalidRequest(`\`${param}\` must be an http(s) URL.`, { param });
+  return url;
+}
+
+/** `POST /oauth/token` (platform secret key): exchanges an authorization code for the connected account id (`stripe_user_id`). */
+function oauthToken(context: RequestContext): Reply {
+  platformOnly(context, 'POST /oauth/token');
+  const answer = exchangeOAuthCode(context.app, formBody(context));
+  return json('error' in answer ? 400 : 200, answer);
+}
+
+/**
+ * `POST /oauth/deauthorize` (`client_id`, `stripe_user_id`): the platform disconnects the account
+ * (`account.application.deauthorized`, delivered after the answer) → `{ stripe_user_id }`; an unknown or
+ * already disconnected account is 400 `invalid_client`.
+ */
+function oauthDeauthorize(context: RequestContext): Reply {
+  platformOnly(context, 'POST /oauth/deauthorize');
+  const params = formBody(context);
+  const id = readString(params, 'stripe_user_id') ?? '';
+  const account = context.app.state.connect.accounts.get(id);
+  if (!account || context.app.state.connect.deauthorized.has(id)) {
+    return json(400, { error: 'invalid_client', error_description: `No such user: ${id}` });
+  }
+  deliverInBackground(context.app, () => deauthorize(context.app, account));
+  return json(200, { stripe_user_id: id });
 }

@@ -73,6 +73,8 @@ export interface ConnectState {
   readonly deauthorized: Set<string>;
   /** Account links by the token of their hosted page URL. */
   readonly accountLinks: Map<string, StoredAccountLink>;
+  /** Connect OAuth authorization codes (`ac_…`), single-use, exchanged by `POST /oauth/token`. */
+  readonly oauthCodes: Map<string, { account: string; scope: 'read_write' | 'read_only'; expires_at: number; used: boolean }>;
   /** Application fees collected on connected accounts' charges (platform objects). */
   readonly applicationFees: Map<string, ApplicationFee>;
   /** The API objects of each connected account, by account id (the platform's are in the root state). */
@@ -137,6 +139,7 @@ export function createState(application: Application): StandinState {
     accounts: new Map(),
     deauthorized: new Set(),
     accountLinks: new Map(),
+    oauthCodes: new Map(),
     applicationFees: new Map(),
     partitions: new Map(),
   };

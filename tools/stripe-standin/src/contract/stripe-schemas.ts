@@ -55,6 +55,7 @@ export const STRIPE_OBJECT_TYPES: Readonly<Record<string, string>> = {
 
 /** The event types the stand-in emits, and the SDK type of each (its `data.object` and `previous_attributes`). */
 export const STRIPE_EVENT_TYPES: Readonly<Record<string, string>> = {
+  'account.application.authorized': 'Stripe.AccountApplicationAuthorizedEvent',
   'account.application.deauthorized': 'Stripe.AccountApplicationDeauthorizedEvent',
   'account.updated': 'Stripe.AccountUpdatedEvent',
   'application_fee.created': 'Stripe.ApplicationFeeCreatedEvent',
