@@ -3,13 +3,15 @@
 // direct charges and their refunds, disputes on connected accounts, and Connect webhooks (own endpoint,
 // own secret, top-level `account`). Every response and event is checked against Stripe's schema
 // (close() fails on a violation).
+import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 import type { Account, ApplicationFee, DeliveryReply, Dispute, Refund, StripeStandin } from './standin';
 import { startStripeStandin } from './standin';
 import type { Receiver } from './test/spec-support';
 import { advance, drain, helper, sdk, SPEC_WEBHOOK_SECRET, startReceiver, stripeError, typesOf } from './test/spec-support';
 
-const CONNECT_SECRET = 'whsec_spec_connect_receiver_secret';
+/** The Connect endpoint's secret: random per run (no usable secret is committed), distinct from the platform's. */
+const CONNECT_SECRET = `whsec_${randomBytes(24).toString('hex')}`;
 
 describe('Stripe Connect', () => {
   let platformReceiver: Receiver;
