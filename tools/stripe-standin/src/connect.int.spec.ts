@@ -303,6 +303,18 @@ describe('Stripe Connect', () => {
       expect((await stripe.applicationFees.list()).data.map((item) => item.id)).toEqual([fee.id]);
       expect((await stripe.applicationFees.list({ charge: 'ch_other' })).data).toEqual([]);
       expect((await stripeError(stripe.applicationFees.retrieve(fee.id, {}, { stripeAccount: account }))).statusCode).toBe(404);
+      // Balance: the account's charge nets the fee; the fee is the platform's earning. Each sees only its own.
+      const withBalance = await stripe.charges.retrieve(charge.id, { expand: ['balance_transaction'] }, { stripeAccount: account });
+      expect(withBalance.balance_transaction).toMatchObject({
+        object: 'balance_transaction', type: 'charge', amount: 2000, fee: 150, net: 1850, currency: 'usd', source: charge.id,
+        fee_details: [{ type: 'application_fee', amount: 150, application: paymentIntent.application, currency: 'usd' }],
+      });
+      const platformEarning = await stripe.balanceTransactions.retrieve(fee.balance_transaction as string);
+      expect(platformEarning).toMatchObject({ type: 'application_fee', amount: 150, fee: 0, net: 150, source: fee.id, reporting_category: 'platform_earning' });
+      expect((await stripeError(stripe.balanceTransactions.retrieve(charge.balance_transaction as string))).statusCode).toBe(404);
+      expect((await stripeError(stripe.balanceTransactions.retrieve(platformEarning.id, {}, { stripeAccount: account }))).statusCode).toBe(404);
+      expect((await stripe.balanceTransactions.list({}, { stripeAccount: account })).data.map((item) => item.source)).toEqual([charge.id]);
+      expect((await stripe.balanceTransactions.list({ type: 'application_fee' })).data.map((item) => item.source)).toEqual([fee.id]);
       await drain(standin);
       expect(platformReceiver.typesSince(start.platform)).toEqual(['application_fee.created']);
       expect(connectReceiver.typesSince(start.connect)).toEqual(['checkout.session.completed']);
@@ -333,11 +345,19 @@ describe('Stripe Connect', () => {
       expect(paymentIntent.application_fee_amount).toBe(250);
       const charge = await stripe.charges.retrieve(paymentIntent.latest_charge as string, {}, { stripeAccount: account });
       expect(await stripe.applicationFees.retrieve(charge.application_fee as string)).toMatchObject({ amount: 250, account, charge: charge.id });
-      // The renewal is charged the same way, on the account.
+      // The renewal is charged the same way, on the account; its events carry the account.
+      const renewalStart = connectReceiver.received.length;
       await advance(standin, { days: 32 });
       const fees = await stripe.applicationFees.list();
       expect(fees.data.map((fee) => fee.amount)).toEqual([250, 250]);
       expect(fees.data.every((fee) => fee.account === account)).toBe(true);
+      expect(connectReceiver.typesSince(renewalStart)).toEqual(['invoice.paid', 'invoice.payment_succeeded', 'customer.subscription.updated']);
+      expect(connectReceiver.received.slice(renewalStart).every((delivery) => delivery.event.account === account)).toBe(true);
+      // A new percent applies from the next invoice: 1999 × 10 % = 199.9 → 200.
+      await expect(stripe.subscriptions.update(subscription.id, { application_fee_percent: 10 }, { stripeAccount: account })).resolves.toMatchObject({ application_fee_percent: 10 });
+      await advance(standin, { days: 31 });
+      expect((await stripe.applicationFees.list()).data.map((fee) => fee.amount)).toEqual([200, 250, 250]);
+      expect(await stripeError(stripe.subscriptions.update(subscription.id, { application_fee_percent: 101 }, { stripeAccount: account }))).toMatchObject({ statusCode: 400, param: 'application_fee_percent' });
       const bad = await stripeError(stripe.checkout.sessions.create({ mode: 'subscription', line_items: [usd(900, { interval: 'month' })], success_url: 'http://x/s', subscription_data: { application_fee_percent: 1.234 } }, { stripeAccount: account }));
       expect(bad).toMatchObject({ statusCode: 400, param: 'subscription_data[application_fee_percent]' });
       const platform = await stripeError(stripe.checkout.sessions.create({ mode: 'subscription', line_items: [usd(900, { interval: 'month' })], success_url: 'http://x/s', subscription_data: { application_fee_percent: 5 } }));
@@ -368,6 +388,10 @@ describe('Stripe Connect', () => {
       expect(full.refunds.data.map((item) => item.amount)).toEqual([67, 33]);
       expect((await stripe.applicationFees.listRefunds(feeId)).data.map((item) => item.amount)).toEqual([67, 33]);
       expect(await stripe.charges.retrieve(charge.id, {}, { stripeAccount: account })).toMatchObject({ amount_refunded: 1000, refunded: true });
+      const accountBalance = await stripe.balanceTransactions.list({ type: 'refund' }, { stripeAccount: account });
+      expect(accountBalance.data.map((item) => [item.amount, item.net])).toEqual([[-367, -367], [-333, -333], [-300, -300]]);
+      const feeRefunds = await stripe.balanceTransactions.list({ type: 'application_fee_refund' });
+      expect(feeRefunds.data.map((item) => item.amount)).toEqual([-67, -33]);
 
       await drain(standin);
       expect(connectReceiver.typesSince(start.connect)).toEqual(['charge.refunded', 'refund.created', 'charge.refunded', 'refund.created', 'charge.refunded', 'refund.created']);

@@ -2,6 +2,7 @@
 // disconnected), and the application fees the platform takes from direct charges on them.
 // Stripe's model: https://docs.stripe.com/connect/direct-charges (fees), /connect/standard-accounts
 // (onboarding), /connect/webhooks (events carry `account`).
+import { recordBalanceTransaction } from './balance';
 import type { Account, AccountController, AccountLink, AccountRequirements, ApplicationFee, FeeRefund } from './connect-objects';
 import { invalidRequest, noSuchObject } from './errors';
 import type { EventContext } from './events';
@@ -225,6 +226,7 @@ export function collectApplicationFee(app: EventContext, charge: Charge, amount:
     refunded: false,
     refunds: { object: 'list', data: [], has_more: false, url: `/v1/application_fees/${id}/refunds` },
   };
+  fee.balance_transaction = recordBalanceTransaction(app, app.platform, { type: 'application_fee', amount, currency: fee.currency, source: id, description: `Application fee from ${account}` });
   app.state.connect.applicationFees.set(id, fee);
   emitAccountEvent(app, null, 'application_fee.created', fee);
   return fee;
@@ -255,6 +257,7 @@ export function refundApplicationFee(app: EventContext, charge: Charge, refunded
     fee: fee.id,
     metadata: {},
   };
+  feeRefund.balance_transaction = recordBalanceTransaction(app, app.platform, { type: 'application_fee_refund', amount: -amount, currency: fee.currency, source: feeRefund.id, description: null });
   fee.amount_refunded += amount;
   fee.refunded = fee.amount_refunded === fee.amount;
   fee.refunds = { ...fee.refunds, data: [feeRefund, ...fee.refunds.data] };
