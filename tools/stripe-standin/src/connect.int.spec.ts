@@ -458,10 +458,16 @@ describe('Stripe Connect', () => {
   });
 
   it('stores no fee object for platform charges and counts the Connect objects in /test/state', async () => {
-    await connectedAccount();
+    const account = await connectedAccount();
     await payOn_platform();
-    const summary = (await (await fetch(`${standin.url}/test/state`)).json()) as { accounts: number; application_fees: number };
-    expect(summary).toMatchObject({ accounts: 1, application_fees: 0 });
+    await payOn(account.id, 500, null);
+    const summary = (await (await fetch(`${standin.url}/test/state`)).json()) as Record<string, unknown>;
+    expect(summary).toMatchObject({
+      accounts: 1,
+      application_fees: 0,
+      counts: { charges: 1, checkout_sessions: 1 },
+      connected_accounts: { [account.id]: { disconnected: false, counts: { charges: 1, checkout_sessions: 1, balance_transactions: 1 } } },
+    });
     const fees: ApplicationFee[] = [...standin.state.connect.applicationFees.values()];
     expect(fees).toEqual([]);
   });
