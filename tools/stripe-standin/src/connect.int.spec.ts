@@ -159,6 +159,11 @@ describe('Stripe Connect', () => {
       expect(await stripeError(stripe.checkout.sessions.create({ mode: 'payment', line_items: [usd(500)], success_url: 'http://x/s' }, { stripeAccount: account.id }))).toMatchObject({ statusCode: 403 });
       expect(await stripeError(stripe.accounts.retrieve(account.id))).toMatchObject({ statusCode: 403 });
       expect((await helper(standin, `/test/accounts/${account.id}/deauthorize`)).status).toBe(400);
+      // The builder keeps using their own Stripe account, but the platform hears nothing more from it.
+      const afterwards = await helper<{ events: string[] }>(standin, `/test/charges/${charge.id}/refund`, { amount: 100 });
+      expect(typesOf(standin, afterwards.body.events)).toEqual(['charge.refunded', 'refund.created']);
+      expect(connectReceiver.typesSince(start)).toEqual(['account.application.deauthorized']);
+      expect(standin.state.deliveries.some((delivery) => afterwards.body.events.includes(delivery.event_id))).toBe(false);
     });
   });
 
