@@ -164,6 +164,13 @@ describe('Stripe Connect', () => {
       expect(typesOf(standin, afterwards.body.events)).toEqual(['charge.refunded', 'refund.created']);
       expect(connectReceiver.typesSince(start)).toEqual(['account.application.deauthorized']);
       expect(standin.state.deliveries.some((delivery) => afterwards.body.events.includes(delivery.event_id))).toBe(false);
+
+      // The builder reconnects the same account through OAuth: reachable again, its objects as they were.
+      const reconnected = await helper<{ code: string; account: Account; events: string[] }>(standin, '/test/oauth/authorize', { redirect_uri: 'http://hub.test/cb', account: account.id });
+      expect(typesOf(standin, reconnected.body.events)).toEqual(['account.application.authorized']);
+      expect((await stripe.oauth.token({ grant_type: 'authorization_code', code: reconnected.body.code })).stripe_user_id).toBe(account.id);
+      expect(await stripe.charges.retrieve(charge.id, {}, { stripeAccount: account.id })).toMatchObject({ amount_refunded: 100 });
+      expect((await helper(standin, '/test/oauth/authorize', { redirect_uri: 'http://hub.test/cb', account: account.id })).status).toBe(400);
     });
   });
 

@@ -272,9 +272,19 @@ const OAUTH_CODE_LIFETIME_SECONDS = 300;
  * The builder accepts the platform's Connect OAuth request (`/oauth/authorize`): their existing Stripe
  * account, already able to charge, is connected (a Standard account with `charges_enabled`,
  * `details_submitted`, no requirements), `account.application.authorized` is stored for the Connect
- * endpoint, and a single-use code (`ac_…`) for `POST /oauth/token` is returned.
+ * endpoint, and a single-use code (`ac_…`) for `POST /oauth/token` is returned. `existing` names an
+ * account the stand-in already knows (one that disconnected the platform and now reconnects: it is
+ * reachable again with `Stripe-Account`, its objects as they were); 400 if it is unknown or still connected.
  */
-export function authorizeOAuth(app: EventContext, email: string | null, scope: 'read_write' | 'read_only'): { code: string; account: Account } {
+export function authorizeOAuth(app: EventContext, email: string | null, scope: 'read_write' | 'read_only', existing?: string): { code: string; account: Account } {
+  const { connect } = app.state;
+  if (existing !== undefined) {
+    const known = findAccount(app.state, existing, 'account', 400);
+    if (!connect.deauthorized.has(known.id)) throw invalidRequest(`Account ${known.id} is already connected to the platform.`, { param: 'account' });
+    connect.deauthorized.delete(known.id);
+    emitAccountEvent(app, known.id, 'account.application.authorized', connect.application);
+    return { code: issueOAuthCode(app, known.id, scope), account: known };
+  }
   const account = createAccount(app, { type: 'standard', ...(email === null ? {} : { email }) });
   Object.assign(account, {
     details_submitted: true,
@@ -284,10 +294,14 @@ export function authorizeOAuth(app: EventContext, email: string | null, scope: '
     requirements: requirements([], null),
     tos_acceptance: { date: account.created },
   });
-  emitAccountEvent(app, account.id, 'account.application.authorized', app.state.connect.application);
+  emitAccountEvent(app, account.id, 'account.application.authorized', connect.application);
+  return { code: issueOAuthCode(app, account.id, scope), account };
+}
+
+function issueOAuthCode(app: EventContext, account: string, scope: 'read_write' | 'read_only'): string {
   const code = stripeId('ac_', 32);
-  app.state.connect.oauthCodes.set(code, { account: account.id, scope, expires_at: app.clock.now() + OAUTH_CODE_LIFETIME_SECONDS, used: false });
-  return { code, account };
+  app.state.connect.oauthCodes.set(code, { account, scope, expires_at: app.clock.now() + OAUTH_CODE_LIFETIME_SECONDS, used: false });
+  return code;
 }
 
 /** The answer of `POST /oauth/token` (Stripe's shape; the access token is a key the stand-in accepts). */
