@@ -35,6 +35,11 @@ export interface CreditsPurchasedV1 {
    * spendable as `scopeDomain` says.
    */
   scopeAccount?: string | null;
+  /**
+   * Stripe Connect: the platform's application fee kept from `amountMinor` (integer minor units,
+   * same currency), present with `scopeAccount`; absent: none (a platform sale, or an older event).
+   */
+  applicationFeeMinor?: number | null;
   /** ISO-8601 time the lot expires; null: never. */
   expiresAt: string | null;
   purchasedAt: string;

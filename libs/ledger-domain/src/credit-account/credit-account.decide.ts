@@ -115,7 +115,8 @@ export function purchaseLotId(checkoutSessionId: string): string {
  * Decides a purchase: one `CreditsPurchased` creating a paid lot, or no events when this checkout
  * session was already credited (a webhook delivered twice, or two Stripe events for one session).
  * A direct charge on a connected account (`payment.connectedAccountId`) makes a lot scoped to that
- * account (`scopeAccount`; the field is left out of platform purchases, which fold to null).
+ * account (`scopeAccount`, with the platform's `applicationFeeMinor` for analytics; both are left
+ * out of platform purchases, which fold to null).
  */
 export function decidePurchase(command: PurchaseCredits, account: CreditAccount): LedgerEvent[] {
   const p = command.payment;
@@ -125,7 +126,7 @@ export function decidePurchase(command: PurchaseCredits, account: CreditAccount)
     data: {
       lotId: purchaseLotId(p.checkoutSessionId), email: p.email, domain: p.domain, offeringId: p.offeringId, credits: p.credits,
       amountMinor: p.amountMinor, currency: p.currency, stripeEventId: p.stripeEventId, checkoutSessionId: p.checkoutSessionId,
-      paymentIntentId: p.paymentIntentId, scopeDomain: p.scopeDomain, ...(p.connectedAccountId ? { scopeAccount: p.connectedAccountId } : {}),
+      paymentIntentId: p.paymentIntentId, scopeDomain: p.scopeDomain, ...(p.connectedAccountId ? { scopeAccount: p.connectedAccountId, applicationFeeMinor: p.applicationFeeMinor ?? 0 } : {}),
       expiresAt: null, purchasedAt: p.paidAt,
     },
   }];
