@@ -36,9 +36,9 @@ export interface PlanCreditsGrantedV1 {
   /**
    * Stripe Connect: the connected account (`acct_…`) the subscription is billed on, or null on
    * the platform. The granted credits are scoped to that account's domains. Older messages lack
-   * the field: parsers read missing as null (hence optional in the type; producers always set it).
+   * the field: parsers read missing as null.
    */
-  connectedAccountId?: string | null;
+  connectedAccountId: string | null;
 }
 
 /** `billing.events.plan-credits-blocked.v1` / `…-unblocked.v1`: a plan's credits blocked after its payment grace / usable again. */

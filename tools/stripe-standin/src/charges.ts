@@ -4,6 +4,7 @@ import { formatAmount } from './checkout-page';
 import { cardError, invalidRequest, noSuchObject } from './errors';
 import type { EventContext, EventRequest } from './events';
 import { changedAttributes, emitEvent } from './events';
+import { collectApplicationFee, refundApplicationFee } from './connect';
 import type { PaymentIntent } from './objects';
 import { stripeId } from './objects';
 import type { Charge, Refund, RefundReason } from './payment-objects';
@@ -20,11 +21,21 @@ export interface PaymentInput {
   receiptEmail: string | null;
   /** The card (`pm_…`); a fresh id when the payer has none on file. */
   paymentMethod: string | null;
+  /**
+   * Application fee (minor units) of a direct charge on a connected account; null = none. Makes an
+   * `application_fee` on the platform (`application_fee.created`).
+   */
+  applicationFeeAmount?: number | null;
 }
 
-/** Records a succeeded payment intent and its charge (`latest_charge`), both `created` now. No events. */
+/**
+ * Records a succeeded payment intent and its charge (`latest_charge`), both `created` now. No events,
+ * except `application_fee.created` (a platform event) when the payment carries an application fee.
+ */
 export function recordPayment(app: EventContext, input: PaymentInput): { paymentIntent: PaymentIntent; charge: Charge } {
   const now = app.clock.now();
+  const feeAmount = input.applicationFeeAmount ?? null;
+  const application = feeAmount === null ? null : app.state.connect.application.id;
   const paymentMethod = input.paymentMethod ?? stripeId('pm_');
   const id = stripeId('pi_test_');
   const paymentIntent: PaymentIntent = {
@@ -34,8 +45,8 @@ export function recordPayment(app: EventContext, input: PaymentInput): { payment
     amount: input.amount,
     amount_capturable: 0,
     amount_received: input.amount,
-    application: null,
-    application_fee_amount: null,
+    application,
+    application_fee_amount: feeAmount,
     automatic_payment_methods: null,
     canceled_at: null,
     cancellation_reason: null,
@@ -75,6 +86,10 @@ export function recordPayment(app: EventContext, input: PaymentInput): { payment
   paymentIntent.latest_charge = charge.id;
   app.state.paymentIntents.set(paymentIntent.id, paymentIntent);
   app.state.charges.set(charge.id, charge);
+  if (feeAmount !== null) {
+    const fee = collectApplicationFee(app, charge, feeAmount);
+    Object.assign(charge, { application, application_fee: fee.id, application_fee_amount: feeAmount });
+  }
   return { paymentIntent, charge };
 }
 
@@ -156,6 +171,11 @@ export interface RefundInput {
   amount?: number;
   reason: RefundReason | null;
   metadata: Record<string, string>;
+  /**
+   * `refund_application_fee`: give back the application fee in proportion to the refund (all of what
+   * is left of it when the charge ends fully refunded). Default false, as in Stripe.
+   */
+  refundApplicationFee?: boolean;
 }
 
 /**
@@ -192,6 +212,7 @@ export function refundCharge(app: EventContext, input: RefundInput, request?: Ev
   charge.refunded = charge.amount_refunded === charge.amount;
   emitEvent(app, 'charge.refunded', charge, changedAttributes(before, charge), request);
   emitEvent(app, 'refund.created', refund, undefined, request);
+  if (input.refundApplicationFee && charge.application_fee !== null) refundApplicationFee(app, charge, amount);
   return refund;
 }
 

@@ -9,7 +9,7 @@ import type { Reply } from './http-io';
 import { json } from './http-io';
 import { paginate, readCreatedFilter } from './list';
 import type { Charge, Refund, RefundReason } from './payment-objects';
-import { readEnum, readInt, readMetadata, readString, rejectUnknown } from './params';
+import { readBoolean, readEnum, readInt, readMetadata, readString, rejectUnknown } from './params';
 import { eventRequest, expandable, expandObject, formBody, queryParams, readExpand } from './request';
 import type { RequestContext, Route } from './router';
 
@@ -50,14 +50,21 @@ const REFUND_EXPANDABLE = expandable('charge', 'payment_intent');
 
 /**
  * `POST /v1/refunds` with `payment_intent` or `charge`, optional `amount` (minor units, default: what
- * is left), `reason`, `metadata`. A failure armed by `/test/refunds/fail_next` answers 402 `card_error`.
+ * is left), `reason`, `metadata`, `refund_application_fee` (a charge on a connected account: give the
+ * platform's fee back in proportion, see `refundApplicationFee`). A failure armed by `/test/refunds/fail_next` answers 402 `card_error`.
  */
 function createRefund(context: RequestContext): Reply {
   const params = formBody(context);
   rejectUnknown(params, REFUND_PARAMS);
   const expand = readExpand(params, REFUND_EXPANDABLE, '');
   const charge = refundTarget(context, params);
-  const input = { charge, amount: readInt(params, 'amount', undefined, 1), reason: readEnum(params, 'reason', REFUND_REASONS) ?? null, metadata: readMetadata(params) };
+  const input = {
+    charge,
+    amount: readInt(params, 'amount', undefined, 1),
+    reason: readEnum(params, 'reason', REFUND_REASONS) ?? null,
+    metadata: readMetadata(params),
+    refundApplicationFee: readBoolean(params, 'refund_application_fee') ?? false,
+  };
   checkRefundable(context.app.state, charge, input.amount);
   consumeRefundFailure(context.app.state);
   let refund: Refund | undefined;

@@ -33,6 +33,8 @@ export interface SubscriptionInput {
   trialDays: number | null;
   metadata: Record<string, string>;
   description: string | null;
+  /** Percent of each invoice taken as the platform's application fee (connected accounts); null = none. */
+  applicationFeePercent?: number | null;
 }
 
 /**
@@ -46,6 +48,10 @@ export function startSubscription(app: EventContext, input: SubscriptionInput): 
   if (recurring === null) throw new Error('a subscription needs recurring prices');
   const periodEnd = input.trialDays ? now + input.trialDays * DAY_SECONDS : addInterval(now, recurring.interval, recurring.interval_count);
   const subscription = buildSubscription(input, { start: now, end: periodEnd }, now);
+  if (input.applicationFeePercent != null) {
+    subscription.application = app.state.connect.application.id;
+    subscription.application_fee_percent = input.applicationFeePercent;
+  }
   app.state.subscriptions.set(subscription.id, subscription);
   const invoice = input.trialDays ? null : createInvoice(app, subscription, 'subscription_create', { start: now, end: periodEnd });
   if (invoice) {

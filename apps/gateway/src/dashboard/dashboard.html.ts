@@ -54,6 +54,7 @@ export function renderDashboard(title: string, domains: string[], categories: st
   return page(
     `Analytics: ${title}`,
     `<header><h1>Analytics: <span id="domain">${esc(title)}</span></h1>
+<a href="/dashboard/connect" style="color:#fff">Stripe Connect</a>
 <form method="post" action="/dashboard/sign-out"><button type="submit">Sign out</button></form></header>
 <main>
 <section class="wide"><form id="range" class="inline">
