@@ -1322,6 +1322,12 @@ export interface components {
             refundedMinor: number;
             /** @description recognised − reversed − refunded */
             netMinor: number;
+            /** @description Credit packs sold: what customers paid, on the day of payment, minor units */
+            grossSalesMinor: number;
+            /** @description The platform's Stripe Connect application fee on the sales of a connected domain (0 on the platform), minor units */
+            platformFeeMinor: number;
+            /** @description grossSales − platformFee: what the builder's Stripe account received (on the platform, the gross), minor units */
+            netSalesMinor: number;
         };
         SummaryResponse: {
             /**
@@ -1393,6 +1399,12 @@ export interface components {
             refundedMinor: number;
             /** @description recognised − reversed − refunded */
             netMinor: number;
+            /** @description Credit packs sold: what customers paid, on the day of payment, minor units */
+            grossSalesMinor: number;
+            /** @description The platform's Stripe Connect application fee on the sales of a connected domain (0 on the platform), minor units */
+            platformFeeMinor: number;
+            /** @description grossSales − platformFee: what the builder's Stripe account received (on the platform, the gross), minor units */
+            netSalesMinor: number;
             /** @example yourproduct.com */
             domain: string;
             /** Format: date */
@@ -1409,6 +1421,12 @@ export interface components {
             refundedMinor: number;
             /** @description recognised − reversed − refunded */
             netMinor: number;
+            /** @description Credit packs sold: what customers paid, on the day of payment, minor units */
+            grossSalesMinor: number;
+            /** @description The platform's Stripe Connect application fee on the sales of a connected domain (0 on the platform), minor units */
+            platformFeeMinor: number;
+            /** @description grossSales − platformFee: what the builder's Stripe account received (on the platform, the gross), minor units */
+            netSalesMinor: number;
             /** @example yourproduct.com */
             domain: string;
         };
@@ -3920,7 +3938,10 @@ export interface operations {
                      *           "recognisedMinor": 0,
                      *           "reversedMinor": 0,
                      *           "refundedMinor": 0,
-                     *           "netMinor": 0
+                     *           "netMinor": 0,
+                     *           "grossSalesMinor": 0,
+                     *           "platformFeeMinor": 0,
+                     *           "netSalesMinor": 0
                      *         }
                      *       ],
                      *       "conversion": {},
@@ -4203,6 +4224,9 @@ export interface operations {
                      *           "reversedMinor": 0,
                      *           "refundedMinor": 0,
                      *           "netMinor": 0,
+                     *           "grossSalesMinor": 0,
+                     *           "platformFeeMinor": 0,
+                     *           "netSalesMinor": 0,
                      *           "domain": "yourproduct.com",
                      *           "day": "2026-12-01"
                      *         }
@@ -4213,7 +4237,10 @@ export interface operations {
                      *           "recognisedMinor": 0,
                      *           "reversedMinor": 0,
                      *           "refundedMinor": 0,
-                     *           "netMinor": 0
+                     *           "netMinor": 0,
+                     *           "grossSalesMinor": 0,
+                     *           "platformFeeMinor": 0,
+                     *           "netSalesMinor": 0
                      *         }
                      *       ],
                      *       "byDomain": [
@@ -4223,6 +4250,9 @@ export interface operations {
                      *           "reversedMinor": 0,
                      *           "refundedMinor": 0,
                      *           "netMinor": 0,
+                     *           "grossSalesMinor": 0,
+                     *           "platformFeeMinor": 0,
+                     *           "netSalesMinor": 0,
                      *           "domain": "yourproduct.com"
                      *         }
                      *       ]
