@@ -1,6 +1,7 @@
 /**
  * Stripe Connect end to end, over HTTP on the started system with the Stripe stand-in speaking
- * Connect: a builder (one builder key over notes.localhost and slides.localhost) onboards one
+ * Connect: a builder (one builder key over notes.localhost and slides.localhost, both in the demo
+ * catalog) onboards one
  * Standard account through the hosted page; a checkout on notes is a direct charge on that account
  * with the platform's fee; the credits are scoped to the builder: spendable on slides, refused on a
  * third builder's domain (other.localhost) and on the platform's (demo.localhost); the feedback
@@ -119,10 +120,8 @@ beforeAll(async () => {
   // two domains the operator adds to billing below, money refunds allowed on the builder's domains.
   const catalog = JSON.parse(readFileSync(join(root, 'deploy', 'catalog', 'demo.json'), 'utf8'));
   const policy = { windowDays: 14, refundsPerWindow: 5, creditsPerRefundMax: 100, moneyRefunds: { enabled: true, withinDays: 30 } };
-  for (const entry of catalog.domains) if (entry.domain === 'notes.localhost') entry.refundPolicy = policy;
-  for (const domain of ['slides.localhost', 'other.localhost']) {
-    catalog.domains.push({ domain, displayName: domain, supportEmail: `support@${domain}`, checkoutMessage: 'Refunds in exchange for feedback.', offerings: [], refundPolicy: policy });
-  }
+  for (const entry of catalog.domains) if (entry.domain === 'notes.localhost' || entry.domain === 'slides.localhost') entry.refundPolicy = policy;
+  catalog.domains.push({ domain: 'other.localhost', displayName: 'Other AI', supportEmail: 'support@other.localhost', checkoutMessage: 'Refunds in exchange for feedback.', offerings: [], refundPolicy: policy });
   const catalogFile = join(mkdtempSync(join(tmpdir(), 'connect-e2e-')), 'catalog.json');
   writeFileSync(catalogFile, JSON.stringify(catalog));
   const operatorKeyHash = createHash('sha256').update(operatorKey).digest('hex');
@@ -130,13 +129,12 @@ beforeAll(async () => {
     ports: 'random', namespace, databasePrefix: prefix,
     env: { CATALOG_FILE: catalogFile, OPERATOR_API_KEYS: operatorKeyHash, BILLING_SCHEDULER_INTERVAL_MS: '300', CONNECT_APPLICATION_FEE_BPS: '500', CONNECT_REFUND_APPLICATION_FEE: 'true' },
   });
-  for (const domain of ['slides.localhost', 'other.localhost']) {
-    const put = await api('PUT', `/api/operator/domains/${domain}`, {
-      displayName: domain, supportEmail: `support@${domain}`, checkoutMessage: 'Refunds in exchange for feedback.',
-      offerings: [{ offeringId: 'pack_20', kind: 'pack', credits: 20, amountMinor: 1000, currency: 'usd' }],
-    }, operatorKey);
-    expect(put.status).toBe(200);
-  }
+  // The third builder's domain, added to billing's catalog with the operator API.
+  const put = await api('PUT', '/api/operator/domains/other.localhost', {
+    displayName: 'Other AI', supportEmail: 'support@other.localhost', checkoutMessage: 'Refunds in exchange for feedback.',
+    offerings: [{ offeringId: 'pack_20', kind: 'pack', credits: 20, amountMinor: 1000, currency: 'usd' }],
+  }, operatorKey);
+  expect(put.status).toBe(200);
   const create = async (args: string[]) => JSON.parse(await runApiKeyCli(system, ['create', ...args, '--json'])).key as string;
   keys.builder = await create(['--builder', 'Acme', '--domains', 'notes.localhost,slides.localhost']);
   keys.notes = await create(['--domain', 'notes.localhost']);
@@ -216,7 +214,7 @@ describe('Stripe Connect, end to end', () => {
 
   it('takes credits back after a refund in the builder\'s own dashboard, and a dispute there freezes with evidence on the account', async () => {
     const bob = `bob+${suffix}@example.com`;
-    const purchase = await buy(bob, 'slides.localhost', 'pack_20', 20, keys.slides);
+    const purchase = await buy(bob, 'slides.localhost', 'slides_20', 20, keys.slides);
     await standin(`/test/charges/${purchase.chargeId}/refund`, { amount: 500 });
     await eventually('half of the pack taken back', async () => (await balance(bob, 'slides.localhost', keys.slides)).balance === 10);
 
@@ -274,7 +272,7 @@ describe('Stripe Connect, end to end', () => {
       const state = await api('GET', '/api/billing/connect', undefined, keys.builder);
       return state.body.domains.every((d: { status: string }) => d.status === 'disconnected');
     });
-    const refused = await checkout('slides.localhost', 'pack_20', ada, keys.slides);
+    const refused = await checkout('slides.localhost', 'slides_20', ada, keys.slides);
     expect(refused).toMatchObject({ status: 409, contentType: expect.stringContaining('application/problem+json'), body: { code: 'connected_account_disconnected' } });
     // The platform's own domain still sells.
     expect((await checkout('demo.localhost', 'starter_3', ada, keys.demo)).status).toBe(200);

@@ -28,7 +28,7 @@ describe('billing: Stripe Connect (real PostgreSQL, NATS, Stripe stand-in)', () 
 
   beforeAll(async () => {
     harness = await startBillingHarness({ CONNECT_APPLICATION_FEE_BPS: '500', CONNECT_REFUND_APPLICATION_FEE: 'true' });
-    for (const domain of ['slides.localhost', 'other.localhost']) {
+    for (const domain of ['slides.localhost', 'other.localhost', 'gone.localhost']) {
       const reply = await harness.request(BillingSubscriptionSubjects.putDomainCatalog, {
         domain, displayName: domain, supportEmail: `help@${domain}`, checkoutMessage: 'Credits for your work.',
         offerings: [{ offeringId: 'pack_10', kind: 'pack', credits: 10, amountMinor: 999, currency: 'usd' }],
@@ -194,6 +194,19 @@ describe('billing: Stripe Connect (real PostgreSQL, NATS, Stripe stand-in)', () 
     const reconnected = await onboard(['other.localhost']);
     expect(reconnected.ok && reconnected.value.accountId).not.toBe(accountId);
     expect(reconnected).toMatchObject({ ok: true, value: { status: 'onboarding', domains: ['other.localhost'] } });
+  });
+
+  it('gives a domain a new account when Stripe no longer knows its account (deauthorized while no webhook arrived)', async () => {
+    const first = await onboard(['gone.localhost']);
+    if (!first.ok) throw new Error(JSON.stringify(first));
+    await standinPost(harness, `/test/accounts/${first.value.accountId}/deauthorize`, { deliver: false });
+    expect((await state(['gone.localhost']))[0]!.status).toBe('onboarding'); // billing has not heard of it
+    const second = await onboard(['gone.localhost']);
+    expect(second).toMatchObject({ ok: true, value: { status: 'onboarding', domains: ['gone.localhost'] } });
+    expect(second.ok && second.value.accountId).not.toBe(first.value.accountId);
+    const [old] = await harness.dataSource.query('SELECT status FROM connected_accounts WHERE account_id = $1', [first.value.accountId]);
+    expect(old.status).toBe('disconnected');
+    expect(await outbox(harness, subjects.connectedAccountUpdated, { accountId: first.value.accountId, status: 'disconnected' })).toHaveLength(1);
   });
 
   it('refuses Connect deliveries signed with the platform secret, and events without an account', async () => {

@@ -16,8 +16,16 @@ import {
 import { BillingConfig } from '../billing.config';
 import { InjectStripe } from '../stripe/stripe.client';
 import { onAccount } from '../stripe/stripe-account';
-import { connectStates, domainsOfAccount, publishAccountState } from './connected-account.store';
+import { connectStates, domainsOfAccount, loadAccountForUpdate, publishAccountState } from './connected-account.store';
 import { connectedAccountStatus } from './connect-terms';
+
+/**
+ * Whether Stripe's error says the connected account is gone for the platform: a 403 on the
+ * account (`account_invalid`: deauthorized) or an unknown account (`resource_missing`).
+ */
+function accountGone(error: InstanceType<typeof Stripe.errors.StripeError>): boolean {
+  return error instanceof Stripe.errors.StripePermissionError || error.code === 'account_invalid' || error.code === 'resource_missing';
+}
 
 /** An advisory-lock key per domain: onboardings of one domain run one at a time. */
 const lockOf = (domain: string) => `connect-domain:${domain}`;
@@ -28,6 +36,8 @@ const lockOf = (domain: string) => `connect-domain:${domain}`;
  *   (`POST /v1/accounts`, `type=standard`, idempotent per domain set), connected to every domain
  *   named; then a fresh `account_onboarding` link (`POST /v1/account_links`). A change of the
  *   account's domains publishes `connected-account-updated.v1` (`onboarding:<acct>:<version>`).
+ *   An account Stripe no longer lets the platform use (deauthorized unseen, or unknown) is marked
+ *   disconnected and the domains get a new one.
  *   Refused: `validation_failed` when the domains are connected to two different live accounts,
  *   or a domain is not in the catalog; `stripe_unavailable` when Stripe fails.
  * - `state`: each domain's account, status, flags, requirements and fee terms.
@@ -48,27 +58,49 @@ export class ConnectService {
     const known: { domain: string }[] = await this.dataSource.query('SELECT domain FROM domains WHERE domain = ANY($1::text[])', [domains]);
     const unknown = domains.filter((domain) => !known.some((row) => row.domain === domain));
     if (unknown.length > 0) return replyRefused('validation_failed', `not in the catalog: ${unknown.join(', ')}`, 'domains');
-    let connected: { accountId: string; domains: string[]; status: ConnectOnboardingResult['status'] };
-    try {
-      const outcome = await this.dataSource.transaction((manager) => this.connect(manager, domains));
-      if (!outcome.ok) return outcome;
-      connected = outcome.value;
-    } catch (error) {
-      if (!(error instanceof Stripe.errors.StripeError)) throw error;
-      this.logger.warn(`Stripe failed to create an account for ${domains.join(', ')}: ${error.type} ${error.message}`);
-      return replyRefused('stripe_unavailable', `Stripe could not create the account: ${error.message}`);
+    for (let attempt = 1; ; attempt++) {
+      let connected: { accountId: string; domains: string[]; status: ConnectOnboardingResult['status'] };
+      try {
+        const outcome = await this.dataSource.transaction((manager) => this.connect(manager, domains));
+        if (!outcome.ok) return outcome;
+        connected = outcome.value;
+      } catch (error) {
+        if (!(error instanceof Stripe.errors.StripeError)) throw error;
+        this.logger.warn(`Stripe failed to create an account for ${domains.join(', ')}: ${error.type} ${error.message}`);
+        return replyRefused('stripe_unavailable', `Stripe could not create the account: ${error.message}`);
+      }
+      try {
+        const link = await this.stripe.accountLinks.create({
+          account: connected.accountId, type: 'account_onboarding', return_url: command.returnUrl, refresh_url: command.refreshUrl,
+        });
+        return replyOk({ accountId: connected.accountId, onboardingUrl: link.url, domains: connected.domains, status: connected.status });
+      } catch (error) {
+        if (!(error instanceof Stripe.errors.StripeError)) throw error;
+        if (attempt === 1 && accountGone(error)) {
+          // The account no longer lets the platform in (deauthorized while no webhook reached us, or
+          // deleted): it is disconnected, and the domains get a new account on the second pass.
+          this.logger.warn(`Stripe no longer knows ${connected.accountId} (${error.code ?? error.type}); disconnecting it and creating a new account`);
+          await this.disconnect(connected.accountId);
+          continue;
+        }
+        this.logger.warn(`Stripe failed to create an onboarding link for ${connected.accountId}: ${error.type} ${error.message}`);
+        return replyRefused('stripe_unavailable', `Stripe could not create the onboarding link: ${error.message}`);
+      }
     }
-    let link: Stripe.AccountLink;
-    try {
-      link = await this.stripe.accountLinks.create({
-        account: connected.accountId, type: 'account_onboarding', return_url: command.returnUrl, refresh_url: command.refreshUrl,
-      });
-    } catch (error) {
-      if (!(error instanceof Stripe.errors.StripeError)) throw error;
-      this.logger.warn(`Stripe failed to create an onboarding link for ${connected.accountId}: ${error.type} ${error.message}`);
-      return replyRefused('stripe_unavailable', `Stripe could not create the onboarding link: ${error.message}`);
-    }
-    return replyOk({ accountId: connected.accountId, onboardingUrl: link.url, domains: connected.domains, status: connected.status });
+  }
+
+  /** Marks `accountId` disconnected (forward only) and publishes the change. */
+  private async disconnect(accountId: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const current = await loadAccountForUpdate(manager, accountId);
+      if (!current || current.status === 'disconnected') return;
+      await publishAccountState(
+        manager,
+        { account_id: accountId, status: 'disconnected', charges_enabled: current.charges_enabled, details_submitted: current.details_submitted, requirements: current.requirements, lastEventCreated: Number(current.last_event_created) },
+        (version) => `onboarding:${accountId}:${version}`,
+        new Date(),
+      );
+    });
   }
 
   async state(query: GetConnectStateQuery): Promise<Reply<ConnectStateResult>> {
