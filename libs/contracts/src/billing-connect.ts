@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, IsUrl, Length, Max, MaxLength, Min } from 'class-validator';
 import { Limits } from './customer';
 import { ConnectedAccountStatus } from './billing-events';
 import { subject } from './subjects';
@@ -115,6 +115,3 @@ export class UpdateConnectSettingsCommand {
 
 /** Stripe account ids (`acct_…`) as the hub accepts them. */
 export const connectedAccountIdPattern = /^acct_[A-Za-z0-9]{1,100}$/;
-
-/** A Stripe account id check for DTOs. */
-export const ConnectedAccountIdMatches = (): PropertyDecorator => Matches(connectedAccountIdPattern, { message: 'accountId must be a Stripe account id (acct_…)' });

@@ -12,7 +12,7 @@ import {
   PaymentSucceededV1,
 } from '@credit-hub/contracts';
 import { eventually } from '@credit-hub/testing';
-import { BillingHarness, startBillingHarness, testConnectWebhookSecret } from '../test/billing-harness';
+import { BillingHarness, startBillingHarness, testConnectWebhookSecret, testWebhookSecret } from '../test/billing-harness';
 import { outbox, standinPost, subjects } from '../test/billing-scenario';
 
 // Stripe Connect through billing, against the stand-in in-process (which speaks Connect): onboarding,
@@ -211,7 +211,7 @@ describe('billing: Stripe Connect (real PostgreSQL, NATS, Stripe stand-in)', () 
 
   it('refuses Connect deliveries signed with the platform secret, and events without an account', async () => {
     const payload = JSON.stringify({ id: 'evt_forged_1', object: 'event', type: 'account.updated', created: Math.floor(Date.now() / 1000), data: { object: { id: 'acct_x', object: 'account' } }, account: 'acct_x' });
-    const platformSigned = harness.stripe.webhooks.generateTestHeaderString({ payload, secret: process.env['STRIPE_WEBHOOK_SECRET'] ?? 'whsec_unused_here_0123456789abcdef' });
+    const platformSigned = harness.stripe.webhooks.generateTestHeaderString({ payload, secret: testWebhookSecret });
     const wrong = await harness.request(BillingConnectSubjects.handleConnectWebhook, { payloadBase64: Buffer.from(payload).toString('base64'), signature: platformSigned });
     expect(wrong).toMatchObject({ ok: false, refusal: { code: 'webhook_signature_invalid' } });
 

@@ -80,7 +80,7 @@ export class OperatorConnectController {
 
   @Post('onboarding')
   @HttpCode(200)
-  @ApiOperation({ operationId: 'startOperatorConnectOnboarding', summary: 'Connect domains to a Stripe account', description: 'As startConnectOnboarding, for any domains of the catalog. Operator key only.' })
+  @ApiOperation({ operationId: 'startOperatorConnectOnboarding', summary: 'Connect domains to a Stripe account', description: 'As startConnectOnboarding, for any domains of the catalog: one Stripe account for all of them, and its onboarding link. Operator key only.' })
   @ApiOkResponse({ type: ConnectOnboardingResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'payload_too_large', 'stripe_unavailable', 'service_unavailable')
   onboarding(@Body() body: OperatorConnectOnboardingRequest, @Req() request: Request): Promise<ConnectOnboardingResult> {
@@ -93,7 +93,7 @@ export class OperatorConnectController {
   }
 
   @Get(':domain')
-  @ApiOperation({ operationId: 'getOperatorConnectState', summary: "A domain's Connect state", description: 'Operator key only.' })
+  @ApiOperation({ operationId: 'getOperatorConnectState', summary: "A domain's Connect state", description: "The domain's connected Stripe account, its status and the platform's fee terms. Operator key only." })
   @ApiOkResponse({ type: ConnectStateResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'service_unavailable')
   state(@Param() path: ConnectDomainPath): Promise<ConnectStateResult> {

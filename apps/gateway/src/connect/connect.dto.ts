@@ -52,7 +52,7 @@ export class ConnectDomainStateResponse {
   @ApiProperty() chargesEnabled!: boolean;
   @ApiProperty() detailsSubmitted!: boolean;
   @ApiProperty({ type: [String], description: "Stripe's requirements.currently_due", example: [] }) requirementsDue!: string[];
-  @ApiProperty({ description: "The platform's fee on the domain's sales, integer basis points (500 = 5 %); packs pay floor(amount × bps / 10000)", example: 500 }) applicationFeeBps!: number;
+  @ApiProperty({ type: 'integer', description: "The platform's fee on the domain's sales, integer basis points (500 = 5 %); packs pay floor(amount × bps / 10000)", example: 500 }) applicationFeeBps!: number;
   @ApiProperty({ description: "Whether money refunds give the platform's fee back (Stripe's refund_application_fee)" }) refundApplicationFee!: boolean;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) updatedAt!: string | null;
 }
@@ -64,7 +64,7 @@ export class ConnectStateResponse {
 
 /** `PUT /api/operator/connect/{domain}`: the platform's terms for one domain. */
 export class OperatorConnectSettingsRequest {
-  @ApiPropertyOptional({ description: 'Application fee, integer basis points 0-10000', example: 500, minimum: 0, maximum: 10_000 })
+  @ApiPropertyOptional({ type: 'integer', description: 'Application fee, integer basis points 0-10000', example: 500, minimum: 0, maximum: 10_000 })
   @IsOptional()
   @IsInt({ message: 'applicationFeeBps must be an integer' })
   @Min(0, { message: 'applicationFeeBps must be 0-10000' })

@@ -743,7 +743,7 @@ export interface paths {
         put?: never;
         /**
          * Connect domains to a Stripe account
-         * @description As startConnectOnboarding, for any domains of the catalog. Operator key only.
+         * @description As startConnectOnboarding, for any domains of the catalog: one Stripe account for all of them, and its onboarding link. Operator key only.
          */
         post: operations["startOperatorConnectOnboarding"];
         delete?: never;
@@ -761,7 +761,7 @@ export interface paths {
         };
         /**
          * A domain's Connect state
-         * @description Operator key only.
+         * @description The domain's connected Stripe account, its status and the platform's fee terms. Operator key only.
          */
         get: operations["getOperatorConnectState"];
         /**
