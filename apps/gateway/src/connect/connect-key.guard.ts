@@ -7,9 +7,11 @@ import { analyticsDomainsOf, AuthenticatedRequest } from '../api-keys/api-key.gu
 /**
  * Stripe Connect routes (`/api/billing/connect*`): a live domain key acts for its own domain; a
  * live builder key for any of its domains (onboarding one Stripe account for several products is
- * what a builder key is for). The domains named (`domains` in the JSON body, or `domain` in the
- * query, repeatable) must all be the key's (403 forbidden_domain); none named: all of the key's.
- * The domains are left on the request (`analyticsDomains`, sorted, normalised).
+ * what a builder key is for). The domains named in the query (`domain`, repeatable or
+ * comma-separated) must all be the key's (403 forbidden_domain); none named: all of the key's. They
+ * are left on the request (`analyticsDomains`, sorted, normalised) with the key (`analyticsKey`).
+ * A body's `domains` is checked by the route after validation (`connectDomainsOf`), so bad input
+ * there is a 400 naming the field.
  */
 @Injectable()
 export class ConnectKeyGuard implements CanActivate {
@@ -35,12 +37,19 @@ function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-/** Domains named in the body's `domains` (strings only; the DTO refuses other shapes) or the query's `domain`. */
+/** Domains named in the query's `domain` (repeated values included). */
 function namedDomains(request: Request): string[] {
-  const values: unknown[] = [];
-  const body: unknown = request.body;
-  if (body !== null && typeof body === 'object' && !Array.isArray(body)) values.push((body as Record<string, unknown>)['domains']);
   const query: unknown = request.query;
-  if (query !== null && typeof query === 'object') values.push((query as Record<string, unknown>)['domain']);
+  const values: unknown[] = query !== null && typeof query === 'object' ? [(query as Record<string, unknown>)['domain']] : [];
   return values.flat().filter((value): value is string => typeof value === 'string');
+}
+
+/**
+ * The domains a Connect request acts for: `named` (validated host names) when given, else all of
+ * the key's; each must be one of the key's (ProblemException 403 forbidden_domain).
+ */
+export function connectDomainsOf(request: AuthenticatedRequest, named: readonly string[] | undefined): string[] {
+  const key = request.analyticsKey;
+  if (!key) throw new Error('connectDomainsOf used on a route without ConnectKeyGuard'); // a wiring bug
+  return analyticsDomainsOf(key, named ?? []);
 }

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   BillingConnectSubjects,
   ConnectOnboardingResult,
@@ -10,14 +10,14 @@ import {
   UpdateConnectSettingsCommand,
 } from '@credit-hub/contracts';
 import type { Request } from 'express';
-import { AnalyticsDomains, apiKeySecurityScheme } from '../api-keys/api-key.guard';
+import { AnalyticsDomains, apiKeySecurityScheme, AuthenticatedRequest } from '../api-keys/api-key.guard';
 import { ApiProblems } from '../http/problem-docs';
 import { HubClient } from '../nats/hub-client';
 import { OperatorKeyGuard, operatorKeySecurityScheme } from '../operator/operator-key.guard';
 import {
-  ConnectDomainPath, ConnectOnboardingRequest, ConnectOnboardingResponse, ConnectStateResponse, OperatorConnectOnboardingRequest, OperatorConnectSettingsRequest,
+  ConnectDomainPath, ConnectOnboardingRequest, ConnectOnboardingResponse, ConnectStateRequest, ConnectStateResponse, OperatorConnectOnboardingRequest, OperatorConnectSettingsRequest,
 } from './connect.dto';
-import { ConnectKeyGuard } from './connect-key.guard';
+import { connectDomainsOf, ConnectKeyGuard } from './connect-key.guard';
 
 /** The dashboard's Connect page: where Stripe sends a builder back by default. */
 export function connectReturnUrl(request: Request): string {
@@ -50,9 +50,9 @@ export class ConnectController {
   })
   @ApiOkResponse({ type: ConnectOnboardingResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'payload_too_large', 'stripe_unavailable', 'service_unavailable')
-  onboarding(@Body() body: ConnectOnboardingRequest, @AnalyticsDomains() domains: string[], @Req() request: Request): Promise<ConnectOnboardingResult> {
+  onboarding(@Body() body: ConnectOnboardingRequest, @Req() request: AuthenticatedRequest): Promise<ConnectOnboardingResult> {
     const command: StartConnectOnboardingCommand = {
-      domains,
+      domains: connectDomainsOf(request, body.domains),
       returnUrl: body.returnUrl ?? connectReturnUrl(request),
       refreshUrl: body.refreshUrl ?? connectReturnUrl(request),
     };
@@ -61,10 +61,9 @@ export class ConnectController {
 
   @Get()
   @ApiOperation({ operationId: 'getConnectState', summary: 'Connect state of your domains', description: "Each domain's connected Stripe account, its status (`none`, `onboarding`, `ready`, `restricted`, `disconnected`), what Stripe still needs, and the platform's fee terms." })
-  @ApiQuery({ name: 'domain', required: false, isArray: true, type: String, description: "Narrows to these domains of the key's (default: all)" })
   @ApiOkResponse({ type: ConnectStateResponse })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'service_unavailable')
-  state(@AnalyticsDomains() domains: string[]): Promise<ConnectStateResult> {
+  state(@Query() _query: ConnectStateRequest, @AnalyticsDomains() domains: string[]): Promise<ConnectStateResult> {
     const query: GetConnectStateQuery = { domains };
     return this.hub.request<ConnectStateResult>(BillingConnectSubjects.getConnectState, query);
   }

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { AnalyticsDomainField } from '../analytics/read-models.dto';
 import { connectDomainsMax, Limits } from '@credit-hub/contracts';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 
@@ -81,6 +82,12 @@ export class OperatorConnectSettingsRequest {
 export class OperatorConnectOnboardingRequest extends ConnectOnboardingRequest {
   @ApiProperty({ description: 'The domains to connect to one Stripe account', type: [String], example: ['notes.localhost'] })
   declare domains: string[];
+}
+
+/** `GET /api/billing/connect` query. */
+export class ConnectStateRequest {
+  @AnalyticsDomainField()
+  domain?: string | string[];
 }
 
 /** A domain in a path. */

@@ -7772,8 +7772,8 @@ export interface operations {
     getConnectState: {
         parameters: {
             query?: {
-                /** @description Narrows to these domains of the key's (default: all) */
-                domain?: string[];
+                /** @description Domain(s) to read: a domain key reads its own; a builder key reads any of its domains (default: all of them). Repeat or comma-separate for several. */
+                domain?: string;
             };
             header?: never;
             path?: never;
