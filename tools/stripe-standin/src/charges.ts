@@ -4,6 +4,7 @@ import { formatAmount } from './checkout-page';
 import { cardError, invalidRequest, noSuchObject } from './errors';
 import type { EventContext, EventRequest } from './events';
 import { changedAttributes, emitEvent } from './events';
+import { recordBalanceTransaction } from './balance';
 import { collectApplicationFee, refundApplicationFee } from './connect';
 import type { PaymentIntent } from './objects';
 import { stripeId } from './objects';
@@ -90,6 +91,14 @@ export function recordPayment(app: EventContext, input: PaymentInput): { payment
     const fee = collectApplicationFee(app, charge, feeAmount);
     Object.assign(charge, { application, application_fee: fee.id, application_fee_amount: feeAmount });
   }
+  charge.balance_transaction = recordBalanceTransaction(app, app.state, {
+    type: 'charge',
+    amount: charge.amount,
+    currency: charge.currency,
+    source: charge.id,
+    description: charge.description,
+    applicationFee: feeAmount === null || application === null ? null : { amount: feeAmount, application },
+  });
   return { paymentIntent, charge };
 }
 
@@ -206,6 +215,7 @@ export function refundCharge(app: EventContext, input: RefundInput, request?: Ev
     status: 'succeeded',
     transfer_reversal: null,
   };
+  refund.balance_transaction = recordBalanceTransaction(app, app.state, { type: 'refund', amount: -amount, currency: charge.currency, source: refund.id, description: null });
   app.state.refunds.set(refund.id, refund);
   const before = structuredClone(charge);
   charge.amount_refunded += amount;

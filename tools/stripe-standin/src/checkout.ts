@@ -246,13 +246,14 @@ function readApplicationFeeAmount(params: FormObject, account: string | null, to
 }
 
 /**
- * `subscription_data[application_fee_percent]`: a decimal 0–100 with at most two decimal places
- * (Stripe's rule), only on a connected account.
+ * `application_fee_percent` (in `subscription_data`, or on a subscription update with `prefix`
+ * undefined): a decimal 0–100 with at most two decimal places (Stripe's rule), only on a connected
+ * account. Undefined when absent.
  */
-function readApplicationFeePercent(data: FormObject, account: string | null): number | null {
-  const raw = readString(data, 'application_fee_percent', 'subscription_data');
-  if (raw === undefined) return null;
-  const param = 'subscription_data[application_fee_percent]';
+export function readApplicationFeePercent(data: FormObject, account: string | null, prefix?: string): number | undefined {
+  const raw = readString(data, 'application_fee_percent', prefix);
+  if (raw === undefined) return undefined;
+  const param = paramName(prefix, 'application_fee_percent');
   if (!/^\d{1,3}(\.\d{1,2})?$/.test(raw) || Number(raw) > 100) {
     throw invalidRequest('Invalid decimal: application_fee_percent must be a number between 0 and 100 with at most two decimal places.', { code: 'parameter_invalid_integer', param });
   }
@@ -285,7 +286,7 @@ function readSubscriptionData(params: FormObject, mode: 'payment' | 'subscriptio
     trialPeriodDays,
     metadata: readMetadata(data, 'metadata', 'subscription_data'),
     description: readString(data, 'description', 'subscription_data') ?? null,
-    applicationFeePercent: readApplicationFeePercent(data, account),
+    applicationFeePercent: readApplicationFeePercent(data, account, 'subscription_data') ?? null,
   };
 }
 

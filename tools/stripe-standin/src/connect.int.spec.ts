@@ -159,6 +159,18 @@ describe('Stripe Connect', () => {
       expect(await stripeError(stripe.checkout.sessions.create({ mode: 'payment', line_items: [usd(500)], success_url: 'http://x/s' }, { stripeAccount: account.id }))).toMatchObject({ statusCode: 403 });
       expect(await stripeError(stripe.accounts.retrieve(account.id))).toMatchObject({ statusCode: 403 });
       expect((await helper(standin, `/test/accounts/${account.id}/deauthorize`)).status).toBe(400);
+      // The builder keeps using their own Stripe account, but the platform hears nothing more from it.
+      const afterwards = await helper<{ events: string[] }>(standin, `/test/charges/${charge.id}/refund`, { amount: 100 });
+      expect(typesOf(standin, afterwards.body.events)).toEqual(['charge.refunded', 'refund.created']);
+      expect(connectReceiver.typesSince(start)).toEqual(['account.application.deauthorized']);
+      expect(standin.state.deliveries.some((delivery) => afterwards.body.events.includes(delivery.event_id))).toBe(false);
+
+      // The builder reconnects the same account through OAuth: reachable again, its objects as they were.
+      const reconnected = await helper<{ code: string; account: Account; events: string[] }>(standin, '/test/oauth/authorize', { redirect_uri: 'http://hub.test/cb', account: account.id });
+      expect(typesOf(standin, reconnected.body.events)).toEqual(['account.application.authorized']);
+      expect((await stripe.oauth.token({ grant_type: 'authorization_code', code: reconnected.body.code })).stripe_user_id).toBe(account.id);
+      expect(await stripe.charges.retrieve(charge.id, {}, { stripeAccount: account.id })).toMatchObject({ amount_refunded: 100 });
+      expect((await helper(standin, '/test/oauth/authorize', { redirect_uri: 'http://hub.test/cb', account: account.id })).status).toBe(400);
     });
   });
 
@@ -303,6 +315,18 @@ describe('Stripe Connect', () => {
       expect((await stripe.applicationFees.list()).data.map((item) => item.id)).toEqual([fee.id]);
       expect((await stripe.applicationFees.list({ charge: 'ch_other' })).data).toEqual([]);
       expect((await stripeError(stripe.applicationFees.retrieve(fee.id, {}, { stripeAccount: account }))).statusCode).toBe(404);
+      // Balance: the account's charge nets the fee; the fee is the platform's earning. Each sees only its own.
+      const withBalance = await stripe.charges.retrieve(charge.id, { expand: ['balance_transaction'] }, { stripeAccount: account });
+      expect(withBalance.balance_transaction).toMatchObject({
+        object: 'balance_transaction', type: 'charge', amount: 2000, fee: 150, net: 1850, currency: 'usd', source: charge.id,
+        fee_details: [{ type: 'application_fee', amount: 150, application: paymentIntent.application, currency: 'usd' }],
+      });
+      const platformEarning = await stripe.balanceTransactions.retrieve(fee.balance_transaction as string);
+      expect(platformEarning).toMatchObject({ type: 'application_fee', amount: 150, fee: 0, net: 150, source: fee.id, reporting_category: 'platform_earning' });
+      expect((await stripeError(stripe.balanceTransactions.retrieve(charge.balance_transaction as string))).statusCode).toBe(404);
+      expect((await stripeError(stripe.balanceTransactions.retrieve(platformEarning.id, {}, { stripeAccount: account }))).statusCode).toBe(404);
+      expect((await stripe.balanceTransactions.list({}, { stripeAccount: account })).data.map((item) => item.source)).toEqual([charge.id]);
+      expect((await stripe.balanceTransactions.list({ type: 'application_fee' })).data.map((item) => item.source)).toEqual([fee.id]);
       await drain(standin);
       expect(platformReceiver.typesSince(start.platform)).toEqual(['application_fee.created']);
       expect(connectReceiver.typesSince(start.connect)).toEqual(['checkout.session.completed']);
@@ -333,11 +357,19 @@ describe('Stripe Connect', () => {
       expect(paymentIntent.application_fee_amount).toBe(250);
       const charge = await stripe.charges.retrieve(paymentIntent.latest_charge as string, {}, { stripeAccount: account });
       expect(await stripe.applicationFees.retrieve(charge.application_fee as string)).toMatchObject({ amount: 250, account, charge: charge.id });
-      // The renewal is charged the same way, on the account.
+      // The renewal is charged the same way, on the account; its events carry the account.
+      const renewalStart = connectReceiver.received.length;
       await advance(standin, { days: 32 });
       const fees = await stripe.applicationFees.list();
       expect(fees.data.map((fee) => fee.amount)).toEqual([250, 250]);
       expect(fees.data.every((fee) => fee.account === account)).toBe(true);
+      expect(connectReceiver.typesSince(renewalStart)).toEqual(['invoice.paid', 'invoice.payment_succeeded', 'customer.subscription.updated']);
+      expect(connectReceiver.received.slice(renewalStart).every((delivery) => delivery.event.account === account)).toBe(true);
+      // A new percent applies from the next invoice: 1999 × 10 % = 199.9 → 200.
+      await expect(stripe.subscriptions.update(subscription.id, { application_fee_percent: 10 }, { stripeAccount: account })).resolves.toMatchObject({ application_fee_percent: 10 });
+      await advance(standin, { days: 31 });
+      expect((await stripe.applicationFees.list()).data.map((fee) => fee.amount)).toEqual([200, 250, 250]);
+      expect(await stripeError(stripe.subscriptions.update(subscription.id, { application_fee_percent: 101 }, { stripeAccount: account }))).toMatchObject({ statusCode: 400, param: 'application_fee_percent' });
       const bad = await stripeError(stripe.checkout.sessions.create({ mode: 'subscription', line_items: [usd(900, { interval: 'month' })], success_url: 'http://x/s', subscription_data: { application_fee_percent: 1.234 } }, { stripeAccount: account }));
       expect(bad).toMatchObject({ statusCode: 400, param: 'subscription_data[application_fee_percent]' });
       const platform = await stripeError(stripe.checkout.sessions.create({ mode: 'subscription', line_items: [usd(900, { interval: 'month' })], success_url: 'http://x/s', subscription_data: { application_fee_percent: 5 } }));
@@ -368,6 +400,10 @@ describe('Stripe Connect', () => {
       expect(full.refunds.data.map((item) => item.amount)).toEqual([67, 33]);
       expect((await stripe.applicationFees.listRefunds(feeId)).data.map((item) => item.amount)).toEqual([67, 33]);
       expect(await stripe.charges.retrieve(charge.id, {}, { stripeAccount: account })).toMatchObject({ amount_refunded: 1000, refunded: true });
+      const accountBalance = await stripe.balanceTransactions.list({ type: 'refund' }, { stripeAccount: account });
+      expect(accountBalance.data.map((item) => [item.amount, item.net])).toEqual([[-367, -367], [-333, -333], [-300, -300]]);
+      const feeRefunds = await stripe.balanceTransactions.list({ type: 'application_fee_refund' });
+      expect(feeRefunds.data.map((item) => item.amount)).toEqual([-67, -33]);
 
       await drain(standin);
       expect(connectReceiver.typesSince(start.connect)).toEqual(['charge.refunded', 'refund.created', 'charge.refunded', 'refund.created', 'charge.refunded', 'refund.created']);
@@ -434,10 +470,16 @@ describe('Stripe Connect', () => {
   });
 
   it('stores no fee object for platform charges and counts the Connect objects in /test/state', async () => {
-    await connectedAccount();
+    const account = await connectedAccount();
     await payOn_platform();
-    const summary = (await (await fetch(`${standin.url}/test/state`)).json()) as { accounts: number; application_fees: number };
-    expect(summary).toMatchObject({ accounts: 1, application_fees: 0 });
+    await payOn(account.id, 500, null);
+    const summary = (await (await fetch(`${standin.url}/test/state`)).json()) as Record<string, unknown>;
+    expect(summary).toMatchObject({
+      accounts: 1,
+      application_fees: 0,
+      counts: { charges: 1, checkout_sessions: 1 },
+      connected_accounts: { [account.id]: { disconnected: false, counts: { charges: 1, checkout_sessions: 1, balance_transactions: 1 } } },
+    });
     const fees: ApplicationFee[] = [...standin.state.connect.applicationFees.values()];
     expect(fees).toEqual([]);
   });

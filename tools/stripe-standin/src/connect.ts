@@ -2,6 +2,7 @@
 // disconnected), and the application fees the platform takes from direct charges on them.
 // Stripe's model: https://docs.stripe.com/connect/direct-charges (fees), /connect/standard-accounts
 // (onboarding), /connect/webhooks (events carry `account`).
+import { recordBalanceTransaction } from './balance';
 import type { Account, AccountController, AccountLink, AccountRequirements, ApplicationFee, FeeRefund } from './connect-objects';
 import { invalidRequest, noSuchObject } from './errors';
 import type { EventContext } from './events';
@@ -225,6 +226,7 @@ export function collectApplicationFee(app: EventContext, charge: Charge, amount:
     refunded: false,
     refunds: { object: 'list', data: [], has_more: false, url: `/v1/application_fees/${id}/refunds` },
   };
+  fee.balance_transaction = recordBalanceTransaction(app, app.platform, { type: 'application_fee', amount, currency: fee.currency, source: id, description: `Application fee from ${account}` });
   app.state.connect.applicationFees.set(id, fee);
   emitAccountEvent(app, null, 'application_fee.created', fee);
   return fee;
@@ -255,6 +257,7 @@ export function refundApplicationFee(app: EventContext, charge: Charge, refunded
     fee: fee.id,
     metadata: {},
   };
+  feeRefund.balance_transaction = recordBalanceTransaction(app, app.platform, { type: 'application_fee_refund', amount: -amount, currency: fee.currency, source: feeRefund.id, description: null });
   fee.amount_refunded += amount;
   fee.refunded = fee.amount_refunded === fee.amount;
   fee.refunds = { ...fee.refunds, data: [feeRefund, ...fee.refunds.data] };
@@ -269,9 +272,19 @@ const OAUTH_CODE_LIFETIME_SECONDS = 300;
  * The builder accepts the platform's Connect OAuth request (`/oauth/authorize`): their existing Stripe
  * account, already able to charge, is connected (a Standard account with `charges_enabled`,
  * `details_submitted`, no requirements), `account.application.authorized` is stored for the Connect
- * endpoint, and a single-use code (`ac_…`) for `POST /oauth/token` is returned.
+ * endpoint, and a single-use code (`ac_…`) for `POST /oauth/token` is returned. `existing` names an
+ * account the stand-in already knows (one that disconnected the platform and now reconnects: it is
+ * reachable again with `Stripe-Account`, its objects as they were); 400 if it is unknown or still connected.
  */
-export function authorizeOAuth(app: EventContext, email: string | null, scope: 'read_write' | 'read_only'): { code: string; account: Account } {
+export function authorizeOAuth(app: EventContext, email: string | null, scope: 'read_write' | 'read_only', existing?: string): { code: string; account: Account } {
+  const { connect } = app.state;
+  if (existing !== undefined) {
+    const known = findAccount(app.state, existing, 'account', 400);
+    if (!connect.deauthorized.has(known.id)) throw invalidRequest(`Account ${known.id} is already connected to the platform.`, { param: 'account' });
+    connect.deauthorized.delete(known.id);
+    emitAccountEvent(app, known.id, 'account.application.authorized', connect.application);
+    return { code: issueOAuthCode(app, known.id, scope), account: known };
+  }
   const account = createAccount(app, { type: 'standard', ...(email === null ? {} : { email }) });
   Object.assign(account, {
     details_submitted: true,
@@ -281,10 +294,14 @@ export function authorizeOAuth(app: EventContext, email: string | null, scope: '
     requirements: requirements([], null),
     tos_acceptance: { date: account.created },
   });
-  emitAccountEvent(app, account.id, 'account.application.authorized', app.state.connect.application);
+  emitAccountEvent(app, account.id, 'account.application.authorized', connect.application);
+  return { code: issueOAuthCode(app, account.id, scope), account };
+}
+
+function issueOAuthCode(app: EventContext, account: string, scope: 'read_write' | 'read_only'): string {
   const code = stripeId('ac_', 32);
-  app.state.connect.oauthCodes.set(code, { account: account.id, scope, expires_at: app.clock.now() + OAUTH_CODE_LIFETIME_SECONDS, used: false });
-  return { code, account };
+  app.state.connect.oauthCodes.set(code, { account, scope, expires_at: app.clock.now() + OAUTH_CODE_LIFETIME_SECONDS, used: false });
+  return code;
 }
 
 /** The answer of `POST /oauth/token` (Stripe's shape; the access token is a key the stand-in accepts). */

@@ -146,6 +146,14 @@ export class Outbox {
     return this.attempt(event);
   }
 
+  /**
+   * True for an event of an account that disconnected the platform, other than the disconnection
+   * itself: Stripe sends the platform nothing more from such an account.
+   */
+  private disconnected(event: StripeEvent): boolean {
+    return event.account !== undefined && event.type !== 'account.application.deauthorized' && this.state.connect.deauthorized.has(event.account);
+  }
+
   /** Resolves when every delivery queued so far has been attempted. */
   async idle(): Promise<void> {
     let tail: Promise<unknown>;
@@ -161,6 +169,10 @@ export class Outbox {
    */
   private async attempt(event: StripeEvent): Promise<DeliveryResult> {
     const connect = event.account !== undefined;
+    if (connect && this.disconnected(event)) {
+      event.pending_webhooks = 0;
+      return { status: 0, error: `not sent: account ${event.account} disconnected the platform` };
+    }
     const { url, secret, timeoutMs } = connect ? this.config.connectWebhook : this.config.webhook;
     const result: DeliveryResult =
       secret === null ? { status: 0, error: 'no Connect webhook secret configured (connectWebhookSecret / STRIPE_CONNECT_WEBHOOK_SECRET)' } : await deliverEvent(event, { url, secret, timeoutMs });

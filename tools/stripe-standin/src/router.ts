@@ -110,22 +110,10 @@ export function noAccountAccess(account: string): StripeApiError {
 
 /** The app in the partition that holds an object for which `has` is true (test helpers name objects by id only); the platform's if none does. */
 export function scopeOwning(app: App, has: (state: App['state']) => boolean): App {
-  const root = platformState(app);
+  const root = app.platform;
   if (has(root)) return { ...app, state: root };
   for (const partition of root.connect.partitions.values()) if (has(partition)) return { ...app, state: partition };
   return { ...app, state: root };
-}
-
-/** The app in the partition of `account` (null = the platform). */
-export function scopeOf(app: App, account: string | null): App {
-  if (account === null) return { ...app, state: platformState(app) };
-  const partition = app.state.connect.partitions.get(account);
-  if (!partition) throw new Error(`no partition for account ${account}`);
-  return { ...app, state: partition };
-}
-
-function platformState(app: App): App['state'] {
-  return app.platform;
 }
 
 const NO_KEY_MESSAGE =

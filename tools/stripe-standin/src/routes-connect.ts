@@ -254,8 +254,8 @@ function readObjectParam(query: Record<string, unknown>, key: string): Record<st
 }
 
 /**
- * The authorize page's buttons, or a test's call: `{ redirect_uri?, state?, scope?, email?, decision? }`
- * (`decision` accept, the default, or deny). Accept connects an account (`account.application.authorized`,
+ * The authorize page's buttons, or a test's call: `{ redirect_uri?, state?, scope?, email?, account?, decision? }`
+ * (`decision` accept, the default, or deny; `account` reconnects an account that disconnected). Accept connects an account (`account.application.authorized`,
  * delivered before answering) and redirects to `redirect_uri?code=ac_…&scope=…&state=…`; deny redirects
  * with `error=access_denied`, as Stripe does. JSON callers get `{ code, account, redirect, events }`.
  */
@@ -266,6 +266,7 @@ async function oauthDecision(context: RequestContext): Promise<Reply> {
   const scope = helperString(body, 'scope', ['read_write', 'read_only']) ?? 'read_write';
   const decision = helperString(body, 'decision', ['accept', 'deny']) ?? 'accept';
   const email = typeof body.email === 'string' && body.email !== '' ? body.email : null;
+  const existing = typeof body.account === 'string' && body.account !== '' ? body.account : undefined;
   const target = httpUrl(redirectUri, 'redirect_uri');
   let reply: Record<string, unknown> = {};
   const events = collectEvents(context.app.state, () => {
@@ -274,7 +275,7 @@ async function oauthDecision(context: RequestContext): Promise<Reply> {
       target.searchParams.set('error_description', 'The user denied your request');
       return;
     }
-    const { code, account } = authorizeOAuth(context.app, email, scope as 'read_write' | 'read_only');
+    const { code, account } = authorizeOAuth(context.app, email, scope as 'read_write' | 'read_only', existing);
     target.searchParams.set('code', code);
     target.searchParams.set('scope', scope);
     reply = { code, account };

@@ -190,27 +190,38 @@ async function drainWebhooks(context: RequestContext): Promise<Reply> {
   return json(200, { events: context.app.state.events.length, deliveries: context.app.state.deliveries.length });
 }
 
+/**
+ * Debug dump: clock, object counts (`counts`: the platform's objects plus the shared events, deliveries
+ * and jobs; `connected_accounts`: each connected account's object counts and whether it disconnected),
+ * application fees, failing customers, queued jobs.
+ */
 function stateSummary(app: App): Record<string, unknown> {
   const { state } = app;
+  const { connect } = state;
   return {
-    accounts: state.connect.accounts.size,
-    application_fees: state.connect.applicationFees.size,
+    accounts: connect.accounts.size,
+    application_fees: connect.applicationFees.size,
     clock: clockView(app),
-    counts: {
-      checkout_sessions: state.checkoutSessions.size,
-      customers: state.customers.size,
-      subscriptions: state.subscriptions.size,
-      invoices: state.invoices.size,
-      payment_intents: state.paymentIntents.size,
-      charges: state.charges.size,
-      refunds: state.refunds.size,
-      disputes: state.disputes.size,
-      events: state.events.length,
-      deliveries: state.deliveries.length,
-      scheduled_jobs: state.jobs.length,
-    },
+    counts: { ...objectCounts(state), events: state.events.length, deliveries: state.deliveries.length, scheduled_jobs: state.jobs.length },
+    connected_accounts: Object.fromEntries(
+      [...connect.partitions.entries()].map(([account, partition]) => [account, { disconnected: connect.deauthorized.has(account), counts: objectCounts(partition) }]),
+    ),
     failing_customers: [...state.controls.failingCustomers],
     fail_next_refund: state.controls.failNextRefund,
     jobs: [...state.jobs].sort((a, b) => a.at - b.at || a.seq - b.seq),
+  };
+}
+
+function objectCounts(state: App['state']): Record<string, number> {
+  return {
+    checkout_sessions: state.checkoutSessions.size,
+    customers: state.customers.size,
+    subscriptions: state.subscriptions.size,
+    invoices: state.invoices.size,
+    payment_intents: state.paymentIntents.size,
+    charges: state.charges.size,
+    refunds: state.refunds.size,
+    disputes: state.disputes.size,
+    balance_transactions: state.balanceTransactions.size,
   };
 }

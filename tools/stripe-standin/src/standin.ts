@@ -15,7 +15,8 @@ import { ROUTES } from './routes';
 import type { StandinConfig, StandinState } from './state';
 import { createState } from './state';
 
-export type { StandinState } from './state';
+export type { ConnectState, StandinState } from './state';
+export type { BalanceTransaction } from './balance';
 export type { AdvanceResult } from './billing-cycle';
 export type { CheckoutSessionView, DeliveryReply } from './routes';
 export type { CheckoutSession, EventObject, PaymentIntent, Price, StripeEvent, StripeList } from './objects';

@@ -1,4 +1,5 @@
 // The stand-in's in-memory state and configuration. Everything lives for the life of the process.
+import type { BalanceTransaction } from './balance';
 import type { Customer, Invoice, PortalSession, Subscription } from './billing-objects';
 import type { StoredCheckoutSession } from './checkout';
 import type { Account, Application, ApplicationFee } from './connect-objects';
@@ -106,6 +107,8 @@ export interface StandinState {
   readonly invoices: Map<string, Invoice>;
   readonly charges: Map<string, Charge>;
   readonly refunds: Map<string, Refund>;
+  /** How charges, refunds, application fees and fee refunds moved this account's balance. */
+  readonly balanceTransactions: Map<string, BalanceTransaction>;
   readonly disputes: Map<string, Dispute>;
   readonly portalSessions: Map<string, PortalSession>;
   /** Prices created inline (`price_data`), so later requests can name them by id. */
@@ -163,6 +166,7 @@ function emptyObjects() {
     invoices: new Map(),
     charges: new Map(),
     refunds: new Map(),
+    balanceTransactions: new Map(),
     disputes: new Map(),
     portalSessions: new Map(),
     prices: new Map(),

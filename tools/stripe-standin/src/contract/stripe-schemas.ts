@@ -36,6 +36,7 @@ export const STRIPE_OBJECT_TYPES: Readonly<Record<string, string>> = {
   account_link: 'Stripe.AccountLink',
   application: 'Stripe.Application',
   application_fee: 'Stripe.ApplicationFee',
+  balance_transaction: 'Stripe.BalanceTransaction',
   'billing_portal.session': 'Stripe.BillingPortal.Session',
   charge: 'Stripe.Charge',
   'checkout.session': 'Stripe.Checkout.Session',
@@ -247,7 +248,7 @@ class SchemaWalker {
 }
 
 /** Objects the stand-in serves expanded (`expand[]`, request.ts): their full schema is kept in expandable fields. */
-const EXPANDABLE_OBJECTS: ReadonlySet<string> = new Set(['Charge', 'Customer', 'Invoice', 'PaymentIntent', 'Subscription']);
+const EXPANDABLE_OBJECTS: ReadonlySet<string> = new Set(['BalanceTransaction', 'Charge', 'Customer', 'Invoice', 'PaymentIntent', 'Subscription']);
 
 /** `OtherString` (`string & Record<never, never>`), Stripe's open end of its string enums. */
 function isOtherString(type: ts.Type): boolean {
