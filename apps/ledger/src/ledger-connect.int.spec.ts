@@ -93,6 +93,9 @@ describe('credits scoped to a connected Stripe account, on real PostgreSQL and N
     await buy(email, 'a.test', 10, 'cs_connect_a', accountA);
     const { rows } = await db.query('SELECT scope_account FROM ledger_lots WHERE lot_id = $1', ['lot_cs_connect_a']);
     expect(rows[0].scope_account).toBe(accountA);
+    // The purchase event carries the scope and the platform's fee (analytics' gross, fee and net come from it).
+    const purchased = await db.query(`SELECT data FROM ledger_events WHERE type = 'CreditsPurchased' AND data->>'lotId' = 'lot_cs_connect_a'`);
+    expect(purchased.rows[0].data).toMatchObject({ scopeAccount: accountA, applicationFeeMinor: 100, amountMinor: 1000 });
     expect(await ok(LedgerSubjects.consumeCredits, { email, domain: 'b.test', credits: 4, actionType: 'gen', referenceId: 'b-1' })).toMatchObject({ balance: 6, repeated: false });
     expect(await consume(email, 'c.test', 1, 'c-1')).toMatchObject({ ok: false, refusal: { code: 'insufficient_credits' } });
     expect(await consume(email, 'p.test', 1, 'p-1')).toMatchObject({ ok: false, refusal: { code: 'insufficient_credits' } });
