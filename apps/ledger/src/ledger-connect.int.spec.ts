@@ -6,12 +6,13 @@
  */
 import { INestApplication } from '@nestjs/common';
 import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
-import { BillingEventSubjects, ConnectedAccountUpdatedV1, LedgerSubjects, PaymentSucceededV1, PlanCreditsGrantedV1, Reply, Streams } from '@credit-hub/contracts';
+import { accountStreamId, BillingEventSubjects, ConnectedAccountUpdatedV1, LedgerSubjects, PaymentSucceededV1, PlanCreditsGrantedV1, Reply, Streams } from '@credit-hub/contracts';
 import { bootService, dropDatabase } from '@credit-hub/service-kit';
 import { eventually, testNatsUrl, uniqueDatabaseUrl } from '@credit-hub/testing';
 import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { firstValueFrom } from 'rxjs';
+import { loadAccountsForBatch } from './credit-accounts/projection';
 import { LedgerModule } from './ledger.module';
 import { replayLedger } from './replay/replay';
 
@@ -92,6 +93,9 @@ describe('credits scoped to a connected Stripe account, on real PostgreSQL and N
     await buy(email, 'a.test', 10, 'cs_connect_a', accountA);
     const { rows } = await db.query('SELECT scope_account FROM ledger_lots WHERE lot_id = $1', ['lot_cs_connect_a']);
     expect(rows[0].scope_account).toBe(accountA);
+    // The purchase event carries the scope and the platform's fee (analytics' gross, fee and net come from it).
+    const purchased = await db.query(`SELECT data FROM ledger_events WHERE type = 'CreditsPurchased' AND data->>'lotId' = 'lot_cs_connect_a'`);
+    expect(purchased.rows[0].data).toMatchObject({ scopeAccount: accountA, applicationFeeMinor: 100, amountMinor: 1000 });
     expect(await ok(LedgerSubjects.consumeCredits, { email, domain: 'b.test', credits: 4, actionType: 'gen', referenceId: 'b-1' })).toMatchObject({ balance: 6, repeated: false });
     expect(await consume(email, 'c.test', 1, 'c-1')).toMatchObject({ ok: false, refusal: { code: 'insufficient_credits' } });
     expect(await consume(email, 'p.test', 1, 'p-1')).toMatchObject({ ok: false, refusal: { code: 'insufficient_credits' } });
@@ -122,6 +126,24 @@ describe('credits scoped to a connected Stripe account, on real PostgreSQL and N
     expect(batch.results.map((r) => (r.ok ? r.value.balance : r.refusal.code))).toEqual([1, 4, 'insufficient_credits']);
     expect(await spendable(email, 'a.test')).toBe(4);
     expect(await spendable(email, 'c.test')).toBe(0);
+  });
+
+  it('reads the domain mapping only for a batch holding a scoped lot, once per batch (the consume hot path)', async () => {
+    const statements: string[] = [];
+    const recording = { query: (sql: string, parameters?: unknown[]) => { statements.push(sql); return db.query(sql, parameters); } } as unknown as Client;
+    const entry = (who: string, domain: string, referenceId: string) => ({ streamId: accountStreamId(who), needs: { consumptions: [{ domain, referenceId }], reservationReference: { domain, referenceId }, spendDomains: [domain] } });
+    const mappingReads = () => statements.filter((sql) => sql.includes('ledger_connected_domains')).length;
+    await db.query('BEGIN');
+    try {
+      const platformOnly = await loadAccountsForBatch(recording, [entry('platform-only@example.com', 'p.test', 'x-1'), entry('platform-only@example.com', 'c.test', 'x-2')]);
+      expect(mappingReads()).toBe(0);
+      expect(platformOnly.get(accountStreamId('platform-only@example.com'))!.domainAccounts.size).toBe(0);
+      const mixed = await loadAccountsForBatch(recording, [entry('platform-only@example.com', 'p.test', 'x-3'), entry(email, 'b.test', 'x-4'), entry(email, 'c.test', 'x-5')]);
+      expect(mappingReads()).toBe(1);
+      expect([...mixed.get(accountStreamId(email))!.domainAccounts].sort()).toEqual([['b.test', accountA], ['c.test', accountB]]);
+    } finally {
+      await db.query('ROLLBACK');
+    }
   });
 
   it('refunds a consumption made on the builder\'s other domain back to the scoped lot, and the purchase as money', async () => {

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
-  BillingEventSubjects, ChargeRefundedExternallyV1, DisputeClosedV1, DisputeOpenedV1, GrantCreditsCommand, normalizeDomain, normalizeEmail,
+  BillingEventSubjects, ChargeRefundedExternallyV1, connectedAccountIdPattern, DisputeClosedV1, DisputeOpenedV1, GrantCreditsCommand, normalizeDomain, normalizeEmail,
   PaymentSucceededV1, PlanCreditsBlockV1, PlanCreditsGrantedV1, Reply, Streams, SubscriptionChangedV1, validatePayload,
 } from '@credit-hub/contracts';
 import { decideClawBack, decideExternalRefund, decideFreeze, decidePlanEnd, decideResumePlan, decideSuspendPlan, decideUnfreeze } from '@credit-hub/ledger-domain';
@@ -103,7 +103,7 @@ export class BillingEventsConsumer extends ManagedDurableConsumer {
     });
     if (!validated.ok) return this.logger.error(`ignoring malformed plan grant ${body.grantId}: ${validated.refusal.detail}`);
     const scopeAccount = body.connectedAccountId ?? null;
-    if (scopeAccount !== null && (typeof scopeAccount !== 'string' || !/^acct_[A-Za-z0-9]{1,255}$/.test(scopeAccount))) {
+    if (scopeAccount !== null && (typeof scopeAccount !== 'string' || !connectedAccountIdPattern.test(scopeAccount))) {
       return this.logger.error(`ignoring malformed plan grant ${body.grantId}: connectedAccountId must be a Stripe account id`);
     }
     const reply = await this.accounts.grant(validated.value, scopeAccount);
@@ -161,7 +161,7 @@ export function parsePaymentSucceeded(body: unknown): PaymentSucceededV1 | strin
   if (Number.isNaN(Date.parse(b['paidAt'] as string))) return 'paidAt must be an ISO time';
   // Stripe Connect fields; older messages lack them (null).
   const connectedAccountId = b['connectedAccountId'] ?? null;
-  if (connectedAccountId !== null && (typeof connectedAccountId !== 'string' || !/^acct_[A-Za-z0-9]{1,255}$/.test(connectedAccountId))) {
+  if (connectedAccountId !== null && (typeof connectedAccountId !== 'string' || !connectedAccountIdPattern.test(connectedAccountId))) {
     return 'connectedAccountId must be a Stripe account id (acct_…) or null';
   }
   const applicationFeeMinor = b['applicationFeeMinor'] ?? null;

@@ -1,11 +1,9 @@
-import { ConnectedAccountStatus, ConnectedAccountUpdatedV1, Limits, normalizeDomain } from '@credit-hub/contracts';
+import { ConnectedAccountStatus, ConnectedAccountUpdatedV1, connectedAccountIdPattern, Limits, normalizeDomain } from '@credit-hub/contracts';
 import { PoolClient } from 'pg';
 
 type Db = Pick<PoolClient, 'query'>;
 
 const statuses: readonly ConnectedAccountStatus[] = ['onboarding', 'ready', 'restricted', 'disconnected'];
-/** Stripe account ids: `acct_` and letters or digits (https://docs.stripe.com/api/accounts/object#account_object-id). */
-const accountIdPattern = /^acct_[A-Za-z0-9]{1,255}$/;
 const hostPattern = /^[a-z0-9.-]+$/;
 /** Domains one account update may list (a builder's portfolio; far above any real one). */
 const domainsPerAccountMax = 1000;
@@ -17,7 +15,7 @@ const domainsPerAccountMax = 1000;
 export function parseConnectedAccountUpdated(body: unknown): ConnectedAccountUpdatedV1 | string {
   const b = body as Record<string, unknown>;
   if (!b || typeof b !== 'object') return 'body is not an object';
-  if (typeof b['accountId'] !== 'string' || !accountIdPattern.test(b['accountId'])) return 'accountId must be a Stripe account id (acct_…)';
+  if (typeof b['accountId'] !== 'string' || !connectedAccountIdPattern.test(b['accountId'])) return 'accountId must be a Stripe account id (acct_…)';
   if (!Array.isArray(b['domains']) || b['domains'].length > domainsPerAccountMax) return `domains must be an array of at most ${domainsPerAccountMax} host names`;
   const domains: string[] = [];
   for (const raw of b['domains']) {
