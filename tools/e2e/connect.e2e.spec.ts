@@ -170,6 +170,28 @@ describe('Stripe Connect, end to end', () => {
     ]);
   });
 
+  it('shows the dashboard\'s Connect panel to the signed-in builder, whose button leads to Stripe\'s onboarding', async () => {
+    const signIn = await fetch(`${system.urls.gateway}/dashboard/sign-in`, {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ apiKey: keys.builder }).toString(),
+    });
+    expect(signIn.status).toBe(303);
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const panel = await fetch(`${system.urls.gateway}/dashboard/connect`, { headers: { cookie } });
+    expect(panel.status).toBe(200);
+    const html = await panel.text();
+    expect(html).toContain('<td>notes.localhost</td><td>' + acme + '</td>');
+    expect(html).toContain('<td>slides.localhost</td><td>' + acme + '</td>');
+    expect(html.match(/<span class="status ready">ready<\/span>/g)).toHaveLength(2);
+    expect(html).toContain('5%, given back on refunds');
+    const button = await fetch(`${system.urls.gateway}/dashboard/connect/onboarding`, {
+      method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ domain: 'slides.localhost' }).toString(),
+    });
+    expect(button.status).toBe(303);
+    expect(button.headers.get('location')).toContain(`${system.urls.standin}/connect/onboarding/`);
+    const signedOut = await fetch(`${system.urls.gateway}/dashboard/connect`, { redirect: 'manual' });
+    expect(signedOut.status).toBe(303); // no session: to the sign-in page
+  });
+
   it('sells a direct charge on the builder\'s account with the fee; the credits are spendable on the builder\'s other domain only', async () => {
     const purchase = await buy(ada, 'notes.localhost', 'notes_50', 50, keys.notes);
     adaPaymentIntent = purchase.paymentIntentId;
