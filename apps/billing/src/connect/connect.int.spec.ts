@@ -10,6 +10,7 @@ import {
   CreateCheckoutResult,
   CreateStripeRefundResult,
   PaymentSucceededV1,
+  ReconcileReport,
 } from '@credit-hub/contracts';
 import { eventually } from '@credit-hub/testing';
 import { BillingHarness, startBillingHarness, testConnectWebhookSecret, testWebhookSecret } from '../test/billing-harness';
@@ -31,7 +32,10 @@ describe('billing: Stripe Connect (real PostgreSQL, NATS, Stripe stand-in)', () 
     for (const domain of ['slides.localhost', 'other.localhost', 'gone.localhost']) {
       const reply = await harness.request(BillingSubscriptionSubjects.putDomainCatalog, {
         domain, displayName: domain, supportEmail: `help@${domain}`, checkoutMessage: 'Credits for your work.',
-        offerings: [{ offeringId: 'pack_10', kind: 'pack', credits: 10, amountMinor: 999, currency: 'usd' }],
+        offerings: [
+          { offeringId: 'pack_10', kind: 'pack', credits: 10, amountMinor: 999, currency: 'usd' },
+          { offeringId: 'monthly_100', kind: 'plan', credits: 100, amountMinor: 2000, currency: 'usd', interval: 'month', trialDays: 0, rollover: false },
+        ],
       });
       if (!reply.ok) throw new Error(JSON.stringify(reply));
     }
@@ -153,6 +157,38 @@ describe('billing: Stripe Connect (real PostgreSQL, NATS, Stripe stand-in)', () 
       expect(onBuilder.metadata?.['evidence_drafted_by']).toBe('credit-hub');
       expect(onBuilder.evidence.customer_email_address).toBe('bob@example.com');
     });
+  });
+
+  it('sells a plan on the builder\'s account with application_fee_percent; its credits are granted with the account', async () => {
+    const accountId = (await state(['slides.localhost']))[0]!.accountId!;
+    const opened = await checkout('slides.localhost', 'monthly_100', 'cleo@example.com');
+    if (!opened.ok) throw new Error(JSON.stringify(opened));
+    await pay(opened.value.sessionId, accountId);
+    const session = await harness.stripe.checkout.sessions.retrieve(opened.value.sessionId, {}, onAccount(accountId));
+    const subscription = await harness.stripe.subscriptions.retrieve(session.subscription as string, {}, onAccount(accountId));
+    expect(subscription.application_fee_percent).toBe(5); // 500 bps
+    const [grant] = await outbox<Record<string, unknown>>(harness, subjects.planCreditsGranted, { subscriptionId: subscription.id });
+    expect(grant).toMatchObject({ email: 'cleo@example.com', domain: 'slides.localhost', credits: 100, connectedAccountId: accountId });
+    const [row] = await harness.dataSource.query('SELECT connected_account_id FROM subscriptions WHERE id = $1', [subscription.id]);
+    expect(row.connected_account_id).toBe(accountId);
+  });
+
+  it('reconciliation lists each connected account\'s events and processes the ones no webhook delivered', async () => {
+    const accountId = (await state(['notes.localhost']))[0]!.accountId!;
+    const opened = await checkout('notes.localhost', 'notes_50', 'dora@example.com');
+    if (!opened.ok) throw new Error(JSON.stringify(opened));
+    const completed = await standinPost<{ event: { id: string; account: string } }>(harness, `/test/checkout/sessions/${opened.value.sessionId}/complete`, { deliver: false });
+    expect(completed.event.account).toBe(accountId);
+    expect(await outbox(harness, subjects.paymentSucceeded, { checkoutSessionId: opened.value.sessionId })).toEqual([]);
+    const report = await harness.request<ReconcileReport>(BillingSubscriptionSubjects.reconcile, { since: '1d' });
+    if (!report.ok) throw new Error(JSON.stringify(report));
+    expect(report.value.eventsMissing).toContain(completed.event.id);
+    expect(report.value.eventsProcessed).toContainEqual({ id: completed.event.id, type: 'checkout.session.completed', outcome: 'processed' });
+    expect(await outbox(harness, subjects.paymentSucceeded, { checkoutSessionId: opened.value.sessionId })).toEqual([
+      expect.objectContaining({ connectedAccountId: accountId, applicationFeeMinor: 45 }),
+    ]);
+    const [row] = await harness.dataSource.query('SELECT source FROM stripe_events WHERE account_id = $1 AND stripe_event_id = $2', [accountId, completed.event.id]);
+    expect(row.source).toBe('reconcile');
   });
 
   it('refuses a connected account\'s event that names another domain, and never lets one account touch another\'s sales', async () => {
