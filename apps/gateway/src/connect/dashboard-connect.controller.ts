@@ -50,8 +50,10 @@ export class DashboardConnectController {
       const result = await this.hub.request<ConnectOnboardingResult>(BillingConnectSubjects.startOnboarding, command);
       response.redirect(303, result.onboardingUrl);
     } catch (error) {
-      if (error instanceof ProblemException) return this.render(response, key, 502, 'Stripe could not start the onboarding; try again in a moment.');
-      throw error;
+      if (!(error instanceof ProblemException)) throw error;
+      const { code, detail } = error.refusal;
+      const message = code === 'validation_failed' ? `Onboarding refused: ${detail}` : 'Stripe could not start the onboarding; try again in a moment.';
+      return this.render(response, key, error.getStatus(), message);
     }
   }
 
