@@ -158,7 +158,16 @@ describe('analytics read models, end to end', () => {
     const recognised = consumptions.reduce((s, r) => s + revenueOf(r.data.draws), 0);
     const reversed = reversals.reduce((s, r) => s + revenueOf(r.data.draws), 0);
     expect(recognised).toBeGreaterThan(0);
-    expect(summary.revenue).toEqual([{ currency: 'usd', recognisedMinor: recognised, reversedMinor: reversed, refundedMinor: 0, netMinor: recognised - reversed }]);
+    // Sales: the domain's purchases as paid, less the platform's Stripe Connect fee (none on the platform).
+    const [sales] = await ledgerRows<{ gross: string; fee: string }>(
+      `SELECT COALESCE(sum((data->>'amountMinor')::bigint), 0)::text AS gross, COALESCE(sum((data->>'applicationFeeMinor')::bigint), 0)::text AS fee
+         FROM ledger_events WHERE type = 'CreditsPurchased' AND data->>'domain' = 'demo.localhost'`,
+    );
+    expect(Number(sales.gross)).toBeGreaterThan(0);
+    expect(summary.revenue).toEqual([{
+      currency: 'usd', recognisedMinor: recognised, reversedMinor: reversed, refundedMinor: 0, netMinor: recognised - reversed,
+      grossSalesMinor: Number(sales.gross), platformFeeMinor: Number(sales.fee), netSalesMinor: Number(sales.gross) - Number(sales.fee),
+    }]);
   }, 60_000);
 
   it('answers problem+json for a bad range and another domain', async () => {
@@ -277,6 +286,21 @@ describe('analytics read models, end to end', () => {
       const dollars = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(usd.netMinor / 100);
       const totalsText = (await page.textContent('#totals')) ?? '';
       expect(totalsText).toContain(`${dollars}net revenue (USD)`);
+      // Sales: gross, platform fee and net, as money (the demo domain sells on the platform: fee 0, net = gross).
+      const sales = (revenue.totals as unknown as { currency: string; grossSalesMinor: number; platformFeeMinor: number; netSalesMinor: number }[]).find((t) => t.currency === 'usd')!;
+      const asDollars = (minor: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(minor / 100);
+      expect(sales.grossSalesMinor).toBeGreaterThan(0);
+      expect(totalsText).toContain(`${asDollars(sales.grossSalesMinor)}gross sales (USD)`);
+      expect(totalsText).toContain(`${asDollars(sales.platformFeeMinor)}platform fee (USD)`);
+      expect(totalsText).toContain(`${asDollars(sales.netSalesMinor)}net sales (USD)`);
+      const salesChart = await page.evaluate(() => {
+        const browserGlobal = globalThis as any;
+        const chart = browserGlobal.Chart.getChart(browserGlobal.document.getElementById('chart-sales-domains'));
+        return chart.data.datasets.map((d: { label: string; yAxisID: string; data: number[] }) => [d.label, d.yAxisID, d.data.reduce((a, b) => a + b, 0)]);
+      });
+      expect(salesChart).toEqual([
+        ['gross sales (USD)', 'y_usd', sales.grossSalesMinor], ['platform fee (USD)', 'y_usd', sales.platformFeeMinor], ['net sales (USD)', 'y_usd', sales.netSalesMinor],
+      ]);
       expect(totalsText).not.toMatch(new RegExp(`(^|[^0-9.,])${usd.netMinor}([^0-9.,]|$)`));
       expect(totalsText).not.toContain('minor units');
       const axes = await page.evaluate(() => {

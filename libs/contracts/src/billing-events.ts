@@ -33,6 +33,12 @@ export interface PlanCreditsGrantedV1 {
   periodEnd: string;
   expiresAt: string | null;
   grantedAt: string;
+  /**
+   * Stripe Connect: the connected account (`acct_…`) the subscription is billed on, or null on
+   * the platform. The granted credits are scoped to that account's domains. Older messages lack
+   * the field: parsers read missing as null.
+   */
+  connectedAccountId: string | null;
 }
 
 /** `billing.events.plan-credits-blocked.v1` / `…-unblocked.v1`: a plan's credits blocked after its payment grace / usable again. */
@@ -122,5 +128,27 @@ export interface ChargeRefundedExternallyV1 {
   email: string;
   amountRefundedMinor: number;
   currency: string;
+  at: string;
+}
+
+/** State of a Stripe Connect account as the hub sees it. */
+export type ConnectedAccountStatus = 'onboarding' | 'ready' | 'restricted' | 'disconnected';
+
+/**
+ * `billing.events.connected-account-updated.v1`: a connected Stripe account (a "builder") was
+ * created, changed (`account.updated`: `charges_enabled`, `details_submitted`, requirements) or
+ * disconnected (`account.application.deauthorized`). Published through billing's outbox with
+ * `Nats-Msg-Id` = the Stripe event id, or `onboarding:<accountId>:<n>`. The ledger keeps the
+ * domain → account mapping from it (kept after a disconnection) to check scoped credits.
+ * Model: https://docs.stripe.com/connect/webhooks
+ */
+export interface ConnectedAccountUpdatedV1 {
+  accountId: string;
+  /** Every domain now connected to the account, normalised. */
+  domains: string[];
+  status: ConnectedAccountStatus;
+  chargesEnabled: boolean;
+  detailsSubmitted: boolean;
+  /** ISO-8601. */
   at: string;
 }

@@ -72,4 +72,16 @@ export interface PaymentSucceededV1 {
   currency: string;
   scopeDomain: string | null;
   paidAt: string;
+  /**
+   * Stripe Connect: the connected account (`acct_…`) the checkout was a direct charge on, or null
+   * for a platform sale. Credits bought so are scoped to that account's domains. Older messages
+   * lack the field: parsers read missing as null (hence optional in the type;
+   * producers always set it).
+   */
+  connectedAccountId?: string | null;
+  /**
+   * Stripe Connect: the platform's application fee on that charge, integer minor units in
+   * `currency` (null on platform sales and in older messages).
+   */
+  applicationFeeMinor?: number | null;
 }

@@ -17,3 +17,4 @@ export * from './billing-subscriptions';
 export * from './analytics-read-models';
 export * from './entitlements';
 export * from './minor-units';
+export * from './billing-connect';

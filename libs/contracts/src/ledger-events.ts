@@ -29,6 +29,17 @@ export interface CreditsPurchasedV1 {
   paymentIntentId: string | null;
   /** Domain the lot may be spent on; null: anywhere in the portfolio. */
   scopeDomain: string | null;
+  /**
+   * Stripe Connect: the connected account (`acct_…`) the money went to; the lot may be spent only
+   * on domains connected to that account. Absent (events before Connect, and platform sales): null,
+   * spendable as `scopeDomain` says.
+   */
+  scopeAccount?: string | null;
+  /**
+   * Stripe Connect: the platform's application fee kept from `amountMinor` (integer minor units,
+   * same currency), present with `scopeAccount`; absent: none (a platform sale, or an older event).
+   */
+  applicationFeeMinor?: number | null;
   /** ISO-8601 time the lot expires; null: never. */
   expiresAt: string | null;
   purchasedAt: string;
@@ -62,6 +73,8 @@ export interface CreditsGrantedV1 {
   /** Higher draws first among lots with the same expiry. */
   priority: number;
   scopeDomain: string | null;
+  /** Stripe Connect: plan credits of a subscription billed on a connected account are spendable only on its domains; absent: null. */
+  scopeAccount?: string | null;
   expiresAt: string | null;
   /** Subscription whose period granted the lot (plan credits); null otherwise. */
   subscriptionId: string | null;
