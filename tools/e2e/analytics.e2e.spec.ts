@@ -15,12 +15,10 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { connect } from 'nats';
 import { Client } from 'pg';
-import { eventually } from '@credit-hub/testing';
-import { stopAndCleanUp } from './support/cleanup';
+import { eventually, startSystem, runApiKeyCli, repoRoot as root, StartedSystem, stopAndCleanUp } from '@credit-hub/testing';
 
-const { startSystem, runApiKeyCli, root } = require('../scripts/system.js');
 
-type System = Awaited<ReturnType<typeof startSystem>>;
+type System = StartedSystem;
 const suffix = randomBytes(3).toString('hex');
 const namespace = `an${suffix}`;
 const prefix = `test_an_${suffix}`;

@@ -12,12 +12,10 @@ import { connect } from 'nats';
 import { Client } from 'pg';
 import Stripe from 'stripe';
 import { ErrorCodes } from '@credit-hub/contracts';
-import { eventually } from '@credit-hub/testing';
-import { stopAndCleanUp } from './support/cleanup';
+import { eventually, startSystem, runApiKeyCli, StartedSystem, stopAndCleanUp } from '@credit-hub/testing';
 
-const { startSystem, runApiKeyCli } = require('../scripts/system.js');
 
-type System = Awaited<ReturnType<typeof startSystem>>;
+type System = StartedSystem;
 const suffix = randomBytes(3).toString('hex');
 const namespace = `e2edis${suffix}`;
 const prefix = `test_e2edis_${suffix}`;

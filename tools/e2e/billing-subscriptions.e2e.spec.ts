@@ -12,12 +12,10 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { connect, JSONCodec } from 'nats';
 import Stripe from 'stripe';
-import { eventually } from '@credit-hub/testing';
-import { stopAndCleanUp } from './support/cleanup';
+import { eventually, startSystem, runApiKeyCli, repoRoot as root, StartedSystem, stopAndCleanUp } from '@credit-hub/testing';
 
-const { startSystem, runApiKeyCli, root } = require('../scripts/system.js');
 
-type System = Awaited<ReturnType<typeof startSystem>>;
+type System = StartedSystem;
 const suffix = randomBytes(3).toString('hex');
 const namespace = `e2esub${suffix}`;
 const prefix = `test_e2esub_${suffix}`;

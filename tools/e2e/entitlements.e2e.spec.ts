@@ -12,12 +12,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { connect, JSONCodec } from 'nats';
 import { Client } from 'pg';
 import Stripe from 'stripe';
-import { eventually } from '@credit-hub/testing';
-import { stopAndCleanUp } from './support/cleanup';
+import { eventually, startSystem, runApiKeyCli, StartedSystem, stopAndCleanUp } from '@credit-hub/testing';
 
-const { startSystem, runApiKeyCli } = require('../scripts/system.js');
 
-type System = Awaited<ReturnType<typeof startSystem>>;
+type System = StartedSystem;
 const suffix = randomBytes(3).toString('hex');
 const namespace = `e2eent${suffix}`;
 const prefix = `test_e2eent_${suffix}`;

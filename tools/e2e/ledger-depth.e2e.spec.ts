@@ -5,12 +5,10 @@
  * scope), the history with its cursor, and the replay verifying every balance at the end.
  */
 import { randomBytes } from 'node:crypto';
-import { eventually } from '@credit-hub/testing';
-import { stopAndCleanUp } from './support/cleanup';
+import { eventually, startSystem, runApiKeyCli, runReplay, StartedSystem, stopAndCleanUp } from '@credit-hub/testing';
 
-const { startSystem, runApiKeyCli, runReplay } = require('../scripts/system.js');
 
-type System = Awaited<ReturnType<typeof startSystem>>;
+type System = StartedSystem;
 type Answer = { status: number; type: string; body: any };
 type HistoryItem = { eventId: string; type: string; version: number; domain: string | null; creditsDelta: number; balanceAfter: number; details: any };
 

@@ -8,12 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'nats';
 import { Client } from 'pg';
 import Stripe from 'stripe';
-import { eventually } from '@credit-hub/testing';
-import { stopAndCleanUp } from './support/cleanup';
+import { eventually, startSystem, runApiKeyCli, runReplay, StartedSystem, stopAndCleanUp } from '@credit-hub/testing';
 
-const { startSystem, runApiKeyCli, runReplay } = require('../scripts/system.js');
 
-type System = Awaited<ReturnType<typeof startSystem>>;
+type System = StartedSystem;
 const suffix = randomBytes(3).toString('hex');
 const namespace = `e2e${suffix}`;
 const prefix = `test_e2e_${suffix}`;

@@ -9,12 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import { Client } from 'pg';
-import { eventually } from '@credit-hub/testing';
-import { stopAndCleanUp } from './support/cleanup';
+import { eventually, startSystem, runApiKeyCli, StartedSystem, stopAndCleanUp } from '@credit-hub/testing';
 
-const { startSystem, runApiKeyCli } = require('../scripts/system.js');
 
-type System = Awaited<ReturnType<typeof startSystem>>;
+type System = StartedSystem;
 const root = join(__dirname, '..', '..');
 const suffix = randomBytes(3).toString('hex');
 const namespace = `ops${suffix}`;

@@ -15,12 +15,10 @@ import { AckPolicy, connect } from 'nats';
 import { Client } from 'pg';
 import { chromium, BrowserContext } from 'playwright-core';
 import Stripe from 'stripe';
-import { eventually } from '@credit-hub/testing';
-import { stopAndCleanUp } from './support/cleanup';
+import { eventually, startSystem, runApiKeyCli, runReplay, repoRoot as root, StartedSystem, stopAndCleanUp } from '@credit-hub/testing';
 
-const { startSystem, runApiKeyCli, runReplay, root } = require('../scripts/system.js');
 
-type System = Awaited<ReturnType<typeof startSystem>>;
+type System = StartedSystem;
 const suffix = randomBytes(3).toString('hex');
 const namespace = `e2erf${suffix}`;
 const prefix = `test_e2erf_${suffix}`;

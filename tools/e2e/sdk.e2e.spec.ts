@@ -11,12 +11,10 @@ import {
   AuthenticationError, ConflictError, CreditHubClient, CreditHubError, InsufficientCreditsError, NotFoundError, PermissionDeniedError,
   ReferenceConflictError, ValidationError,
 } from '@credit-hub/sdk';
-import { eventually } from '@credit-hub/testing';
-import { stopAndCleanUp } from './support/cleanup';
+import { eventually, startSystem, runApiKeyCli, StartedSystem, stopAndCleanUp } from '@credit-hub/testing';
 
-const { startSystem, runApiKeyCli } = require('../scripts/system.js');
 
-type System = Awaited<ReturnType<typeof startSystem>>;
+type System = StartedSystem;
 const suffix = randomBytes(3).toString('hex');
 const namespace = `e2esdk${suffix}`;
 const prefix = `test_e2e_sdk_${suffix}`;

@@ -13,12 +13,10 @@ import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { connect } from 'nats';
 import { Client } from 'pg';
-import { eventually } from '@credit-hub/testing';
-import { stopAndCleanUp } from './support/cleanup';
+import { eventually, startSystem, runApiKeyCli, repoRoot as root, StartedSystem, stopAndCleanUp } from '@credit-hub/testing';
 
-const { startSystem, runApiKeyCli, root } = require('../scripts/system.js');
 
-type System = Awaited<ReturnType<typeof startSystem>>;
+type System = StartedSystem;
 const suffix = randomBytes(3).toString('hex');
 const namespace = `e2eworker${suffix}`;
 const prefix = `test_e2e_worker_${suffix}`;
