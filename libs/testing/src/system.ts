@@ -129,6 +129,33 @@ export function hubClient(system: Pick<StartedSystem, 'urls'>, apiKey: string, o
   return new CreditHubClient({ baseUrl: system.urls.gateway, apiKey, retries: 0, ...options });
 }
 
+/** A raw answer of the gateway: status, content type, headers and the parsed JSON body (null when empty). */
+export interface RawAnswer<T = any> {
+  status: number;
+  type: string;
+  headers: Headers;
+  body: T;
+}
+
+/**
+ * One request to the gateway by hand, for what a test checks of the HTTP exchange itself (bad JSON,
+ * headers, problem+json shapes, a missing or foreign key); everything else goes through the SDK
+ * (`hubClient`). `apiKey` null sends no Authorization header; `body` is sent as JSON, `rawBody`
+ * as it is. A body that is not JSON makes it throw.
+ */
+export async function gatewayRequest<T = any>(
+  system: Pick<StartedSystem, 'urls'>,
+  method: string,
+  path: string,
+  options: { apiKey?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+): Promise<RawAnswer<T>> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}), ...(options.headers ?? {}) };
+  const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  const response = await fetch(`${system.urls.gateway}${path}`, { method, headers, body });
+  const text = await response.text();
+  return { status: response.status, type: response.headers.get('content-type') ?? '', headers: response.headers, body: (text ? JSON.parse(text) : null) as T };
+}
+
 /** An answer of the Stripe stand-in's test routes: the status and the JSON body. */
 export interface StandinAnswer<T = any> {
   status: number;
