@@ -16,7 +16,7 @@ import { chromium } from 'playwright-core';
 import { connect } from 'nats';
 import { Client } from 'pg';
 import { CreditHubClient } from '@credit-hub/sdk';
-import { createBuilderKey, createDomainKey, eventually, gatewayRequest, hubClient, repoRoot as root, startSystem, StartedSystem, stopAndCleanUp, stripeStandin } from '@credit-hub/testing';
+import { createBuilderKey, createDomainKey, eventually, gatewayRequest, hubClient, lastStatus, repoRoot as root, startSystem, StartedSystem, stopAndCleanUp, stripeStandin } from '@credit-hub/testing';
 
 
 type System = StartedSystem;
@@ -33,6 +33,7 @@ let builder: CreditHubClient;
 
 async function buy(email: string, offeringId: string, domain = 'demo.localhost', hub = demo): Promise<void> {
   const checkout = await hub.createCheckout({ domain, offeringId, email, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/no' });
+  expect(lastStatus(hub)).toBe(200);
   const completed = await stripeStandin(system).completeCheckout(checkout.sessionId);
   expect(completed.status).toBe(200);
 }
@@ -40,7 +41,7 @@ async function buy(email: string, offeringId: string, domain = 'demo.localhost',
 async function consume(email: string, credits: number, actionType: string, domain = 'demo.localhost', hub = demo): Promise<void> {
   await eventually(`${email} can consume ${credits}`, async () => {
     await hub.consumeCredits({ email, domain, deltaCredits: -credits, actionType, referenceId: `gen_${randomUUID()}` });
-    return true;
+    return lastStatus(hub) === 200;
   });
 }
 
@@ -96,6 +97,7 @@ describe('analytics read models, end to end', () => {
     await consume(bob, 2, 'ai_generation');
     // A credit refund through the portal form, with its feedback.
     const session = await demo.createPortalSession({ email: ada, domain: 'demo.localhost', returnUrl: 'https://demo.localhost/account' });
+    expect(lastStatus(demo)).toBe(200);
     await eventually('the portal lists the consumptions', async () => (await (await fetch(session.url)).text()).includes('ai_summary'));
     const form = new URLSearchParams({
       requestKey: randomUUID(), kind: 'credits', lotId: '', tried: 'Summaries of quarterly reports', didNotWork: 'It missed the key numbers',
@@ -108,7 +110,7 @@ describe('analytics read models, end to end', () => {
 
     await eventually('the refund reaches the read models', async () => {
       const summary = await demo.getAnalyticsSummary();
-      return summary.credits.refunded > 0 && summary.refunds.count === 1 && summary.credits.consumed === 12;
+      return lastStatus(demo) === 200 && summary.credits.refunded > 0 && summary.refunds.count === 1 && summary.credits.consumed === 12;
     });
     const summary = await demo.getAnalyticsSummary();
     expect(summary.credits).toMatchObject({ purchased: 103, consumed: 12, granted: 0, expired: 0 });

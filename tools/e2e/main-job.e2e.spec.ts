@@ -9,7 +9,7 @@ import { connect } from 'nats';
 import { Client } from 'pg';
 import Stripe from 'stripe';
 import { CreditHubClient } from '@credit-hub/sdk';
-import { createDomainKey, eventually, gatewayRequest, hubClient, runReplay, startSystem, StartedSystem, stopAndCleanUp, stripeStandin } from '@credit-hub/testing';
+import { createDomainKey, eventually, gatewayRequest, hubClient, lastStatus, runReplay, startSystem, StartedSystem, stopAndCleanUp, stripeStandin } from '@credit-hub/testing';
 
 
 type System = StartedSystem;
@@ -38,13 +38,16 @@ async function query(database: string, sql: string): Promise<number> {
 }
 
 async function balance(email: string): Promise<number> {
-  return (await demo.getBalance({ email, domain: 'demo.localhost' })).balance;
+  const reply = await demo.getBalance({ email, domain: 'demo.localhost' });
+  expect(lastStatus(demo)).toBe(200);
+  return reply.balance;
 }
 
 async function buy(email: string, offeringId: string): Promise<{ sessionId: string; eventId: string }> {
   const checkout = await demo.createCheckout({
     domain: 'demo.localhost', offeringId, email, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/cancel',
   });
+  expect(lastStatus(demo)).toBe(200);
   expect(checkout.checkoutUrl).toMatch(/^http/);
   const completed = await stripeStandin(system).completeCheckout(checkout.sessionId);
   expect(completed.status).toBe(200);
@@ -117,7 +120,9 @@ describe('the main job, end to end over HTTP', () => {
   it('answers a retried referenceId with the first answer and a changed one with 409', async () => {
     const body = { email, domain: 'demo.localhost', deltaCredits: -1, actionType: 'ai_generation', referenceId: 'gen_abc123' };
     const first = await demo.consumeCredits(body);
+    expect(lastStatus(demo)).toBe(200);
     const again = await demo.consumeCredits(body);
+    expect(lastStatus(demo)).toBe(200);
     expect(first).toMatchObject({ balance: 5, repeated: false });
     expect(again).toMatchObject({ balance: 5, eventId: first.eventId, repeated: true });
     await expect(demo.consumeCredits({ ...body, deltaCredits: -2 })).rejects.toMatchObject({ status: 409, code: 'reference_conflict' });
@@ -134,7 +139,7 @@ describe('the main job, end to end over HTTP', () => {
   it('feeds the credit-usage read model from JetStream', async () => {
     const usage = await eventually('usage read model', async () => {
       const reply = await demo.getAnalyticsUsage({ domain: 'demo.localhost' });
-      return reply.totals.creditsConsumed === 142 * 7 + 1 ? reply : undefined;
+      return lastStatus(demo) === 200 && reply.totals.creditsConsumed === 142 * 7 + 1 ? reply : undefined;
     });
     expect(usage.totals.consumptions).toBe(143);
     expect(usage.rows.find((row) => row.actionType === 'ai_generation')?.creditsConsumed).toBe(995);

@@ -126,7 +126,30 @@ export async function createBuilderKey(system: StartedSystem, builder: string, d
  * every refusal and every 5xx as it was answered, never one the client hid by trying again.
  */
 export function hubClient(system: Pick<StartedSystem, 'urls'>, apiKey: string, options: Partial<CreditHubClientOptions> = {}): CreditHubClient {
-  return new CreditHubClient({ baseUrl: system.urls.gateway, apiKey, retries: 0, ...options });
+  const send = options.fetch ?? ((input: string, init: RequestInit) => fetch(input, init));
+  const client: CreditHubClient = new CreditHubClient({
+    baseUrl: system.urls.gateway,
+    apiKey,
+    retries: 0,
+    ...options,
+    fetch: async (input, init) => {
+      const response = await send(input, init);
+      lastStatuses.set(client, response.status);
+      return response;
+    },
+  });
+  return client;
+}
+
+const lastStatuses = new WeakMap<CreditHubClient, number>();
+
+/**
+ * The HTTP status of the last answer `client` (from `hubClient`) received: for a test that checks
+ * which success it was (201 created, 202 accepted, 200); the SDK answers the body only. Meaningful
+ * after one awaited call, not among concurrent ones.
+ */
+export function lastStatus(client: CreditHubClient): number | undefined {
+  return lastStatuses.get(client);
 }
 
 /** A raw answer of the gateway: status, content type, headers and the parsed JSON body (null when empty). */
