@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { connect } from 'nats';
 import { Client } from 'pg';
-import { CreditHubClient, CreditHubClientOptions } from '@credit-hub/sdk';
+import { CreditHubClient, CreditHubClientOptions, CreditHubError } from '@credit-hub/sdk';
 import { deleteNamespaceStreams } from './streams';
 
 /**
@@ -150,6 +150,29 @@ const lastStatuses = new WeakMap<CreditHubClient, number>();
  */
 export function lastStatus(client: CreditHubClient): number | undefined {
   return lastStatuses.get(client);
+}
+
+/** How an SDK call ended: its HTTP status, and the value, or the refusal's code and error. */
+export interface SdkAnswer<T> {
+  status: number;
+  value?: T;
+  code?: string;
+  error?: CreditHubError;
+}
+
+/**
+ * Awaits one SDK call of `client` (from `hubClient`) and answers how it ended, refusals included,
+ * for tests that look at success and refusal alike (a poll until a refusal shows, a status per
+ * step). An error that is not the hub's answer (a bug in the test) is thrown.
+ */
+export async function answered<T>(client: CreditHubClient, call: Promise<T>): Promise<SdkAnswer<T>> {
+  try {
+    const value = await call;
+    return { status: lastStatus(client) ?? 0, value };
+  } catch (error) {
+    if (error instanceof CreditHubError && error.status > 0) return { status: error.status, code: error.code, error };
+    throw error;
+  }
 }
 
 /** A raw answer of the gateway: status, content type, headers and the parsed JSON body (null when empty). */
