@@ -11,7 +11,7 @@ import {
   AuthenticationError, ConflictError, CreditHubClient, CreditHubError, InsufficientCreditsError, NotFoundError, PermissionDeniedError,
   ReferenceConflictError, ValidationError,
 } from '@credit-hub/sdk';
-import { eventually, startSystem, runApiKeyCli, StartedSystem, stopAndCleanUp } from '@credit-hub/testing';
+import { createDomainKey, eventually, startSystem, StartedSystem, stopAndCleanUp } from '@credit-hub/testing';
 
 
 type System = StartedSystem;
@@ -35,7 +35,7 @@ async function failure(promise: Promise<unknown>): Promise<CreditHubError> {
 
 beforeAll(async () => {
   system = await startSystem({ ports: 'random', namespace, databasePrefix: prefix });
-  demoKey = JSON.parse(await runApiKeyCli(system, ['create', '--domain', domain, '--json'])).key;
+  demoKey = await createDomainKey(system, domain);
   hub = new CreditHubClient({ baseUrl: system.urls.gateway, apiKey: demoKey, backoffBaseMs: 50 });
 }, 120_000);
 

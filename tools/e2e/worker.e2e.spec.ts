@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { connect } from 'nats';
 import { Client } from 'pg';
-import { eventually, startSystem, runApiKeyCli, repoRoot as root, StartedSystem, stopAndCleanUp } from '@credit-hub/testing';
+import { createDomainKey, eventually, repoRoot as root, startSystem, StartedSystem, stopAndCleanUp } from '@credit-hub/testing';
 
 
 type System = StartedSystem;
@@ -93,7 +93,7 @@ async function addSeedDomain(): Promise<string> {
   } finally {
     await db.end();
   }
-  return JSON.parse(await runApiKeyCli(system, ['create', '--domain', 'yourproduct.com', '--json'])).key;
+  return createDomainKey(system, 'yourproduct.com');
 }
 
 /** A gateway stand-in answering `flakyScript` statuses in turn (then 200), recording every request. */
