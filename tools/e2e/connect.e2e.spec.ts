@@ -15,12 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import Stripe from 'stripe';
-import { eventually } from '@credit-hub/testing';
+import { eventually, repoRoot as root, runApiKeyCli, startSystem, StartedSystem } from '@credit-hub/testing';
 import { stopAndCleanUp } from './support/cleanup';
 
-const { startSystem, runApiKeyCli, root } = require('../scripts/system.js');
-
-type System = Awaited<ReturnType<typeof startSystem>>;
+type System = StartedSystem;
 const suffix = randomBytes(3).toString('hex');
 const namespace = `e2ecx${suffix}`;
 const prefix = `test_e2ecx_${suffix}`;

@@ -61,8 +61,9 @@ async function contractViolations(standinUrl, child) {
 
 /**
  * Starts the system. Options: { ports?: 'default'|'random', namespace?: string, databasePrefix?: string,
- * postgresBaseUrl?, natsUrl?, webhookSecret?, connectWebhookSecret?, logDir?, env?, nodeArgs? } (nodeArgs: extra node flags per
- * service name, e.g. { gateway: ['--cpu-prof'] }).
+ * postgresBaseUrl?, natsUrl?, webhookSecret?, connectWebhookSecret?, logDir?, env?, serviceEnv?, nodeArgs? } (serviceEnv: extra
+ * variables per service name, e.g. { ledger: { NATS_USER: 'ledger', NATS_PASSWORD: '…' } }; nodeArgs:
+ * extra node flags per service name, e.g. { gateway: ['--cpu-prof'] }).
  * Returns { urls, ports, databases, env, processes, stop() }.
  */
 async function startSystem(options = {}) {
@@ -126,6 +127,7 @@ async function startSystem(options = {}) {
       const log = fs.openSync(path.join(logDir, `${spec.name}.log`), 'a');
       const env = { ...common };
       for (const [k, v] of Object.entries(spec.env)) env[k] = String(v);
+      for (const [k, v] of Object.entries((options.serviceEnv && options.serviceEnv[spec.name]) || {})) env[k] = String(v);
       const nodeArgs = (options.nodeArgs && options.nodeArgs[spec.name]) || [];
       const child = spawn(process.execPath, [...nodeArgs, '-r', register, path.join(root, spec.main)], { cwd: root, env, stdio: ['ignore', log, log] });
       fs.closeSync(log);

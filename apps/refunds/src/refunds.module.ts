@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ClientsModule, Transport } from '@nestjs/microservices';
 import { Streams } from '@credit-hub/contracts';
-import { DatabaseModule, HealthModule, NatsModule, ServiceConfigModule } from '@credit-hub/service-kit';
+import { DatabaseModule, HealthModule, NatsModule, natsAuthOptions, ServiceConfigModule } from '@credit-hub/service-kit';
 import { REFUNDS_NATS_CLIENT, ServiceRequests } from './clients/service-requests';
 import { refundsMigrations } from './migrations';
 import { RefundsOutboxRelay } from './outbox/refunds-outbox-relay';
@@ -36,7 +36,7 @@ import { SagaResumer } from './saga/saga-resumer';
         inject: [RefundsConfig],
         useFactory: (config: RefundsConfig) => ({
           transport: Transport.NATS,
-          options: { servers: config.NATS_URL.split(','), name: 'refunds-rpc-client', maxReconnectAttempts: -1, reconnectTimeWait: 500 },
+          options: { ...natsAuthOptions(), servers: config.NATS_URL.split(','), name: 'refunds-rpc-client', maxReconnectAttempts: -1, reconnectTimeWait: 500 },
         }),
       },
     ]),

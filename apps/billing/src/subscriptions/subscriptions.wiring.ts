@@ -1,4 +1,5 @@
 import { ClientsModule, Transport } from '@nestjs/microservices';
+import { natsAuthOptions } from '@credit-hub/service-kit';
 import { BillingConfig } from '../billing.config';
 import { OperatorCatalogController } from '../catalog/operator-catalog.controller';
 import { DisputeEvidenceWorker } from '../disputes/dispute-evidence.worker';
@@ -26,7 +27,7 @@ export const subscriptionImports = [
       inject: [BillingConfig],
       useFactory: (config: BillingConfig) => ({
         transport: Transport.NATS,
-        options: { servers: config.NATS_URL.split(','), name: 'billing-rpc-client', maxReconnectAttempts: -1, reconnectTimeWait: 500 },
+        options: { ...natsAuthOptions(), servers: config.NATS_URL.split(','), name: 'billing-rpc-client', maxReconnectAttempts: -1, reconnectTimeWait: 500 },
       }),
     },
   ]),
