@@ -46,9 +46,22 @@ export interface DurableConsumerOptions<T = unknown> {
   /** Deliveries before the server gives up on a message (poison). */
   maxDeliver?: number;
   ackWaitMs?: number;
-  /** Messages pulled per request. */
+  /** Most messages per batch (with `batchHandler`), and by default the messages pulled per request. */
   batchSizeMax?: number;
+  /**
+   * Messages asked for per pull request (default `batchSizeMax`). nats.js asks again when the
+   * handler has reached a quarter of them, so a larger pull keeps a backlog flowing without
+   * waiting on a pull's round trip; the price is that `stop()` handles up to this many messages
+   * already delivered, and each must be handled within `ackWaitMs` of its delivery.
+   */
+  pullMessagesMax?: number;
 }
+
+/**
+ * Messages delivered and not yet acknowledged, per consumer, before the server stops delivering
+ * (`max_ack_pending`): above a consumer's pull plus the acks of the batches being sent.
+ */
+const maxAckPending = 4000;
 
 /**
  * A JetStream durable pull consumer with explicit ack, handling messages one at a time in stream
@@ -87,7 +100,7 @@ export class DurableConsumer<T = unknown> {
       replay_policy: ReplayPolicy.Instant,
       max_deliver: this.options.maxDeliver ?? 20,
       ack_wait: (this.options.ackWaitMs ?? 30_000) * 1_000_000,
-      max_ack_pending: 1000,
+      max_ack_pending: maxAckPending,
       ...(this.options.filterSubject ? { filter_subject: this.options.filterSubject } : {}),
     };
     const exists = await jsm.consumers.info(stream, durable).then(
@@ -102,13 +115,15 @@ export class DurableConsumer<T = unknown> {
       await jsm.consumers.update(stream, durable, {
         max_deliver: config.max_deliver,
         ack_wait: config.ack_wait,
+        max_ack_pending: maxAckPending,
         ...(this.options.filterSubject ? { filter_subject: this.options.filterSubject } : {}),
       });
     } else {
       await jsm.consumers.add(stream, config);
     }
     const consumer = await nc.jetstream().consumers.get(stream, durable);
-    this.messages = await consumer.consume({ max_messages: this.options.batchSizeMax ?? 100, expires: 5000 });
+    const pull = this.options.pullMessagesMax ?? this.options.batchSizeMax ?? 100;
+    this.messages = await consumer.consume({ max_messages: pull, expires: 5000 });
     this.loop = this.run(this.messages).catch((error: Error) => {
       // The iterator failing (connection closed for good) must not become an unhandled rejection.
       if (!this.stopping) this.logger.error(`consumer loop ended: ${error.message}`);
