@@ -93,6 +93,8 @@ export class LedgerPipeline {
   /** Transactions written since start and commands in them (read by metrics and the bench). */
   batches = 0;
   batchedCommands = 0;
+  /** Events appended since start, counted before their commit: a `write` that sees it grow wakes the relay (a concurrent batch may make it wake it once more: harmless). */
+  private appended = 0;
 
   private readonly consumeLatency: Histogram<'outcome'>;
   private readonly consumeOutcomes: Counter<'outcome'>;
@@ -102,6 +104,9 @@ export class LedgerPipeline {
   private readonly snapshotSkipped = (streamId: string, why: string): void => this.logger.warn(`snapshot of ${streamId} skipped: ${why}`);
 
   private readonly pool: Pool;
+
+  /** Called after every commit (set by the outbox relay of this process: its `nudge`, so it publishes the batch's rows at once). */
+  afterCommit?: () => void;
 
   /** Writes a batch of consumes only (set by CreditAccountStore: its `consumeBatch`, which comes back to `write`). */
   consumeBatchWriter?: (commands: ConsumeCreditsCommand[]) => Promise<Reply<unknown>[]>;
@@ -245,8 +250,10 @@ export class LedgerPipeline {
     const client = await checkoutClient(this.pool);
     try {
       await client.query('BEGIN');
+      const appendedBefore = this.appended;
       const replies = await this.writeIn(client, commands, correlationIds, traceparents);
       await client.query('COMMIT');
+      if (this.appended !== appendedBefore) this.afterCommit?.();
       this.batches++;
       this.batchedCommands += commands.length;
       this.batchSizes.observe(commands.length);
@@ -299,6 +306,7 @@ export class LedgerPipeline {
     if (unused.length > 0) await client.query('DELETE FROM ledger_accounts WHERE stream_id = ANY($1::text[]) AND version = 0', [unused]);
     if (pending.length === 0) return replies;
     const stored = await appendEvents(client, pending);
+    this.appended += stored.length;
     const byStream = new Map<string, LedgerEventEnvelope[]>();
     for (const e of stored) {
       const list = byStream.get(e.streamId);
