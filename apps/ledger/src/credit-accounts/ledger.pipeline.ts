@@ -13,6 +13,7 @@ import { DataSource } from 'typeorm';
 import { LedgerConfig } from '../ledger.config';
 import { appendEvents, PendingEvent } from './event-store';
 import { createMissingAccounts, emptyRows, loadAccountsForBatch, LoadNeeds, ProjectionRows, rowsTouchedBy, writeRows } from './projection';
+import { preparedStatements } from './prepared-statements';
 import { takeDueSnapshots } from './snapshot';
 
 /** What a command's decision step returns: events and how to answer from the state after them, or a refusal (nothing written). */
@@ -251,7 +252,7 @@ export class LedgerPipeline {
     try {
       await client.query('BEGIN');
       const appendedBefore = this.appended;
-      const replies = await this.writeIn(client, commands, correlationIds, traceparents);
+      const replies = await this.writeIn(preparedStatements(client), commands, correlationIds, traceparents);
       await client.query('COMMIT');
       if (this.appended !== appendedBefore) this.afterCommit?.();
       this.batches++;
