@@ -10,6 +10,8 @@ import {
   startSpan, stopTracing, traceparentHeader, tracestateHeader, tracingEnabled,
 } from '@credit-hub/messaging';
 import { LoggerModule } from 'nestjs-pino';
+import { storage as pinoRequestStorage, Store as PinoRequestStore } from 'nestjs-pino/storage';
+import type { Logger as PinoInstance } from 'pino';
 import { levels as pinoLevels, symbols as pinoSymbols } from 'pino';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { finalize, Observable, tap } from 'rxjs';
@@ -56,6 +58,20 @@ export function correlationMiddleware(request: CorrelatedRequest, response: Serv
   const id = requestCorrelationId(request);
   if (!response.headersSent) response.setHeader('X-Correlation-Id', id);
   runWithCorrelation(id, next);
+}
+
+/**
+ * Runs `next` (the rest of an HTTP request) in the request's correlation context and with its
+ * pino-http request logger, as `correlationMiddleware` and nestjs-pino's middleware do. For a
+ * platform whose body parsing runs after middleware and outside their async context (Fastify
+ * reads the body in stream callbacks, so the context the middleware entered is lost by the time
+ * the handler runs): its `preHandler` hook calls this with the raw Node request.
+ */
+export function reenterRequestContext(request: CorrelatedRequest, next: () => void): void {
+  const log = (request as { log?: PinoInstance }).log;
+  const run = () => runWithCorrelation(requestCorrelationId(request), next);
+  if (log) pinoRequestStorage.run(new PinoRequestStore(log), run);
+  else run();
 }
 
 /** The log level of this process: `LOG_LEVEL` (trace, debug, info, warn, error, fatal), default info. */
@@ -205,6 +221,21 @@ export class Metrics {
   }
 }
 
+/** A request as Express (`route.path`) or Fastify (`routeOptions.url`) hands it to Nest. */
+export interface RoutedRequest {
+  method: string;
+  route?: { path?: string };
+  routeOptions?: { url?: string };
+}
+
+/**
+ * The route pattern a request matched (`/api/portfolio/credits/reservations/:reservationId/capture`),
+ * on Express or Fastify alike; undefined when no route matched.
+ */
+export function routePatternOf(request: RoutedRequest): string | undefined {
+  return request.route?.path ?? request.routeOptions?.url;
+}
+
 /** Counts and times every HTTP request by its route pattern (not the raw URL: bounded label values). */
 @Injectable()
 export class HttpMetricsInterceptor implements NestInterceptor {
@@ -212,9 +243,9 @@ export class HttpMetricsInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
-    const request = context.switchToHttp().getRequest<{ method: string; route?: { path?: string } }>();
+    const request = context.switchToHttp().getRequest<RoutedRequest>();
     const response = context.switchToHttp().getResponse<{ statusCode: number }>();
-    const route = request.route?.path ?? 'unmatched';
+    const route = routePatternOf(request) ?? 'unmatched';
     const stop = this.metrics.httpLatency.startTimer({ method: request.method, route });
     const done = (status: number) => {
       stop();
