@@ -1,7 +1,8 @@
 import { INestApplication } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
-import { ProblemException, reenterRequestContext } from '@credit-hub/service-kit';
+import { ProblemException, reenterRequestContext, requestCorrelationId, sampleRequestLogs } from '@credit-hub/service-kit';
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parse as parseQueryString } from 'node:querystring';
 import { GatewayConfig } from './gateway.config';
@@ -11,6 +12,12 @@ import { buildOpenApiDocument, openApiJsonPath, openApiUiPath } from './openapi/
 /** The consume batch route and its body bound: 1,000 items of the largest valid consume fit (about 850 bytes each). */
 export const consumeBatchPath = '/api/portfolio/credits/consume/batch';
 export const consumeBatchBodyLimitBytes = 1_048_576;
+
+/** The routes every AI request of a product calls: their request log lines are sampled (GATEWAY_HOT_ROUTE_LOG_SAMPLE). */
+export const hotRoutePaths = ['/api/portfolio/credits/consume', consumeBatchPath, '/api/portfolio/credits/balance'];
+
+/** A hot-route request at least this slow is always logged, whatever the sampling. */
+export const hotRouteSlowLogMs = 1000;
 
 /** Routes whose handlers read the raw request bytes (`request.rawBody`): Stripe signs the raw body of its webhooks. */
 export const rawBodyPathPrefix = '/webhooks/stripe';
@@ -25,12 +32,15 @@ type ParserDone = (error: Error | null, body?: unknown) => void;
 /**
  * How bootService starts the gateway (main.ts and the test harness alike): on Fastify
  * (`@nestjs/platform-fastify`) with the gateway's own body parsers (see configureGatewayHttp).
- * Routing as on Express before: paths case-insensitive, a trailing slash ignored, the query string
+ * Request ids are correlation ids (service-kit `requestCorrelationId`). Routing as on Express before: paths case-insensitive, a trailing slash ignored, the query string
  * parsed by node:querystring (repeated names become arrays).
  */
 export const gatewayHttpBoot = {
   httpAdapter: () =>
     new FastifyAdapter({
+      // Fastify's request id (which it also puts on the raw request) is the correlation id, so
+      // the correlation and pino-http middleware find it rather than Fastify's own `req-1`.
+      genReqId: (request: IncomingMessage) => requestCorrelationId(request),
       routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: pathParameterLengthMax, querystringParser: (query: string) => parseQueryString(query) },
     }),
   bodyParser: false,
@@ -41,13 +51,15 @@ export const gatewayHttpBoot = {
  * The gateway's HTTP set-up, run by bootService before it listens: bounded bodies (JSON and
  * urlencoded; the consume batch has its own, larger bound), raw bytes kept for the Stripe
  * webhook routes (every route under `/webhooks/stripe`), parser errors as problem+json, every
- * handler in its request's correlation and logging context, global validation, OpenAPI
+ * handler in its request's correlation and logging context, request log lines of the hot routes
+ * sampled at info (1 in GATEWAY_HOT_ROUTE_LOG_SAMPLE; errors and slow requests always), global validation, OpenAPI
  * (openapi/openapi-document.ts).
  */
 export async function configureGatewayHttp(app: INestApplication): Promise<void> {
   const config = app.get(GatewayConfig);
   const fastify = (app as NestFastifyApplication).getHttpAdapter().getInstance() as FastifyInstance;
   registerBodyParsers(fastify, config.HTTP_BODY_LIMIT_BYTES);
+  sampleRequestLogs({ paths: hotRoutePaths, oneIn: config.GATEWAY_HOT_ROUTE_LOG_SAMPLE, slowMs: hotRouteSlowLogMs });
   // Body parsing runs outside the async context the correlation and logging middleware entered.
   fastify.addHook('preHandler', (request, _reply, done) => reenterRequestContext(request.raw, done));
   app.useGlobalPipes(gatewayValidationPipe());

@@ -13,6 +13,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { storage as pinoRequestStorage, Store as PinoRequestStore } from 'nestjs-pino/storage';
 import type { Logger as PinoInstance } from 'pino';
 import { levels as pinoLevels, symbols as pinoSymbols } from 'pino';
+import { startTime as pinoHttpStartTime } from 'pino-http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { finalize, Observable, tap } from 'rxjs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -72,6 +73,44 @@ export function reenterRequestContext(request: CorrelatedRequest, next: () => vo
   const run = () => runWithCorrelation(requestCorrelationId(request), next);
   if (log) pinoRequestStorage.run(new PinoRequestStore(log), run);
   else run();
+}
+
+/**
+ * Which request log lines (pino-http's one line per answered request) are written on a service's
+ * hottest routes: `paths` (exact, without the query string), of whose answered requests one in
+ * `oneIn` is logged; an error answer (status ≥ 400, or an error raised) and a request slower than
+ * `slowMs` are always logged. Other routes log every request. Metrics are unaffected.
+ */
+export interface RequestLogSampling {
+  paths: readonly string[];
+  oneIn: number;
+  slowMs: number;
+}
+
+let requestLogSampling: { paths: ReadonlySet<string>; oneIn: number; slowMs: number } | undefined;
+let sampledRequests = 0;
+
+/** Sets this process's request log sampling (see RequestLogSampling); undefined logs every request again. */
+export function sampleRequestLogs(sampling: RequestLogSampling | undefined): void {
+  requestLogSampling = sampling && { paths: new Set(sampling.paths), oneIn: Math.max(1, Math.floor(sampling.oneIn)), slowMs: sampling.slowMs };
+}
+
+/**
+ * pino-http's level for a request's log line: `info` (as before sampling existed), or `silent`
+ * for an answered request of a sampled route that is neither an error, slow, nor the one in
+ * `oneIn` that is kept.
+ */
+export function requestLogLevel(request: IncomingMessage, response: ServerResponse, error?: Error): 'info' | 'silent' {
+  const sampling = requestLogSampling;
+  if (sampling === undefined || error !== undefined || response.statusCode >= 400) return 'info';
+  const url = request.url ?? '';
+  const query = url.indexOf('?');
+  if (!sampling.paths.has(query === -1 ? url : url.slice(0, query))) return 'info';
+  const started = (response as unknown as Record<symbol, number | undefined>)[pinoHttpStartTime];
+  if (started !== undefined && Date.now() - started >= sampling.slowMs) return 'info';
+  const kept = sampledRequests === 0; // the first of every `oneIn`
+  sampledRequests = (sampledRequests + 1) % sampling.oneIn;
+  return kept ? 'info' : 'silent';
 }
 
 /** The log level of this process: `LOG_LEVEL` (trace, debug, info, warn, error, fatal), default info. */
@@ -292,6 +331,7 @@ export class MetricsController {
         customProps: (request: IncomingMessage) => ({ correlationId: requestCorrelationId(request) }),
         mixin: correlationMixin,
         autoLogging: { ignore: (request: IncomingMessage) => /^\/(health|metrics)/.test(request.url ?? '') },
+        customLogLevel: requestLogLevel,
         redact: ['req.headers.authorization', 'req.headers["stripe-signature"]', 'req.headers.cookie', 'res.headers["set-cookie"]'],
         // No secret in any line: URLs without the portal token and the query string, no request or
         // response headers (Cookie, Set-Cookie, Authorization), no bodies; every message and error
