@@ -78,8 +78,9 @@ export function reenterRequestContext(request: CorrelatedRequest, next: () => vo
 /**
  * Which request log lines (pino-http's one line per answered request) are written on a service's
  * hottest routes: `paths` (exact, without the query string), of whose answered requests one in
- * `oneIn` is logged; an error answer (status ≥ 400, or an error raised) and a request slower than
- * `slowMs` are always logged. Other routes log every request. Metrics are unaffected.
+ * `oneIn` is logged at info (the others at debug); an error answer (status ≥ 400, or an error
+ * raised) and a request slower than `slowMs` are always logged at info. Other routes log every
+ * request. Metrics are unaffected.
  */
 export interface RequestLogSampling {
   paths: readonly string[];
@@ -96,11 +97,11 @@ export function sampleRequestLogs(sampling: RequestLogSampling | undefined): voi
 }
 
 /**
- * pino-http's level for a request's log line: `info` (as before sampling existed), or `silent`
- * for an answered request of a sampled route that is neither an error, slow, nor the one in
- * `oneIn` that is kept.
+ * pino-http's level for a request's log line: `info` (as before sampling existed), or, for an
+ * answered request of a sampled route that is neither an error, slow, nor the one in `oneIn` that
+ * is kept, `debug` (LOG_LEVEL debug or trace: every request is still written) or `silent`.
  */
-export function requestLogLevel(request: IncomingMessage, response: ServerResponse, error?: Error): 'info' | 'silent' {
+export function requestLogLevel(request: IncomingMessage, response: ServerResponse, error?: Error): 'info' | 'debug' | 'silent' {
   const sampling = requestLogSampling;
   if (sampling === undefined || error !== undefined || response.statusCode >= 400) return 'info';
   const url = request.url ?? '';
@@ -110,7 +111,7 @@ export function requestLogLevel(request: IncomingMessage, response: ServerRespon
   if (started !== undefined && Date.now() - started >= sampling.slowMs) return 'info';
   const kept = sampledRequests === 0; // the first of every `oneIn`
   sampledRequests = (sampledRequests + 1) % sampling.oneIn;
-  return kept ? 'info' : 'silent';
+  return kept ? 'info' : debugLogging ? 'debug' : 'silent';
 }
 
 /** The log level of this process: `LOG_LEVEL` (trace, debug, info, warn, error, fatal), default info. */
