@@ -37,4 +37,15 @@ export class GatewayConfig extends ServiceBaseConfig {
   @Min(2)
   @Max(100)
   GATEWAY_DATABASE_POOL_SIZE = 5;
+
+  /**
+   * Request log lines at info on the hot routes (consume, consume batch, balance): one answered
+   * request in this many (1: every one). Errors (4xx, 5xx) and slow requests are always logged;
+   * the metrics count every request.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  GATEWAY_HOT_ROUTE_LOG_SAMPLE = 100;
 }

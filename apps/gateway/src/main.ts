@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import './tracing';
 import { bootService, loadConfigOrExit } from '@credit-hub/service-kit';
 import { GatewayConfig } from './gateway.config';
-import { configureGatewayHttp } from './gateway.http';
+import { gatewayHttpBoot } from './gateway.http';
 import { GatewayModule } from './gateway.module';
 
 const config = loadConfigOrExit('gateway', GatewayConfig);
@@ -12,6 +12,5 @@ void bootService({
   module: GatewayModule,
   httpHost: config.HTTP_HOST,
   httpPort: config.GATEWAY_HTTP_PORT,
-  rawBody: true,
-  configure: configureGatewayHttp,
+  ...gatewayHttpBoot,
 });

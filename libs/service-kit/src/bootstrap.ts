@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { INestApplication, Logger, Module, Type } from '@nestjs/common';
+import type { AbstractHttpAdapter } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions, Transport } from '@nestjs/microservices';
@@ -18,6 +19,13 @@ export interface ServiceBootOptions {
   nats?: { servers: string; queue: string };
   /** Keep the raw request body (the Stripe webhook signature covers raw bytes). */
   rawBody?: boolean;
+  /**
+   * The HTTP platform, made afresh for each boot (default: Nest's Express adapter). The gateway
+   * serves on Fastify (`@nestjs/platform-fastify`) and registers its own body parsers.
+   */
+  httpAdapter?: () => AbstractHttpAdapter;
+  /** Whether Nest registers its default JSON and urlencoded body parsers (default true). */
+  bodyParser?: boolean;
   /** Called after the app is created, before it listens (gateway: swagger, body limits). */
   configure?: (app: INestApplication) => void | Promise<void>;
 }
@@ -34,7 +42,10 @@ export async function bootService(options: ServiceBootOptions): Promise<INestApp
     // Every service gets JSON logs with correlation ids and /metrics, around its own module.
     @Module({ imports: [ObservabilityModule, options.module] })
     class ServiceRoot {}
-    const app = await NestFactory.create(ServiceRoot, { rawBody: options.rawBody ?? false, bufferLogs: true });
+    const appOptions = { rawBody: options.rawBody ?? false, bodyParser: options.bodyParser ?? true, bufferLogs: true };
+    const app = options.httpAdapter
+      ? await NestFactory.create(ServiceRoot, options.httpAdapter(), appOptions)
+      : await NestFactory.create(ServiceRoot, appOptions);
     app.useLogger(app.get(PinoLogger));
     app.useGlobalFilters(new ProblemJsonFilter());
     app.enableShutdownHooks();

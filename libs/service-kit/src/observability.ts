@@ -10,7 +10,10 @@ import {
   startSpan, stopTracing, traceparentHeader, tracestateHeader, tracingEnabled,
 } from '@credit-hub/messaging';
 import { LoggerModule } from 'nestjs-pino';
+import { storage as pinoRequestStorage, Store as PinoRequestStore } from 'nestjs-pino/storage';
+import type { Logger as PinoInstance } from 'pino';
 import { levels as pinoLevels, symbols as pinoSymbols } from 'pino';
+import { startTime as pinoHttpStartTime } from 'pino-http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { finalize, Observable, tap } from 'rxjs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -56,6 +59,59 @@ export function correlationMiddleware(request: CorrelatedRequest, response: Serv
   const id = requestCorrelationId(request);
   if (!response.headersSent) response.setHeader('X-Correlation-Id', id);
   runWithCorrelation(id, next);
+}
+
+/**
+ * Runs `next` (the rest of an HTTP request) in the request's correlation context and with its
+ * pino-http request logger, as `correlationMiddleware` and nestjs-pino's middleware do. For a
+ * platform whose body parsing runs after middleware and outside their async context (Fastify
+ * reads the body in stream callbacks, so the context the middleware entered is lost by the time
+ * the handler runs): its `preHandler` hook calls this with the raw Node request.
+ */
+export function reenterRequestContext(request: CorrelatedRequest, next: () => void): void {
+  const log = (request as { log?: PinoInstance }).log;
+  const run = () => runWithCorrelation(requestCorrelationId(request), next);
+  if (log) pinoRequestStorage.run(new PinoRequestStore(log), run);
+  else run();
+}
+
+/**
+ * Which request log lines (pino-http's one line per answered request) are written on a service's
+ * hottest routes: `paths` (exact, without the query string), of whose answered requests one in
+ * `oneIn` is logged at info (the others at debug); an error answer (status ≥ 400, or an error
+ * raised) and a request slower than `slowMs` are always logged at info. Other routes log every
+ * request. Metrics are unaffected.
+ */
+export interface RequestLogSampling {
+  paths: readonly string[];
+  oneIn: number;
+  slowMs: number;
+}
+
+let requestLogSampling: { paths: ReadonlySet<string>; oneIn: number; slowMs: number } | undefined;
+let sampledRequests = 0;
+
+/** Sets this process's request log sampling (see RequestLogSampling); undefined logs every request again. */
+export function sampleRequestLogs(sampling: RequestLogSampling | undefined): void {
+  requestLogSampling = sampling && { paths: new Set(sampling.paths), oneIn: Math.max(1, Math.floor(sampling.oneIn)), slowMs: sampling.slowMs };
+}
+
+/**
+ * pino-http's level for a request's log line: `info` (as before sampling existed), or, for an
+ * answered request of a sampled route that is neither an error, slow, nor the one in `oneIn` that
+ * is kept, `debug` (LOG_LEVEL debug or trace: every request is still written) or `silent`.
+ */
+export function requestLogLevel(request: IncomingMessage, response: ServerResponse, error?: Error): 'info' | 'debug' | 'silent' {
+  const sampling = requestLogSampling;
+  if (sampling === undefined || error !== undefined || response.statusCode >= 400) return 'info';
+  const url = request.url ?? '';
+  const query = url.indexOf('?');
+  if (!sampling.paths.has(query === -1 ? url : url.slice(0, query))) return 'info';
+  const started = (response as unknown as Record<symbol, number | undefined>)[pinoHttpStartTime];
+  if (started !== undefined && Date.now() - started >= sampling.slowMs) return 'info';
+  const kept = sampledRequests === 0; // the first of every `oneIn`
+  sampledRequests = (sampledRequests + 1) % sampling.oneIn;
+  return kept ? 'info' : debugLogging ? 'debug' : 'silent';
 }
 
 /** The log level of this process: `LOG_LEVEL` (trace, debug, info, warn, error, fatal), default info. */
@@ -205,6 +261,21 @@ export class Metrics {
   }
 }
 
+/** A request as Express (`route.path`) or Fastify (`routeOptions.url`) hands it to Nest. */
+export interface RoutedRequest {
+  method: string;
+  route?: { path?: string };
+  routeOptions?: { url?: string };
+}
+
+/**
+ * The route pattern a request matched (`/api/portfolio/credits/reservations/:reservationId/capture`),
+ * on Express or Fastify alike; undefined when no route matched.
+ */
+export function routePatternOf(request: RoutedRequest): string | undefined {
+  return request.route?.path ?? request.routeOptions?.url;
+}
+
 /** Counts and times every HTTP request by its route pattern (not the raw URL: bounded label values). */
 @Injectable()
 export class HttpMetricsInterceptor implements NestInterceptor {
@@ -212,9 +283,9 @@ export class HttpMetricsInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
-    const request = context.switchToHttp().getRequest<{ method: string; route?: { path?: string } }>();
+    const request = context.switchToHttp().getRequest<RoutedRequest>();
     const response = context.switchToHttp().getResponse<{ statusCode: number }>();
-    const route = request.route?.path ?? 'unmatched';
+    const route = routePatternOf(request) ?? 'unmatched';
     const stop = this.metrics.httpLatency.startTimer({ method: request.method, route });
     const done = (status: number) => {
       stop();
@@ -261,6 +332,7 @@ export class MetricsController {
         customProps: (request: IncomingMessage) => ({ correlationId: requestCorrelationId(request) }),
         mixin: correlationMixin,
         autoLogging: { ignore: (request: IncomingMessage) => /^\/(health|metrics)/.test(request.url ?? '') },
+        customLogLevel: requestLogLevel,
         redact: ['req.headers.authorization', 'req.headers["stripe-signature"]', 'req.headers.cookie', 'res.headers["set-cookie"]'],
         // No secret in any line: URLs without the portal token and the query string, no request or
         // response headers (Cookie, Set-Cookie, Authorization), no bodies; every message and error

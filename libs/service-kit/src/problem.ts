@@ -1,6 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { ErrorCode, ErrorCodes, Refusal, replyRefused } from '@credit-hub/contracts';
-import type { Request, Response } from 'express';
 import { Observable, of } from 'rxjs';
 import { dataErrorOf } from './database-errors';
 import { redactSecrets, redactUrl } from './redaction';
@@ -72,8 +71,8 @@ export class ProblemJsonFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void | Observable<unknown> {
     if (host.getType() === 'rpc') return this.catchRpc(exception);
     const http = host.switchToHttp();
-    const response = http.getResponse<Response>();
-    const request = http.getRequest<Request>();
+    const response = http.getResponse<HttpReply>();
+    const request = http.getRequest<{ method: string; url: string; originalUrl?: string }>();
     // The URL without the portal token and the query string, in the answer and in the log; the
     // detail and stack redacted too (a decoding error quotes the path it failed on).
     const url = redactUrl(request.originalUrl ?? request.url);
@@ -83,8 +82,7 @@ export class ProblemJsonFilter implements ExceptionFilter {
     if (exception instanceof ProblemException && exception.reported) this.logger.debug(line);
     else if (problem.status >= 500) this.logger.error(line, exception instanceof Error && exception.stack ? redactSecrets(exception.stack) : undefined);
     else this.logger.warn(line);
-    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
-    response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+    sendProblem(response, problem, headers);
   }
 
   private catchRpc(exception: unknown): Observable<unknown> {
@@ -109,8 +107,43 @@ export class ProblemJsonFilter implements ExceptionFilter {
       const code = codeForStatus(status, exception);
       return { problem: problemFor(code, httpDetail(exception), undefined, instance), headers: {} };
     }
+    const clientStatus = platformClientStatus(exception);
+    if (clientStatus === HttpStatus.PAYLOAD_TOO_LARGE) {
+      return { problem: problemFor('payload_too_large', 'The request body is larger than the server accepts', undefined, instance), headers: {} };
+    }
+    if (clientStatus !== undefined) return { problem: problemFor('validation_failed', 'The request body could not be read', 'body', instance), headers: {} };
     return { problem: problemFor('internal_error', 'An unexpected error occurred; it has been logged.', undefined, instance), headers: {} };
   }
+}
+
+/** An HTTP response of either platform: Express' `Response` or Fastify's `FastifyReply` (both have `status`, `send`). */
+interface HttpReply {
+  status(code: number): HttpReply;
+  send(body: string): unknown;
+  setHeader?(name: string, value: string): unknown;
+  header?(name: string, value: string): unknown;
+}
+
+/**
+ * Writes a problem+json answer with its extra headers (Retry-After, WWW-Authenticate) on Express
+ * (`setHeader`) or Fastify (`header`) alike.
+ */
+export function sendProblem(response: HttpReply, problem: ProblemDetails, headers: Record<string, string> = {}): void {
+  const set = (name: string, value: string) => (response.header ? response.header(name, value) : response.setHeader?.(name, value));
+  for (const [name, value] of Object.entries(headers)) set(name, value);
+  set('Content-Type', 'application/problem+json; charset=utf-8');
+  response.status(problem.status).send(JSON.stringify(problem));
+}
+
+/**
+ * A client error raised by the HTTP platform before any handler ran (Fastify's `FST_ERR_*`
+ * errors carry a 4xx `statusCode`: a body over the limit, a bad Content-Length), or undefined.
+ */
+function platformClientStatus(exception: unknown): number | undefined {
+  if (exception === null || typeof exception !== 'object') return undefined;
+  const { code, statusCode } = exception as { code?: unknown; statusCode?: unknown };
+  if (typeof code !== 'string' || !code.startsWith('FST_') || typeof statusCode !== 'number') return undefined;
+  return statusCode >= 400 && statusCode < 500 ? statusCode : undefined;
 }
 
 function codeForStatus(status: number, exception: HttpException): ErrorCode {

@@ -1,27 +1,32 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ProblemException } from '@credit-hub/service-kit';
+import { LRUCache } from 'lru-cache';
 import { DataSource } from 'typeorm';
 import { AnyApiKeyRecord, findActiveApiKeyByHash, hashApiKey, looksLikeApiKey, SqlRunner, typeOrmSqlRunner } from './api-keys';
 
-/** How long a lookup (hit or miss) is reused: a revoke takes effect within this time. */
+/**
+ * How long a lookup (hit or miss) is reused: 1 s. A revoke made in this process (`forgetKey`)
+ * takes effect at once; one made elsewhere (the `apikey` CLI, another gateway replica) within
+ * this time (docs/operations.md, "API keys").
+ */
 export const apiKeyCacheTtlMs = 1000;
-/** Bound on cached lookups, so a flood of random tokens cannot grow memory without limit. */
+/** Bound on cached lookups (least recently used out first), so a flood of random tokens cannot grow memory without limit. */
 export const apiKeyCacheEntriesMax = 10_000;
 
-interface CachedLookup {
-  key: AnyApiKeyRecord | undefined;
-  expiresAtMs: number;
-}
+/** A cached lookup: the live key, or null for a token that names none (misses are cached too). */
+type CachedLookup = AnyApiKeyRecord | null;
 
 /**
- * Turns a bearer token into the live API key it names. Lookups are by SHA-256 of the token and
- * are cached for at most `apiKeyCacheTtlMs`, misses included.
+ * Turns a bearer token into the live API key it names. Lookups are by SHA-256 of the token
+ * (only the hash is kept, as in the database) and are cached in an LRU (lru-cache) for at most
+ * `apiKeyCacheTtlMs`, misses included, so a hot route asks the database about a key at most
+ * once a second.
  */
 @Injectable()
 export class ApiKeyAuthenticator {
   private readonly logger = new Logger('ApiKeys');
   private readonly sql: SqlRunner;
-  private readonly cache = new Map<string, CachedLookup>();
+  private readonly cache = new LRUCache<string, { lookup: CachedLookup }>({ max: apiKeyCacheEntriesMax, ttl: apiKeyCacheTtlMs });
 
   constructor(dataSource: DataSource) {
     this.sql = typeOrmSqlRunner(dataSource);
@@ -31,9 +36,8 @@ export class ApiKeyAuthenticator {
   async authenticate(token: string | undefined): Promise<AnyApiKeyRecord | undefined> {
     if (token === undefined || !looksLikeApiKey(token)) return undefined;
     const hash = hashApiKey(token);
-    const nowMs = Date.now();
     const cached = this.cache.get(hash);
-    if (cached && cached.expiresAtMs > nowMs) return cached.key;
+    if (cached) return cached.lookup ?? undefined;
     let key: AnyApiKeyRecord | undefined;
     try {
       key = await findActiveApiKeyByHash(this.sql, hash);
@@ -41,17 +45,17 @@ export class ApiKeyAuthenticator {
       this.logger.error(`API key lookup failed: ${(error as Error).message}`);
       throw new ProblemException({ code: 'service_unavailable', detail: 'API keys cannot be checked right now' }, { 'Retry-After': '1' });
     }
-    this.remember(hash, { key, expiresAtMs: nowMs + apiKeyCacheTtlMs });
+    this.cache.set(hash, { lookup: key ?? null });
     return key;
   }
 
-  private remember(hash: string, lookup: CachedLookup): void {
-    this.cache.delete(hash);
-    if (this.cache.size >= apiKeyCacheEntriesMax) {
-      // Map iterates in insertion order: the first entry is the oldest.
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
+  /**
+   * Forgets every cached lookup of the key `keyId` (call it after revoking the key in this
+   * process, so the revoke takes effect here at once rather than within `apiKeyCacheTtlMs`).
+   */
+  forgetKey(keyId: string): void {
+    for (const [hash, { lookup }] of this.cache.entries()) {
+      if (lookup?.id === keyId) this.cache.delete(hash);
     }
-    this.cache.set(hash, lookup);
   }
 }

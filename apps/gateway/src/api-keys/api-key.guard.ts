@@ -1,12 +1,12 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
 import { normalizeDomain } from '@credit-hub/contracts';
 import { ProblemException } from '@credit-hub/service-kit';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { ApiKeyAuthenticator } from './api-key-authenticator';
 import { AnyApiKeyRecord, ApiKeyRecord, readableDomains } from './api-keys';
 
 /** A request that passed a guard carries the key it was made with (and, for analytics, the domains it reads). */
-export interface AuthenticatedRequest extends Request {
+export interface AuthenticatedRequest extends FastifyRequest {
   apiKey?: ApiKeyRecord;
   analyticsKey?: AnyApiKeyRecord;
   analyticsDomains?: string[];
@@ -103,7 +103,7 @@ function bearerToken(header: string | undefined): string | undefined {
 }
 
 /** Every string given as `domain` in the JSON body or the query (repeated query values included). */
-function namedDomains(request: Request): string[] {
+function namedDomains(request: FastifyRequest): string[] {
   const values: unknown[] = [];
   const body: unknown = request.body;
   if (body !== null && typeof body === 'object' && !Array.isArray(body)) values.push((body as Record<string, unknown>)['domain']);

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { ProblemException } from '@credit-hub/service-kit';
-import type { Request } from 'express';
+import type { FastifyRequest as Request } from 'fastify';
 import { ApiKeyAuthenticator } from '../api-keys/api-key-authenticator';
 import { analyticsDomainsOf, AuthenticatedRequest } from '../api-keys/api-key.guard';
 

@@ -3,7 +3,7 @@ import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger
 import { BillingConnectSubjects, HandleStripeWebhookCommand, HandleStripeWebhookResult } from '@credit-hub/contracts';
 import { ProblemException } from '@credit-hub/service-kit';
 import type { RawBodyRequest } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest as Request } from 'fastify';
 import { ApiProblems } from '../http/problem-docs';
 import { HubClient } from '../nats/hub-client';
 import { StripeWebhookResponse } from '../webhooks/stripe-webhook.controller';

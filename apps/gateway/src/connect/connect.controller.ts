@@ -9,7 +9,7 @@ import {
   StartConnectOnboardingCommand,
   UpdateConnectSettingsCommand,
 } from '@credit-hub/contracts';
-import type { Request } from 'express';
+import type { FastifyRequest as Request } from 'fastify';
 import { AnalyticsDomains, apiKeySecurityScheme, AuthenticatedRequest } from '../api-keys/api-key.guard';
 import { ApiProblems } from '../http/problem-docs';
 import { HubClient } from '../nats/hub-client';
@@ -22,7 +22,7 @@ import { connectDomainsOf, ConnectKeyGuard } from './connect-key.guard';
 /** The dashboard's Connect page: where Stripe sends a builder back by default. */
 export function connectReturnUrl(request: Request): string {
   const forwarded = request.headers['x-forwarded-proto'];
-  const protocol = forwarded === 'https' || forwarded === 'http' ? forwarded : request.secure ? 'https' : 'http';
+  const protocol = forwarded === 'https' || forwarded === 'http' ? forwarded : request.protocol === 'https' ? 'https' : 'http';
   const host = typeof request.headers.host === 'string' && /^[A-Za-z0-9.:[\]-]{1,300}$/.test(request.headers.host) ? request.headers.host : '127.0.0.1';
   return `${protocol}://${host}/dashboard/connect`;
 }

@@ -2,7 +2,7 @@ import { Controller, Get, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { BillingConnectSubjects, ConnectOnboardingResult, ConnectStateResult, GetConnectStateQuery, StartConnectOnboardingCommand } from '@credit-hub/contracts';
 import { ProblemException } from '@credit-hub/service-kit';
-import type { Request, Response } from 'express';
+import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { analyticsDomainsOf } from '../api-keys/api-key.guard';
 import { AnyApiKeyRecord, readableDomains } from '../api-keys/api-keys';
 import { dashboardCookie, readCookie, sendHtml } from '../dashboard/dashboard.controller';
@@ -28,14 +28,14 @@ export class DashboardConnectController {
   @Get()
   async page(@Req() request: Request, @Res() response: Response): Promise<void> {
     const key = await this.key(request);
-    if (!key) return response.redirect(303, '/dashboard');
+    if (!key) return response.redirect('/dashboard', 303);
     await this.render(response, key, 200, null);
   }
 
   @Post('onboarding')
   async onboarding(@Req() request: Request, @Res() response: Response): Promise<void> {
     const key = await this.key(request);
-    if (!key) return response.redirect(303, '/dashboard');
+    if (!key) return response.redirect('/dashboard', 303);
     const body = (request.body ?? {}) as Record<string, unknown>;
     const named = typeof body['domain'] === 'string' && body['domain'] !== '' ? [body['domain']] : [];
     let domains: string[];
@@ -48,7 +48,7 @@ export class DashboardConnectController {
     const command: StartConnectOnboardingCommand = { domains, returnUrl: connectReturnUrl(request), refreshUrl: connectReturnUrl(request) };
     try {
       const result = await this.hub.request<ConnectOnboardingResult>(BillingConnectSubjects.startOnboarding, command);
-      response.redirect(303, result.onboardingUrl);
+      response.redirect(result.onboardingUrl, 303);
     } catch (error) {
       if (!(error instanceof ProblemException)) throw error;
       const { code, detail } = error.refusal;

@@ -13,7 +13,7 @@ import {
   RefundStatuses,
 } from '@credit-hub/contracts';
 import { ProblemException } from '@credit-hub/service-kit';
-import type { Request, Response } from 'express';
+import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { ApiKeyAuthenticator } from '../api-keys/api-key-authenticator';
 import { DashboardSessions, dashboardSessionTtlSeconds } from './dashboard-sessions';
 import { analyticsDomainsOf } from '../api-keys/api-key.guard';
@@ -83,26 +83,26 @@ export class DashboardController {
     // A session already open in this browser is ended: one sign-in, one session.
     await this.sessions.end(readCookie(request.headers.cookie, dashboardCookie));
     const { sessionId } = await this.sessions.start(key.id);
-    response.setHeader('Set-Cookie', cookie(request, sessionId, dashboardSessionTtlSeconds));
-    response.redirect(303, '/dashboard');
+    response.header('Set-Cookie', cookie(request, sessionId, dashboardSessionTtlSeconds));
+    response.redirect('/dashboard', 303);
   }
 
   /** Ends the session on the server (the id no longer opens anything, even if kept) and clears the cookie. */
   @Post('sign-out')
   async signOut(@Req() request: Request, @Res() response: Response): Promise<void> {
     await this.sessions.end(readCookie(request.headers.cookie, dashboardCookie));
-    response.setHeader('Set-Cookie', cookie(request, '', 0));
-    response.redirect(303, '/dashboard');
+    response.header('Set-Cookie', cookie(request, '', 0));
+    response.redirect('/dashboard', 303);
   }
 
   @Get('chart.umd.min.js')
   chart(@Res() response: Response): void {
-    response.status(200).set({ 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=86400' }).send(chartScript());
+    response.status(200).headers({ 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=86400' }).send(chartScript());
   }
 
   @Get('app.js')
   script(@Res() response: Response): void {
-    response.status(200).set({ 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' }).send(dashboardScript);
+    response.status(200).headers({ 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' }).send(dashboardScript);
   }
 
   /**
@@ -146,7 +146,7 @@ export class DashboardController {
     } else {
       throw new ProblemException({ code: 'validation_failed', detail: 'unknown view', field: 'view' });
     }
-    response.status(200).set({ 'Cache-Control': 'no-store' }).json(answer);
+    response.status(200).headers({ 'Cache-Control': 'no-store', 'Content-Type': 'application/json; charset=utf-8' }).send(JSON.stringify(answer));
   }
 
   /** The live key of the request's session, or undefined (no, unknown, expired or ended session; revoked key). */
@@ -167,14 +167,14 @@ export function readCookie(header: string | undefined, name: string): string | u
 }
 
 function cookie(request: Request, value: string, maxAgeSeconds: number): string {
-  const secure = request.secure || request.headers['x-forwarded-proto'] === 'https' ? '; Secure' : '';
+  const secure = request.protocol === 'https' || request.headers['x-forwarded-proto'] === 'https' ? '; Secure' : '';
   return `${dashboardCookie}=${value}; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
 }
 
 export function sendHtml(response: Response, status: number, html: string): void {
   response
     .status(status)
-    .set({
+    .headers({
       'Content-Type': 'text/html; charset=utf-8',
       'Content-Security-Policy': "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
       'Referrer-Policy': 'no-referrer',

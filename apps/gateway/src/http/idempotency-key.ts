@@ -2,11 +2,17 @@ import { CallHandler, ExecutionContext, HttpStatus, Injectable, Logger, NestInte
 import { Reflector } from '@nestjs/core';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ProblemException } from '@credit-hub/service-kit';
+import { ProblemException, routePatternOf } from '@credit-hub/service-kit';
 import { createHash } from 'node:crypto';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
 import type { AuthenticatedRequest } from '../api-keys/api-key.guard';
+
+/** The response of a replayed request: its first answer's status and the replay header (Fastify's reply). */
+interface ReplayedResponse {
+  status(code: number): unknown;
+  header(name: string, value: string): unknown;
+}
 
 /** The request header (IETF draft-ietf-httpapi-idempotency-key-header, section 2). */
 export const idempotencyKeyHeader = 'idempotency-key';
@@ -55,13 +61,13 @@ export class IdempotencyKeyInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest & { route?: { path?: string } }>();
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const given = request.headers[idempotencyKeyHeader];
-    const route = request.route?.path;
+    const route = routePatternOf(request);
     if (request.method !== 'POST' || given === undefined || !request.apiKey || route === undefined || naturalKeyRoutes.has(route)) return next.handle();
     const key = parseKey(Array.isArray(given) ? given.join(',') : given);
     const status = this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
-    const response = context.switchToHttp().getResponse<{ status(code: number): unknown; setHeader(name: string, value: string): void }>();
+    const response = context.switchToHttp().getResponse<ReplayedResponse>();
     const record = { apiKeyId: request.apiKey.id, route, key, hash: bodyHash(request.body) };
     return from(this.run(record, status, response, () => lastValueFrom(next.handle(), { defaultValue: undefined })));
   }
@@ -69,7 +75,7 @@ export class IdempotencyKeyInterceptor implements NestInterceptor {
   private async run(
     record: { apiKeyId: string; route: string; key: string; hash: string },
     status: number,
-    response: { status(code: number): unknown; setHeader(name: string, value: string): void },
+    response: ReplayedResponse,
     handle: () => Promise<unknown>,
   ): Promise<unknown> {
     await this.purgeExpired();
@@ -89,7 +95,7 @@ export class IdempotencyKeyInterceptor implements NestInterceptor {
       }
       if (earlier?.completed_at) {
         response.status(earlier.response_status);
-        response.setHeader(idempotentReplayedHeader, 'true');
+        response.header(idempotentReplayedHeader, 'true');
         return earlier.response_body;
       }
       const takenOver = earlier?.stale

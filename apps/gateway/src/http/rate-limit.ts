@@ -10,7 +10,7 @@ import {
   ThrottlerStorage,
 } from '@nestjs/throttler';
 import { validateEnvironment, ProblemException } from '@credit-hub/service-kit';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { ApiKeyAuthenticator } from '../api-keys/api-key-authenticator';
 import { RateLimitConfig } from './rate-limit.config';
 
@@ -36,7 +36,7 @@ const throttlerName = 'default';
 export type RateLimitTracker = { kind: 'key'; id: string } | { kind: 'anonymous'; address: string };
 
 /** A request once the guard has decided whom it counts against. */
-interface TrackedRequest extends Request {
+interface TrackedRequest extends FastifyRequest {
   rateLimitTracker?: RateLimitTracker;
 }
 
@@ -95,7 +95,7 @@ export class ApiKeyRateLimitGuard extends ThrottlerGuard {
    */
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<TrackedRequest>();
-    const path = request.path ?? request.url ?? '';
+    const path = (request.url ?? '').split('?', 1)[0]!;
     if (unlimitedPathPrefixes.some((prefix) => path === prefix || path.startsWith(`${prefix}/`))) return true;
     request.rateLimitTracker = await this.trackerOf(request);
     return false;
@@ -103,7 +103,7 @@ export class ApiKeyRateLimitGuard extends ThrottlerGuard {
 
   protected override async getTracker(request: Record<string, unknown>): Promise<string> {
     const tracker = (request as unknown as TrackedRequest).rateLimitTracker;
-    return counterKeyOf(tracker ?? { kind: 'anonymous', address: addressOf(request as unknown as Request) });
+    return counterKeyOf(tracker ?? { kind: 'anonymous', address: addressOf(request as unknown as FastifyRequest) });
   }
 
   /** One counter per tracker for the whole API, not one per route (the default). */
@@ -121,7 +121,7 @@ export class ApiKeyRateLimitGuard extends ThrottlerGuard {
     );
   }
 
-  private async trackerOf(request: Request): Promise<RateLimitTracker> {
+  private async trackerOf(request: FastifyRequest): Promise<RateLimitTracker> {
     const token = bearerTokenOf(request.headers.authorization);
     if (token !== undefined) {
       const key = await this.authenticator.authenticate(token).catch(() => undefined);
@@ -132,8 +132,8 @@ export class ApiKeyRateLimitGuard extends ThrottlerGuard {
 }
 
 /** The client address (the socket's: put `trust proxy` in front before trusting X-Forwarded-For). */
-function addressOf(request: Request): string {
-  return request.ip ?? request.socket?.remoteAddress ?? 'unknown';
+function addressOf(request: FastifyRequest): string {
+  return request.ip ?? request.raw?.socket?.remoteAddress ?? 'unknown';
 }
 
 /** The global guard's provider, for GatewayModule's `providers`. */

@@ -1,6 +1,7 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { unstorableTextIn } from '@credit-hub/contracts';
 import { ProblemException } from '@credit-hub/service-kit';
+import { compiledInput } from './compiled-validation';
 
 /**
  * Deepest nesting of a body or query accepted. Our requests are flat (two levels at most); the
@@ -23,7 +24,8 @@ export const forbiddenPropertyNames: ReadonlySet<string> = new Set(['__proto__',
  * bounded, prototype property names are refused (see above), and every string of the body, the
  * query and the path parameters (values and property names) must be text PostgreSQL can store
  * (libs/contracts `unstorableTextIn`: no NUL, no lone surrogate). The pipe is global, so this holds
- * for every route with a `@Body`, `@Query` or `@Param`, DTO or not.
+ * for every route with a `@Body`, `@Query` or `@Param`, DTO or not. The credit routes' DTOs have a
+ * compiled JSON schema (http/compiled-validation.ts) that lets a valid input skip class-validator.
  */
 export function gatewayValidationPipe(): ValidationPipe {
   return new GatewayValidationPipe({
@@ -47,6 +49,12 @@ class GatewayValidationPipe extends ValidationPipe {
     if (metadata.type === 'param') {
       const problem = unstorableTextIn(value, metadata.data ?? 'path');
       if (problem) throw new ProblemException({ code: 'validation_failed', detail: problem.detail, field: problem.field });
+    }
+    // The hot routes' inputs: a compiled JSON schema accepts the valid ones without class-validator;
+    // anything it refuses is decided (and worded) by class-validator below.
+    if (metadata.type !== 'custom') {
+      const accepted = compiledInput(metadata.metatype, value);
+      if (accepted !== undefined) return accepted;
     }
     return super.transform(value, metadata);
   }

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { ProblemException } from '@credit-hub/service-kit';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { hashApiKey, hashesEqual } from '../api-keys/api-keys';
 import { OperatorConfig } from './operator.config';
 
@@ -24,7 +24,7 @@ export class OperatorKeyGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<Request>();
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
     if (!operatorKeyMatches(bearerToken(request.headers.authorization), this.config.operatorKeyHashes)) {
       throw new ProblemException(
         { code: 'unauthorized', detail: 'Send an operator key as Authorization: Bearer <operator key>' },

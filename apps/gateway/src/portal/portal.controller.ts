@@ -10,7 +10,7 @@ import {
   RequestRefundResult,
 } from '@credit-hub/contracts';
 import { ProblemException } from '@credit-hub/service-kit';
-import type { Request, Response } from 'express';
+import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { HubClient } from '../nats/hub-client';
 import { readRefundForm, RefundFormField, RefundFormValues } from './portal-form';
 import { formatMoney, RefundFormContext, renderMessage, renderOverview, renderRefundForm, renderRefundResult } from './portal.html';
@@ -96,7 +96,7 @@ export class PortalController {
       return send(response, 500, renderMessage(unknownBrand, 'Something went wrong', 'Please try again in a moment.'));
     }
     const { code, detail } = error.refusal;
-    for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
+    for (const [name, value] of Object.entries(error.headers)) response.header(name, value);
     if (code === 'portal_link_invalid') {
       return send(response, 403, renderMessage(unknownBrand, 'This link does not work', `${detail}. Ask the product you came from for a new refund link.`));
     }
@@ -128,7 +128,7 @@ function formContext(view: PortalView, kind: 'credits' | 'money', lotId: string)
 function send(response: Response, status: number, html: string): void {
   response
     .status(status)
-    .set({
+    .headers({
       'Content-Type': 'text/html; charset=utf-8',
       // No scripts at all; styles inline; forms post only here; never framed.
       'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",

@@ -4,7 +4,7 @@ import {
   CaptureReservationCommand, GetHistoryQuery, GrantCreditsCommand, GrantCreditsResult, HistoryPage, LedgerSubjects, normalizeDomain,
   normalizeEmail, ReleaseReservationCommand, ReservationView, ReserveCreditsCommand,
 } from '@credit-hub/contracts';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ApiKeyGuard, apiKeySecurityScheme, CurrentApiKey } from '../api-keys/api-key.guard';
 import { ApiKeyRecord } from '../api-keys/api-keys';
 import { ApiProblems } from '../http/problem-docs';
@@ -34,7 +34,7 @@ export class CreditLedgerController {
   @ApiCreatedResponse({ type: ReservationResponse, description: 'A new hold' })
   @ApiOkResponse({ type: ReservationResponse, description: 'The hold this referenceId already made (`repeated: true`)' })
   @ApiProblems('validation_failed', 'unauthorized', 'insufficient_credits', 'payment_past_due', 'forbidden_domain', 'account_frozen', 'reference_conflict', 'payload_too_large', 'service_unavailable')
-  async reserve(@Body() body: ReserveCreditsRequest, @Res({ passthrough: true }) response: Response): Promise<ReservationView> {
+  async reserve(@Body() body: ReserveCreditsRequest, @Res({ passthrough: true }) response: FastifyReply): Promise<ReservationView> {
     const command: ReserveCreditsCommand = {
       email: normalizeEmail(body.email),
       domain: normalizeDomain(body.domain),
@@ -82,7 +82,7 @@ export class CreditLedgerController {
   @ApiCreatedResponse({ type: GrantCreditsResponse, description: 'A new lot' })
   @ApiOkResponse({ type: GrantCreditsResponse, description: 'This grantId was granted before (`repeated: true`)' })
   @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'payload_too_large', 'service_unavailable')
-  async grant(@Body() body: GrantCreditsRequest, @Res({ passthrough: true }) response: Response): Promise<GrantCreditsResult> {
+  async grant(@Body() body: GrantCreditsRequest, @Res({ passthrough: true }) response: FastifyReply): Promise<GrantCreditsResult> {
     const command: GrantCreditsCommand = {
       email: normalizeEmail(body.email),
       domain: normalizeDomain(body.domain),

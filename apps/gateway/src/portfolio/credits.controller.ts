@@ -13,6 +13,7 @@ import {
 } from '@credit-hub/contracts';
 import { ApiKeyGuard, apiKeySecurityScheme, CurrentApiKey } from '../api-keys/api-key.guard';
 import { ApiKeyRecord } from '../api-keys/api-keys';
+import { compiledInput } from '../http/compiled-validation';
 import { ApiProblems } from '../http/problem-docs';
 import { HubClient } from '../nats/hub-client';
 import {
@@ -65,7 +66,8 @@ export class CreditsController {
     const results: ConsumeBatchItemResult[] = new Array(body.items.length);
     const valid: { index: number; command: ConsumeCreditsCommand }[] = [];
     body.items.forEach((item, index) => {
-      const validated = validatePayload(ConsumeCreditsRequest, item);
+      const accepted = compiledInput(ConsumeCreditsRequest, item);
+      const validated = accepted ? { ok: true as const, value: accepted } : validatePayload(ConsumeCreditsRequest, item);
       if (!validated.ok) {
         results[index] = refusedItem(index, validated.refusal.code, validated.refusal.detail, validated.refusal.field);
         return;

@@ -5,7 +5,7 @@ import { connect, JSONCodec, Msg, NatsConnection, Subscription } from 'nats';
 import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { createApiKey, typeOrmSqlRunner } from '../api-keys/api-keys';
-import { configureGatewayHttp } from '../gateway.http';
+import { gatewayHttpBoot } from '../gateway.http';
 import { GatewayModule } from '../gateway.module';
 
 /** A gateway started in-process on a free port with its own database. */
@@ -37,8 +37,7 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ru
     module: GatewayModule,
     httpHost: '127.0.0.1',
     httpPort: 0,
-    rawBody: true,
-    configure: configureGatewayHttp,
+    ...gatewayHttpBoot,
   });
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const sql = typeOrmSqlRunner(app.get(DataSource));

@@ -3,7 +3,7 @@ import { ApiHeader, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@n
 import { BillingSubjects, HandleStripeWebhookCommand, HandleStripeWebhookResult } from '@credit-hub/contracts';
 import { ProblemException } from '@credit-hub/service-kit';
 import type { RawBodyRequest } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { ApiProblems } from '../http/problem-docs';
 import { HubClient } from '../nats/hub-client';
 
@@ -32,7 +32,7 @@ export class StripeWebhookController {
   @ApiOkResponse({ type: StripeWebhookResponse })
   @ApiProblems('webhook_signature_invalid', 'webhook_timestamp_out_of_tolerance', 'webhook_payload_invalid', 'validation_failed', 'payload_too_large', 'service_unavailable')
   async handle(
-    @Req() request: RawBodyRequest<Request>,
+    @Req() request: RawBodyRequest<FastifyRequest>,
     @Headers('stripe-signature') signature: string | undefined,
   ): Promise<StripeWebhookResponse> {
     if (typeof signature !== 'string' || signature.length === 0 || signature.length > signatureLengthMax) {
