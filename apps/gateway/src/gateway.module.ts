@@ -1,25 +1,22 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { DatabaseModule, HealthModule, NatsModule, ServiceConfigModule } from '@credit-hub/service-kit';
-import { AnalyticsController } from './analytics/analytics.controller';
-import { analyticsEdgeControllers } from './analytics';
-import { ApiKeyAuthenticator } from './api-keys/api-key-authenticator';
-import { ApiKeyGuard } from './api-keys/api-key.guard';
-import { BillingController } from './billing/billing.controller';
-import { connectEdgeControllers, connectEdgeProviders } from './connect';
-import { DashboardSessions } from './dashboard/dashboard-sessions';
+import { AnalyticsModule } from './analytics/analytics.module';
+import { ApiKeysModule } from './api-keys/api-keys.module';
+import { BillingEdgeModule } from './billing/billing.module';
+import { ConnectModule } from './connect/connect.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { GatewayConfig } from './gateway.config';
-import { gatewayMigrations } from './migrations';
-import { rateLimitGuardProvider, rateLimitModule } from './http/rate-limit';
-import { HubClient } from './nats/hub-client';
 import { IdempotencyKeyInterceptor } from './http/idempotency-key';
-import { billingEdgeControllers, billingEdgeProviders } from './operator/billing-edge';
-import { refundEdgeControllers, refundEdgeProviders } from './portal/refund-edge';
-import { CreditLedgerController } from './portfolio/credit-ledger.controller';
-import { CreditsController } from './portfolio/credits.controller';
-import { EntitlementsController } from './portfolio/entitlements.controller';
-import { StripeWebhookController } from './webhooks/stripe-webhook.controller';
-import { WebhookEndpointsController } from './webhooks-endpoints/webhook-endpoints.controller';
+import { rateLimitGuardProvider, rateLimitModule } from './http/rate-limit';
+import { gatewayMigrations } from './migrations';
+import { HubModule } from './nats/hub.module';
+import { OperatorModule } from './operator/operator.module';
+import { PortalModule } from './portal/portal.module';
+import { PortfolioModule } from './portfolio/portfolio.module';
+import { RefundRequestsModule } from './refunds/refund-requests.module';
+import { StripeWebhooksModule } from './webhooks/stripe-webhooks.module';
+import { WebhookEndpointsModule } from './webhooks-endpoints/webhook-endpoints.module';
 
 /**
  * The gateway: the only HTTP edge. Authenticates API keys (its only state), validates input and
@@ -37,8 +34,20 @@ import { WebhookEndpointsController } from './webhooks-endpoints/webhook-endpoin
     NatsModule.forRoot({ name: 'gateway', config: GatewayConfig, servers: (c) => c.NATS_URL }),
     HealthModule.register({ hasDatabase: true }),
     rateLimitModule,
+    ApiKeysModule,
+    HubModule,
+    // One module per feature folder, each registering only what is in its folder.
+    PortfolioModule,
+    BillingEdgeModule,
+    AnalyticsModule,
+    DashboardModule,
+    PortalModule,
+    RefundRequestsModule,
+    WebhookEndpointsModule,
+    StripeWebhooksModule,
+    OperatorModule,
+    ConnectModule,
   ],
-  controllers: [BillingController, CreditsController, CreditLedgerController, AnalyticsController, ...analyticsEdgeControllers, StripeWebhookController, ...refundEdgeControllers, WebhookEndpointsController, ...billingEdgeControllers, EntitlementsController, ...connectEdgeControllers],
-  providers: [ApiKeyAuthenticator, ApiKeyGuard, DashboardSessions, HubClient, { provide: APP_INTERCEPTOR, useClass: IdempotencyKeyInterceptor }, ...refundEdgeProviders, rateLimitGuardProvider, ...billingEdgeProviders, ...connectEdgeProviders],
+  providers: [{ provide: APP_INTERCEPTOR, useClass: IdempotencyKeyInterceptor }, rateLimitGuardProvider],
 })
 export class GatewayModule {}

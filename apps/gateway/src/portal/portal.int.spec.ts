@@ -2,7 +2,7 @@ import { PortalView, RefundRequestView, RefundsSubjects, replyOk, replyRefused, 
 import { FakeService, RunningGateway, startGateway } from '../test/gateway-harness';
 import { http } from '../test/http';
 
-// The gateway's refund edge against real PostgreSQL and NATS, with the refunds service faked
+// The portal and the refund-request API against real PostgreSQL and NATS, with the refunds service faked
 // behind NATS: the portal pages, the portal-session and refund-request APIs. The whole flow with
 // the real services and a browser is tools/e2e/refunds.e2e.spec.ts.
 
