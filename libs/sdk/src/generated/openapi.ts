@@ -24,20 +24,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/billing/checkout": {
+    "/health": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
         /**
-         * Create a checkout session
-         * @description A hosted Stripe Checkout session for an offering of the domain: payment mode for a pack, subscription mode (with the plan's trial days) for a plan. Send the customer to `checkoutUrl`; the credits arrive when Stripe reports the payment.
+         * Liveness
+         * @description PostgreSQL (when the service has one) and NATS, as @nestjs/terminus reports them; never rate limited.
          */
-        post: operations["createCheckout"];
+        get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness
+         * @description Like /health, and 503 while the service drains before shutdown: take it out of the load balancer then.
+         */
+        get: operations["getReadiness"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -204,6 +224,146 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/portfolio/entitlements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a customer's entitlements
+         * @description The customer's plan, status, next change, caps and spendable credits on the key's domain (the free tier when not subscribed; docs/entitlements.md).
+         */
+        get: operations["getEntitlements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portfolio/entitlements/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check an entitlement
+         * @description May the customer use a feature, or have `requested` more of a limited thing when they have `inUse`? Refusals are answers: LIMIT_REACHED, feature_not_in_plan, payment_past_due (after the payment grace)
+         */
+        post: operations["checkEntitlement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/billing/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a checkout session
+         * @description A hosted Stripe Checkout session for an offering of the domain: payment mode for a pack, subscription mode (with the plan's trial days) for a plan. Send the customer to `checkoutUrl`; the credits arrive when Stripe reports the payment.
+         */
+        post: operations["createCheckout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/billing/portal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a billing portal session
+         * @description A Stripe customer portal session for the customer's own subscriptions on the domain; send the customer to `url`.
+         */
+        post: operations["createBillingPortalSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/billing/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a customer's subscriptions
+         * @description The customer's subscriptions on the key's domain: status, trial, period, grace, blocked plan credits.
+         */
+        get: operations["listSubscriptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/billing/subscriptions/{subscriptionId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a subscription
+         * @description Cancel, by the customer who owns it (else 403 subscription_not_owned): at the period end (default; during a trial: never charged) or now.
+         */
+        post: operations["cancelSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/billing/subscriptions/{subscriptionId}/change-plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the plan of a subscription
+         * @description Switch to another plan of the domain, by the customer who owns it (from the next invoice).
+         */
+        post: operations["changeSubscriptionPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analytics/usage": {
         parameters: {
             query?: never;
@@ -338,26 +498,6 @@ export interface paths {
         get: operations["getAnalyticsFeedback"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/webhooks/stripe": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Receive Stripe's webhooks
-         * @description Stripe's webhook endpoint: the raw JSON body signed by Stripe (`Stripe-Signature`, 300 s tolerance). Idempotent on the Stripe event id: a duplicate answers `outcome: duplicate`. Called by Stripe, not by builders.
-         */
-        post: operations["handleStripeWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -528,7 +668,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/billing/portal": {
+    "/webhooks/stripe": {
         parameters: {
             query?: never;
             header?: never;
@@ -538,70 +678,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Create a billing portal session
-         * @description A Stripe customer portal session for the customer's own subscriptions on the domain; send the customer to `url`.
+         * Receive Stripe's webhooks
+         * @description Stripe's webhook endpoint: the raw JSON body signed by Stripe (`Stripe-Signature`, 300 s tolerance). Idempotent on the Stripe event id: a duplicate answers `outcome: duplicate`. Called by Stripe, not by builders.
          */
-        post: operations["createBillingPortalSession"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/billing/subscriptions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List a customer's subscriptions
-         * @description The customer's subscriptions on the key's domain: status, trial, period, grace, blocked plan credits.
-         */
-        get: operations["listSubscriptions"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/billing/subscriptions/{subscriptionId}/cancel": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Cancel a subscription
-         * @description Cancel, by the customer who owns it (else 403 subscription_not_owned): at the period end (default; during a trial: never charged) or now.
-         */
-        post: operations["cancelSubscription"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/billing/subscriptions/{subscriptionId}/change-plan": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Change the plan of a subscription
-         * @description Switch to another plan of the domain, by the customer who owns it (from the next invoice).
-         */
-        post: operations["changeSubscriptionPlan"];
+        post: operations["handleStripeWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -646,46 +726,6 @@ export interface paths {
          */
         put: operations["putOperatorOffering"];
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/portfolio/entitlements": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Read a customer's entitlements
-         * @description The customer's plan, status, next change, caps and spendable credits on the key's domain (the free tier when not subscribed; docs/entitlements.md).
-         */
-        get: operations["getEntitlements"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/portfolio/entitlements/check": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Check an entitlement
-         * @description May the customer use a feature, or have `requested` more of a limited thing when they have `inUse`? Refusals are answers: LIMIT_REACHED, feature_not_in_plan, payment_past_due (after the payment grace)
-         */
-        post: operations["checkEntitlement"];
         delete?: never;
         options?: never;
         head?: never;
@@ -796,46 +836,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/health": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Liveness
-         * @description PostgreSQL (when the service has one) and NATS, as @nestjs/terminus reports them; never rate limited.
-         */
-        get: operations["getHealth"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/health/ready": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Readiness
-         * @description Like /health, and 503 while the service drains before shutdown: take it out of the load balancer then.
-         */
-        get: operations["getReadiness"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -870,39 +870,6 @@ export interface components {
              * @example false
              */
             retryable: boolean;
-        };
-        CreateCheckoutRequest: {
-            /**
-             * @description The product (domain) acting; must be the API key's own domain
-             * @example yourproduct.com
-             */
-            domain: string;
-            /**
-             * @description An offering of the domain's catalog
-             * @example starter_3
-             */
-            offeringId: string;
-            /**
-             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
-             * @example ada@example.com
-             */
-            email: string;
-            /**
-             * @description Where Stripe sends the customer after paying
-             * @example https://yourproduct.com/success
-             */
-            successUrl: string;
-            /**
-             * @description Where Stripe sends the customer on cancel
-             * @example https://yourproduct.com/pricing
-             */
-            cancelUrl: string;
-        };
-        CreateCheckoutResponse: {
-            /** @example https://checkout.stripe.com/c/pay/cs_test_a1b2c3 */
-            checkoutUrl: string;
-            /** @example cs_test_a1b2c3 */
-            sessionId: string;
         };
         ConsumeCreditsRequest: {
             /**
@@ -1267,6 +1234,278 @@ export interface components {
              */
             nextCursor: string | null;
         };
+        EntitlementChangeResponse: {
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            tier: "plan" | "free";
+            /** @enum {string} */
+            status: "none" | "trialing" | "active" | "past_due" | "unpaid" | "canceled" | "incomplete" | "incomplete_expired" | "paused";
+            offeringId: string | null;
+            paymentPastDue: boolean;
+            /**
+             * @description Feature flags (true/false) and numeric limits (whole numbers) by cap name
+             * @example {
+             *       "scheduled_runs": true,
+             *       "workspaces": 10,
+             *       "blocks": 500
+             *     }
+             */
+            caps: {
+                [key: string]: boolean | number;
+            };
+            /** @description True when Stripe still decides (a trial converts only if the first payment succeeds) */
+            expected: boolean;
+        };
+        EntitlementCreditsResponse: {
+            /**
+             * @description The customer's balance spendable on the domain, credits
+             * @example 195
+             */
+            spendable: number;
+        };
+        EntitlementsResponse: {
+            /** @example ada@example.com */
+            email: string;
+            /** @example yourproduct.com */
+            domain: string;
+            /**
+             * @description Whose caps apply: the plan's or the domain's free tier
+             * @enum {string}
+             */
+            tier: "plan" | "free";
+            /**
+             * @description As of now on Stripe's clock (`none`: never subscribed on the domain)
+             * @enum {string}
+             */
+            status: "none" | "trialing" | "active" | "past_due" | "unpaid" | "canceled" | "incomplete" | "incomplete_expired" | "paused";
+            /** @example builder_monthly */
+            offeringId: string | null;
+            /** @description True once a failed payment's grace ended unpaid: the plan's caps are withheld */
+            paymentPastDue: boolean;
+            /**
+             * @description Feature flags (true/false) and numeric limits (whole numbers) by cap name
+             * @example {
+             *       "scheduled_runs": true,
+             *       "workspaces": 10,
+             *       "blocks": 500
+             *     }
+             */
+            caps: {
+                [key: string]: boolean | number;
+            };
+            subscriptionId: string | null;
+            /** Format: date-time */
+            trialEnd: string | null;
+            /** Format: date-time */
+            currentPeriodEnd: string | null;
+            cancelAtPeriodEnd: boolean;
+            /** Format: date-time */
+            graceEndsAt: string | null;
+            /**
+             * Format: date-time
+             * @description The next change: trial end, period end of a cancelled plan, grace end
+             */
+            changesAt: string | null;
+            changesTo: components["schemas"]["EntitlementChangeResponse"] | null;
+            /**
+             * Format: date-time
+             * @description The moment answered for (Stripe's clock)
+             */
+            asOf: string;
+            credits: components["schemas"]["EntitlementCreditsResponse"];
+        };
+        EntitlementCheckRequest: {
+            /**
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
+             * @example ada@example.com
+             */
+            email: string;
+            /**
+             * @description The product (domain) acting; must be the API key's own domain
+             * @example yourproduct.com
+             */
+            domain: string;
+            /**
+             * @description The cap to check (a feature flag or a numeric limit of the plan)
+             * @example workspaces
+             */
+            feature: string;
+            /**
+             * @description How many more the customer wants (numeric caps; default 1; 0 asks only where they stand)
+             * @example 1
+             */
+            requested?: number;
+            /**
+             * @description How many the customer already has (numeric caps; default 0); the product counts them
+             * @example 2
+             */
+            inUse?: number;
+        };
+        EntitlementCheckResponse: {
+            /** @example true */
+            allowed: boolean;
+            /**
+             * @example ok
+             * @enum {string}
+             */
+            code: "ok" | "LIMIT_REACHED" | "feature_not_in_plan" | "payment_past_due";
+            /**
+             * @description The numeric limit; null for a flag or a feature not in the plan
+             * @example 10
+             */
+            limit: number | null;
+            /**
+             * @description Allowed: left after `requested` (0 exactly at the limit). Refused: left before it (0 at or over)
+             * @example 0
+             */
+            remaining: number | null;
+            /**
+             * @description How far the usage the customer already has is over the limit (kept, never deleted)
+             * @example 0
+             */
+            overLimitBy: number;
+            /** @enum {string} */
+            tier: "plan" | "free";
+            /** @enum {string} */
+            status: "none" | "trialing" | "active" | "past_due" | "unpaid" | "canceled" | "incomplete" | "incomplete_expired" | "paused";
+            /** @example builder_monthly */
+            offeringId: string | null;
+        };
+        CreateCheckoutRequest: {
+            /**
+             * @description The product (domain) acting; must be the API key's own domain
+             * @example yourproduct.com
+             */
+            domain: string;
+            /**
+             * @description An offering of the domain's catalog
+             * @example starter_3
+             */
+            offeringId: string;
+            /**
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
+             * @example ada@example.com
+             */
+            email: string;
+            /**
+             * @description Where Stripe sends the customer after paying
+             * @example https://yourproduct.com/success
+             */
+            successUrl: string;
+            /**
+             * @description Where Stripe sends the customer on cancel
+             * @example https://yourproduct.com/pricing
+             */
+            cancelUrl: string;
+        };
+        CreateCheckoutResponse: {
+            /** @example https://checkout.stripe.com/c/pay/cs_test_a1b2c3 */
+            checkoutUrl: string;
+            /** @example cs_test_a1b2c3 */
+            sessionId: string;
+        };
+        BillingPortalRequest: {
+            /**
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
+             * @example ada@example.com
+             */
+            email: string;
+            /**
+             * @description The product (domain) acting; must be the API key's own domain
+             * @example yourproduct.com
+             */
+            domain: string;
+            /**
+             * @description Where the portal's "return" link goes
+             * @example https://yourproduct.com/settings/billing
+             */
+            returnUrl: string;
+        };
+        BillingPortalResponse: {
+            /** @example https://billing.stripe.com/p/session/test_… */
+            url: string;
+            /** @example bps_1Q… */
+            portalSessionId: string;
+        };
+        SubscriptionResponse: {
+            /** @example sub_1QxYz2AbCdEfGh */
+            subscriptionId: string;
+            /** @example ada@example.com */
+            email: string;
+            /** @example yourproduct.com */
+            domain: string;
+            /** @example starter_3 */
+            offeringId: string;
+            /** @enum {string} */
+            status: "trialing" | "active" | "past_due" | "unpaid" | "canceled" | "incomplete" | "incomplete_expired" | "paused";
+            /** @description Credits granted each paid (or trial) period */
+            creditsPerPeriod: number;
+            /** @description Unused plan credits roll over */
+            rollover: boolean;
+            /** Format: date-time */
+            trialEnd: string | null;
+            /** Format: date-time */
+            currentPeriodStart: string | null;
+            /** Format: date-time */
+            currentPeriodEnd: string | null;
+            cancelAtPeriodEnd: boolean;
+            /**
+             * Format: date-time
+             * @description Past due: plan credits usable until then
+             */
+            graceEndsAt: string | null;
+            /** @description Grace over unpaid: plan credits refused with payment_past_due until a payment succeeds */
+            planCreditsBlocked: boolean;
+            /**
+             * Format: date-time
+             * @description When Stripe's trial-ends-in-3-days reminder arrived
+             */
+            trialWillEndAt: string | null;
+            /** Format: date-time */
+            endedAt: string | null;
+        };
+        SubscriptionListResponse: {
+            /** @example ada@example.com */
+            email: string;
+            /** @example yourproduct.com */
+            domain: string;
+            subscriptions: components["schemas"]["SubscriptionResponse"][];
+        };
+        CancelSubscriptionRequest: {
+            /**
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
+             * @example ada@example.com
+             */
+            email: string;
+            /**
+             * @description The product (domain) acting; must be the API key's own domain
+             * @example yourproduct.com
+             */
+            domain: string;
+            /**
+             * @description true (default): the plan runs to the period end (the trial end while trialing) and is not renewed; false: ends now
+             * @default true
+             */
+            atPeriodEnd: boolean;
+        };
+        ChangePlanRequest: {
+            /**
+             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
+             * @example ada@example.com
+             */
+            email: string;
+            /**
+             * @description The product (domain) acting; must be the API key's own domain
+             * @example yourproduct.com
+             */
+            domain: string;
+            /**
+             * @description Another plan of the domain (monthly ↔ annual, an upgrade); applies from the next invoice
+             * @example builder_annual
+             */
+            offeringId: string;
+        };
         UsageRowResponse: {
             /** @example yourproduct.com */
             domain: string;
@@ -1570,12 +1809,6 @@ export interface components {
             domains: string[];
             items: components["schemas"]["FeedbackItemResponse"][];
         };
-        StripeWebhookResponse: {
-            /** @enum {boolean} */
-            received: true;
-            /** @enum {string} */
-            outcome: "processed" | "duplicate" | "ignored";
-        };
         CreatePortalSessionRequest: {
             /**
              * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
@@ -1780,106 +2013,11 @@ export interface components {
             items: components["schemas"]["WebhookDeliveryResponse"][];
             nextCursor: string | null;
         };
-        BillingPortalRequest: {
-            /**
-             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
-             * @example ada@example.com
-             */
-            email: string;
-            /**
-             * @description The product (domain) acting; must be the API key's own domain
-             * @example yourproduct.com
-             */
-            domain: string;
-            /**
-             * @description Where the portal's "return" link goes
-             * @example https://yourproduct.com/settings/billing
-             */
-            returnUrl: string;
-        };
-        BillingPortalResponse: {
-            /** @example https://billing.stripe.com/p/session/test_… */
-            url: string;
-            /** @example bps_1Q… */
-            portalSessionId: string;
-        };
-        SubscriptionResponse: {
-            /** @example sub_1QxYz2AbCdEfGh */
-            subscriptionId: string;
-            /** @example ada@example.com */
-            email: string;
-            /** @example yourproduct.com */
-            domain: string;
-            /** @example starter_3 */
-            offeringId: string;
+        StripeWebhookResponse: {
+            /** @enum {boolean} */
+            received: true;
             /** @enum {string} */
-            status: "trialing" | "active" | "past_due" | "unpaid" | "canceled" | "incomplete" | "incomplete_expired" | "paused";
-            /** @description Credits granted each paid (or trial) period */
-            creditsPerPeriod: number;
-            /** @description Unused plan credits roll over */
-            rollover: boolean;
-            /** Format: date-time */
-            trialEnd: string | null;
-            /** Format: date-time */
-            currentPeriodStart: string | null;
-            /** Format: date-time */
-            currentPeriodEnd: string | null;
-            cancelAtPeriodEnd: boolean;
-            /**
-             * Format: date-time
-             * @description Past due: plan credits usable until then
-             */
-            graceEndsAt: string | null;
-            /** @description Grace over unpaid: plan credits refused with payment_past_due until a payment succeeds */
-            planCreditsBlocked: boolean;
-            /**
-             * Format: date-time
-             * @description When Stripe's trial-ends-in-3-days reminder arrived
-             */
-            trialWillEndAt: string | null;
-            /** Format: date-time */
-            endedAt: string | null;
-        };
-        SubscriptionListResponse: {
-            /** @example ada@example.com */
-            email: string;
-            /** @example yourproduct.com */
-            domain: string;
-            subscriptions: components["schemas"]["SubscriptionResponse"][];
-        };
-        CancelSubscriptionRequest: {
-            /**
-             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
-             * @example ada@example.com
-             */
-            email: string;
-            /**
-             * @description The product (domain) acting; must be the API key's own domain
-             * @example yourproduct.com
-             */
-            domain: string;
-            /**
-             * @description true (default): the plan runs to the period end (the trial end while trialing) and is not renewed; false: ends now
-             * @default true
-             */
-            atPeriodEnd: boolean;
-        };
-        ChangePlanRequest: {
-            /**
-             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
-             * @example ada@example.com
-             */
-            email: string;
-            /**
-             * @description The product (domain) acting; must be the API key's own domain
-             * @example yourproduct.com
-             */
-            domain: string;
-            /**
-             * @description Another plan of the domain (monthly ↔ annual, an upgrade); applies from the next invoice
-             * @example builder_annual
-             */
-            offeringId: string;
+            outcome: "processed" | "duplicate" | "ignored";
         };
         OperatorOfferingResponse: {
             /** @example starter_3 */
@@ -2004,144 +2142,6 @@ export interface components {
             };
             /** @description The whole catalog: offerings left out stop being sold */
             offerings?: components["schemas"]["OperatorOfferingRequest"][];
-        };
-        EntitlementChangeResponse: {
-            /** Format: date-time */
-            at: string;
-            /** @enum {string} */
-            tier: "plan" | "free";
-            /** @enum {string} */
-            status: "none" | "trialing" | "active" | "past_due" | "unpaid" | "canceled" | "incomplete" | "incomplete_expired" | "paused";
-            offeringId: string | null;
-            paymentPastDue: boolean;
-            /**
-             * @description Feature flags (true/false) and numeric limits (whole numbers) by cap name
-             * @example {
-             *       "scheduled_runs": true,
-             *       "workspaces": 10,
-             *       "blocks": 500
-             *     }
-             */
-            caps: {
-                [key: string]: boolean | number;
-            };
-            /** @description True when Stripe still decides (a trial converts only if the first payment succeeds) */
-            expected: boolean;
-        };
-        EntitlementCreditsResponse: {
-            /**
-             * @description The customer's balance spendable on the domain, credits
-             * @example 195
-             */
-            spendable: number;
-        };
-        EntitlementsResponse: {
-            /** @example ada@example.com */
-            email: string;
-            /** @example yourproduct.com */
-            domain: string;
-            /**
-             * @description Whose caps apply: the plan's or the domain's free tier
-             * @enum {string}
-             */
-            tier: "plan" | "free";
-            /**
-             * @description As of now on Stripe's clock (`none`: never subscribed on the domain)
-             * @enum {string}
-             */
-            status: "none" | "trialing" | "active" | "past_due" | "unpaid" | "canceled" | "incomplete" | "incomplete_expired" | "paused";
-            /** @example builder_monthly */
-            offeringId: string | null;
-            /** @description True once a failed payment's grace ended unpaid: the plan's caps are withheld */
-            paymentPastDue: boolean;
-            /**
-             * @description Feature flags (true/false) and numeric limits (whole numbers) by cap name
-             * @example {
-             *       "scheduled_runs": true,
-             *       "workspaces": 10,
-             *       "blocks": 500
-             *     }
-             */
-            caps: {
-                [key: string]: boolean | number;
-            };
-            subscriptionId: string | null;
-            /** Format: date-time */
-            trialEnd: string | null;
-            /** Format: date-time */
-            currentPeriodEnd: string | null;
-            cancelAtPeriodEnd: boolean;
-            /** Format: date-time */
-            graceEndsAt: string | null;
-            /**
-             * Format: date-time
-             * @description The next change: trial end, period end of a cancelled plan, grace end
-             */
-            changesAt: string | null;
-            changesTo: components["schemas"]["EntitlementChangeResponse"] | null;
-            /**
-             * Format: date-time
-             * @description The moment answered for (Stripe's clock)
-             */
-            asOf: string;
-            credits: components["schemas"]["EntitlementCreditsResponse"];
-        };
-        EntitlementCheckRequest: {
-            /**
-             * @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused)
-             * @example ada@example.com
-             */
-            email: string;
-            /**
-             * @description The product (domain) acting; must be the API key's own domain
-             * @example yourproduct.com
-             */
-            domain: string;
-            /**
-             * @description The cap to check (a feature flag or a numeric limit of the plan)
-             * @example workspaces
-             */
-            feature: string;
-            /**
-             * @description How many more the customer wants (numeric caps; default 1; 0 asks only where they stand)
-             * @example 1
-             */
-            requested?: number;
-            /**
-             * @description How many the customer already has (numeric caps; default 0); the product counts them
-             * @example 2
-             */
-            inUse?: number;
-        };
-        EntitlementCheckResponse: {
-            /** @example true */
-            allowed: boolean;
-            /**
-             * @example ok
-             * @enum {string}
-             */
-            code: "ok" | "LIMIT_REACHED" | "feature_not_in_plan" | "payment_past_due";
-            /**
-             * @description The numeric limit; null for a flag or a feature not in the plan
-             * @example 10
-             */
-            limit: number | null;
-            /**
-             * @description Allowed: left after `requested` (0 exactly at the limit). Refused: left before it (0 at or over)
-             * @example 0
-             */
-            remaining: number | null;
-            /**
-             * @description How far the usage the customer already has is over the limit (kept, never deleted)
-             * @example 0
-             */
-            overLimitBy: number;
-            /** @enum {string} */
-            tier: "plan" | "free";
-            /** @enum {string} */
-            status: "none" | "trialing" | "active" | "past_due" | "unpaid" | "canceled" | "incomplete" | "incomplete_expired" | "paused";
-            /** @example builder_monthly */
-            offeringId: string | null;
         };
         ConnectOnboardingRequest: {
             /**
@@ -2277,28 +2277,16 @@ export interface operations {
             };
         };
     };
-    createCheckout: {
+    getHealth: {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                /**
-                 * @example {
-                 *       "domain": "yourproduct.com",
-                 *       "offeringId": "starter_3",
-                 *       "email": "ada@example.com",
-                 *       "successUrl": "https://yourproduct.com/success",
-                 *       "cancelUrl": "https://yourproduct.com/pricing"
-                 *     }
-                 */
-                "application/json": components["schemas"]["CreateCheckoutRequest"];
-            };
-        };
+        requestBody?: never;
         responses: {
+            /** @description The Health Check is successful */
             200: {
                 headers: {
                     /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
@@ -2308,137 +2296,258 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "checkoutUrl": "https://checkout.stripe.com/c/pay/cs_test_a1b2c3",
-                     *       "sessionId": "cs_test_a1b2c3"
+                     *       "status": "ok",
+                     *       "info": {
+                     *         "database": {
+                     *           "status": "up"
+                     *         }
+                     *       },
+                     *       "error": {},
+                     *       "details": {
+                     *         "database": {
+                     *           "status": "up"
+                     *         }
+                     *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["CreateCheckoutResponse"];
-                };
-            };
-            /** @description `validation_failed`: The request is not valid */
-            400: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "validation_failed";
+                    "application/json": {
+                        /** @example ok */
+                        status?: string;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        info?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /** @example {} */
+                        error?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        details?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid API key */
-            401: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "unauthorized";
-                    };
-                };
-            };
-            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
-            403: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "forbidden_domain" | "builder_key_not_allowed";
-                    };
-                };
-            };
-            /** @description `offering_not_found`: No such offering in this domain */
-            404: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "offering_not_found";
-                    };
-                };
-            };
-            /** @description `payload_too_large`: The request body is too large */
-            413: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "payload_too_large";
-                    };
-                };
-            };
-            /** @description `rate_limited`: Too many requests for this API key; retry after the given delay */
-            429: {
-                headers: {
-                    /** @description Seconds until a request is counted again */
-                    "Retry-After"?: number;
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"];
-                };
-            };
-            /** @description `internal_error`: Internal error */
-            500: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "internal_error";
-                    };
-                };
-            };
-            /** @description `stripe_unavailable`: Stripe could not be reached */
-            502: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "stripe_unavailable";
-                    };
-                };
-            };
-            /** @description `service_unavailable`: A service needed for this request is unavailable */
+            /** @description The Health Check is not successful */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
                     /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
                     "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "service_unavailable";
+                    "application/json": {
+                        /** @example error */
+                        status?: string;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        info?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "redis": {
+                         *         "status": "down",
+                         *         "message": "Could not connect"
+                         *       }
+                         *     }
+                         */
+                        error?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       },
+                         *       "redis": {
+                         *         "status": "down",
+                         *         "message": "Could not connect"
+                         *       }
+                         *     }
+                         */
+                        details?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Health Check is successful */
+            200: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok",
+                     *       "info": {
+                     *         "database": {
+                     *           "status": "up"
+                     *         }
+                     *       },
+                     *       "error": {},
+                     *       "details": {
+                     *         "database": {
+                     *           "status": "up"
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @example ok */
+                        status?: string;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        info?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /** @example {} */
+                        error?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        details?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description The Health Check is not successful */
+            503: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example error */
+                        status?: string;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        info?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "redis": {
+                         *         "status": "down",
+                         *         "message": "Could not connect"
+                         *       }
+                         *     }
+                         */
+                        error?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       },
+                         *       "redis": {
+                         *         "status": "down",
+                         *         "message": "Could not connect"
+                         *       }
+                         *     }
+                         */
+                        details?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
                     };
                 };
             };
@@ -3760,6 +3869,1128 @@ export interface operations {
             };
         };
     };
+    getEntitlements: {
+        parameters: {
+            query: {
+                /** @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused) */
+                email: string;
+                /** @description The product (domain) acting; must be the API key's own domain (default: the key's domain) */
+                domain?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "email": "ada@example.com",
+                     *       "domain": "yourproduct.com",
+                     *       "tier": "plan",
+                     *       "status": "none",
+                     *       "offeringId": "builder_monthly",
+                     *       "paymentPastDue": false,
+                     *       "caps": {
+                     *         "scheduled_runs": true,
+                     *         "workspaces": 10,
+                     *         "blocks": 500
+                     *       },
+                     *       "subscriptionId": null,
+                     *       "trialEnd": null,
+                     *       "currentPeriodEnd": null,
+                     *       "cancelAtPeriodEnd": false,
+                     *       "graceEndsAt": null,
+                     *       "changesAt": null,
+                     *       "changesTo": {
+                     *         "at": "2026-12-01T12:00:00.000Z",
+                     *         "tier": "plan",
+                     *         "status": "none",
+                     *         "offeringId": null,
+                     *         "paymentPastDue": false,
+                     *         "caps": {
+                     *           "scheduled_runs": true,
+                     *           "workspaces": 10,
+                     *           "blocks": 500
+                     *         },
+                     *         "expected": false
+                     *       },
+                     *       "asOf": "2026-12-01T12:00:00.000Z",
+                     *       "credits": {
+                     *         "spendable": 195
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EntitlementsResponse"];
+                };
+            };
+            /** @description `validation_failed`: The request is not valid */
+            400: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid API key */
+            401: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
+            403: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests for this API key; retry after the given delay */
+            429: {
+                headers: {
+                    /** @description Seconds until a request is counted again */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: A service needed for this request is unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    checkEntitlement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com",
+                 *       "domain": "yourproduct.com",
+                 *       "feature": "workspaces",
+                 *       "requested": 1,
+                 *       "inUse": 2
+                 *     }
+                 */
+                "application/json": components["schemas"]["EntitlementCheckRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "allowed": true,
+                     *       "code": "ok",
+                     *       "limit": 10,
+                     *       "remaining": 0,
+                     *       "overLimitBy": 0,
+                     *       "tier": "plan",
+                     *       "status": "none",
+                     *       "offeringId": "builder_monthly"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EntitlementCheckResponse"];
+                };
+            };
+            /** @description `validation_failed`: The request is not valid */
+            400: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid API key */
+            401: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
+            403: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
+                    };
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests for this API key; retry after the given delay */
+            429: {
+                headers: {
+                    /** @description Seconds until a request is counted again */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: A service needed for this request is unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    createCheckout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "domain": "yourproduct.com",
+                 *       "offeringId": "starter_3",
+                 *       "email": "ada@example.com",
+                 *       "successUrl": "https://yourproduct.com/success",
+                 *       "cancelUrl": "https://yourproduct.com/pricing"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateCheckoutRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "checkoutUrl": "https://checkout.stripe.com/c/pay/cs_test_a1b2c3",
+                     *       "sessionId": "cs_test_a1b2c3"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreateCheckoutResponse"];
+                };
+            };
+            /** @description `validation_failed`: The request is not valid */
+            400: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid API key */
+            401: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
+            403: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
+                    };
+                };
+            };
+            /** @description `offering_not_found`: No such offering in this domain */
+            404: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "offering_not_found";
+                    };
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests for this API key; retry after the given delay */
+            429: {
+                headers: {
+                    /** @description Seconds until a request is counted again */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `stripe_unavailable`: Stripe could not be reached */
+            502: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "stripe_unavailable";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: A service needed for this request is unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    createBillingPortalSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com",
+                 *       "domain": "yourproduct.com",
+                 *       "returnUrl": "https://yourproduct.com/settings/billing"
+                 *     }
+                 */
+                "application/json": components["schemas"]["BillingPortalRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "url": "https://billing.stripe.com/p/session/test_…",
+                     *       "portalSessionId": "bps_1Q…"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BillingPortalResponse"];
+                };
+            };
+            /** @description `validation_failed`: The request is not valid */
+            400: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid API key */
+            401: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
+            403: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
+                    };
+                };
+            };
+            /** @description `not_found`: Not found */
+            404: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests for this API key; retry after the given delay */
+            429: {
+                headers: {
+                    /** @description Seconds until a request is counted again */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `stripe_unavailable`: Stripe could not be reached */
+            502: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "stripe_unavailable";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: A service needed for this request is unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    listSubscriptions: {
+        parameters: {
+            query: {
+                /** @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused) */
+                email: string;
+                /** @description The product (domain) acting; must be the API key's own domain (default: the key's domain) */
+                domain?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "email": "ada@example.com",
+                     *       "domain": "yourproduct.com",
+                     *       "subscriptions": [
+                     *         {
+                     *           "subscriptionId": "sub_1QxYz2AbCdEfGh",
+                     *           "email": "ada@example.com",
+                     *           "domain": "yourproduct.com",
+                     *           "offeringId": "starter_3",
+                     *           "status": "trialing",
+                     *           "creditsPerPeriod": 0,
+                     *           "rollover": false,
+                     *           "trialEnd": null,
+                     *           "currentPeriodStart": null,
+                     *           "currentPeriodEnd": null,
+                     *           "cancelAtPeriodEnd": false,
+                     *           "graceEndsAt": null,
+                     *           "planCreditsBlocked": false,
+                     *           "trialWillEndAt": null,
+                     *           "endedAt": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubscriptionListResponse"];
+                };
+            };
+            /** @description `validation_failed`: The request is not valid */
+            400: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid API key */
+            401: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
+            403: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests for this API key; retry after the given delay */
+            429: {
+                headers: {
+                    /** @description Seconds until a request is counted again */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: A service needed for this request is unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    cancelSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com",
+                 *       "domain": "yourproduct.com",
+                 *       "atPeriodEnd": false
+                 *     }
+                 */
+                "application/json": components["schemas"]["CancelSubscriptionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "subscriptionId": "sub_1QxYz2AbCdEfGh",
+                     *       "email": "ada@example.com",
+                     *       "domain": "yourproduct.com",
+                     *       "offeringId": "starter_3",
+                     *       "status": "trialing",
+                     *       "creditsPerPeriod": 0,
+                     *       "rollover": false,
+                     *       "trialEnd": null,
+                     *       "currentPeriodStart": null,
+                     *       "currentPeriodEnd": null,
+                     *       "cancelAtPeriodEnd": false,
+                     *       "graceEndsAt": null,
+                     *       "planCreditsBlocked": false,
+                     *       "trialWillEndAt": null,
+                     *       "endedAt": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubscriptionResponse"];
+                };
+            };
+            /** @description `validation_failed`: The request is not valid */
+            400: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid API key */
+            401: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
+            403: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
+                    };
+                };
+            };
+            /** @description `not_found`: Not found */
+            404: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests for this API key; retry after the given delay */
+            429: {
+                headers: {
+                    /** @description Seconds until a request is counted again */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `stripe_unavailable`: Stripe could not be reached */
+            502: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "stripe_unavailable";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: A service needed for this request is unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    changeSubscriptionPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com",
+                 *       "domain": "yourproduct.com",
+                 *       "offeringId": "builder_annual"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ChangePlanRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "subscriptionId": "sub_1QxYz2AbCdEfGh",
+                     *       "email": "ada@example.com",
+                     *       "domain": "yourproduct.com",
+                     *       "offeringId": "starter_3",
+                     *       "status": "trialing",
+                     *       "creditsPerPeriod": 0,
+                     *       "rollover": false,
+                     *       "trialEnd": null,
+                     *       "currentPeriodStart": null,
+                     *       "currentPeriodEnd": null,
+                     *       "cancelAtPeriodEnd": false,
+                     *       "graceEndsAt": null,
+                     *       "planCreditsBlocked": false,
+                     *       "trialWillEndAt": null,
+                     *       "endedAt": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubscriptionResponse"];
+                };
+            };
+            /** @description `validation_failed`: The request is not valid */
+            400: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid API key */
+            401: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
+            403: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
+                    };
+                };
+            };
+            /** @description `not_found`: Not found; `offering_not_found`: No such offering in this domain */
+            404: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found" | "offering_not_found";
+                    };
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests for this API key; retry after the given delay */
+            429: {
+                headers: {
+                    /** @description Seconds until a request is counted again */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `stripe_unavailable`: Stripe could not be reached */
+            502: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "stripe_unavailable";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: A service needed for this request is unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
     getAnalyticsUsage: {
         parameters: {
             query?: {
@@ -4720,107 +5951,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
                         code?: "forbidden_domain";
-                    };
-                };
-            };
-            /** @description `rate_limited`: Too many requests for this API key; retry after the given delay */
-            429: {
-                headers: {
-                    /** @description Seconds until a request is counted again */
-                    "Retry-After"?: number;
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"];
-                };
-            };
-            /** @description `internal_error`: Internal error */
-            500: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "internal_error";
-                    };
-                };
-            };
-            /** @description `service_unavailable`: A service needed for this request is unavailable */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "service_unavailable";
-                    };
-                };
-            };
-        };
-    };
-    handleStripeWebhook: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description Stripe signature of the raw body */
-                "Stripe-Signature": string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "received": true,
-                     *       "outcome": "processed"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["StripeWebhookResponse"];
-                };
-            };
-            /** @description `webhook_signature_invalid`: Stripe signature verification failed; `webhook_timestamp_out_of_tolerance`: Stripe signature timestamp is outside the 300 s tolerance; `webhook_payload_invalid`: The webhook payload is not a Stripe event; `validation_failed`: The request is not valid */
-            400: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "webhook_signature_invalid" | "webhook_timestamp_out_of_tolerance" | "webhook_payload_invalid" | "validation_failed";
-                    };
-                };
-            };
-            /** @description `payload_too_large`: The request body is too large */
-            413: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "payload_too_large";
                     };
                 };
             };
@@ -6177,180 +7307,13 @@ export interface operations {
             };
         };
     };
-    createBillingPortalSession: {
+    handleStripeWebhook: {
         parameters: {
             query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                /**
-                 * @example {
-                 *       "email": "ada@example.com",
-                 *       "domain": "yourproduct.com",
-                 *       "returnUrl": "https://yourproduct.com/settings/billing"
-                 *     }
-                 */
-                "application/json": components["schemas"]["BillingPortalRequest"];
+            header: {
+                /** @description Stripe signature of the raw body */
+                "Stripe-Signature": string;
             };
-        };
-        responses: {
-            200: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "url": "https://billing.stripe.com/p/session/test_…",
-                     *       "portalSessionId": "bps_1Q…"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["BillingPortalResponse"];
-                };
-            };
-            /** @description `validation_failed`: The request is not valid */
-            400: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "validation_failed";
-                    };
-                };
-            };
-            /** @description `unauthorized`: Missing or invalid API key */
-            401: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "unauthorized";
-                    };
-                };
-            };
-            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
-            403: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "forbidden_domain" | "builder_key_not_allowed";
-                    };
-                };
-            };
-            /** @description `not_found`: Not found */
-            404: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "not_found";
-                    };
-                };
-            };
-            /** @description `payload_too_large`: The request body is too large */
-            413: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "payload_too_large";
-                    };
-                };
-            };
-            /** @description `rate_limited`: Too many requests for this API key; retry after the given delay */
-            429: {
-                headers: {
-                    /** @description Seconds until a request is counted again */
-                    "Retry-After"?: number;
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"];
-                };
-            };
-            /** @description `internal_error`: Internal error */
-            500: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "internal_error";
-                    };
-                };
-            };
-            /** @description `stripe_unavailable`: Stripe could not be reached */
-            502: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "stripe_unavailable";
-                    };
-                };
-            };
-            /** @description `service_unavailable`: A service needed for this request is unavailable */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "service_unavailable";
-                    };
-                };
-            };
-        };
-    };
-    listSubscriptions: {
-        parameters: {
-            query: {
-                /** @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused) */
-                email: string;
-                /** @description The product (domain) acting; must be the API key's own domain (default: the key's domain) */
-                domain?: string;
-            };
-            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -6365,33 +7328,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "email": "ada@example.com",
-                     *       "domain": "yourproduct.com",
-                     *       "subscriptions": [
-                     *         {
-                     *           "subscriptionId": "sub_1QxYz2AbCdEfGh",
-                     *           "email": "ada@example.com",
-                     *           "domain": "yourproduct.com",
-                     *           "offeringId": "starter_3",
-                     *           "status": "trialing",
-                     *           "creditsPerPeriod": 0,
-                     *           "rollover": false,
-                     *           "trialEnd": null,
-                     *           "currentPeriodStart": null,
-                     *           "currentPeriodEnd": null,
-                     *           "cancelAtPeriodEnd": false,
-                     *           "graceEndsAt": null,
-                     *           "planCreditsBlocked": false,
-                     *           "trialWillEndAt": null,
-                     *           "endedAt": null
-                     *         }
-                     *       ]
+                     *       "received": true,
+                     *       "outcome": "processed"
                      *     }
                      */
-                    "application/json": components["schemas"]["SubscriptionListResponse"];
+                    "application/json": components["schemas"]["StripeWebhookResponse"];
                 };
             };
-            /** @description `validation_failed`: The request is not valid */
+            /** @description `webhook_signature_invalid`: Stripe signature verification failed; `webhook_timestamp_out_of_tolerance`: Stripe signature timestamp is outside the 300 s tolerance; `webhook_payload_invalid`: The webhook payload is not a Stripe event; `validation_failed`: The request is not valid */
             400: {
                 headers: {
                     /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
@@ -6401,187 +7345,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
-                        code?: "validation_failed";
-                    };
-                };
-            };
-            /** @description `unauthorized`: Missing or invalid API key */
-            401: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "unauthorized";
-                    };
-                };
-            };
-            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
-            403: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "forbidden_domain" | "builder_key_not_allowed";
-                    };
-                };
-            };
-            /** @description `rate_limited`: Too many requests for this API key; retry after the given delay */
-            429: {
-                headers: {
-                    /** @description Seconds until a request is counted again */
-                    "Retry-After"?: number;
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"];
-                };
-            };
-            /** @description `internal_error`: Internal error */
-            500: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "internal_error";
-                    };
-                };
-            };
-            /** @description `service_unavailable`: A service needed for this request is unavailable */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "service_unavailable";
-                    };
-                };
-            };
-        };
-    };
-    cancelSubscription: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                subscriptionId: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                /**
-                 * @example {
-                 *       "email": "ada@example.com",
-                 *       "domain": "yourproduct.com",
-                 *       "atPeriodEnd": false
-                 *     }
-                 */
-                "application/json": components["schemas"]["CancelSubscriptionRequest"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "subscriptionId": "sub_1QxYz2AbCdEfGh",
-                     *       "email": "ada@example.com",
-                     *       "domain": "yourproduct.com",
-                     *       "offeringId": "starter_3",
-                     *       "status": "trialing",
-                     *       "creditsPerPeriod": 0,
-                     *       "rollover": false,
-                     *       "trialEnd": null,
-                     *       "currentPeriodStart": null,
-                     *       "currentPeriodEnd": null,
-                     *       "cancelAtPeriodEnd": false,
-                     *       "graceEndsAt": null,
-                     *       "planCreditsBlocked": false,
-                     *       "trialWillEndAt": null,
-                     *       "endedAt": null
-                     *     }
-                     */
-                    "application/json": components["schemas"]["SubscriptionResponse"];
-                };
-            };
-            /** @description `validation_failed`: The request is not valid */
-            400: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "validation_failed";
-                    };
-                };
-            };
-            /** @description `unauthorized`: Missing or invalid API key */
-            401: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "unauthorized";
-                    };
-                };
-            };
-            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
-            403: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "forbidden_domain" | "builder_key_not_allowed";
-                    };
-                };
-            };
-            /** @description `not_found`: Not found */
-            404: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "not_found";
+                        code?: "webhook_signature_invalid" | "webhook_timestamp_out_of_tolerance" | "webhook_payload_invalid" | "validation_failed";
                     };
                 };
             };
@@ -6623,200 +7387,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
                         code?: "internal_error";
-                    };
-                };
-            };
-            /** @description `stripe_unavailable`: Stripe could not be reached */
-            502: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "stripe_unavailable";
-                    };
-                };
-            };
-            /** @description `service_unavailable`: A service needed for this request is unavailable */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "service_unavailable";
-                    };
-                };
-            };
-        };
-    };
-    changeSubscriptionPlan: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                subscriptionId: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                /**
-                 * @example {
-                 *       "email": "ada@example.com",
-                 *       "domain": "yourproduct.com",
-                 *       "offeringId": "builder_annual"
-                 *     }
-                 */
-                "application/json": components["schemas"]["ChangePlanRequest"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "subscriptionId": "sub_1QxYz2AbCdEfGh",
-                     *       "email": "ada@example.com",
-                     *       "domain": "yourproduct.com",
-                     *       "offeringId": "starter_3",
-                     *       "status": "trialing",
-                     *       "creditsPerPeriod": 0,
-                     *       "rollover": false,
-                     *       "trialEnd": null,
-                     *       "currentPeriodStart": null,
-                     *       "currentPeriodEnd": null,
-                     *       "cancelAtPeriodEnd": false,
-                     *       "graceEndsAt": null,
-                     *       "planCreditsBlocked": false,
-                     *       "trialWillEndAt": null,
-                     *       "endedAt": null
-                     *     }
-                     */
-                    "application/json": components["schemas"]["SubscriptionResponse"];
-                };
-            };
-            /** @description `validation_failed`: The request is not valid */
-            400: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "validation_failed";
-                    };
-                };
-            };
-            /** @description `unauthorized`: Missing or invalid API key */
-            401: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "unauthorized";
-                    };
-                };
-            };
-            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
-            403: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "forbidden_domain" | "builder_key_not_allowed";
-                    };
-                };
-            };
-            /** @description `not_found`: Not found; `offering_not_found`: No such offering in this domain */
-            404: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "not_found" | "offering_not_found";
-                    };
-                };
-            };
-            /** @description `payload_too_large`: The request body is too large */
-            413: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "payload_too_large";
-                    };
-                };
-            };
-            /** @description `rate_limited`: Too many requests for this API key; retry after the given delay */
-            429: {
-                headers: {
-                    /** @description Seconds until a request is counted again */
-                    "Retry-After"?: number;
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"];
-                };
-            };
-            /** @description `internal_error`: Internal error */
-            500: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "internal_error";
-                    };
-                };
-            };
-            /** @description `stripe_unavailable`: Stripe could not be reached */
-            502: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "stripe_unavailable";
                     };
                 };
             };
@@ -7254,300 +7824,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
                         code?: "not_found";
-                    };
-                };
-            };
-            /** @description `payload_too_large`: The request body is too large */
-            413: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "payload_too_large";
-                    };
-                };
-            };
-            /** @description `rate_limited`: Too many requests for this API key; retry after the given delay */
-            429: {
-                headers: {
-                    /** @description Seconds until a request is counted again */
-                    "Retry-After"?: number;
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"];
-                };
-            };
-            /** @description `internal_error`: Internal error */
-            500: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "internal_error";
-                    };
-                };
-            };
-            /** @description `service_unavailable`: A service needed for this request is unavailable */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "service_unavailable";
-                    };
-                };
-            };
-        };
-    };
-    getEntitlements: {
-        parameters: {
-            query: {
-                /** @description The customer, keyed by email (trimmed, Unicode NFC, lower-cased; control characters refused) */
-                email: string;
-                /** @description The product (domain) acting; must be the API key's own domain (default: the key's domain) */
-                domain?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "email": "ada@example.com",
-                     *       "domain": "yourproduct.com",
-                     *       "tier": "plan",
-                     *       "status": "none",
-                     *       "offeringId": "builder_monthly",
-                     *       "paymentPastDue": false,
-                     *       "caps": {
-                     *         "scheduled_runs": true,
-                     *         "workspaces": 10,
-                     *         "blocks": 500
-                     *       },
-                     *       "subscriptionId": null,
-                     *       "trialEnd": null,
-                     *       "currentPeriodEnd": null,
-                     *       "cancelAtPeriodEnd": false,
-                     *       "graceEndsAt": null,
-                     *       "changesAt": null,
-                     *       "changesTo": {
-                     *         "at": "2026-12-01T12:00:00.000Z",
-                     *         "tier": "plan",
-                     *         "status": "none",
-                     *         "offeringId": null,
-                     *         "paymentPastDue": false,
-                     *         "caps": {
-                     *           "scheduled_runs": true,
-                     *           "workspaces": 10,
-                     *           "blocks": 500
-                     *         },
-                     *         "expected": false
-                     *       },
-                     *       "asOf": "2026-12-01T12:00:00.000Z",
-                     *       "credits": {
-                     *         "spendable": 195
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["EntitlementsResponse"];
-                };
-            };
-            /** @description `validation_failed`: The request is not valid */
-            400: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "validation_failed";
-                    };
-                };
-            };
-            /** @description `unauthorized`: Missing or invalid API key */
-            401: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "unauthorized";
-                    };
-                };
-            };
-            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
-            403: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "forbidden_domain" | "builder_key_not_allowed";
-                    };
-                };
-            };
-            /** @description `rate_limited`: Too many requests for this API key; retry after the given delay */
-            429: {
-                headers: {
-                    /** @description Seconds until a request is counted again */
-                    "Retry-After"?: number;
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"];
-                };
-            };
-            /** @description `internal_error`: Internal error */
-            500: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "internal_error";
-                    };
-                };
-            };
-            /** @description `service_unavailable`: A service needed for this request is unavailable */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "service_unavailable";
-                    };
-                };
-            };
-        };
-    };
-    checkEntitlement: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                /**
-                 * @example {
-                 *       "email": "ada@example.com",
-                 *       "domain": "yourproduct.com",
-                 *       "feature": "workspaces",
-                 *       "requested": 1,
-                 *       "inUse": 2
-                 *     }
-                 */
-                "application/json": components["schemas"]["EntitlementCheckRequest"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "allowed": true,
-                     *       "code": "ok",
-                     *       "limit": 10,
-                     *       "remaining": 0,
-                     *       "overLimitBy": 0,
-                     *       "tier": "plan",
-                     *       "status": "none",
-                     *       "offeringId": "builder_monthly"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["EntitlementCheckResponse"];
-                };
-            };
-            /** @description `validation_failed`: The request is not valid */
-            400: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "validation_failed";
-                    };
-                };
-            };
-            /** @description `unauthorized`: Missing or invalid API key */
-            401: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "unauthorized";
-                    };
-                };
-            };
-            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
-            403: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
-                        /** @enum {string} */
-                        code?: "forbidden_domain" | "builder_key_not_allowed";
                     };
                 };
             };
@@ -8395,282 +8671,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
                         code?: "service_unavailable";
-                    };
-                };
-            };
-        };
-    };
-    getHealth: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The Health Check is successful */
-            200: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "status": "ok",
-                     *       "info": {
-                     *         "database": {
-                     *           "status": "up"
-                     *         }
-                     *       },
-                     *       "error": {},
-                     *       "details": {
-                     *         "database": {
-                     *           "status": "up"
-                     *         }
-                     *       }
-                     *     }
-                     */
-                    "application/json": {
-                        /** @example ok */
-                        status?: string;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /** @example {} */
-                        error?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-            /** @description The Health Check is not successful */
-            503: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @example error */
-                        status?: string;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect"
-                         *       }
-                         *     }
-                         */
-                        error?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       },
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect"
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-        };
-    };
-    getReadiness: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The Health Check is successful */
-            200: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "status": "ok",
-                     *       "info": {
-                     *         "database": {
-                     *           "status": "up"
-                     *         }
-                     *       },
-                     *       "error": {},
-                     *       "details": {
-                     *         "database": {
-                     *           "status": "up"
-                     *         }
-                     *       }
-                     *     }
-                     */
-                    "application/json": {
-                        /** @example ok */
-                        status?: string;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /** @example {} */
-                        error?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-            /** @description The Health Check is not successful */
-            503: {
-                headers: {
-                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @example error */
-                        status?: string;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect"
-                         *       }
-                         *     }
-                         */
-                        error?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       },
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect"
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
                     };
                 };
             };
