@@ -31,14 +31,20 @@ function consume(credits: number, referenceId = 'ref-1', overrides: Partial<Cons
   return { email, domain: 'a.test', credits, actionType: 'gen', referenceId, now, ...overrides };
 }
 
+/** The loader's domain → accounts map from `{ domain: account or accounts }`. */
+function accountsOf(domainAccounts: Record<string, string | string[]>): Map<string, string[]> {
+  return new Map(Object.entries(domainAccounts).map(([domain, a]) => [domain, Array.isArray(a) ? a : [a]]));
+}
+
 /**
  * given(events).when(command): folds the history, decides, and checks invariants before and after.
- * `domainAccounts`: the connected Stripe account of each domain, as the ledger's loader provides it.
+ * `domainAccounts`: the connected Stripe account(s) of each domain (every account it has ever been
+ * connected to), as the ledger's loader provides them.
  */
-function given(events: LedgerEvent[], domainAccounts: Record<string, string> = {}) {
+function given(events: LedgerEvent[], domainAccounts: Record<string, string | string[]> = {}) {
   const recorded: RecordedEvent[] = events.map((e, i) => ({ ...e, eventId: `e${i + 1}`, version: i + 1 }) as RecordedEvent);
   const state = fold(recorded);
-  state.domainAccounts = new Map(Object.entries(domainAccounts));
+  state.domainAccounts = accountsOf(domainAccounts);
   expect(invariantViolations(state)).toEqual([]);
   return {
     when(command: ConsumeCredits) {
@@ -125,6 +131,15 @@ describe('decideConsume with credits scoped to a connected Stripe account', () =
     given([bought(10, 'cs_a', 'acct_A')], builders).when(consume(1, 'ref-1', { domain: 'p.test' })).thenRejects('insufficient_credits');
   });
 
+  it('spends a lot bought on an old account on a domain reconnected with a new one, never on a domain only ever on another account', () => {
+    // a.test was on acct_A, deauthorized, reconnected with acct_N; d.test was only ever on acct_N.
+    const history = { 'a.test': ['acct_A', 'acct_N'], 'd.test': ['acct_N'] };
+    given([bought(10, 'cs_a', 'acct_A')], history)
+      .when(consume(4))
+      .thenEmits([consumed(4, 'ref-1', [{ lotId: 'lot_cs_a', credits: 4 }], 6)]);
+    given([bought(10, 'cs_a', 'acct_A')], history).when(consume(1, 'ref-1', { domain: 'd.test' })).thenRejects('insufficient_credits');
+  });
+
   it('refuses when the domain mapping was not loaded (no account known for the domain: the platform)', () => {
     given([bought(10, 'cs_a', 'acct_A')]).when(consume(1)).thenRejects('insufficient_credits');
   });
@@ -148,13 +163,13 @@ describe('decideConsume with credits scoped to a connected Stripe account', () =
 
   it('counts a scoped lot in the spendable balance only on its builder\'s domains', () => {
     const state = fold([{ ...bought(3, 'cs_platform', null), eventId: 'e1', version: 1 }, { ...bought(5, 'cs_a', 'acct_A'), eventId: 'e2', version: 2 }] as RecordedEvent[]);
-    state.domainAccounts = new Map(Object.entries(builders));
+    state.domainAccounts = accountsOf(builders);
     expect(['a.test', 'b.test', 'c.test', 'p.test'].map((d) => spendableCredits(state, d, now))).toEqual([8, 8, 3, 3]);
   });
 
   it("refuses a hold on another builder's domain and accepts one on the builder's", () => {
     const state = fold([{ ...bought(5, 'cs_a', 'acct_A'), eventId: 'e1', version: 1 } as RecordedEvent]);
-    state.domainAccounts = new Map(Object.entries(builders));
+    state.domainAccounts = accountsOf(builders);
     const hold = { reservationId: 'rsv_1', email, credits: 2, referenceId: 'job-1', expiresAt: '2026-11-20T13:00:00.000Z', now };
     expect(decideReserve({ ...hold, domain: 'c.test' }, state)).toEqual({ outcome: 'rejected', code: 'insufficient_credits' });
     expect(decideReserve({ ...hold, domain: 'b.test' }, state)).toMatchObject({ outcome: 'accepted', events: [{ type: 'CreditsReserved', data: { draws: [{ lotId: 'lot_cs_a', credits: 2 }] } }] });
