@@ -29,7 +29,7 @@ describe('billing: Stripe Connect (real PostgreSQL, NATS, Stripe stand-in)', () 
 
   beforeAll(async () => {
     harness = await startBillingHarness({ CONNECT_APPLICATION_FEE_BPS: '500', CONNECT_REFUND_APPLICATION_FEE: 'true' });
-    for (const domain of ['slides.localhost', 'other.localhost', 'gone.localhost']) {
+    for (const domain of ['slides.localhost', 'other.localhost', 'gone.localhost', 'plans.localhost']) {
       const reply = await harness.request(BillingSubscriptionSubjects.putDomainCatalog, {
         domain, displayName: domain, supportEmail: `help@${domain}`, checkoutMessage: 'Credits for your work.',
         offerings: [
@@ -171,6 +171,52 @@ describe('billing: Stripe Connect (real PostgreSQL, NATS, Stripe stand-in)', () 
     expect(grant).toMatchObject({ email: 'cleo@example.com', domain: 'slides.localhost', credits: 100, connectedAccountId: accountId });
     const [row] = await harness.dataSource.query('SELECT connected_account_id FROM subscriptions WHERE id = $1', [subscription.id]);
     expect(row.connected_account_id).toBe(accountId);
+  });
+
+  it('refunds a plan invoice\'s payment as money on the builder\'s account, fee per the domain\'s policy, and sees a dashboard refund of it', async () => {
+    const accountId = await readyAccount(['plans.localhost']);
+    const opened = await checkout('plans.localhost', 'monthly_100', 'dora@example.com');
+    if (!opened.ok) throw new Error(JSON.stringify(opened));
+    await pay(opened.value.sessionId, accountId);
+    const session = await harness.stripe.checkout.sessions.retrieve(opened.value.sessionId, {}, onAccount(accountId));
+    const subscription = await harness.stripe.subscriptions.retrieve(session.subscription as string, {}, onAccount(accountId));
+    const invoice = await harness.stripe.invoices.retrieve(subscription.latest_invoice as string, {}, onAccount(accountId));
+    const paymentIntentId = (invoice.payments?.data[0]?.payment as { payment_intent?: string } | undefined)?.payment_intent as string;
+    expect(paymentIntentId).toMatch(/^pi_/);
+    await until(async () => expect(await harness.dataSource.query('SELECT subscription_id, connected_account_id FROM invoice_payments WHERE payment_intent_id = $1', [paymentIntentId]))
+      .toEqual([{ subscription_id: subscription.id, connected_account_id: accountId }]));
+    // The platform knows no such payment: the refund must be made on the builder's account.
+    await expect(harness.stripe.paymentIntents.retrieve(paymentIntentId)).rejects.toThrow();
+
+    // The domain's policy keeps the fee: a refund of half leaves the platform's 100 cents (5 % of 2000) untouched.
+    const terms = await harness.request(BillingConnectSubjects.updateConnectSettings, { domain: 'plans.localhost', refundApplicationFee: false });
+    expect(terms.ok).toBe(true);
+    const kept = await harness.request<CreateStripeRefundResult>(BillingRefundSubjects.createRefund, {
+      refundRequestId: '5b0e5c1e-0000-4000-8000-000000000002', paymentIntentId, amountMinor: 500, currency: 'usd',
+    });
+    expect(kept).toMatchObject({ ok: true, value: { amountMinor: 500, currency: 'usd' } });
+    const chargeId = (await harness.stripe.paymentIntents.retrieve(paymentIntentId, {}, onAccount(accountId))).latest_charge as string;
+    const fee = async () => (await harness.stripe.applicationFees.list({ charge: chargeId })).data[0];
+    expect(await fee()).toMatchObject({ amount: 100, amount_refunded: 0 });
+    // With the fee given back: in proportion (500 of 2000 → 25 cents).
+    await harness.request(BillingConnectSubjects.updateConnectSettings, { domain: 'plans.localhost', refundApplicationFee: true });
+    const given = await harness.request<CreateStripeRefundResult>(BillingRefundSubjects.createRefund, {
+      refundRequestId: '5b0e5c1e-0000-4000-8000-000000000003', paymentIntentId, amountMinor: 500, currency: 'usd',
+    });
+    expect(given).toMatchObject({ ok: true, value: { amountMinor: 500 } });
+    const refunded = await harness.stripe.refunds.retrieve((given as { value: CreateStripeRefundResult }).value.stripeRefundId, {}, onAccount(accountId));
+    expect(refunded).toMatchObject({ payment_intent: paymentIntentId, metadata: { refundRequestId: '5b0e5c1e-0000-4000-8000-000000000003' } });
+    expect(await fee()).toMatchObject({ amount: 100, amount_refunded: 25 });
+
+    // A refund in the builder's own dashboard: charge.refunded from the account, recorded on it, with the subscriber as the owner.
+    await standinPost(harness, `/test/charges/${chargeId}/refund`, { amount: 200 });
+    await drain();
+    await until(async () =>
+      expect(await outbox(harness, subjects.chargeRefundedExternally, { chargeId })).toEqual([expect.objectContaining({ email: 'dora@example.com', paymentIntentId, amountRefundedMinor: 200 })]));
+    const rows = await harness.dataSource.query('SELECT origin, connected_account_id FROM charge_refunds WHERE charge_id = $1 ORDER BY origin, amount_minor', [chargeId]);
+    expect(rows).toEqual([
+      { origin: 'external', connected_account_id: accountId }, { origin: 'ours', connected_account_id: accountId }, { origin: 'ours', connected_account_id: accountId },
+    ]);
   });
 
   it('reconciliation lists each connected account\'s events and processes the ones no webhook delivered', async () => {
