@@ -138,7 +138,7 @@ export class StartConnectOAuthCommand {
   @Length(1, Limits.domainLengthMax, { each: true })
   domains!: string[];
 
-  /** The OAuth `redirect_uri`: the gateway's `GET /api/billing/connect/oauth/callback`. */
+  /** The OAuth `redirect_uri`: the gateway's `GET /connect/oauth/callback`. */
   @IsUrl(urlOptions)
   @MaxLength(Limits.urlLengthMax)
   redirectUri!: string;

@@ -308,7 +308,7 @@ describe('billing: Stripe Connect (real PostgreSQL, NATS, Stripe stand-in)', () 
   });
 
   it('connects a builder\'s existing Stripe account through Connect OAuth: a signed single-use state, the code exchanged, the same state machine', async () => {
-    const redirectUri = 'http://127.0.0.1/api/billing/connect/oauth/callback';
+    const redirectUri = 'http://127.0.0.1/connect/oauth/callback';
     const returnUrl = 'http://127.0.0.1/dashboard/connect';
     const startOAuth = () => harness.request<ConnectOAuthStartResult>(BillingConnectSubjects.startConnectOAuth, { domains: ['OAuth.localhost'], redirectUri, returnUrl });
     const started = await startOAuth();
