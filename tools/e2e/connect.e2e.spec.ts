@@ -7,7 +7,8 @@
  * third builder's domain (other.localhost) and on the platform's (demo.localhost); the feedback
  * refund works as before; a money refund is made on the builder's account with the fee given back;
  * a dispute there freezes and gets evidence on the account; a deauthorisation disconnects (checkout
- * 409). Then the cross-account matrix: no webhook, refund or read crosses accounts.
+ * 409). Then the cross-account matrix: no webhook, refund or read crosses accounts. Last, the
+ * builder connects its existing account again through Connect OAuth (authorize URL, callback).
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -296,5 +297,47 @@ describe('Stripe Connect, end to end', () => {
     expect(refused).toMatchObject({ status: 409, contentType: expect.stringContaining('application/problem+json'), body: { code: 'connected_account_disconnected' } });
     // The platform's own domain still sells.
     expect((await checkout('demo.localhost', 'starter_3', ada, keys.demo)).status).toBe(200);
+  });
+
+  it('the builder connects its existing Stripe account again through Connect OAuth: a single-use state, the callback redirects, checkouts sell again', async () => {
+    expect((await api('POST', '/api/billing/connect/oauth', {}, null)).status).toBe(401);
+    const started = await api('POST', '/api/billing/connect/oauth', { returnUrl: 'http://127.0.0.1/dashboard/connect?connected=1' }, keys.builder);
+    expect(started.status).toBe(200);
+    expect(started.body.domains).toEqual(['notes.localhost', 'slides.localhost']);
+    const authorize = new URL(started.body.authorizeUrl);
+    expect(authorize.origin).toBe(system.urls.standin);
+    const redirectUri = authorize.searchParams.get('redirect_uri')!;
+    expect(redirectUri).toBe(`${system.urls.gateway}/connect/oauth/callback`);
+    expect(authorize.searchParams.get('client_id')).toMatch(/^ca_/);
+    const state = authorize.searchParams.get('state')!;
+    expect((await fetch(started.body.authorizeUrl)).status).toBe(200); // Stripe's page, as the builder sees it
+    // The builder accepts with its existing (deauthorized) account; Stripe redirects the browser to the callback.
+    const accepted = await standin('/test/oauth/authorize', { redirect_uri: redirectUri, state, account: acme });
+    const callback = await fetch(accepted.redirect, { redirect: 'manual' });
+    expect(callback.status).toBe(303);
+    expect(callback.headers.get('location')).toBe('http://127.0.0.1/dashboard/connect?connected=1');
+    const connected = await api('GET', '/api/billing/connect', undefined, keys.builder);
+    expect(connected.body.domains.map((d: { domain: string; status: string; accountId: string }) => [d.domain, d.status, d.accountId])).toEqual([
+      ['notes.localhost', 'ready', acme], ['slides.localhost', 'ready', acme],
+    ]);
+    // Single use: the same redirect again is a clear 400, and a forged state too.
+    const again = await fetch(accepted.redirect, { redirect: 'manual' });
+    expect(again.status).toBe(400);
+    expect(again.headers.get('content-type')).toContain('application/problem+json');
+    expect(((await again.json()) as { code: string; field?: string })).toMatchObject({ code: 'validation_failed' });
+    const forged = new URL(accepted.redirect);
+    forged.searchParams.set('state', `${state.slice(0, -3)}abc`);
+    expect((await fetch(forged, { redirect: 'manual' })).status).toBe(400);
+    // The state and the code never reach a log line (the request lines drop the query string).
+    const gatewayLog = readFileSync(join(system.logDir, 'gateway.log'), 'utf8');
+    const billingLog = readFileSync(join(system.logDir, 'billing.log'), 'utf8');
+    for (const secret of [state, accepted.code as string]) {
+      expect(gatewayLog.includes(secret)).toBe(false);
+      expect(billingLog.includes(secret)).toBe(false);
+    }
+    // The builder's domains sell on its account again.
+    const opened = await checkout('slides.localhost', 'slides_20', ada, keys.slides);
+    expect(opened.status).toBe(200);
+    expect((await stripe.checkout.sessions.retrieve(opened.body.sessionId, {}, { stripeAccount: acme })).id).toBe(opened.body.sessionId);
   });
 });

@@ -87,6 +87,8 @@ async function startSystem(options = {}) {
   fs.mkdirSync(logDir, { recursive: true });
   const common = { ...secrets, ...process.env, NATS_URL: natsUrl, HTTP_HOST: '127.0.0.1', HUB_NAMESPACE: options.namespace || '', ...(options.env || {}) };
   const standinUrl = `http://127.0.0.1:${ports.standin}`;
+  // The platform's Connect client id for Connect OAuth (not a secret; the stand-in accepts any ca_… id).
+  const connectClientId = process.env.STRIPE_CONNECT_CLIENT_ID || 'ca_creditHubStandinPlatform';
   const specs = [
     { name: 'stripe-standin', main: 'dist/tools/stripe-standin/src/main.js', health: `${standinUrl}/test/health`,
       env: { STRIPE_STANDIN_PORT: ports.standin, STRIPE_WEBHOOK_URL: `http://127.0.0.1:${ports.gateway}/webhooks/stripe`, STRIPE_WEBHOOK_SECRET: webhookSecret,
@@ -95,7 +97,8 @@ async function startSystem(options = {}) {
       env: { LEDGER_HTTP_PORT: ports.ledger, LEDGER_DATABASE_URL: databases.ledger } },
     { name: 'billing', main: 'dist/apps/billing/src/main.js', health: `http://127.0.0.1:${ports.billing}/health`,
       env: { BILLING_HTTP_PORT: ports.billing, BILLING_DATABASE_URL: databases.billing, STRIPE_API_BASE_URL: standinUrl,
-             STRIPE_WEBHOOK_SECRET: webhookSecret, STRIPE_CONNECT_WEBHOOK_SECRET: connectWebhookSecret, CATALOG_FILE: path.join(root, 'deploy', 'catalog', 'demo.json') } },
+             STRIPE_WEBHOOK_SECRET: webhookSecret, STRIPE_CONNECT_WEBHOOK_SECRET: connectWebhookSecret, STRIPE_CONNECT_CLIENT_ID: connectClientId,
+             CATALOG_FILE: path.join(root, 'deploy', 'catalog', 'demo.json') } },
     { name: 'refunds', main: 'dist/apps/refunds/src/main.js', health: `http://127.0.0.1:${ports.refunds}/health`,
       env: { REFUNDS_HTTP_PORT: ports.refunds, REFUNDS_DATABASE_URL: databases.refunds } },
     { name: 'feedback-analytics', main: 'dist/apps/feedback-analytics/src/main.js', health: `http://127.0.0.1:${ports.analytics}/health`,

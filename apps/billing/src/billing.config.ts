@@ -57,6 +57,15 @@ export class BillingConfig extends ServiceBaseConfig {
   STRIPE_CONNECT_WEBHOOK_SECRET?: string;
 
   /**
+   * The platform's Connect client id (`ca_…`, from Stripe's Connect settings; not a secret: it is
+   * in every authorize URL), for Connect OAuth (a builder connects an existing Stripe account).
+   * Unset: OAuth is refused with `connect_oauth_not_configured` (onboarding still works).
+   */
+  @IsOptional()
+  @Matches(/^ca_[A-Za-z0-9]{1,100}$/, { message: 'STRIPE_CONNECT_CLIENT_ID must be a Connect client id (ca_…)' })
+  STRIPE_CONNECT_CLIENT_ID?: string;
+
+  /**
    * The platform's application fee on a newly connected domain, integer basis points (0-10000;
    * 500 = 5 %). Changed per domain with the operator API.
    */

@@ -8,6 +8,7 @@ import { CheckoutService } from './checkout/checkout.service';
 import { AccountEventsHandler } from './connect/account-events.handler';
 import { ConnectController } from './connect/connect.controller';
 import { ConnectService } from './connect/connect.service';
+import { ConnectOAuthService } from './connect/connect-oauth.service';
 import { ConnectedSales } from './connect/connected-sales';
 import { entitlementControllers, entitlementProviders } from './entitlements/entitlements.wiring';
 import { billingMigrations } from './migrations';
@@ -39,7 +40,7 @@ import { WebhookService } from './webhooks/webhook.service';
   ],
   controllers: [CheckoutController, WebhookController, StripeRefundsController, ConnectController, ...subscriptionControllers, ...entitlementControllers],
   providers: [
-    stripeClientProvider, CatalogService, CheckoutService, WebhookService, BillingOutboxRelay, StripeRefundsService, ConnectService, AccountEventsHandler, ConnectedSales,
+    stripeClientProvider, CatalogService, CheckoutService, WebhookService, BillingOutboxRelay, StripeRefundsService, ConnectService, ConnectOAuthService, AccountEventsHandler, ConnectedSales,
     ...subscriptionProviders, ...entitlementProviders,
   ],
 })

@@ -1,7 +1,8 @@
 /**
  * Stripe Connect in the ledger, over real NATS and PostgreSQL: credits bought on a connected
  * builder's domain are spendable on that builder's other domains only; the domain → account
- * mapping comes from billing's connected-account-updated events and survives a disconnection;
+ * mapping comes from billing's connected-account-updated events and survives a disconnection; a
+ * domain reconnected with a new account keeps the credits bought on the old one;
  * refunds work on scoped lots; replay rebuilds the scope.
  */
 import { INestApplication } from '@nestjs/common';
@@ -132,7 +133,7 @@ describe('credits scoped to a connected Stripe account, on real PostgreSQL and N
     const statements: string[] = [];
     const recording = { query: (sql: string, parameters?: unknown[]) => { statements.push(sql); return db.query(sql, parameters); } } as unknown as Client;
     const entry = (who: string, domain: string, referenceId: string) => ({ streamId: accountStreamId(who), needs: { consumptions: [{ domain, referenceId }], reservationReference: { domain, referenceId }, spendDomains: [domain] } });
-    const mappingReads = () => statements.filter((sql) => sql.includes('ledger_connected_domains')).length;
+    const mappingReads = () => statements.filter((sql) => sql.includes('ledger_connected_domain')).length;
     await db.query('BEGIN');
     try {
       const platformOnly = await loadAccountsForBatch(recording, [entry('platform-only@example.com', 'p.test', 'x-1'), entry('platform-only@example.com', 'c.test', 'x-2')]);
@@ -140,7 +141,7 @@ describe('credits scoped to a connected Stripe account, on real PostgreSQL and N
       expect(platformOnly.get(accountStreamId('platform-only@example.com'))!.domainAccounts.size).toBe(0);
       const mixed = await loadAccountsForBatch(recording, [entry('platform-only@example.com', 'p.test', 'x-3'), entry(email, 'b.test', 'x-4'), entry(email, 'c.test', 'x-5')]);
       expect(mappingReads()).toBe(1);
-      expect([...mixed.get(accountStreamId(email))!.domainAccounts].sort()).toEqual([['b.test', accountA], ['c.test', accountB]]);
+      expect([...mixed.get(accountStreamId(email))!.domainAccounts].sort()).toEqual([['b.test', [accountA]], ['c.test', [accountB]]]);
     } finally {
       await db.query('ROLLBACK');
     }
@@ -174,6 +175,37 @@ describe('credits scoped to a connected Stripe account, on real PostgreSQL and N
     await connectAccount(update(accountB, ['c.test'], 'restricted'), 'evt_acct_b_restricted');
     const { rows } = await db.query(`SELECT status FROM ledger_connected_domains WHERE account_id = $1`, [accountA]);
     expect(rows.map((r) => r.status)).toEqual(['disconnected', 'disconnected']);
+  });
+
+  it('keeps the credits of a domain that reconnects with a new account after a deauthorisation, never on a domain only ever on another account', async () => {
+    const before = 'acct_reconnectOld';
+    const after = 'acct_reconnectNew';
+    const other = 'acct_reconnectOther';
+    const customer = 'reconnect@example.com';
+    await connectAccount(update(before, ['r.test'], 'ready'), 'evt_r_old_ready');
+    await connectAccount(update(other, ['o.test'], 'ready'), 'evt_o_ready');
+    await buy(customer, 'r.test', 6, 'cs_reconnect_old', before);
+    await publish(BillingEventSubjects.connectedAccountUpdated, update(before, [], 'disconnected'), 'evt_r_old_deauthorized');
+    await eventually('old account disconnected', async () => (await db.query(`SELECT status FROM ledger_connected_domains WHERE domain = 'r.test'`)).rows[0]?.status === 'disconnected');
+    // The builder onboards again: a new account for r.test and a new domain s.test.
+    await connectAccount(update(after, ['r.test', 's.test'], 'ready'), 'evt_r_new_ready');
+    const { rows } = await db.query(`SELECT account_id FROM ledger_connected_domains WHERE domain = 'r.test'`);
+    expect(rows.map((r) => r.account_id)).toEqual([after]);
+    expect(await ok(LedgerSubjects.consumeCredits, { email: customer, domain: 'r.test', credits: 2, actionType: 'gen', referenceId: 'r-after-reconnect' })).toMatchObject({ balance: 4 });
+    // s.test was only ever on the new account, o.test only on another: the old account's credits are not theirs.
+    expect(await consume(customer, 's.test', 1, 's-old-credits')).toMatchObject({ ok: false, refusal: { code: 'insufficient_credits' } });
+    expect(await consume(customer, 'o.test', 1, 'o-old-credits')).toMatchObject({ ok: false, refusal: { code: 'insufficient_credits' } });
+    expect(await send(LedgerSubjects.reserveCredits, { email: customer, domain: 'r.test', credits: 1, referenceId: 'job-r', ttlSeconds: 60 })).toMatchObject({ ok: true });
+    expect(await Promise.all(['r.test', 's.test', 'o.test'].map((d) => spendable(customer, d)))).toEqual([3, 0, 0]);
+    // Credits bought on the new account: spendable on both its domains.
+    await buy(customer, 's.test', 5, 'cs_reconnect_new', after);
+    expect(await Promise.all(['r.test', 's.test', 'o.test'].map((d) => spendable(customer, d)))).toEqual([8, 5, 0]);
+    // A redelivered old update (older than the mapping) does not move r.test back, and the history keeps both accounts.
+    await publish(BillingEventSubjects.connectedAccountUpdated, update(before, ['r.test'], 'ready', '2020-01-01T00:00:00.000Z'), 'evt_r_old_stale');
+    await connectAccount(update(other, ['o.test'], 'restricted'), 'evt_o_restricted');
+    expect((await db.query(`SELECT account_id FROM ledger_connected_domains WHERE domain = 'r.test'`)).rows.map((r) => r.account_id)).toEqual([after]);
+    const history = await db.query(`SELECT account_id FROM ledger_connected_domain_accounts WHERE domain = 'r.test' ORDER BY first_connected_at`);
+    expect(history.rows.map((r) => r.account_id)).toEqual([before, after]);
   });
 
   it("scopes a plan's credits granted on a connected account, and ignores a malformed account update", async () => {

@@ -16,6 +16,9 @@ export const BillingConnectSubjects = {
   startOnboarding: subject('billing.commands.start-connect-onboarding.v1'),
   getConnectState: subject('billing.queries.get-connect-state.v1'),
   updateConnectSettings: subject('billing.commands.update-connect-settings.v1'),
+  /** Connect OAuth (a builder's existing Stripe account): the authorize URL, then the callback's code exchange. */
+  startConnectOAuth: subject('billing.commands.start-connect-oauth.v1'),
+  completeConnectOAuth: subject('billing.commands.complete-connect-oauth.v1'),
   /** Webhooks of the Connect endpoint (events of connected accounts), verified with the Connect secret. */
   handleConnectWebhook: subject('billing.commands.handle-stripe-connect-webhook.v1'),
 };
@@ -115,3 +118,73 @@ export class UpdateConnectSettingsCommand {
 
 /** Stripe account ids (`acct_…`) as the hub accepts them. */
 export const connectedAccountIdPattern = /^acct_[A-Za-z0-9]{1,100}$/;
+
+/** Most characters of an OAuth `state` or `code` the callback forwards (ours are about 100). */
+export const connectOAuthTokenLengthMax = 512;
+
+/**
+ * `StartConnectOAuth`: a builder with an existing Stripe account connects it to `domains`
+ * (normalised, 1-100, checked by the caller against the key) through Connect OAuth
+ * (https://docs.stripe.com/connect/oauth-reference). Answers Stripe's authorize URL carrying a
+ * signed, single-use `state` that names the domains and expires; Stripe sends the builder to
+ * `redirectUri` (the gateway's callback) with `code` and that `state`; the callback sends the
+ * builder on to `returnUrl`.
+ */
+export class StartConnectOAuthCommand {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(connectDomainsMax)
+  @IsString({ each: true })
+  @Length(1, Limits.domainLengthMax, { each: true })
+  domains!: string[];
+
+  /** The OAuth `redirect_uri`: the gateway's `GET /connect/oauth/callback`. */
+  @IsUrl(urlOptions)
+  @MaxLength(Limits.urlLengthMax)
+  redirectUri!: string;
+
+  /** Where the callback sends the builder once the account is connected. */
+  @IsUrl(urlOptions)
+  @MaxLength(Limits.urlLengthMax)
+  returnUrl!: string;
+}
+
+/** Answer to StartConnectOAuth. */
+export interface ConnectOAuthStartResult {
+  /** Stripe's authorize page (`/oauth/authorize?response_type=code&client_id=ca_…&scope=read_write&redirect_uri=…&state=…`). */
+  authorizeUrl: string;
+  /** The domains the state names, normalised, sorted. */
+  domains: string[];
+  /** ISO-8601: the state is refused after this. */
+  expiresAt: string;
+}
+
+/**
+ * `CompleteConnectOAuth` (the callback, no API key: the state is the authority): `state` as
+ * issued by StartConnectOAuth, and Stripe's `code`, or its `error` when the builder declined.
+ */
+export class CompleteConnectOAuthCommand {
+  @IsString()
+  @Length(1, connectOAuthTokenLengthMax)
+  state!: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, connectOAuthTokenLengthMax)
+  code?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  error?: string;
+}
+
+/** Answer to CompleteConnectOAuth: the account now connected to the state's domains. */
+export interface ConnectOAuthResult {
+  accountId: string;
+  /** Every domain now connected to the account, normalised, sorted. */
+  domains: string[];
+  status: ConnectedAccountStatus;
+  /** Where to send the builder (StartConnectOAuth's `returnUrl`). */
+  returnUrl: string;
+}

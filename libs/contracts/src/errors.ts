@@ -43,6 +43,11 @@ export const ErrorCodes = {
     retryable: false,
     title: "The domain's connected Stripe account was disconnected; the builder must connect it again",
   },
+  connect_oauth_not_configured: {
+    status: 409,
+    retryable: false,
+    title: 'Connecting an existing Stripe account (Connect OAuth) is not configured on this hub; use the onboarding',
+  },
   subscription_not_owned: { status: 403, retryable: false, title: 'Only the customer who owns the subscription can change it' },
   rate_limited: { status: 429, retryable: true, title: 'Too many requests for this API key; retry after the given delay' },
   webhook_signature_invalid: { status: 400, retryable: false, title: 'Stripe signature verification failed' },

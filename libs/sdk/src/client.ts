@@ -271,6 +271,16 @@ export class CreditHubClient implements CreditHubApi {
     return this.call('startConnectOnboarding', input);
   }
 
+  /**
+   * Connects your domains to a Stripe account you already have (Connect OAuth): answers Stripe's
+   * authorize URL (send the builder there; its state is single use and expires at `expiresAt`).
+   * Stripe brings the builder back to the hub, which connects the account and redirects to
+   * `returnUrl`. 409 `connect_oauth_not_configured` when the hub has no Connect client id.
+   */
+  startConnectOAuth(input: OperationInput<'startConnectOAuth'> = {}): Promise<OperationResult<'startConnectOAuth'>> {
+    return this.call('startConnectOAuth', input);
+  }
+
   /** The Connect state of the key's domains (`domain` narrows): account, status, what Stripe still needs, fee terms. */
   getConnectState(input: OperationInput<'getConnectState'> = {}): Promise<OperationResult<'getConnectState'>> {
     return this.call('getConnectState', input);

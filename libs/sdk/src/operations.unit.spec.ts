@@ -56,8 +56,11 @@ beforeEach(() => {
   script = [];
 });
 
-/** Operations the SDK leaves out: Stripe calls its webhook, probes the health checks, a scraper the metrics. */
-const notForBuilders = ['handleStripeWebhook', 'handleStripeConnectWebhook', 'getHealth', 'getReadiness', 'getMetrics'];
+/**
+ * Operations the SDK leaves out: Stripe calls its webhook, the builder's browser the Connect OAuth
+ * callback (Stripe redirects it there), probes the health checks, a scraper the metrics.
+ */
+const notForBuilders = ['handleStripeWebhook', 'handleStripeConnectWebhook', 'completeConnectOAuth', 'getHealth', 'getReadiness', 'getMetrics'];
 
 describe('operations', () => {
   it('has a method for every public operation of the API, named by its operationId', () => {

@@ -2,12 +2,16 @@ import { Controller, Optional } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   BillingConnectSubjects,
+  CompleteConnectOAuthCommand,
+  ConnectOAuthResult,
+  ConnectOAuthStartResult,
   ConnectOnboardingResult,
   ConnectStateResult,
   GetConnectStateQuery,
   HandleStripeWebhookCommand,
   HandleStripeWebhookResult,
   Reply,
+  StartConnectOAuthCommand,
   StartConnectOnboardingCommand,
   UpdateConnectSettingsCommand,
   validatePayload,
@@ -15,10 +19,11 @@ import {
 import { Metrics } from '@credit-hub/service-kit';
 import { Counter } from 'prom-client';
 import { WebhookService } from '../webhooks/webhook.service';
+import { ConnectOAuthService } from './connect-oauth.service';
 import { ConnectService } from './connect.service';
 
 /**
- * NATS request/reply of Stripe Connect: onboarding, state, the operator's per-domain terms, and the
+ * NATS request/reply of Stripe Connect: onboarding, Connect OAuth (an existing account), state, the operator's per-domain terms, and the
  * Connect webhook endpoint's deliveries (counted in `billing_connect_webhook_events_total{type, outcome}`).
  */
 @Controller()
@@ -28,6 +33,7 @@ export class ConnectController {
   constructor(
     private readonly connect: ConnectService,
     private readonly webhooks: WebhookService,
+    private readonly oauth: ConnectOAuthService,
     @Optional() metrics?: Metrics,
   ) {
     this.outcomes = metrics?.counter('billing_connect_webhook_events_total', 'Stripe Connect webhook deliveries by event type and outcome', ['type', 'outcome']);
@@ -43,6 +49,18 @@ export class ConnectController {
   async state(@Payload() payload: unknown): Promise<Reply<ConnectStateResult>> {
     const query = validatePayload(GetConnectStateQuery, payload);
     return query.ok ? this.connect.state(query.value) : query;
+  }
+
+  @MessagePattern(BillingConnectSubjects.startConnectOAuth)
+  async startOAuth(@Payload() payload: unknown): Promise<Reply<ConnectOAuthStartResult>> {
+    const command = validatePayload(StartConnectOAuthCommand, payload);
+    return command.ok ? this.oauth.start(command.value) : command;
+  }
+
+  @MessagePattern(BillingConnectSubjects.completeConnectOAuth)
+  async completeOAuth(@Payload() payload: unknown): Promise<Reply<ConnectOAuthResult>> {
+    const command = validatePayload(CompleteConnectOAuthCommand, payload);
+    return command.ok ? this.oauth.complete(command.value) : command;
   }
 
   @MessagePattern(BillingConnectSubjects.updateConnectSettings)

@@ -1,6 +1,8 @@
 import Stripe from 'stripe';
 import {
   BillingConnectSubjects,
+  ConnectOAuthResult,
+  ConnectOAuthStartResult,
   BillingRefundSubjects,
   BillingSubjects,
   BillingSubscriptionSubjects,
@@ -28,8 +30,8 @@ describe('billing: Stripe Connect (real PostgreSQL, NATS, Stripe stand-in)', () 
   const returnUrls = { returnUrl: 'http://127.0.0.1/dashboard/connect', refreshUrl: 'http://127.0.0.1/dashboard/connect' };
 
   beforeAll(async () => {
-    harness = await startBillingHarness({ CONNECT_APPLICATION_FEE_BPS: '500', CONNECT_REFUND_APPLICATION_FEE: 'true' });
-    for (const domain of ['slides.localhost', 'other.localhost', 'gone.localhost']) {
+    harness = await startBillingHarness({ CONNECT_APPLICATION_FEE_BPS: '500', CONNECT_REFUND_APPLICATION_FEE: 'true', STRIPE_CONNECT_CLIENT_ID: 'ca_testPlatformClient' });
+    for (const domain of ['slides.localhost', 'other.localhost', 'gone.localhost', 'plans.localhost', 'oauth.localhost']) {
       const reply = await harness.request(BillingSubscriptionSubjects.putDomainCatalog, {
         domain, displayName: domain, supportEmail: `help@${domain}`, checkoutMessage: 'Credits for your work.',
         offerings: [
@@ -173,6 +175,52 @@ describe('billing: Stripe Connect (real PostgreSQL, NATS, Stripe stand-in)', () 
     expect(row.connected_account_id).toBe(accountId);
   });
 
+  it('refunds a plan invoice\'s payment as money on the builder\'s account, fee per the domain\'s policy, and sees a dashboard refund of it', async () => {
+    const accountId = await readyAccount(['plans.localhost']);
+    const opened = await checkout('plans.localhost', 'monthly_100', 'dora@example.com');
+    if (!opened.ok) throw new Error(JSON.stringify(opened));
+    await pay(opened.value.sessionId, accountId);
+    const session = await harness.stripe.checkout.sessions.retrieve(opened.value.sessionId, {}, onAccount(accountId));
+    const subscription = await harness.stripe.subscriptions.retrieve(session.subscription as string, {}, onAccount(accountId));
+    const invoice = await harness.stripe.invoices.retrieve(subscription.latest_invoice as string, {}, onAccount(accountId));
+    const paymentIntentId = (invoice.payments?.data[0]?.payment as { payment_intent?: string } | undefined)?.payment_intent as string;
+    expect(paymentIntentId).toMatch(/^pi_/);
+    await until(async () => expect(await harness.dataSource.query('SELECT subscription_id, connected_account_id FROM invoice_payments WHERE payment_intent_id = $1', [paymentIntentId]))
+      .toEqual([{ subscription_id: subscription.id, connected_account_id: accountId }]));
+    // The platform knows no such payment: the refund must be made on the builder's account.
+    await expect(harness.stripe.paymentIntents.retrieve(paymentIntentId)).rejects.toThrow();
+
+    // The domain's policy keeps the fee: a refund of half leaves the platform's 100 cents (5 % of 2000) untouched.
+    const terms = await harness.request(BillingConnectSubjects.updateConnectSettings, { domain: 'plans.localhost', refundApplicationFee: false });
+    expect(terms.ok).toBe(true);
+    const kept = await harness.request<CreateStripeRefundResult>(BillingRefundSubjects.createRefund, {
+      refundRequestId: '5b0e5c1e-0000-4000-8000-000000000002', paymentIntentId, amountMinor: 500, currency: 'usd',
+    });
+    expect(kept).toMatchObject({ ok: true, value: { amountMinor: 500, currency: 'usd' } });
+    const chargeId = (await harness.stripe.paymentIntents.retrieve(paymentIntentId, {}, onAccount(accountId))).latest_charge as string;
+    const fee = async () => (await harness.stripe.applicationFees.list({ charge: chargeId })).data[0];
+    expect(await fee()).toMatchObject({ amount: 100, amount_refunded: 0 });
+    // With the fee given back: in proportion (500 of 2000 → 25 cents).
+    await harness.request(BillingConnectSubjects.updateConnectSettings, { domain: 'plans.localhost', refundApplicationFee: true });
+    const given = await harness.request<CreateStripeRefundResult>(BillingRefundSubjects.createRefund, {
+      refundRequestId: '5b0e5c1e-0000-4000-8000-000000000003', paymentIntentId, amountMinor: 500, currency: 'usd',
+    });
+    expect(given).toMatchObject({ ok: true, value: { amountMinor: 500 } });
+    const refunded = await harness.stripe.refunds.retrieve((given as { value: CreateStripeRefundResult }).value.stripeRefundId, {}, onAccount(accountId));
+    expect(refunded).toMatchObject({ payment_intent: paymentIntentId, metadata: { refundRequestId: '5b0e5c1e-0000-4000-8000-000000000003' } });
+    expect(await fee()).toMatchObject({ amount: 100, amount_refunded: 25 });
+
+    // A refund in the builder's own dashboard: charge.refunded from the account, recorded on it, with the subscriber as the owner.
+    await standinPost(harness, `/test/charges/${chargeId}/refund`, { amount: 200 });
+    await drain();
+    await until(async () =>
+      expect(await outbox(harness, subjects.chargeRefundedExternally, { chargeId })).toEqual([expect.objectContaining({ email: 'dora@example.com', paymentIntentId, amountRefundedMinor: 200 })]));
+    const rows = await harness.dataSource.query('SELECT origin, connected_account_id FROM charge_refunds WHERE charge_id = $1 ORDER BY origin, amount_minor', [chargeId]);
+    expect(rows).toEqual([
+      { origin: 'external', connected_account_id: accountId }, { origin: 'ours', connected_account_id: accountId }, { origin: 'ours', connected_account_id: accountId },
+    ]);
+  });
+
   it('reconciliation lists each connected account\'s events and processes the ones no webhook delivered', async () => {
     const accountId = (await state(['notes.localhost']))[0]!.accountId!;
     const opened = await checkout('notes.localhost', 'notes_50', 'dora@example.com');
@@ -257,5 +305,61 @@ describe('billing: Stripe Connect (real PostgreSQL, NATS, Stripe stand-in)', () 
     expect(unscoped).toMatchObject({ ok: false, refusal: { code: 'webhook_payload_invalid' } });
     const [stored] = await harness.dataSource.query(`SELECT count(*)::int AS n FROM stripe_events WHERE stripe_event_id IN ('evt_forged_1', 'evt_forged_2')`);
     expect(stored.n).toBe(0);
+  });
+
+  it('connects a builder\'s existing Stripe account through Connect OAuth: a signed single-use state, the code exchanged, the same state machine', async () => {
+    const redirectUri = 'http://127.0.0.1/connect/oauth/callback';
+    const returnUrl = 'http://127.0.0.1/dashboard/connect';
+    const startOAuth = () => harness.request<ConnectOAuthStartResult>(BillingConnectSubjects.startConnectOAuth, { domains: ['OAuth.localhost'], redirectUri, returnUrl });
+    const started = await startOAuth();
+    if (!started.ok) throw new Error(JSON.stringify(started));
+    expect(started.value.domains).toEqual(['oauth.localhost']);
+    const authorize = new URL(started.value.authorizeUrl);
+    expect(`${authorize.origin}${authorize.pathname}`).toBe(`${harness.standin.url}/oauth/authorize`);
+    expect(Object.fromEntries(authorize.searchParams)).toMatchObject({ response_type: 'code', client_id: 'ca_testPlatformClient', scope: 'read_write', redirect_uri: redirectUri });
+    const token = authorize.searchParams.get('state')!;
+    expect(token).toMatch(/^[A-Za-z0-9_-]{24}\.\d+\.[A-Za-z0-9_-]{43}$/);
+    // The token is never stored: only its id.
+    expect(JSON.stringify(await harness.dataSource.query('SELECT * FROM connect_oauth_states'))).not.toContain(token);
+
+    // The builder accepts on Stripe's page; Stripe redirects to the callback with the code and the state.
+    const accepted = await standinPost<{ code: string; account: { id: string }; redirect: string }>(harness, '/test/oauth/authorize', { redirect_uri: redirectUri, state: token });
+    const callback = new URL(accepted.redirect);
+    expect(callback.searchParams.get('state')).toBe(token);
+    const complete = (params: Record<string, string>) => harness.request<ConnectOAuthResult>(BillingConnectSubjects.completeConnectOAuth, params);
+    const code = callback.searchParams.get('code')!;
+    // A forged or altered state is refused before anything else.
+    expect(await complete({ state: `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`, code })).toMatchObject({ ok: false, refusal: { code: 'validation_failed', field: 'state' } });
+    const done = await complete({ state: token, code });
+    expect(done).toEqual({ ok: true, value: { accountId: accepted.account.id, domains: ['oauth.localhost'], status: 'ready', returnUrl } });
+    expect((await state(['oauth.localhost']))[0]).toMatchObject({ accountId: accepted.account.id, status: 'ready', chargesEnabled: true });
+    expect(await outbox<ConnectedAccountUpdatedV1>(harness, subjects.connectedAccountUpdated, { accountId: accepted.account.id })).toEqual([
+      expect.objectContaining({ domains: ['oauth.localhost'], status: 'ready', chargesEnabled: true, detailsSubmitted: true }),
+    ]);
+    // Single use: the same callback again is refused and changes nothing.
+    expect(await complete({ state: token, code })).toMatchObject({ ok: false, refusal: { code: 'validation_failed', field: 'state' } });
+    // The domain sells on the builder's account at once.
+    const opened = await checkout('oauth.localhost', 'pack_10', 'olga@example.com');
+    if (!opened.ok) throw new Error(JSON.stringify(opened));
+    expect((await harness.stripe.checkout.sessions.retrieve(opened.value.sessionId, {}, onAccount(accepted.account.id))).id).toBe(opened.value.sessionId);
+
+    // Declined on Stripe's page: refused, nothing connected.
+    const declinedStart = await startOAuth();
+    if (!declinedStart.ok) throw new Error(JSON.stringify(declinedStart));
+    const declinedState = new URL(declinedStart.value.authorizeUrl).searchParams.get('state')!;
+    expect(await complete({ state: declinedState, error: 'access_denied' })).toMatchObject({ ok: false, refusal: { code: 'validation_failed', field: 'error' } });
+    // A code Stripe does not know: refused as such.
+    expect(await complete({ state: declinedState, code: 'ac_unknown' })).toMatchObject({ ok: false, refusal: { code: 'validation_failed', field: 'code' } });
+
+    // Deauthorized, then connected again through OAuth: the same account, ready again.
+    await standinPost(harness, `/test/accounts/${accepted.account.id}/deauthorize`);
+    await drain();
+    await until(async () => expect((await state(['oauth.localhost']))[0]!.status).toBe('disconnected'));
+    const again = await startOAuth();
+    if (!again.ok) throw new Error(JSON.stringify(again));
+    const againState = new URL(again.value.authorizeUrl).searchParams.get('state')!;
+    const reaccepted = await standinPost<{ code: string }>(harness, '/test/oauth/authorize', { redirect_uri: redirectUri, state: againState, account: accepted.account.id });
+    expect(await complete({ state: againState, code: reaccepted.code })).toMatchObject({ ok: true, value: { accountId: accepted.account.id, status: 'ready' } });
+    expect((await state(['oauth.localhost']))[0]!.status).toBe('ready');
   });
 });

@@ -114,9 +114,9 @@ export class ConnectService {
     if (!known) return replyRefused('not_found', `${domain} is not in the catalog`, 'domain');
     const defaults = this.defaults();
     await this.dataSource.query(
-      `INSERT INTO connected_account_domains (domain, application_fee_bps, refund_application_fee) VALUES ($1, COALESCE($2, $4), COALESCE($3, $5))
-       ON CONFLICT (domain) DO UPDATE SET application_fee_bps = COALESCE($2, connected_account_domains.application_fee_bps),
-         refund_application_fee = COALESCE($3, connected_account_domains.refund_application_fee), updated_at = now()`,
+      `INSERT INTO connected_account_domains (domain, application_fee_bps, refund_application_fee) VALUES ($1, COALESCE($2::integer, $4::integer), COALESCE($3::boolean, $5::boolean))
+       ON CONFLICT (domain) DO UPDATE SET application_fee_bps = COALESCE($2::integer, connected_account_domains.application_fee_bps),
+         refund_application_fee = COALESCE($3::boolean, connected_account_domains.refund_application_fee), updated_at = now()`,
       [domain, command.applicationFeeBps ?? null, command.refundApplicationFee ?? null, defaults.applicationFeeBps, defaults.refundApplicationFee],
     );
     this.logger.log(`Connect terms of ${domain} changed (${JSON.stringify({ bps: command.applicationFeeBps, refund: command.refundApplicationFee })})`);
@@ -128,8 +128,13 @@ export class ConnectService {
     return { applicationFeeBps: this.config.CONNECT_APPLICATION_FEE_BPS, refundApplicationFee: this.config.CONNECT_REFUND_APPLICATION_FEE };
   }
 
-  /** In one transaction, under the domains' locks: pick or create the account, map the domains to it. */
-  private async connect(manager: EntityManager, domains: string[]): Promise<Reply<{ accountId: string; domains: string[]; status: ConnectOnboardingResult['status'] }>> {
+  /**
+   * In one transaction, under the domains' locks: pick or create the account, map the domains to
+   * it. `existing`: a builder's own account connected through Connect OAuth (as Stripe has it now),
+   * used instead; refused when a domain is on another live account. Its state is taken from Stripe
+   * (a reconnection after a deauthorisation included) and published.
+   */
+  async connect(manager: EntityManager, domains: string[], existing?: Stripe.Account): Promise<Reply<{ accountId: string; domains: string[]; status: ConnectOnboardingResult['status'] }>> {
     for (const domain of domains) await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lockOf(domain)]);
     const current: { domain: string; account_id: string | null; status: string | null }[] = await manager.query(
       `SELECT d.domain, d.account_id, a.status FROM connected_account_domains d LEFT JOIN connected_accounts a ON a.account_id = d.account_id
@@ -142,7 +147,28 @@ export class ConnectService {
     }
     let accountId = live[0];
     let created = false;
-    if (accountId === undefined) {
+    if (existing !== undefined) {
+      if (accountId !== undefined && accountId !== existing.id) {
+        return replyRefused('validation_failed', `a domain is connected to another Stripe account (${accountId}); it must be disconnected first`, 'domains');
+      }
+      const current = await loadAccountForUpdate(manager, existing.id);
+      if (current === undefined || current.status === 'disconnected') {
+        const chargesEnabled = existing.charges_enabled ?? false;
+        const detailsSubmitted = existing.details_submitted ?? false;
+        // Events older than this connection (a late deauthorisation of the previous one) stay stale.
+        await manager.query(
+          `INSERT INTO connected_accounts (account_id, status, charges_enabled, details_submitted, requirements, last_event_created)
+           VALUES ($1, $2, $3, $4, $5::jsonb, $6)
+           ON CONFLICT (account_id) DO UPDATE SET status = EXCLUDED.status, charges_enabled = EXCLUDED.charges_enabled, details_submitted = EXCLUDED.details_submitted,
+             requirements = EXCLUDED.requirements, last_event_created = GREATEST(connected_accounts.last_event_created, EXCLUDED.last_event_created), updated_at = now()`,
+          [existing.id, connectedAccountStatus({ chargesEnabled, detailsSubmitted, disconnected: false }), chargesEnabled, detailsSubmitted,
+            JSON.stringify(existing.requirements?.currently_due ?? []), Math.floor(Date.now() / 1000) - 1],
+        );
+        created = true;
+      }
+      accountId = existing.id;
+      this.logger.log(`Stripe account ${accountId} connected through OAuth to ${domains.join(', ')}`);
+    } else if (accountId === undefined) {
       // Idempotent per domain set and per disconnected account they had: a retried request reuses the account.
       const previous = current.map((row) => row.account_id ?? '').sort().join(',');
       const account = await this.stripe.accounts.create(

@@ -12,7 +12,7 @@ export interface ChargeOwner {
 
 /**
  * Finds who a charge belongs to, most trustworthy first: billing's own sale row (by payment
- * intent), the checkout metadata Stripe copied onto the charge, then — for subscription invoices,
+ * intent: a pack's checkout session, or a plan invoice's payment), the checkout metadata Stripe copied onto the charge, then — for subscription invoices,
  * whose charges carry no metadata — the Stripe customer's newest subscription with billing.
  * Undefined when none matches (a charge that is not billing's).
  */
@@ -36,6 +36,12 @@ async function chargeOwnerAny(db: Queryable, charge: ChargeFacts): Promise<Charg
   if (charge.paymentIntentId !== null) {
     const rows = (await db.query('SELECT email, domain, connected_account_id FROM checkout_sessions WHERE payment_intent_id = $1 LIMIT 1', [charge.paymentIntentId])) as ChargeOwner[];
     if (rows[0]) return rows[0];
+    const plan = (await db.query(
+      `SELECT sub.email, sub.domain, p.connected_account_id FROM invoice_payments p JOIN subscriptions sub ON sub.id = p.subscription_id
+        WHERE p.payment_intent_id = $1`,
+      [charge.paymentIntentId],
+    )) as ChargeOwner[];
+    if (plan[0]) return plan[0];
   }
   const { email, domain } = charge.metadata;
   if (email && domain) return { email: normalizeEmail(email), domain: normalizeDomain(domain) };

@@ -117,6 +117,7 @@ export class SubscriptionEventsHandler implements StripeEventHandler {
     if (invoice?.status === 'paid' && invoice.billedPeriod) {
       await this.sync.grant(manager, { ...base, invoiceId: invoice.id, credits: creditsOf(invoice, record), period: invoice.billedPeriod }, 'first_period');
     }
+    if (invoice?.status === 'paid') await recordInvoicePayment(manager, invoice, record);
   }
 
   private async trialWillEnd(manager: EntityManager, event: VerifiedStripeEvent): Promise<Outcome> {
@@ -142,6 +143,7 @@ export class SubscriptionEventsHandler implements StripeEventHandler {
       const grant = { stripeEventId: event.id, subscriptionId: record.id, invoiceId: invoice.id, terms: record.terms, credits: creditsOf(invoice, record), period: invoice.billedPeriod, at: event.created, connectedAccountId: record.connectedAccountId };
       await this.sync.grant(manager, grant, reason);
     }
+    await recordInvoicePayment(manager, invoice, record);
     if (record.graceEndsAt !== null || record.planCreditsBlocked) {
       // A payment succeeded: "until a payment succeeds" is over.
       const messages: OutboxMessage[] = [];
@@ -195,6 +197,20 @@ export class SubscriptionEventsHandler implements StripeEventHandler {
       return eventObject === undefined ? undefined : readInvoice(eventObject);
     }
   }
+}
+
+/**
+ * Records the payment intent that paid `invoice` (`invoice_payments`), once, with the account the
+ * subscription is billed on: money refunds and `charge.refunded` find a plan payment by it.
+ * Nothing when the invoice names no payment intent (a zero invoice, or paid out of band).
+ */
+async function recordInvoicePayment(manager: EntityManager, invoice: InvoiceFacts, record: SubscriptionRecord): Promise<void> {
+  if (invoice.paymentIntentId === null) return;
+  await manager.query(
+    `INSERT INTO invoice_payments (payment_intent_id, invoice_id, subscription_id, connected_account_id) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (payment_intent_id) DO NOTHING`,
+    [invoice.paymentIntentId, invoice.id, record.id, record.connectedAccountId],
+  );
 }
 
 /** Credits of the period an invoice pays for: as the subscription was sold when the invoice was made. */

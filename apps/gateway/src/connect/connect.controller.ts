@@ -1,30 +1,44 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import {
   BillingConnectSubjects,
+  CompleteConnectOAuthCommand,
+  ConnectOAuthResult,
+  ConnectOAuthStartResult,
   ConnectOnboardingResult,
   ConnectStateResult,
   GetConnectStateQuery,
   normalizeDomain,
+  StartConnectOAuthCommand,
   StartConnectOnboardingCommand,
   UpdateConnectSettingsCommand,
 } from '@credit-hub/contracts';
-import type { FastifyRequest as Request } from 'fastify';
+import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { AnalyticsDomains, apiKeySecurityScheme, AuthenticatedRequest } from '../api-keys/api-key.guard';
 import { ApiProblems } from '../http/problem-docs';
 import { HubClient } from '../nats/hub-client';
 import { OperatorKeyGuard, operatorKeySecurityScheme } from '../operator/operator-key.guard';
 import {
-  ConnectDomainPath, ConnectOnboardingRequest, ConnectOnboardingResponse, ConnectStateRequest, ConnectStateResponse, OperatorConnectOnboardingRequest, OperatorConnectSettingsRequest,
+  ConnectDomainPath, ConnectOAuthCallbackQuery, ConnectOAuthRequest, ConnectOAuthResponse, ConnectOnboardingRequest, ConnectOnboardingResponse, ConnectStateRequest, ConnectStateResponse, OperatorConnectOnboardingRequest, OperatorConnectSettingsRequest,
 } from './connect.dto';
 import { connectDomainsOf, ConnectKeyGuard } from './connect-key.guard';
 
-/** The dashboard's Connect page: where Stripe sends a builder back by default. */
-export function connectReturnUrl(request: Request): string {
+/** This gateway's own origin as the client reached it (`X-Forwarded-Proto`, `Host`). */
+function publicOrigin(request: Request): string {
   const forwarded = request.headers['x-forwarded-proto'];
   const protocol = forwarded === 'https' || forwarded === 'http' ? forwarded : request.protocol === 'https' ? 'https' : 'http';
   const host = typeof request.headers.host === 'string' && /^[A-Za-z0-9.:[\]-]{1,300}$/.test(request.headers.host) ? request.headers.host : '127.0.0.1';
-  return `${protocol}://${host}/dashboard/connect`;
+  return `${protocol}://${host}`;
+}
+
+/** The dashboard's Connect page: where Stripe sends a builder back by default. */
+export function connectReturnUrl(request: Request): string {
+  return `${publicOrigin(request)}/dashboard/connect`;
+}
+
+/** The Connect OAuth `redirect_uri`: this gateway's callback (register it in Stripe's Connect settings). */
+export function connectOAuthRedirectUri(request: Request): string {
+  return `${publicOrigin(request)}/connect/oauth/callback`;
 }
 
 /**
@@ -59,6 +73,25 @@ export class ConnectController {
     return this.hub.request<ConnectOnboardingResult>(BillingConnectSubjects.startOnboarding, command);
   }
 
+  @Post('oauth')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'startConnectOAuth',
+    summary: 'Connect a Stripe account you already have',
+    description:
+      "Connect OAuth: answers Stripe's authorize page for the domains (send the builder there). After the builder accepts, Stripe redirects to GET /connect/oauth/callback, which connects the account to the domains and redirects to returnUrl. The URL's state is signed, single use and expires at expiresAt. 409 connect_oauth_not_configured when the hub has no Connect client id.",
+  })
+  @ApiOkResponse({ type: ConnectOAuthResponse })
+  @ApiProblems('validation_failed', 'unauthorized', 'forbidden_domain', 'payload_too_large', 'connect_oauth_not_configured', 'service_unavailable')
+  oauth(@Body() body: ConnectOAuthRequest, @Req() request: AuthenticatedRequest): Promise<ConnectOAuthStartResult> {
+    const command: StartConnectOAuthCommand = {
+      domains: connectDomainsOf(request, body.domains),
+      redirectUri: connectOAuthRedirectUri(request),
+      returnUrl: body.returnUrl ?? connectReturnUrl(request),
+    };
+    return this.hub.request<ConnectOAuthStartResult>(BillingConnectSubjects.startConnectOAuth, command);
+  }
+
   @Get()
   @ApiOperation({ operationId: 'getConnectState', summary: 'Connect state of your domains', description: "Each domain's connected Stripe account, its status (`none`, `onboarding`, `ready`, `restricted`, `disconnected`), what Stripe still needs, and the platform's fee terms." })
   @ApiOkResponse({ type: ConnectStateResponse })
@@ -66,6 +99,36 @@ export class ConnectController {
   state(@Query() _query: ConnectStateRequest, @AnalyticsDomains() domains: string[]): Promise<ConnectStateResult> {
     const query: GetConnectStateQuery = { domains };
     return this.hub.request<ConnectStateResult>(BillingConnectSubjects.getConnectState, query);
+  }
+}
+
+/**
+ * `GET /connect/oauth/callback`: Stripe's redirect after the builder answered the
+ * Connect OAuth page (no API key: the signed, single-use state is the authority). Success: 303 to
+ * the return URL given when the request started; anything else: a problem (the state, the code or
+ * Stripe's `error`). The query string (code, state) is never logged.
+ */
+@ApiTags('billing')
+@Controller('connect/oauth')
+export class ConnectOAuthCallbackController {
+  constructor(private readonly hub: HubClient) {}
+
+  @Get('callback')
+  @ApiOperation({
+    operationId: 'completeConnectOAuth',
+    summary: "Stripe's Connect OAuth redirect",
+    description: 'Called by the builder\'s browser, redirected by Stripe with code and state (or error). Connects the account to the domains the state names and redirects (303) to the return URL. Refused (problem+json) for a bad, expired or used state, a declined request or a code Stripe does not accept.',
+  })
+  @ApiResponse({ status: 303, description: 'Connected: redirect to the return URL' })
+  @ApiProblems('validation_failed', 'stripe_unavailable', 'service_unavailable')
+  async callback(@Query() query: ConnectOAuthCallbackQuery, @Res() response: Response): Promise<void> {
+    const command: CompleteConnectOAuthCommand = {
+      state: query.state,
+      ...(query.code === undefined ? {} : { code: query.code }),
+      ...(query.error === undefined ? {} : { error: query.error }),
+    };
+    const result = await this.hub.request<ConnectOAuthResult>(BillingConnectSubjects.completeConnectOAuth, command);
+    response.redirect(result.returnUrl, 303);
   }
 }
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { AnalyticsDomainField } from '../analytics/read-models.dto';
-import { connectDomainsMax, Limits } from '@credit-hub/contracts';
+import { connectDomainsMax, connectOAuthTokenLengthMax, Limits } from '@credit-hub/contracts';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 
 const urlOptions = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
@@ -97,4 +97,66 @@ export class ConnectDomainPath {
   @Length(1, Limits.domainLengthMax)
   @Matches(domainPattern, { message: 'domain must be a host name such as yourproduct.com' })
   domain!: string;
+}
+
+/** `POST /api/billing/connect/oauth`: connect an existing Stripe account (Connect OAuth). */
+export class ConnectOAuthRequest {
+  @ApiPropertyOptional({
+    description: 'The domains to connect to the Stripe account. A domain key: its own domain only (the default). A builder key: any of its domains (default: all of them).',
+    type: [String], example: ['notes.localhost'], maxItems: connectDomainsMax,
+  })
+  @IsOptional()
+  @IsArray({ message: 'domains must be an array of domains' })
+  @ArrayMinSize(1, { message: 'domains must name at least one domain' })
+  @ArrayMaxSize(connectDomainsMax, { message: `domains must name at most ${connectDomainsMax} domains` })
+  @IsString({ each: true, message: 'each domain must be a string' })
+  @Length(1, Limits.domainLengthMax, { each: true, message: `each domain must be 1-${Limits.domainLengthMax} characters` })
+  @Matches(domainPattern, { each: true, message: 'each domain must be a host name such as yourproduct.com' })
+  domains?: string[];
+
+  @ApiPropertyOptional({ description: "Where the builder lands once the account is connected (default: the dashboard's Connect page)", example: 'https://hub.example.com/dashboard/connect' })
+  @IsOptional()
+  @IsString({ message: 'returnUrl must be a string' })
+  @MaxLength(Limits.urlLengthMax, { message: `returnUrl must be at most ${Limits.urlLengthMax} characters` })
+  @IsUrl(urlOptions, { message: 'returnUrl must be an http(s) URL' })
+  returnUrl?: string;
+}
+
+/** Where to send the builder to connect its Stripe account. */
+export class ConnectOAuthResponse {
+  @ApiProperty({ description: "Stripe's Connect OAuth page (carries a signed state: single use, expires at expiresAt)", example: 'https://connect.stripe.com/oauth/authorize?response_type=code&client_id=ca_123&scope=read_write&redirect_uri=…&state=…' }) authorizeUrl!: string;
+  @ApiProperty({ description: 'The domains the account will be connected to', type: [String], example: ['notes.localhost'] }) domains!: string[];
+  @ApiProperty({ format: 'date-time' }) expiresAt!: string;
+}
+
+/** `GET /connect/oauth/callback`: what Stripe appends to the redirect URI. */
+export class ConnectOAuthCallbackQuery {
+  @ApiProperty({ description: 'The state issued with the authorize URL' })
+  @IsString({ message: 'state must be a string' })
+  @Length(1, connectOAuthTokenLengthMax, { message: 'state is missing or too long' })
+  state!: string;
+
+  @ApiPropertyOptional({ description: "Stripe's authorization code (ac_…)" })
+  @IsOptional()
+  @IsString({ message: 'code must be a string' })
+  @Length(1, connectOAuthTokenLengthMax, { message: 'code is too long' })
+  code?: string;
+
+  @ApiPropertyOptional({ description: 'Set by Stripe when the builder declined (access_denied)' })
+  @IsOptional()
+  @IsString({ message: 'error must be a string' })
+  @Length(1, 100, { message: 'error is too long' })
+  error?: string;
+
+  @ApiPropertyOptional({ description: "Stripe's description of the error" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  error_description?: string;
+
+  @ApiPropertyOptional({ description: 'The scope granted (read_write)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  scope?: string;
 }

@@ -8,7 +8,7 @@ import {
 } from '@credit-hub/contracts';
 import {
   CreditAccount, decideCapture, decideConsume, decideExpiry, decideGrant, decidePurchase, decideRefundConsumptions, decideRefundPurchase,
-  decideRelease, decideReserve, domainAccountOf, isInScope, LedgerRejection, spendableCredits,
+  decideRelease, decideReserve, domainAccountsOf, isInScope, LedgerRejection, spendableCredits,
 } from '@credit-hub/ledger-domain';
 import { checkoutClient } from '@credit-hub/messaging';
 import { randomUUID } from 'node:crypto';
@@ -210,7 +210,7 @@ export class CreditAccountStore {
       // With a domain, only the lots that domain may see: a lot restricted to another domain, or
       // scoped to a connected account the domain is not connected to, is neither counted nor
       // listed, and another domain's purchase is listed without its price (tenant isolation).
-      const visible = account.lots.filter((l) => l.creditsRemaining > 0 && (!domain || isInScope(l, domain, domainAccountOf(account, domain))));
+      const visible = account.lots.filter((l) => l.creditsRemaining > 0 && (!domain || isInScope(l, domain, domainAccountsOf(account, domain))));
       return { email, balance, lots: visible.map((lot) => lotViewForDomain(lot, lotToView(lot), domain)) };
     } finally {
       client.release();

@@ -116,12 +116,23 @@ export async function loadAccount(db: Db, streamId: string, needs: LoadNeeds, lo
 }
 
 /**
- * The connected Stripe account of each of `domains` that has one (the ledger's mapping, kept from
- * billing's connected-account-updated events; a disconnected domain keeps its account).
+ * Every connected Stripe account each of `domains` has ever been connected to, for the domains
+ * that have one (`ledger_connected_domain_accounts`, kept from billing's connected-account-updated
+ * events: a disconnected domain keeps its account, a reconnected one has the old and the new).
+ * Accounts of a domain in order of first connection.
  */
-export async function loadDomainAccounts(db: Db, domains: string[]): Promise<Map<string, string>> {
-  const found = await db.query('SELECT domain, account_id FROM ledger_connected_domains WHERE domain = ANY($1::text[])', [[...new Set(domains)]]);
-  return new Map(found.rows.map((r) => [r.domain as string, r.account_id as string]));
+export async function loadDomainAccounts(db: Db, domains: string[]): Promise<Map<string, string[]>> {
+  const found = await db.query(
+    'SELECT domain, account_id FROM ledger_connected_domain_accounts WHERE domain = ANY($1::text[]) ORDER BY domain, first_connected_at, account_id',
+    [[...new Set(domains)]],
+  );
+  const accounts = new Map<string, string[]>();
+  for (const r of found.rows) {
+    const list = accounts.get(r.domain as string);
+    if (list) list.push(r.account_id as string);
+    else accounts.set(r.domain as string, [r.account_id as string]);
+  }
+  return accounts;
 }
 
 function referencedLots(state: CreditAccount, needs: LoadNeeds): string[] {

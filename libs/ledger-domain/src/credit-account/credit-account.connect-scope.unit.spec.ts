@@ -5,7 +5,7 @@ import {
 import { snapshotToState, stateToSnapshot } from './credit-account.snapshot';
 import { fold, RecordedEvent } from './credit-account.state';
 import { spendableCredits } from './lot-order';
-import { Decide, given } from './test/given';
+import { accountsOf, Decide, given } from './test/given';
 
 const now = '2026-11-20T12:00:00.000Z';
 const email = 'ada@example.com';
@@ -40,7 +40,7 @@ function consume(credits: number, referenceId = 'ref-1', overrides: Partial<Cons
 
 function folded(events: LedgerEvent[]) {
   const state = fold(events.map((e, i) => ({ ...e, eventId: `e${i + 1}`, version: i + 1 }) as RecordedEvent));
-  state.domainAccounts = new Map(Object.entries(builders));
+  state.domainAccounts = accountsOf(builders);
   return state;
 }
 
@@ -54,6 +54,15 @@ describe('decideConsume with credits scoped to a connected Stripe account', () =
   it("refuses a consumption on another builder's domain or on the platform as insufficient credits", () => {
     given([bought(10, 'cs_a', 'acct_A')], builders).when(consume(1, 'ref-1', { domain: 'c.test' })).thenRejects('insufficient_credits');
     given([bought(10, 'cs_a', 'acct_A')], builders).when(consume(1, 'ref-1', { domain: 'p.test' })).thenRejects('insufficient_credits');
+  });
+
+  it('spends a lot bought on an old account on a domain reconnected with a new one, never on a domain only ever on another account', () => {
+    // a.test was on acct_A, deauthorized, reconnected with acct_N; d.test was only ever on acct_N.
+    const history = { 'a.test': ['acct_A', 'acct_N'], 'd.test': ['acct_N'] };
+    given([bought(10, 'cs_a', 'acct_A')], history)
+      .when(consume(4))
+      .thenEmits([consumed(4, 'ref-1', [{ lotId: 'lot_cs_a', credits: 4 }], 6)]);
+    given([bought(10, 'cs_a', 'acct_A')], history).when(consume(1, 'ref-1', { domain: 'd.test' })).thenRejects('insufficient_credits');
   });
 
   it('refuses when the domain mapping was not loaded (no account known for the domain: the platform)', () => {

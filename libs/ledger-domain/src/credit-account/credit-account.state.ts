@@ -112,13 +112,14 @@ export interface CreditAccount {
   /** Subscriptions whose plan credits are not spendable (payment past due after grace). */
   suspendedSubscriptions: Set<string>;
   /**
-   * Stripe Connect: the connected account (`acct_…`) of the domains a command spends on, as the
-   * loader found them in the ledger's domain → account mapping (kept from billing's
-   * connected-account-updated events, also after a disconnection). Not folded from the stream and
-   * not in snapshots; a domain absent here is on the platform, where account-scoped lots are not
-   * spendable. Loaders fill it only when a loaded lot is scoped to an account.
+   * Stripe Connect: every connected account (`acct_…`) each domain a command spends on has ever
+   * been connected to, as the loader found them in the ledger's history of the domain → account
+   * mapping (kept from billing's connected-account-updated events, also after a disconnection and
+   * a reconnection with a new account). Not folded from the stream and not in snapshots; a domain
+   * absent here is on the platform, where account-scoped lots are not spendable. Loaders fill it
+   * only when a loaded lot is scoped to an account.
    */
-  domainAccounts: Map<string, string>;
+  domainAccounts: Map<string, readonly string[]>;
 }
 
 /** Key of a consumption's idempotency record. */

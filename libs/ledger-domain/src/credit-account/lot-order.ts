@@ -13,28 +13,33 @@ export function isExpired(lot: Lot, now: string): boolean {
 
 /**
  * Whether a lot may be spent on `domain` at all (expiry and credits aside): not restricted to
- * another domain, and, when scoped to a connected account (Stripe Connect), `domainAccount` (the
- * account `domain` is connected to, null: the platform) is that account.
+ * another domain, and, when scoped to a connected account (Stripe Connect), that account is one of
+ * `domainAccounts` (every account `domain` has ever been connected to, empty: the platform only). A
+ * domain that reconnects with a new account is the same product: its customers keep the credits
+ * they bought on the old one (docs/billing.md).
  */
-export function isInScope(lot: Pick<Lot, 'scopeDomain' | 'scopeAccount'>, domain: string, domainAccount: string | null): boolean {
+export function isInScope(lot: Pick<Lot, 'scopeDomain' | 'scopeAccount'>, domain: string, domainAccounts: readonly string[]): boolean {
   if (lot.scopeDomain !== null && lot.scopeDomain !== domain) return false;
-  return lot.scopeAccount === null || lot.scopeAccount === undefined || lot.scopeAccount === domainAccount;
+  return lot.scopeAccount === null || lot.scopeAccount === undefined || domainAccounts.includes(lot.scopeAccount);
 }
 
 /**
  * Whether a lot can pay for a consumption on `domain` at `now`: it has available credits, has not
- * expired, is in scope on `domain` (`isInScope`; `domainAccount`: the connected account of
- * `domain`, null on the platform), and is not a suspended subscription's credits.
+ * expired, is in scope on `domain` (`isInScope`; `domainAccounts`: every connected account
+ * `domain` has ever had, empty on the platform), and is not a suspended subscription's credits.
  */
-export function isUsable(lot: Lot, domain: string, now: string, suspended: ReadonlySet<string> = new Set(), domainAccount: string | null = null): boolean {
+export function isUsable(lot: Lot, domain: string, now: string, suspended: ReadonlySet<string> = new Set(), domainAccounts: readonly string[] = []): boolean {
   if (availableCredits(lot) <= 0 || isExpired(lot, now)) return false;
   if (lot.subscriptionId !== null && suspended.has(lot.subscriptionId)) return false;
-  return isInScope(lot, domain, domainAccount);
+  return isInScope(lot, domain, domainAccounts);
 }
 
-/** The connected account of `domain` as loaded into the state (`CreditAccount.domainAccounts`), null: the platform. */
-export function domainAccountOf(account: { domainAccounts?: ReadonlyMap<string, string> }, domain: string): string | null {
-  return account.domainAccounts?.get(domain) ?? null;
+/**
+ * Every connected account `domain` has ever been connected to, as loaded into the state
+ * (`CreditAccount.domainAccounts`); empty: the platform only.
+ */
+export function domainAccountsOf(account: { domainAccounts?: ReadonlyMap<string, readonly string[]> }, domain: string): readonly string[] {
+  return account.domainAccounts?.get(domain) ?? [];
 }
 
 /**
@@ -52,18 +57,18 @@ export function compareLotsForDrawing(a: Lot, b: Lot): number {
 }
 
 /**
- * Credits spendable on `domain` at `now` (its connected account from `account.domainAccounts`):
+ * Credits spendable on `domain` at `now` (its connected accounts from `account.domainAccounts`):
  * available credits of usable lots, less credits owed
  * after a lost dispute (a debt is paid from the next credits before they can be spent).
  */
 export function spendableCredits(
-  account: Pick<CreditAccount, 'lots' | 'suspendedSubscriptions'> & { owedCredits?: number; domainAccounts?: ReadonlyMap<string, string> },
+  account: Pick<CreditAccount, 'lots' | 'suspendedSubscriptions'> & { owedCredits?: number; domainAccounts?: ReadonlyMap<string, readonly string[]> },
   domain: string,
   now: string,
 ): number {
-  const domainAccount = domainAccountOf(account, domain);
+  const domainAccounts = domainAccountsOf(account, domain);
   let total = 0;
-  for (const lot of account.lots) if (isUsable(lot, domain, now, account.suspendedSubscriptions, domainAccount)) total += availableCredits(lot);
+  for (const lot of account.lots) if (isUsable(lot, domain, now, account.suspendedSubscriptions, domainAccounts)) total += availableCredits(lot);
   return Math.max(total - (account.owedCredits ?? 0), 0);
 }
 
@@ -72,13 +77,13 @@ export function spendableCredits(
  * lots hold fewer credits than asked (nothing is drawn then).
  */
 export function planDraws(
-  account: Pick<CreditAccount, 'lots' | 'suspendedSubscriptions'> & { domainAccounts?: ReadonlyMap<string, string> },
+  account: Pick<CreditAccount, 'lots' | 'suspendedSubscriptions'> & { domainAccounts?: ReadonlyMap<string, readonly string[]> },
   credits: number,
   domain: string,
   now: string,
 ): LotDraw[] | null {
-  const domainAccount = domainAccountOf(account, domain);
-  const usable = account.lots.filter((lot) => isUsable(lot, domain, now, account.suspendedSubscriptions, domainAccount)).sort(compareLotsForDrawing);
+  const domainAccounts = domainAccountsOf(account, domain);
+  const usable = account.lots.filter((lot) => isUsable(lot, domain, now, account.suspendedSubscriptions, domainAccounts)).sort(compareLotsForDrawing);
   const draws: LotDraw[] = [];
   let left = credits;
   for (const lot of usable) {

@@ -752,6 +752,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/billing/connect/oauth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Connect a Stripe account you already have
+         * @description Connect OAuth: answers Stripe's authorize page for the domains (send the builder there). After the builder accepts, Stripe redirects to GET /connect/oauth/callback, which connects the account to the domains and redirects to returnUrl. The URL's state is signed, single use and expires at expiresAt. 409 connect_oauth_not_configured when the hub has no Connect client id.
+         */
+        post: operations["startConnectOAuth"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/billing/connect": {
         parameters: {
             query?: never;
@@ -764,6 +784,26 @@ export interface paths {
          * @description Each domain's connected Stripe account, its status (`none`, `onboarding`, `ready`, `restricted`, `disconnected`), what Stripe still needs, and the platform's fee terms.
          */
         get: operations["getConnectState"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/connect/oauth/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stripe's Connect OAuth redirect
+         * @description Called by the builder's browser, redirected by Stripe with code and state (or error). Connects the account to the domains the state names and redirects (303) to the return URL. Refused (problem+json) for a bad, expired or used state, a declined request or a code Stripe does not accept.
+         */
+        get: operations["completeConnectOAuth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -859,7 +899,7 @@ export interface components {
              * @example insufficient_credits
              * @enum {string}
              */
-            code: "validation_failed" | "unauthorized" | "forbidden_domain" | "builder_key_not_allowed" | "not_found" | "offering_not_found" | "insufficient_credits" | "reference_conflict" | "account_frozen" | "payment_past_due" | "reservation_not_found" | "reservation_closed" | "capture_exceeds_reservation" | "consumption_not_found" | "lot_not_found" | "nothing_to_refund" | "refund_not_found" | "refund_not_allowed" | "portal_link_invalid" | "stripe_refund_refused" | "checkout_blocked" | "connected_account_not_ready" | "connected_account_disconnected" | "subscription_not_owned" | "rate_limited" | "webhook_signature_invalid" | "webhook_timestamp_out_of_tolerance" | "webhook_payload_invalid" | "stripe_unavailable" | "service_unavailable" | "payload_too_large" | "idempotency_key_in_flight" | "idempotency_key_reused" | "internal_error";
+            code: "validation_failed" | "unauthorized" | "forbidden_domain" | "builder_key_not_allowed" | "not_found" | "offering_not_found" | "insufficient_credits" | "reference_conflict" | "account_frozen" | "payment_past_due" | "reservation_not_found" | "reservation_closed" | "capture_exceeds_reservation" | "consumption_not_found" | "lot_not_found" | "nothing_to_refund" | "refund_not_found" | "refund_not_allowed" | "portal_link_invalid" | "stripe_refund_refused" | "checkout_blocked" | "connected_account_not_ready" | "connected_account_disconnected" | "connect_oauth_not_configured" | "subscription_not_owned" | "rate_limited" | "webhook_signature_invalid" | "webhook_timestamp_out_of_tolerance" | "webhook_payload_invalid" | "stripe_unavailable" | "service_unavailable" | "payload_too_large" | "idempotency_key_in_flight" | "idempotency_key_reused" | "internal_error";
             /**
              * @description The offending field, when one is to blame
              * @example deltaCredits
@@ -2184,6 +2224,36 @@ export interface components {
              * @enum {string}
              */
             status: "onboarding" | "ready" | "restricted" | "disconnected";
+        };
+        ConnectOAuthRequest: {
+            /**
+             * @description The domains to connect to the Stripe account. A domain key: its own domain only (the default). A builder key: any of its domains (default: all of them).
+             * @example [
+             *       "notes.localhost"
+             *     ]
+             */
+            domains?: string[];
+            /**
+             * @description Where the builder lands once the account is connected (default: the dashboard's Connect page)
+             * @example https://hub.example.com/dashboard/connect
+             */
+            returnUrl?: string;
+        };
+        ConnectOAuthResponse: {
+            /**
+             * @description Stripe's Connect OAuth page (carries a signed state: single use, expires at expiresAt)
+             * @example https://connect.stripe.com/oauth/authorize?response_type=code&client_id=ca_123&scope=read_write&redirect_uri=…&state=…
+             */
+            authorizeUrl: string;
+            /**
+             * @description The domains the account will be connected to
+             * @example [
+             *       "notes.localhost"
+             *     ]
+             */
+            domains: string[];
+            /** Format: date-time */
+            expiresAt: string;
         };
         ConnectDomainStateResponse: {
             /** @example notes.localhost */
@@ -8045,6 +8115,161 @@ export interface operations {
             };
         };
     };
+    startConnectOAuth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "domains": [
+                 *         "notes.localhost"
+                 *       ],
+                 *       "returnUrl": "https://hub.example.com/dashboard/connect"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ConnectOAuthRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "authorizeUrl": "https://connect.stripe.com/oauth/authorize?response_type=code&client_id=ca_123&scope=read_write&redirect_uri=…&state=…",
+                     *       "domains": [
+                     *         "notes.localhost"
+                     *       ],
+                     *       "expiresAt": "2026-12-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConnectOAuthResponse"];
+                };
+            };
+            /** @description `validation_failed`: The request is not valid */
+            400: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid API key */
+            401: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
+            403: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
+                    };
+                };
+            };
+            /** @description `connect_oauth_not_configured`: Connecting an existing Stripe account (Connect OAuth) is not configured on this hub; use the onboarding */
+            409: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "connect_oauth_not_configured";
+                    };
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests for this API key; retry after the given delay */
+            429: {
+                headers: {
+                    /** @description Seconds until a request is counted again */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: A service needed for this request is unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
     getConnectState: {
         parameters: {
             query?: {
@@ -8150,6 +8375,108 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
                         code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: A service needed for this request is unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    completeConnectOAuth: {
+        parameters: {
+            query: {
+                /** @description The state issued with the authorize URL */
+                state: string;
+                /** @description Stripe's authorization code (ac_…) */
+                code?: string;
+                /** @description Set by Stripe when the builder declined (access_denied) */
+                error?: string;
+                /** @description Stripe's description of the error */
+                error_description?: string;
+                /** @description The scope granted (read_write) */
+                scope?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Connected: redirect to the return URL */
+            303: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation_failed`: The request is not valid */
+            400: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests for this API key; retry after the given delay */
+            429: {
+                headers: {
+                    /** @description Seconds until a request is counted again */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `stripe_unavailable`: Stripe could not be reached */
+            502: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "stripe_unavailable";
                     };
                 };
             };

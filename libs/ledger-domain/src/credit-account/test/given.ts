@@ -64,8 +64,13 @@ function record(account: CreditAccount, recorded: RecordedEvent[], events: Ledge
   expect(invariantViolations(account)).toEqual([]);
 }
 
-function withAccounts(account: CreditAccount, domainAccounts: Record<string, string>): CreditAccount {
-  account.domainAccounts = new Map(Object.entries(domainAccounts));
+/** The loader's domain → accounts map from `{ domain: account or accounts }`. */
+export function accountsOf(domainAccounts: Record<string, string | string[]>): Map<string, string[]> {
+  return new Map(Object.entries(domainAccounts).map(([domain, a]) => [domain, Array.isArray(a) ? a : [a]]));
+}
+
+function withAccounts(account: CreditAccount, domainAccounts: Record<string, string | string[]>): CreditAccount {
+  account.domainAccounts = accountsOf(domainAccounts);
   return account;
 }
 
@@ -77,10 +82,11 @@ function replayEvents(recorded: RecordedEvent[]): CreditAccount {
 
 /**
  * Folds `history` (events, and commands that must be accepted) into the state of one account.
- * `domainAccounts`: the connected Stripe account of each domain, as the ledger's loader provides it
- * (`CreditAccount.domainAccounts`; not folded from events); empty: every domain is the platform's.
+ * `domainAccounts`: the connected Stripe account(s) of each domain (every account it has ever been
+ * connected to), as the ledger's loader provides them (`CreditAccount.domainAccounts`; not folded
+ * from events); empty: every domain is the platform's.
  */
-export function given(history: Fact[], domainAccounts: Record<string, string> = {}): Given {
+export function given(history: Fact[], domainAccounts: Record<string, string | string[]> = {}): Given {
   const replay = (recorded: RecordedEvent[]) => withAccounts(replayEvents(recorded), domainAccounts);
   const account = withAccounts(initialState(), domainAccounts);
   const recorded: RecordedEvent[] = [];
