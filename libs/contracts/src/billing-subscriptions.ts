@@ -4,7 +4,7 @@ import {
 } from 'class-validator';
 import { Limits } from './customer';
 import { NormalizedDomain, NormalizedEmail } from './normalize';
-import { SubscriptionStatus } from './billing-events';
+import { SubscriptionStatus } from './billing';
 import { subject } from './subjects';
 
 /**

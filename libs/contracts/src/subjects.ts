@@ -78,6 +78,7 @@ export const BillingEventSubjects = {
   disputeOpened: subject('billing.events.dispute-opened.v1'),
   disputeClosed: subject('billing.events.dispute-closed.v1'),
   chargeRefundedExternally: subject('billing.events.charge-refunded-externally.v1'),
+  connectedAccountUpdated: subject('billing.events.connected-account-updated.v1'),
 };
 
 /** Queue group names: one per serving service, so several instances share the load. */

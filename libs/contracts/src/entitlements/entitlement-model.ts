@@ -1,8 +1,4 @@
-import { Type } from 'class-transformer';
-import { IsEmail, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
-import { Limits } from './customer';
-import { NormalizedDomain, NormalizedEmail } from './normalize';
-import { subject } from './subjects';
+import { subject } from '../subjects';
 
 /**
  * Plans and entitlements (issue 10): what a customer may do on a domain right now. Billing owns
@@ -77,15 +73,6 @@ export interface EntitlementChange extends EntitlementState {
   expected: boolean;
 }
 
-/** `GetEntitlements`: the customer's entitlements on the domain (the API key's). */
-export class GetEntitlementsQuery {
-  @NormalizedEmail() @IsEmail({}, { message: 'email must be an email address' }) @MaxLength(Limits.emailLengthMax)
-  email!: string;
-
-  @NormalizedDomain() @IsString() @Length(1, Limits.domainLengthMax) @Matches(/^[a-z0-9.-]+$/i, { message: 'domain must be a host name such as yourproduct.com' })
-  domain!: string;
-}
-
 /** Answer to GetEntitlements (billing's part; the gateway adds the ledger's spendable credits). */
 export interface EntitlementsView extends EntitlementState {
   email: string;
@@ -104,63 +91,3 @@ export interface EntitlementsView extends EntitlementState {
   asOf: string;
 }
 
-/**
- * `CheckEntitlement`: may the customer use `feature` now? For a numeric cap: may they have
- * `requested` more (default 1) when they already have `inUse` (default 0)?
- */
-export class CheckEntitlementQuery extends GetEntitlementsQuery {
-  @IsString({ message: 'feature must be a string' })
-  @Matches(capNamePattern, { message: 'feature must be 1-64 lower-case letters, digits or _, starting with a letter' })
-  feature!: string;
-
-  @IsOptional() @Type(() => Number) @IsInt({ message: 'requested must be a whole number' })
-  @Min(0, { message: 'requested must not be negative' }) @Max(CapLimits.limitMax, { message: `requested must be at most ${CapLimits.limitMax}` })
-  requested?: number;
-
-  @IsOptional() @Type(() => Number) @IsInt({ message: 'inUse must be a whole number' })
-  @Min(0, { message: 'inUse must not be negative' }) @Max(CapLimits.limitMax, { message: `inUse must be at most ${CapLimits.limitMax}` })
-  inUse?: number;
-}
-
-/**
- * Codes of a check: `ok`; `LIMIT_REACHED` (inUse + requested over the limit: the seed's word,
- * products show it as is); `feature_not_in_plan` (the caps lack the feature, or it is `false`);
- * `payment_past_due` (the plan would allow it, but its payment grace is over unpaid).
- */
-export type EntitlementCheckCode = 'ok' | 'LIMIT_REACHED' | 'feature_not_in_plan' | 'payment_past_due';
-
-/** Answer to CheckEntitlement. A refusal is an answer (200), not an error. */
-export interface EntitlementCheckResult {
-  allowed: boolean;
-  code: EntitlementCheckCode;
-  /** The numeric limit that applies; null for a flag or a feature not in the plan. */
-  limit: number | null;
-  /**
-   * How many more may be had: when allowed, what is left after `requested` (0 exactly at the
-   * limit); when refused, what is left before it (0 when already at or over). Null for flags.
-   */
-  remaining: number | null;
-  /** Usage the customer already has beyond the limit (kept, never deleted; new creates refused). 0 when under. */
-  overLimitBy: number;
-  tier: EntitlementTier;
-  status: EntitlementStatus;
-  offeringId: string | null;
-}
-
-/**
- * `entitlements.events.changed.v1`: a customer's entitlements on a domain changed (tier, status,
- * plan or past-due flag), at a webhook or at a boundary passed on Stripe's clock (trial end after a
- * cancellation, period end, grace end), whichever comes first; published once per change.
- * `Nats-Msg-Id` = `entitlements:<domain>:<email>:<version>`.
- */
-export interface EntitlementsChangedV1 extends EntitlementState {
-  email: string;
-  domain: string;
-  /** 1, 2, …: the change's number for this customer on this domain. */
-  version: number;
-  previous: EntitlementState | null;
-  caps: Caps;
-  subscriptionId: string | null;
-  /** When the change took effect (ISO-8601, Stripe's clock). */
-  at: string;
-}

@@ -1,8 +1,4 @@
-import { Type } from 'class-transformer';
-import { IsEmail, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, Length, Matches, Max, MaxLength, Min } from 'class-validator';
-import { Limits } from './customer';
-import { NormalizedDomain, NormalizedEmail } from './normalize';
-import { subject } from './subjects';
+import { subject } from '../subjects';
 
 /**
  * The refunds service's contracts (issue 4, "refunds for feedback"): the customer portal, refund
@@ -74,105 +70,6 @@ export const RefundLimits = {
   ratingMin: 1,
   ratingMax: 5,
 } as const;
-
-const idPattern = /^[A-Za-z0-9_.:-]{1,200}$/;
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const domainPattern = /^[a-z0-9.-]+$/i;
-const feedbackLength = (name: string) => ({ message: `${name} must be 1-${RefundLimits.feedbackLengthMax} characters` });
-
-class OnDomain {
-  @NormalizedDomain() @IsString() @Length(1, Limits.domainLengthMax)
-  @Matches(domainPattern, { message: 'domain must be a host name such as yourproduct.com' })
-  domain!: string;
-}
-
-/** `CreatePortalSession`: a signed, expiring link for one customer of one domain (like Stripe's portal sessions). */
-export class CreatePortalSessionCommand extends OnDomain {
-  @NormalizedEmail() @IsEmail({}, { message: 'email must be an email address' }) @MaxLength(Limits.emailLengthMax)
-  email!: string;
-
-  /** Where the portal's "back" link leads (the builder's product). */
-  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'returnUrl must be an http(s) URL' })
-  @MaxLength(Limits.urlLengthMax)
-  returnUrl!: string;
-}
-
-/** Answer to CreatePortalSession: the token the gateway puts in the portal URL, and when it expires. */
-export interface PortalSession {
-  token: string;
-  expiresAt: string;
-}
-
-/** `GetPortalView`: everything the portal page shows, for the customer and domain the token names. */
-export class GetPortalViewQuery {
-  @IsString() @Length(1, RefundLimits.tokenLengthMax)
-  token!: string;
-}
-
-/**
- * `RequestRefund`: the customer's refund request with its structured feedback. Idempotent on
- * `(customer, domain, requestKey)`: the portal form carries a fresh `requestKey`, so a double
- * submit is one request. `lotId` names the purchase of a money refund.
- */
-export class RequestRefundCommand extends GetPortalViewQuery {
-  @IsString() @Matches(idPattern, { message: 'requestKey must be 1-200 letters, digits or _.:-' })
-  requestKey!: string;
-
-  @IsIn(RefundKinds, { message: `kind must be one of ${RefundKinds.join(', ')}` })
-  kind!: RefundKind;
-
-  @IsOptional() @IsString() @Matches(idPattern, { message: 'lotId must be 1-200 letters, digits or _.:-' })
-  lotId?: string;
-
-  @IsString() @Length(1, RefundLimits.feedbackLengthMax, feedbackLength('tried'))
-  tried!: string;
-
-  @IsString() @Length(1, RefundLimits.feedbackLengthMax, feedbackLength('didNotWork'))
-  didNotWork!: string;
-
-  @IsString() @Length(1, RefundLimits.feedbackLengthMax, feedbackLength('wouldBringBack'))
-  wouldBringBack!: string;
-
-  @IsIn(RefundCategories, { message: `category must be one of ${RefundCategories.join(', ')}` })
-  category!: RefundCategory;
-
-  @IsOptional() @Type(() => Number) @IsInt({ message: 'rating must be a whole number from 1 to 5' })
-  @Min(RefundLimits.ratingMin, { message: 'rating must be a whole number from 1 to 5' })
-  @Max(RefundLimits.ratingMax, { message: 'rating must be a whole number from 1 to 5' })
-  rating?: number;
-}
-
-/** `ListRefundRequests`: a domain's refund requests, newest first, cursor-paginated, filtered. */
-export class ListRefundRequestsQuery extends OnDomain {
-  /** Only requests created at or after this time (ISO-8601). */
-  @IsOptional() @IsISO8601({ strict: true }, { message: 'since must be an ISO-8601 time such as 2026-11-01T00:00:00Z' })
-  since?: string;
-
-  @IsOptional() @IsIn(RefundStatuses, { message: `status must be one of ${RefundStatuses.join(', ')}` })
-  status?: RefundStatus;
-
-  @IsOptional() @IsIn(RefundCategories, { message: `category must be one of ${RefundCategories.join(', ')}` })
-  category?: RefundCategory;
-
-  /** Opaque cursor from the previous page's `nextCursor`. */
-  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor must be a cursor returned by a previous page' })
-  cursor?: string;
-
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(RefundLimits.pageSizeMax)
-  limit?: number;
-}
-
-/** `GetRefundRequest`: one request of the domain; another domain's request is `refund_not_found`. */
-export class GetRefundRequestQuery extends OnDomain {
-  @IsString() @Matches(uuidPattern, { message: 'refundRequestId must be a UUID' })
-  refundRequestId!: string;
-}
-
-/** `ReviewRefund`: a builder's decision on a request held for review. Idempotent per decision. */
-export class ReviewRefundCommand extends GetRefundRequestQuery {
-  @IsIn(['approve', 'deny'], { message: 'decision must be approve or deny' })
-  decision!: 'approve' | 'deny';
-}
 
 /** The structured feedback of a refund request. */
 export interface RefundFeedback {
@@ -279,45 +176,4 @@ export interface RequestRefundResult {
   repeated: boolean;
 }
 
-/**
- * `CreateStripeRefund` (billing): refund `amountMinor` of the payment intent through Stripe with
- * idempotency key = `refundRequestId`. Refused with `stripe_refund_refused` when Stripe declines
- * (not retryable), `stripe_unavailable` when it cannot be reached (retry with the same id).
- */
-export class CreateStripeRefundCommand {
-  @IsString() @Matches(uuidPattern, { message: 'refundRequestId must be a UUID' })
-  refundRequestId!: string;
 
-  @IsString() @Matches(/^pi_[A-Za-z0-9_]{1,200}$/, { message: 'paymentIntentId must be a Stripe payment intent id (pi_…)' })
-  paymentIntentId!: string;
-
-  @Type(() => Number) @IsInt() @Min(1) @Max(99_999_999)
-  amountMinor!: number;
-
-  @IsString() @Matches(/^[a-z]{3}$/, { message: 'currency must be a lower-case ISO 4217 code' })
-  currency!: string;
-}
-
-/** Answer to CreateStripeRefund. */
-export interface CreateStripeRefundResult {
-  stripeRefundId: string;
-  /** Stripe's refund status (`succeeded`, `pending`, …). */
-  status: string;
-  amountMinor: number;
-  currency: string;
-}
-
-/** Types of the events on stream REFUNDS. */
-export type RefundEventType = 'RefundRequested' | 'RefundHeld' | 'RefundCompleted' | 'RefundFailed' | 'RefundDenied';
-
-/**
- * An event on stream REFUNDS (`Nats-Msg-Id` = eventId = `<refundRequestId>:<type>`): a snapshot of
- * the request after the change, for analytics and outgoing webhooks.
- */
-export interface RefundEventV1 {
-  eventId: string;
-  type: RefundEventType;
-  schemaVersion: 1;
-  occurredAt: string;
-  request: RefundRequestView;
-}

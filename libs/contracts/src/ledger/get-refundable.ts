@@ -1,6 +1,7 @@
+import { defineMessage, strictly } from '../message';
 import { IsEmail, IsISO8601, Length, MaxLength } from 'class-validator';
-import { Limits } from './customer';
-import { NormalizedDomain, NormalizedEmail } from './normalize';
+import { Limits } from '../customer';
+import { NormalizedDomain, NormalizedEmail } from '../normalize';
 
 /**
  * `GetRefundable` query, request/reply on `ledger.queries.get-refundable.v1`: what of one
@@ -65,3 +66,6 @@ export const RefundableLimits = {
   /** Consumptions one credit refund returns credits to. */
   consumptionsPerRefundMax: 500,
 } as const;
+
+/** `ledger.queries.get-refundable.v1`: request/reply, queue group `ledger`. */
+export const GetRefundableMessage = defineMessage<GetRefundableQuery, RefundableView>()({ name: 'ledger.queries.get-refundable.v1', kind: 'query', validate: strictly(GetRefundableQuery) });

@@ -1,0 +1,54 @@
+import { IsIn, IsString, Length, MaxLength } from 'class-validator';
+import { NormalizedDomain, NormalizedEmail } from '../normalize';
+import { Currency, IntegerAtLeast, IsoTime, Nested, Nullable } from '../message';
+import { ledgerEventMessage, LotDraw } from './ledger-event';
+
+/** `CreditsPurchased` v1: a paid lot arrived from a Stripe payment. */
+export class CreditsPurchasedV1 {
+  @IsString() @Length(1, 200)
+  lotId!: string;
+
+  @NormalizedEmail() @IsString() @Length(1, 254)
+  email!: string;
+
+  /** Domain that sold the offering. */
+  @NormalizedDomain() @IsString() @Length(1, 253)
+  domain!: string;
+
+  @IsString() @Length(1, 200)
+  offeringId!: string;
+
+  @IntegerAtLeast(1)
+  credits!: number;
+
+  /** Total paid for the lot, integer minor units of `currency`; unit price = amountMinor / credits. */
+  @IntegerAtLeast(0)
+  amountMinor!: number;
+
+  /** ISO 4217, lower-case as Stripe writes it (`usd`). */
+  @Currency()
+  currency!: string;
+
+  @IsString() @Length(1, 300)
+  stripeEventId!: string;
+
+  @IsString() @Length(1, 200)
+  checkoutSessionId!: string;
+
+  @Nullable() @IsString() @MaxLength(200)
+  paymentIntentId!: string | null;
+
+  /** Domain the lot may be spent on; null: anywhere in the portfolio. */
+  @Nullable() @NormalizedDomain() @IsString() @Length(1, 253)
+  scopeDomain!: string | null;
+
+  /** ISO-8601 time the lot expires; null: never. */
+  @Nullable() @IsoTime()
+  expiresAt!: string | null;
+
+  @IsoTime()
+  purchasedAt!: string;
+}
+
+/** `ledger.events.credits-purchased.v1`. */
+export const CreditsPurchasedMessage = ledgerEventMessage('ledger.events.credits-purchased.v1', 'CreditsPurchased', CreditsPurchasedV1);
