@@ -10,23 +10,29 @@ import { Validated, validatePayload } from './validation';
  * they declare and keep properties a newer publisher added (a consumer of v1 reads v1's fields).
  * Naming (docs/architecture.md, "How to add a message"): `<service>.<commands|queries|events>.<name>.v<version>`.
  */
-export interface MessageDefinition<N extends string = string, T = unknown, R = unknown> {
+/** What a message is: a command or query (request/reply) or an event (JetStream). */
+export type MessageKind = 'command' | 'query' | 'event';
+
+export interface MessageDefinition<N extends string = string, T = unknown, R = unknown, K extends MessageKind = MessageKind> {
   /** The subject without the namespace prefix (`ledger.events.credits-consumed.v1`): the key of `MessageBySubject`. */
   readonly name: N;
   /** The subject as sent on this process' NATS (`HUB_NAMESPACE` prefix, if any). */
   readonly subject: string;
   /** Schema version (the `v<N>` of the subject). */
   readonly version: number;
-  readonly kind: 'command' | 'query' | 'event';
-  /** Validates an untrusted, JSON-decoded body; never throws on bad input. */
-  validate(body: unknown): Validated<T>;
+  readonly kind: K;
+  /**
+   * Validates an untrusted, JSON-decoded body; never throws on bad input. `read` (events): only
+   * those field paths must be valid (a consumer's tolerant read); commands ignore it.
+   */
+  validate(body: unknown, read?: readonly string[]): Validated<T>;
   /** Type only: the value of an `ok` reply of a command or query (events: never). */
   readonly reply?: R;
 }
 
 /** Declares a message; `T` is the body, `R` the reply value of a command or query. */
 export function defineMessage<T, R = never>() {
-  return <const N extends string>(definition: { name: N; kind: MessageDefinition['kind']; validate: (body: unknown) => Validated<T> }): MessageDefinition<N, T, R> => {
+  return <const N extends string, const K extends MessageKind>(definition: { name: N; kind: K; validate: (body: unknown, read?: readonly string[]) => Validated<T> }): MessageDefinition<N, T, R, K> => {
     const version = Number(/\.v(\d+)$/.exec(definition.name)?.[1]);
     if (!Number.isSafeInteger(version)) throw new Error(`message ${definition.name} must end in .v<version>`);
     return { ...definition, subject: subject(definition.name), version };
@@ -40,23 +46,32 @@ export function strictly<T extends object>(cls: new () => T): (body: unknown) =>
 
 /**
  * An event body validated against `cls`: every declared field checked (nested ones too), unknown
- * properties kept as they are (a newer publisher's additions). Returns a `validation_failed`
- * refusal naming the first offending field instead of throwing.
+ * properties kept as they are (a newer publisher's additions). With `read`, only the errors of
+ * those fields count (a consumer reads what it uses: `['eventId', 'data.credits']`; a path names a
+ * field and everything below it). Returns a `validation_failed` refusal naming the first offending
+ * field instead of throwing. `path`: where the body sits in the message (`data`), for field names.
  */
-export function validateEvent<T extends object>(cls: new () => T, plain: unknown, path = ''): Validated<T> {
+export function validateEvent<T extends object>(cls: new () => T, plain: unknown, path = '', read?: readonly string[]): Validated<T> {
   if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) {
     return { ok: false, refusal: { code: 'validation_failed', detail: `${path || 'body'} must be a JSON object`, ...(path ? { field: path } : {}) } };
   }
   const instance = plainToInstance(cls, plain, { enableImplicitConversion: false });
   const errors = validateSync(instance, { forbidUnknownValues: false });
-  if (errors.length === 0) return { ok: true, value: instance };
-  const first = firstConstraint(errors[0], path);
-  return { ok: false, refusal: { code: 'validation_failed', detail: first.message, field: first.field } };
+  for (const error of errors) {
+    const first = firstConstraint(error, path);
+    if (read === undefined || isRead(first.field, read)) return { ok: false, refusal: { code: 'validation_failed', detail: first.message, field: first.field } };
+  }
+  return { ok: true, value: instance };
+}
+
+/** Whether `field` (`data.draws.0.credits`) is one of the `read` paths or below one. */
+export function isRead(field: string, read: readonly string[]): boolean {
+  return read.some((path) => field === path || field.startsWith(`${path}.`));
 }
 
 /** `validateEvent` as a body validator. */
-export function leniently<T extends object>(cls: new () => T): (body: unknown) => Validated<T> {
-  return (body) => validateEvent(cls, body);
+export function leniently<T extends object>(cls: new () => T): (body: unknown, read?: readonly string[]) => Validated<T> {
+  return (body, read) => validateEvent(cls, body, '', read);
 }
 
 function firstConstraint(error: ValidationError, parent: string): { field: string; message: string } {
@@ -110,3 +125,16 @@ export function Nested(cls: () => new () => object, list = false): PropertyDecor
     ValidateNested({ each: list })(target, property);
   };
 }
+
+/** Field paths of a message, two levels deep (`eventId`, `data`, `data.credits`): what a consumer may `read`. */
+export type FieldPath<T> = {
+  [K in keyof T & string]: K | (NonNullable<T[K]> extends readonly unknown[] ? never : NonNullable<T[K]> extends object ? `${K}.${keyof NonNullable<T[K]> & string}` : never);
+}[keyof T & string];
+
+type Head<P extends string> = P extends `${infer H}.${string}` ? H : P;
+type Tail<P extends string, H extends string> = P extends `${H}.${infer R}` ? R : never;
+
+/** The part of `T` the paths `P` name: what a consumer that read only `P` may use. */
+export type PickFields<T, P extends string> = {
+  [K in keyof T & string as K extends Head<P> ? K : never]: [Tail<P, K>] extends [never] ? T[K] : PickFields<NonNullable<T[K]>, Tail<P, K>>;
+};

@@ -56,7 +56,7 @@ export type MessageBySubject = { [N in MessageName]: Definitions[N] extends Mess
 export type ReplyBySubject = { [N in MessageName]: Definitions[N] extends MessageDefinition<N, any, infer R> ? R : never };
 
 /** Names of the request/reply messages (commands and queries). */
-export type RequestName = { [N in MessageName]: [ReplyBySubject[N]] extends [never] ? never : N }[MessageName];
+export type RequestName = { [N in MessageName]: Definitions[N]['kind'] extends 'event' ? never : N }[MessageName];
 
 /** Names of the events. */
 export type EventName = Exclude<MessageName, RequestName>;

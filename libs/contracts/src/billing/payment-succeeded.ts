@@ -58,8 +58,8 @@ export class PaymentSucceededV1 {
 export const PaymentSucceededMessage = defineMessage<PaymentSucceededV1>()({
   name: 'billing.events.payment-succeeded.v1',
   kind: 'event',
-  validate: (body) => {
-    const parsed = leniently(PaymentSucceededV1)(body);
+  validate: (body, read) => {
+    const parsed = leniently(PaymentSucceededV1)(body, read);
     if (parsed.ok) {
       parsed.value.paymentIntentId ??= null;
       parsed.value.scopeDomain ??= null;

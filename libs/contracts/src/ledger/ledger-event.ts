@@ -87,19 +87,42 @@ export function ledgerEventMessage<const Type extends string, Data extends objec
   name: N,
   type: Type,
   dataClass: new () => Data,
-): MessageDefinition<N, LedgerEnvelopeOf<Type, Data>> {
+): MessageDefinition<N, LedgerEnvelopeOf<Type, Data>, never, 'event'> {
   return defineMessage<LedgerEnvelopeOf<Type, Data>>()({
     name,
     kind: 'event',
-    validate: (body): Validated<LedgerEnvelopeOf<Type, Data>> => {
-      const envelope = validateEvent(LedgerEventEnvelopeFields, body);
+    validate: (body, read): Validated<LedgerEnvelopeOf<Type, Data>> => {
+      const envelope = validateEvent(LedgerEventEnvelopeFields, body, '', read?.filter((path) => path !== 'data' && !path.startsWith('data.')).concat('type', 'schemaVersion'));
       if (!envelope.ok) return envelope;
       const version = Number(/\.v(\d+)$/.exec(name)?.[1]);
       if (envelope.value.type !== type) return { ok: false, refusal: { code: 'validation_failed', detail: `type must be ${type} on this subject`, field: 'type' } };
       if (envelope.value.schemaVersion !== version) return { ok: false, refusal: { code: 'validation_failed', detail: `schemaVersion must be ${version} on this subject`, field: 'schemaVersion' } };
-      const data = validateEvent(dataClass, envelope.value.data, 'data');
+      if (read !== undefined && !read.some((path) => path === 'data' || path.startsWith('data.'))) {
+        return { ok: true, value: envelope.value as unknown as LedgerEnvelopeOf<Type, Data> };
+      }
+      const data = validateEvent(dataClass, envelope.value.data, 'data', read);
       if (!data.ok) return data;
       return { ok: true, value: Object.assign(envelope.value, { type, data: data.value }) as LedgerEnvelopeOf<Type, Data> };
     },
   });
+}
+
+/**
+ * The head of a ledger envelope (`eventId`, `type`, `schemaVersion`), read without the rest: the
+ * inbox key and the discriminator of the LEDGER stream, for an event a consumer does not read
+ * (claimed and skipped), including a type or version newer than this code knows.
+ */
+export class LedgerEnvelopeHead {
+  @IsString() @Length(1, eventIdLengthMax)
+  eventId!: string;
+
+  @IsString() @Length(1, 100)
+  type!: string;
+
+  schemaVersion!: unknown;
+}
+
+/** Validates the head of a ledger envelope (see `LedgerEnvelopeHead`). */
+export function readLedgerEnvelopeHead(body: unknown): Validated<LedgerEnvelopeHead> {
+  return validateEvent(LedgerEnvelopeHead, body);
 }

@@ -93,3 +93,17 @@ export interface LedgerEventEnvelope<E extends LedgerEvent = LedgerEvent> {
   data: E['data'];
   metadata: EventMetadata;
 }
+
+/**
+ * The type of a ledger event body, when it names one of `LedgerEventTypes` at the schema version
+ * this code reads; undefined otherwise (a type or version this code does not know). The LEDGER
+ * stream carries the union of these types; its envelope names the member (`type`,
+ * `schemaVersion`), and the ledger publishes each on its subject `LedgerEventTypeSubjects[type]`.
+ */
+export function ledgerEventTypeOf(body: unknown): LedgerEventType | undefined {
+  if (body === null || typeof body !== 'object') return undefined;
+  const { type, schemaVersion } = body as { type?: unknown; schemaVersion?: unknown };
+  return typeof type === 'string' && (LedgerEventTypes as readonly string[]).includes(type) && LedgerEventSchemaVersions[type as LedgerEventType] === schemaVersion
+    ? (type as LedgerEventType)
+    : undefined;
+}

@@ -113,8 +113,8 @@ export function refundEventMessage<const N extends string>(name: N, type: Refund
   return defineMessage<RefundEventV1>()({
     name,
     kind: 'event',
-    validate: (body) => {
-      const parsed = leniently(RefundEventV1)(body);
+    validate: (body, read) => {
+      const parsed = leniently(RefundEventV1)(body, read);
       if (parsed.ok && parsed.value.type !== type) return { ok: false, refusal: { code: 'validation_failed', detail: `type must be ${type} on this subject`, field: 'type' } };
       return parsed;
     },
