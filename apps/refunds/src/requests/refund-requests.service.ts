@@ -7,7 +7,6 @@ import {
   GetPortalViewQuery,
   GetRefundableQuery,
   GetRefundRequestQuery,
-  LedgerSubjects,
   ListRefundRequestsQuery,
   normalizeDomain,
   normalizeEmail,

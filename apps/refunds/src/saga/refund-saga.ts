@@ -1,15 +1,9 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import {
-  BillingRefundSubjects,
   CreateStripeRefundCommand,
-  CreateStripeRefundResult,
-  LedgerSubjects,
   RefundConsumptionsCommand,
-  RefundConsumptionsResult,
   RefundPurchaseCommand,
-  RefundPurchaseResult,
   RevertPurchaseRefundCommand,
-  AccountChangeResult,
   RefundTerminalStatuses,
 } from '@credit-hub/contracts';
 import { Outcome, retryable, ServiceRequests } from '../clients/service-requests';

@@ -1,6 +1,6 @@
-import { IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
-import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { Currency, defineMessage, IntegerAtLeast, IsoTime, leniently, Nullable } from '../message';
+import { IsString, Length } from 'class-validator';
+import { NormalizedEmail } from '../normalize';
+import { Currency, defineMessage, IntegerAtLeast, IsoTime, leniently } from '../message';
 
 /**
  * `billing.events.charge-refunded-externally.v1`: a refund made outside this system (Stripe's

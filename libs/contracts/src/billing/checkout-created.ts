@@ -1,6 +1,6 @@
-import { IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsIn, IsString, Length } from 'class-validator';
 import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { Currency, defineMessage, IntegerAtLeast, IsoTime, leniently, Nullable } from '../message';
+import { defineMessage, IsoTime, leniently } from '../message';
 
 /** `billing.events.checkout-created.v1`: a checkout session was created (conversion funnel). */
 export class CheckoutCreatedV1 {

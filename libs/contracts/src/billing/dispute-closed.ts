@@ -1,6 +1,6 @@
-import { IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsIn, IsString, Length } from 'class-validator';
 import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { Currency, defineMessage, IntegerAtLeast, IsoTime, leniently, Nullable } from '../message';
+import { defineMessage, IsoTime, leniently, Nullable } from '../message';
 
 /** `billing.events.dispute-closed.v1`: won → the ledger unfreezes; lost → it claws the purchase back, then unfreezes. */
 export class DisputeClosedV1 {

@@ -1,4 +1,4 @@
-import { IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsIn, IsString, Length } from 'class-validator';
 import { NormalizedDomain, NormalizedEmail } from '../normalize';
 import { Currency, defineMessage, IntegerAtLeast, IsoTime, leniently, Nullable } from '../message';
 import { SubscriptionStatus, SubscriptionStatuses } from './subscription-changed';

@@ -1,6 +1,6 @@
-import { IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { Currency, defineMessage, IntegerAtLeast, IsoTime, leniently, Nullable } from '../message';
+import { Currency, defineMessage, IntegerAtLeast, IsoTime, leniently } from '../message';
 
 /**
  * `billing.events.payment-succeeded.v1`: a checkout for a credit pack was paid. Published with

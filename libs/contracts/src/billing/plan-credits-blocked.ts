@@ -1,6 +1,6 @@
-import { IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsString, Length, MaxLength } from 'class-validator';
 import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { Currency, defineMessage, IntegerAtLeast, IsoTime, leniently, Nullable } from '../message';
+import { defineMessage, IsoTime, leniently } from '../message';
 
 /** `billing.events.plan-credits-blocked.v1` / `…-unblocked.v1`: a plan's credits blocked after its payment grace / usable again. */
 export class PlanCreditsBlockV1 {

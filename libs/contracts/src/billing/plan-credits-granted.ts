@@ -1,6 +1,6 @@
-import { IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsOptional, IsString, Length } from 'class-validator';
 import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { Currency, defineMessage, IntegerAtLeast, IsoTime, leniently, Nullable } from '../message';
+import { defineMessage, IntegerAtLeast, IsoTime, leniently, Nullable } from '../message';
 
 /**
  * `billing.events.plan-credits-granted.v1`: a subscription period was paid for (or started with a

@@ -1,6 +1,6 @@
-import { IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsString, Length } from 'class-validator';
 import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { Currency, defineMessage, IntegerAtLeast, IsoTime, leniently, Nullable } from '../message';
+import { defineMessage, IsoTime, leniently, Nullable } from '../message';
 
 /** Subscription statuses as Stripe names them. */
 export const SubscriptionStatuses = ['trialing', 'active', 'past_due', 'unpaid', 'canceled', 'incomplete', 'incomplete_expired', 'paused'] as const;

@@ -1,6 +1,6 @@
-import { IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsString, Length } from 'class-validator';
 import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { Currency, defineMessage, IntegerAtLeast, IsoTime, leniently, Nullable } from '../message';
+import { defineMessage, IsoTime, leniently } from '../message';
 
 /** `billing.events.trial-will-end.v1`: Stripe's reminder, 3 days before a trial converts. */
 export class TrialWillEndV1 {

@@ -1,9 +1,7 @@
 import { Type } from 'class-transformer';
-import { IsEmail, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
-import { Limits } from '../customer';
+import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { defineMessage, strictly } from '../message';
-import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { CapLimits, capNamePattern, EntitlementsView } from './entitlement-model';
+import { CapLimits, capNamePattern } from './entitlement-model';
 import { GetEntitlementsQuery } from './get-entitlements';
 import { EntitlementStatus, EntitlementTier } from './entitlement-model';
 

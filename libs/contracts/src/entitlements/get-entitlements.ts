@@ -1,9 +1,8 @@
-import { Type } from 'class-transformer';
-import { IsEmail, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsEmail, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { Limits } from '../customer';
 import { defineMessage, strictly } from '../message';
 import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { CapLimits, capNamePattern, EntitlementsView } from './entitlement-model';
+import { EntitlementsView } from './entitlement-model';
 
 /** `GetEntitlements`: the customer's entitlements on the domain (the API key's). */
 export class GetEntitlementsQuery {

@@ -1,7 +1,6 @@
-import { IsIn, IsString, Length, MaxLength } from 'class-validator';
-import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { Currency, IntegerAtLeast, IsoTime, Nested, Nullable } from '../message';
-import { ledgerEventMessage, LotDraw } from './ledger-event';
+import { IsString, Length, MaxLength } from 'class-validator';
+import { IsoTime, Nullable } from '../message';
+import { ledgerEventMessage } from './ledger-event';
 
 /** `AccountFrozen` v1 / `AccountUnfrozen` v1: consumption refused while frozen (a dispute is open). */
 export class AccountFreezeV1 {

@@ -1,12 +1,11 @@
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsEmail, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateIf,
+  IsInt, IsOptional, IsString, Length, Matches, Max, Min, 
 } from 'class-validator';
 import { Limits } from '../customer';
-import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import type { Reply } from '../errors';
+import { NormalizedDomain } from '../normalize';
 import { defineMessage, strictly } from '../message';
-import { AccountChangeResult, CustomerOnDomain, idMessage, idPattern } from './command-fields';
+import { idMessage, idPattern } from './command-fields';
 import type { ReservationView } from './reserve-credits';
 
 /** `CaptureReservation`: spend up to the reserved credits; the rest is released. Idempotent on the reservation. */

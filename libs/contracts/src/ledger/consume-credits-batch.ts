@@ -1,12 +1,8 @@
-import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsEmail, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateIf,
+  ArrayMaxSize, IsArray, 
 } from 'class-validator';
-import { Limits } from '../customer';
-import { NormalizedDomain, NormalizedEmail } from '../normalize';
 import type { Reply } from '../errors';
 import { defineMessage, strictly } from '../message';
-import { AccountChangeResult, CustomerOnDomain, idMessage, idPattern } from './command-fields';
 import { ConsumeCreditsResult } from './consume-credits';
 
 /** Most consumes in one batch request (REST batch API and the NATS batch subject). */

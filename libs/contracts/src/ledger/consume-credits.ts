@@ -1,12 +1,10 @@
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsEmail, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateIf,
+  IsEmail, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, 
 } from 'class-validator';
 import { Limits } from '../customer';
 import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import type { Reply } from '../errors';
 import { defineMessage, strictly } from '../message';
-import { AccountChangeResult, CustomerOnDomain, idMessage, idPattern } from './command-fields';
 
 /**
  * `ConsumeCredits` command, request/reply on `ledger.commands.consume-credits.v1`.

@@ -1,6 +1,6 @@
-import { IsIn, IsString, Length, MaxLength } from 'class-validator';
-import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { Currency, IntegerAtLeast, IsoTime, Nested, Nullable } from '../message';
+import { IsString, Length } from 'class-validator';
+import { NormalizedDomain } from '../normalize';
+import { IntegerAtLeast, IsoTime, Nested } from '../message';
 import { ledgerEventMessage, LotDraw } from './ledger-event';
 
 /** `ConsumptionRefunded` v1: credits of a consumption returned to the very lots they came from. */

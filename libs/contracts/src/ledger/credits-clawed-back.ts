@@ -1,7 +1,6 @@
-import { IsIn, IsString, Length, MaxLength } from 'class-validator';
-import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { Currency, IntegerAtLeast, IsoTime, Nested, Nullable } from '../message';
-import { ledgerEventMessage, LotDraw } from './ledger-event';
+import { IsString, Length } from 'class-validator';
+import { IntegerAtLeast, IsoTime } from '../message';
+import { ledgerEventMessage } from './ledger-event';
 
 /**
  * `CreditsClawedBack` v1: a lost dispute takes back the disputed purchase: its remaining credits

@@ -1,6 +1,6 @@
-import { IsIn, IsString, Length, MaxLength } from 'class-validator';
+import { IsString, Length } from 'class-validator';
 import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { Currency, IntegerAtLeast, IsoTime, Nested, Nullable } from '../message';
+import { IntegerAtLeast, IsoTime, Nested } from '../message';
 import { ledgerEventMessage, LotDraw } from './ledger-event';
 
 /** `CreditsConsumed` v1: credits spent on a domain, drawn from named lots. */

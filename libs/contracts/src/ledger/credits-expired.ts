@@ -1,7 +1,6 @@
-import { IsIn, IsString, Length, MaxLength } from 'class-validator';
-import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { Currency, IntegerAtLeast, IsoTime, Nested, Nullable } from '../message';
-import { ledgerEventMessage, LotDraw } from './ledger-event';
+import { IsString, Length } from 'class-validator';
+import { IntegerAtLeast, IsoTime } from '../message';
+import { ledgerEventMessage } from './ledger-event';
 
 /** `CreditsExpired` v1: a lot's unspent, unheld credits removed at its expiry time. */
 export class CreditsExpiredV1 {

@@ -1,7 +1,7 @@
 import { IsIn, IsString, Length, MaxLength } from 'class-validator';
 import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { Currency, IntegerAtLeast, IsoTime, Nested, Nullable } from '../message';
-import { ledgerEventMessage, LotDraw } from './ledger-event';
+import { IntegerAtLeast, IsoTime, Nullable } from '../message';
+import { ledgerEventMessage } from './ledger-event';
 
 /** `CreditsGranted` v1: credits given, not sold (promotion, goodwill, correction, a plan's period). */
 export class CreditsGrantedV1 {

@@ -1,7 +1,7 @@
-import { IsIn, IsString, Length, MaxLength } from 'class-validator';
+import { IsString, Length, MaxLength } from 'class-validator';
 import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { Currency, IntegerAtLeast, IsoTime, Nested, Nullable } from '../message';
-import { ledgerEventMessage, LotDraw } from './ledger-event';
+import { Currency, IntegerAtLeast, IsoTime, Nullable } from '../message';
+import { ledgerEventMessage } from './ledger-event';
 
 /** `CreditsPurchased` v1: a paid lot arrived from a Stripe payment. */
 export class CreditsPurchasedV1 {

@@ -1,12 +1,9 @@
-import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsEmail, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateIf,
+  IsEmail, IsOptional, IsString, Length, MaxLength, 
 } from 'class-validator';
 import { Limits } from '../customer';
 import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import type { Reply } from '../errors';
 import { defineMessage, strictly } from '../message';
-import { AccountChangeResult, CustomerOnDomain, idMessage, idPattern } from './command-fields';
 
 /** `GetBalance` query, request/reply on `ledger.queries.get-balance.v1`. */
 export class GetBalanceQuery {

@@ -1,7 +1,6 @@
-import { IsArray, IsIn, IsString, Length, MaxLength } from 'class-validator';
-import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { Currency, IntegerAtLeast, IsoTime, Nested, Nullable } from '../message';
-import { ledgerEventMessage, LotDraw } from './ledger-event';
+import { IsArray, IsString, Length } from 'class-validator';
+import { IsoTime } from '../message';
+import { ledgerEventMessage } from './ledger-event';
 
 /**
  * `PlanCreditsEnded` v1: a subscription ended; its lots that would outlive the paid period (credits

@@ -1,7 +1,6 @@
-import { IsIn, IsString, Length, MaxLength } from 'class-validator';
-import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { Currency, IntegerAtLeast, IsoTime, Nested, Nullable } from '../message';
-import { ledgerEventMessage, LotDraw } from './ledger-event';
+import { IsString, Length, MaxLength } from 'class-validator';
+import { IsoTime } from '../message';
+import { ledgerEventMessage } from './ledger-event';
 
 /** `PlanCreditsSuspended` v1 / `PlanCreditsResumed` v1: a subscription's credits blocked after its payment grace / usable again. */
 export class PlanCreditsSuspensionV1 {

@@ -1,7 +1,6 @@
-import { IsIn, IsString, Length, MaxLength } from 'class-validator';
-import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { Currency, IntegerAtLeast, IsoTime, Nested, Nullable } from '../message';
-import { ledgerEventMessage, LotDraw } from './ledger-event';
+import { IsString, Length, MaxLength } from 'class-validator';
+import { IntegerAtLeast, IsoTime } from '../message';
+import { ledgerEventMessage } from './ledger-event';
 
 /** `PurchaseRefundReverted` v1: compensation when Stripe refused the money refund; the credits come back. */
 export class PurchaseRefundRevertedV1 {

@@ -1,7 +1,6 @@
-import { IsIn, IsString, Length, MaxLength } from 'class-validator';
-import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { Currency, IntegerAtLeast, IsoTime, Nested, Nullable } from '../message';
-import { ledgerEventMessage, LotDraw } from './ledger-event';
+import { IsString, Length, MaxLength } from 'class-validator';
+import { Currency, IntegerAtLeast, IsoTime, Nullable } from '../message';
+import { ledgerEventMessage } from './ledger-event';
 
 /**
  * `PurchaseRefunded` v1: a purchase's unused credits removed for a money refund of

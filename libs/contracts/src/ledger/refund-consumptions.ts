@@ -1,12 +1,10 @@
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsEmail, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateIf,
+  ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf,
 } from 'class-validator';
 import { Limits } from '../customer';
-import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import type { Reply } from '../errors';
 import { defineMessage, strictly } from '../message';
-import { AccountChangeResult, CustomerOnDomain, idMessage, idPattern } from './command-fields';
+import { CustomerOnDomain, idMessage, idPattern } from './command-fields';
 
 /**
  * `RefundConsumptions`: return the credits of consumptions on `domain` to the lots they came from

@@ -1,12 +1,10 @@
-import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsEmail, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateIf,
+  IsEmail, IsString, Matches, MaxLength, 
 } from 'class-validator';
 import { Limits } from '../customer';
-import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import type { Reply } from '../errors';
+import { NormalizedEmail } from '../normalize';
 import { defineMessage, strictly } from '../message';
-import { AccountChangeResult, CustomerOnDomain, idMessage, idPattern } from './command-fields';
+import { idMessage, idPattern } from './command-fields';
 
 /**
  * `RefundPurchase`: remove a purchase's unused credits for a money refund (`PurchaseRefunded`),

@@ -1,7 +1,6 @@
-import { IsIn, IsString, Length, MaxLength } from 'class-validator';
-import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { Currency, IntegerAtLeast, IsoTime, Nested, Nullable } from '../message';
-import { ledgerEventMessage, LotDraw } from './ledger-event';
+import { IsIn, IsString, Length } from 'class-validator';
+import { IntegerAtLeast, IsoTime } from '../message';
+import { ledgerEventMessage } from './ledger-event';
 
 /** `ReservationReleased` v1: a hold given back, by request or at its expiry. */
 export class ReservationReleasedV1 {

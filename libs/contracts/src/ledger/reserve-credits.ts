@@ -1,12 +1,10 @@
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsEmail, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateIf,
+  IsInt, IsString, Length, Max, Min, 
 } from 'class-validator';
 import { Limits } from '../customer';
-import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import type { Reply } from '../errors';
 import { defineMessage, strictly } from '../message';
-import { AccountChangeResult, CustomerOnDomain, idMessage, idPattern } from './command-fields';
+import { CustomerOnDomain } from './command-fields';
 
 /** `ReserveCredits`: a hold for a long job. Idempotent on `(domain, referenceId)`. */
 export class ReserveCreditsCommand extends CustomerOnDomain {

@@ -1,10 +1,8 @@
-import { Type } from 'class-transformer';
-import { IsEmail, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsEmail, IsUrl, MaxLength } from 'class-validator';
 import { Limits } from '../customer';
 import { defineMessage, strictly } from '../message';
-import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { RefundCategories, RefundCategory, RefundKind, RefundKinds, RefundLimits, RefundStatus, RefundStatuses } from './refund-model';
-import { feedbackLength, idPattern, OnDomain, uuidPattern } from './command-fields';
+import { NormalizedEmail } from '../normalize';
+import { OnDomain } from './command-fields';
 
 /** `CreatePortalSession`: a signed, expiring link for one customer of one domain (like Stripe's portal sessions). */
 export class CreatePortalSessionCommand extends OnDomain {

@@ -1,10 +1,6 @@
-import { Type } from 'class-transformer';
-import { IsEmail, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, Length, Matches, Max, MaxLength, Min } from 'class-validator';
-import { Limits } from '../customer';
+import { IsString, Length } from 'class-validator';
 import { defineMessage, strictly } from '../message';
-import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { RefundCategories, RefundCategory, RefundKind, RefundKinds, RefundLimits, RefundStatus, RefundStatuses } from './refund-model';
-import { feedbackLength, idPattern, OnDomain, uuidPattern } from './command-fields';
+import { RefundLimits } from './refund-model';
 import type { PortalView } from './refund-model';
 
 /** `GetPortalView`: everything the portal page shows, for the customer and domain the token names. */

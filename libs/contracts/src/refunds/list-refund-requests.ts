@@ -1,10 +1,8 @@
 import { Type } from 'class-transformer';
-import { IsEmail, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, Length, Matches, Max, MaxLength, Min } from 'class-validator';
-import { Limits } from '../customer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { defineMessage, strictly } from '../message';
-import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { RefundCategories, RefundCategory, RefundKind, RefundKinds, RefundLimits, RefundStatus, RefundStatuses } from './refund-model';
-import { feedbackLength, idPattern, OnDomain, uuidPattern } from './command-fields';
+import { RefundCategories, RefundCategory, RefundLimits, RefundStatus, RefundStatuses } from './refund-model';
+import { OnDomain } from './command-fields';
 import type { RefundRequestPage } from './refund-model';
 
 /** `ListRefundRequests`: a domain's refund requests, newest first, cursor-paginated, filtered. */

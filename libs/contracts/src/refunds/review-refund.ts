@@ -1,10 +1,5 @@
-import { Type } from 'class-transformer';
-import { IsEmail, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, Length, Matches, Max, MaxLength, Min } from 'class-validator';
-import { Limits } from '../customer';
+import { IsIn } from 'class-validator';
 import { defineMessage, strictly } from '../message';
-import { NormalizedDomain, NormalizedEmail } from '../normalize';
-import { RefundCategories, RefundCategory, RefundKind, RefundKinds, RefundLimits, RefundStatus, RefundStatuses } from './refund-model';
-import { feedbackLength, idPattern, OnDomain, uuidPattern } from './command-fields';
 import type { RefundRequestView } from './refund-model';
 import { GetRefundRequestQuery } from './get-refund-request';
 
