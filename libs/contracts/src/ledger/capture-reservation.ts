@@ -1,7 +1,5 @@
 import { Type } from 'class-transformer';
-import {
-  IsInt, IsOptional, IsString, Length, Matches, Max, Min, 
-} from 'class-validator';
+import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { Limits } from '../customer';
 import { NormalizedDomain } from '../normalize';
 import { defineMessage, strictly } from '../message';

@@ -1,6 +1,4 @@
-import {
-  IsString, Matches, 
-} from 'class-validator';
+import { IsString, Matches } from 'class-validator';
 import { defineMessage, strictly } from '../message';
 import { AccountChangeResult, idMessage, idPattern } from './command-fields';
 import { AccountDisputeCommand } from './freeze-account';

@@ -1,6 +1,4 @@
-import {
-  ArrayMaxSize, IsArray, 
-} from 'class-validator';
+import { ArrayMaxSize, IsArray } from 'class-validator';
 import type { Reply } from '../errors';
 import { defineMessage, strictly } from '../message';
 import { ConsumeCreditsResult } from './consume-credits';
@@ -25,7 +23,6 @@ export class ConsumeCreditsBatchCommand {
 export interface ConsumeCreditsBatchResult {
   results: Reply<ConsumeCreditsResult>[];
 }
-
 
 /** `ledger.commands.consume-credits-batch.v1`: request/reply, queue group `ledger`. */
 export const ConsumeCreditsBatchMessage = defineMessage<ConsumeCreditsBatchCommand, ConsumeCreditsBatchResult>()({ name: 'ledger.commands.consume-credits-batch.v1', kind: 'command', validate: strictly(ConsumeCreditsBatchCommand) });

@@ -1,6 +1,4 @@
-import {
-  IsEmail, IsString, Length, Matches, MaxLength, 
-} from 'class-validator';
+import { IsEmail, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { Limits } from '../customer';
 import { NormalizedEmail } from '../normalize';
 import { defineMessage, strictly } from '../message';

@@ -1,6 +1,4 @@
-import {
-  IsEmail, IsOptional, IsString, Length, MaxLength, 
-} from 'class-validator';
+import { IsEmail, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { Limits } from '../customer';
 import { NormalizedDomain, NormalizedEmail } from '../normalize';
 import { defineMessage, strictly } from '../message';

@@ -1,7 +1,5 @@
 import { Type } from 'class-transformer';
-import {
-  IsEmail, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, 
-} from 'class-validator';
+import { IsEmail, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Limits } from '../customer';
 import { NormalizedDomain, NormalizedEmail } from '../normalize';
 import { defineMessage, strictly } from '../message';

@@ -1,7 +1,5 @@
 import { Type } from 'class-transformer';
-import {
-  IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, 
-} from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Limits } from '../customer';
 import { defineMessage, strictly } from '../message';
 import { CustomerOnDomain, idMessage, idPattern } from './command-fields';

@@ -1,7 +1,5 @@
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { Limits } from '../customer';
 import { defineMessage, strictly } from '../message';
 import { CustomerOnDomain, idMessage, idPattern } from './command-fields';

@@ -1,6 +1,4 @@
-import {
-  IsString, Length, Matches, 
-} from 'class-validator';
+import { IsString, Length, Matches } from 'class-validator';
 import { Limits } from '../customer';
 import { NormalizedDomain } from '../normalize';
 import { defineMessage, strictly } from '../message';

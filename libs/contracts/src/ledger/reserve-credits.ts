@@ -1,7 +1,5 @@
 import { Type } from 'class-transformer';
-import {
-  IsInt, IsString, Length, Max, Min, 
-} from 'class-validator';
+import { IsInt, IsString, Length, Max, Min } from 'class-validator';
 import { Limits } from '../customer';
 import { defineMessage, strictly } from '../message';
 import { CustomerOnDomain } from './command-fields';

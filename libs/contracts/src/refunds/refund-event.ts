@@ -121,5 +121,3 @@ export function refundEventMessage<const N extends string>(name: N, type: Refund
   });
 }
 
-
-

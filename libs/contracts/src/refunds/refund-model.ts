@@ -176,4 +176,3 @@ export interface RequestRefundResult {
   repeated: boolean;
 }
 
-
