@@ -58,15 +58,20 @@ export function validateEvent<T extends object>(cls: new () => T, plain: unknown
   const instance = plainToInstance(cls, plain, { enableImplicitConversion: false });
   const errors = validateSync(instance, { forbidUnknownValues: false });
   for (const error of errors) {
-    const first = firstConstraint(error, path);
-    if (read === undefined || isRead(first.field, read)) return { ok: false, refusal: { code: 'validation_failed', detail: first.message, field: first.field } };
+    for (const leaf of constraintsOf(error, path)) {
+      if (read === undefined || isRead(leaf.field, read)) return { ok: false, refusal: { code: 'validation_failed', detail: leaf.message, field: leaf.field } };
+    }
   }
   return { ok: true, value: instance };
 }
 
-/** Whether `field` (`data.draws.0.credits`) is one of the `read` paths or below one. */
+/**
+ * Whether an error at `field` (`data.draws.0.credits`) counts for a consumer that reads `read`:
+ * the field is a read path, lies below one, or holds one (`request` must be an object for
+ * `request.domain` to be read).
+ */
 export function isRead(field: string, read: readonly string[]): boolean {
-  return read.some((path) => field === path || field.startsWith(`${path}.`));
+  return read.some((path) => field === path || field.startsWith(`${path}.`) || path.startsWith(`${field}.`));
 }
 
 /** `validateEvent` as a body validator. */
@@ -74,11 +79,12 @@ export function leniently<T extends object>(cls: new () => T): (body: unknown, r
   return (body, read) => validateEvent(cls, body, '', read);
 }
 
-function firstConstraint(error: ValidationError, parent: string): { field: string; message: string } {
+/** Every failed constraint under `error`, as field path and message, in declaration order. */
+function constraintsOf(error: ValidationError, parent: string): { field: string; message: string }[] {
   const field = parent ? `${parent}.${error.property}` : error.property;
-  if (error.constraints) return { field, message: Object.values(error.constraints)[0] ?? `${field} is invalid` };
-  const child = error.children?.[0];
-  return child ? firstConstraint(child, field) : { field, message: `${field} is invalid` };
+  const own = error.constraints ? [{ field, message: Object.values(error.constraints)[0] ?? `${field} is invalid` }] : [];
+  const below = (error.children ?? []).flatMap((child) => constraintsOf(child, field));
+  return own.length + below.length > 0 ? [...own, ...below] : [{ field, message: `${field} is invalid` }];
 }
 
 /** Property decorator: the field may be null (then nothing else is checked); it must be present. */

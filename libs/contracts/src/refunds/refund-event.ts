@@ -108,14 +108,14 @@ export class RefundEventV1 {
   request!: RefundRequestSnapshot;
 }
 
-/** The message of one refund event type on its subject: the body's `type` must be `type`. */
+/** The message of one refund event type on its subject: the body's `type` must be `type` (when read). */
 export function refundEventMessage<const N extends string>(name: N, type: RefundEventType) {
   return defineMessage<RefundEventV1>()({
     name,
     kind: 'event',
     validate: (body, read) => {
       const parsed = leniently(RefundEventV1)(body, read);
-      if (parsed.ok && parsed.value.type !== type) return { ok: false, refusal: { code: 'validation_failed', detail: `type must be ${type} on this subject`, field: 'type' } };
+      if (parsed.ok && (read === undefined || read.includes('type')) && parsed.value.type !== type) return { ok: false, refusal: { code: 'validation_failed', detail: `type must be ${type} on this subject`, field: 'type' } };
       return parsed;
     },
   });
