@@ -1,3 +1,4 @@
+import * as analytics from './analytics';
 import * as billing from './billing';
 import * as entitlements from './entitlements';
 import * as ledger from './ledger';
@@ -22,6 +23,8 @@ export const Messages = byName([
   ledger.CreditsClawedBackMessage, ledger.PlanCreditsSuspendedMessage, ledger.PlanCreditsResumedMessage, ledger.PlanCreditsEndedMessage,
   // billing: commands and queries (queue group `billing`)
   billing.CreateCheckoutMessage, billing.HandleStripeWebhookMessage, billing.CreateStripeRefundMessage,
+  billing.CreateBillingPortalSessionMessage, billing.ListSubscriptionsMessage, billing.CancelSubscriptionMessage, billing.ChangePlanMessage,
+  billing.ReconcileMessage, billing.GetDomainCatalogMessage, billing.PutDomainCatalogMessage, billing.PutOfferingMessage,
   entitlements.GetEntitlementsMessage, entitlements.CheckEntitlementMessage,
   // billing: events (stream BILLING) and entitlement events (stream ENTITLEMENTS)
   billing.PaymentSucceededMessage, billing.CheckoutCreatedMessage, billing.PlanCreditsGrantedMessage, billing.PlanCreditsBlockedMessage,
@@ -32,6 +35,11 @@ export const Messages = byName([
   refunds.CreatePortalSessionMessage, refunds.GetPortalViewMessage, refunds.RequestRefundMessage, refunds.ListRefundRequestsMessage,
   refunds.GetRefundRequestMessage, refunds.ReviewRefundMessage,
   refunds.RefundRequestedMessage, refunds.RefundHeldMessage, refunds.RefundCompletedMessage, refunds.RefundFailedMessage, refunds.RefundDeniedMessage,
+  // feedback-analytics: queries and webhook commands (queue group `feedback-analytics`)
+  analytics.UsageMessage, analytics.AnalyticsSummaryMessage, analytics.AnalyticsCreditsMessage, analytics.AnalyticsRevenueMessage,
+  analytics.AnalyticsConversionMessage, analytics.AnalyticsRefundsMessage, analytics.FeedbackMessage,
+  analytics.CreateWebhookEndpointMessage, analytics.ListWebhookEndpointsMessage, analytics.DeleteWebhookEndpointMessage,
+  analytics.ListWebhookDeliveriesMessage, analytics.ReplayWebhookDeliveryMessage,
 ]);
 
 /** The definitions keyed by name, typed per name. */

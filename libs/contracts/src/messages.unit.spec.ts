@@ -1,6 +1,7 @@
 import { BillingEventSubjects, BillingSubjects, LedgerEventSubjects, LedgerSubjects } from './subjects';
 import { EntitlementEventSubjects, EntitlementSubjects } from './entitlements';
 import { BillingRefundSubjects, RefundEventSubjects, RefundsSubjects } from './refunds';
+import { AnalyticsReadModelSubjects, AnalyticsSubjects, BillingSubscriptionSubjects, WebhookSubjects } from './index';
 import { LedgerEventSchemaVersions, LedgerEventTypeSubjects } from './ledger';
 import { EventName, MessageBySubject, messageDefinitionOf, Messages, ReplyBySubject, RequestName } from './messages';
 
@@ -12,6 +13,7 @@ describe('the message map', () => {
       ...Object.values(BillingSubjects), ...Object.values(BillingEventSubjects), ...Object.values(BillingRefundSubjects),
       ...Object.values(EntitlementSubjects), ...Object.values(EntitlementEventSubjects),
       ...Object.values(RefundsSubjects), ...Object.values(RefundEventSubjects),
+      ...Object.values(BillingSubscriptionSubjects), ...Object.values(AnalyticsSubjects), ...Object.values(AnalyticsReadModelSubjects), ...Object.values(WebhookSubjects),
     ];
     const missing = constants.filter((subject) => messageDefinitionOf(subject) === undefined);
     expect(missing).toEqual([]);

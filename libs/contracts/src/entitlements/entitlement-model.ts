@@ -1,7 +1,7 @@
 import { subject } from '../subjects';
 
 /**
- * Plans and entitlements (issue 10): what a customer may do on a domain right now. Billing owns
+ * Plans and entitlements: what a customer may do on a domain right now. Billing owns
  * the answer (it owns the catalog, where each plan and each domain's free tier carry **caps**, and
  * the subscriptions); it keeps a projection per (domain, customer) in the same transaction as the
  * subscription it derives from, and publishes every transition on `entitlements.events.changed.v1`.

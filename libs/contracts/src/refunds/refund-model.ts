@@ -1,7 +1,7 @@
 import { subject } from '../subjects';
 
 /**
- * The refunds service's contracts (issue 4, "refunds for feedback"): the customer portal, refund
+ * The refunds service's contracts: the customer portal, refund
  * requests with their structured feedback, the builder's read API, the money-refund saga's call
  * to billing, and the events on stream REFUNDS.
  */

@@ -1,12 +1,8 @@
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Max, MaxLength, Min } from 'class-validator';
-import { Limits } from './customer';
-import { NormalizedDomain } from './normalize';
-import { RefundRequestView } from './refunds';
-import { subject } from './subjects';
+import { RefundRequestView } from '../refunds';
+import { subject } from '../subjects';
 
 /**
- * Alerts and outgoing webhooks (issue 6). feedback-analytics owns the webhook endpoints and their
+ * Alerts and outgoing webhooks. feedback-analytics owns the webhook endpoints and their
  * delivery log; the gateway forwards the builders' REST calls here over request/reply. Outgoing
  * requests follow the Standard Webhooks spec (https://www.standardwebhooks.com): headers
  * `webhook-id`, `webhook-timestamp`, `webhook-signature`, body `{type, timestamp, data}`.
@@ -32,6 +28,7 @@ export const WebhookEventTypes = [
   'payment.failed',
   'entitlements.changed',
 ] as const;
+
 export type WebhookEventType = (typeof WebhookEventTypes)[number];
 
 /** Bounds of the webhook inputs and answers (TigerBeetle: a limit on everything). */
@@ -43,65 +40,6 @@ export const WebhookLimits = {
   deliveriesPageSizeDefault: 20,
   cursorLengthMax: 200,
 } as const;
-
-const domainPattern = /^[a-z0-9.-]+$/i;
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-class OnDomain {
-  @NormalizedDomain() @IsString() @Length(1, Limits.domainLengthMax)
-  @Matches(domainPattern, { message: 'domain must be a host name such as yourproduct.com' })
-  domain!: string;
-}
-
-/** `CreateWebhookEndpoint`: a URL of the domain that receives the listed event types. */
-export class CreateWebhookEndpointCommand extends OnDomain {
-  @IsString({ message: 'url must be an http(s) URL' })
-  @MaxLength(Limits.urlLengthMax, { message: `url must be at most ${Limits.urlLengthMax} characters` })
-  @IsUrl(
-    { require_tld: false, require_protocol: true, protocols: ['http', 'https'], disallow_auth: true },
-    { message: 'url must be an http or https URL without credentials' },
-  )
-  url!: string;
-
-  @IsArray({ message: 'eventTypes must be a list of event types' })
-  @ArrayMinSize(1, { message: 'eventTypes must name at least one event type' })
-  @ArrayMaxSize(WebhookEventTypes.length, { message: `eventTypes must name at most ${WebhookEventTypes.length} event types` })
-  @ArrayUnique({ message: 'eventTypes must not repeat an event type' })
-  @IsIn(WebhookEventTypes, { each: true, message: `eventTypes must be among ${WebhookEventTypes.join(', ')}` })
-  eventTypes!: WebhookEventType[];
-
-  @IsOptional() @IsString()
-  @MaxLength(WebhookLimits.descriptionLengthMax, { message: `description must be at most ${WebhookLimits.descriptionLengthMax} characters` })
-  description?: string;
-}
-
-/** `ListWebhookEndpoints`: the domain's live endpoints, oldest first (never their secrets). */
-export class ListWebhookEndpointsQuery extends OnDomain {}
-
-/** `DeleteWebhookEndpoint`: stops deliveries to an endpoint of the domain; its pending deliveries are cancelled. */
-export class DeleteWebhookEndpointCommand extends OnDomain {
-  @IsString() @Matches(uuidPattern, { message: 'endpointId must be a UUID' })
-  endpointId!: string;
-}
-
-/** `ListWebhookDeliveries`: an endpoint's deliveries, newest first, each with every attempt. */
-export class ListWebhookDeliveriesQuery extends DeleteWebhookEndpointCommand {
-  /** Opaque cursor from the previous page's `nextCursor`. */
-  @IsOptional() @IsString()
-  @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor must be a cursor returned by a previous page' })
-  cursor?: string;
-
-  @IsOptional() @Type(() => Number) @IsInt({ message: `limit must be a whole number from 1 to ${WebhookLimits.deliveriesPageSizeMax}` })
-  @Min(1, { message: `limit must be a whole number from 1 to ${WebhookLimits.deliveriesPageSizeMax}` })
-  @Max(WebhookLimits.deliveriesPageSizeMax, { message: `limit must be a whole number from 1 to ${WebhookLimits.deliveriesPageSizeMax}` })
-  limit?: number;
-}
-
-/** `ReplayWebhookDelivery`: send a delivery of the domain again now, with a fresh retry schedule. */
-export class ReplayWebhookDeliveryCommand extends OnDomain {
-  @IsString() @Matches(uuidPattern, { message: 'deliveryId must be a UUID' })
-  deliveryId!: string;
-}
 
 /** An endpoint as listed. */
 export interface WebhookEndpointView {
@@ -131,6 +69,7 @@ export interface DeletedWebhookEndpoint {
 
 /** `pending`: waiting for its next attempt; `succeeded`: a 2xx came back; `failed`: retries exhausted; `cancelled`: endpoint deleted. */
 export const WebhookDeliveryStatuses = ['pending', 'succeeded', 'failed', 'cancelled'] as const;
+
 export type WebhookDeliveryStatus = (typeof WebhookDeliveryStatuses)[number];
 
 /** One HTTP attempt of a delivery, as logged. */

@@ -1,10 +1,7 @@
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, Length, Matches, ValidateIf } from 'class-validator';
-import { Limits } from './customer';
-import { NormalizedDomain } from './normalize';
-import { subject } from './subjects';
+import { subject } from '../subjects';
 
 /**
- * Issue 5's analytics read models (feedback-analytics), queried over NATS request/reply (queue
+ * The analytics read models (feedback-analytics), queried over NATS request/reply (queue
  * group `feedback-analytics`). Every query names one domain (`domain`) or several (`domains`: a
  * builder key's) and an optional UTC date range (`from`, `to`: YYYY-MM-DD, inclusive). Answers
  * carry `domains` (sorted) and `domain` (the one domain read, or the domains joined with commas);
@@ -20,46 +17,12 @@ export const AnalyticsReadModelSubjects = {
   feedback: subject('analytics.queries.feedback.v1'),
 };
 
-const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
-
 /** Most domains one analytics query reads. */
 export const analyticsQueryDomainsMax = 100;
 
-/** One domain (`domain`) or several (`domains`, 1-100; both may be given: the union is read) and an optional date range. */
-export class AnalyticsRangeQuery {
-  @ValidateIf((query: AnalyticsRangeQuery) => query.domains === undefined || query.domain !== undefined)
-  @NormalizedDomain()
-  @IsString()
-  @Length(1, Limits.domainLengthMax)
-  domain?: string;
-
-  @IsOptional()
-  @IsArray({ message: 'domains must be an array of domains' })
-  @ArrayMinSize(1, { message: 'domains must name at least one domain' })
-  @ArrayMaxSize(analyticsQueryDomainsMax, { message: `domains must name at most ${analyticsQueryDomainsMax} domains` })
-  @IsString({ each: true })
-  @Length(1, Limits.domainLengthMax, { each: true })
-  domains?: string[];
-
-  @IsOptional()
-  @Matches(dayPattern, { message: 'from must be a date YYYY-MM-DD' })
-  from?: string;
-
-  @IsOptional()
-  @Matches(dayPattern, { message: 'to must be a date YYYY-MM-DD' })
-  to?: string;
-}
-
-/** `Feedback` query: refund feedback of the domain, optionally matching the words of `q`. */
-export class FeedbackQuery extends AnalyticsRangeQuery {
-  @IsOptional()
-  @IsString()
-  @Length(0, 200, { message: 'q must be at most 200 characters' })
-  q?: string;
-}
-
 /** Kinds of credit movement counted per day. */
 export const CreditMovementKinds = ['purchased', 'granted', 'consumed', 'refunded', 'expired'] as const;
+
 export type CreditMovementKind = (typeof CreditMovementKinds)[number];
 
 /** Credits of one kind on one UTC day of one domain; `actionType` for consumed and refunded (when known), else null. */

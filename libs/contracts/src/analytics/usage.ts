@@ -1,12 +1,8 @@
-import { NormalizedDomain } from './normalize';
+import { NormalizedDomain } from '../normalize';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, Length, Matches, ValidateIf } from 'class-validator';
-import { subject } from './subjects';
-import { Limits } from './customer';
-
-/** Request/reply subjects served by feedback-analytics (queue group `feedback-analytics`). */
-export const AnalyticsSubjects = {
-  usage: subject('analytics.queries.usage.v1'),
-};
+import { Limits } from '../customer';
+import { defineMessage, strictly } from '../message';
+import { UsageView } from './usage-model';
 
 /** `Usage` query: credit usage of one domain (`domain`) or several (`domains`, 1-100) per day and action type, optional date range (YYYY-MM-DD, UTC, inclusive). */
 export class UsageQuery {
@@ -33,20 +29,5 @@ export class UsageQuery {
   to?: string;
 }
 
-/** One row of the credit-usage read model: a domain's credits per UTC day and action type. */
-export interface UsageRow {
-  domain: string;
-  day: string;
-  actionType: string;
-  creditsConsumed: number;
-  consumptions: number;
-}
-
-/** Answer to Usage: rows ordered by day then actionType, plus totals over them. */
-export interface UsageView {
-  /** The one domain read, or the domains joined with commas. */
-  domain: string;
-  domains: string[];
-  rows: UsageRow[];
-  totals: { creditsConsumed: number; consumptions: number; creditsPurchased: number; purchases: number };
-}
+/** `analytics.queries.usage.v1`: request/reply. */
+export const UsageMessage = defineMessage<UsageQuery, UsageView>()({ name: 'analytics.queries.usage.v1', kind: 'query', validate: strictly(UsageQuery) });
