@@ -92,6 +92,13 @@ describe('RequestClient (real NATS, a Nest NATS service)', () => {
     expect(logged.some((line) => line.includes('answered in an unexpected form'))).toBe(true);
   });
 
+  it('sends only the given headers when told to leave the context out (a caller with its own ids)', async () => {
+    await runWithCorrelation('corr-not-sent', () => client.sendRaw(LedgerSubjects.getHistory, { email: 'bob@example.com' }, { context: false, headers: { [correlationIdHeader]: 'corr-batch-7' } }));
+    expect(seen.at(-1)).toEqual({ correlationId: 'corr-batch-7', query: { email: 'bob@example.com' } });
+    await runWithCorrelation('corr-not-sent', () => client.sendRaw(LedgerSubjects.getHistory, { email: 'cy@example.com' }, { context: false }));
+    expect(seen.at(-1)).toEqual({ correlationId: undefined, query: { email: 'cy@example.com' } });
+  });
+
   it('answers a closed connection as unavailable, without sending', async () => {
     const closed = await connect({ servers: testNatsUrl });
     await closed.close();

@@ -42,6 +42,12 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Headers sent besides the correlation id and trace context (which a caller's value here overrides). */
   headers?: Record<string, string>;
+  /**
+   * Whether the current correlation id and trace context go as headers, under a client span
+   * `<subject> send` when tracing is on (default true). False: only `headers` are sent, and no
+   * span is made (a caller that sends for many requests at once, with its own spans and ids).
+   */
+  context?: boolean;
 }
 
 /** What Nest's NATS server answers when no handler is registered for a subject (@nestjs/microservices). */
@@ -64,8 +70,10 @@ const noMessageHandler = 'There is no matching message handler defined in the re
  * client span `<subject> send` (tracing.ts).
  *
  * The gateway's `HubClient` adds coalescing and fail-fast on top of the same wire: it can delegate
- * its `send` to `sendRaw` (which throws `RequestUnavailableError` with the reason, for its 503s)
- * and keep its own batching, probes and outage reporting.
+ * its private `send` to `sendRaw(subject, payload, { context: false, headers, timeoutMs })` (its own
+ * correlation ids per coalesced batch and its own spans; `RequestUnavailableError.reason` tells
+ * its 503s: `no_responders` → the batch fallback or 503, `remote_failure` → 500, the rest → 503)
+ * and keep its batching, ping probes, pending set and outage reporting.
  */
 export class RequestClient {
   private nextId = 0;
@@ -99,14 +107,14 @@ export class RequestClient {
    */
   sendRaw(subject: string, payload: object, options: RequestOptions = {}): Promise<unknown> {
     const send = () => this.send(subject, payload, options);
-    return tracingEnabled() ? inSpan(`${subject} send`, { kind: 'client', attributes: { 'messaging.system': 'nats' } }, send) : send();
+    return tracingEnabled() && options.context !== false ? inSpan(`${subject} send`, { kind: 'client', attributes: { 'messaging.system': 'nats' } }, send) : send();
   }
 
   private async send(subject: string, payload: object, options: RequestOptions): Promise<unknown> {
     if (this.nc.isClosed()) throw new RequestUnavailableError('disconnected', 'the NATS connection is closed');
     const id = String(++this.nextId);
     const body = Buffer.from(JSON.stringify({ pattern: subject, data: payload, id }));
-    const headers = messageHeaders(options.headers);
+    const headers = messageHeaders(options.headers, options.context !== false);
     let message;
     try {
       message = await this.nc.request(subject, body, { timeout: options.timeoutMs ?? this.options.timeoutMs, ...(headers ? { headers } : {}) });
@@ -154,10 +162,10 @@ export class RequestUnavailableError extends Error {
   }
 }
 
-/** The headers of a request: the current correlation id and trace context, then the caller's. */
-function messageHeaders(extra: Record<string, string> | undefined): MsgHdrs | undefined {
-  const correlationId = currentCorrelationId();
-  const trace = currentTraceHeaders();
+/** The headers of a request: the current correlation id and trace context (when `context`), then the caller's. */
+function messageHeaders(extra: Record<string, string> | undefined, context: boolean): MsgHdrs | undefined {
+  const correlationId = context ? currentCorrelationId() : undefined;
+  const trace = context ? currentTraceHeaders() : undefined;
   if (correlationId === undefined && trace === undefined && extra === undefined) return undefined;
   const headers = natsHeaders();
   if (correlationId !== undefined) headers.set(correlationIdHeader, correlationId);
