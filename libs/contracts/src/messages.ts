@@ -1,9 +1,9 @@
-import * as analytics from './analytics';
-import * as billing from './billing';
-import * as entitlements from './entitlements';
-import * as ledger from './ledger';
+import * as analytics from './analytics/index';
+import * as billing from './billing/index';
+import * as entitlements from './entitlements/index';
+import * as ledger from './ledger/index';
 import type { MessageDefinition } from './message';
-import * as refunds from './refunds';
+import * as refunds from './refunds/index';
 
 /**
  * Every message with a contract, by its subject name (without the `HUB_NAMESPACE` prefix). The

@@ -6,7 +6,7 @@ export * from './summary';
 export * from './credits';
 export * from './revenue';
 export * from './conversion';
-export * from './refunds';
+export * from './refunds-analytics';
 export * from './feedback';
 export * from './webhook-model';
 export * from './create-webhook-endpoint';

@@ -1,4 +1,4 @@
-import { RefundRequestView } from '../refunds';
+import { RefundRequestView } from '../refunds/index';
 import { subject } from '../subjects';
 
 /**
