@@ -7,7 +7,8 @@
 //     `sync_interval`, which it does not know; everything else is the file as written);
 //  3. creates the streams with 3 replicas through `npm run ops -- streams ensure` as user ops;
 //  4. starts the five services (tools/scripts/system.js), each connecting as its own user
-//     (nats-auth-preload.js) over TLS (NODE_EXTRA_CA_CERTS), and drives the main flows through the
+//     (NATS_USER / NATS_PASSWORD in its environment, read by libs/service-kit's natsAuthOptions)
+//     over TLS (NODE_EXTRA_CA_CERTS), and drives the main flows through the
 //     gateway: checkout + webhook, consumes, balance, history, usage analytics, a credits refund
 //     and a money refund through the portal, reconciliation;
 //  5. checks that no service and no server logged a permissions violation, that each user is
@@ -132,19 +133,14 @@ async function main() {
   const plain = await connect({ servers: natsUrl, maxReconnectAttempts: 0, timeout: 3000 }).then((nc) => nc.close().then(() => false), () => true);
   check('a connection without credentials is refused', plain);
 
-  // Each service connects as its own user: the preload maps the entry point to the user.
-  const userPreload = path.join(dir, 'service-user-preload.js');
-  fs.writeFileSync(userPreload, `'use strict';
-const users = { gateway: 'gateway', ledger: 'ledger', billing: 'billing', refunds: 'refunds', 'feedback-analytics': 'feedback-analytics' };
-const secrets = { gateway: 'GATEWAY', ledger: 'LEDGER', billing: 'BILLING', refunds: 'REFUNDS', 'feedback-analytics': 'ANALYTICS' };
-const m = /dist[\\\\/]apps[\\\\/]([a-z-]+)[\\\\/]src[\\\\/]main\\.js$/.exec(process.argv[1] || '');
-if (m && users[m[1]]) { process.env.NATS_USER = users[m[1]]; process.env.NATS_PASSWORD = process.env['NATS_PASSWORD_' + secrets[m[1]]]; }
-require(${JSON.stringify(path.join(__dirname, 'nats-auth-preload.js'))});
-`);
+  // Each service connects as its own user: NATS_USER / NATS_PASSWORD in its own environment, read
+  // by libs/service-kit (natsAuthOptions) for every NATS connection the service opens.
+  const serviceUsers = { gateway: 'GATEWAY', ledger: 'LEDGER', billing: 'BILLING', refunds: 'REFUNDS', 'feedback-analytics': 'ANALYTICS' };
+  const serviceEnv = Object.fromEntries(Object.entries(serviceUsers).map(([service, secret]) => [service, { NATS_USER: service, NATS_PASSWORD: passwords[`NATS_PASSWORD_${secret}`] }]));
   const prefix = `test_natscheck_${hex}`;
   system = await startSystem({
     ports: 'random', namespace: '', databasePrefix: prefix, natsUrl, logDir: path.join(dir, 'logs'),
-    env: { ...passwords, NODE_OPTIONS: `--require ${userPreload}`, NODE_EXTRA_CA_CERTS: caFile },
+    env: { ...passwords, NODE_EXTRA_CA_CERTS: caFile }, serviceEnv,
   });
   check('all five services started and healthy, each as its own NATS user over TLS', true);
 
@@ -183,7 +179,7 @@ require(${JSON.stringify(path.join(__dirname, 'nats-auth-preload.js'))});
   check('credits refund through the portal (refunds → ledger.commands, REFUNDS stream)', refunded.credits, refunded.detail);
   check('money refund through the portal (refunds → billing.commands.create-refund.v1)', refunded.money, refunded.detail);
 
-  const reconcile = opsCli(['reconcile', '--since', '1d', '--json'], opsEnv);
+  const reconcile = opsCli(['reconcile', '--since', '1d', '--yes', '--json'], opsEnv);
   check('ops reconcile (ops → billing; billing reads LEDGER with ordered consumers)', reconcile.code === 0 || reconcile.code === 1, `exit ${reconcile.code} ${reconcile.stderr.trim().slice(0, 300)}`);
   const info = opsCli(['streams', 'info', '--json'], opsEnv);
   const infoJson = info.code === 0 ? JSON.parse(info.stdout) : [];

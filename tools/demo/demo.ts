@@ -5,10 +5,16 @@
  * types follow (with retried referenceIds and customers running out of credits), then the ledger
  * replay verifies every balance. Prints a summary; exits non-zero if anything disagrees.
  *
+ * Last, one connected builder (Stripe Connect): a builder key over notes.localhost and slides.localhost
+ * onboards one Stripe account, a sale on notes is a direct charge on it with the platform's fee, the
+ * credits are spent on slides and refused on demo.localhost, and a money refund on slides is made on
+ * the builder's account with the fee given back.
+ *
  * Env: DEMO_GATEWAY_URL (http://127.0.0.1:3000), DEMO_STANDIN_URL (http://127.0.0.1:12111),
  * DEMO_API_KEY (else tmp/demo-api-key written by npm start), DEMO_CUSTOMERS (50), DEMO_CONSUMES (2000).
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -133,6 +139,7 @@ async function main(): Promise<number> {
   const refunds = await refundsDemo([...new Set(done.map((d) => d.email))], expected);
   const plans = await plansAndDisputesDemo();
   const holds = await holdsAndGrantsDemo(emails.slice(0, 12));
+  const connected = await connectDemo();
 
   process.stdout.write('replaying the ledger from its event log…\n');
   const replay = spawnSync(process.execPath, ['-r', join(root, 'tools', 'scripts', 'register-paths.js'), join(root, 'dist', 'apps', 'ledger', 'src', 'replay', 'replay.main.js'), '--json'], { cwd: root, encoding: 'utf8' });
@@ -150,11 +157,12 @@ async function main(): Promise<number> {
     refunds.line,
     plans.line,
     holds.line,
+    connected.line,
     `  replay              exit ${replay.status}: ${report.events ?? '?'} events, ${report.accounts ?? '?'} accounts, ${report.differences?.length ?? '?'} differences, ${report.violations?.length ?? '?'} invariant violations (${report.eventsPerSecond ?? '?'} events/s)`,
     '',
   ];
   process.stdout.write(summary.join('\n'));
-  return mismatches === 0 && negative === 0 && replay.status === 0 && refunds.problems === 0 && plans.problems === 0 && holds.problems === 0 ? 0 : 1;
+  return mismatches === 0 && negative === 0 && replay.status === 0 && refunds.problems === 0 && plans.problems === 0 && holds.problems === 0 && connected.problems === 0 ? 0 : 1;
 }
 
 /**
@@ -362,10 +370,95 @@ async function plansAndDisputesDemo(): Promise<{ line: string; problems: number 
   return { line, problems };
 }
 
+/** Runs the gateway's API key CLI (against its default database, as `npm start` uses) and answers the new key. */
+async function createKey(args: string[]): Promise<string> {
+  // Asynchronous, so the event loop keeps running: a blocked loop lets the gateway close idle keep-alive sockets unseen.
+  const { stdout } = await promisify(execFile)(process.execPath, ['-r', join(root, 'tools', 'scripts', 'register-paths.js'), join(root, 'dist', 'apps', 'gateway', 'src', 'cli', 'apikey.main.js'), 'create', ...args, '--label', `demo-connect-${run}`, '--json'], { cwd: root, encoding: 'utf8' });
+  return (JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { key: string }).key;
+}
+
+/**
+ * One connected builder (Stripe Connect): "Notes Studio" owns notes.localhost and slides.localhost
+ * and connects its own Stripe account (the stand-in's hosted onboarding, completed); a notes pack is
+ * a direct charge on that account with the platform's fee (floor(amount × bps / 10 000)); the
+ * credits are spendable on slides (same builder) and refused on demo.localhost (the platform's); a
+ * money refund on slides is made on the builder's account and gives the fee back in proportion.
+ */
+async function connectDemo(): Promise<{ line: string; problems: number }> {
+  process.stdout.write('a builder connects its own Stripe account for notes.localhost and slides.localhost…\n');
+  let problems = 0;
+  const check = (ok: boolean, what: string) => {
+    if (ok) return;
+    problems++;
+    process.stdout.write(`  CONNECT NOT AS EXPECTED: ${what}\n`);
+  };
+  const keys = {
+    builder: await createKey(['--builder', 'Notes Studio', '--domains', 'notes.localhost,slides.localhost']),
+    notes: await createKey(['--domain', 'notes.localhost']),
+    slides: await createKey(['--domain', 'slides.localhost']),
+  };
+  const as = async (bearer: string, method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${gateway}${path}`, { method, headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : null };
+  };
+  const until = async (probe: () => Promise<boolean>): Promise<boolean> => {
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      if (await probe()) return true;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    return false;
+  };
+  const balanceOn = async (bearer: string, email: string, onDomain: string) =>
+    (await as(bearer, 'GET', `/api/portfolio/credits/balance?email=${encodeURIComponent(email)}&domain=${onDomain}`)).body;
+  const stripeGet = async (path: string): Promise<any> => (await fetch(`${standin}${path}`, { headers: { authorization: 'Bearer sk_test_demo' } })).json();
+
+  const onboarding = await as(keys.builder, 'POST', '/api/billing/connect/onboarding', {});
+  if (onboarding.status !== 200) throw new Error(`Connect onboarding failed: ${JSON.stringify(onboarding.body)}`);
+  const accountId: string = onboarding.body.accountId;
+  if (onboarding.body.status !== 'ready') {
+    const token = new URL(onboarding.body.onboardingUrl).pathname.split('/').pop();
+    await standinPost(`/test/account_links/${token}/complete`);
+  }
+  const ready = await until(async () => (await as(keys.builder, 'GET', '/api/billing/connect')).body.domains.every((d: { status: string }) => d.status === 'ready'));
+  check(ready, `${accountId} ready for both domains`);
+
+  const buyer = `studio.${run}@example.com`;
+  const checkout = await as(keys.notes, 'POST', '/api/billing/checkout', { domain: 'notes.localhost', offeringId: 'notes_50', email: buyer, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/cancel' });
+  if (checkout.status !== 200) throw new Error(`connected checkout failed: ${JSON.stringify(checkout.body)}`);
+  const paid = await standinPost(`/test/checkout/sessions/${checkout.body.sessionId}/complete`);
+  check(paid.event.account === accountId && paid.delivery?.status === 200, 'the payment is a Connect event of the builder\'s account, accepted');
+  check(await until(async () => (await balanceOn(keys.notes, buyer, 'notes.localhost')).balance === 50), '50 credits on notes.localhost');
+  const fee = (await stripeGet('/v1/application_fees?limit=100')).data?.find((f: { account: string; amount: number }) => f.account === accountId && f.amount === 45);
+  check(Boolean(fee), 'the platform fee of €0.45 (5 % of €9.00, rounded down) on the direct charge');
+  check((await as(keys.slides, 'POST', '/api/portfolio/credits/consume', { email: buyer, domain: 'slides.localhost', deltaCredits: -10, actionType: 'ai_generation', referenceId: `demo-${run}-studio-1` })).status === 200, 'the credits spend on slides.localhost (same builder)');
+  check((await balanceOn(key, buyer, domain)).balance === 0, 'the builder\'s credits are not spendable on demo.localhost');
+  check((await call('POST', '/api/portfolio/credits/consume', { email: buyer, domain, deltaCredits: -1, actionType: 'ai_generation', referenceId: `demo-${run}-studio-2` })).status === 402, 'refused on demo.localhost');
+
+  // A slides pack refunded as money: made on the builder's account, the fee given back in proportion.
+  const refunder = `studio.refund.${run}@example.com`;
+  const slidesCheckout = await as(keys.slides, 'POST', '/api/billing/checkout', { domain: 'slides.localhost', offeringId: 'slides_20', email: refunder, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/cancel' });
+  await standinPost(`/test/checkout/sessions/${slidesCheckout.body.sessionId}/complete`);
+  check(await until(async () => (await balanceOn(keys.slides, refunder, 'slides.localhost')).balance === 20), '20 credits on slides.localhost');
+  await as(keys.slides, 'POST', '/api/portfolio/credits/consume', { email: refunder, domain: 'slides.localhost', deltaCredits: -5, actionType: 'ai_generation', referenceId: `demo-${run}-studio-3` });
+  const lot = (await balanceOn(keys.slides, refunder, 'slides.localhost')).lots[0];
+  const session = await as(keys.slides, 'POST', '/api/portal/sessions', { email: refunder, domain: 'slides.localhost', returnUrl: 'https://slides.localhost/account' });
+  const form = new URLSearchParams({ requestKey: `demo-${run}-studio`, kind: 'money', lotId: lot.lotId, tried: 'Slides from my notes', didNotWork: 'Charts came out blank', wouldBringBack: 'Working charts', category: 'bug', rating: '2' });
+  await (await fetch(`${session.body.url}/refunds`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() })).text();
+  const list = await as(keys.slides, 'GET', '/api/refund/requests?domain=slides.localhost&limit=100');
+  const refund = list.body.items?.find((r: { email: string }) => r.email === refunder);
+  check(refund?.status === 'completed' && refund.moneyRefunded?.amountMinor === 750, `a money refund of $7.50 for 15 unused credits (got ${JSON.stringify(refund?.moneyRefunded)})`);
+  const slidesFee = (await stripeGet('/v1/application_fees?limit=100')).data?.find((f: { account: string; amount: number }) => f.account === accountId && f.amount === 50);
+  check(slidesFee?.amount_refunded === 38, `the fee given back in proportion: 38 of 50 cents (got ${slidesFee?.amount_refunded})`);
+  const line = `  connect             builder "Notes Studio": notes.localhost + slides.localhost on ${accountId} (ready); a €9.00 direct charge (platform fee €0.45), credits spent on slides, refused on demo.localhost; a $7.50 money refund on the builder's account (fee $0.38 given back); ${problems} problems`;
+  return { line, problems };
+}
+
 main().then(
   (code) => process.exit(code),
   (error: Error) => {
-    process.stderr.write(`demo failed: ${error.message}\n`);
+    process.stderr.write(`demo failed: ${error.message}${error.cause ? ` (${String(error.cause)})` : ""}\n`);
     process.exit(1);
   },
 );

@@ -15,12 +15,11 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { connect } from 'nats';
 import { Client } from 'pg';
-import { eventually } from '@credit-hub/testing';
-import { stopAndCleanUp } from './support/cleanup';
+import { CreditHubClient } from '@credit-hub/sdk';
+import { createBuilderKey, createDomainKey, eventually, gatewayRequest, hubClient, lastStatus, repoRoot as root, startSystem, StartedSystem, stopAndCleanUp, stripeStandin } from '@credit-hub/testing';
 
-const { startSystem, runApiKeyCli, root } = require('../scripts/system.js');
 
-type System = Awaited<ReturnType<typeof startSystem>>;
+type System = StartedSystem;
 const suffix = randomBytes(3).toString('hex');
 const namespace = `an${suffix}`;
 const prefix = `test_an_${suffix}`;
@@ -28,28 +27,21 @@ let system: System;
 let demoKey: string;
 let notesKey: string;
 let builderKey: string;
+let demo: CreditHubClient;
+let notes: CreditHubClient;
+let builder: CreditHubClient;
 
-async function api(method: string, path: string, body?: unknown, key: string | null = demoKey) {
-  const response = await fetch(`${system.urls.gateway}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, type: response.headers.get('content-type') ?? '', body: text ? JSON.parse(text) : null };
+async function buy(email: string, offeringId: string, domain = 'demo.localhost', hub = demo): Promise<void> {
+  const checkout = await hub.createCheckout({ domain, offeringId, email, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/no' });
+  expect(lastStatus(hub)).toBe(200);
+  const completed = await stripeStandin(system).completeCheckout(checkout.sessionId);
+  expect(completed.status).toBe(200);
 }
 
-async function buy(email: string, offeringId: string, domain = 'demo.localhost', key = demoKey): Promise<void> {
-  const checkout = await api('POST', '/api/billing/checkout', { domain, offeringId, email, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/no' }, key);
-  expect(checkout.status).toBe(200);
-  const response = await fetch(`${system.urls.standin}/test/checkout/sessions/${checkout.body.sessionId}/complete`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-  expect(response.status).toBe(200);
-}
-
-async function consume(email: string, credits: number, actionType: string, domain = 'demo.localhost', key = demoKey): Promise<void> {
+async function consume(email: string, credits: number, actionType: string, domain = 'demo.localhost', hub = demo): Promise<void> {
   await eventually(`${email} can consume ${credits}`, async () => {
-    const reply = await api('POST', '/api/portfolio/credits/consume', { email, domain, deltaCredits: -credits, actionType, referenceId: `gen_${randomUUID()}` }, key);
-    return reply.status === 200;
+    await hub.consumeCredits({ email, domain, deltaCredits: -credits, actionType, referenceId: `gen_${randomUUID()}` });
+    return lastStatus(hub) === 200;
   });
 }
 
@@ -80,9 +72,12 @@ function runAnalyticsReplay(args: string[]): Promise<{ code: number; stdout: str
 
 beforeAll(async () => {
   system = await startSystem({ ports: 'random', namespace, databasePrefix: prefix });
-  demoKey = JSON.parse(await runApiKeyCli(system, ['create', '--domain', 'demo.localhost', '--json'])).key;
-  notesKey = JSON.parse(await runApiKeyCli(system, ['create', '--domain', 'notes.localhost', '--json'])).key;
-  builderKey = JSON.parse(await runApiKeyCli(system, ['create', '--builder', 'Demo Builder', '--domains', 'demo.localhost,notes.localhost', '--json'])).key;
+  demoKey = await createDomainKey(system, 'demo.localhost');
+  notesKey = await createDomainKey(system, 'notes.localhost');
+  builderKey = await createBuilderKey(system, 'Demo Builder', ['demo.localhost', 'notes.localhost']);
+  demo = hubClient(system, demoKey);
+  notes = hubClient(system, notesKey);
+  builder = hubClient(system, builderKey);
 }, 120_000);
 
 afterAll(async () => {
@@ -101,42 +96,42 @@ describe('analytics read models, end to end', () => {
     await consume(ada, 3, 'ai_summary');
     await consume(bob, 2, 'ai_generation');
     // A credit refund through the portal form, with its feedback.
-    const session = await api('POST', '/api/portal/sessions', { email: ada, domain: 'demo.localhost', returnUrl: 'https://demo.localhost/account' });
-    expect(session.status).toBe(200);
-    await eventually('the portal lists the consumptions', async () => (await (await fetch(session.body.url)).text()).includes('ai_summary'));
+    const session = await demo.createPortalSession({ email: ada, domain: 'demo.localhost', returnUrl: 'https://demo.localhost/account' });
+    expect(lastStatus(demo)).toBe(200);
+    await eventually('the portal lists the consumptions', async () => (await (await fetch(session.url)).text()).includes('ai_summary'));
     const form = new URLSearchParams({
       requestKey: randomUUID(), kind: 'credits', lotId: '', tried: 'Summaries of quarterly reports', didNotWork: 'It missed the key numbers',
       wouldBringBack: 'Tables read correctly!', category: 'quality', rating: '2',
     });
-    const submitted = await fetch(`${session.body.url}/refunds`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+    const submitted = await fetch(`${session.url}/refunds`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
     expect(submitted.status).toBe(200);
-    const requests = await api('GET', '/api/refund/requests?domain=demo.localhost');
-    refundId = requests.body.items.find((r: { email: string }) => r.email === ada.toLowerCase()).id;
+    const requests = await demo.getRefundRequests({ domain: 'demo.localhost' });
+    refundId = requests.items.find((r) => r.email === ada.toLowerCase())!.id;
 
     await eventually('the refund reaches the read models', async () => {
-      const summary = await api('GET', '/api/analytics/summary');
-      return summary.status === 200 && summary.body.credits.refunded > 0 && summary.body.refunds.count === 1 && summary.body.credits.consumed === 12;
+      const summary = await demo.getAnalyticsSummary();
+      return lastStatus(demo) === 200 && summary.credits.refunded > 0 && summary.refunds.count === 1 && summary.credits.consumed === 12;
     });
-    const summary = (await api('GET', '/api/analytics/summary')).body;
+    const summary = await demo.getAnalyticsSummary();
     expect(summary.credits).toMatchObject({ purchased: 103, consumed: 12, granted: 0, expired: 0 });
     // sessions created come from billing's checkout-created, completed ones from CreditsPurchased
     expect(summary.conversion.checkout).toEqual({ created: 2, completed: 2, rate: 1 });
 
-    const credits = (await api('GET', '/api/analytics/credits')).body;
-    const consumedBy = (action: string) => credits.rows.filter((r: { kind: string; actionType: string }) => r.kind === 'consumed' && r.actionType === action).reduce((s: number, r: { credits: number }) => s + r.credits, 0);
+    const credits = await demo.getAnalyticsCredits();
+    const consumedBy = (action: string) => credits.rows.filter((r) => r.kind === 'consumed' && r.actionType === action).reduce((sum, r) => sum + r.credits, 0);
     expect(consumedBy('ai_generation')).toBe(9);
     expect(consumedBy('ai_summary')).toBe(3);
 
-    const refunds = (await api('GET', '/api/analytics/refunds')).body;
+    const refunds = await demo.getAnalyticsRefunds();
     expect(refunds.byCategory).toEqual([{ category: 'quality', count: 1 }]);
     expect(refunds.wouldBringBack).toEqual([{ text: 'tables read correctly', count: 1 }]);
     expect(refunds.rate).toBeCloseTo(refunds.creditsRefunded / 12);
 
-    const found = (await api('GET', '/api/analytics/feedback?q=quarterly%20reports')).body.items;
+    const found = (await demo.getAnalyticsFeedback({ q: 'quarterly reports' })).items;
     expect(found.map((i: { refundRequestId: string }) => i.refundRequestId)).toEqual([refundId]);
-    expect((await api('GET', '/api/analytics/feedback?q=nothing-like-this')).body.items).toEqual([]);
+    expect((await demo.getAnalyticsFeedback({ q: 'nothing-like-this' })).items).toEqual([]);
     // The existing usage API is unchanged.
-    expect((await api('GET', '/api/analytics/usage')).body.totals).toMatchObject({ creditsConsumed: 12, creditsPurchased: 103, purchases: 2 });
+    expect((await demo.getAnalyticsUsage()).totals).toMatchObject({ creditsConsumed: 12, creditsPurchased: 103, purchases: 2 });
   }, 120_000);
 
   it('agrees with the ledger’s own totals (its events table)', async () => {
@@ -146,7 +141,7 @@ describe('analytics read models, end to end', () => {
               COALESCE(sum((data->>'credits')::bigint) FILTER (WHERE type = 'ConsumptionRefunded'), 0)::text AS refunded
          FROM ledger_events WHERE data->>'domain' = 'demo.localhost'`,
     );
-    const summary = (await api('GET', '/api/analytics/summary')).body;
+    const summary = await demo.getAnalyticsSummary();
     expect(summary.credits.consumed).toBe(Number(totals.consumed));
     expect(summary.credits.purchased).toBe(Number(totals.purchased));
     expect(summary.credits.refunded).toBe(Number(totals.refunded));
@@ -158,25 +153,35 @@ describe('analytics read models, end to end', () => {
     const recognised = consumptions.reduce((s, r) => s + revenueOf(r.data.draws), 0);
     const reversed = reversals.reduce((s, r) => s + revenueOf(r.data.draws), 0);
     expect(recognised).toBeGreaterThan(0);
-    expect(summary.revenue).toEqual([{ currency: 'usd', recognisedMinor: recognised, reversedMinor: reversed, refundedMinor: 0, netMinor: recognised - reversed }]);
+    // Sales: the domain's purchases as paid, less the platform's Stripe Connect fee (none on the platform).
+    const [sales] = await ledgerRows<{ gross: string; fee: string }>(
+      `SELECT COALESCE(sum((data->>'amountMinor')::bigint), 0)::text AS gross, COALESCE(sum((data->>'applicationFeeMinor')::bigint), 0)::text AS fee
+         FROM ledger_events WHERE type = 'CreditsPurchased' AND data->>'domain' = 'demo.localhost'`,
+    );
+    expect(Number(sales.gross)).toBeGreaterThan(0);
+    expect(summary.revenue).toEqual([{
+      currency: 'usd', recognisedMinor: recognised, reversedMinor: reversed, refundedMinor: 0, netMinor: recognised - reversed,
+      grossSalesMinor: Number(sales.gross), platformFeeMinor: Number(sales.fee), netSalesMinor: Number(sales.gross) - Number(sales.fee),
+    }]);
   }, 60_000);
 
   it('answers problem+json for a bad range and another domain', async () => {
-    expect(await api('GET', '/api/analytics/revenue?from=2026-02-30')).toMatchObject({ status: 400, type: expect.stringContaining('application/problem+json'), body: { code: 'validation_failed', field: 'from' } });
-    expect(await api('GET', '/api/analytics/conversion?from=2026-11-02&to=2026-11-01')).toMatchObject({ status: 400, body: { code: 'validation_failed' } });
-    expect(await api('GET', '/api/analytics/refunds?domain=demo.localhost', undefined, notesKey)).toMatchObject({ status: 403, body: { code: 'forbidden_domain' } });
-    expect(await api('GET', '/api/analytics/summary', undefined, null)).toMatchObject({ status: 401, body: { code: 'unauthorized' } });
-    expect((await api('GET', '/api/analytics/summary', undefined, notesKey)).body.credits.consumed).toBe(0);
-    expect((await api('GET', '/api/analytics/revenue?from=2000-01-01&to=2000-01-02')).body.rows).toEqual([]);
+    expect(await gatewayRequest(system, 'GET', '/api/analytics/revenue?from=2026-02-30', { apiKey: demoKey })).toMatchObject({ status: 400, type: expect.stringContaining('application/problem+json'), body: { code: 'validation_failed', field: 'from' } });
+    await expect(demo.getAnalyticsConversion({ from: '2026-11-02', to: '2026-11-01' })).rejects.toMatchObject({ status: 400, code: 'validation_failed' });
+    await expect(notes.getAnalyticsRefunds({ domain: 'demo.localhost' })).rejects.toMatchObject({ status: 403, code: 'forbidden_domain' });
+    // No key at all: the SDK always sends one, so this one goes by hand.
+    expect(await gatewayRequest(system, 'GET', '/api/analytics/summary', { apiKey: null })).toMatchObject({ status: 401, body: { code: 'unauthorized' } });
+    expect((await notes.getAnalyticsSummary()).credits.consumed).toBe(0);
+    expect((await demo.getAnalyticsRevenue({ from: '2000-01-01', to: '2000-01-02' })).rows).toEqual([]);
   });
 
   it('a builder key reads both its domains (totals equal the ledger’s over both, breakdowns per domain) and nothing else', async () => {
     const cy = `cy+${suffix}@example.com`;
-    await buy(cy, 'notes_50', 'notes.localhost', notesKey);
-    await consume(cy, 5, 'note_summary', 'notes.localhost', notesKey);
-    await eventually('notes’ consumption reaches the read models', async () => (await api('GET', '/api/analytics/summary', undefined, notesKey)).body?.credits?.consumed === 5);
+    await buy(cy, 'notes_50', 'notes.localhost', notes);
+    await consume(cy, 5, 'note_summary', 'notes.localhost', notes);
+    await eventually('notes’ consumption reaches the read models', async () => (await notes.getAnalyticsSummary())?.credits?.consumed === 5);
 
-    const both = (await api('GET', '/api/analytics/summary', undefined, builderKey)).body;
+    const both = await builder.getAnalyticsSummary();
     expect(both.domains).toEqual(['demo.localhost', 'notes.localhost']);
     // The ledger's own totals over both domains.
     const ledgerTotals = async (domains: string[]) => {
@@ -204,33 +209,34 @@ describe('analytics read models, end to end', () => {
         expected.set(key, entry);
       }
     }
-    const revenue = (await api('GET', '/api/analytics/revenue', undefined, builderKey)).body;
+    const revenue = await builder.getAnalyticsRevenue();
     expect(revenue.byDomain.map((t: { domain: string; currency: string; recognisedMinor: number; reversedMinor: number }) => [`${t.domain}/${t.currency}`, { recognisedMinor: t.recognisedMinor, reversedMinor: t.reversedMinor }]))
       .toEqual([...expected.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
     expect(revenue.byDomain.map((t: { domain: string }) => t.domain)).toEqual(['demo.localhost', 'notes.localhost']);
-    const credits = (await api('GET', '/api/analytics/credits', undefined, builderKey)).body;
+    const credits = await builder.getAnalyticsCredits();
     for (const domain of ['demo.localhost', 'notes.localhost']) {
-      expect(credits.byDomain.find((d: { domain: string }) => d.domain === domain).totals).toMatchObject(await ledgerTotals([domain]));
+      expect(credits.byDomain.find((d) => d.domain === domain)!.totals).toMatchObject(await ledgerTotals([domain]));
     }
     expect(new Set(credits.rows.map((r: { domain: string }) => r.domain))).toEqual(new Set(['demo.localhost', 'notes.localhost']));
-    expect((await api('GET', '/api/analytics/usage', undefined, builderKey)).body.totals).toMatchObject({ creditsConsumed: 17 });
+    expect((await builder.getAnalyticsUsage()).totals).toMatchObject({ creditsConsumed: 17 });
 
     // Narrowed to one of its domains (also repeated or comma-separated); never another builder's.
-    const notesOnly = (await api('GET', '/api/analytics/summary?domain=notes.localhost', undefined, builderKey)).body;
-    expect(notesOnly).toEqual((await api('GET', '/api/analytics/summary', undefined, notesKey)).body);
-    expect((await api('GET', '/api/analytics/summary?domain=notes.localhost&domain=demo.localhost', undefined, builderKey)).body).toEqual(both);
-    expect((await api('GET', '/api/analytics/summary?domain=notes.localhost,demo.localhost', undefined, builderKey)).body).toEqual(both);
-    expect(await api('GET', '/api/analytics/refunds?domain=elsewhere.localhost', undefined, builderKey)).toMatchObject({ status: 403, type: expect.stringContaining('application/problem+json'), body: { code: 'forbidden_domain' } });
-    expect(await api('GET', '/api/analytics/refunds?domain=', undefined, builderKey)).toMatchObject({ status: 400, body: { code: 'validation_failed' } });
+    const notesOnly = await builder.getAnalyticsSummary({ domain: 'notes.localhost' });
+    expect(notesOnly).toEqual(await notes.getAnalyticsSummary());
+    // The repeated and the comma-separated forms are query strings the SDK does not write: sent by hand.
+    expect((await gatewayRequest(system, 'GET', '/api/analytics/summary?domain=notes.localhost&domain=demo.localhost', { apiKey: builderKey })).body).toEqual(both);
+    expect((await gatewayRequest(system, 'GET', '/api/analytics/summary?domain=notes.localhost,demo.localhost', { apiKey: builderKey })).body).toEqual(both);
+    expect(await gatewayRequest(system, 'GET', '/api/analytics/refunds?domain=elsewhere.localhost', { apiKey: builderKey })).toMatchObject({ status: 403, type: expect.stringContaining('application/problem+json'), body: { code: 'forbidden_domain' } });
+    expect(await gatewayRequest(system, 'GET', '/api/analytics/refunds?domain=', { apiKey: builderKey })).toMatchObject({ status: 400, body: { code: 'validation_failed' } });
     // A domain key still reads only its own domain, named or not.
-    expect(await api('GET', '/api/analytics/summary?domain=notes.localhost,demo.localhost', undefined, demoKey)).toMatchObject({ status: 403, body: { code: 'forbidden_domain' } });
+    expect(await gatewayRequest(system, 'GET', '/api/analytics/summary?domain=notes.localhost,demo.localhost', { apiKey: demoKey })).toMatchObject({ status: 403, body: { code: 'forbidden_domain' } });
 
     // A builder key never acts: consume, refund requests, checkout are refused, and nothing changes.
-    const consumed = await api('POST', '/api/portfolio/credits/consume', { email: cy, domain: 'notes.localhost', deltaCredits: -1, actionType: 'x', referenceId: `gen_${randomUUID()}` }, builderKey);
+    const consumed = await gatewayRequest(system, 'POST', '/api/portfolio/credits/consume', { apiKey: builderKey, body: { email: cy, domain: 'notes.localhost', deltaCredits: -1, actionType: 'x', referenceId: `gen_${randomUUID()}` } });
     expect(consumed).toMatchObject({ status: 403, type: expect.stringContaining('application/problem+json'), body: { code: 'builder_key_not_allowed' } });
-    expect(await api('GET', '/api/refund/requests?domain=notes.localhost', undefined, builderKey)).toMatchObject({ status: 403, body: { code: 'builder_key_not_allowed' } });
-    expect(await api('POST', '/api/billing/checkout', { domain: 'notes.localhost', offeringId: 'notes_50', email: cy, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/no' }, builderKey))
-      .toMatchObject({ status: 403, body: { code: 'builder_key_not_allowed' } });
+    await expect(builder.getRefundRequests({ domain: 'notes.localhost' })).rejects.toMatchObject({ status: 403, code: 'builder_key_not_allowed' });
+    await expect(builder.createCheckout({ domain: 'notes.localhost', offeringId: 'notes_50', email: cy, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/no' }))
+      .rejects.toMatchObject({ status: 403, code: 'builder_key_not_allowed' });
     expect((await ledgerTotals(['notes.localhost'])).consumed).toBe(5);
   }, 120_000);
 
@@ -271,12 +277,27 @@ describe('analytics read models, end to end', () => {
       expect(await page.locator(`#requests tr[data-id="${refundId}"]`).count()).toBe(1);
       expect(await page.textContent('#bring-back')).toContain('tables read correctly');
       // Money as money: the net revenue in the currency's own format, never minor units.
-      const revenue = (await api('GET', '/api/analytics/revenue')).body as { totals: { currency: string; netMinor: number }[] };
+      const revenue = (await demo.getAnalyticsRevenue()) as { totals: { currency: string; netMinor: number }[] };
       const usd = revenue.totals.find((t) => t.currency === 'usd')!;
       expect(usd.netMinor).toBeGreaterThan(0);
       const dollars = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(usd.netMinor / 100);
       const totalsText = (await page.textContent('#totals')) ?? '';
       expect(totalsText).toContain(`${dollars}net revenue (USD)`);
+      // Sales: gross, platform fee and net, as money (the demo domain sells on the platform: fee 0, net = gross).
+      const sales = (revenue.totals as unknown as { currency: string; grossSalesMinor: number; platformFeeMinor: number; netSalesMinor: number }[]).find((t) => t.currency === 'usd')!;
+      const asDollars = (minor: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(minor / 100);
+      expect(sales.grossSalesMinor).toBeGreaterThan(0);
+      expect(totalsText).toContain(`${asDollars(sales.grossSalesMinor)}gross sales (USD)`);
+      expect(totalsText).toContain(`${asDollars(sales.platformFeeMinor)}platform fee (USD)`);
+      expect(totalsText).toContain(`${asDollars(sales.netSalesMinor)}net sales (USD)`);
+      const salesChart = await page.evaluate(() => {
+        const browserGlobal = globalThis as any;
+        const chart = browserGlobal.Chart.getChart(browserGlobal.document.getElementById('chart-sales-domains'));
+        return chart.data.datasets.map((d: { label: string; yAxisID: string; data: number[] }) => [d.label, d.yAxisID, d.data.reduce((a, b) => a + b, 0)]);
+      });
+      expect(salesChart).toEqual([
+        ['gross sales (USD)', 'y_usd', sales.grossSalesMinor], ['platform fee (USD)', 'y_usd', sales.platformFeeMinor], ['net sales (USD)', 'y_usd', sales.netSalesMinor],
+      ]);
       expect(totalsText).not.toMatch(new RegExp(`(^|[^0-9.,])${usd.netMinor}([^0-9.,]|$)`));
       expect(totalsText).not.toContain('minor units');
       const axes = await page.evaluate(() => {
@@ -352,7 +373,7 @@ describe('analytics read models, end to end', () => {
       expect(all['chart-usage-domains']).toMatchObject({ labels: ['demo.localhost', 'notes.localhost'], datasets: [{ label: 'consumed', data: [12, 5] }, { label: 'refunded', data: [expect.any(Number), 0] }] });
       const usageLabels = all['chart-usage']!.datasets.map((d) => d.label);
       expect(usageLabels).toEqual(expect.arrayContaining(['demo.localhost · ai_generation', 'demo.localhost · ai_summary', 'notes.localhost · note_summary']));
-      const revenueByDomain = (await api('GET', '/api/analytics/revenue', undefined, builderKey)).body.byDomain;
+      const revenueByDomain = (await builder.getAnalyticsRevenue()).byDomain;
       expect(all['chart-revenue-domains']!.labels).toEqual(['demo.localhost', 'notes.localhost']);
       expect(all['chart-revenue-domains']!.datasets.map((d) => d.data.reduce((a, b) => a + b, 0)).reduce((a, b) => a + b, 0))
         .toBe(revenueByDomain.reduce((sum: number, t: { netMinor: number }) => sum + t.netMinor, 0));
@@ -379,11 +400,11 @@ describe('analytics read models, end to end', () => {
   }, 90_000);
 
   it('rebuilds the read models from the streams and finds them equal to the live ones', async () => {
-    const before = (await api('GET', '/api/analytics/summary')).body;
+    const before = await demo.getAnalyticsSummary();
     const replay = await runAnalyticsReplay([]);
     expect({ code: replay.code, stdout: replay.stdout, stderr: replay.stderr.slice(-500) }).toEqual({ code: 0, stdout: expect.stringContaining('verified'), stderr: expect.any(String) });
     expect(replay.stdout).toContain('verified: the rebuilt read models equal the live ones; nothing written');
-    expect((await api('GET', '/api/analytics/summary')).body).toEqual(before);
+    expect(await demo.getAnalyticsSummary()).toEqual(before);
     // A live row changed behind the projection's back is found by the next rebuild (exit 1), and --replace repairs it.
     const db = new Client({ connectionString: system.databases.analytics });
     await db.connect();
@@ -398,7 +419,7 @@ describe('analytics read models, end to end', () => {
     const repaired = await runAnalyticsReplay(['--replace']);
     expect(repaired.code).toBe(1);
     expect(repaired.stdout).toContain('repaired 1 rows; every other row left as it was');
-    expect((await api('GET', '/api/analytics/summary')).body).toEqual(before);
+    expect(await demo.getAnalyticsSummary()).toEqual(before);
     expect((await runAnalyticsReplay([])).code).toBe(0);
   }, 120_000);
 });

@@ -12,12 +12,11 @@ import { connect } from 'nats';
 import { Client } from 'pg';
 import Stripe from 'stripe';
 import { ErrorCodes } from '@credit-hub/contracts';
-import { eventually } from '@credit-hub/testing';
-import { stopAndCleanUp } from './support/cleanup';
+import { CreditHubClient } from '@credit-hub/sdk';
+import { answered, createDomainKey, eventually, gatewayRequest, hubClient, lastStatus, startSystem, StartedSystem, stopAndCleanUp, stripeStandin } from '@credit-hub/testing';
 
-const { startSystem, runApiKeyCli } = require('../scripts/system.js');
 
-type System = Awaited<ReturnType<typeof startSystem>>;
+type System = StartedSystem;
 const suffix = randomBytes(3).toString('hex');
 const namespace = `e2edis${suffix}`;
 const prefix = `test_e2edis_${suffix}`;
@@ -26,45 +25,38 @@ const operatorKey = `chk_op_${randomBytes(24).toString('base64url')}`;
 let system: System;
 let key: string;
 let notesKey: string;
+let hub: CreditHubClient;
+let notes: CreditHubClient;
+let operator: CreditHubClient;
 let stripe: Stripe;
 
-async function api(method: string, path: string, body?: unknown, bearer: string | null = key) {
-  const response = await fetch(`${system.urls.gateway}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
-
+/** A stand-in test route; a refusal there is a broken test, not a finding. */
 async function standin(path: string, body: unknown = {}) {
-  const response = await fetch(`${system.urls.standin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const json = (await response.json()) as any;
-  if (!response.ok) throw new Error(`stand-in ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
+  const answer = await stripeStandin(system).post(path, body);
+  if (answer.status < 200 || answer.status >= 300) throw new Error(`stand-in ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body;
 }
 
-async function balance(email: string, onDomain = domain, bearer = key): Promise<number> {
-  const reply = await api('GET', `/api/portfolio/credits/balance?email=${encodeURIComponent(email)}&domain=${onDomain}`, undefined, bearer);
-  expect(reply.status).toBe(200);
-  return reply.body.balance;
+async function balance(email: string, onDomain = domain, client = hub): Promise<number> {
+  const reply = await client.getBalance({ email, domain: onDomain });
+  expect(lastStatus(client)).toBe(200);
+  return reply.balance;
 }
 
 const consume = (email: string, credits: number, referenceId: string) =>
-  api('POST', '/api/portfolio/credits/consume', { email, domain, deltaCredits: -credits, actionType: 'ai_generation', referenceId });
+  answered(hub, hub.consumeCredits({ email, domain, deltaCredits: -credits, actionType: 'ai_generation', referenceId }));
 
 /** Buys a pack through the gateway and the stand-in; waits for the credits; returns the charge. */
 async function buy(email: string, offeringId: string, credits: number): Promise<{ sessionId: string; paymentIntentId: string; chargeId: string }> {
   const before = await balance(email);
-  const checkout = await api('POST', '/api/billing/checkout', { domain, offeringId, email, successUrl: 'https://demo.localhost/ok', cancelUrl: 'https://demo.localhost/x' });
-  expect(checkout.status).toBe(200);
-  const completed = await standin(`/test/checkout/sessions/${checkout.body.sessionId}/complete`);
+  const checkout = await hub.createCheckout({ domain, offeringId, email, successUrl: 'https://demo.localhost/ok', cancelUrl: 'https://demo.localhost/x' });
+  expect(lastStatus(hub)).toBe(200);
+  const completed = await standin(`/test/checkout/sessions/${checkout.sessionId}/complete`);
   expect(completed.delivery.status).toBe(200);
   await eventually(`${credits} credits for ${email}`, async () => (await balance(email)) === before + credits);
   const paymentIntentId = completed.event.data.object.payment_intent as string;
   const chargeId = (await stripe.paymentIntents.retrieve(paymentIntentId)).latest_charge as string;
-  return { sessionId: checkout.body.sessionId, paymentIntentId, chargeId };
+  return { sessionId: checkout.sessionId, paymentIntentId, chargeId };
 }
 
 async function dispute(chargeId: string): Promise<string> {
@@ -75,8 +67,11 @@ async function dispute(chargeId: string): Promise<string> {
 beforeAll(async () => {
   const operatorKeyHash = createHash('sha256').update(operatorKey).digest('hex');
   system = await startSystem({ ports: 'random', namespace, databasePrefix: prefix, env: { BILLING_SCHEDULER_INTERVAL_MS: '300', OPERATOR_API_KEYS: operatorKeyHash } });
-  key = JSON.parse(await runApiKeyCli(system, ['create', '--domain', domain, '--json'])).key;
-  notesKey = JSON.parse(await runApiKeyCli(system, ['create', '--domain', 'notes.localhost', '--json'])).key;
+  key = await createDomainKey(system, domain);
+  notesKey = await createDomainKey(system, 'notes.localhost');
+  hub = hubClient(system, key);
+  notes = hubClient(system, notesKey);
+  operator = hubClient(system, operatorKey);
   stripe = new Stripe('sk_test_e2e', { host: '127.0.0.1', port: system.ports.standin, protocol: 'http', maxNetworkRetries: 0, telemetry: false });
 }, 120_000);
 
@@ -96,7 +91,7 @@ describe('disputes and dashboard refunds, end to end', () => {
       const reply = await consume(email, 1000, `eve-frozen-${Date.now()}`);
       return reply.status === 403 ? reply : undefined;
     });
-    expect(frozen.body.code).toBe('account_frozen');
+    expect(frozen.code).toBe('account_frozen');
 
     const drafted = await eventually('the evidence draft', async () => {
       const current = await stripe.disputes.retrieve(disputeId);
@@ -111,15 +106,15 @@ describe('disputes and dashboard refunds, end to end', () => {
 
     await standin(`/test/disputes/${disputeId}/close`, { outcome: 'lost' });
     const items = await eventually('the clawback, then the unfreeze', async () => {
-      const history = await api('GET', `/api/portfolio/credits/history?email=${encodeURIComponent(email)}`);
-      const found: { type: string; balanceAfter: number; creditsDelta: number }[] = history.body.items;
+      const history = await hub.getHistory({ email } as Parameters<CreditHubClient['getHistory']>[0]);
+      const found = history.items;
       return found.some((item) => item.type === 'AccountUnfrozen') ? found : undefined;
     });
     expect(items.map((item) => item.type)).toEqual(expect.arrayContaining(['AccountFrozen', 'CreditsClawedBack', 'AccountUnfrozen']));
     // The 91 unused credits are taken back and the 9 used are owed: the balance goes negative.
     expect(items.find((item) => item.type === 'CreditsClawedBack')).toMatchObject({ balanceAfter: -9 });
     expect(await balance(email)).toBe(0); // nothing spendable
-    expect(await consume(email, 1, `eve-after-${suffix}`)).toMatchObject({ status: 402, body: { code: 'insufficient_credits' } });
+    expect(await consume(email, 1, `eve-after-${suffix}`)).toMatchObject({ status: 402, code: 'insufficient_credits' });
   });
 
   it('a dispute won unfreezes the account; the credits stay', async () => {
@@ -155,15 +150,15 @@ describe('disputes and dashboard refunds, end to end', () => {
     const email = `hal+${suffix}@example.com`;
     for (let i = 0; i < 4; i++) await dispute((await buy(email, 'starter_3', 3)).chargeId);
     const body = { offeringId: 'builder_monthly', email, successUrl: 'https://demo.localhost/ok', cancelUrl: 'https://demo.localhost/x' };
-    const demo = await api('POST', '/api/billing/checkout', { ...body, domain });
-    const notes = await api('POST', '/api/billing/checkout', { ...body, domain: 'notes.localhost', offeringId: 'notes_50' }, notesKey);
+    const onDemo = await answered(hub, hub.createCheckout({ ...body, domain }));
+    const onNotes = await answered(notes, notes.createCheckout({ ...body, domain: 'notes.localhost', offeringId: 'notes_50' }));
     if (Object.hasOwn(ErrorCodes, 'checkout_blocked')) {
-      for (const reply of [demo, notes]) expect(reply).toMatchObject({ status: 403, body: { code: 'checkout_blocked', field: 'email' } });
+      for (const reply of [onDemo, onNotes]) expect(reply).toMatchObject({ status: 403, code: 'checkout_blocked', error: { field: 'email' } });
     } else {
       // Until libs/contracts/src/errors.ts lists checkout_blocked (the lead adds it), the gateway cannot map billing's refusal.
-      for (const reply of [demo, notes]) expect(reply).toMatchObject({ status: 500, body: { code: 'internal_error' } });
+      for (const reply of [onDemo, onNotes]) expect(reply).toMatchObject({ status: 500, code: 'internal_error' });
     }
-    expect(await api('POST', '/api/billing/checkout', { ...body, domain, email: `ivy+${suffix}@example.com` })).toMatchObject({ status: 200 });
+    expect(await answered(hub, hub.createCheckout({ ...body, domain, email: `ivy+${suffix}@example.com` }))).toMatchObject({ status: 200 });
   });
 });
 
@@ -171,19 +166,24 @@ describe('the operator\'s catalog API (operator key)', () => {
   const builder = 'builder.localhost';
   const brand = { displayName: 'Builder AI', supportEmail: 'help@builder.localhost', checkoutMessage: 'Credits renew every month.', graceDays: 2 };
   const plan = { offeringId: 'builder_pro', kind: 'plan', credits: 300, amountMinor: 1500, currency: 'usd', interval: 'month', trialDays: 7, rollover: false, checkoutMessage: '7-day free trial included. All sales final after the trial.' };
+  // Bodies as the tests write them (some invalid on purpose): the SDK sends them as they are.
+  const putDomain = (body: object) => operator.putOperatorDomain({ domain: builder, ...body } as Parameters<CreditHubClient['putOperatorDomain']>[0]);
+  const putOffering = (body: object) =>
+    operator.putOperatorOffering({ ...body, domain: builder, offeringId: 'builder_pro' } as Parameters<CreditHubClient['putOperatorOffering']>[0]);
 
   it('refuses anyone without an operator key, domain keys included', async () => {
-    expect(await api('GET', `/api/operator/domains/${domain}`, undefined, null)).toMatchObject({ status: 401, body: { code: 'unauthorized' } });
-    expect(await api('GET', `/api/operator/domains/${domain}`, undefined, key)).toMatchObject({ status: 401, body: { code: 'unauthorized' } });
-    expect(await api('GET', `/api/operator/domains/${domain}`, undefined, `chk_op_${randomBytes(24).toString('base64url')}`)).toMatchObject({ status: 401 });
+    // No key at all: the SDK always sends one, so this one goes by hand.
+    expect(await gatewayRequest(system, 'GET', `/api/operator/domains/${domain}`, { apiKey: null })).toMatchObject({ status: 401, body: { code: 'unauthorized' } });
+    await expect(hub.getOperatorDomain({ domain })).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
+    await expect(hubClient(system, `chk_op_${randomBytes(24).toString('base64url')}`).getOperatorDomain({ domain })).rejects.toMatchObject({ status: 401 });
   });
 
   it('reads a domain\'s brand and offerings', async () => {
-    const reply = await api('GET', `/api/operator/domains/${domain}`, undefined, operatorKey);
-    expect(reply.status).toBe(200);
-    expect(reply.body).toMatchObject({ domain, displayName: 'Demo AI', graceDays: 3 });
-    expect(reply.body.offerings.find((o: { offeringId: string }) => o.offeringId === 'builder_monthly')).toMatchObject({ kind: 'plan', interval: 'month', trialDays: 14, rollover: false, active: true });
-    expect(await api('GET', '/api/operator/domains/nowhere.localhost', undefined, operatorKey)).toMatchObject({ status: 404, body: { code: 'not_found' } });
+    const reply = await operator.getOperatorDomain({ domain });
+    expect(lastStatus(operator)).toBe(200);
+    expect(reply).toMatchObject({ domain, displayName: 'Demo AI', graceDays: 3 });
+    expect(reply.offerings.find((o) => o.offeringId === 'builder_monthly')).toMatchObject({ kind: 'plan', interval: 'month', trialDays: 14, rollover: false, active: true });
+    await expect(operator.getOperatorDomain({ domain: 'nowhere.localhost' })).rejects.toMatchObject({ status: 404, code: 'not_found' });
   });
 
   it.each([
@@ -192,32 +192,33 @@ describe('the operator\'s catalog API (operator key)', () => {
     ['zero credits', { ...plan, credits: 0 }, 'offerings.0.credits'],
     ['a plan without its interval', { ...plan, interval: undefined }, 'offerings[0].interval'],
   ])('refuses %s with validation_failed naming the field', async (_, offering, field) => {
-    const reply = await api('PUT', `/api/operator/domains/${builder}`, { ...brand, offerings: [offering] }, operatorKey);
-    expect(reply).toMatchObject({ status: 400, body: { code: 'validation_failed', field } });
+    await expect(putDomain({ ...brand, offerings: [offering] })).rejects.toMatchObject({ status: 400, code: 'validation_failed', field });
   });
 
   it('creates a domain with its brand and a plan; customers see that brand; a later change never alters what was bought', async () => {
-    const created = await api('PUT', `/api/operator/domains/${builder}`, { ...brand, offerings: [plan] }, operatorKey);
-    expect(created).toMatchObject({ status: 200, body: { domain: builder, displayName: 'Builder AI', graceDays: 2, offerings: [expect.objectContaining({ offeringId: 'builder_pro', credits: 300 })] } });
-    const builderKey = JSON.parse(await runApiKeyCli(system, ['create', '--domain', builder, '--json'])).key;
+    const created = await putDomain({ ...brand, offerings: [plan] });
+    expect(lastStatus(operator)).toBe(200);
+    expect(created).toMatchObject({ domain: builder, displayName: 'Builder AI', graceDays: 2, offerings: [expect.objectContaining({ offeringId: 'builder_pro', credits: 300 })] });
+    const builderHub = hubClient(system, await createDomainKey(system, builder));
     const email = `jay+${suffix}@example.com`;
-    const checkout = await api('POST', '/api/billing/checkout', { domain: builder, offeringId: 'builder_pro', email, successUrl: 'https://builder.localhost/ok', cancelUrl: 'https://builder.localhost/x' }, builderKey);
-    expect(checkout.status).toBe(200);
-    const session = await stripe.checkout.sessions.retrieve(checkout.body.sessionId, { expand: ['line_items'] });
+    const checkout = await builderHub.createCheckout({ domain: builder, offeringId: 'builder_pro', email, successUrl: 'https://builder.localhost/ok', cancelUrl: 'https://builder.localhost/x' });
+    expect(lastStatus(builderHub)).toBe(200);
+    const session = await stripe.checkout.sessions.retrieve(checkout.sessionId, { expand: ['line_items'] });
     expect(session.custom_text.submit?.message).toBe('7-day free trial included. All sales final after the trial.');
     expect(session.line_items?.data[0].description).toBe('Builder AI: 300 credits every month');
 
-    const repriced = await api('PUT', `/api/operator/domains/${builder}/offerings/builder_pro`, { ...plan, offeringId: undefined, credits: 999, amountMinor: 2500 }, operatorKey);
-    expect(repriced).toMatchObject({ status: 200, body: { offerings: [expect.objectContaining({ credits: 999, amountMinor: 2500 })] } });
-    await standin(`/test/checkout/sessions/${checkout.body.sessionId}/complete`);
-    await eventually('the plan credits as bought', async () => (await balance(email, builder, builderKey)) === 300);
-    const subscriptions = await api('GET', `/api/billing/subscriptions?email=${encodeURIComponent(email)}`, undefined, builderKey);
-    expect(subscriptions.body.subscriptions[0]).toMatchObject({ offeringId: 'builder_pro', creditsPerPeriod: 300, status: 'trialing' });
+    const repriced = await putOffering({ ...plan, credits: 999, amountMinor: 2500 });
+    expect(lastStatus(operator)).toBe(200);
+    expect(repriced).toMatchObject({ offerings: [expect.objectContaining({ credits: 999, amountMinor: 2500 })] });
+    await standin(`/test/checkout/sessions/${checkout.sessionId}/complete`);
+    await eventually('the plan credits as bought', async () => (await balance(email, builder, builderHub)) === 300);
+    const subscriptions = await builderHub.listSubscriptions({ email });
+    expect(subscriptions.subscriptions[0]).toMatchObject({ offeringId: 'builder_pro', creditsPerPeriod: 300, status: 'trialing' });
 
-    const retired = await api('PUT', `/api/operator/domains/${builder}/offerings/builder_pro`, { ...plan, offeringId: undefined, active: false }, operatorKey);
-    expect(retired.body.offerings[0]).toMatchObject({ active: false });
-    const refused = await api('POST', '/api/billing/checkout', { domain: builder, offeringId: 'builder_pro', email, successUrl: 'https://builder.localhost/ok', cancelUrl: 'https://builder.localhost/x' }, builderKey);
-    expect(refused).toMatchObject({ status: 404, body: { code: 'offering_not_found' } });
+    const retired = await putOffering({ ...plan, active: false });
+    expect(retired.offerings[0]).toMatchObject({ active: false });
+    await expect(builderHub.createCheckout({ domain: builder, offeringId: 'builder_pro', email, successUrl: 'https://builder.localhost/ok', cancelUrl: 'https://builder.localhost/x' }))
+      .rejects.toMatchObject({ status: 404, code: 'offering_not_found' });
   });
 });
 
@@ -225,12 +226,12 @@ describe('analytics of disputes, fed by the real BILLING stream', () => {
   it('counts the disputes opened, won and lost on the domain (the scenarios above: 6 opened, 1 won, 1 lost)', async () => {
     const expected = { opened: 6, won: 1, lost: 1 };
     const answer = await eventually('the disputes reach the analytics read models', async () => {
-      const reply = await api('GET', '/api/analytics/refunds');
-      return reply.status === 200 && reply.body.disputes.opened === expected.opened && reply.body.disputes.won + reply.body.disputes.lost === 2 ? reply.body : undefined;
+      const reply = await hub.getAnalyticsRefunds();
+      return lastStatus(hub) === 200 && reply.disputes.opened === expected.opened && (reply.disputes.won as number) + (reply.disputes.lost as number) === 2 ? reply : undefined;
     }, 30_000);
     expect(answer.disputes).toEqual(expected);
     expect(answer.byDomain).toEqual([expect.objectContaining({ domain, disputes: expected })]);
-    expect((await api('GET', '/api/analytics/summary')).body.refunds.disputes).toBe(expected.opened);
-    expect((await api('GET', '/api/analytics/refunds', undefined, notesKey)).body.disputes).toEqual({ opened: 0, won: 0, lost: 0 });
+    expect((await hub.getAnalyticsSummary()).refunds.disputes).toBe(expected.opened);
+    expect((await notes.getAnalyticsRefunds()).disputes).toEqual({ opened: 0, won: 0, lost: 0 });
   }, 60_000);
 });

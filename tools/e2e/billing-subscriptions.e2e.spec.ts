@@ -12,12 +12,11 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { connect, JSONCodec } from 'nats';
 import Stripe from 'stripe';
-import { eventually } from '@credit-hub/testing';
-import { stopAndCleanUp } from './support/cleanup';
+import { CreditHubClient } from '@credit-hub/sdk';
+import { answered, createDomainKey, eventually, hubClient, lastStatus, repoRoot as root, startSystem, StartedSystem, stopAndCleanUp, stripeStandin } from '@credit-hub/testing';
 
-const { startSystem, runApiKeyCli, root } = require('../scripts/system.js');
 
-type System = Awaited<ReturnType<typeof startSystem>>;
+type System = StartedSystem;
 const suffix = randomBytes(3).toString('hex');
 const namespace = `e2esub${suffix}`;
 const prefix = `test_e2esub_${suffix}`;
@@ -25,26 +24,17 @@ const domain = 'demo.localhost';
 const day = 86_400;
 let system: System;
 let key: string;
+let hub: CreditHubClient;
 let stripe: Stripe;
 
 interface Lot { kind: string; creditsInitial: number; creditsRemaining: number; expiresAt: string | null }
 interface Subscription { subscriptionId: string; status: string; trialEnd: string | null; currentPeriodEnd: string | null; cancelAtPeriodEnd: boolean; graceEndsAt: string | null; planCreditsBlocked: boolean; trialWillEndAt: string | null }
 
-async function api(method: string, path: string, body?: unknown, bearer: string | null = key) {
-  const response = await fetch(`${system.urls.gateway}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
-
+/** A stand-in test route; a refusal there is a broken test, not a finding. */
 async function standin(path: string, body: unknown = {}) {
-  const response = await fetch(`${system.urls.standin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const json = (await response.json()) as any;
-  if (!response.ok) throw new Error(`stand-in ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
+  const answer = await stripeStandin(system).post(path, body);
+  if (answer.status < 200 || answer.status >= 300) throw new Error(`stand-in ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body;
 }
 
 /** Moves the stand-in's clock; every webhook due is delivered to the gateway, in order, before it answers. */
@@ -53,30 +43,30 @@ async function advance(days: number): Promise<void> {
 }
 
 async function subscribe(email: string, offeringId = 'builder_monthly') {
-  const checkout = await api('POST', '/api/billing/checkout', { domain, offeringId, email, successUrl: 'https://demo.localhost/ok', cancelUrl: 'https://demo.localhost/pricing' });
-  expect(checkout.status).toBe(200);
-  const completed = await standin(`/test/checkout/sessions/${checkout.body.sessionId}/complete`);
+  const checkout = await hub.createCheckout({ domain, offeringId, email, successUrl: 'https://demo.localhost/ok', cancelUrl: 'https://demo.localhost/pricing' });
+  expect(lastStatus(hub)).toBe(200);
+  const completed = await standin(`/test/checkout/sessions/${checkout.sessionId}/complete`);
   expect(completed.delivery.status).toBe(200);
   const session = completed.event.data.object;
-  return { sessionId: checkout.body.sessionId as string, subscriptionId: session.subscription as string, customerId: session.customer as string };
+  return { sessionId: checkout.sessionId, subscriptionId: session.subscription as string, customerId: session.customer as string };
 }
 
 async function subscriptionOf(email: string): Promise<Subscription> {
-  const reply = await api('GET', `/api/billing/subscriptions?email=${encodeURIComponent(email)}`);
-  expect(reply.status).toBe(200);
-  return reply.body.subscriptions[0];
+  const reply = await hub.listSubscriptions({ email });
+  expect(lastStatus(hub)).toBe(200);
+  return reply.subscriptions[0] as Subscription;
 }
 
 async function lots(email: string): Promise<Lot[]> {
-  const reply = await api('GET', `/api/portfolio/credits/balance?email=${encodeURIComponent(email)}&domain=${domain}`);
-  expect(reply.status).toBe(200);
-  return reply.body.lots;
+  const reply = await hub.getBalance({ email, domain });
+  expect(lastStatus(hub)).toBe(200);
+  return reply.lots;
 }
 
 const grantedLots = async (email: string) => (await lots(email)).filter((lot) => lot.kind === 'granted');
 
 async function consume(email: string, credits: number, referenceId: string) {
-  return api('POST', '/api/portfolio/credits/consume', { email, domain, deltaCredits: -credits, actionType: 'ai_generation', referenceId });
+  return answered(hub, hub.consumeCredits({ email, domain, deltaCredits: -credits, actionType: 'ai_generation', referenceId }));
 }
 
 async function invoicesOf(subscriptionId: string) {
@@ -101,7 +91,8 @@ const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 
 beforeAll(async () => {
   system = await startSystem({ ports: 'random', namespace, databasePrefix: prefix, env: { BILLING_SCHEDULER_INTERVAL_MS: '300' } });
-  key = JSON.parse(await runApiKeyCli(system, ['create', '--domain', domain, '--json'])).key;
+  key = await createDomainKey(system, domain);
+  hub = hubClient(system, key);
   stripe = new Stripe('sk_test_e2e', { host: '127.0.0.1', port: system.ports.standin, protocol: 'http', maxNetworkRetries: 0, telemetry: false });
 }, 120_000);
 
@@ -119,7 +110,7 @@ describe('seed 001\'s trial table, end to end through the gateway and the stand-
 
   it('day 0: checkout in subscription mode with a card required; trialing at once, the plan\'s credits usable', async () => {
     for (const email of [ada, bob, cyd, dee]) subs[email] = await subscribe(email);
-    const session = await stripe.checkout.sessions.retrieve((await api('POST', '/api/billing/checkout', { domain, offeringId: 'builder_annual', email: `look+${suffix}@example.com`, successUrl: 'https://demo.localhost/ok', cancelUrl: 'https://demo.localhost/x' })).body.sessionId);
+    const session = await stripe.checkout.sessions.retrieve((await hub.createCheckout({ domain, offeringId: 'builder_annual', email: `look+${suffix}@example.com`, successUrl: 'https://demo.localhost/ok', cancelUrl: 'https://demo.localhost/x' })).sessionId);
     expect(session).toMatchObject({ mode: 'subscription', payment_method_collection: 'always', amount_total: 0 });
     expect(session.custom_text.submit?.message).toBe('14-day free trial included. All sales final after the trial.');
 
@@ -132,17 +123,19 @@ describe('seed 001\'s trial table, end to end through the gateway and the stand-
     expect((await invoicesOf(subs[ada].subscriptionId))).toHaveLength(0); // verified, not charged
 
     await standin(`/test/customers/${subs[dee].customerId}/fail_payments`, { fail: true });
-    const pack = await api('POST', '/api/billing/checkout', { domain, offeringId: 'starter_3', email: dee, successUrl: 'https://demo.localhost/ok', cancelUrl: 'https://demo.localhost/x' });
-    await standin(`/test/checkout/sessions/${pack.body.sessionId}/complete`);
+    const pack = await hub.createCheckout({ domain, offeringId: 'starter_3', email: dee, successUrl: 'https://demo.localhost/ok', cancelUrl: 'https://demo.localhost/x' });
+    await standin(`/test/checkout/sessions/${pack.sessionId}/complete`);
     await eventually('dee\'s pack', async () => (await lots(dee)).some((l) => l.kind === 'purchased'));
   });
 
   it('days 1-14: trialing; a cancellation by the owner only (day 5); the reminder recorded on day 11', async () => {
     await advance(5);
-    const stranger = await api('POST', `/api/billing/subscriptions/${subs[bob].subscriptionId}/cancel`, { email: ada, domain });
-    expect(stranger).toMatchObject({ status: 404, body: { code: 'not_found' } });
-    const cancelled = await api('POST', `/api/billing/subscriptions/${subs[bob].subscriptionId}/cancel`, { email: bob, domain });
-    expect(cancelled).toMatchObject({ status: 200, body: { cancelAtPeriodEnd: true, status: 'trialing' } });
+    // atPeriodEnd left out, as a client relying on the API's default sends it.
+    const cancel = (email: string) => hub.cancelSubscription({ subscriptionId: subs[bob].subscriptionId, email, domain } as Parameters<CreditHubClient['cancelSubscription']>[0]);
+    await expect(cancel(ada)).rejects.toMatchObject({ status: 404, code: 'not_found' });
+    const cancelled = await cancel(bob);
+    expect(lastStatus(hub)).toBe(200);
+    expect(cancelled).toMatchObject({ cancelAtPeriodEnd: true, status: 'trialing' });
     await eventually('bob\'s cancellation synced', async () => (await subscriptionOf(bob)).cancelAtPeriodEnd);
 
     await advance(6);
@@ -187,9 +180,9 @@ describe('seed 001\'s trial table, end to end through the gateway and the stand-
     expect(await subscriptionOf(dee)).toMatchObject({ status: 'past_due', planCreditsBlocked: true });
     const refused = await eventually('payment_past_due', async () => {
       const reply = await consume(dee, 50, `dee-blocked-${suffix}-${Date.now()}`);
-      return reply.status === 402 && reply.body.code === 'payment_past_due' ? reply : undefined;
+      return reply.status === 402 && reply.code === 'payment_past_due' ? reply : undefined;
     });
-    expect(refused.body.code).toBe('payment_past_due');
+    expect(refused.code).toBe('payment_past_due');
     expect(await consume(dee, 2, `dee-pack-${suffix}`)).toMatchObject({ status: 200 }); // her pack's credits are not the plan's
 
     await standin(`/test/customers/${subs[dee].customerId}/fail_payments`, { fail: false });
@@ -200,8 +193,8 @@ describe('seed 001\'s trial table, end to end through the gateway and the stand-
 
   it('cancelled after the first bill: the plan runs to the period end, then ends, charged once', async () => {
     expect(await subscriptionOf(cyd)).toMatchObject({ status: 'active' });
-    const cancelled = await api('POST', `/api/billing/subscriptions/${subs[cyd].subscriptionId}/cancel`, { email: cyd, domain, atPeriodEnd: true });
-    expect(cancelled.status).toBe(200);
+    await hub.cancelSubscription({ subscriptionId: subs[cyd].subscriptionId, email: cyd, domain, atPeriodEnd: true });
+    expect(lastStatus(hub)).toBe(200);
     await eventually('cyd\'s cancellation synced', async () => (await subscriptionOf(cyd)).cancelAtPeriodEnd);
     await advance(10);
     expect(await subscriptionOf(cyd)).toMatchObject({ status: 'active', cancelAtPeriodEnd: true });
@@ -213,21 +206,21 @@ describe('seed 001\'s trial table, end to end through the gateway and the stand-
   });
 
   it('opens Stripe\'s billing portal for the customer\'s own subscriptions', async () => {
-    const portal = await api('POST', '/api/billing/portal', { email: ada, domain, returnUrl: 'https://demo.localhost/settings/billing' });
-    expect(portal.status).toBe(200);
-    expect(portal.body.url).toMatch(new RegExp(`^${system.urls.standin}/portal/bps_`));
-    const page = await (await fetch(portal.body.url)).text();
+    const portal = await hub.createBillingPortalSession({ email: ada, domain, returnUrl: 'https://demo.localhost/settings/billing' });
+    expect(lastStatus(hub)).toBe(200);
+    expect(portal.url).toMatch(new RegExp(`^${system.urls.standin}/portal/bps_`));
+    const page = await (await fetch(portal.url)).text();
     expect(page).toContain(ada);
     expect(page).toContain(subs[ada].subscriptionId);
     expect(page).not.toContain(subs[bob].subscriptionId);
-    expect(await api('POST', '/api/billing/portal', { email: `nobody+${suffix}@example.com`, domain, returnUrl: 'https://demo.localhost/x' })).toMatchObject({ status: 404, body: { code: 'not_found' } });
-    expect(await api('POST', '/api/billing/portal', { email: ada, domain: 'notes.localhost', returnUrl: 'https://demo.localhost/x' })).toMatchObject({ status: 403, body: { code: 'forbidden_domain' } });
+    await expect(hub.createBillingPortalSession({ email: `nobody+${suffix}@example.com`, domain, returnUrl: 'https://demo.localhost/x' })).rejects.toMatchObject({ status: 404, code: 'not_found' });
+    await expect(hub.createBillingPortalSession({ email: ada, domain: 'notes.localhost', returnUrl: 'https://demo.localhost/x' })).rejects.toMatchObject({ status: 403, code: 'forbidden_domain' });
   });
 
   it('npm run reconcile -- --since 3d processes a paid checkout whose webhook never came, and then finds nothing amiss', async () => {
     const email = `lost+${suffix}@example.com`;
-    const checkout = await api('POST', '/api/billing/checkout', { domain, offeringId: 'pro_100', email, successUrl: 'https://demo.localhost/ok', cancelUrl: 'https://demo.localhost/x' });
-    const completed = await standin(`/test/checkout/sessions/${checkout.body.sessionId}/complete`, { deliver: false });
+    const checkout = await hub.createCheckout({ domain, offeringId: 'pro_100', email, successUrl: 'https://demo.localhost/ok', cancelUrl: 'https://demo.localhost/x' });
+    const completed = await standin(`/test/checkout/sessions/${checkout.sessionId}/complete`, { deliver: false });
     expect(completed.delivery).toBeNull();
     const run = await reconcile(['--since', '3d', '--json']);
     expect(run.stderr).toBe('');
@@ -268,10 +261,10 @@ describe('analytics of trials and payment failures, fed by the real BILLING stre
     expect(failures).toBeGreaterThan(0);
     const expected = { trials: { started: 4, converted: 3, rate: 0.75 }, paymentFailures: failures };
     const seen = await eventually('the analytics read models caught up', async () => {
-      const [conversion, refunds] = [(await api('GET', '/api/analytics/conversion')).body, (await api('GET', '/api/analytics/refunds')).body];
+      const [conversion, refunds] = [await hub.getAnalyticsConversion(), await hub.getAnalyticsRefunds()];
       const now = { trials: conversion.trials, paymentFailures: refunds.paymentFailures };
       return JSON.stringify(now) === JSON.stringify(expected) ? now : undefined;
-    }, 30_000).catch(async () => ({ trials: (await api('GET', '/api/analytics/conversion')).body.trials, paymentFailures: (await api('GET', '/api/analytics/refunds')).body.paymentFailures }));
+    }, 30_000).catch(async () => ({ trials: (await hub.getAnalyticsConversion()).trials, paymentFailures: (await hub.getAnalyticsRefunds()).paymentFailures }));
     expect(seen).toEqual(expected);
   }, 60_000);
 });

@@ -6,12 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CreditHubClient } from '@credit-hub/sdk';
-import { eventually } from '@credit-hub/testing';
-import { stopAndCleanUp } from './support/cleanup';
+import { createDomainKey, eventually, hubClient, startSystem, StartedSystem, stopAndCleanUp, stripeStandin } from '@credit-hub/testing';
 
-const { startSystem, runApiKeyCli } = require('../scripts/system.js');
-
-type System = Awaited<ReturnType<typeof startSystem>>;
+type System = StartedSystem;
 const suffix = randomBytes(3).toString('hex');
 const namespace = `e2ebatch${suffix}`;
 const prefix = `test_e2e_batch_${suffix}`;
@@ -23,11 +20,12 @@ let hub: CreditHubClient;
 /** A customer with 100 paid credits (a completed checkout of `pro_100`). */
 async function funded(email: string): Promise<void> {
   const checkout = await hub.createCheckout({ domain, offeringId: 'pro_100', email, successUrl: 'https://yourproduct.com/ok', cancelUrl: 'https://yourproduct.com/no' });
-  const completed = await fetch(`${system.urls.standin}/test/checkout/sessions/${checkout.sessionId}/complete`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const completed = await stripeStandin(system).completeCheckout(checkout.sessionId);
   expect(completed.status).toBe(200);
   await eventually(`credits of ${email}`, async () => (await hub.getBalance({ email, domain })).balance === 100, 20_000);
 }
 
+/** The batch route as sent by hand: the items the SDK would refuse before sending (raw HTTP behaviour). */
 async function batch(items: unknown[]): Promise<{ status: number; body: any }> {
   const response = await fetch(`${system.urls.gateway}/api/portfolio/credits/consume/batch`, {
     method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ items }),
@@ -37,8 +35,9 @@ async function batch(items: unknown[]): Promise<{ status: number; body: any }> {
 
 beforeAll(async () => {
   system = await startSystem({ ports: 'random', namespace, databasePrefix: prefix });
-  key = JSON.parse(await runApiKeyCli(system, ['create', '--domain', domain, '--json'])).key;
-  hub = new CreditHubClient({ baseUrl: system.urls.gateway, apiKey: key, backoffBaseMs: 50 });
+  key = await createDomainKey(system, domain);
+  // The SDK's default retries, as a builder's client has them (429s of the burst are waited out).
+  hub = hubClient(system, key, { retries: 3, backoffBaseMs: 50 });
 }, 120_000);
 
 afterAll(async () => {

@@ -12,12 +12,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { connect, JSONCodec } from 'nats';
 import { Client } from 'pg';
 import Stripe from 'stripe';
-import { eventually } from '@credit-hub/testing';
-import { stopAndCleanUp } from './support/cleanup';
+import { CreditHubClient } from '@credit-hub/sdk';
+import { createDomainKey, eventually, gatewayRequest, hubClient, lastStatus, startSystem, StartedSystem, stopAndCleanUp, stripeStandin } from '@credit-hub/testing';
 
-const { startSystem, runApiKeyCli } = require('../scripts/system.js');
 
-type System = Awaited<ReturnType<typeof startSystem>>;
+type System = StartedSystem;
 const suffix = randomBytes(3).toString('hex');
 const namespace = `e2eent${suffix}`;
 const prefix = `test_e2eent_${suffix}`;
@@ -25,6 +24,8 @@ const domain = 'demo.localhost';
 const day = 86_400;
 let system: System;
 let key: string;
+let hub: CreditHubClient;
+let operator: CreditHubClient;
 let stripe: Stripe;
 const operatorKey = `chk_op_${randomBytes(24).toString('base64url')}`;
 
@@ -32,21 +33,11 @@ const operatorKey = `chk_op_${randomBytes(24).toString('base64url')}`;
 const builderCaps = { scheduled_runs: true, byok: true, workspaces: 3, blocks: 500 };
 const freeCaps = { scheduled_runs: false, byok: false, workspaces: 1, blocks: 50 };
 
-async function api(method: string, path: string, body?: unknown, bearer: string | null = key) {
-  const response = await fetch(`${system.urls.gateway}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, type: response.headers.get('content-type'), body: text ? JSON.parse(text) : null };
-}
-
+/** A stand-in test route; a refusal there is a broken test, not a finding. */
 async function standin(path: string, body: unknown = {}) {
-  const response = await fetch(`${system.urls.standin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const json = (await response.json()) as any;
-  if (!response.ok) throw new Error(`stand-in ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
+  const answer = await stripeStandin(system).post(path, body);
+  if (answer.status < 200 || answer.status >= 300) throw new Error(`stand-in ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body;
 }
 
 /** Moves the stand-in's clock; with `deliver` (default) every webhook due reaches the gateway before it answers. */
@@ -55,30 +46,30 @@ async function advance(days: number, deliver = true): Promise<string[]> {
 }
 
 async function subscribe(email: string) {
-  const checkout = await api('POST', '/api/billing/checkout', { domain, offeringId: 'builder_monthly', email, successUrl: 'https://demo.localhost/ok', cancelUrl: 'https://demo.localhost/pricing' });
-  expect(checkout.status).toBe(200);
-  const completed = await standin(`/test/checkout/sessions/${checkout.body.sessionId}/complete`);
+  const checkout = await hub.createCheckout({ domain, offeringId: 'builder_monthly', email, successUrl: 'https://demo.localhost/ok', cancelUrl: 'https://demo.localhost/pricing' });
+  expect(lastStatus(hub)).toBe(200);
+  const completed = await standin(`/test/checkout/sessions/${checkout.sessionId}/complete`);
   expect(completed.delivery.status).toBe(200);
   const session = completed.event.data.object;
   return { subscriptionId: session.subscription as string, customerId: session.customer as string };
 }
 
 async function entitlements(email: string) {
-  const reply = await api('GET', `/api/portfolio/entitlements?email=${encodeURIComponent(email)}&domain=${domain}`);
-  expect(reply.status).toBe(200);
-  return reply.body;
+  const reply = await hub.getEntitlements({ email, domain });
+  expect(lastStatus(hub)).toBe(200);
+  return reply;
 }
 
 async function check(email: string, feature: string, extra: { requested?: number; inUse?: number } = {}) {
-  const reply = await api('POST', '/api/portfolio/entitlements/check', { email, domain, feature, ...extra });
-  expect(reply.status).toBe(200);
-  return reply.body;
+  const reply = await hub.checkEntitlement({ email, domain, feature, ...extra });
+  expect(lastStatus(hub)).toBe(200);
+  return reply;
 }
 
 async function subscriptionOf(email: string) {
-  const reply = await api('GET', `/api/billing/subscriptions?email=${encodeURIComponent(email)}`);
-  expect(reply.status).toBe(200);
-  return reply.body.subscriptions[0];
+  const reply = await hub.listSubscriptions({ email });
+  expect(lastStatus(hub)).toBe(200);
+  return reply.subscriptions[0];
 }
 
 /** Bodies of `entitlements.events.changed.v1` for `email`, in stream order, read from JetStream. */
@@ -112,7 +103,9 @@ const settleMs = 30_000;
 
 beforeAll(async () => {
   system = await startSystem({ ports: 'random', namespace, databasePrefix: prefix, env: { BILLING_SCHEDULER_INTERVAL_MS: '300', OPERATOR_API_KEYS: createHash('sha256').update(operatorKey).digest('hex') } });
-  key = JSON.parse(await runApiKeyCli(system, ['create', '--domain', domain, '--json'])).key;
+  key = await createDomainKey(system, domain);
+  hub = hubClient(system, key);
+  operator = hubClient(system, operatorKey);
   stripe = new Stripe('sk_test_e2e', { host: '127.0.0.1', port: system.ports.standin, protocol: 'http', maxNetworkRetries: 0, telemetry: false });
 }, 120_000);
 
@@ -147,16 +140,18 @@ describe('the entitlement check\'s edges', () => {
     ['requested as a string', { feature: 'workspaces', requested: '2' }, 'requested'],
     ['no feature', {}, 'feature'],
   ])('refuses %s with 400 problem+json naming the field, changing nothing', async (_, body, field) => {
-    const reply = await api('POST', '/api/portfolio/entitlements/check', { email: zed, domain, ...body });
+    // Values the typed SDK cannot send, and the refusal's content type: sent by hand.
+    const reply = await gatewayRequest(system, 'POST', '/api/portfolio/entitlements/check', { apiKey: key, body: { email: zed, domain, ...body } });
     expect(reply).toMatchObject({ status: 400, body: { code: 'validation_failed', field } });
     expect(reply.type).toContain('application/problem+json');
   });
 
   it('refuses another domain (403), no key (401), and a bad email (400)', async () => {
-    expect(await api('POST', '/api/portfolio/entitlements/check', { email: zed, domain: 'notes.localhost', feature: 'workspaces' })).toMatchObject({ status: 403, body: { code: 'forbidden_domain' } });
-    expect(await api('GET', `/api/portfolio/entitlements?email=${zed}&domain=notes.localhost`)).toMatchObject({ status: 403, body: { code: 'forbidden_domain' } });
-    expect(await api('GET', `/api/portfolio/entitlements?email=${zed}`, undefined, null)).toMatchObject({ status: 401 });
-    expect(await api('GET', '/api/portfolio/entitlements?email=not-an-email')).toMatchObject({ status: 400, body: { code: 'validation_failed', field: 'email' } });
+    await expect(hub.checkEntitlement({ email: zed, domain: 'notes.localhost', feature: 'workspaces' })).rejects.toMatchObject({ status: 403, code: 'forbidden_domain' });
+    await expect(hub.getEntitlements({ email: zed, domain: 'notes.localhost' })).rejects.toMatchObject({ status: 403, code: 'forbidden_domain' });
+    // No key at all: the SDK always sends one, so this one goes by hand.
+    expect(await gatewayRequest(system, 'GET', `/api/portfolio/entitlements?email=${zed}`, { apiKey: null })).toMatchObject({ status: 401 });
+    await expect(hub.getEntitlements({ email: 'not-an-email' } as Parameters<CreditHubClient['getEntitlements']>[0])).rejects.toMatchObject({ status: 400, code: 'validation_failed', field: 'email' });
   });
 });
 
@@ -166,17 +161,20 @@ describe('caps through the operator\'s catalog API', () => {
   const plan = { offeringId: 'caps_monthly', kind: 'plan', credits: 10, amountMinor: 500, currency: 'usd', interval: 'month', trialDays: 0, rollover: false };
 
   it('validates caps by name and value, stores them, and the free tier\'s change shows at once', async () => {
-    const bad = await api('PUT', `/api/operator/domains/${other}`, { ...brand, freeCaps: { workspaces: 2 }, offerings: [{ ...plan, caps: { workspaces: -1 } }] }, operatorKey);
-    expect(bad).toMatchObject({ status: 400, body: { code: 'validation_failed', field: 'offerings[0].caps.workspaces' } });
-    expect(await api('PUT', `/api/operator/domains/${other}`, { ...brand, freeCaps: 'all' }, operatorKey)).toMatchObject({ status: 400, body: { code: 'validation_failed', field: 'freeCaps' } });
-    expect(await api('PUT', `/api/operator/domains/${other}`, { ...brand, freeCaps: { 'Work-Spaces': 1 } }, operatorKey)).toMatchObject({ status: 400, body: { field: 'freeCaps.Work-Spaces' } });
+    const put = (body: object) => operator.putOperatorDomain({ domain: other, ...brand, ...body } as Parameters<CreditHubClient['putOperatorDomain']>[0]);
+    await expect(put({ freeCaps: { workspaces: 2 }, offerings: [{ ...plan, caps: { workspaces: -1 } }] })).rejects.toMatchObject({ status: 400, code: 'validation_failed', field: 'offerings[0].caps.workspaces' });
+    // freeCaps as a string: a value the typed SDK cannot send, so by hand.
+    expect(await gatewayRequest(system, 'PUT', `/api/operator/domains/${other}`, { apiKey: operatorKey, body: { ...brand, freeCaps: 'all' } })).toMatchObject({ status: 400, body: { code: 'validation_failed', field: 'freeCaps' } });
+    await expect(put({ freeCaps: { 'Work-Spaces': 1 } })).rejects.toMatchObject({ status: 400, field: 'freeCaps.Work-Spaces' });
 
-    const stored = await api('PUT', `/api/operator/domains/${other}`, { ...brand, freeCaps: { workspaces: 2 }, offerings: [{ ...plan, caps: { workspaces: 20, exports: true } }] }, operatorKey);
-    expect(stored).toMatchObject({ status: 200, body: { freeCaps: { workspaces: 2 }, offerings: [{ offeringId: 'caps_monthly', caps: { workspaces: 20, exports: true } }] } });
-    const otherKey = JSON.parse(await runApiKeyCli(system, ['create', '--domain', other, '--json'])).key;
-    const ask = async () => (await api('POST', '/api/portfolio/entitlements/check', { email: `yan+${suffix}@example.com`, domain: other, feature: 'workspaces', inUse: 2 }, otherKey)).body;
+    const stored = await put({ freeCaps: { workspaces: 2 }, offerings: [{ ...plan, caps: { workspaces: 20, exports: true } }] });
+    expect(lastStatus(operator)).toBe(200);
+    expect(stored).toMatchObject({ freeCaps: { workspaces: 2 }, offerings: [{ offeringId: 'caps_monthly', caps: { workspaces: 20, exports: true } }] });
+    const otherDomain = hubClient(system, await createDomainKey(system, other));
+    const ask = () => otherDomain.checkEntitlement({ email: `yan+${suffix}@example.com`, domain: other, feature: 'workspaces', inUse: 2 });
     expect(await ask()).toMatchObject({ allowed: false, code: 'LIMIT_REACHED', limit: 2, tier: 'free', status: 'none' });
-    expect((await api('PUT', `/api/operator/domains/${other}`, { ...brand, freeCaps: { workspaces: 5 } }, operatorKey)).status).toBe(200);
+    await put({ freeCaps: { workspaces: 5 } });
+    expect(lastStatus(operator)).toBe(200);
     expect(await ask()).toMatchObject({ allowed: true, code: 'ok', limit: 5, remaining: 2 });
   });
 });
@@ -192,7 +190,7 @@ describe('seed 001\'s table: caps day by day, through the stand-in\'s clock, eac
   it('day 0: trialing, the plan\'s caps at once, the trial\'s credits spendable; expected to turn active at the trial end', async () => {
     for (const email of [ada, bob, cyd, dee]) subs[email] = await subscribe(email);
     await standin(`/test/customers/${subs[dee].customerId}/fail_payments`, { fail: true });
-    for (const email of [ada, bob, cyd, dee]) trialEnds[email] = Date.parse((await subscriptionOf(email)).trialEnd) / 1000;
+    for (const email of [ada, bob, cyd, dee]) trialEnds[email] = Date.parse((await subscriptionOf(email)).trialEnd!) / 1000;
     const trialEnd = trialEnds[ada];
     const now = await entitlements(ada);
     expect(now).toMatchObject({
@@ -210,7 +208,9 @@ describe('seed 001\'s table: caps day by day, through the stand-in\'s clock, eac
 
   it('days 1-14: the same; bob cancels on day 5: caps until the trial end, then the free tier announced', async () => {
     await advance(5);
-    expect((await api('POST', `/api/billing/subscriptions/${subs[bob].subscriptionId}/cancel`, { email: bob, domain })).status).toBe(200);
+    // atPeriodEnd left out, as a client relying on the API's default sends it.
+    await hub.cancelSubscription({ subscriptionId: subs[bob].subscriptionId, email: bob, domain } as Parameters<CreditHubClient['cancelSubscription']>[0]);
+    expect(lastStatus(hub)).toBe(200);
     const cancelled = await eventually('bob\'s cancellation in his entitlements', async () => {
       const view = await entitlements(bob);
       return view.cancelAtPeriodEnd ? view : undefined;
@@ -249,7 +249,7 @@ describe('seed 001\'s table: caps day by day, through the stand-in\'s clock, eac
   it('payment failure: caps kept through the grace, then payment_past_due; paid: the plan again', async () => {
     const failing = await subscriptionOf(dee);
     expect(failing).toMatchObject({ status: 'past_due' });
-    const graceEnd = Date.parse(failing.graceEndsAt) / 1000;
+    const graceEnd = Date.parse(failing.graceEndsAt!) / 1000;
     expect(await entitlements(dee)).toMatchObject({
       tier: 'plan', status: 'past_due', caps: builderCaps, graceEndsAt: iso(graceEnd), changesAt: iso(graceEnd),
       changesTo: { tier: 'free', status: 'past_due', offeringId: 'builder_monthly', paymentPastDue: true, caps: freeCaps, expected: false },
@@ -279,8 +279,9 @@ describe('seed 001\'s table: caps day by day, through the stand-in\'s clock, eac
   it('cancelled after the bill: the plan until the period end, then the free tier; over-cap data reported, new creates refused', async () => {
     const active = await subscriptionOf(cyd);
     expect(active).toMatchObject({ status: 'active' });
-    const periodEnd = Date.parse(active.currentPeriodEnd) / 1000;
-    expect((await api('POST', `/api/billing/subscriptions/${subs[cyd].subscriptionId}/cancel`, { email: cyd, domain, atPeriodEnd: true })).status).toBe(200);
+    const periodEnd = Date.parse(active.currentPeriodEnd!) / 1000;
+    await hub.cancelSubscription({ subscriptionId: subs[cyd].subscriptionId, email: cyd, domain, atPeriodEnd: true });
+    expect(lastStatus(hub)).toBe(200);
     const cancelled = await eventually('cyd\'s cancellation', async () => {
       const view = await entitlements(cyd);
       return view.cancelAtPeriodEnd ? view : undefined;
@@ -309,10 +310,10 @@ describe('a plan change shows in the hub', () => {
   it('after change-plan the subscription, the entitlements (and their changesTo) and the published change name the new offering', async () => {
     const { subscriptionId } = await subscribe(dan);
     expect(await entitlements(dan)).toMatchObject({ tier: 'plan', status: 'trialing', offeringId: 'builder_monthly' });
-    const changed = await api('POST', `/api/billing/subscriptions/${subscriptionId}/change-plan`, { email: dan, domain, offeringId: 'studio_monthly' });
-    expect(changed.status).toBe(200);
+    const changed = await hub.changeSubscriptionPlan({ subscriptionId, email: dan, domain, offeringId: 'studio_monthly' });
+    expect(lastStatus(hub)).toBe(200);
     // The answer already names what Stripe switched to.
-    expect(changed.body).toMatchObject({ subscriptionId, offeringId: 'studio_monthly', creditsPerPeriod: 500 });
+    expect(changed).toMatchObject({ subscriptionId, offeringId: 'studio_monthly', creditsPerPeriod: 500 });
     const studioCaps = { scheduled_runs: true, byok: true, workspaces: 10, blocks: 5000 };
     const view = await eventually('the plan switch reaches the entitlements', async () => {
       const current = await entitlements(dan);

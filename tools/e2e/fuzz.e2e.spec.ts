@@ -286,8 +286,8 @@ describe('text PostgreSQL cannot store, in every string field of /docs-json', ()
     let fields = 0;
     let sentCount = 0;
     for (const [index, target] of fuzzTargets(document).entries()) {
-      // The Stripe webhook's body is signed raw bytes: refused by its signature first (fuzzed above).
-      if (target.path === '/webhooks/stripe') continue;
+      // The Stripe webhooks' bodies (platform and Connect) are signed raw bytes: refused by their signature first (fuzzed above).
+      if (target.path === '/webhooks/stripe' || target.path === '/webhooks/stripe/connect') continue;
       fields += stringFields(target, document).length;
       await pool(badTextCases(target, document, context, textRuns, seed + 1000 * index), 8, async (sent) => {
         const answer = await send(sent);

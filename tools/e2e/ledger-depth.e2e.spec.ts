@@ -5,13 +5,12 @@
  * scope), the history with its cursor, and the replay verifying every balance at the end.
  */
 import { randomBytes } from 'node:crypto';
-import { eventually } from '@credit-hub/testing';
-import { stopAndCleanUp } from './support/cleanup';
+import { CreditHubClient } from '@credit-hub/sdk';
+import { createDomainKey, eventually, gatewayRequest, hubClient, lastStatus, RawAnswer, runReplay, startSystem, StartedSystem, stopAndCleanUp, stripeStandin } from '@credit-hub/testing';
 
-const { startSystem, runApiKeyCli, runReplay } = require('../scripts/system.js');
 
-type System = Awaited<ReturnType<typeof startSystem>>;
-type Answer = { status: number; type: string; body: any };
+type System = StartedSystem;
+type Answer = RawAnswer;
 type HistoryItem = { eventId: string; type: string; version: number; domain: string | null; creditsDelta: number; balanceAfter: number; details: any };
 
 const suffix = randomBytes(3).toString('hex');
@@ -22,17 +21,17 @@ const notes = 'notes.localhost';
 let system: System;
 let demoKey: string;
 let notesKey: string;
+let demoHub: CreditHubClient;
+let notesHub: CreditHubClient;
 
 const customer = (name: string) => `${name}+${suffix}@example.com`;
 
-async function api(method: string, path: string, body?: unknown, key: string = demoKey): Promise<Answer> {
-  const response = await fetch(`${system.urls.gateway}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, type: response.headers.get('content-type') ?? '', body: text ? JSON.parse(text) : null };
+/**
+ * The commands by hand: their checks are of the HTTP exchange itself (201 or 200, the
+ * problem+json content type of every refusal), which the SDK does not show.
+ */
+function api(method: string, path: string, body?: unknown, key: string = demoKey): Promise<Answer> {
+  return gatewayRequest(system, method, path, { apiKey: key, body });
 }
 
 function expectProblem(answer: Answer, status: number, code: string): void {
@@ -41,17 +40,17 @@ function expectProblem(answer: Answer, status: number, code: string): void {
 }
 
 async function buy(email: string, offeringId: string, credits: number): Promise<void> {
-  const checkout = await api('POST', '/api/billing/checkout', { domain: demo, offeringId, email, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/cancel' });
-  expect(checkout.status).toBe(200);
-  const completed = await fetch(`${system.urls.standin}/test/checkout/sessions/${checkout.body.sessionId}/complete`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const checkout = await demoHub.createCheckout({ domain: demo, offeringId, email, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/cancel' });
+  expect(lastStatus(demoHub)).toBe(200);
+  const completed = await stripeStandin(system).completeCheckout(checkout.sessionId);
   expect(completed.status).toBe(200);
   await eventually(`${credits} credits bought by ${email}`, async () => (await spendable(email)) >= credits, 20_000);
 }
 
-async function balanceOf(email: string, domain = demo, key = domain === demo ? demoKey : notesKey): Promise<any> {
-  const reply = await api('GET', `/api/portfolio/credits/balance?email=${encodeURIComponent(email)}&domain=${domain}`, undefined, key);
-  expect(reply.status).toBe(200);
-  return reply.body;
+async function balanceOf(email: string, domain = demo, hub = domain === demo ? demoHub : notesHub) {
+  const reply = await hub.getBalance({ email, domain });
+  expect(lastStatus(hub)).toBe(200);
+  return reply;
 }
 
 async function spendable(email: string, domain = demo): Promise<number> {
@@ -63,9 +62,9 @@ async function historyPage(email: string, query = '', key = demoKey): Promise<An
 }
 
 async function fullHistory(email: string): Promise<HistoryItem[]> {
-  const page = await historyPage(email, '&limit=200');
-  expect(page.status).toBe(200);
-  return page.body.items;
+  const page = await demoHub.getHistory({ email, limit: 200 } as Parameters<CreditHubClient['getHistory']>[0]);
+  expect(lastStatus(demoHub)).toBe(200);
+  return page.items as HistoryItem[];
 }
 
 const reserve = (email: string, credits: number, referenceId: string, ttlSeconds = 600, key = demoKey, domain = demo) =>
@@ -82,8 +81,10 @@ const inSeconds = (seconds: number) => new Date(Date.now() + seconds * 1000).toI
 
 beforeAll(async () => {
   system = await startSystem({ ports: 'random', namespace, databasePrefix: prefix });
-  demoKey = JSON.parse(await runApiKeyCli(system, ['create', '--domain', demo, '--json'])).key;
-  notesKey = JSON.parse(await runApiKeyCli(system, ['create', '--domain', notes, '--json'])).key;
+  demoKey = await createDomainKey(system, demo);
+  notesKey = await createDomainKey(system, notes);
+  demoHub = hubClient(system, demoKey);
+  notesHub = hubClient(system, notesKey);
 }, 120_000);
 
 afterAll(async () => {

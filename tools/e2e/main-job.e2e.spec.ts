@@ -8,32 +8,23 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'nats';
 import { Client } from 'pg';
 import Stripe from 'stripe';
-import { eventually } from '@credit-hub/testing';
-import { stopAndCleanUp } from './support/cleanup';
+import { CreditHubClient } from '@credit-hub/sdk';
+import { createDomainKey, eventually, gatewayRequest, hubClient, lastStatus, runReplay, startSystem, StartedSystem, stopAndCleanUp, stripeStandin } from '@credit-hub/testing';
 
-const { startSystem, runApiKeyCli, runReplay } = require('../scripts/system.js');
 
-type System = Awaited<ReturnType<typeof startSystem>>;
+type System = StartedSystem;
 const suffix = randomBytes(3).toString('hex');
 const namespace = `e2e${suffix}`;
 const prefix = `test_e2e_${suffix}`;
 let system: System;
 let demoKey: string;
 let notesKey: string;
+let demo: CreditHubClient;
+let notes: CreditHubClient;
 
-async function api(method: string, path: string, body?: unknown, key: string | null = demoKey) {
-  const response = await fetch(`${system.urls.gateway}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, type: response.headers.get('content-type') ?? '', body: text ? JSON.parse(text) : null };
-}
-
-async function standin(path: string, body: unknown = {}) {
-  const response = await fetch(`${system.urls.standin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: response.status, body: (await response.json()) as any };
+/** A consume sent by hand: the refusals' content type is part of what is checked. */
+function consumeRaw(body: unknown) {
+  return gatewayRequest(system, 'POST', '/api/portfolio/credits/consume', { apiKey: demoKey, body });
 }
 
 async function query(database: string, sql: string): Promise<number> {
@@ -47,27 +38,29 @@ async function query(database: string, sql: string): Promise<number> {
 }
 
 async function balance(email: string): Promise<number> {
-  const reply = await api('GET', `/api/portfolio/credits/balance?email=${encodeURIComponent(email)}&domain=demo.localhost`);
-  expect(reply.status).toBe(200);
-  return reply.body.balance;
+  const reply = await demo.getBalance({ email, domain: 'demo.localhost' });
+  expect(lastStatus(demo)).toBe(200);
+  return reply.balance;
 }
 
 async function buy(email: string, offeringId: string): Promise<{ sessionId: string; eventId: string }> {
-  const checkout = await api('POST', '/api/billing/checkout', {
+  const checkout = await demo.createCheckout({
     domain: 'demo.localhost', offeringId, email, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/cancel',
   });
-  expect(checkout.status).toBe(200);
-  expect(checkout.body.checkoutUrl).toMatch(/^http/);
-  const completed = await standin(`/test/checkout/sessions/${checkout.body.sessionId}/complete`);
+  expect(lastStatus(demo)).toBe(200);
+  expect(checkout.checkoutUrl).toMatch(/^http/);
+  const completed = await stripeStandin(system).completeCheckout(checkout.sessionId);
   expect(completed.status).toBe(200);
   expect(completed.body.delivery.status).toBe(200);
-  return { sessionId: checkout.body.sessionId, eventId: completed.body.event.id };
+  return { sessionId: checkout.sessionId, eventId: completed.body.event.id };
 }
 
 beforeAll(async () => {
   system = await startSystem({ ports: 'random', namespace, databasePrefix: prefix });
-  demoKey = JSON.parse(await runApiKeyCli(system, ['create', '--domain', 'demo.localhost', '--json'])).key;
-  notesKey = JSON.parse(await runApiKeyCli(system, ['create', '--domain', 'notes.localhost', '--json'])).key;
+  demoKey = await createDomainKey(system, 'demo.localhost');
+  notesKey = await createDomainKey(system, 'notes.localhost');
+  demo = hubClient(system, demoKey);
+  notes = hubClient(system, notesKey);
 }, 120_000);
 
 afterAll(async () => {
@@ -86,7 +79,7 @@ describe('the main job, end to end over HTTP', () => {
   it('lets exactly 142 of 200 concurrent consumes of 7 credits through; final balance 6, never negative', async () => {
     const replies = await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
-        api('POST', '/api/portfolio/credits/consume', { email, domain: 'demo.localhost', deltaCredits: -7, actionType: 'ai_generation', referenceId: `race-${i}` }),
+        consumeRaw({ email, domain: 'demo.localhost', deltaCredits: -7, actionType: 'ai_generation', referenceId: `race-${i}` }),
       ),
     );
     const ok = replies.filter((r) => r.status === 200);
@@ -102,7 +95,7 @@ describe('the main job, end to end over HTTP', () => {
   });
 
   it('credits a webhook delivered 10 more times once', async () => {
-    const deliveries = await Promise.all(Array.from({ length: 10 }, () => standin(`/test/events/${purchase.eventId}/deliver`)));
+    const deliveries = await Promise.all(Array.from({ length: 10 }, () => stripeStandin(system).deliverEvent(purchase.eventId)));
     for (const d of deliveries) expect(d.body.delivery.status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(await balance(email)).toBe(6);
@@ -126,31 +119,30 @@ describe('the main job, end to end over HTTP', () => {
 
   it('answers a retried referenceId with the first answer and a changed one with 409', async () => {
     const body = { email, domain: 'demo.localhost', deltaCredits: -1, actionType: 'ai_generation', referenceId: 'gen_abc123' };
-    const first = await api('POST', '/api/portfolio/credits/consume', body);
-    const again = await api('POST', '/api/portfolio/credits/consume', body);
-    expect(first).toMatchObject({ status: 200, body: { balance: 5, repeated: false } });
-    expect(again).toMatchObject({ status: 200, body: { balance: 5, eventId: first.body.eventId, repeated: true } });
-    const conflict = await api('POST', '/api/portfolio/credits/consume', { ...body, deltaCredits: -2 });
-    expect(conflict.status).toBe(409);
-    expect(conflict.body.code).toBe('reference_conflict');
+    const first = await demo.consumeCredits(body);
+    expect(lastStatus(demo)).toBe(200);
+    const again = await demo.consumeCredits(body);
+    expect(lastStatus(demo)).toBe(200);
+    expect(first).toMatchObject({ balance: 5, repeated: false });
+    expect(again).toMatchObject({ balance: 5, eventId: first.eventId, repeated: true });
+    await expect(demo.consumeCredits({ ...body, deltaCredits: -2 })).rejects.toMatchObject({ status: 409, code: 'reference_conflict' });
   });
 
   it('keeps a domain key to its own domain and refuses bad input with a named field', async () => {
-    const other = await api('POST', '/api/portfolio/credits/consume', { email, domain: 'demo.localhost', deltaCredits: -1, actionType: 'x', referenceId: 'cross' }, notesKey);
-    expect(other.status).toBe(403);
-    expect(await api('GET', `/api/portfolio/credits/balance?email=${encodeURIComponent(email)}&domain=demo.localhost`, undefined, null)).toMatchObject({ status: 401 });
-    const bad = await api('POST', '/api/portfolio/credits/consume', { email, domain: 'demo.localhost', deltaCredits: 1.5, actionType: 'x', referenceId: 'float' });
-    expect(bad).toMatchObject({ status: 400, body: { code: 'validation_failed', field: 'deltaCredits' } });
+    await expect(notes.consumeCredits({ email, domain: 'demo.localhost', deltaCredits: -1, actionType: 'x', referenceId: 'cross' })).rejects.toMatchObject({ status: 403 });
+    // No key at all: the SDK always sends one, so this one goes by hand.
+    expect(await gatewayRequest(system, 'GET', `/api/portfolio/credits/balance?email=${encodeURIComponent(email)}&domain=demo.localhost`, { apiKey: null })).toMatchObject({ status: 401 });
+    await expect(demo.consumeCredits({ email, domain: 'demo.localhost', deltaCredits: 1.5, actionType: 'x', referenceId: 'float' })).rejects.toMatchObject({ status: 400, code: 'validation_failed', field: 'deltaCredits' });
     expect(await balance(email)).toBe(5);
   });
 
   it('feeds the credit-usage read model from JetStream', async () => {
     const usage = await eventually('usage read model', async () => {
-      const reply = await api('GET', '/api/analytics/usage?domain=demo.localhost');
-      return reply.status === 200 && reply.body.totals.creditsConsumed === 142 * 7 + 1 ? reply.body : undefined;
+      const reply = await demo.getAnalyticsUsage({ domain: 'demo.localhost' });
+      return lastStatus(demo) === 200 && reply.totals.creditsConsumed === 142 * 7 + 1 ? reply : undefined;
     });
     expect(usage.totals.consumptions).toBe(143);
-    expect(usage.rows.find((row: { actionType: string }) => row.actionType === 'ai_generation').creditsConsumed).toBe(995);
+    expect(usage.rows.find((row) => row.actionType === 'ai_generation')?.creditsConsumed).toBe(995);
   });
 
   it('stops a service at boot with a message naming a malformed variable', async () => {

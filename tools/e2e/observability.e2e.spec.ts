@@ -14,12 +14,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually } from '@credit-hub/testing';
-import { stopAndCleanUp } from './support/cleanup';
+import { createDomainKey, eventually, gatewayRequest, startSystem, StartedSystem, stopAndCleanUp, stripeStandin } from '@credit-hub/testing';
 
-const { startSystem, runApiKeyCli } = require('../scripts/system.js');
 
-type System = Awaited<ReturnType<typeof startSystem>>;
+type System = StartedSystem;
 type LogLine = Record<string, unknown>;
 const suffix = randomBytes(3).toString('hex');
 const namespace = `e2eobs${suffix}`;
@@ -29,19 +27,14 @@ const logDir = mkdtempSync(join(tmpdir(), `credit-hub-obs-${suffix}-`));
 let system: System;
 let key: string;
 
+/** A request by hand through the harness: the correlation id header it answers is what is checked here. */
 async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${system.urls.gateway}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, correlationId: response.headers.get('x-correlation-id'), body: text ? JSON.parse(text) : null };
+  const answer = await gatewayRequest(system, method, path, { apiKey: key, body, headers });
+  return { status: answer.status, correlationId: answer.headers.get('x-correlation-id'), body: answer.body };
 }
 
-async function standin(path: string) {
-  const response = await fetch(`${system.urls.standin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-  return { status: response.status, body: (await response.json()) as any };
+function standin(path: string) {
+  return stripeStandin(system).post(path);
 }
 
 /** Buys `team_1000` for `email` through checkout and the stand-in's signed webhook. */
@@ -109,7 +102,7 @@ function sum(samples: Map<string, number>, name: string, labels: Record<string, 
 
 beforeAll(async () => {
   system = await startSystem({ ports: 'random', namespace, databasePrefix: prefix, logDir, env: { LOG_LEVEL: 'debug' } });
-  key = JSON.parse(await runApiKeyCli(system, ['create', '--domain', domain, '--json'])).key;
+  key = await createDomainKey(system, domain);
 }, 120_000);
 
 afterAll(async () => {

@@ -9,12 +9,11 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import { Client } from 'pg';
-import { eventually } from '@credit-hub/testing';
-import { stopAndCleanUp } from './support/cleanup';
+import { CreditHubClient } from '@credit-hub/sdk';
+import { answered, createDomainKey, eventually, hubClient, lastStatus, startSystem, StartedSystem, stopAndCleanUp, stripeStandin } from '@credit-hub/testing';
 
-const { startSystem, runApiKeyCli } = require('../scripts/system.js');
 
-type System = Awaited<ReturnType<typeof startSystem>>;
+type System = StartedSystem;
 const root = join(__dirname, '..', '..');
 const suffix = randomBytes(3).toString('hex');
 const namespace = `ops${suffix}`;
@@ -22,6 +21,7 @@ const prefix = `test_ops_${suffix}`;
 const email = `grace+${suffix}@example.com`;
 let system: System;
 let key: string;
+let hub: CreditHubClient;
 
 function cliEnv(): NodeJS.ProcessEnv {
   return {
@@ -84,35 +84,26 @@ async function rowVersions(url: string, tables: string[]): Promise<Map<string, s
   }
 }
 
-async function api(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${system.urls.gateway}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
-
 async function consume(referenceId: string, credits = 3) {
-  const reply = await api('POST', '/api/portfolio/credits/consume', { email, domain: 'demo.localhost', deltaCredits: -credits, actionType: 'ai_generation', referenceId });
-  expect(reply.status).toBe(200);
-  return reply.body as { balance: number; eventId: string };
+  const reply = await hub.consumeCredits({ email, domain: 'demo.localhost', deltaCredits: -credits, actionType: 'ai_generation', referenceId });
+  expect(lastStatus(hub)).toBe(200);
+  return reply;
 }
 
 async function balance(): Promise<number> {
-  const reply = await api('GET', `/api/portfolio/credits/balance?email=${encodeURIComponent(email)}&domain=demo.localhost`);
-  return reply.status === 200 ? reply.body.balance : -1;
+  const reply = await answered(hub, hub.getBalance({ email, domain: 'demo.localhost' }));
+  return reply.status === 200 ? reply.value!.balance : -1;
 }
 
 beforeAll(async () => {
   system = await startSystem({ ports: 'random', namespace, databasePrefix: prefix });
-  key = JSON.parse(await runApiKeyCli(system, ['create', '--domain', 'demo.localhost', '--json'])).key;
-  const checkout = await api('POST', '/api/billing/checkout', {
+  key = await createDomainKey(system, 'demo.localhost');
+  hub = hubClient(system, key);
+  const checkout = await hub.createCheckout({
     domain: 'demo.localhost', offeringId: 'team_1000', email, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/cancel',
   });
-  expect(checkout.status).toBe(200);
-  const completed = await fetch(`${system.urls.standin}/test/checkout/sessions/${checkout.body.sessionId}/complete`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  expect(lastStatus(hub)).toBe(200);
+  const completed = await stripeStandin(system).completeCheckout(checkout.sessionId);
   expect(completed.status).toBe(200);
   await eventually('credits after the webhook', async () => (await balance()) === 1000, 20_000);
   for (let i = 0; i < 5; i++) await consume(`ops-${i}`);
@@ -357,7 +348,7 @@ describe('npm run ops', () => {
   });
 
   it('replay analytics: a deleted usage_daily row is found by --dry-run (key, columns) and restored by --replace, which writes that row only', async () => {
-    const usage = async () => (await api('GET', '/api/analytics/usage')).body as { rows: { actionType: string; creditsConsumed: number }[] };
+    const usage = () => hub.getAnalyticsUsage();
     const listed = await eventually('usage lists ai_generation', async () => (await usage()).rows.find((r) => r.actionType === 'ai_generation'), 20_000);
     const db = new Client({ connectionString: system.databases.analytics });
     await db.connect();

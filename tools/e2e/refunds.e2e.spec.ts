@@ -15,12 +15,11 @@ import { AckPolicy, connect } from 'nats';
 import { Client } from 'pg';
 import { chromium, BrowserContext } from 'playwright-core';
 import Stripe from 'stripe';
-import { eventually } from '@credit-hub/testing';
-import { stopAndCleanUp } from './support/cleanup';
+import { CreditHubClient } from '@credit-hub/sdk';
+import { createDomainKey, eventually, gatewayRequest, hubClient, lastStatus, repoRoot as root, runReplay, startSystem, StartedSystem, stopAndCleanUp, stripeStandin } from '@credit-hub/testing';
 
-const { startSystem, runApiKeyCli, runReplay, root } = require('../scripts/system.js');
 
-type System = Awaited<ReturnType<typeof startSystem>>;
+type System = StartedSystem;
 const suffix = randomBytes(3).toString('hex');
 const namespace = `e2erf${suffix}`;
 const prefix = `test_e2erf_${suffix}`;
@@ -31,50 +30,36 @@ const chromiumFlags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 
 let system: System;
 let keys: Record<'demo' | 'notes' | 'latency', string>;
+let clients: Record<'demo' | 'notes' | 'latency', CreditHubClient>;
 let browser: BrowserContext;
 let userDataDir: string;
 
-async function api(method: string, path: string, body?: unknown, key: string | null = keys.demo) {
-  const response = await fetch(`${system.urls.gateway}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
-
-async function standin(path: string, body: unknown = {}) {
-  const response = await fetch(`${system.urls.standin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: response.status, body: (await response.json()) as any };
-}
-
-async function balance(email: string, domain = 'demo.localhost', key = keys.demo): Promise<{ balance: number; lots: { lotId: string; offeringId: string; creditsRemaining: number }[] }> {
-  const reply = await api('GET', `/api/portfolio/credits/balance?email=${encodeURIComponent(email)}&domain=${domain}`, undefined, key);
-  expect(reply.status).toBe(200);
-  return reply.body;
+async function balance(email: string, domain = 'demo.localhost', hub = clients.demo) {
+  const reply = await hub.getBalance({ email, domain });
+  expect(lastStatus(hub)).toBe(200);
+  return reply;
 }
 
 /** A customer who bought `offeringId` on demo.localhost (checkout, the stand-in pays, signed webhook). */
 async function buy(email: string, offeringId: string, credits: number): Promise<void> {
   const before = (await balance(email)).balance;
-  const checkout = await api('POST', '/api/billing/checkout', { domain: 'demo.localhost', offeringId, email, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/no' });
-  expect(checkout.status).toBe(200);
-  const completed = await standin(`/test/checkout/sessions/${checkout.body.sessionId}/complete`);
+  const checkout = await clients.demo.createCheckout({ domain: 'demo.localhost', offeringId, email, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/no' });
+  expect(lastStatus(clients.demo)).toBe(200);
+  const completed = await stripeStandin(system).completeCheckout(checkout.sessionId);
   expect(completed.body.delivery.status).toBe(200);
   await eventually('credits after the webhook', async () => (await balance(email)).balance === before + credits);
 }
 
-async function consume(email: string, domain: string, credits: number, key: string): Promise<void> {
-  const reply = await api('POST', '/api/portfolio/credits/consume', { email, domain, deltaCredits: -credits, actionType: 'ai_generation', referenceId: `gen_${randomUUID()}` }, key);
-  expect(reply.status).toBe(200);
+async function consume(email: string, domain: string, credits: number, hub: CreditHubClient): Promise<void> {
+  await hub.consumeCredits({ email, domain, deltaCredits: -credits, actionType: 'ai_generation', referenceId: `gen_${randomUUID()}` });
+  expect(lastStatus(hub)).toBe(200);
 }
 
-async function portalUrl(email: string, domain = 'demo.localhost', key = keys.demo): Promise<string> {
-  const session = await api('POST', '/api/portal/sessions', { email, domain, returnUrl: `https://${domain}/account` }, key);
-  expect(session.status).toBe(200);
-  expect(session.body.url).toMatch(new RegExp(`^${system.urls.gateway}/portal/v2\\.`));
-  return session.body.url;
+async function portalUrl(email: string, domain = 'demo.localhost', hub = clients.demo): Promise<string> {
+  const session = await hub.createPortalSession({ email, domain, returnUrl: `https://${domain}/account` });
+  expect(lastStatus(hub)).toBe(200);
+  expect(session.url).toMatch(new RegExp(`^${system.urls.gateway}/portal/v2\\.`));
+  return session.url;
 }
 
 /** Posts the refund form as a browser without JavaScript would. */
@@ -110,8 +95,8 @@ beforeAll(async () => {
   const catalogFile = join(mkdtempSync(join(tmpdir(), 'refunds-e2e-')), 'catalog.json');
   writeFileSync(catalogFile, JSON.stringify(catalog));
   system = await startSystem({ ports: 'random', namespace, databasePrefix: prefix, env: { CATALOG_FILE: catalogFile } });
-  const key = async (domain: string) => JSON.parse(await runApiKeyCli(system, ['create', '--domain', domain, '--json'])).key as string;
-  keys = { demo: await key('demo.localhost'), notes: await key('notes.localhost'), latency: await key('latency.localhost') };
+  keys = { demo: await createDomainKey(system, 'demo.localhost'), notes: await createDomainKey(system, 'notes.localhost'), latency: await createDomainKey(system, 'latency.localhost') };
+  clients = { demo: hubClient(system, keys.demo), notes: hubClient(system, keys.notes), latency: hubClient(system, keys.latency) };
   mkdirSync(artifacts, { recursive: true });
   userDataDir = mkdtempSync(join(tmpdir(), 'chromium-refunds-'));
   browser = await chromium.launchPersistentContext(userDataDir, { executablePath: chromiumPath, headless: true, args: chromiumFlags });
@@ -130,7 +115,7 @@ describe('refunds for feedback, end to end', () => {
 
   it('a customer opens the portal link in Chromium, fills the form with the keyboard, and has the credits back at once', async () => {
     await buy(ada, 'pro_100', 100);
-    for (const credits of [1, 2, 4]) await consume(ada, 'demo.localhost', credits, keys.demo);
+    for (const credits of [1, 2, 4]) await consume(ada, 'demo.localhost', credits, clients.demo);
     adaUrl = await portalUrl(ada);
     const page = await browser.newPage();
     await eventually('the portal lists the 3 consumptions', async () => {
@@ -194,24 +179,24 @@ describe('refunds for feedback, end to end', () => {
   });
 
   it('the builder reads the feedback with the seed call; another domain, a wrong key and no key see nothing', async () => {
-    const list = await api('GET', '/api/refund/requests?domain=demo.localhost');
-    expect(list.status).toBe(200);
-    const mine = list.body.items.find((r: { email: string }) => r.email === ada);
+    const list = await clients.demo.getRefundRequests({ domain: 'demo.localhost' });
+    expect(lastStatus(clients.demo)).toBe(200);
+    const mine = list.items.find((r) => r.email === ada)!;
     expect(mine).toMatchObject({
       domain: 'demo.localhost', kind: 'credits', status: 'completed', creditsRefunded: 7, moneyRefunded: null,
       feedback: { tried: 'Summaries of three long PDF reports', didNotWork: 'The numbers in the tables were wrong', wouldBringBack: 'Correct tables, then I would buy the big pack', category: 'bug', rating: 2 },
     });
     adaRefundId = mine.id;
-    expect((await api('GET', `/api/refund/requests/${adaRefundId}`)).body).toEqual(mine);
-    expect((await api('GET', '/api/refund/requests?domain=demo.localhost&category=bug&status=completed')).body.items.map((r: { id: string }) => r.id)).toContain(adaRefundId);
-    expect((await api('GET', '/api/refund/requests?domain=demo.localhost&category=price')).body.items.map((r: { id: string }) => r.id)).not.toContain(adaRefundId);
+    expect(await clients.demo.getRefundRequest({ id: adaRefundId })).toEqual(mine);
+    expect((await clients.demo.getRefundRequests({ domain: 'demo.localhost', category: 'bug', status: 'completed' })).items.map((r) => r.id)).toContain(adaRefundId);
+    expect((await clients.demo.getRefundRequests({ domain: 'demo.localhost', category: 'price' })).items.map((r) => r.id)).not.toContain(adaRefundId);
 
-    const otherDomain = await api('GET', '/api/refund/requests?domain=demo.localhost', undefined, keys.notes);
-    expect(otherDomain).toMatchObject({ status: 403, body: { code: 'forbidden_domain' } });
-    expect(await api('GET', `/api/refund/requests/${adaRefundId}`, undefined, keys.notes)).toMatchObject({ status: 404, body: { code: 'refund_not_found' } });
-    expect((await api('GET', '/api/refund/requests?domain=notes.localhost', undefined, keys.notes)).body.items).toEqual([]);
-    expect(await api('GET', '/api/refund/requests?domain=demo.localhost', undefined, `chk_dom_${'x'.repeat(43)}`)).toMatchObject({ status: 401, body: { code: 'unauthorized' } });
-    expect(await api('GET', '/api/refund/requests?domain=demo.localhost', undefined, null)).toMatchObject({ status: 401, body: { code: 'unauthorized' } });
+    await expect(clients.notes.getRefundRequests({ domain: 'demo.localhost' })).rejects.toMatchObject({ status: 403, code: 'forbidden_domain' });
+    await expect(clients.notes.getRefundRequest({ id: adaRefundId })).rejects.toMatchObject({ status: 404, code: 'refund_not_found' });
+    expect((await clients.notes.getRefundRequests({ domain: 'notes.localhost' })).items).toEqual([]);
+    await expect(hubClient(system, `chk_dom_${'x'.repeat(43)}`).getRefundRequests({ domain: 'demo.localhost' })).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
+    // No key at all: the SDK always sends one, so this one goes by hand.
+    expect(await gatewayRequest(system, 'GET', '/api/refund/requests?domain=demo.localhost', { apiKey: null })).toMatchObject({ status: 401, body: { code: 'unauthorized' } });
   });
 
   it('a link works for its customer and domain only', async () => {
@@ -231,7 +216,7 @@ describe('refunds for feedback, end to end', () => {
   it('lets 1 of 20 simultaneous refund requests of a customer through, and never more credits than consumed', async () => {
     const bob = `bob+${suffix}@example.com`;
     await buy(bob, 'starter_3', 3);
-    await consume(bob, 'demo.localhost', 2, keys.demo);
+    await consume(bob, 'demo.localhost', 2, clients.demo);
     const url = await portalUrl(bob);
     await eventually('the consumption reached the refunds service', async () => (await (await fetch(url)).text()).includes('id="refundable-credits">2 credits'));
     const answers = await Promise.all(Array.from({ length: 20 }, () => submitForm(url, { category: 'price' })));
@@ -243,7 +228,7 @@ describe('refunds for feedback, end to end', () => {
   it('refunds the unused credits of a purchase as money through Stripe, in proportion', async () => {
     const cleo = `cleo+${suffix}@example.com`;
     await buy(cleo, 'starter_3', 3);
-    await consume(cleo, 'demo.localhost', 1, keys.demo);
+    await consume(cleo, 'demo.localhost', 1, clients.demo);
     const lot = (await balance(cleo)).lots.find((l) => l.offeringId === 'starter_3')!;
     const url = await portalUrl(cleo);
     const page = await (await fetch(url)).text();
@@ -253,10 +238,10 @@ describe('refunds for feedback, end to end', () => {
     expect(answer.status).toBe(200);
     expect(answer.html).toContain('$3.33 refunded to your card (2 credits removed)');
     expect((await balance(cleo)).balance).toBe(0);
-    const request = (await api('GET', '/api/refund/requests?domain=demo.localhost&category=missing_feature')).body.items.find((r: { email: string }) => r.email === cleo);
+    const request = (await clients.demo.getRefundRequests({ domain: 'demo.localhost', category: 'missing_feature' })).items.find((r) => r.email === cleo)!;
     expect(request).toMatchObject({ kind: 'money', status: 'completed', creditsRefunded: 2, moneyRefunded: { amountMinor: 333, currency: 'usd' }, lotId: lot.lotId });
     const stripe = new Stripe('sk_test_local_standin', { host: '127.0.0.1', port: system.ports.standin, protocol: 'http', maxNetworkRetries: 0, telemetry: false });
-    const refund = await stripe.refunds.retrieve(request.stripeRefundId);
+    const refund = await stripe.refunds.retrieve(request.stripeRefundId!);
     expect(refund).toMatchObject({ amount: 333, currency: 'usd', status: 'succeeded', metadata: { refundRequestId: request.id } });
   });
 
@@ -264,10 +249,10 @@ describe('refunds for feedback, end to end', () => {
     const dan = `dan+${suffix}@example.com`;
     await buy(dan, 'starter_3', 3);
     const lot = (await balance(dan)).lots[0];
-    expect((await standin('/test/refunds/fail_next', { code: 'card_declined' })).status).toBe(200);
+    expect((await stripeStandin(system).post('/test/refunds/fail_next', { code: 'card_declined' })).status).toBe(200);
     const answer = await submitForm(await portalUrl(dan), { kind: 'money', lotId: lot.lotId });
     expect(answer.html).toContain('The card refund did not go through; your 3 credits are back in your balance.');
-    const request = (await api('GET', '/api/refund/requests?domain=demo.localhost&status=compensated')).body.items.find((r: { email: string }) => r.email === dan);
+    const request = (await clients.demo.getRefundRequests({ domain: 'demo.localhost', status: 'compensated' })).items.find((r) => r.email === dan);
     expect(request).toMatchObject({ status: 'compensated', moneyRefunded: null, failureReason: expect.stringContaining('Stripe refused the refund') });
     expect((await balance(dan)).balance).toBe(3);
   });
@@ -279,12 +264,13 @@ describe('refunds for feedback, end to end', () => {
     const answer = await submitForm(await portalUrl(eve), { kind: 'money', lotId: lot.lotId, category: 'speed' });
     expect(answer.html).toContain('Being reviewed by our team');
     expect((await balance(eve)).balance).toBe(1000);
-    const held = (await api('GET', '/api/refund/requests?domain=demo.localhost&status=held')).body.items.find((r: { email: string }) => r.email === eve);
+    const held = (await clients.demo.getRefundRequests({ domain: 'demo.localhost', status: 'held' })).items.find((r) => r.email === eve)!;
     expect(held).toMatchObject({ reviewReason: 'more than 300 credits refunded in 30 days', creditsRequested: 1000 });
-    const approved = await api('POST', `/api/refund/requests/${held.id}/review`, { decision: 'approve' });
-    expect(approved).toMatchObject({ status: 200, body: { status: 'completed', moneyRefunded: { amountMinor: 29900, currency: 'usd' } } });
+    const approved = await clients.demo.reviewRefundRequest({ id: held.id, decision: 'approve' });
+    expect(lastStatus(clients.demo)).toBe(200);
+    expect(approved).toMatchObject({ status: 'completed', moneyRefunded: { amountMinor: 29900, currency: 'usd' } });
     expect((await balance(eve)).balance).toBe(0);
-    expect(await api('POST', `/api/refund/requests/${held.id}/review`, { decision: 'approve' }, keys.notes)).toMatchObject({ status: 404 });
+    await expect(clients.notes.reviewRefundRequest({ id: held.id, decision: 'approve' })).rejects.toMatchObject({ status: 404 });
   });
 
   it('publishes the refund events to stream REFUNDS', async () => {
@@ -316,10 +302,10 @@ describe('refunds for feedback, end to end', () => {
     await Promise.all(Array.from({ length: 8 }, async () => {
       while (queue.length > 0) {
         queue.pop();
-        await consume(gil, 'latency.localhost', 1, keys.latency);
+        await consume(gil, 'latency.localhost', 1, clients.latency);
       }
     }));
-    const url = await portalUrl(gil, 'latency.localhost', keys.latency);
+    const url = await portalUrl(gil, 'latency.localhost', clients.latency);
     const samples: number[] = [];
     for (let i = 0; i < 200; i++) {
       const answer = await submitForm(url, {});
@@ -339,7 +325,7 @@ describe('refunds for feedback, end to end', () => {
     };
     writeFileSync(join(artifacts, 'refund-latency.json'), JSON.stringify(report, null, 2));
     process.stdout.write(`instant credit refund latency: ${JSON.stringify(report)}\n`);
-    expect((await balance(gil, 'latency.localhost', keys.latency)).balance).toBe(1000 - consumptions + 200);
+    expect((await balance(gil, 'latency.localhost', clients.latency)).balance).toBe(1000 - consumptions + 200);
     expect(report.p99Ms).toBeLessThan(1000);
   }, 120_000);
 

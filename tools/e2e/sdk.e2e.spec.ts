@@ -11,12 +11,10 @@ import {
   AuthenticationError, ConflictError, CreditHubClient, CreditHubError, InsufficientCreditsError, NotFoundError, PermissionDeniedError,
   ReferenceConflictError, ValidationError,
 } from '@credit-hub/sdk';
-import { eventually } from '@credit-hub/testing';
-import { stopAndCleanUp } from './support/cleanup';
+import { createDomainKey, eventually, startSystem, StartedSystem, stopAndCleanUp } from '@credit-hub/testing';
 
-const { startSystem, runApiKeyCli } = require('../scripts/system.js');
 
-type System = Awaited<ReturnType<typeof startSystem>>;
+type System = StartedSystem;
 const suffix = randomBytes(3).toString('hex');
 const namespace = `e2esdk${suffix}`;
 const prefix = `test_e2e_sdk_${suffix}`;
@@ -37,7 +35,7 @@ async function failure(promise: Promise<unknown>): Promise<CreditHubError> {
 
 beforeAll(async () => {
   system = await startSystem({ ports: 'random', namespace, databasePrefix: prefix });
-  demoKey = JSON.parse(await runApiKeyCli(system, ['create', '--domain', domain, '--json'])).key;
+  demoKey = await createDomainKey(system, domain);
   hub = new CreditHubClient({ baseUrl: system.urls.gateway, apiKey: demoKey, backoffBaseMs: 50 });
 }, 120_000);
 

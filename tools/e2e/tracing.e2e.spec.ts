@@ -12,12 +12,10 @@ import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { eventually } from '@credit-hub/testing';
-import { stopAndCleanUp } from './support/cleanup';
+import { createDomainKey, eventually, gatewayRequest, repoRoot as root, startSystem, StartedSystem, stopAndCleanUp, stripeStandin } from '@credit-hub/testing';
 
-const { startSystem, runApiKeyCli, root } = require('../scripts/system.js');
 
-type System = Awaited<ReturnType<typeof startSystem>>;
+type System = StartedSystem;
 const suffix = randomBytes(3).toString('hex');
 const namespace = `e2etrace${suffix}`;
 const prefix = `test_e2etrace_${suffix}`;
@@ -72,22 +70,18 @@ function startReceiver(): Promise<number> {
   return new Promise((resolve) => receiver.listen(0, '127.0.0.1', () => resolve((receiver.address() as { port: number }).port)));
 }
 
+/** A request by hand through the harness: the trace headers sent are what is checked here. */
 async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${system.urls.gateway}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
+  const answer = await gatewayRequest(system, method, path, { apiKey: key, body, headers });
+  return { status: answer.status, body: answer.body };
 }
 
 /** Buys `team_1000` for `email` through checkout and the stand-in's signed webhook. */
 async function buy(email: string): Promise<void> {
   const checkout = await api('POST', '/api/billing/checkout', { domain, offeringId: 'team_1000', email, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/cancel' });
   expect(checkout.status).toBe(200);
-  const completed = await fetch(`${system.urls.standin}/test/checkout/sessions/${checkout.body.sessionId}/complete`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-  expect(((await completed.json()) as { delivery: { status: number } }).delivery.status).toBe(200);
+  const completed = await stripeStandin(system).completeCheckout<{ delivery: { status: number } }>(checkout.body.sessionId);
+  expect(completed.body.delivery.status).toBe(200);
   await eventually('credits after the webhook', async () => (await api('GET', `/api/portfolio/credits/balance?email=${encodeURIComponent(email)}&domain=${domain}`)).body?.balance === 1000);
 }
 
@@ -100,7 +94,7 @@ beforeAll(async () => {
     ports: 'random', namespace, databasePrefix: prefix,
     env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_BSP_SCHEDULE_DELAY: '100' },
   });
-  key = JSON.parse(await runApiKeyCli(system, ['create', '--domain', domain, '--json'])).key;
+  key = await createDomainKey(system, domain);
 }, 120_000);
 
 afterAll(async () => {

@@ -10,18 +10,19 @@ import { randomBytes } from 'node:crypto';
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { eventually } from '@credit-hub/testing';
-import { stopAndCleanUp } from './support/cleanup';
+import { CreditHubClient } from '@credit-hub/sdk';
+import { createDomainKey, eventually, gatewayRequest, hubClient, lastStatus, startSystem, StartedSystem, stopAndCleanUp, stripeStandin } from '@credit-hub/testing';
 
-const { startSystem, runApiKeyCli } = require('../scripts/system.js');
 
-type System = Awaited<ReturnType<typeof startSystem>>;
+type System = StartedSystem;
 const suffix = randomBytes(3).toString('hex');
 const namespace = `e2ewh${suffix}`;
 const prefix = `test_e2ewh_${suffix}`;
 let system: System;
 let demoKey: string;
 let notesKey: string;
+let demo: CreditHubClient;
+let notes: CreditHubClient;
 
 /** One request the receiver got, with the status it answered. */
 interface Received {
@@ -58,36 +59,23 @@ function startReceiver(): Promise<void> {
   );
 }
 
-async function api(method: string, path: string, body?: unknown, key: string | null = demoKey) {
-  const response = await fetch(`${system.urls.gateway}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, type: response.headers.get('content-type') ?? '', body: text ? JSON.parse(text) : null };
-}
-
 async function buy(email: string, offeringId: string): Promise<void> {
-  const checkout = await api('POST', '/api/billing/checkout', {
+  const checkout = await demo.createCheckout({
     domain: 'demo.localhost', offeringId, email, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/cancel',
   });
-  expect(checkout.status).toBe(200);
-  const completed = await fetch(`${system.urls.standin}/test/checkout/sessions/${checkout.body.sessionId}/complete`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}',
-  });
+  expect(lastStatus(demo)).toBe(200);
+  const completed = await stripeStandin(system).completeCheckout(checkout.sessionId);
   expect(completed.status).toBe(200);
 }
 
 async function consume(email: string, credits: number, referenceId: string): Promise<number> {
-  const reply = await api('POST', '/api/portfolio/credits/consume', { email, domain: 'demo.localhost', deltaCredits: -credits, actionType: 'ai_generation', referenceId });
-  expect(reply.status).toBe(200);
-  return reply.body.balance;
+  const reply = await demo.consumeCredits({ email, domain: 'demo.localhost', deltaCredits: -credits, actionType: 'ai_generation', referenceId });
+  expect(lastStatus(demo)).toBe(200);
+  return reply.balance;
 }
 
 async function balance(email: string): Promise<number> {
-  const reply = await api('GET', `/api/portfolio/credits/balance?email=${encodeURIComponent(email)}&domain=demo.localhost`);
-  return reply.body.balance;
+  return (await demo.getBalance({ email, domain: 'demo.localhost' })).balance;
 }
 
 beforeAll(async () => {
@@ -98,8 +86,10 @@ beforeAll(async () => {
     databasePrefix: prefix,
     env: { WEBHOOK_RETRY_DELAYS_MS: '200,400,800', WEBHOOK_RETRY_HORIZON_MS: '20000', WEBHOOK_WORKER_POLL_MS: '100' },
   });
-  demoKey = JSON.parse(await runApiKeyCli(system, ['create', '--domain', 'demo.localhost', '--json'])).key;
-  notesKey = JSON.parse(await runApiKeyCli(system, ['create', '--domain', 'notes.localhost', '--json'])).key;
+  demoKey = await createDomainKey(system, 'demo.localhost');
+  notesKey = await createDomainKey(system, 'notes.localhost');
+  demo = hubClient(system, demoKey);
+  notes = hubClient(system, notesKey);
 }, 120_000);
 
 afterAll(async () => {
@@ -115,31 +105,33 @@ describe('alerts and outgoing webhooks, end to end over HTTP', () => {
   let notesEndpointId: string;
 
   it('registers an endpoint per domain, showing its secret once', async () => {
-    const created = await api('POST', '/api/webhooks/endpoints', {
+    const created = await demo.createWebhookEndpoint({
       url: `${receiverUrl}/flaky`, eventTypes: ['credits.low_balance', 'credits.purchased'], description: 'alerts',
     });
-    expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ url: `${receiverUrl}/flaky`, eventTypes: ['credits.low_balance', 'credits.purchased'], description: 'alerts' });
-    expect(created.body.secret).toMatch(/^whsec_/);
-    endpoint = created.body;
-    const notes = await api('POST', '/api/webhooks/endpoints', { url: `${receiverUrl}/notes`, eventTypes: ['credits.low_balance', 'credits.purchased'] }, notesKey);
-    expect(notes.status).toBe(201);
-    notesEndpointId = notes.body.id;
+    expect(lastStatus(demo)).toBe(201);
+    expect(created).toMatchObject({ url: `${receiverUrl}/flaky`, eventTypes: ['credits.low_balance', 'credits.purchased'], description: 'alerts' });
+    expect(created.secret).toMatch(/^whsec_/);
+    endpoint = created;
+    const notesEndpoint = await notes.createWebhookEndpoint({ url: `${receiverUrl}/notes`, eventTypes: ['credits.low_balance', 'credits.purchased'] });
+    expect(lastStatus(notes)).toBe(201);
+    notesEndpointId = notesEndpoint.id;
 
-    const listed = await api('GET', '/api/webhooks/endpoints');
-    expect(listed).toMatchObject({ status: 200, body: { items: [{ id: endpoint.id, url: endpoint.url }] } });
-    expect(listed.body.items).toHaveLength(1);
-    expect(JSON.stringify(listed.body)).not.toContain('whsec_');
+    const listed = await demo.listWebhookEndpoints();
+    expect(lastStatus(demo)).toBe(200);
+    expect(listed).toMatchObject({ items: [{ id: endpoint.id, url: endpoint.url }] });
+    expect(listed.items).toHaveLength(1);
+    expect(JSON.stringify(listed)).not.toContain('whsec_');
   });
 
   it('refuses bad endpoints with a named field, and requests without a key', async () => {
-    const ftp = await api('POST', '/api/webhooks/endpoints', { url: 'ftp://example.com/hook', eventTypes: ['credits.purchased'] });
+    // The content type of the refusal is part of the check: sent by hand.
+    const ftp = await gatewayRequest(system, 'POST', '/api/webhooks/endpoints', { apiKey: demoKey, body: { url: 'ftp://example.com/hook', eventTypes: ['credits.purchased'] } });
     expect(ftp).toMatchObject({ status: 400, body: { code: 'validation_failed', field: 'url' } });
     expect(ftp.type).toContain('application/problem+json');
-    const unknown = await api('POST', '/api/webhooks/endpoints', { url: `${receiverUrl}/x`, eventTypes: ['credits.stolen'] });
-    expect(unknown).toMatchObject({ status: 400, body: { code: 'validation_failed', field: 'eventTypes' } });
-    expect(await api('GET', '/api/webhooks/endpoints', undefined, null)).toMatchObject({ status: 401, body: { code: 'unauthorized' } });
-    expect(await api('GET', '/api/webhooks/endpoints?domain=notes.localhost')).toMatchObject({ status: 403, body: { code: 'forbidden_domain' } });
+    await expect(demo.createWebhookEndpoint({ url: `${receiverUrl}/x`, eventTypes: ['credits.stolen' as never] })).rejects.toMatchObject({ status: 400, code: 'validation_failed', field: 'eventTypes' });
+    // No key at all: the SDK always sends one, so this one goes by hand.
+    expect(await gatewayRequest(system, 'GET', '/api/webhooks/endpoints', { apiKey: null })).toMatchObject({ status: 401, body: { code: 'unauthorized' } });
+    await expect(demo.listWebhookEndpoints({ domain: 'notes.localhost' })).rejects.toMatchObject({ status: 403, code: 'forbidden_domain' });
   });
 
   it('alerts once per crossing of the low-balance threshold (10 on demo.localhost) and sends the purchases', async () => {
@@ -153,12 +145,10 @@ describe('alerts and outgoing webhooks, end to end over HTTP', () => {
     expect(await consume(email, 100, `wh-${suffix}-4`)).toBe(7); // 107 → 7: crossing 2
 
     const deliveries = await eventually('four deliveries succeeded', async () => {
-      const page = await api('GET', `/api/webhooks/endpoints/${endpoint.id}/deliveries?limit=50`);
-      return page.status === 200 && page.body.items.length === 4 && page.body.items.every((d: { status: string }) => d.status === 'succeeded')
-        ? page.body.items
-        : undefined;
+      const page = await demo.listWebhookDeliveries({ id: endpoint.id, limit: 50 });
+      return page.items.length === 4 && page.items.every((d) => d.status === 'succeeded') ? page.items : undefined;
     }, 30_000);
-    const types = deliveries.map((d: { eventType: string }) => d.eventType).sort();
+    const types = deliveries.map((d) => d.eventType).sort();
     expect(types).toEqual(['credits.low_balance', 'credits.low_balance', 'credits.purchased', 'credits.purchased']);
     const alerts = received.filter((r) => r.body.type === 'credits.low_balance' && r.status === 200).map((r) => r.body.data);
     expect(alerts).toEqual([
@@ -170,21 +160,21 @@ describe('alerts and outgoing webhooks, end to end over HTTP', () => {
   }, 60_000);
 
   it('retried each delivery with the same webhook-id and a valid signature, and logged every attempt', async () => {
-    const page = await api('GET', `/api/webhooks/endpoints/${endpoint.id}/deliveries`);
-    for (const delivery of page.body.items) {
+    const page = await demo.listWebhookDeliveries({ id: endpoint.id });
+    for (const delivery of page.items) {
       const requests = received.filter((r) => r.headers['webhook-id'] === delivery.id);
       expect(requests.map((r) => r.status)).toEqual([500, 500, 200]);
       for (const request of requests) {
         expect(new Webhook(endpoint.secret).verify(request.raw, request.headers as Record<string, string>)).toEqual(request.body);
       }
-      expect(delivery.attempts.map((a: { responseStatus: number; outcome: string }) => [a.responseStatus, a.outcome])).toEqual([
+      expect(delivery.attempts.map((a) => [a.responseStatus, a.outcome])).toEqual([
         [500, 'failed'],
         [500, 'failed'],
         [200, 'succeeded'],
       ]);
       expect(delivery.attempts[0]).toMatchObject({ attempt: 1, trigger: 'scheduled', error: 'HTTP 500' });
-      expect(Date.parse(delivery.attempts[0].nextRetryAt) - Date.parse(delivery.attempts[0].startedAt)).toBeGreaterThanOrEqual(200);
-      expect(Date.parse(delivery.attempts[1].nextRetryAt) - Date.parse(delivery.attempts[1].startedAt)).toBeGreaterThanOrEqual(400);
+      expect(Date.parse(delivery.attempts[0].nextRetryAt!) - Date.parse(delivery.attempts[0].startedAt)).toBeGreaterThanOrEqual(200);
+      expect(Date.parse(delivery.attempts[1].nextRetryAt!) - Date.parse(delivery.attempts[1].startedAt)).toBeGreaterThanOrEqual(400);
       expect(delivery.attempts[2]).toMatchObject({ error: null, nextRetryAt: null });
       expect(typeof delivery.attempts[2].durationMs).toBe('number');
     }
@@ -196,24 +186,27 @@ describe('alerts and outgoing webhooks, end to end over HTTP', () => {
   });
 
   it("keeps a domain's endpoints and deliveries from another domain's key (404, as if absent)", async () => {
-    const page = await api('GET', `/api/webhooks/endpoints/${endpoint.id}/deliveries`);
-    const deliveryId = page.body.items[0].id;
-    expect(await api('GET', '/api/webhooks/endpoints', undefined, notesKey)).toMatchObject({ status: 200, body: { items: [{ id: notesEndpointId }] } });
-    expect(await api('GET', `/api/webhooks/endpoints/${endpoint.id}/deliveries`, undefined, notesKey)).toMatchObject({ status: 404, body: { code: 'not_found' } });
-    expect(await api('POST', `/api/webhooks/deliveries/${deliveryId}/replay`, undefined, notesKey)).toMatchObject({ status: 404, body: { code: 'not_found' } });
-    expect(await api('DELETE', `/api/webhooks/endpoints/${endpoint.id}`, undefined, notesKey)).toMatchObject({ status: 404, body: { code: 'not_found' } });
-    expect(await api('GET', `/api/webhooks/endpoints/${endpoint.id}/deliveries`)).toMatchObject({ status: 200 });
+    const page = await demo.listWebhookDeliveries({ id: endpoint.id });
+    const deliveryId = page.items[0].id;
+    expect(await notes.listWebhookEndpoints()).toMatchObject({ items: [{ id: notesEndpointId }] });
+    expect(lastStatus(notes)).toBe(200);
+    await expect(notes.listWebhookDeliveries({ id: endpoint.id })).rejects.toMatchObject({ status: 404, code: 'not_found' });
+    await expect(notes.replayWebhookDelivery({ id: deliveryId })).rejects.toMatchObject({ status: 404, code: 'not_found' });
+    await expect(notes.deleteWebhookEndpoint({ id: endpoint.id })).rejects.toMatchObject({ status: 404, code: 'not_found' });
+    await demo.listWebhookDeliveries({ id: endpoint.id });
+    expect(lastStatus(demo)).toBe(200);
   });
 
   it('replays a delivery by hand: sent again with the same webhook-id, logged as a replay', async () => {
-    const page = await api('GET', `/api/webhooks/endpoints/${endpoint.id}/deliveries`);
-    const delivery = page.body.items.find((d: { eventType: string }) => d.eventType === 'credits.low_balance');
+    const page = await demo.listWebhookDeliveries({ id: endpoint.id });
+    const delivery = page.items.find((d) => d.eventType === 'credits.low_balance')!;
     const before = received.filter((r) => r.headers['webhook-id'] === delivery.id).length;
-    const replayed = await api('POST', `/api/webhooks/deliveries/${delivery.id}/replay`);
-    expect(replayed).toMatchObject({ status: 202, body: { id: delivery.id, status: 'pending' } });
+    const replayed = await demo.replayWebhookDelivery({ id: delivery.id });
+    expect(lastStatus(demo)).toBe(202);
+    expect(replayed).toMatchObject({ id: delivery.id, status: 'pending' });
     const done = await eventually('the replay sent', async () => {
-      const again = await api('GET', `/api/webhooks/endpoints/${endpoint.id}/deliveries`);
-      const found = again.body.items.find((d: { id: string }) => d.id === delivery.id);
+      const again = await demo.listWebhookDeliveries({ id: endpoint.id });
+      const found = again.items.find((d) => d.id === delivery.id)!;
       return found.status === 'succeeded' && found.attempts.length === 4 ? found : undefined;
     });
     expect(done.attempts[3]).toMatchObject({ attempt: 4, trigger: 'replay', outcome: 'succeeded', responseStatus: 200 });
@@ -223,8 +216,10 @@ describe('alerts and outgoing webhooks, end to end over HTTP', () => {
   });
 
   it('deletes an endpoint: gone from the list, sent nothing more', async () => {
-    expect(await api('DELETE', `/api/webhooks/endpoints/${endpoint.id}`)).toMatchObject({ status: 200, body: { id: endpoint.id, cancelledDeliveries: 0 } });
-    expect(await api('GET', '/api/webhooks/endpoints')).toMatchObject({ status: 200, body: { items: [] } });
+    expect(await demo.deleteWebhookEndpoint({ id: endpoint.id })).toMatchObject({ id: endpoint.id, cancelledDeliveries: 0 });
+    expect(lastStatus(demo)).toBe(200);
+    expect(await demo.listWebhookEndpoints()).toMatchObject({ items: [] });
+    expect(lastStatus(demo)).toBe(200);
     const before = received.length;
     await buy(email, 'starter_3');
     await eventually('the purchase credited', async () => (await balance(email)) === 10);
@@ -233,15 +228,15 @@ describe('alerts and outgoing webhooks, end to end over HTTP', () => {
   });
 
   it('sends refund.requested and refund.completed when a customer takes a credit refund in the portal', async () => {
-    const created = await api('POST', '/api/webhooks/endpoints', { url: `${receiverUrl}/refunds`, eventTypes: ['refund.requested', 'refund.completed'] });
-    expect(created.status).toBe(201);
+    const created = await demo.createWebhookEndpoint({ url: `${receiverUrl}/refunds`, eventTypes: ['refund.requested', 'refund.completed'] });
+    expect(lastStatus(demo)).toBe(201);
     const cleo = `cleo+${suffix}@example.com`;
     await buy(cleo, 'starter_3');
     await eventually('the purchase credited', async () => (await balance(cleo)) === 3);
     await consume(cleo, 2, `wh-${suffix}-cleo`);
-    const session = await api('POST', '/api/portal/sessions', { email: cleo, domain: 'demo.localhost', returnUrl: 'https://demo.localhost/account' });
-    expect(session.status).toBe(200);
-    const portal: string = session.body.url;
+    const session = await demo.createPortalSession({ email: cleo, domain: 'demo.localhost', returnUrl: 'https://demo.localhost/account' });
+    expect(lastStatus(demo)).toBe(200);
+    const portal: string = session.url;
     await eventually('the consumption reached the refunds service', async () => (await (await fetch(portal)).text()).includes('id="refundable-credits">2 credits'));
     const form = new URLSearchParams({
       requestKey: `wh-${suffix}`, kind: 'credits', lotId: '', tried: 'Summaries', didNotWork: 'Missed numbers', wouldBringBack: 'Tables', category: 'quality', rating: '3',
@@ -250,12 +245,12 @@ describe('alerts and outgoing webhooks, end to end over HTTP', () => {
     expect(refund.status).toBe(200);
 
     const items = await eventually('both refund deliveries succeeded', async () => {
-      const page = await api('GET', `/api/webhooks/endpoints/${created.body.id}/deliveries`);
-      return page.body.items.length === 2 && page.body.items.every((d: { status: string }) => d.status === 'succeeded') ? page.body.items : undefined;
+      const page = await demo.listWebhookDeliveries({ id: created.id });
+      return page.items.length === 2 && page.items.every((d) => d.status === 'succeeded') ? page.items : undefined;
     }, 30_000);
-    expect(items.map((d: { eventType: string }) => d.eventType).sort()).toEqual(['refund.completed', 'refund.requested']);
+    expect(items.map((d) => d.eventType).sort()).toEqual(['refund.completed', 'refund.requested']);
     const completed = received.find((r) => r.path === '/refunds' && r.body.type === 'refund.completed')!;
-    expect(new Webhook(created.body.secret).verify(completed.raw, completed.headers as Record<string, string>)).toEqual(completed.body);
+    expect(new Webhook(created.secret).verify(completed.raw, completed.headers as Record<string, string>)).toEqual(completed.body);
     expect(completed.body.data['refund']).toMatchObject({ email: cleo, domain: 'demo.localhost', kind: 'credits', status: 'completed', creditsRefunded: 2 });
   }, 60_000);
 });

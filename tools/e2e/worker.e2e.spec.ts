@@ -13,12 +13,10 @@ import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { connect } from 'nats';
 import { Client } from 'pg';
-import { eventually } from '@credit-hub/testing';
-import { stopAndCleanUp } from './support/cleanup';
+import { createDomainKey, eventually, repoRoot as root, startSystem, StartedSystem, stopAndCleanUp } from '@credit-hub/testing';
 
-const { startSystem, runApiKeyCli, root } = require('../scripts/system.js');
 
-type System = Awaited<ReturnType<typeof startSystem>>;
+type System = StartedSystem;
 const suffix = randomBytes(3).toString('hex');
 const namespace = `e2eworker${suffix}`;
 const prefix = `test_e2e_worker_${suffix}`;
@@ -95,7 +93,7 @@ async function addSeedDomain(): Promise<string> {
   } finally {
     await db.end();
   }
-  return JSON.parse(await runApiKeyCli(system, ['create', '--domain', 'yourproduct.com', '--json'])).key;
+  return createDomainKey(system, 'yourproduct.com');
 }
 
 /** A gateway stand-in answering `flakyScript` statuses in turn (then 200), recording every request. */

@@ -16,6 +16,8 @@ const generators = {
   PORTAL_TOKEN_SECRET: () => crypto.randomBytes(32).toString('base64url'),
   STRIPE_SECRET_KEY: () => `sk_test_${crypto.randomBytes(24).toString('hex')}`,
   STRIPE_WEBHOOK_SECRET: () => `whsec_${crypto.randomBytes(32).toString('base64url')}`,
+  // The Connect endpoint's own signing secret (events from connected accounts, `POST /webhooks/stripe/connect`).
+  STRIPE_CONNECT_WEBHOOK_SECRET: () => `whsec_${crypto.randomBytes(32).toString('base64url')}`,
 };
 
 function parse(text) {

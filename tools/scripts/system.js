@@ -61,8 +61,9 @@ async function contractViolations(standinUrl, child) {
 
 /**
  * Starts the system. Options: { ports?: 'default'|'random', namespace?: string, databasePrefix?: string,
- * postgresBaseUrl?, natsUrl?, webhookSecret?, logDir?, env?, nodeArgs? } (nodeArgs: extra node flags per
- * service name, e.g. { gateway: ['--cpu-prof'] }).
+ * postgresBaseUrl?, natsUrl?, webhookSecret?, connectWebhookSecret?, logDir?, env?, serviceEnv?, nodeArgs? } (serviceEnv: extra
+ * variables per service name, e.g. { ledger: { NATS_USER: 'ledger', NATS_PASSWORD: '…' } }; nodeArgs:
+ * extra node flags per service name, e.g. { gateway: ['--cpu-prof'] }).
  * Returns { urls, ports, databases, env, processes, stop() }.
  */
 async function startSystem(options = {}) {
@@ -81,28 +82,30 @@ async function startSystem(options = {}) {
   // Secrets have no defaults in the services: the environment's, else this checkout's generated ones.
   const secrets = localSecrets();
   const webhookSecret = options.webhookSecret || process.env.STRIPE_WEBHOOK_SECRET || secrets.STRIPE_WEBHOOK_SECRET;
+  const connectWebhookSecret = options.connectWebhookSecret || process.env.STRIPE_CONNECT_WEBHOOK_SECRET || secrets.STRIPE_CONNECT_WEBHOOK_SECRET;
   const logDir = options.logDir || path.join(root, 'tmp', 'logs');
   fs.mkdirSync(logDir, { recursive: true });
   const common = { ...secrets, ...process.env, NATS_URL: natsUrl, HTTP_HOST: '127.0.0.1', HUB_NAMESPACE: options.namespace || '', ...(options.env || {}) };
   const standinUrl = `http://127.0.0.1:${ports.standin}`;
   const specs = [
     { name: 'stripe-standin', main: 'dist/tools/stripe-standin/src/main.js', health: `${standinUrl}/test/health`,
-      env: { STRIPE_STANDIN_PORT: ports.standin, STRIPE_WEBHOOK_URL: `http://127.0.0.1:${ports.gateway}/webhooks/stripe`, STRIPE_WEBHOOK_SECRET: webhookSecret } },
+      env: { STRIPE_STANDIN_PORT: ports.standin, STRIPE_WEBHOOK_URL: `http://127.0.0.1:${ports.gateway}/webhooks/stripe`, STRIPE_WEBHOOK_SECRET: webhookSecret,
+             STRIPE_CONNECT_WEBHOOK_URL: `http://127.0.0.1:${ports.gateway}/webhooks/stripe/connect`, STRIPE_CONNECT_WEBHOOK_SECRET: connectWebhookSecret } },
     { name: 'ledger', main: 'dist/apps/ledger/src/main.js', health: `http://127.0.0.1:${ports.ledger}/health`,
       env: { LEDGER_HTTP_PORT: ports.ledger, LEDGER_DATABASE_URL: databases.ledger } },
     { name: 'billing', main: 'dist/apps/billing/src/main.js', health: `http://127.0.0.1:${ports.billing}/health`,
       env: { BILLING_HTTP_PORT: ports.billing, BILLING_DATABASE_URL: databases.billing, STRIPE_API_BASE_URL: standinUrl,
-             STRIPE_WEBHOOK_SECRET: webhookSecret, CATALOG_FILE: path.join(root, 'deploy', 'catalog', 'demo.json') } },
+             STRIPE_WEBHOOK_SECRET: webhookSecret, STRIPE_CONNECT_WEBHOOK_SECRET: connectWebhookSecret, CATALOG_FILE: path.join(root, 'deploy', 'catalog', 'demo.json') } },
     { name: 'refunds', main: 'dist/apps/refunds/src/main.js', health: `http://127.0.0.1:${ports.refunds}/health`,
       env: { REFUNDS_HTTP_PORT: ports.refunds, REFUNDS_DATABASE_URL: databases.refunds } },
     { name: 'feedback-analytics', main: 'dist/apps/feedback-analytics/src/main.js', health: `http://127.0.0.1:${ports.analytics}/health`,
       env: { ANALYTICS_HTTP_PORT: ports.analytics, ANALYTICS_DATABASE_URL: databases.analytics } },
     { name: 'gateway', main: 'dist/apps/gateway/src/main.js', health: `http://127.0.0.1:${ports.gateway}/health`,
-      env: { GATEWAY_HTTP_PORT: ports.gateway, GATEWAY_DATABASE_URL: databases.gateway } },
+      env: { GATEWAY_HTTP_PORT: ports.gateway, GATEWAY_DATABASE_URL: databases.gateway, STRIPE_CONNECT_WEBHOOK_SECRET: connectWebhookSecret } },
   ];
   const processes = {};
   const system = {
-    ports, databases, natsUrl, webhookSecret, logDir, processes,
+    ports, databases, natsUrl, webhookSecret, connectWebhookSecret, logDir, processes,
     urls: { gateway: `http://127.0.0.1:${ports.gateway}`, standin: standinUrl, docs: `http://127.0.0.1:${ports.gateway}/docs` },
     env: common,
     async stop(signal = 'SIGTERM') {
@@ -124,6 +127,7 @@ async function startSystem(options = {}) {
       const log = fs.openSync(path.join(logDir, `${spec.name}.log`), 'a');
       const env = { ...common };
       for (const [k, v] of Object.entries(spec.env)) env[k] = String(v);
+      for (const [k, v] of Object.entries((options.serviceEnv && options.serviceEnv[spec.name]) || {})) env[k] = String(v);
       const nodeArgs = (options.nodeArgs && options.nodeArgs[spec.name]) || [];
       const child = spawn(process.execPath, [...nodeArgs, '-r', register, path.join(root, spec.main)], { cwd: root, env, stdio: ['ignore', log, log] });
       fs.closeSync(log);

@@ -1,5 +1,5 @@
-import { Type } from 'class-transformer';
-import { IsInt, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { IsSecret, postgresUrlPattern, ServiceBaseConfig } from '@credit-hub/service-kit';
 
 /** The billing service's environment, validated at boot (a bad value stops it with exit code 78). */
@@ -45,6 +45,31 @@ export class BillingConfig extends ServiceBaseConfig {
    */
   @IsSecret({ prefix: 'whsec_', lengthMin: 30 })
   STRIPE_WEBHOOK_SECRET!: string;
+
+  /**
+   * Signing secret of the Stripe Connect webhook endpoint (`whsec_…`; or
+   * STRIPE_CONNECT_WEBHOOK_SECRET_FILE): the endpoint that receives the events of connected
+   * accounts (https://docs.stripe.com/connect/webhooks), a secret of its own. No default; unset,
+   * every Connect delivery is refused as unsigned (platform sales work as before).
+   */
+  @IsOptional()
+  @IsSecret({ prefix: 'whsec_', lengthMin: 30 })
+  STRIPE_CONNECT_WEBHOOK_SECRET?: string;
+
+  /**
+   * The platform's application fee on a newly connected domain, integer basis points (0-10000;
+   * 500 = 5 %). Changed per domain with the operator API.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  CONNECT_APPLICATION_FEE_BPS = 500;
+
+  /** Whether money refunds on a newly connected domain give the application fee back (Stripe's `refund_application_fee`). */
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'CONNECT_REFUND_APPLICATION_FEE must be true or false' })
+  CONNECT_REFUND_APPLICATION_FEE = true;
 
   /**
    * How often the background work runs: the payment-grace check (blocks plan credits once a grace

@@ -5,6 +5,10 @@ import { BillingConfig } from './billing.config';
 import { CatalogService } from './catalog/catalog.service';
 import { CheckoutController } from './checkout/checkout.controller';
 import { CheckoutService } from './checkout/checkout.service';
+import { AccountEventsHandler } from './connect/account-events.handler';
+import { ConnectController } from './connect/connect.controller';
+import { ConnectService } from './connect/connect.service';
+import { ConnectedSales } from './connect/connected-sales';
 import { entitlementControllers, entitlementProviders } from './entitlements/entitlements.wiring';
 import { billingMigrations } from './migrations';
 import { BillingOutboxRelay } from './outbox/billing-outbox-relay';
@@ -17,7 +21,8 @@ import { WebhookService } from './webhooks/webhook.service';
 
 /**
  * The billing service: the catalog of offerings per domain, Stripe Checkout sessions, verified and
- * deduplicated Stripe webhooks, and the outbox relay to stream BILLING.
+ * deduplicated Stripe webhooks (the platform's and, on the Connect endpoint, connected accounts'),
+ * Stripe Connect onboarding, and the outbox relay to stream BILLING.
  */
 @Module({
   imports: [
@@ -31,7 +36,10 @@ import { WebhookService } from './webhooks/webhook.service';
     NatsModule.forRoot({ name: 'billing', config: BillingConfig, servers: (c) => c.NATS_URL, streams: [Streams.billing, Streams.entitlements] }),
     HealthModule.register({ hasDatabase: true }),
   ],
-  controllers: [CheckoutController, WebhookController, StripeRefundsController, ...subscriptionControllers, ...entitlementControllers],
-  providers: [stripeClientProvider, CatalogService, CheckoutService, WebhookService, BillingOutboxRelay, StripeRefundsService, ...subscriptionProviders, ...entitlementProviders],
+  controllers: [CheckoutController, WebhookController, StripeRefundsController, ConnectController, ...subscriptionControllers, ...entitlementControllers],
+  providers: [
+    stripeClientProvider, CatalogService, CheckoutService, WebhookService, BillingOutboxRelay, StripeRefundsService, ConnectService, AccountEventsHandler, ConnectedSales,
+    ...subscriptionProviders, ...entitlementProviders,
+  ],
 })
 export class BillingModule {}

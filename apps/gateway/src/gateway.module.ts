@@ -6,6 +6,7 @@ import { analyticsEdgeControllers } from './analytics';
 import { ApiKeyAuthenticator } from './api-keys/api-key-authenticator';
 import { ApiKeyGuard } from './api-keys/api-key.guard';
 import { BillingController } from './billing/billing.controller';
+import { connectEdgeControllers, connectEdgeProviders } from './connect';
 import { DashboardSessions } from './dashboard/dashboard-sessions';
 import { GatewayConfig } from './gateway.config';
 import { gatewayMigrations } from './migrations';
@@ -37,7 +38,7 @@ import { WebhookEndpointsController } from './webhooks-endpoints/webhook-endpoin
     HealthModule.register({ hasDatabase: true }),
     rateLimitModule,
   ],
-  controllers: [BillingController, CreditsController, CreditLedgerController, AnalyticsController, ...analyticsEdgeControllers, StripeWebhookController, ...refundEdgeControllers, WebhookEndpointsController, ...billingEdgeControllers, EntitlementsController],
-  providers: [ApiKeyAuthenticator, ApiKeyGuard, DashboardSessions, HubClient, { provide: APP_INTERCEPTOR, useClass: IdempotencyKeyInterceptor }, ...refundEdgeProviders, rateLimitGuardProvider, ...billingEdgeProviders],
+  controllers: [BillingController, CreditsController, CreditLedgerController, AnalyticsController, ...analyticsEdgeControllers, StripeWebhookController, ...refundEdgeControllers, WebhookEndpointsController, ...billingEdgeControllers, EntitlementsController, ...connectEdgeControllers],
+  providers: [ApiKeyAuthenticator, ApiKeyGuard, DashboardSessions, HubClient, { provide: APP_INTERCEPTOR, useClass: IdempotencyKeyInterceptor }, ...refundEdgeProviders, rateLimitGuardProvider, ...billingEdgeProviders, ...connectEdgeProviders],
 })
 export class GatewayModule {}

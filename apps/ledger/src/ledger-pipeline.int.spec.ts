@@ -7,7 +7,7 @@
 import { INestApplication } from '@nestjs/common';
 import { ConsumeCreditsBatchResult, ConsumeCreditsResult, LedgerSubjects, Reply, Streams } from '@credit-hub/contracts';
 import { bootService, dropDatabase } from '@credit-hub/service-kit';
-import { testNatsUrl, uniqueDatabaseUrl } from '@credit-hub/testing';
+import { eventually, testNatsUrl, uniqueDatabaseUrl } from '@credit-hub/testing';
 import fc from 'fast-check';
 import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
@@ -126,4 +126,32 @@ describe('ledger pipeline', () => {
       { numRuns: 25 },
     );
   }, 120_000);
+
+  it('decides the commands on one account in the order they were submitted, even while an earlier one is held up in the database', async () => {
+    const email = 'order@ordered.test';
+    const streamId = `account-${email}`;
+    // Another transaction creates the account row and does not commit yet: the grant's batch, which
+    // creates the row first, waits on it in PostgreSQL.
+    const blocker = new Client({ connectionString: databaseUrl });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query(`INSERT INTO ledger_accounts (stream_id, email, version, balance) VALUES ($1, $2, 0, 0)`, [streamId, email]);
+      const grant = store.grant({ email, domain: 'ordered.test', credits: 10, grantId: 'first', reason: 'order test' });
+      await eventually('the grant waits on the row', async () => {
+        const { rows } = await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        return rows[0].n === 1;
+      });
+      // Submitted after the grant, so decided after it: spends the granted credits. Decided in a
+      // transaction of its own that ran ahead, it would find no account and no credits.
+      const consume = store.consume({ email, domain: 'ordered.test', credits: 4, actionType: 'gen', referenceId: 'after-grant' });
+      const early = await Promise.race([consume.then(() => 'answered'), new Promise((resolve) => setTimeout(() => resolve('waiting'), 300))]);
+      await blocker.query('ROLLBACK');
+      expect(await grant).toMatchObject({ ok: true, value: { balance: 10, repeated: false } });
+      expect(await consume).toMatchObject({ ok: true, value: { balance: 6, repeated: false } });
+      expect(early).toBe('waiting');
+    } finally {
+      await blocker.end();
+    }
+  });
 });

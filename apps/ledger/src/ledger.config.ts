@@ -30,16 +30,15 @@ export class LedgerConfig extends ServiceBaseConfig {
   LEDGER_BATCH_SIZE_MAX = 256;
 
   /**
-   * Ledger pipeline: the wait before a batch is written when a slot is free, ms (while batches
-   * commit, commands queue for the next one anyway: natural batching). 0: no wait at all when the
-   * ledger is idle. The default 2 keeps the old order between a consume and an account fact (a
-   * freeze, a suspension) that billing sends within 2 ms of it; see docs/scaling.md.
+   * Ledger pipeline: an explicit wait before a batch is written when a slot is free, ms. Default 0:
+   * none (while batches commit, commands queue for the next one anyway: natural batching; and
+   * commands on one account are decided in arrival order whatever the wait); see docs/scaling.md.
    */
   @Type(() => Number)
   @IsInt()
   @Min(0)
   @Max(50)
-  LEDGER_BATCH_WAIT_MS = 2;
+  LEDGER_BATCH_WAIT_MS = 0;
 
   /** Ledger pipeline: batches in flight at once (each holds one pooled connection); more commands wait for the next batch. */
   @Type(() => Number)

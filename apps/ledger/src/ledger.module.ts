@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { Streams } from '@credit-hub/contracts';
 import { DatabaseModule, HealthModule, NatsModule, ServiceConfigModule } from '@credit-hub/service-kit';
 import { LedgerConfig } from './ledger.config';
@@ -27,6 +28,8 @@ import { RefundableReader } from './refundable/refundable.reader';
     }),
     NatsModule.forRoot({ name: 'ledger', config: LedgerConfig, servers: (c) => c.NATS_URL, streams: [Streams.ledger, Streams.billing] }),
     HealthModule.register({ hasDatabase: true }),
+    // Timers of the periodic jobs (the expiry scan), stopped at shutdown.
+    ScheduleModule.forRoot(),
   ],
   controllers: [LedgerHandlers, RefundableHandler],
   providers: [CreditAccountStore, LedgerPipeline, ConsumeBatcher, ConsumeSubscription, LedgerHandlers, HistoryReader, ExpiryScheduler, LedgerOutboxRelay, BillingEventsConsumer, RefundableReader],

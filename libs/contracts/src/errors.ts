@@ -33,6 +33,16 @@ export const ErrorCodes = {
   portal_link_invalid: { status: 403, retryable: false, title: 'The portal link is invalid or has expired' },
   stripe_refund_refused: { status: 402, retryable: false, title: 'Stripe refused the refund' },
   checkout_blocked: { status: 403, retryable: false, title: 'New checkouts are blocked for this customer (more than 3 disputes in 6 months)' },
+  connected_account_not_ready: {
+    status: 409,
+    retryable: true,
+    title: "The domain's connected Stripe account has not finished onboarding (charges not enabled yet)",
+  },
+  connected_account_disconnected: {
+    status: 409,
+    retryable: false,
+    title: "The domain's connected Stripe account was disconnected; the builder must connect it again",
+  },
   subscription_not_owned: { status: 403, retryable: false, title: 'Only the customer who owns the subscription can change it' },
   rate_limited: { status: 429, retryable: true, title: 'Too many requests for this API key; retry after the given delay' },
   webhook_signature_invalid: { status: 400, retryable: false, title: 'Stripe signature verification failed' },

@@ -13,3 +13,4 @@ export * from './ledger/index';
 export * from './billing/index';
 export * from './analytics/index';
 export * from './messages';
+export * from './billing-connect';

@@ -46,15 +46,30 @@ export interface DurableConsumerOptions<T = unknown> {
   /** Deliveries before the server gives up on a message (poison). */
   maxDeliver?: number;
   ackWaitMs?: number;
-  /** Messages pulled per request. */
+  /** Most messages per batch (with `batchHandler`), and by default the messages pulled per request. */
   batchSizeMax?: number;
+  /**
+   * Messages asked for per pull request (default `batchSizeMax`). nats.js asks again when the
+   * handler has reached a quarter of them, so a larger pull keeps a backlog flowing without
+   * waiting on a pull's round trip; the price is that `stop()` handles up to this many messages
+   * already delivered, and each must be handled within `ackWaitMs` of its delivery.
+   */
+  pullMessagesMax?: number;
 }
+
+/**
+ * Messages delivered and not yet acknowledged, per consumer, before the server stops delivering
+ * (`max_ack_pending`): above a consumer's pull plus the acks of the batches being sent.
+ */
+const maxAckPending = 4000;
 
 /**
  * A JetStream durable pull consumer with explicit ack, handling messages one at a time in stream
  * order. A handler error naks the message with a growing delay; after `maxDeliver` deliveries the
  * server stops redelivering and the message is logged as poison. `stop()` finishes the message in
- * hand, then closes the subscription.
+ * hand, then closes the subscription. Acks of handled messages are sent together once per turn
+ * of the event loop (one socket write for all the process's consumers), never before the
+ * handler's effect is committed.
  *
  * Each message is handled inside the correlation context of its `X-Correlation-Id` header (a
  * fresh id when the header is absent or invalid), so the handler's log lines carry it and the
@@ -85,7 +100,7 @@ export class DurableConsumer<T = unknown> {
       replay_policy: ReplayPolicy.Instant,
       max_deliver: this.options.maxDeliver ?? 20,
       ack_wait: (this.options.ackWaitMs ?? 30_000) * 1_000_000,
-      max_ack_pending: 1000,
+      max_ack_pending: maxAckPending,
       ...(this.options.filterSubject ? { filter_subject: this.options.filterSubject } : {}),
     };
     const exists = await jsm.consumers.info(stream, durable).then(
@@ -100,13 +115,15 @@ export class DurableConsumer<T = unknown> {
       await jsm.consumers.update(stream, durable, {
         max_deliver: config.max_deliver,
         ack_wait: config.ack_wait,
+        max_ack_pending: maxAckPending,
         ...(this.options.filterSubject ? { filter_subject: this.options.filterSubject } : {}),
       });
     } else {
       await jsm.consumers.add(stream, config);
     }
     const consumer = await nc.jetstream().consumers.get(stream, durable);
-    this.messages = await consumer.consume({ max_messages: this.options.batchSizeMax ?? 100, expires: 5000 });
+    const pull = this.options.pullMessagesMax ?? this.options.batchSizeMax ?? 100;
+    this.messages = await consumer.consume({ max_messages: pull, expires: 5000 });
     this.loop = this.run(this.messages).catch((error: Error) => {
       // The iterator failing (connection closed for good) must not become an unhandled rejection.
       if (!this.stopping) this.logger.error(`consumer loop ended: ${error.message}`);
@@ -129,6 +146,7 @@ export class DurableConsumer<T = unknown> {
     this.stopping = true;
     await this.messages?.close();
     await this.loop;
+    sendAcks(); // before the connection drains
   }
 
   private async run(messages: ConsumerMessages): Promise<void> {
@@ -180,7 +198,7 @@ export class DurableConsumer<T = unknown> {
       try {
         await inSpan(`${this.options.durable} batch`, { root: true, links: spans.map((span) => span?.traceparent), attributes: { 'messaging.batch.message_count': decoded.length } }, () =>
           this.options.batchHandler!(decoded.map((entry) => entry.consumed)));
-        for (const { message } of decoded) message.ack();
+        for (const { message } of decoded) ackSoon(message);
         for (const span of spans) span?.end();
         this.handledCount += decoded.length;
         this.logger.debug(`handled ${decoded.length} messages in one batch`);
@@ -224,25 +242,25 @@ export class DurableConsumer<T = unknown> {
     });
   }
 
-  /** The message decoded, or undefined when it is not JSON (then terminated: it can never succeed). */
+  /**
+   * The message decoded, or undefined when it is not JSON (then terminated: it can never succeed).
+   * The body is parsed at once (straight from the message's bytes, no copy); the JetStream
+   * metadata (`messageId`, `streamSequence`, `redeliveryCount`, `headers`) only when a handler
+   * reads it, once: consumers that key their inbox by the body's event id never parse the headers
+   * or the ack subject.
+   */
   private decode(message: JsMsg): ConsumedMessage<T> | undefined {
-    const info = message.info;
-    let decoded: ConsumedMessage<T>;
+    let body: T;
     try {
-      decoded = {
-        subject: message.subject,
-        body: JSON.parse(Buffer.from(message.data).toString('utf8')) as T,
-        messageId: message.headers?.get('Nats-Msg-Id') || `${info.stream}:${info.streamSequence}`,
-        streamSequence: info.streamSequence,
-        redeliveryCount: info.redeliveryCount,
-        headers: headersToRecord(message),
-      };
+      const data = message.data;
+      body = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')) as T;
     } catch (error) {
+      const info = message.info;
       this.logger.error(`message ${info.stream}:${info.streamSequence} is not JSON; terminated: ${(error as Error).message}`);
       message.term();
       return undefined;
     }
-    return decoded;
+    return new DecodedMessage<T>(message, body);
   }
 
   /** Runs the handler on one decoded message; acks on success, naks with back-off on failure. */
@@ -250,7 +268,7 @@ export class DurableConsumer<T = unknown> {
     const info = message.info;
     try {
       await this.options.handler(decoded);
-      message.ack();
+      ackSoon(message);
       this.handledCount++;
       this.logger.debug(`handled ${decoded.subject} ${decoded.messageId}`);
     } catch (error) {
@@ -261,6 +279,71 @@ export class DurableConsumer<T = unknown> {
       if (last) this.logger.error(`${text}; giving up (poison message): ${(error as Error).message}`);
       else this.logger.warn(`${text}; retry in ${delayMs} ms: ${(error as Error).message}`);
       message.nak(delayMs);
+    }
+  }
+}
+
+/**
+ * A consumed message whose JetStream metadata is read lazily from the `JsMsg` (and kept): the
+ * header block and the ack subject (`$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>…`) are only
+ * parsed when a handler asks for them.
+ */
+class DecodedMessage<T> implements ConsumedMessage<T> {
+  private headerRecord?: Record<string, string>;
+
+  constructor(
+    private readonly message: JsMsg,
+    readonly body: T,
+  ) {}
+
+  get subject(): string {
+    return this.message.subject;
+  }
+
+  get messageId(): string {
+    const id = this.message.headers?.get('Nats-Msg-Id');
+    if (id) return id;
+    const info = this.message.info;
+    return `${info.stream}:${info.streamSequence}`;
+  }
+
+  get streamSequence(): number {
+    return this.message.info.streamSequence;
+  }
+
+  get redeliveryCount(): number {
+    return this.message.info.redeliveryCount;
+  }
+
+  get headers(): Record<string, string> {
+    return (this.headerRecord ??= headersToRecord(this.message));
+  }
+}
+
+/**
+ * Acks of handled messages, sent together once per turn of the event loop: every ack the
+ * process's consumers make in one turn goes out in one socket write (nats.js writes what is
+ * pending at the end of each microtask run). Sent after the effect's commit, like an ack at once;
+ * an ack lost to a crash before it is sent is a redelivery, which the inbox makes a no-op.
+ */
+const pendingAcks: JsMsg[] = [];
+let acksScheduled = false;
+
+function ackSoon(message: JsMsg): void {
+  pendingAcks.push(message);
+  if (acksScheduled) return;
+  acksScheduled = true;
+  setImmediate(sendAcks);
+}
+
+function sendAcks(): void {
+  acksScheduled = false;
+  const messages = pendingAcks.splice(0, pendingAcks.length);
+  for (const message of messages) {
+    try {
+      message.ack();
+    } catch {
+      // The connection closed first: the server redelivers after ack_wait, and the inbox makes that a no-op.
     }
   }
 }

@@ -110,6 +110,8 @@ export class OutboxRelay {
   private wake?: () => void;
   /** A NOTIFY arrived while no sleep was waiting (e.g. mid-publish): the next sleep returns at once. */
   private notified = false;
+  /** This relay holds the advisory lock: it is the one publishing. */
+  private relaying = false;
   private loop?: Promise<void>;
   private readonly batchSizeMax: number;
   private readonly pollIntervalMs: number;
@@ -136,6 +138,7 @@ export class OutboxRelay {
     this.running = false;
     this.wake?.();
     await this.loop;
+    this.relaying = false;
     await this.listener?.end().catch(() => undefined);
     this.listener = undefined;
   }
@@ -150,6 +153,7 @@ export class OutboxRelay {
         if (published < this.batchSizeMax) await this.sleep(this.pollIntervalMs);
       } catch (error) {
         this.logger.warn(`relay error, retrying in ${delay} ms: ${(error as Error).message}`);
+        this.relaying = false;
         await this.listener?.end().catch(() => undefined);
         this.listener = undefined;
         await this.sleep(delay);
@@ -168,44 +172,64 @@ export class OutboxRelay {
     await client.query(`LISTEN "${this.options.channel}"`);
     while (this.running) {
       const result = await client.query('SELECT pg_try_advisory_lock($1) AS locked', [this.options.lockKey]);
-      if (result.rows[0].locked) return;
+      if (result.rows[0].locked) {
+        this.relaying = true;
+        return;
+      }
       await this.sleep(2000); // another instance relays; stand by
     }
   }
 
   /**
-   * Publishes one batch; returns how many rows it published. Two round trips to PostgreSQL per
-   * batch (BEGIN with the SELECT, the UPDATE with COMMIT: simple-query strings whose only inlined
-   * values are the integer limit and the integer ids PostgreSQL returned), and the payload is read
-   * as jsonb's text and published as is (no parse and re-serialise per row).
+   * Publishes batches while there are rows; returns how many rows the last one published (less
+   * than a full batch: the outbox was empty when it ended). One
+   * round trip to PostgreSQL per batch after the first: the UPDATE that marks a batch published,
+   * its COMMIT, and the BEGIN and SELECT of the next batch go as one simple-query string (whose
+   * only inlined values are the integer limit and the integer ids PostgreSQL returned), so rows
+   * that committed while a batch was being published are on their way after one round trip, not
+   * two. The payload is read as jsonb's text and published as is (no parse and re-serialise per
+   * row). A batch is marked only after JetStream acknowledged all of it, and the next batch is
+   * published only after that mark committed: batches stay in id order, one at a time.
    */
   private async publishBatch(): Promise<number> {
     const client: PoolClient = await checkoutClient(this.options.pool);
+    const select = `SELECT id, message_id, subject, payload::text AS payload, headers, created_at FROM outbox
+          WHERE published_at IS NULL ORDER BY id LIMIT ${Math.trunc(this.batchSizeMax)} FOR UPDATE SKIP LOCKED`;
     try {
-      const selected = (await client.query(
-        `BEGIN; SELECT id, message_id, subject, payload::text AS payload, headers, created_at FROM outbox
-          WHERE published_at IS NULL ORDER BY id LIMIT ${Math.trunc(this.batchSizeMax)} FOR UPDATE SKIP LOCKED`,
-      )) as unknown as { rows: OutboxRow[] }[];
-      const rows = selected[1].rows;
-      if (rows.length > 0) {
+      const selected = (await client.query(`BEGIN; ${select}`)) as unknown as { rows: OutboxRow[] }[];
+      let rows = selected[1].rows;
+      let published = 0;
+      while (rows.length > 0) {
         await this.publishAll(rows);
         const ids = rows.map((row) => String(row.id));
         if (!ids.every((id) => /^\d+$/.test(id))) throw new Error('outbox ids must be integers');
-        await client.query(`UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY('{${ids.join(',')}}'::bigint[]); COMMIT`);
-      } else {
-        await client.query('COMMIT');
+        const mark = `UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY('{${ids.join(',')}}'::bigint[]); COMMIT`;
+        if (!this.running) {
+          await client.query(mark);
+          this.published(rows);
+          return rows.length;
+        }
+        const results = (await client.query(`${mark}; BEGIN; ${select}`)) as unknown as { rows: OutboxRow[] }[];
+        this.published(rows);
+        published = rows.length;
+        rows = results[3].rows;
       }
-      this.publishedCount += rows.length;
-      if (rows.length > 0 && this.options.onPublished) {
-        const now = Date.now();
-        this.options.onPublished(rows.map((row) => now - new Date(row.created_at).getTime()));
-      }
-      return rows.length;
+      await client.query('COMMIT');
+      return published === this.batchSizeMax ? 0 : published; // the loop ended on an empty outbox: nothing more to take now
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
       client.release();
+    }
+  }
+
+  /** Counts a marked batch and reports each row's lag (created_at → now). */
+  private published(rows: OutboxRow[]): void {
+    this.publishedCount += rows.length;
+    if (rows.length > 0 && this.options.onPublished) {
+      const now = Date.now();
+      this.options.onPublished(rows.map((row) => now - new Date(row.created_at).getTime()));
     }
   }
 
@@ -265,6 +289,16 @@ export class OutboxRelay {
         finish(error as Error);
       }
     });
+  }
+
+  /**
+   * Wakes the relay at once, as a NOTIFY would: for the writer of the outbox in the same process,
+   * right after the COMMIT of its rows, which spares the NOTIFY's trip through PostgreSQL and
+   * the listening connection. Does nothing unless this relay holds the lock (a relay standing by
+   * publishes nothing).
+   */
+  nudge(): void {
+    if (this.relaying) this.notify();
   }
 
   /** Wakes the sleeping loop, or remembers the wake-up for the next sleep (no lost NOTIFY). */

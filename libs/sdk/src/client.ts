@@ -41,7 +41,7 @@ export interface CreditHubClientOptions {
  * Operations a builder calls through the SDK: every operation of the API but Stripe's webhook
  * (Stripe calls it), the health checks (probes call them) and the metrics (a scraper reads them).
  */
-export type PublicOperationName = Exclude<OperationName, 'handleStripeWebhook' | 'getHealth' | 'getReadiness' | 'getMetrics'>;
+export type PublicOperationName = Exclude<OperationName, 'handleStripeWebhook' | 'handleStripeConnectWebhook' | 'getHealth' | 'getReadiness' | 'getMetrics'>;
 
 /**
  * Operations the hub does not deduplicate: no idempotency key in the request, and a repeat has a
@@ -260,6 +260,35 @@ export class CreditHubClient implements CreditHubApi {
   /** Refund feedback texts, newest first (at most 100), optionally matching `q`. */
   getAnalyticsFeedback(input: OperationInput<'getAnalyticsFeedback'> = {}): Promise<OperationResult<'getAnalyticsFeedback'>> {
     return this.call('getAnalyticsFeedback', input);
+  }
+
+  /**
+   * Connects your domains to your own Stripe account (Stripe Connect): the key's domain (a domain
+   * key) or `domains` of a builder key (default: all). Answers Stripe's hosted onboarding link;
+   * checkouts are refused (409 `connected_account_not_ready`) until Stripe reports the account ready.
+   */
+  startConnectOnboarding(input: OperationInput<'startConnectOnboarding'>): Promise<OperationResult<'startConnectOnboarding'>> {
+    return this.call('startConnectOnboarding', input);
+  }
+
+  /** The Connect state of the key's domains (`domain` narrows): account, status, what Stripe still needs, fee terms. */
+  getConnectState(input: OperationInput<'getConnectState'> = {}): Promise<OperationResult<'getConnectState'>> {
+    return this.call('getConnectState', input);
+  }
+
+  /** Connects any domains to one Stripe account (operator key). */
+  startOperatorConnectOnboarding(input: OperationInput<'startOperatorConnectOnboarding'>): Promise<OperationResult<'startOperatorConnectOnboarding'>> {
+    return this.call('startOperatorConnectOnboarding', input);
+  }
+
+  /** A domain's Connect state (operator key). */
+  getOperatorConnectState(input: OperationInput<'getOperatorConnectState'>): Promise<OperationResult<'getOperatorConnectState'>> {
+    return this.call('getOperatorConnectState', input);
+  }
+
+  /** Sets a domain's application fee (basis points) and refund policy (operator key). */
+  putOperatorConnectSettings(input: OperationInput<'putOperatorConnectSettings'>): Promise<OperationResult<'putOperatorConnectSettings'>> {
+    return this.call('putOperatorConnectSettings', input);
   }
 
   /** A domain's brand and every offering (with an operator key as `apiKey`). */

@@ -57,7 +57,7 @@ beforeEach(() => {
 });
 
 /** Operations the SDK leaves out: Stripe calls its webhook, probes the health checks, a scraper the metrics. */
-const notForBuilders = ['handleStripeWebhook', 'getHealth', 'getReadiness', 'getMetrics'];
+const notForBuilders = ['handleStripeWebhook', 'handleStripeConnectWebhook', 'getHealth', 'getReadiness', 'getMetrics'];
 
 describe('operations', () => {
   it('has a method for every public operation of the API, named by its operationId', () => {

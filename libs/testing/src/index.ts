@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { JetStreamManager } from 'nats';
 
 /** Base URL of the PostgreSQL server tests use (trust auth on this machine and in CI). */
 export const testPostgresBaseUrl = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432';
@@ -36,17 +35,5 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 export * from './ledger-stream';
-
-/**
- * Deletes every JetStream stream of one test namespace: the hub names its streams
- * `<NAME>_<NAMESPACE>` (LEDGER, BILLING, REFUNDS, ENTITLEMENTS, and any added later), so a suite
- * cleans up all of them without listing them. Returns the names deleted; a failed delete is
- * ignored (another cleanup may have deleted the stream already).
- */
-export async function deleteNamespaceStreams(jsm: JetStreamManager, namespace: string): Promise<string[]> {
-  const suffix = `_${namespace.toUpperCase()}`;
-  const names: string[] = [];
-  for await (const name of jsm.streams.names()) if (name.endsWith(suffix)) names.push(name);
-  for (const name of names) await jsm.streams.delete(name).catch(() => false);
-  return names;
-}
+export * from './streams';
+export * from './system';

@@ -1,4 +1,4 @@
-import { NatsConnection } from 'nats';
+import { headers, NatsConnection } from 'nats';
 import { Pool } from 'pg';
 import { coresBetween, CpuSnapshot } from './cpu';
 import { runChild } from './children';
@@ -75,27 +75,39 @@ export interface SyntheticBurstResult {
 
 /**
  * The consumers' maximum rate: `n` valid `CreditsConsumed` envelopes published straight to the
- * bench system's LEDGER stream at once (faster than the ledger could write them), then, for every
+ * bench system's LEDGER stream at once (faster than the ledger could write them: core publishes
+ * with `Nats-Msg-Id` and `Nats-Expected-Stream`, not awaited one by one; throws unless the stream
+ * then holds all `n`), then, for every
  * durable consumer of LEDGER, the time until it has nothing pending or awaiting its ack (polled
  * every 25 ms from the server's consumer info), and the CPU each process spent meanwhile. Only on
  * a system the bench started: the read models then count consumptions the ledger never recorded.
  */
 export async function syntheticBurst(nc: NatsConnection, namespace: string, runId: string, n: number, maxWaitMs: number, cpu?: () => Promise<CpuSnapshot>): Promise<SyntheticBurstResult> {
-  const js = nc.jetstream();
   const jsm = await nc.jetstreamManager();
   const subject = nsSubject(namespace, 'ledger.events.credits-consumed.v1');
   const stream = nsStream(namespace, 'LEDGER');
+  // The envelopes are made before the clock starts; then published without waiting for each
+  // publish's ack (a JetStream publish is a request: awaiting 20,000 of them would make the
+  // publisher, not the consumers, the measured rate), then the stream is asked until it holds them.
+  const payloads = Array.from({ length: n }, (_, i) => {
+    const envelope = consumedEnvelope(i, runId);
+    const h = headers();
+    h.set('Nats-Msg-Id', envelope.eventId);
+    h.set('Nats-Expected-Stream', stream);
+    return { data: Buffer.from(JSON.stringify(envelope)), headers: h };
+  });
+  const lastBefore = (await jsm.streams.info(stream)).state.last_seq;
   const cpuBefore = await cpu?.();
   const startedAt = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 128 }, async () => {
-      while (next < n) {
-        const envelope = consumedEnvelope(next++, runId);
-        await js.publish(subject, Buffer.from(JSON.stringify(envelope)), { msgID: envelope.eventId, expect: { streamName: stream } });
-      }
-    }),
-  );
+  for (const { data, headers: h } of payloads) nc.publish(subject, data, { headers: h });
+  await nc.flush();
+  let stored = (await jsm.streams.info(stream)).state.last_seq - lastBefore;
+  const storeDeadline = Date.now() + maxWaitMs;
+  while (stored < n && Date.now() < storeDeadline) {
+    await sleep(5);
+    stored = (await jsm.streams.info(stream)).state.last_seq - lastBefore;
+  }
+  if (stored < n) throw new Error(`the synthetic burst: ${stored} of ${n} messages stored in ${stream}`);
   const publishMs = performance.now() - startedAt;
   const done = new Map<string, number>();
   const durables = new Set<string>();

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { connect } from 'nats';
 import { Client } from 'pg';
-import { deleteNamespaceStreams } from '@credit-hub/testing';
+import { deleteNamespaceStreams, repoRoot, systemScripts } from '@credit-hub/testing';
+import type { DatabaseName, ServiceName, StartedSystem, StartOptions } from '@credit-hub/testing';
 
 /**
  * A started copy of the whole system (tools/scripts/system.js: random ports, own databases and
@@ -13,61 +14,9 @@ import { deleteNamespaceStreams } from '@credit-hub/testing';
  * Used by `npm run chaos` and by the fuzz, security and races end-to-end specs.
  */
 
-/** The repository root: the directory holding tools/scripts/system.js above this file (src or dist). */
-export const repoRoot = findRoot(__dirname);
-
-function findRoot(from: string): string {
-  let dir = from;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'tools', 'scripts', 'system.js')) && fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`no repository root above ${from}`);
-    dir = parent;
-  }
-}
-
-/** Names of the processes startSystem starts, in its start order. */
-export type ServiceName = 'stripe-standin' | 'ledger' | 'billing' | 'refunds' | 'feedback-analytics' | 'gateway';
-
-/** The five services' databases, by startSystem's names. */
-export type DatabaseName = 'gateway' | 'ledger' | 'billing' | 'refunds' | 'analytics';
-
-/** The handle startSystem returns (tools/scripts/system.js is plain CommonJS without types). */
-export interface StartedSystem {
-  urls: { gateway: string; standin: string; docs: string };
-  ports: Record<'gateway' | 'ledger' | 'billing' | 'refunds' | 'analytics' | 'standin', number>;
-  databases: Record<DatabaseName, string>;
-  natsUrl: string;
-  webhookSecret: string;
-  logDir: string;
-  env: NodeJS.ProcessEnv;
-  processes: Record<ServiceName, ChildProcess>;
-  stop(signal?: NodeJS.Signals): Promise<void>;
-}
-
-export interface StartOptions {
-  ports?: 'default' | 'random';
-  namespace?: string;
-  databasePrefix?: string;
-  postgresBaseUrl?: string;
-  natsUrl?: string;
-  webhookSecret?: string;
-  logDir?: string;
-  env?: Record<string, string>;
-}
-
-interface SystemScripts {
-  startSystem(options: StartOptions): Promise<StartedSystem>;
-  runApiKeyCli(system: StartedSystem, args: string[]): Promise<string>;
-  runReplay(system: StartedSystem, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
-  freePort(): Promise<number>;
-  waitHealthy(name: string, url: string, timeoutMs: number, child?: ChildProcess): Promise<void>;
-}
-
-/** tools/scripts/system.js, loaded from the repository root (the same file from src and dist). */
-export function systemScripts(): SystemScripts {
-  return require(path.join(repoRoot, 'tools', 'scripts', 'system.js')) as SystemScripts;
-}
+// The started system's types and tools/scripts/system.js itself come from the typed harness.
+export { repoRoot, systemScripts } from '@credit-hub/testing';
+export type { DatabaseName, ServiceName, StartedSystem, StartOptions } from '@credit-hub/testing';
 
 /** How a service was launched: enough to launch it again identically after a kill. */
 interface LaunchSpec {

@@ -55,7 +55,10 @@ async function runAdvance(app: EventContext, seconds: number, deliver: boolean):
   return { now: target, events };
 }
 
-function runJob(app: EventContext, job: ScheduledJob): void {
+function runJob(platform: EventContext, job: ScheduledJob): void {
+  const partition = job.account === null ? platform.platform : platform.platform.connect.partitions.get(job.account);
+  if (!partition) return;
+  const app: EventContext = { ...platform, state: partition };
   const subscription = app.state.subscriptions.get(job.subscription);
   if (!subscription || subscription.status === 'canceled') return;
   if (job.kind === 'trial_will_end') {

@@ -87,8 +87,10 @@ export type CancellationFeedback = (typeof CANCELLATION_FEEDBACK)[number];
 export interface Subscription {
   id: string;
   object: 'subscription';
-  application: null;
-  application_fee_percent: null;
+  /** The platform's Connect application when made with `application_fee_percent` on a connected account. */
+  application: string | null;
+  /** Percent (0–100, at most two decimals) of each invoice's total taken as the application fee. */
+  application_fee_percent: number | null;
   automatic_tax: { disabled_reason: null; enabled: false; liability: null };
   billing_cycle_anchor: number;
   billing_cycle_anchor_config: null;
@@ -197,7 +199,7 @@ export interface Invoice {
   amount_paid: number;
   amount_remaining: number;
   amount_shipping: number;
-  application: null;
+  application: string | null;
   attempt_count: number;
   attempted: boolean;
   auto_advance: boolean;

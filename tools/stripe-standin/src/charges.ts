@@ -4,6 +4,8 @@ import { formatAmount } from './checkout-page';
 import { cardError, invalidRequest, noSuchObject } from './errors';
 import type { EventContext, EventRequest } from './events';
 import { changedAttributes, emitEvent } from './events';
+import { recordBalanceTransaction } from './balance';
+import { collectApplicationFee, refundApplicationFee } from './connect';
 import type { PaymentIntent } from './objects';
 import { stripeId } from './objects';
 import type { Charge, Refund, RefundReason } from './payment-objects';
@@ -20,11 +22,21 @@ export interface PaymentInput {
   receiptEmail: string | null;
   /** The card (`pm_…`); a fresh id when the payer has none on file. */
   paymentMethod: string | null;
+  /**
+   * Application fee (minor units) of a direct charge on a connected account; null = none. Makes an
+   * `application_fee` on the platform (`application_fee.created`).
+   */
+  applicationFeeAmount?: number | null;
 }
 
-/** Records a succeeded payment intent and its charge (`latest_charge`), both `created` now. No events. */
+/**
+ * Records a succeeded payment intent and its charge (`latest_charge`), both `created` now. No events,
+ * except `application_fee.created` (a platform event) when the payment carries an application fee.
+ */
 export function recordPayment(app: EventContext, input: PaymentInput): { paymentIntent: PaymentIntent; charge: Charge } {
   const now = app.clock.now();
+  const feeAmount = input.applicationFeeAmount ?? null;
+  const application = feeAmount === null ? null : app.state.connect.application.id;
   const paymentMethod = input.paymentMethod ?? stripeId('pm_');
   const id = stripeId('pi_test_');
   const paymentIntent: PaymentIntent = {
@@ -34,8 +46,8 @@ export function recordPayment(app: EventContext, input: PaymentInput): { payment
     amount: input.amount,
     amount_capturable: 0,
     amount_received: input.amount,
-    application: null,
-    application_fee_amount: null,
+    application,
+    application_fee_amount: feeAmount,
     automatic_payment_methods: null,
     canceled_at: null,
     cancellation_reason: null,
@@ -75,6 +87,18 @@ export function recordPayment(app: EventContext, input: PaymentInput): { payment
   paymentIntent.latest_charge = charge.id;
   app.state.paymentIntents.set(paymentIntent.id, paymentIntent);
   app.state.charges.set(charge.id, charge);
+  if (feeAmount !== null) {
+    const fee = collectApplicationFee(app, charge, feeAmount);
+    Object.assign(charge, { application, application_fee: fee.id, application_fee_amount: feeAmount });
+  }
+  charge.balance_transaction = recordBalanceTransaction(app, app.state, {
+    type: 'charge',
+    amount: charge.amount,
+    currency: charge.currency,
+    source: charge.id,
+    description: charge.description,
+    applicationFee: feeAmount === null || application === null ? null : { amount: feeAmount, application },
+  });
   return { paymentIntent, charge };
 }
 
@@ -156,6 +180,11 @@ export interface RefundInput {
   amount?: number;
   reason: RefundReason | null;
   metadata: Record<string, string>;
+  /**
+   * `refund_application_fee`: give back the application fee in proportion to the refund (all of what
+   * is left of it when the charge ends fully refunded). Default false, as in Stripe.
+   */
+  refundApplicationFee?: boolean;
 }
 
 /**
@@ -186,12 +215,14 @@ export function refundCharge(app: EventContext, input: RefundInput, request?: Ev
     status: 'succeeded',
     transfer_reversal: null,
   };
+  refund.balance_transaction = recordBalanceTransaction(app, app.state, { type: 'refund', amount: -amount, currency: charge.currency, source: refund.id, description: null });
   app.state.refunds.set(refund.id, refund);
   const before = structuredClone(charge);
   charge.amount_refunded += amount;
   charge.refunded = charge.amount_refunded === charge.amount;
   emitEvent(app, 'charge.refunded', charge, changedAttributes(before, charge), request);
   emitEvent(app, 'refund.created', refund, undefined, request);
+  if (input.refundApplicationFee && charge.application_fee !== null) refundApplicationFee(app, charge, amount);
   return refund;
 }
 

@@ -50,6 +50,7 @@ function completePayment(app: EventContext, stored: StoredCheckoutSession): void
     metadata: stored.paymentIntentMetadata,
     receiptEmail: session.customer_email ?? customer?.email ?? null,
     paymentMethod: customer?.invoice_settings.default_payment_method ?? null,
+    applicationFeeAmount: stored.applicationFeeAmount,
   });
   markComplete(session, 'paid', customer?.email ?? null);
   session.customer = customer?.id ?? null;
@@ -59,7 +60,7 @@ function completePayment(app: EventContext, stored: StoredCheckoutSession): void
 /** Subscription mode: metadata is the session's overlaid with `subscription_data[metadata]`. */
 function completeSubscription(app: EventContext, stored: StoredCheckoutSession): void {
   const { session } = stored;
-  const data = stored.subscriptionData ?? { trialPeriodDays: null, metadata: {}, description: null };
+  const data = stored.subscriptionData ?? { trialPeriodDays: null, metadata: {}, description: null, applicationFeePercent: null };
   const customer = customerForCheckout(app, session.customer, session.customer_email);
   const { subscription, invoice } = startSubscription(app, {
     customer,
@@ -67,6 +68,7 @@ function completeSubscription(app: EventContext, stored: StoredCheckoutSession):
     trialDays: data.trialPeriodDays,
     metadata: { ...session.metadata, ...data.metadata },
     description: data.description,
+    applicationFeePercent: data.applicationFeePercent,
   });
   markComplete(session, invoice ? 'paid' : 'no_payment_required', customer.email);
   session.customer = customer.id;

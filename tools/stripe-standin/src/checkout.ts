@@ -28,6 +28,8 @@ export interface SubscriptionData {
   trialPeriodDays: number | null;
   metadata: Record<string, string>;
   description: string | null;
+  /** `application_fee_percent` (0–100, at most two decimals) on a connected account's subscription; null = none. */
+  applicationFeePercent: number | null;
 }
 
 /** A session as stored: the API object plus what only the stand-in needs. */
@@ -40,6 +42,8 @@ export interface StoredCheckoutSession {
   subscriptionData: SubscriptionData | null;
   /** `customer_creation` (payment mode): `always` creates (or reuses by email) a customer at completion. */
   customerCreation: 'always' | 'if_required' | null;
+  /** `payment_intent_data[application_fee_amount]` (minor units) of a direct charge on a connected account; null = none. */
+  applicationFeeAmount: number | null;
 }
 
 /** Top-level params of `SessionCreateParams` in stripe-node; known ones the stand-in does not model are accepted and ignored. */
@@ -88,14 +92,16 @@ const MIN_LIFETIME_SECONDS = 30 * 60;
  * Validates `POST /v1/checkout/sessions` params and builds an open, unpaid session; its inline prices
  * and products are remembered in `state`. `amount_total` = sum of `unit_amount * quantity` (minor
  * units; 0 when a trial defers the first charge); `url` = `${publicUrl}/checkout/${id}`; `created` is
- * `now` (simulated clock) and `expires_at` defaults to 24 h later. Throws a 400 naming the bad param.
+ * `now` (simulated clock) and `expires_at` defaults to 24 h later. Throws a 400 naming the bad param,
+ * and a 400 on a connected account whose `charges_enabled` is false.
  */
 export function createCheckoutSession(params: FormObject, publicUrl: string, now: number, state: StandinState): StoredCheckoutSession {
   rejectUnknown(params, SESSION_CREATE_PARAMS);
+  checkCanCharge(state);
   const mode = readMode(params);
   const lineItems = readLineItems(params, now, mode);
   const successUrl = validateUrl(requireString(params, 'success_url'), 'success_url');
-  const subscriptionData = readSubscriptionData(params, mode);
+  const subscriptionData = readSubscriptionData(params, mode, state.account);
   const customer = readCustomer(params, state);
   const id = stripeId('cs_test_', 58);
   const periodTotal = lineItems.reduce((sum, item) => sum + item.amount_total, 0);
@@ -168,7 +174,8 @@ export function createCheckoutSession(params: FormObject, publicUrl: string, now
     throw invalidRequest('You may only specify one of these parameters: customer, customer_email.', { param: 'customer_email' });
   }
   remember(state, lineItems);
-  return { session, lineItems, paymentIntentMetadata: readPaymentIntentMetadata(params, mode), subscriptionData, customerCreation };
+  const applicationFeeAmount = readApplicationFeeAmount(params, state.account, periodTotal);
+  return { session, lineItems, paymentIntentMetadata: readPaymentIntentMetadata(params, mode), subscriptionData, customerCreation, applicationFeeAmount };
 }
 
 function readMode(params: FormObject): 'payment' | 'subscription' {
@@ -211,6 +218,49 @@ function readPaymentIntentMetadata(params: FormObject, mode: 'payment' | 'subscr
   return readMetadata(paymentIntentData ?? {}, 'metadata', 'payment_intent_data');
 }
 
+/** A connected account takes payments only once onboarding enabled charges (`charges_enabled`); 400 otherwise. */
+function checkCanCharge(state: StandinState): void {
+  if (state.account === null) return;
+  const account = state.connect.accounts.get(state.account);
+  if (account && !account.charges_enabled) {
+    throw invalidRequest(`The account ${account.id} cannot currently make charges: charges_enabled is false (onboarding is not complete or the account is restricted).`);
+  }
+}
+
+const DIRECT_CHARGE_ONLY =
+  'Can only apply an application_fee_amount when the PaymentIntent is attempting a direct payment (using an OAuth key or Stripe-Account header) or destination payment (using `transfer_data[destination]`).';
+
+/**
+ * `payment_intent_data[application_fee_amount]`: an integer ≥ 0 in minor units, at most the amount
+ * charged, and only on a connected account (`Stripe-Account`); the stand-in makes no destination charges.
+ */
+function readApplicationFeeAmount(params: FormObject, account: string | null, total: number): number | null {
+  const paymentIntentData = readObject(params, 'payment_intent_data');
+  if (paymentIntentData === undefined || paymentIntentData.application_fee_amount === undefined) return null;
+  const param = 'payment_intent_data[application_fee_amount]';
+  const amount = readInt(paymentIntentData, 'application_fee_amount', 'payment_intent_data', 0);
+  if (amount === undefined) return null;
+  if (account === null) throw invalidRequest(DIRECT_CHARGE_ONLY, { param });
+  if (amount > total) throw invalidRequest(`The application fee amount (${amount}) cannot be greater than the amount of the payment (${total}).`, { param });
+  return amount;
+}
+
+/**
+ * `application_fee_percent` (in `subscription_data`, or on a subscription update with `prefix`
+ * undefined): a decimal 0–100 with at most two decimal places (Stripe's rule), only on a connected
+ * account. Undefined when absent.
+ */
+export function readApplicationFeePercent(data: FormObject, account: string | null, prefix?: string): number | undefined {
+  const raw = readString(data, 'application_fee_percent', prefix);
+  if (raw === undefined) return undefined;
+  const param = paramName(prefix, 'application_fee_percent');
+  if (!/^\d{1,3}(\.\d{1,2})?$/.test(raw) || Number(raw) > 100) {
+    throw invalidRequest('Invalid decimal: application_fee_percent must be a number between 0 and 100 with at most two decimal places.', { code: 'parameter_invalid_integer', param });
+  }
+  if (account === null) throw invalidRequest('You can only specify `application_fee_percent` when making a request on behalf of a connected account (using the Stripe-Account header).', { param });
+  return Number(raw);
+}
+
 function readCustomerCreation(params: FormObject, mode: 'payment' | 'subscription'): 'always' | 'if_required' | null {
   const value = readEnum(params, 'customer_creation', ['always', 'if_required'] as const) ?? null;
   if (value !== null && mode !== 'payment') {
@@ -219,7 +269,7 @@ function readCustomerCreation(params: FormObject, mode: 'payment' | 'subscriptio
   return value;
 }
 
-function readSubscriptionData(params: FormObject, mode: 'payment' | 'subscription'): SubscriptionData | null {
+function readSubscriptionData(params: FormObject, mode: 'payment' | 'subscription', account: string | null): SubscriptionData | null {
   const raw = readObject(params, 'subscription_data');
   if (mode !== 'subscription') {
     if (raw !== undefined) throw invalidRequest('You can not pass `subscription_data` in `payment` mode.', { param: 'subscription_data' });
@@ -232,7 +282,12 @@ function readSubscriptionData(params: FormObject, mode: 'payment' | 'subscriptio
   if (trialPeriodDays !== null && trialPeriodDays > MAX_TRIAL_DAYS) {
     throw invalidRequest(`The maximum number of trial period days is ${MAX_TRIAL_DAYS}.`, { param: 'subscription_data[trial_period_days]' });
   }
-  return { trialPeriodDays, metadata: readMetadata(data, 'metadata', 'subscription_data'), description: readString(data, 'description', 'subscription_data') ?? null };
+  return {
+    trialPeriodDays,
+    metadata: readMetadata(data, 'metadata', 'subscription_data'),
+    description: readString(data, 'description', 'subscription_data') ?? null,
+    applicationFeePercent: readApplicationFeePercent(data, account, 'subscription_data') ?? null,
+  };
 }
 
 function readLineItems(params: FormObject, now: number, mode: 'payment' | 'subscription'): CheckoutLineItem[] {

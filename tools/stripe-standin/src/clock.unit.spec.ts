@@ -36,7 +36,7 @@ describe('SimClock', () => {
 
 describe('takeDueJob', () => {
   it('returns due jobs by time, then by scheduling order, and leaves later ones', () => {
-    const state = createState();
+    const state = createState({ id: 'ca_test', object: 'application', name: 'test' });
     scheduleJob(state, { at: 20, kind: 'period_end', subscription: 'b' });
     scheduleJob(state, { at: 10, kind: 'trial_will_end', subscription: 'a' });
     scheduleJob(state, { at: 20, kind: 'payment_retry', subscription: 'c' });

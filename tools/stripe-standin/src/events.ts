@@ -13,7 +13,10 @@ import { deliverEvent } from './webhook';
 
 /** What creates and delivers events: the state, the settings, the simulated clock and the delivery queue. */
 export interface EventContext {
+  /** The partition of the account the current request or job acts as (the platform's when no `Stripe-Account`). */
   state: StandinState;
+  /** The platform's (root) state. */
+  platform: StandinState;
   config: StandinConfig;
   clock: SimClock;
   outbox: Outbox;
@@ -34,9 +37,18 @@ const NO_REQUEST: EventRequest = { id: null, idempotency_key: null };
  * clock. `previous` (old values of changed fields) becomes `data.previous_attributes`. Not delivered yet.
  */
 export function emitEvent<T extends EventObject>(app: EventContext, type: string, object: T, previous?: Record<string, unknown>, request = NO_REQUEST): StripeEvent<T> {
+  return emitAccountEvent(app, app.state.account, type, object, previous, request);
+}
+
+/**
+ * `emitEvent` for an event about connected account `account` (top-level `account`, delivered to the
+ * Connect endpoint) whatever partition `app` is in, or a platform event when `account` is null.
+ */
+export function emitAccountEvent<T extends EventObject>(app: EventContext, account: string | null, type: string, object: T, previous?: Record<string, unknown>, request = NO_REQUEST): StripeEvent<T> {
   const event: StripeEvent<T> = {
     id: stripeId('evt_test_'),
     object: 'event',
+    ...(account === null ? {} : { account }),
     api_version: app.config.apiVersion,
     created: app.clock.now(),
     data: previous === undefined ? { object: structuredClone(object) } : { object: structuredClone(object), previous_attributes: structuredClone(previous) },
@@ -80,9 +92,14 @@ export function emitChanges<T extends EventObject>(app: EventContext, type: stri
   return true;
 }
 
-/** The stored event `id`; 404 `resource_missing`. */
+/** True when `event` belongs to the account of partition `state` (the platform's have no `account`). */
+export function eventVisible(state: StandinState, event: StripeEvent): boolean {
+  return (event.account ?? null) === state.account;
+}
+
+/** The stored event `id` of the partition's account; 404 `resource_missing`. */
 export function findEvent(state: StandinState, id: string): StripeEvent {
-  const event = state.events.find((candidate) => candidate.id === id);
+  const event = state.events.find((candidate) => candidate.id === id && eventVisible(state, candidate));
   if (!event) throw noSuchObject('event', id, 'id');
   return event;
 }
@@ -129,6 +146,14 @@ export class Outbox {
     return this.attempt(event);
   }
 
+  /**
+   * True for an event of an account that disconnected the platform, other than the disconnection
+   * itself: Stripe sends the platform nothing more from such an account.
+   */
+  private disconnected(event: StripeEvent): boolean {
+    return event.account !== undefined && event.type !== 'account.application.deauthorized' && this.state.connect.deauthorized.has(event.account);
+  }
+
   /** Resolves when every delivery queued so far has been attempted. */
   async idle(): Promise<void> {
     let tail: Promise<unknown>;
@@ -138,9 +163,20 @@ export class Outbox {
     } while (tail !== this.tail);
   }
 
+  /**
+   * Events that carry `account` go to the Connect endpoint with its secret, the others to the platform
+   * endpoint (Stripe: https://docs.stripe.com/connect/webhooks).
+   */
   private async attempt(event: StripeEvent): Promise<DeliveryResult> {
-    const result = await deliverEvent(event, this.config.webhook);
-    this.state.deliveries.push({ event_id: event.id, url: this.config.webhook.url, attempted_at: wallClockNow(), result });
+    const connect = event.account !== undefined;
+    if (connect && this.disconnected(event)) {
+      event.pending_webhooks = 0;
+      return { status: 0, error: `not sent: account ${event.account} disconnected the platform` };
+    }
+    const { url, secret, timeoutMs } = connect ? this.config.connectWebhook : this.config.webhook;
+    const result: DeliveryResult =
+      secret === null ? { status: 0, error: 'no Connect webhook secret configured (connectWebhookSecret / STRIPE_CONNECT_WEBHOOK_SECRET)' } : await deliverEvent(event, { url, secret, timeoutMs });
+    this.state.deliveries.push({ event_id: event.id, url, attempted_at: wallClockNow(), result });
     if (result.status >= 200 && result.status < 300) event.pending_webhooks = Math.max(0, event.pending_webhooks - 1);
     return result;
   }

@@ -1,7 +1,7 @@
 // Subscription invoices: made (finalized, `open`) for the first period or a renewal, then paid with
 // the customer's card, or failed when the card is set to decline (/test/customers/:id/fail_payments).
 import type { BillingReason, Customer, Invoice, InvoiceLineItem, Subscription, SubscriptionItem } from './billing-objects';
-import { currentPeriod } from './billing-objects';
+import { currentPeriod, invoiceSubscription } from './billing-objects';
 import { recordPayment } from './charges';
 import { formatAmount } from './checkout-page';
 import { noSuchObject } from './errors';
@@ -39,7 +39,7 @@ export function createInvoice(app: EventContext, subscription: Subscription, rea
     amount_paid: 0,
     amount_remaining: total,
     amount_shipping: 0,
-    application: null,
+    application: subscription.application,
     attempt_count: 0,
     attempted: false,
     auto_advance: true,
@@ -168,7 +168,9 @@ export function settleInvoice(app: EventContext, invoice: Invoice): void {
   if (invoice.amount_due > 0) {
     const description = invoice.billing_reason === 'subscription_create' ? 'Subscription creation' : 'Subscription update';
     const paymentMethod = customer.invoice_settings.default_payment_method;
-    const { paymentIntent } = recordPayment(app, { amount: invoice.amount_due, currency: invoice.currency, customer: customer.id, description, metadata: {}, receiptEmail: customer.email, paymentMethod });
+    const subscription = app.state.subscriptions.get(invoiceSubscription(invoice));
+    const applicationFeeAmount = invoiceApplicationFee(invoice.amount_due, subscription?.application_fee_percent ?? null);
+    const { paymentIntent } = recordPayment(app, { amount: invoice.amount_due, currency: invoice.currency, customer: customer.id, description, metadata: {}, receiptEmail: customer.email, paymentMethod, applicationFeeAmount });
     invoice.payments.data.push({
       id: stripeId('inpay_test_'), object: 'invoice_payment', amount_paid: invoice.amount_due, amount_requested: invoice.amount_due, created: now, currency: invoice.currency,
       invoice: invoice.id, is_default: true, livemode: false, payment: { type: 'payment_intent', payment_intent: paymentIntent.id }, status: 'paid', status_transitions: { canceled_at: null, paid_at: now },
@@ -177,6 +179,17 @@ export function settleInvoice(app: EventContext, invoice: Invoice): void {
   Object.assign(invoice, { amount_paid: invoice.amount_due, amount_remaining: 0, attempt_count: invoice.attempt_count + 1, attempted: true, next_payment_attempt: null, status: 'paid' });
   invoice.status_transitions.paid_at = now;
   customer.delinquent = false;
+}
+
+/**
+ * The application fee of an invoice payment of `amount` (minor units) under `application_fee_percent`
+ * (at most two decimals): round-half-up(amount × percent / 100), computed in integer basis points
+ * (percent × 100) so no float rounding creeps in; null when there is no percent.
+ */
+export function invoiceApplicationFee(amount: number, percent: number | null): number | null {
+  if (percent === null) return null;
+  const basisPoints = Math.round(percent * 100);
+  return Math.floor((amount * basisPoints + 5000) / 10000);
 }
 
 /** Stores `invoice.paid` then `invoice.payment_succeeded` for a settled invoice. */

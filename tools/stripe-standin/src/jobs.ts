@@ -5,14 +5,14 @@ import type { JobKind, ScheduledJob, StandinState } from './state';
 let nextSeq = 1;
 
 /** Queues `job` (without `seq`, which orders jobs due at the same second by creation). */
-export function scheduleJob(state: StandinState, job: Omit<ScheduledJob, 'seq'>): void {
-  state.jobs.push({ ...job, seq: nextSeq++ });
+export function scheduleJob(state: StandinState, job: Omit<ScheduledJob, 'seq' | 'account'>): void {
+  state.jobs.push({ ...job, account: state.account, seq: nextSeq++ });
 }
 
 /** Drops the queued jobs of `subscription` (of `kinds` only, when given; of `invoice` only, when given). */
 export function cancelJobs(state: StandinState, subscription: string, kinds?: readonly JobKind[], invoice?: string): void {
   const keep = state.jobs.filter(
-    (job) => job.subscription !== subscription || (kinds !== undefined && !kinds.includes(job.kind)) || (invoice !== undefined && job.invoice !== invoice),
+    (job) => job.account !== state.account || job.subscription !== subscription || (kinds !== undefined && !kinds.includes(job.kind)) || (invoice !== undefined && job.invoice !== invoice),
   );
   state.jobs.splice(0, state.jobs.length, ...keep);
 }

@@ -1,6 +1,7 @@
 // CLI entry: `npm run stripe-standin` (or `npx ts-node tools/stripe-standin/src/main.ts`).
 // Env: STRIPE_STANDIN_PORT (12111), STRIPE_STANDIN_HOST (127.0.0.1), STRIPE_STANDIN_PUBLIC_URL (own URL),
 // STRIPE_WEBHOOK_URL (http://127.0.0.1:3000/webhooks/stripe), STRIPE_WEBHOOK_SECRET (whsec_local_standin_secret),
+// STRIPE_CONNECT_WEBHOOK_URL (STRIPE_WEBHOOK_URL + '/connect'), STRIPE_CONNECT_WEBHOOK_SECRET (none: Connect events are not delivered),
 // STRIPE_STANDIN_CONTRACT_SCHEMAS (a schema bundle: check responses and events against Stripe's schema; see README).
 import { STANDIN_DEFAULTS, startStripeStandin } from './standin';
 
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
     publicUrl: process.env.STRIPE_STANDIN_PUBLIC_URL || undefined,
     webhookUrl,
     webhookSecret: process.env.STRIPE_WEBHOOK_SECRET || STANDIN_DEFAULTS.webhookSecret,
+    connectWebhookUrl: process.env.STRIPE_CONNECT_WEBHOOK_URL || undefined,
+    connectWebhookSecret: process.env.STRIPE_CONNECT_WEBHOOK_SECRET || undefined,
     // The system harness reads GET /test/contract-violations before it stops the process.
     contractViolations: 'record',
   });

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Interval } from './clock';
 import type { Customer, Invoice, PortalSession, Subscription } from './billing-objects';
+import type { Account, Application, ApplicationFee } from './connect-objects';
 import type { Charge, Dispute, Refund } from './payment-objects';
 
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -175,8 +176,9 @@ export interface PaymentIntent {
   amount: number;
   amount_capturable: number;
   amount_received: number;
-  application: null;
-  application_fee_amount: null;
+  /** The platform's Connect application on a direct charge with an application fee; else null. */
+  application: string | null;
+  application_fee_amount: number | null;
   automatic_payment_methods: null;
   canceled_at: null;
   cancellation_reason: null;
@@ -215,7 +217,7 @@ export interface PaymentIntent {
 }
 
 /** Every object an event can carry in `data.object`. */
-export type EventObject = CheckoutSession | Subscription | Invoice | Charge | Refund | Dispute | Customer | PortalSession;
+export type EventObject = CheckoutSession | Subscription | Invoice | Charge | Refund | Dispute | Customer | PortalSession | Account | Application | ApplicationFee;
 
 /**
  * An `event`. `data.object` is a snapshot of the object when the event happened; `*.updated` events
@@ -224,6 +226,8 @@ export type EventObject = CheckoutSession | Subscription | Invoice | Charge | Re
 export interface StripeEvent<T extends EventObject = EventObject> {
   id: string;
   object: 'event';
+  /** The connected account the event happened on (Connect webhooks); absent on the platform's own events. */
+  account?: string;
   api_version: string;
   created: number;
   data: { object: T; previous_attributes?: Record<string, unknown> };

@@ -8,9 +8,11 @@ export interface Charge {
   amount: number;
   amount_captured: number;
   amount_refunded: number;
-  application: null;
-  application_fee: null;
-  application_fee_amount: null;
+  /** The platform's Connect application (`ca_…`) on a direct charge with an application fee; else null. */
+  application: string | null;
+  /** The `application_fee` (`fee_…`) the platform took from this charge; else null. */
+  application_fee: string | null;
+  application_fee_amount: number | null;
   balance_transaction: string;
   billing_details: { address: null; email: string | null; name: string | null; phone: null; tax_id: null };
   calculated_statement_descriptor: string;

@@ -117,6 +117,7 @@ export function helperString(body: HelperBody, key: string, allowed?: readonly s
 
 /** Fields holding an object id that `expand[]` can replace with the object, and where to find it. */
 const EXPANDERS: Readonly<Record<string, (state: StandinState) => ReadonlyMap<string, unknown>>> = {
+  balance_transaction: (state) => state.balanceTransactions,
   charge: (state) => state.charges,
   customer: (state) => state.customers,
   invoice: (state) => state.invoices,

@@ -69,7 +69,8 @@ async function dispatch(request: IncomingMessage, app: App, routes: readonly Rou
   const match = matchRoute(routes, method, url.pathname);
   if (!match) throw unrecognizedUrl(method, url.pathname);
   if (match.route.auth) authenticate(request.headers.authorization);
-  const context: RequestContext = { request, method, path: url.pathname, query: url.search.slice(1), rawBody, params: match.params, app };
+  const scoped = match.route.auth ? accountScope(app, headerValue(request, 'stripe-account')) : app;
+  const context: RequestContext = { request, method, path: url.pathname, query: url.search.slice(1), rawBody, params: match.params, app: scoped };
   if (match.route.idempotent && method === 'POST') return replayOrRun(context, match.route);
   return match.route.handle(context);
 }
@@ -88,6 +89,31 @@ function decodePathSegment(segment: string): string {
   } catch {
     throw invalidRequest(`Invalid URL: malformed percent-encoding in '${segment}'.`);
   }
+}
+
+/**
+ * The app seen through the `Stripe-Account` header: the connected account's partition of the API
+ * objects (and events), or the platform's when the header is absent. An unknown account, or one that
+ * disconnected the platform, is a 403 as Stripe answers (`account_invalid`).
+ */
+export function accountScope(app: App, account: string | undefined): App {
+  if (account === undefined) return app;
+  const partition = app.state.connect.partitions.get(account);
+  if (!partition || app.state.connect.deauthorized.has(account)) throw noAccountAccess(account);
+  return { ...app, state: partition };
+}
+
+/** Stripe's 403 for an account the platform cannot act on: unknown, or it disconnected the platform. */
+export function noAccountAccess(account: string): StripeApiError {
+  return new StripeApiError(403, 'invalid_request_error', `The provided key does not have access to account '${account}' (or that account does not exist). Application access may have been revoked.`, { code: 'account_invalid' });
+}
+
+/** The app in the partition that holds an object for which `has` is true (test helpers name objects by id only); the platform's if none does. */
+export function scopeOwning(app: App, has: (state: App['state']) => boolean): App {
+  const root = app.platform;
+  if (has(root)) return { ...app, state: root };
+  for (const partition of root.connect.partitions.values()) if (has(partition)) return { ...app, state: partition };
+  return { ...app, state: root };
 }
 
 const NO_KEY_MESSAGE =

@@ -14,6 +14,7 @@ import { readEnum, readObject, readString, rejectUnknown } from './params';
 import { createPortalSession, findPortalSession, renderPortalPage } from './portal';
 import { eventRequest, expandable, expandObject, formBody, formParams, helperBody, helperBoolean, isBrowserPost, queryParams, readExpand } from './request';
 import type { App, RequestContext, Route } from './router';
+import { scopeOwning } from './router';
 import { endSubscription, findSubscription, setCancelAtPeriodEnd, updateSubscription } from './subscriptions';
 
 const ID = '([^/]+)';
@@ -173,9 +174,10 @@ function createPortalSessionRoute(context: RequestContext): Reply {
 }
 
 function portalPage(context: RequestContext): Reply {
-  const session = context.app.state.portalSessions.get(context.params[0]);
+  const { state } = scopeOwning(context.app, (candidate) => candidate.portalSessions.has(context.params[0]));
+  const session = state.portalSessions.get(context.params[0]);
   if (!session) return { kind: 'html', status: 404, html: '<!doctype html><title>Not found</title><h1>Portal session not found</h1>' };
-  return { kind: 'html', status: 200, html: renderPortalPage(context.app.state, session) };
+  return { kind: 'html', status: 200, html: renderPortalPage(state, session) };
 }
 
 /**
@@ -184,14 +186,15 @@ function portalPage(context: RequestContext): Reply {
  */
 async function portalCancel(context: RequestContext): Promise<Reply> {
   const [sessionId, subscriptionId] = context.params;
-  const session = findPortalSession(context.app.state, sessionId);
-  const subscription = findSubscription(context.app.state, subscriptionId);
+  const app = scopeOwning(context.app, (state) => state.portalSessions.has(sessionId));
+  const session = findPortalSession(app.state, sessionId);
+  const subscription = findSubscription(app.state, subscriptionId);
   if (subscription.customer !== session.customer) throw invalidRequest(`Subscription ${subscription.id} does not belong to customer ${session.customer}.`);
   if (subscription.status === 'canceled') throw invalidRequest(`Subscription ${subscription.id} is already canceled.`);
   const cancel = helperBoolean(helperBody(context), 'cancel', true);
-  const now = context.app.clock.now();
-  const events = collectEvents(context.app.state, () => {
-    applyUpdate(context.app, 'customer.subscription.updated', subscription, (target) => setCancelAtPeriodEnd(target, cancel, now));
+  const now = app.clock.now();
+  const events = collectEvents(app.state, () => {
+    applyUpdate(app, 'customer.subscription.updated', subscription, (target) => setCancelAtPeriodEnd(target, cancel, now));
   });
   await context.app.outbox.deliver(events);
   if (isBrowserPost(context)) return { kind: 'redirect', location: `/portal/${encodeURIComponent(session.id)}` };

@@ -1,5 +1,6 @@
 // Payment endpoints: payment intents, charges, refunds (idempotent, with Stripe's amount checks) and
 // disputes. Events caused by API calls are queued for delivery after the response.
+import { findBalanceTransaction } from './balance';
 import { chargeOfPaymentIntent, checkRefundable, consumeRefundFailure, findCharge, refundCharge } from './charges';
 import { findDispute, updateDispute } from './disputes';
 import { invalidRequest, noSuchObject } from './errors';
@@ -9,7 +10,7 @@ import type { Reply } from './http-io';
 import { json } from './http-io';
 import { paginate, readCreatedFilter } from './list';
 import type { Charge, Refund, RefundReason } from './payment-objects';
-import { readEnum, readInt, readMetadata, readString, rejectUnknown } from './params';
+import { readBoolean, readEnum, readInt, readMetadata, readString, rejectUnknown } from './params';
 import { eventRequest, expandable, expandObject, formBody, queryParams, readExpand } from './request';
 import type { RequestContext, Route } from './router';
 
@@ -22,6 +23,8 @@ export const PAYMENT_ROUTES: readonly Route[] = [
   { method: 'POST', pattern: /^\/v1\/refunds$/, auth: true, idempotent: true, handle: createRefund },
   { method: 'GET', pattern: /^\/v1\/refunds$/, auth: true, handle: listRefunds },
   { method: 'GET', pattern: new RegExp(`^/v1/refunds/${ID}$`), auth: true, handle: retrieveRefund },
+  { method: 'GET', pattern: /^\/v1\/balance_transactions$/, auth: true, handle: listBalanceTransactions },
+  { method: 'GET', pattern: new RegExp(`^/v1/balance_transactions/${ID}$`), auth: true, handle: retrieveBalanceTransaction },
   { method: 'GET', pattern: /^\/v1\/disputes$/, auth: true, handle: listDisputes },
   { method: 'GET', pattern: new RegExp(`^/v1/disputes/${ID}$`), auth: true, handle: retrieveDispute },
   { method: 'POST', pattern: new RegExp(`^/v1/disputes/${ID}$`), auth: true, idempotent: true, handle: updateDisputeRoute },
@@ -37,7 +40,7 @@ function retrievePaymentIntent(context: RequestContext): Reply {
 function retrieveCharge(context: RequestContext): Reply {
   const query = queryParams(context, ['expand']);
   const charge = findCharge(context.app.state, context.params[0]);
-  return json(200, expandObject(context.app.state, charge, readExpand(query, expandable('customer', 'payment_intent'), '')));
+  return json(200, expandObject(context.app.state, charge, readExpand(query, expandable('balance_transaction', 'customer', 'payment_intent'), '')));
 }
 
 // ---- /v1/refunds --------------------------------------------------------------------------------
@@ -46,18 +49,25 @@ const REFUND_PARAMS: ReadonlySet<string> = new Set([
   'amount', 'charge', 'currency', 'customer', 'expand', 'instructions_email', 'metadata', 'origin', 'payment_intent', 'reason', 'refund_application_fee', 'reverse_transfer',
 ]);
 const REFUND_REASONS: readonly RefundReason[] = ['duplicate', 'fraudulent', 'requested_by_customer'];
-const REFUND_EXPANDABLE = expandable('charge', 'payment_intent');
+const REFUND_EXPANDABLE = expandable('balance_transaction', 'charge', 'payment_intent');
 
 /**
  * `POST /v1/refunds` with `payment_intent` or `charge`, optional `amount` (minor units, default: what
- * is left), `reason`, `metadata`. A failure armed by `/test/refunds/fail_next` answers 402 `card_error`.
+ * is left), `reason`, `metadata`, `refund_application_fee` (a charge on a connected account: give the
+ * platform's fee back in proportion, see `refundApplicationFee`). A failure armed by `/test/refunds/fail_next` answers 402 `card_error`.
  */
 function createRefund(context: RequestContext): Reply {
   const params = formBody(context);
   rejectUnknown(params, REFUND_PARAMS);
   const expand = readExpand(params, REFUND_EXPANDABLE, '');
   const charge = refundTarget(context, params);
-  const input = { charge, amount: readInt(params, 'amount', undefined, 1), reason: readEnum(params, 'reason', REFUND_REASONS) ?? null, metadata: readMetadata(params) };
+  const input = {
+    charge,
+    amount: readInt(params, 'amount', undefined, 1),
+    reason: readEnum(params, 'reason', REFUND_REASONS) ?? null,
+    metadata: readMetadata(params),
+    refundApplicationFee: readBoolean(params, 'refund_application_fee') ?? false,
+  };
   checkRefundable(context.app.state, charge, input.amount);
   consumeRefundFailure(context.app.state);
   let refund: Refund | undefined;
@@ -100,6 +110,30 @@ function listRefunds(context: RequestContext): Reply {
     .filter((refund) => charge === undefined || refund.charge === charge)
     .filter((refund) => paymentIntent === undefined || refund.payment_intent === paymentIntent);
   return json(200, paginate(refunds, query, '/v1/refunds', 'refund'));
+}
+
+// ---- /v1/balance_transactions -------------------------------------------------------------------
+
+function retrieveBalanceTransaction(context: RequestContext): Reply {
+  queryParams(context, ['expand']);
+  return json(200, findBalanceTransaction(context.app.state, context.params[0]));
+}
+
+/** The caller's account's balance transactions, newest first: `type`, `source`, `currency`, `created`, `limit`, cursors. */
+function listBalanceTransactions(context: RequestContext): Reply {
+  const query = queryParams(context, ['created', 'currency', 'ending_before', 'expand', 'limit', 'payout', 'source', 'starting_after', 'type']);
+  readExpand(query, new Set(), 'data.');
+  const created = readCreatedFilter(query);
+  const type = readString(query, 'type');
+  const source = readString(query, 'source');
+  const currency = readString(query, 'currency')?.toLowerCase();
+  const transactions = [...context.app.state.balanceTransactions.values()]
+    .reverse()
+    .filter((transaction) => created(transaction.created))
+    .filter((transaction) => type === undefined || transaction.type === type)
+    .filter((transaction) => source === undefined || transaction.source === source)
+    .filter((transaction) => currency === undefined || transaction.currency === currency);
+  return json(200, paginate(transactions, query, '/v1/balance_transactions', 'balance_transaction'));
 }
 
 // ---- /v1/disputes -------------------------------------------------------------------------------

@@ -9,14 +9,15 @@ import { renderCheckoutPage, renderMissingPage, successRedirectUrl } from './che
 import { DAY_SECONDS } from './clock';
 import { findCustomer } from './customers';
 import { closeDispute, DISPUTE_REASONS, findDispute, openDispute } from './disputes';
-import { invalidRequest } from './errors';
-import { collectEvents, findEvent } from './events';
+import { invalidRequest, noSuchObject } from './errors';
+import { collectEvents } from './events';
 import type { Reply } from './http-io';
 import { json } from './http-io';
 import { findInvoice } from './invoices';
 import type { StripeEvent } from './objects';
 import { helperAmount, helperBody, helperBoolean, helperNumber, helperString, isBrowserPost } from './request';
 import type { App, RequestContext, Route } from './router';
+import { scopeOwning } from './router';
 import type { DeliveryReply } from './routes';
 import type { DeliveryResult } from './webhook';
 
@@ -51,6 +52,11 @@ function contractReport(app: App): Record<string, unknown> {
   return { enabled: true, stripe_version: stripe, api_version: api, violations: app.contract.log.list() };
 }
 
+/** The app in the account partition (platform or connected account) that holds the object the helper names. */
+function owning(context: RequestContext, has: (state: App['state']) => boolean): App {
+  return scopeOwning(context.app, has);
+}
+
 /** Delivers `events` in order unless `deliver` is false; resolves with their results (empty when not delivered). */
 async function deliverIf(app: App, events: readonly StripeEvent[], deliver: boolean): Promise<DeliveryResult[]> {
   return deliver ? app.outbox.deliver(events) : [];
@@ -70,7 +76,7 @@ async function withEvents(context: RequestContext, work: () => Record<string, un
 // ---- checkout ---------------------------------------------------------------------------------
 
 function checkoutPage(context: RequestContext): Reply {
-  const stored = context.app.state.checkoutSessions.get(context.params[0]);
+  const stored = owning(context, (state) => state.checkoutSessions.has(context.params[0])).state.checkoutSessions.get(context.params[0]);
   if (!stored) return { kind: 'html', status: 404, html: renderMissingPage(context.params[0]) };
   return { kind: 'html', status: 200, html: renderCheckoutPage(stored) };
 }
@@ -81,8 +87,9 @@ function checkoutPage(context: RequestContext): Reply {
  */
 async function completeSession(context: RequestContext): Promise<Reply> {
   const deliver = helperBoolean(helperBody(context), 'deliver', true);
-  const stored = findCheckoutSession(context.app.state, context.params[0]);
-  const { event, events } = completeCheckout(context.app, stored);
+  const app = owning(context, (state) => state.checkoutSessions.has(context.params[0]));
+  const stored = findCheckoutSession(app.state, context.params[0]);
+  const { event, events } = completeCheckout(app, stored);
   const results = await deliverIf(context.app, events, deliver);
   if (isBrowserPost(context)) return { kind: 'redirect', location: successRedirectUrl(stored.session) };
   const reply: DeliveryReply = { event, delivery: results[events.indexOf(event)] ?? null, events: events.map((item) => item.id) };
@@ -90,7 +97,8 @@ async function completeSession(context: RequestContext): Promise<Reply> {
 }
 
 async function redeliverEvent(context: RequestContext): Promise<Reply> {
-  const event = findEvent(context.app.state, context.params[0]);
+  const event = context.app.state.events.find((candidate) => candidate.id === context.params[0]);
+  if (!event) throw noSuchObject('event', context.params[0], 'id');
   const delivery = await context.app.outbox.deliverNow(event);
   return json(200, { event, delivery });
 }
@@ -121,7 +129,7 @@ async function advance(context: RequestContext): Promise<Reply> {
 
 /** `{ fail: boolean }` (default true): the customer's card declines every charge attempt from now on, or stops declining. */
 function failPayments(context: RequestContext): Reply {
-  const customer = findCustomer(context.app.state, context.params[0]);
+  const customer = findCustomer(owning(context, (state) => state.customers.has(context.params[0])).state, context.params[0]);
   const fail = helperBoolean(helperBody(context), 'fail', true);
   const failing = context.app.state.controls.failingCustomers;
   if (fail) failing.add(customer.id);
@@ -131,34 +139,42 @@ function failPayments(context: RequestContext): Reply {
 
 /** Pays an open invoice now (the customer fixed the card and paid, or an operator marked it paid). */
 function payInvoice(context: RequestContext): Promise<Reply> {
-  const invoice = findInvoice(context.app.state, context.params[0]);
+  const app = owning(context, (state) => state.invoices.has(context.params[0]));
+  const invoice = findInvoice(app.state, context.params[0]);
   return withEvents(context, () => {
-    payInvoiceNow(context.app, invoice);
+    payInvoiceNow(app, invoice);
     return { invoice };
   });
 }
 
-/** `{ amount? }`: a refund made in the dashboard (no metadata, no idempotency key). */
+/**
+ * `{ amount? }`: a refund made in the dashboard (no metadata, no idempotency key): the platform's, or the
+ * connected account's own Dashboard for a charge on that account (its events carry `account`; the
+ * application fee is kept, as a refund made there does not refund it).
+ */
 function dashboardRefund(context: RequestContext): Promise<Reply> {
-  const charge = findCharge(context.app.state, context.params[0]);
+  const app = owning(context, (state) => state.charges.has(context.params[0]));
+  const charge = findCharge(app.state, context.params[0]);
   const amount = helperAmount(helperBody(context), 'amount');
-  return withEvents(context, () => ({ refund: refundCharge(context.app, { charge, amount, reason: null, metadata: {} }) }));
+  return withEvents(context, () => ({ refund: refundCharge(app, { charge, amount, reason: null, metadata: {}, refundApplicationFee: false }) }));
 }
 
 /** `{ reason?, amount? }`: the cardholder disputes the charge (`needs_response`, `charge.dispute.created`). */
 function createDispute(context: RequestContext): Promise<Reply> {
-  const charge = findCharge(context.app.state, context.params[0]);
+  const app = owning(context, (state) => state.charges.has(context.params[0]));
+  const charge = findCharge(app.state, context.params[0]);
   const body = helperBody(context);
   const input = { reason: helperString(body, 'reason', DISPUTE_REASONS), amount: helperAmount(body, 'amount') };
-  return withEvents(context, () => ({ dispute: openDispute(context.app, charge, input) }));
+  return withEvents(context, () => ({ dispute: openDispute(app, charge, input) }));
 }
 
 /** `{ outcome: 'won' | 'lost' }`: the bank decides (`charge.dispute.closed`). */
 function closeDisputeRoute(context: RequestContext): Promise<Reply> {
-  const dispute = findDispute(context.app.state, context.params[0]);
+  const app = owning(context, (state) => state.disputes.has(context.params[0]));
+  const dispute = findDispute(app.state, context.params[0]);
   const outcome = helperString(helperBody(context), 'outcome', ['won', 'lost']);
   if (outcome === undefined) throw invalidRequest('`outcome` is required: won or lost.', { param: 'outcome' });
-  return withEvents(context, () => ({ dispute: closeDispute(context.app, dispute, outcome as 'won' | 'lost') }));
+  return withEvents(context, () => ({ dispute: closeDispute(app, dispute, outcome as 'won' | 'lost') }));
 }
 
 /** `{ code? }` (default `card_declined`): the next `POST /v1/refunds` answers 402 `card_error` with that code. */
@@ -174,25 +190,38 @@ async function drainWebhooks(context: RequestContext): Promise<Reply> {
   return json(200, { events: context.app.state.events.length, deliveries: context.app.state.deliveries.length });
 }
 
+/**
+ * Debug dump: clock, object counts (`counts`: the platform's objects plus the shared events, deliveries
+ * and jobs; `connected_accounts`: each connected account's object counts and whether it disconnected),
+ * application fees, failing customers, queued jobs.
+ */
 function stateSummary(app: App): Record<string, unknown> {
   const { state } = app;
+  const { connect } = state;
   return {
+    accounts: connect.accounts.size,
+    application_fees: connect.applicationFees.size,
     clock: clockView(app),
-    counts: {
-      checkout_sessions: state.checkoutSessions.size,
-      customers: state.customers.size,
-      subscriptions: state.subscriptions.size,
-      invoices: state.invoices.size,
-      payment_intents: state.paymentIntents.size,
-      charges: state.charges.size,
-      refunds: state.refunds.size,
-      disputes: state.disputes.size,
-      events: state.events.length,
-      deliveries: state.deliveries.length,
-      scheduled_jobs: state.jobs.length,
-    },
+    counts: { ...objectCounts(state), events: state.events.length, deliveries: state.deliveries.length, scheduled_jobs: state.jobs.length },
+    connected_accounts: Object.fromEntries(
+      [...connect.partitions.entries()].map(([account, partition]) => [account, { disconnected: connect.deauthorized.has(account), counts: objectCounts(partition) }]),
+    ),
     failing_customers: [...state.controls.failingCustomers],
     fail_next_refund: state.controls.failNextRefund,
     jobs: [...state.jobs].sort((a, b) => a.at - b.at || a.seq - b.seq),
+  };
+}
+
+function objectCounts(state: App['state']): Record<string, number> {
+  return {
+    checkout_sessions: state.checkoutSessions.size,
+    customers: state.customers.size,
+    subscriptions: state.subscriptions.size,
+    invoices: state.invoices.size,
+    payment_intents: state.paymentIntents.size,
+    charges: state.charges.size,
+    refunds: state.refunds.size,
+    disputes: state.disputes.size,
+    balance_transactions: state.balanceTransactions.size,
   };
 }

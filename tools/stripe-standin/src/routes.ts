@@ -5,7 +5,7 @@ import type { Customer, Invoice, Subscription } from './billing-objects';
 import type { StoredCheckoutSession } from './checkout';
 import { createCheckoutSession, findCheckoutSession } from './checkout';
 import { invalidRequest } from './errors';
-import { findEvent } from './events';
+import { eventVisible, findEvent } from './events';
 import type { Reply } from './http-io';
 import { json } from './http-io';
 import { paginate, readCreatedFilter, typeMatches } from './list';
@@ -14,6 +14,7 @@ import { readEnum, readObject, readString, readStringList } from './params';
 import { expandObject, formBody, queryParams, readExpand } from './request';
 import type { App, RequestContext, Route } from './router';
 import { BILLING_ROUTES } from './routes-billing';
+import { CONNECT_ROUTES } from './routes-connect';
 import { PAYMENT_ROUTES } from './routes-payments';
 import { TEST_ROUTES } from './routes-test';
 import type { DeliveryResult } from './webhook';
@@ -50,7 +51,7 @@ const CHECKOUT_ROUTES: readonly Route[] = [
 ];
 
 /** All routes, matched in order. */
-export const ROUTES: readonly Route[] = [...CHECKOUT_ROUTES, ...BILLING_ROUTES, ...PAYMENT_ROUTES, ...TEST_ROUTES];
+export const ROUTES: readonly Route[] = [...CHECKOUT_ROUTES, ...BILLING_ROUTES, ...PAYMENT_ROUTES, ...CONNECT_ROUTES, ...TEST_ROUTES];
 
 // ---- /v1/checkout/sessions -------------------------------------------------------------------
 
@@ -135,6 +136,7 @@ function listEvents(context: RequestContext): Reply {
   const patterns = type === undefined ? types : [type];
   const events = [...context.app.state.events]
     .reverse()
+    .filter((event) => eventVisible(context.app.state, event))
     .filter((event) => created(event.created))
     .filter((event) => patterns.length === 0 || patterns.some((pattern) => typeMatches(event.type, pattern)));
   return json(200, paginate(events, query, '/v1/events', 'event'));

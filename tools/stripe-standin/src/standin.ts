@@ -10,16 +10,19 @@ import { ContractRecorder, describeViolations, StripeContract } from './contract
 import { Outbox } from './events';
 import type { App } from './router';
 import { handleRequest } from './router';
+import { stripeId } from './objects';
 import { ROUTES } from './routes';
 import type { StandinConfig, StandinState } from './state';
 import { createState } from './state';
 
-export type { StandinState } from './state';
+export type { ConnectState, StandinState } from './state';
+export type { BalanceTransaction } from './balance';
 export type { AdvanceResult } from './billing-cycle';
 export type { CheckoutSessionView, DeliveryReply } from './routes';
 export type { CheckoutSession, EventObject, PaymentIntent, Price, StripeEvent, StripeList } from './objects';
 export type { Customer, Invoice, PortalSession, Subscription, SubscriptionItem } from './billing-objects';
 export type { Charge, Dispute, Refund } from './payment-objects';
+export type { Account, AccountLink, Application, ApplicationFee, FeeRefund } from './connect-objects';
 export type { DeliveryResult } from './webhook';
 export type { ContractViolation } from './contract/contract';
 export { CONTRACT_SCHEMAS_ENV, describeViolations } from './contract/contract';
@@ -34,6 +37,18 @@ export interface StripeStandinOptions {
   webhookUrl?: string;
   /** Signing secret for `Stripe-Signature`. Default `whsec_local_standin_secret`. */
   webhookSecret?: string;
+  /**
+   * Where events that carry `account` (Connect webhooks: events on connected accounts, `account.updated`,
+   * `account.application.deauthorized`) are POSTed. Default: `webhookUrl` + `/connect`.
+   */
+  connectWebhookUrl?: string;
+  /**
+   * Signing secret of the Connect endpoint (`whsec_…`). No default: without it, Connect events are stored
+   * but their deliveries are recorded as failed.
+   */
+  connectWebhookSecret?: string;
+  /** Name of the platform's Connect application (`application.name`). Default `credit-hub`. */
+  platformName?: string;
   /** Base URL of the hosted checkout and portal pages (`session.url`). Default: the stand-in's own URL. */
   publicUrl?: string;
   /** Time limit of one webhook delivery, in milliseconds. Default 10000. */
@@ -90,11 +105,11 @@ export async function startStripeStandin(options: StripeStandinOptions = {}): Pr
   const server = http.createServer();
   const port = await listen(server, options.port ?? STANDIN_DEFAULTS.port, host);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const state = createState();
+  const state = createState({ id: stripeId('ca_', 32), object: 'application', name: options.platformName ?? 'credit-hub' });
   const config = resolveConfig(options, url);
   const schemas = StripeContract.fromEnvironment();
   const recorder = schemas ? new ContractRecorder(schemas) : null;
-  const app: App = { state, config, clock: new SimClock(), outbox: new Outbox(state, config), contract: recorder };
+  const app: App = { state, platform: state, config, clock: new SimClock(), outbox: new Outbox(state, config), contract: recorder };
   server.on('request', (request, response) => {
     void handleRequest(request, response, app, ROUTES);
   });
@@ -108,13 +123,12 @@ export async function startStripeStandin(options: StripeStandinOptions = {}): Pr
 }
 
 function resolveConfig(options: StripeStandinOptions, url: string): StandinConfig {
+  const webhookUrl = options.webhookUrl ?? STANDIN_DEFAULTS.webhookUrl;
+  const timeoutMs = options.webhookTimeoutMs ?? STANDIN_DEFAULTS.webhookTimeoutMs;
   return {
     publicUrl: (options.publicUrl ?? url).replace(/\/+$/, ''),
-    webhook: {
-      url: options.webhookUrl ?? STANDIN_DEFAULTS.webhookUrl,
-      secret: options.webhookSecret ?? STANDIN_DEFAULTS.webhookSecret,
-      timeoutMs: options.webhookTimeoutMs ?? STANDIN_DEFAULTS.webhookTimeoutMs,
-    },
+    webhook: { url: webhookUrl, secret: options.webhookSecret ?? STANDIN_DEFAULTS.webhookSecret, timeoutMs },
+    connectWebhook: { url: options.connectWebhookUrl ?? `${webhookUrl.replace(/\/+$/, '')}/connect`, secret: options.connectWebhookSecret || null, timeoutMs },
     apiVersion: options.apiVersion ?? Stripe.API_VERSION,
   };
 }

@@ -4,7 +4,7 @@
 import { addInterval, DAY_SECONDS } from './clock';
 import type { Customer, Invoice, Plan, Subscription, SubscriptionItem } from './billing-objects';
 import { CANCELLATION_FEEDBACK, currentPeriod, invoiceSubscription } from './billing-objects';
-import { buildPrice, readCurrency, readRecurring } from './checkout';
+import { buildPrice, readApplicationFeePercent, readCurrency, readRecurring } from './checkout';
 import { invalidRequest, missingParam, noSuchObject } from './errors';
 import type { EventContext, EventRequest } from './events';
 import { applyUpdate, emitEvent } from './events';
@@ -33,6 +33,8 @@ export interface SubscriptionInput {
   trialDays: number | null;
   metadata: Record<string, string>;
   description: string | null;
+  /** Percent of each invoice taken as the platform's application fee (connected accounts); null = none. */
+  applicationFeePercent?: number | null;
 }
 
 /**
@@ -46,6 +48,10 @@ export function startSubscription(app: EventContext, input: SubscriptionInput): 
   if (recurring === null) throw new Error('a subscription needs recurring prices');
   const periodEnd = input.trialDays ? now + input.trialDays * DAY_SECONDS : addInterval(now, recurring.interval, recurring.interval_count);
   const subscription = buildSubscription(input, { start: now, end: periodEnd }, now);
+  if (input.applicationFeePercent != null) {
+    subscription.application = app.state.connect.application.id;
+    subscription.application_fee_percent = input.applicationFeePercent;
+  }
   app.state.subscriptions.set(subscription.id, subscription);
   const invoice = input.trialDays ? null : createInvoice(app, subscription, 'subscription_create', { start: now, end: periodEnd });
   if (invoice) {
@@ -197,7 +203,8 @@ const UPDATE_PARAMS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * `POST /v1/subscriptions/:id`: `cancel_at_period_end`, `items` (plan switch: `items[n][id]` with
+ * `POST /v1/subscriptions/:id`: `cancel_at_period_end`, `application_fee_percent` (connected accounts:
+ * the fee of the invoices from now on), `items` (plan switch: `items[n][id]` with
  * `price` or `price_data` replaces that item's price from the next renewal, no proration; without `id`
  * adds an item; `deleted=true` removes one), `metadata` (merged), `description`. Stores
  * `customer.subscription.updated` with `previous_attributes` when something changed.
@@ -213,8 +220,13 @@ export function updateSubscription(app: EventContext, subscription: Subscription
   readEnum(params, 'proration_behavior', ['always_invoice', 'create_prorations', 'none']);
   const items = readItemUpdates(app, subscription, params);
   const description = readString(params, 'description');
+  const feePercent = readApplicationFeePercent(params, app.state.account);
   const now = app.clock.now();
   applyUpdate(app, 'customer.subscription.updated', subscription, (target) => {
+    if (feePercent !== undefined) {
+      target.application_fee_percent = feePercent;
+      target.application = app.state.connect.application.id;
+    }
     if (cancel !== undefined) setCancelAtPeriodEnd(target, cancel, now);
     if (items !== undefined) target.items = { ...target.items, data: items };
     if (description !== undefined) target.description = description;

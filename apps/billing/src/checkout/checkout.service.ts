@@ -16,7 +16,10 @@ import {
   replyRefused,
 } from '@credit-hub/contracts';
 import { CatalogService, SellableOffering } from '../catalog/catalog.service';
+import { ConnectedDomainRow, connectedDomain } from '../connect/connected-account.store';
+import { packApplicationFeeMinor, planApplicationFeePercent } from '../connect/connect-terms';
 import { InjectStripe } from '../stripe/stripe.client';
+import { accountLabel, onAccount } from '../stripe/stripe-account';
 import { StripeClock } from '../stripe/stripe-clock';
 import { disputesBeforeBlockMax, disputeWindowSeconds } from '../subscriptions/subscription-state';
 
@@ -56,7 +59,9 @@ export interface CheckoutMetadata {
  * for plans (with the plan's trial days; a card is collected up front even with a trial). The page
  * shows the domain's brand and checkout text. Refusals are returned, in this order:
  * `offering_not_found` (unknown or inactive domain/offering), `checkout_blocked` (the customer had
- * more than 3 disputes in 6 months, anywhere in the portfolio), `stripe_unavailable` (Stripe failed
+ * more than 3 disputes in 6 months, anywhere in the portfolio), `connected_account_disconnected` /
+ * `connected_account_not_ready` (409: the domain's connected Stripe account cannot take payments;
+ * a ready one gets a direct charge on that account), `stripe_unavailable` (Stripe failed
  * or could not be reached; retryable).
  */
 @Injectable()
@@ -82,12 +87,17 @@ export class CheckoutService {
     if (disputes > disputesBeforeBlockMax) {
       return replyRefused(checkoutBlockedCode, `${email} had ${disputes} payment disputes in the last 6 months; new checkouts are blocked`, 'email');
     }
+    const connect = await connectedDomain(this.dataSource, domain);
+    const connectRefusal = connectRefusalOf(domain, connect);
+    if (connectRefusal) return connectRefusal;
+    const direct = connect?.account_id ? { accountId: connect.account_id, bps: connect.application_fee_bps } : undefined;
+    const feeMinor = direct && offering.kind !== 'plan' ? packApplicationFeeMinor(offering.amountMinor, direct.bps) : null;
     let session: Stripe.Checkout.Session;
     try {
-      session = await this.stripe.checkout.sessions.create(sessionParams(offering, email, command));
+      session = await this.stripe.checkout.sessions.create(sessionParams(offering, email, command, direct), onAccount(direct?.accountId));
     } catch (error) {
       if (!(error instanceof Stripe.errors.StripeError)) throw error;
-      this.logger.warn(`Stripe refused or failed checkout for ${domain}/${offering.offeringId}: ${error.type} ${error.message}`);
+      this.logger.warn(`Stripe refused or failed checkout for ${domain}/${offering.offeringId} on ${accountLabel(direct?.accountId)}: ${error.type} ${error.message}`);
       return replyRefused('stripe_unavailable', `Stripe could not create the checkout session: ${error.message}`);
     }
     if (!session.url) throw new Error(`Stripe returned checkout session ${session.id} without a url`);
@@ -96,11 +106,13 @@ export class CheckoutService {
     // step) in one transaction.
     await this.dataSource.transaction(async (manager) => {
       await manager.query(
-        `INSERT INTO checkout_sessions (id, domain, offering_id, email, credits, amount_minor, currency, scope_domain, mode, interval, trial_days, rollover, checkout_message)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+        `INSERT INTO checkout_sessions (id, domain, offering_id, email, credits, amount_minor, currency, scope_domain, mode, interval, trial_days, rollover, checkout_message,
+           connected_account_id, application_fee_minor, application_fee_bps)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
         [
           session.id, offering.domain, offering.offeringId, email, offering.credits, offering.amountMinor, offering.currency, offering.scopeDomain,
           plan ? 'subscription' : 'payment', plan?.interval ?? null, plan?.trialDays ?? null, plan?.rollover ?? null, offering.checkoutMessage,
+          direct?.accountId ?? null, feeMinor, direct?.bps ?? null,
         ],
       );
       const created: CheckoutCreatedV1 = {
@@ -140,8 +152,33 @@ export function checkoutMetadata(offering: SellableOffering, email: string): Che
   return metadata;
 }
 
-function sessionParams(offering: SellableOffering, email: string, command: CreateCheckoutCommand): Stripe.Checkout.SessionCreateParams {
+/**
+ * Refusal of a checkout on a connected domain whose account cannot take payments:
+ * `connected_account_disconnected` (the builder deauthorized the platform) or
+ * `connected_account_not_ready` (onboarding not finished, or Stripe restricted the account).
+ * Undefined for a domain that sells on the platform or whose account is ready.
+ */
+export function connectRefusalOf(domain: string, connect: ConnectedDomainRow | undefined): Reply<never> | undefined {
+  if (!connect?.account_id) return undefined;
+  if (connect.status === 'disconnected') {
+    return replyRefused('connected_account_disconnected', `${domain}'s Stripe account ${connect.account_id} was disconnected; the builder must connect it again`, 'domain');
+  }
+  if (connect.status !== 'ready') {
+    return replyRefused('connected_account_not_ready', `${domain}'s Stripe account ${connect.account_id} is ${connect.status ?? 'unknown'}: charges are not enabled yet`, 'domain');
+  }
+  return undefined;
+}
+
+/**
+ * Stripe's Checkout parameters. On a connected domain (`direct`) the session is a direct charge on
+ * the builder's account (the caller passes `Stripe-Account`) with the platform's fee: packs
+ * `payment_intent_data.application_fee_amount` = floor(amount × bps / 10 000), plans
+ * `subscription_data.application_fee_percent` = bps / 100 (https://docs.stripe.com/connect/direct-charges,
+ * https://docs.stripe.com/connect/subscriptions). A fee of 0 is left out.
+ */
+function sessionParams(offering: SellableOffering, email: string, command: CreateCheckoutCommand, direct?: { accountId: string; bps: number }): Stripe.Checkout.SessionCreateParams {
   const metadata = { ...checkoutMetadata(offering, email) };
+  const bps = direct?.bps ?? 0;
   const common = {
     customer_email: email,
     metadata,
@@ -166,7 +203,11 @@ function sessionParams(offering: SellableOffering, email: string, command: Creat
       ],
       // No card, no trial (seed 001): Stripe collects and verifies the card even when nothing is due today.
       payment_method_collection: 'always',
-      subscription_data: { metadata, ...(offering.trialDays > 0 ? { trial_period_days: offering.trialDays } : {}) },
+      subscription_data: {
+        metadata,
+        ...(offering.trialDays > 0 ? { trial_period_days: offering.trialDays } : {}),
+        ...(bps > 0 ? { application_fee_percent: planApplicationFeePercent(bps) } : {}),
+      },
     };
   }
   return {
@@ -182,6 +223,6 @@ function sessionParams(offering: SellableOffering, email: string, command: Creat
         },
       },
     ],
-    payment_intent_data: { metadata },
+    payment_intent_data: { metadata, ...(bps > 0 ? { application_fee_amount: packApplicationFeeMinor(offering.amountMinor, bps) } : {}) },
   };
 }

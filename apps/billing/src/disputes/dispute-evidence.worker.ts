@@ -4,6 +4,8 @@ import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { BillingConfig } from '../billing.config';
 import { InjectStripe } from '../stripe/stripe.client';
+import { onAccount } from '../stripe/stripe-account';
+import { domainsOfAccount } from '../connect/connected-account.store';
 import { PeriodicTask } from '../subscriptions/periodic-task';
 import { buildEvidence, CheckoutFact, EvidenceFacts } from './dispute-evidence';
 import { LedgerClient } from './ledger.client';
@@ -25,6 +27,7 @@ interface PendingDispute {
   currency: string;
   reason: string;
   evidence_attempts: number;
+  connected_account_id: string | null;
 }
 
 /**
@@ -33,6 +36,7 @@ interface PendingDispute {
  * sales, attached through Stripe's dispute update API with `submit: false` (staged for a person to
  * review and submit; Stripe's deadline is usually 7 days). Runs in the background so a webhook
  * never waits on the ledger; a failure is retried with a growing delay, at most 10 times.
+ * A dispute on a connected account's direct charge gets its evidence on that account (`Stripe-Account`).
  */
 @Injectable()
 export class DisputeEvidenceWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -59,7 +63,7 @@ export class DisputeEvidenceWorker implements OnApplicationBootstrap, BeforeAppl
   /** Drafts the evidence of the disputes that are due. */
   async draftDue(): Promise<void> {
     const due: PendingDispute[] = await this.dataSource.query(
-      `SELECT id, charge_id, payment_intent_id, email, domain, amount_minor, currency, reason, evidence_attempts
+      `SELECT id, charge_id, payment_intent_id, email, domain, amount_minor, currency, reason, evidence_attempts, connected_account_id
          FROM disputes WHERE evidence_status = 'pending' AND evidence_next_attempt_at <= now() ORDER BY evidence_next_attempt_at LIMIT $1`,
       [draftsPerRunMax],
     );
@@ -72,7 +76,7 @@ export class DisputeEvidenceWorker implements OnApplicationBootstrap, BeforeAppl
       await this.stripe.disputes.update(
         dispute.id,
         { evidence, submit: false, metadata: { evidence_drafted_by: 'credit-hub' } },
-        { idempotencyKey: `evidence-${dispute.id}-${dispute.evidence_attempts}` },
+        onAccount(dispute.connected_account_id, { idempotencyKey: `evidence-${dispute.id}-${dispute.evidence_attempts}` }),
       );
       await this.mark(dispute.id, 'staged', null);
       this.logger.log(`evidence of dispute ${dispute.id} (${dispute.email}) staged for review`);
@@ -95,12 +99,18 @@ export class DisputeEvidenceWorker implements OnApplicationBootstrap, BeforeAppl
   }
 
   private async facts(dispute: PendingDispute): Promise<EvidenceFacts> {
-    const history = await this.ledger.history(dispute.email);
+    let history = await this.ledger.history(dispute.email);
+    // On a connected account, the evidence is the builder's: only its own sales and its domains' usage.
     const checkouts: CheckoutRow[] = await this.dataSource.query(
       `SELECT id, domain, offering_id, mode, credits, amount_minor, currency, checkout_message, created_at, completed_at, payment_intent_id
-         FROM checkout_sessions WHERE email = $1 AND status = 'completed' ORDER BY completed_at DESC LIMIT 100`,
-      [dispute.email],
+         FROM checkout_sessions WHERE email = $1 AND status = 'completed' AND ($2::text IS NULL OR connected_account_id = $2)
+         ORDER BY completed_at DESC LIMIT 100`,
+      [dispute.email, dispute.connected_account_id],
     );
+    if (dispute.connected_account_id !== null) {
+      const own = new Set(await domainsOfAccount(this.dataSource, dispute.connected_account_id));
+      history = history.filter((item) => item.domain !== null && own.has(item.domain));
+    }
     const [brand]: { display_name: string; support_email: string }[] = await this.dataSource.query(
       'SELECT display_name, support_email FROM domains WHERE domain = $1',
       [dispute.domain],

@@ -7,6 +7,7 @@ import { ReconcileCommand, ReconcileFinding, ReconcileReport, Reply, replyOk, re
 import { InjectNats } from '@credit-hub/service-kit';
 import { BillingConfig } from '../billing.config';
 import { InjectStripe } from '../stripe/stripe.client';
+import { onAccount } from '../stripe/stripe-account';
 import { StripeClock } from '../stripe/stripe-clock';
 import { asObject, isoOf, readInvoice, readMetadata, readText } from '../stripe/stripe-objects';
 import { planGrantId, planTermsOf } from '../subscriptions/subscription-state';
@@ -26,7 +27,9 @@ const streamSlackSeconds = 120;
  * `billing.commands.reconcile.v1`: for a window ending now (Stripe's clock), lists Stripe's
  * events and processes, exactly as if delivered, every one billing's inbox lacks (lost webhooks);
  * then compares Stripe's paid pack sessions and paid plan invoices with the ledger's
- * `CreditsPurchased` / plan `CreditsGranted` (read from stream LEDGER), both ways. The ledger may
+ * `CreditsPurchased` / plan `CreditsGranted` (read from stream LEDGER), both ways. Stripe is read
+ * on the platform and on every connected account not disconnected (`Stripe-Account`), so a lost
+ * Connect webhook is found too. The ledger may
  * lag billing's outbox by a moment, so "paid but not in the ledger" is re-checked for up to
  * `BILLING_RECONCILE_SETTLE_MS` before it is reported.
  */
@@ -56,21 +59,28 @@ export class ReconcileService {
   }
 
   private async run(from: number, now: number, process: boolean): Promise<ReconcileReport> {
-    const events = await this.stripe.events.list({ created: { gte: from }, limit: 100 }).autoPagingToArray({ limit: listedMax });
-    const known: { stripe_event_id: string }[] = await this.dataSource.query(
-      'SELECT stripe_event_id FROM stripe_events WHERE stripe_event_id = ANY($1::text[])',
+    const accounts = await this.connectedAccounts();
+    const events: VerifiedStripeEvent[] = [];
+    for (const account of [undefined, ...accounts]) events.push(...(await this.listEvents(from, account)));
+    const known: { account_id: string; stripe_event_id: string }[] = await this.dataSource.query(
+      'SELECT account_id, stripe_event_id FROM stripe_events WHERE stripe_event_id = ANY($1::text[])',
       [events.map((event) => event.id)],
     );
-    const seen = new Set(known.map((row) => row.stripe_event_id));
-    const missing = events.filter((event) => !seen.has(event.id)).reverse(); // oldest first, as Stripe sent them
+    const seen = new Set(known.map((row) => `${row.account_id}/${row.stripe_event_id}`));
+    // Oldest first, as Stripe sent them (each account's list is newest first).
+    const missing = events.filter((event) => !seen.has(`${event.account ?? ''}/${event.id}`)).sort((a, b) => a.created - b.created);
     const eventsProcessed: ReconcileReport['eventsProcessed'] = [];
     for (const event of process ? missing : []) {
-      const reply = await this.webhooks.process(event as unknown as VerifiedStripeEvent, 'reconcile');
+      const reply = await this.webhooks.process(event, 'reconcile');
       eventsProcessed.push({ id: event.id, type: event.type, outcome: reply.ok ? reply.value.outcome : reply.refusal.code });
     }
     if (eventsProcessed.length > 0) this.logger.warn(`processed ${eventsProcessed.length} Stripe events no webhook had delivered`);
-    const paidSessions = await this.paidSessions(from);
-    const paidInvoices = await this.paidInvoices(from);
+    const paidSessions: PaidSession[] = [];
+    const paidInvoices: PaidInvoice[] = [];
+    for (const account of [undefined, ...accounts]) {
+      paidSessions.push(...(await this.paidSessions(from, account)));
+      paidInvoices.push(...(await this.paidInvoices(from, account)));
+    }
     const sinceMs = (from - (now - Math.floor(Date.now() / 1000)) - streamSlackSeconds) * 1000;
     const { findings, ledgerPurchases, ledgerPlanGrants } = await this.settle(sinceMs, from, paidSessions, paidInvoices);
     return {
@@ -103,9 +113,29 @@ export class ReconcileService {
     }
   }
 
-  /** Paid checkout sessions of credit packs billing sold, created in the window. */
-  private async paidSessions(from: number): Promise<PaidSession[]> {
-    const sessions = await this.stripe.checkout.sessions.list({ created: { gte: from }, status: 'complete', limit: 100 }).autoPagingToArray({ limit: listedMax });
+  /** Connected accounts whose events Stripe still lets the platform read (all but the disconnected). */
+  private async connectedAccounts(): Promise<string[]> {
+    const rows: { account_id: string }[] = await this.dataSource.query(
+      `SELECT account_id FROM connected_accounts WHERE status <> 'disconnected' ORDER BY account_id`,
+    );
+    return rows.map((row) => row.account_id);
+  }
+
+  /**
+   * Events of the window on the platform (`account` undefined) or on one connected account
+   * (`Stripe-Account`; each event then carries that `account`, as a Connect webhook would).
+   */
+  private async listEvents(from: number, account: string | undefined): Promise<VerifiedStripeEvent[]> {
+    const listed = await this.stripe.events.list({ created: { gte: from }, limit: 100 }, onAccount(account)).autoPagingToArray({ limit: listedMax });
+    return listed.map((event) => {
+      const verified = event as unknown as VerifiedStripeEvent;
+      return account === undefined ? { ...verified, account: undefined } : { ...verified, account };
+    });
+  }
+
+  /** Paid checkout sessions of credit packs billing sold, created in the window (on the platform, or on one connected account). */
+  private async paidSessions(from: number, account: string | undefined): Promise<PaidSession[]> {
+    const sessions = await this.stripe.checkout.sessions.list({ created: { gte: from }, status: 'complete', limit: 100 }, onAccount(account)).autoPagingToArray({ limit: listedMax });
     return sessions
       .filter((session) => session.mode === 'payment' && session.payment_status === 'paid')
       .filter((session) => {
@@ -116,8 +146,8 @@ export class ReconcileService {
   }
 
   /** Paid invoices of billing's plans created in the window, each with the grant it should have given. */
-  private async paidInvoices(from: number): Promise<PaidInvoice[]> {
-    const invoices = await this.stripe.invoices.list({ created: { gte: from }, status: 'paid', limit: 100 }).autoPagingToArray({ limit: listedMax });
+  private async paidInvoices(from: number, account: string | undefined): Promise<PaidInvoice[]> {
+    const invoices = await this.stripe.invoices.list({ created: { gte: from }, status: 'paid', limit: 100 }, onAccount(account)).autoPagingToArray({ limit: listedMax });
     const paid: PaidInvoice[] = [];
     for (const raw of invoices) {
       const invoice = readInvoice(raw as unknown);

@@ -1,26 +1,41 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import Stripe from 'stripe';
 import { CreateStripeRefundCommand, CreateStripeRefundResult, Reply, replyOk, replyRefused } from '@credit-hub/contracts';
+import { ConnectedSales } from '../connect/connected-sales';
 import { InjectStripe } from '../stripe/stripe.client';
+import { onAccount } from '../stripe/stripe-account';
 
 /**
  * Money refunds through Stripe, for the refunds service's saga (step `credits_removed →
  * stripe_refunded`). Billing keeps no state for them: the idempotency key is the refund request's
  * id, so the saga can repeat the call after any failure and Stripe refunds once (Stripe keeps
  * idempotency keys for 24 hours; the saga retries far sooner).
+ *
+ * Connect: a payment made on a connected domain (a direct charge on the builder's account, as
+ * billing recorded the sale) is refunded on that account (`Stripe-Account`), with
+ * `refund_application_fee` per the domain's policy: the platform's fee is given back in
+ * proportion to the amount refunded (https://docs.stripe.com/connect/direct-charges#issue-refunds).
  */
 @Injectable()
 export class StripeRefundsService {
   private readonly logger = new Logger('StripeRefunds');
 
-  constructor(@InjectStripe() private readonly stripe: Stripe) {}
+  /** `sales` absent: every payment is the platform's (a Stripe-only test without billing's database). */
+  constructor(
+    @InjectStripe() private readonly stripe: Stripe,
+    @Optional() private readonly sales?: ConnectedSales,
+  ) {}
 
   async createRefund(command: CreateStripeRefundCommand): Promise<Reply<CreateStripeRefundResult>> {
+    const direct = await this.sales?.find(command.paymentIntentId);
     let refund: Stripe.Refund;
     try {
       refund = await this.stripe.refunds.create(
-        { payment_intent: command.paymentIntentId, amount: command.amountMinor, reason: 'requested_by_customer', metadata: { refundRequestId: command.refundRequestId } },
-        { idempotencyKey: command.refundRequestId },
+        {
+          payment_intent: command.paymentIntentId, amount: command.amountMinor, reason: 'requested_by_customer', metadata: { refundRequestId: command.refundRequestId },
+          ...(direct ? { refund_application_fee: direct.refundApplicationFee } : {}),
+        },
+        onAccount(direct?.accountId, { idempotencyKey: command.refundRequestId }),
       );
     } catch (error) {
       return refusalFor(error, command, this.logger);

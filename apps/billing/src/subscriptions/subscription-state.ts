@@ -133,6 +133,8 @@ export interface PlanGrantInput {
   period: Period;
   /** Stripe `created` of the event that asked (the grant's time). */
   at: number;
+  /** The connected account the subscription is billed on (null: the platform). */
+  connectedAccountId: string | null;
 }
 
 /**
@@ -154,6 +156,7 @@ export function planGrant(input: PlanGrantInput): PlanCreditsGrantedV1 {
     periodEnd,
     expiresAt: input.terms.rollover ? null : periodEnd,
     grantedAt: isoOf(input.at),
+    connectedAccountId: input.connectedAccountId,
   };
 }
 

@@ -66,13 +66,13 @@ describe('advance: the state moves forward only', () => {
 
 describe('planGrant', () => {
   const terms = planTermsOf(metadata)!;
-  const input = { stripeEventId: 'evt_1', subscriptionId: 'sub_1', invoiceId: 'in_1', terms, credits: 200, period: { start: 1_800_000_000, end: 1_802_592_000 }, at: 1_800_000_005 };
+  const input = { stripeEventId: 'evt_1', subscriptionId: 'sub_1', invoiceId: 'in_1', terms, credits: 200, period: { start: 1_800_000_000, end: 1_802_592_000 }, at: 1_800_000_005, connectedAccountId: null };
 
   it('grants a period once by its start, expiring at its end', () => {
     expect(planGrant(input)).toEqual({
       stripeEventId: 'evt_1', grantId: 'plan:sub_1:1800000000', subscriptionId: 'sub_1', invoiceId: 'in_1', email: 'ada@example.com', domain: 'demo.localhost',
       offeringId: 'builder_monthly', credits: 200, periodStart: '2027-01-15T08:00:00.000Z', periodEnd: '2027-02-14T08:00:00.000Z',
-      expiresAt: '2027-02-14T08:00:00.000Z', grantedAt: '2027-01-15T08:00:05.000Z',
+      expiresAt: '2027-02-14T08:00:00.000Z', grantedAt: '2027-01-15T08:00:05.000Z', connectedAccountId: null,
     });
     expect(planGrantId('sub_1', 1_800_000_000)).toBe('plan:sub_1:1800000000');
   });

@@ -3,7 +3,9 @@ import Stripe from 'stripe';
 import { EntityManager } from 'typeorm';
 import { BillingEventSubjects, PlanCreditsBlockV1, SubscriptionChangedV1 } from '@credit-hub/contracts';
 import { OutboxMessage, writeOutbox } from '@credit-hub/messaging';
+import { sameAccount } from '../connect/connect-scope';
 import { InjectStripe } from '../stripe/stripe.client';
+import { accountLabel, onAccount } from '../stripe/stripe-account';
 import { isoOf, readSubscription, SubscriptionSnapshot } from '../stripe/stripe-objects';
 import { advance, GrantReason, planGrant, PlanGrantInput, planTermsOf, PlanTerms, visibleChange } from './subscription-state';
 import { loadSubscriptionForUpdate, rememberCustomer, saveSubscription, SubscriptionRecord } from './subscription.store';
@@ -12,6 +14,8 @@ import { loadSubscriptionForUpdate, rememberCustomer, saveSubscription, Subscrip
 export interface Cause {
   id: string;
   created: number;
+  /** The connected account the event came from (undefined: the platform); Stripe is asked on that account. */
+  account?: string;
 }
 
 /** Why plan credits are blocked, as the ledger records it. */
@@ -21,7 +25,8 @@ export const pastDueReason = 'payment_past_due';
  * Keeps billing's copy of a Stripe subscription in step, inside the webhook's transaction:
  * per-subscription advisory lock, then a re-fetch from Stripe (so what is applied is at least as
  * new as anything applied before: order of delivery no longer matters), then the forward-only
- * rules of `advance`, then the messages: `subscription-changed`, and `plan-credits-blocked` /
+ * rules of `advance` (Connect: on the account the event came from; a subscription recorded on
+ * another account, or on the platform, is left alone), then the messages: `subscription-changed`, and `plan-credits-blocked` /
  * `-unblocked` as the payment grace ends or a payment succeeds.
  */
 @Injectable()
@@ -37,8 +42,12 @@ export class SubscriptionSync {
    */
   async sync(manager: EntityManager, id: string, cause: Cause, eventObject?: unknown, sold?: PlanTerms): Promise<SubscriptionRecord | undefined> {
     await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`subscription:${id}`]);
-    const { snapshot, fresh } = await this.fetch(id, eventObject);
     const current = await loadSubscriptionForUpdate(manager, id);
+    if (current && !sameAccount(current.connectedAccountId, cause.account)) {
+      this.logger.warn(`${cause.id}: subscription ${id} lives on ${accountLabel(current.connectedAccountId)}, the event comes from ${accountLabel(cause.account)}; refused`);
+      return undefined;
+    }
+    const { snapshot, fresh } = await this.fetch(id, eventObject, cause.account);
     if (!snapshot) return current;
     const terms = sold ?? planTermsOf(snapshot.metadata) ?? current?.terms;
     if (!terms) {
@@ -55,6 +64,7 @@ export class SubscriptionSync {
       graceEndsAt: current?.graceEndsAt ?? null,
       planCreditsBlocked: current?.planCreditsBlocked ?? false,
       trialWillEndAt: current?.trialWillEndAt ?? null,
+      connectedAccountId: current?.connectedAccountId ?? cause.account ?? null,
       ...state,
     };
     const messages: OutboxMessage[] = [];
@@ -92,9 +102,9 @@ export class SubscriptionSync {
   }
 
   /** The subscription as Stripe has it now; the event's copy only if Stripe lost it (then not fresh). */
-  private async fetch(id: string, eventObject: unknown): Promise<{ snapshot: SubscriptionSnapshot | undefined; fresh: boolean }> {
+  private async fetch(id: string, eventObject: unknown, account: string | undefined): Promise<{ snapshot: SubscriptionSnapshot | undefined; fresh: boolean }> {
     try {
-      const fetched = await this.stripe.subscriptions.retrieve(id);
+      const fetched = await this.stripe.subscriptions.retrieve(id, {}, onAccount(account));
       return { snapshot: readSubscription(fetched as unknown), fresh: true };
     } catch (error) {
       if (!(error instanceof Stripe.errors.StripeInvalidRequestError) || error.code !== 'resource_missing') throw error;

@@ -14,6 +14,8 @@ export interface SubscriptionRecord extends SubscriptionState {
   graceEndsAt: number | null;
   planCreditsBlocked: boolean;
   trialWillEndAt: number | null;
+  /** The connected account the subscription lives on (null: the platform's own account). */
+  connectedAccountId: string | null;
 }
 
 interface SubscriptionRow {
@@ -39,6 +41,7 @@ interface SubscriptionRow {
   plan_credits_blocked: boolean;
   trial_will_end_at: number | null;
   last_event_created: number;
+  connected_account_id: string | null;
 }
 
 const epoch = (column: string) => `extract(epoch from ${column})::float8 AS ${column}`;
@@ -48,7 +51,7 @@ export const subscriptionColumns = [
   'id', 'customer_id', 'email', 'domain', 'offering_id', 'credits_per_period', 'rollover', 'amount_minor', 'currency', 'interval',
   'checkout_session_id', 'status', epoch('trial_start'), epoch('trial_end'), epoch('current_period_start'), epoch('current_period_end'),
   'cancel_at_period_end', epoch('ended_at'), epoch('grace_ends_at'), 'plan_credits_blocked', epoch('trial_will_end_at'),
-  'last_event_created::float8 AS last_event_created',
+  'last_event_created::float8 AS last_event_created', 'connected_account_id',
 ].join(', ');
 
 function toRecord(row: SubscriptionRow): SubscriptionRecord {
@@ -77,6 +80,7 @@ function toRecord(row: SubscriptionRow): SubscriptionRecord {
     planCreditsBlocked: row.plan_credits_blocked,
     trialWillEndAt: row.trial_will_end_at,
     lastEventCreated: row.last_event_created,
+    connectedAccountId: row.connected_account_id,
   };
 }
 
@@ -101,9 +105,9 @@ export async function saveSubscription(manager: EntityManager, record: Subscript
   await manager.query(
     `INSERT INTO subscriptions (id, customer_id, email, domain, offering_id, credits_per_period, rollover, amount_minor, currency, interval,
        checkout_session_id, status, status_rank, trial_start, trial_end, current_period_start, current_period_end, cancel_at_period_end,
-       ended_at, grace_ends_at, plan_credits_blocked, trial_will_end_at, last_event_created)
+       ended_at, grace_ends_at, plan_credits_blocked, trial_will_end_at, last_event_created, connected_account_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, to_timestamp($14), to_timestamp($15), to_timestamp($16), to_timestamp($17),
-       $18, to_timestamp($19), to_timestamp($20), $21, to_timestamp($22), $23)
+       $18, to_timestamp($19), to_timestamp($20), $21, to_timestamp($22), $23, $24)
      ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id, email = EXCLUDED.email, domain = EXCLUDED.domain,
        offering_id = EXCLUDED.offering_id, credits_per_period = EXCLUDED.credits_per_period, rollover = EXCLUDED.rollover,
        amount_minor = EXCLUDED.amount_minor, currency = EXCLUDED.currency, interval = EXCLUDED.interval,
@@ -116,7 +120,7 @@ export async function saveSubscription(manager: EntityManager, record: Subscript
       record.id, record.customerId, t.email, t.domain, t.offeringId, t.creditsPerPeriod, t.rollover, t.amountMinor, t.currency, t.interval,
       record.checkoutSessionId, record.status, statusRanks[record.status], record.trialStart, record.trialEnd, record.currentPeriodStart,
       record.currentPeriodEnd, record.cancelAtPeriodEnd, record.endedAt, record.graceEndsAt, record.planCreditsBlocked, record.trialWillEndAt,
-      record.lastEventCreated,
+      record.lastEventCreated, record.connectedAccountId,
     ],
   );
   // The entitlements projection moves in the same transaction (issue 10); "now" is the newest

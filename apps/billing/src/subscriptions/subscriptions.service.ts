@@ -9,6 +9,7 @@ import {
 import { CatalogService } from '../catalog/catalog.service';
 import { checkoutMetadata } from '../checkout/checkout.service';
 import { InjectStripe } from '../stripe/stripe.client';
+import { onAccount } from '../stripe/stripe-account';
 import { readSubscription } from '../stripe/stripe-objects';
 import { isFinal, planTermsOf } from './subscription-state';
 import { changedPlan } from './subscription-sync';
@@ -40,7 +41,7 @@ export class SubscriptionsService {
     const [newest] = await listSubscriptions(this.dataSource, command.email, command.domain);
     if (!newest) return replyRefused('not_found', `${command.email} has no subscription on ${command.domain}`, 'email');
     return this.callStripe('open the billing portal', async () => {
-      const session = await this.stripe.billingPortal.sessions.create({ customer: newest.customerId, return_url: command.returnUrl });
+      const session = await this.stripe.billingPortal.sessions.create({ customer: newest.customerId, return_url: command.returnUrl }, onAccount(newest.connectedAccountId));
       return { url: session.url, portalSessionId: session.id };
     });
   }
@@ -53,8 +54,8 @@ export class SubscriptionsService {
     const atPeriodEnd = command.atPeriodEnd ?? true;
     return this.callStripe('cancel the subscription', async () => {
       const updated = atPeriodEnd
-        ? await this.stripe.subscriptions.update(owned.id, { cancel_at_period_end: true }, { idempotencyKey: `cancel-${owned.id}-end` })
-        : await this.stripe.subscriptions.cancel(owned.id);
+        ? await this.stripe.subscriptions.update(owned.id, { cancel_at_period_end: true }, onAccount(owned.connectedAccountId, { idempotencyKey: `cancel-${owned.id}-end` }))
+        : await this.stripe.subscriptions.cancel(owned.id, {}, onAccount(owned.connectedAccountId));
       return viewAfter(owned, updated);
     });
   }
@@ -72,13 +73,13 @@ export class SubscriptionsService {
     }
     if (offering.offeringId === owned.terms.offeringId) return replyOk(subscriptionView(owned));
     return this.callStripe('change the plan', async () => {
-      const current = readSubscription((await this.stripe.subscriptions.retrieve(owned.id)) as unknown);
+      const current = readSubscription((await this.stripe.subscriptions.retrieve(owned.id, {}, onAccount(owned.connectedAccountId))) as unknown);
       if (!current?.itemId || !current.productId) throw new Error(`subscription ${owned.id} has no item to switch`);
       const updated = await this.stripe.subscriptions.update(owned.id, {
         items: [{ id: current.itemId, price_data: { currency: offering.currency, product: current.productId, unit_amount: offering.amountMinor, recurring: { interval: offering.interval } } }],
         metadata: { ...checkoutMetadata(offering, owned.terms.email) },
         proration_behavior: 'none',
-      });
+      }, onAccount(owned.connectedAccountId));
       return viewAfter(owned, updated);
     });
   }

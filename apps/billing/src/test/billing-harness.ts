@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
-import { BillingSubjects, HandleStripeWebhookResult, HistoryItem, HistoryPage, LedgerSubjects, QueueGroups, Reply, Streams } from '@credit-hub/contracts';
+import { BillingConnectSubjects, BillingSubjects, HandleStripeWebhookResult, HistoryItem, HistoryPage, LedgerSubjects, QueueGroups, Reply, Streams } from '@credit-hub/contracts';
 import { ensureStreams } from '@credit-hub/messaging';
 import { dropDatabase } from '@credit-hub/service-kit';
 import { testNatsUrl, uniqueDatabaseUrl } from '@credit-hub/testing';
@@ -24,6 +24,9 @@ export const demoCatalogFile = resolve(__dirname, '../../../../deploy/catalog/de
 
 /** The webhook secret the harness configures and signs with. */
 export const testWebhookSecret = `whsec_${randomBytes(24).toString('hex')}`;
+
+/** The Connect endpoint's secret the harness configures and the stand-in signs Connect events with. */
+export const testConnectWebhookSecret = `whsec_${randomBytes(24).toString('hex')}`;
 
 /** A running billing app with its collaborators. */
 export interface BillingHarness {
@@ -41,6 +44,8 @@ export interface BillingHarness {
   request<T>(subject: string, payload: unknown): Promise<Reply<T>>;
   /** Webhook deliveries the stand-in made to the harness' receiver (forwarded to billing like the gateway does). */
   deliveries: { eventId: string; type: string; outcome: string }[];
+  /** Connect deliveries the stand-in made (events of connected accounts), forwarded to billing's Connect subject. */
+  connectDeliveries: { eventId: string; type: string; account: string | undefined; outcome: string }[];
   /** The fake ledger's history per email (answers `LedgerSubjects.getHistory`, 2 items a page). */
   ledgerHistory: Map<string, HistoryItem[]>;
   close(): Promise<void>;
@@ -55,7 +60,13 @@ export async function startBillingHarness(env: Record<string, string> = {}): Pro
   const deliveries: BillingHarness['deliveries'] = [];
   let forward: (raw: Buffer, signature: string) => Promise<{ status: number; body: string }> = async () => ({ status: 503, body: 'starting' });
   const receiver = await startReceiver((raw, signature) => forward(raw, signature));
-  const standin = await startStripeStandin({ port: 0, webhookSecret: testWebhookSecret, webhookUrl: receiver.url });
+  const connectDeliveries: BillingHarness['connectDeliveries'] = [];
+  let forwardConnect: (raw: Buffer, signature: string) => Promise<{ status: number; body: string }> = async () => ({ status: 503, body: 'starting' });
+  const connectReceiver = await startReceiver((raw, signature) => forwardConnect(raw, signature));
+  const standin = await startStripeStandin({
+    port: 0, webhookSecret: testWebhookSecret, webhookUrl: receiver.url,
+    connectWebhookUrl: `${connectReceiver.url}/connect`, connectWebhookSecret: testConnectWebhookSecret,
+  });
   const databaseUrl = uniqueDatabaseUrl('billing');
   const saved = { ...process.env };
   Object.assign(process.env, {
@@ -63,6 +74,7 @@ export async function startBillingHarness(env: Record<string, string> = {}): Pro
     BILLING_DATABASE_URL: databaseUrl,
     STRIPE_API_BASE_URL: standin.url,
     STRIPE_WEBHOOK_SECRET: testWebhookSecret,
+    STRIPE_CONNECT_WEBHOOK_SECRET: testConnectWebhookSecret,
     CATALOG_FILE: demoCatalogFile,
     BILLING_SCHEDULER_INTERVAL_MS: '200',
     BILLING_RECONCILE_SETTLE_MS: '1000',
@@ -89,6 +101,12 @@ export async function startBillingHarness(env: Record<string, string> = {}): Pro
     deliveries.push({ eventId: event.id, type: event.type, outcome: reply.ok ? reply.value.outcome : reply.refusal.code });
     return { status: reply.ok ? 200 : reply.refusal.code === 'stripe_unavailable' ? 502 : 400, body: JSON.stringify(reply) };
   };
+  forwardConnect = async (raw, signature) => {
+    const reply = await request<HandleStripeWebhookResult>(BillingConnectSubjects.handleConnectWebhook, { payloadBase64: raw.toString('base64'), signature });
+    const event = JSON.parse(raw.toString('utf8')) as { id: string; type: string; account?: string };
+    connectDeliveries.push({ eventId: event.id, type: event.type, account: event.account, outcome: reply.ok ? reply.value.outcome : reply.refusal.code });
+    return { status: reply.ok ? 200 : reply.refusal.code === 'stripe_unavailable' ? 502 : 400, body: JSON.stringify(reply) };
+  };
   return {
     app,
     dataSource: app.get<DataSource>(getDataSourceToken()),
@@ -99,11 +117,13 @@ export async function startBillingHarness(env: Record<string, string> = {}): Pro
     databaseUrl,
     request,
     deliveries,
+    connectDeliveries,
     ledgerHistory,
     async close() {
       // The stand-in rejects here when it produced something outside Stripe's schema: clean up first, then fail.
       const standinClosed = await standin.close().then(() => null, (error: unknown) => error);
       await new Promise((done) => receiver.server.close(done));
+      await new Promise((done) => connectReceiver.server.close(done));
       fakeLedger.unsubscribe();
       await client.close();
       await app.close();

@@ -5,7 +5,9 @@ import { BillingEventSubjects, DisputeClosedV1, DisputeOpenedV1 } from '@credit-
 import { OutboxMessage, writeOutbox } from '@credit-hub/messaging';
 import { InjectStripe } from '../stripe/stripe.client';
 import { disputeOutcome, DisputeFacts, isoOf, readCharge, readDispute, readId } from '../stripe/stripe-objects';
-import { chargeOwner, ChargeOwner } from './charge-owner';
+import { chargeOwnerOn, ChargeOwner } from './charge-owner';
+import { sameAccount } from '../connect/connect-scope';
+import { accountLabel, onAccount } from '../stripe/stripe-account';
 import { Outcome, StripeEventHandler } from './stripe-event-handler';
 import { VerifiedStripeEvent } from './webhook-verification';
 
@@ -15,6 +17,7 @@ interface DisputeRow {
   domain: string;
   opened_published: boolean;
   outcome: 'won' | 'lost' | null;
+  connected_account_id: string | null;
 }
 
 /** Dispute statuses in which Stripe still takes evidence. */
@@ -28,6 +31,9 @@ const takesEvidence: ReadonlySet<string> = new Set(['needs_response', 'warning_n
  * - `dispute-closed.v1` once when Stripe says won or lost (won: unfrozen; lost: the purchase
  *   paid by `paymentIntentId` is clawed back, then unfrozen). A closed dispute whose opening was
  *   never seen publishes both, opened first, so the ledger's trail stays whole.
+ * Connect: disputes on direct charges belong to the builder's account; they are read there
+ * (`Stripe-Account`), recorded with the account (the evidence is written there too) and may only
+ * concern a sale made on that account.
  */
 @Injectable()
 export class DisputeEventsHandler implements StripeEventHandler {
@@ -40,18 +46,22 @@ export class DisputeEventsHandler implements StripeEventHandler {
     const id = readId(event.data.object);
     if (id === null) return 'ignored';
     await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`dispute:${id}`]);
-    const dispute = await this.fetch(id, event.data.object);
+    const dispute = await this.fetch(id, event.data.object, event.account);
     if (!dispute) return 'ignored';
     const [row]: DisputeRow[] = await manager.query(
-      'SELECT id, email, domain, opened_published, outcome FROM disputes WHERE id = $1 FOR UPDATE',
+      'SELECT id, email, domain, opened_published, outcome, connected_account_id FROM disputes WHERE id = $1 FOR UPDATE',
       [id],
     );
-    const owner = row ?? (await this.owner(manager, dispute));
+    if (row && !sameAccount(row.connected_account_id, event.account)) {
+      this.logger.warn(`${event.id}: dispute ${id} is on ${accountLabel(row.connected_account_id)}, the event comes from ${accountLabel(event.account)}; refused`);
+      return 'ignored';
+    }
+    const owner = row ?? (await this.owner(manager, dispute, event.account));
     if (!owner) {
       this.logger.warn(`dispute ${id} on ${dispute.chargeId}: no customer of billing paid that charge; ignored`);
       return 'ignored';
     }
-    if (!row) await insertDispute(manager, dispute, owner);
+    if (!row) await insertDispute(manager, dispute, owner, event.account ?? null);
     const messages: OutboxMessage[] = [];
     const outcome = disputeOutcome(dispute.status);
     if (!row?.opened_published) messages.push(openedMessage(event, dispute, owner));
@@ -68,15 +78,15 @@ export class DisputeEventsHandler implements StripeEventHandler {
     return 'processed';
   }
 
-  private async owner(manager: EntityManager, dispute: DisputeFacts): Promise<ChargeOwner | undefined> {
-    const charge = readCharge((await this.stripe.charges.retrieve(dispute.chargeId)) as unknown);
-    return charge ? chargeOwner(manager, charge) : undefined;
+  private async owner(manager: EntityManager, dispute: DisputeFacts, account: string | undefined): Promise<ChargeOwner | undefined> {
+    const charge = readCharge((await this.stripe.charges.retrieve(dispute.chargeId, {}, onAccount(account))) as unknown);
+    return charge ? chargeOwnerOn(manager, charge, account) : undefined;
   }
 
   /** The dispute as Stripe has it now (the event's copy only if Stripe lost it). */
-  private async fetch(id: string, eventObject: unknown): Promise<DisputeFacts | undefined> {
+  private async fetch(id: string, eventObject: unknown, account: string | undefined): Promise<DisputeFacts | undefined> {
     try {
-      return readDispute((await this.stripe.disputes.retrieve(id)) as unknown);
+      return readDispute((await this.stripe.disputes.retrieve(id, {}, onAccount(account))) as unknown);
     } catch (error) {
       if (!(error instanceof Stripe.errors.StripeInvalidRequestError) || error.code !== 'resource_missing') throw error;
       return readDispute(eventObject);
@@ -84,12 +94,12 @@ export class DisputeEventsHandler implements StripeEventHandler {
   }
 }
 
-async function insertDispute(manager: EntityManager, dispute: DisputeFacts, owner: ChargeOwner): Promise<void> {
+async function insertDispute(manager: EntityManager, dispute: DisputeFacts, owner: ChargeOwner, account: string | null): Promise<void> {
   const evidence = takesEvidence.has(dispute.status) ? 'pending' : 'skipped';
   await manager.query(
-    `INSERT INTO disputes (id, charge_id, payment_intent_id, email, domain, amount_minor, currency, reason, status, stripe_created, evidence_status)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, to_timestamp($10), $11)`,
-    [dispute.id, dispute.chargeId, dispute.paymentIntentId, owner.email, owner.domain, dispute.amount, dispute.currency, dispute.reason, dispute.status, dispute.created, evidence],
+    `INSERT INTO disputes (id, charge_id, payment_intent_id, email, domain, amount_minor, currency, reason, status, stripe_created, evidence_status, connected_account_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, to_timestamp($10), $11, $12)`,
+    [dispute.id, dispute.chargeId, dispute.paymentIntentId, owner.email, owner.domain, dispute.amount, dispute.currency, dispute.reason, dispute.status, dispute.created, evidence, account],
   );
 }
 

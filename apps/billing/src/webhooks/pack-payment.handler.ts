@@ -2,6 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { BillingEventSubjects } from '@credit-hub/contracts';
 import { writeOutbox } from '@credit-hub/messaging';
+import { sameAccount } from '../connect/connect-scope';
+import { accountLabel } from '../stripe/stripe-account';
 import { readId } from '../stripe/stripe-objects';
 import { rememberCustomer } from '../subscriptions/subscription.store';
 import { CheckoutSessionRow, decidePayment, paidPackSession } from './payment-succeeded';
@@ -12,7 +14,8 @@ import { VerifiedStripeEvent } from './webhook-verification';
  * A paid credit-pack checkout (`mode: 'payment'`): completes billing's session row (with its
  * payment intent, which disputes and refunds are matched by later) and writes
  * `billing.events.payment-succeeded.v1` (messageId = Stripe event id). A session credited by an
- * earlier event (other id) is a `duplicate`.
+ * earlier event (other id) is a `duplicate`. Connect: the event's account must be the one the
+ * session was sold on (a session of another account, or of the platform, is refused: ignored).
  */
 @Injectable()
 export class PackPaymentHandler implements StripeEventHandler {
@@ -28,11 +31,15 @@ export class PackPaymentHandler implements StripeEventHandler {
     const session = paidPackSession(event);
     if (!session) return 'ignored';
     const rows: CheckoutSessionRow[] = await manager.query(
-      `SELECT id, domain, offering_id, email, credits, amount_minor, currency, scope_domain, status
+      `SELECT id, domain, offering_id, email, credits, amount_minor, currency, scope_domain, status, connected_account_id, application_fee_minor
          FROM checkout_sessions WHERE id = $1 FOR UPDATE`,
       [String(session['id'])],
     );
     const row = rows[0];
+    if (row && !sameAccount(row.connected_account_id, event.account)) {
+      this.logger.warn(`${event.id}: session ${row.id} was sold on ${accountLabel(row.connected_account_id)}, the event comes from ${accountLabel(event.account)}; refused`);
+      return 'ignored';
+    }
     // Another event (other id) already credited this session, e.g. completed then async_payment_succeeded.
     if (row?.status === 'completed') return 'duplicate';
     const decision = decidePayment(event, session, row);

@@ -18,6 +18,10 @@ export interface CheckoutSessionRow {
   currency: string;
   scope_domain: string | null;
   status: 'open' | 'completed';
+  /** The connected account the session was created on (null: the platform). */
+  connected_account_id?: string | null;
+  /** The application fee asked on it, integer minor units (null: none). */
+  application_fee_minor?: number | null;
 }
 
 /** The payment to publish, plus disagreements between Stripe's copy and ours (logged by the caller). */
@@ -43,6 +47,8 @@ export function paidPackSession(event: VerifiedStripeEvent): Record<string, unkn
  * cross-checked against the row; on disagreement the row wins (it is billing's own record of the
  * sale, metadata can be edited in the Stripe dashboard) and the mismatch is reported.
  * Money: `amountMinor` = the session's `amount_total` (what was actually charged, minor units).
+ * Connect: `connectedAccountId` = the event's account (null on the platform); `applicationFeeMinor`
+ * = the fee billing asked when it opened the session (null without a row or on the platform).
  * Refuses (ok: false) a session billing cannot attribute (no row and incomplete metadata).
  */
 export function decidePayment(event: VerifiedStripeEvent, session: Record<string, unknown>, row: CheckoutSessionRow | undefined): PaymentDecision {
@@ -78,6 +84,8 @@ export function decidePayment(event: VerifiedStripeEvent, session: Record<string
     currency: currency.toLowerCase(),
     scopeDomain: bought.scopeDomain,
     paidAt: new Date(event.created * 1000).toISOString(),
+    connectedAccountId: event.account ?? null,
+    applicationFeeMinor: event.account !== undefined ? (row?.application_fee_minor ?? null) : null,
   };
   return { ok: true, payment, mismatches };
 }

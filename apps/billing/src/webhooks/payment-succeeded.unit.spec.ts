@@ -38,8 +38,15 @@ describe('decidePayment', () => {
         stripeEventId: 'evt_test_1', checkoutSessionId: 'cs_test_1', paymentIntentId: 'pi_test_1',
         domain: 'demo.localhost', offeringId: 'pro_100', email: 'ada@example.com', credits: 100,
         amountMinor: 4900, currency: 'usd', scopeDomain: null, paidAt: new Date(created * 1000).toISOString(),
+        connectedAccountId: null, applicationFeeMinor: null,
       },
     });
+  });
+
+  it('names the connected account of a direct charge and the fee billing asked on it', () => {
+    const event = { ...eventOf(session), account: 'acct_builder1' };
+    const decision = decidePayment(event, session, { ...row, connected_account_id: 'acct_builder1', application_fee_minor: 245 });
+    expect(decision.ok && decision.payment).toMatchObject({ connectedAccountId: 'acct_builder1', applicationFeeMinor: 245, amountMinor: 4900 });
   });
 
   it('lets the sale row win over edited metadata, and reports the disagreement', () => {

@@ -16,7 +16,7 @@ export interface StripeEventHandler {
   handle(manager: EntityManager, event: VerifiedStripeEvent): Promise<Outcome>;
 }
 
-/** The event's `created` and id: the time and name of everything it causes. */
-export function causeOf(event: VerifiedStripeEvent): { id: string; created: number } {
-  return { id: event.id, created: event.created };
+/** The event's `created` and id: the time and name of everything it causes; and its connected account, if any. */
+export function causeOf(event: VerifiedStripeEvent): { id: string; created: number; account?: string } {
+  return event.account === undefined ? { id: event.id, created: event.created } : { id: event.id, created: event.created, account: event.account };
 }

@@ -5,6 +5,8 @@ import { BillingEventSubjects, PaymentFailedV1, TrialWillEndV1 } from '@credit-h
 import { OutboxMessage } from '@credit-hub/messaging';
 import { CatalogService } from '../catalog/catalog.service';
 import { InjectStripe } from '../stripe/stripe.client';
+import { accountLabel, onAccount } from '../stripe/stripe-account';
+import { sameAccount } from '../connect/connect-scope';
 import { InvoiceFacts, isoOf, readId, readInvoice, StripeObject } from '../stripe/stripe-objects';
 import { graceEndsAt, GrantReason, planTermsOf, PlanTerms } from '../subscriptions/subscription-state';
 import { blockIfGraceOver, SubscriptionSync, unblock } from '../subscriptions/subscription-sync';
@@ -23,6 +25,7 @@ interface PlanCheckoutRow {
   currency: string;
   interval: 'month' | 'year' | null;
   rollover: boolean | null;
+  connected_account_id: string | null;
 }
 
 /**
@@ -81,9 +84,13 @@ export class SubscriptionEventsHandler implements StripeEventHandler {
     const paid = session['payment_status'] === 'paid' || session['payment_status'] === 'no_payment_required';
     if (subscriptionId === null || !paid) return 'ignored';
     const [row]: PlanCheckoutRow[] = await manager.query(
-      `SELECT id, domain, offering_id, email, credits, amount_minor, currency, interval, rollover FROM checkout_sessions WHERE id = $1 FOR UPDATE`,
+      `SELECT id, domain, offering_id, email, credits, amount_minor, currency, interval, rollover, connected_account_id FROM checkout_sessions WHERE id = $1 FOR UPDATE`,
       [String(session['id'])],
     );
+    if (row && !sameAccount(row.connected_account_id, event.account)) {
+      this.logger.warn(`${event.id}: plan session ${row.id} was sold on ${accountLabel(row.connected_account_id)}, the event comes from ${accountLabel(event.account)}; refused`);
+      return 'ignored';
+    }
     const record = await this.sync.sync(manager, subscriptionId, causeOf(event), undefined, row ? soldTerms(row) : undefined);
     if (!record) return 'ignored';
     if (row) {
@@ -101,12 +108,12 @@ export class SubscriptionEventsHandler implements StripeEventHandler {
 
   /** The trial (no invoice), or the period the first invoice paid. */
   private async grantFirstPeriod(manager: EntityManager, event: VerifiedStripeEvent, record: SubscriptionRecord, invoiceId: string | null): Promise<void> {
-    const base = { stripeEventId: event.id, subscriptionId: record.id, terms: record.terms, credits: record.terms.creditsPerPeriod, at: event.created };
+    const base = { stripeEventId: event.id, subscriptionId: record.id, terms: record.terms, credits: record.terms.creditsPerPeriod, at: event.created, connectedAccountId: record.connectedAccountId };
     if (record.trialStart !== null && record.trialEnd !== null && record.trialEnd > record.trialStart) {
       await this.sync.grant(manager, { ...base, invoiceId: null, period: { start: record.trialStart, end: record.trialEnd } }, 'trial');
       return;
     }
-    const invoice = invoiceId === null ? undefined : await this.fetchInvoice(invoiceId, undefined);
+    const invoice = invoiceId === null ? undefined : await this.fetchInvoice(invoiceId, undefined, event.account);
     if (invoice?.status === 'paid' && invoice.billedPeriod) {
       await this.sync.grant(manager, { ...base, invoiceId: invoice.id, credits: creditsOf(invoice, record), period: invoice.billedPeriod }, 'first_period');
     }
@@ -126,13 +133,13 @@ export class SubscriptionEventsHandler implements StripeEventHandler {
   }
 
   private async invoicePaid(manager: EntityManager, event: VerifiedStripeEvent): Promise<Outcome> {
-    const invoice = await this.fetchInvoice(readId(event.data.object), event.data.object);
+    const invoice = await this.fetchInvoice(readId(event.data.object), event.data.object, event.account);
     if (!invoice?.subscriptionId || invoice.status !== 'paid') return 'ignored';
     const record = await this.sync.sync(manager, invoice.subscriptionId, causeOf(event));
     if (!record) return 'ignored';
     if (invoice.billedPeriod) {
       const reason: GrantReason = invoice.billingReason === 'subscription_create' ? 'first_period' : 'renewal';
-      const grant = { stripeEventId: event.id, subscriptionId: record.id, invoiceId: invoice.id, terms: record.terms, credits: creditsOf(invoice, record), period: invoice.billedPeriod, at: event.created };
+      const grant = { stripeEventId: event.id, subscriptionId: record.id, invoiceId: invoice.id, terms: record.terms, credits: creditsOf(invoice, record), period: invoice.billedPeriod, at: event.created, connectedAccountId: record.connectedAccountId };
       await this.sync.grant(manager, grant, reason);
     }
     if (record.graceEndsAt !== null || record.planCreditsBlocked) {
@@ -146,7 +153,7 @@ export class SubscriptionEventsHandler implements StripeEventHandler {
   }
 
   private async invoiceFailed(manager: EntityManager, event: VerifiedStripeEvent): Promise<Outcome> {
-    const invoice = await this.fetchInvoice(readId(event.data.object), event.data.object);
+    const invoice = await this.fetchInvoice(readId(event.data.object), event.data.object, event.account);
     if (!invoice?.subscriptionId) return 'ignored';
     const record = await this.sync.sync(manager, invoice.subscriptionId, causeOf(event));
     if (!record) return 'ignored';
@@ -173,16 +180,16 @@ export class SubscriptionEventsHandler implements StripeEventHandler {
     }
     blockIfGraceOver(record, event.created, `${event.id}:plan-credits-blocked`, messages);
     if (invoice.billingReason === 'subscription_cycle' && invoice.billedPeriod) {
-      const grant = { stripeEventId: event.id, subscriptionId: record.id, invoiceId: invoice.id, terms: record.terms, credits: creditsOf(invoice, record), period: invoice.billedPeriod, at: event.created };
+      const grant = { stripeEventId: event.id, subscriptionId: record.id, invoiceId: invoice.id, terms: record.terms, credits: creditsOf(invoice, record), period: invoice.billedPeriod, at: event.created, connectedAccountId: record.connectedAccountId };
       await this.sync.grant(manager, grant, 'grace');
     }
   }
 
   /** The invoice as Stripe has it now (the event's copy only if Stripe lost it). */
-  private async fetchInvoice(id: string | null, eventObject: StripeObject | undefined): Promise<InvoiceFacts | undefined> {
+  private async fetchInvoice(id: string | null, eventObject: StripeObject | undefined, account: string | undefined): Promise<InvoiceFacts | undefined> {
     if (id === null) return undefined;
     try {
-      return readInvoice((await this.stripe.invoices.retrieve(id)) as unknown);
+      return readInvoice((await this.stripe.invoices.retrieve(id, {}, onAccount(account))) as unknown);
     } catch (error) {
       if (!(error instanceof Stripe.errors.StripeInvalidRequestError) || error.code !== 'resource_missing') throw error;
       return eventObject === undefined ? undefined : readInvoice(eventObject);

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { Refusal, unstorableTextIn } from '@credit-hub/contracts';
+import { connectedAccountIdPattern, Refusal, unstorableTextIn } from '@credit-hub/contracts';
 
 /** Seconds a webhook signature timestamp may be away from now, in either direction. */
 export const webhookToleranceSeconds = 300;
@@ -11,6 +11,11 @@ export interface VerifiedStripeEvent {
   /** Unix seconds at which Stripe created the event. */
   created: number;
   data: { object: Record<string, unknown> };
+  /**
+   * The connected account the event happened on (`acct_…`), set only on events of connected
+   * accounts (Connect webhooks: https://docs.stripe.com/connect/webhooks); absent on the platform's.
+   */
+  account?: string;
 }
 
 /** A verified event, or the refusal to return. */
@@ -83,7 +88,8 @@ function isStripeEvent(value: unknown): value is VerifiedStripeEvent {
     data !== null &&
     typeof data === 'object' &&
     data['object'] !== null &&
-    typeof data['object'] === 'object'
+    typeof data['object'] === 'object' &&
+    (event['account'] === undefined || event['account'] === null || (typeof event['account'] === 'string' && connectedAccountIdPattern.test(event['account'])))
   );
 }
 

@@ -83,6 +83,8 @@ describe('handleStripeWebhook (real PostgreSQL, NATS JetStream, Stripe stand-in)
         currency: 'usd',
         scopeDomain: null,
         paidAt: new Date((event['created'] as number) * 1000).toISOString(),
+        connectedAccountId: null,
+        applicationFeeMinor: null,
       },
     });
     expect(session.payment_intent).toMatch(/^pi_/);

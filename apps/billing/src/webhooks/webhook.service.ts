@@ -11,6 +11,8 @@ import { PackPaymentHandler } from './pack-payment.handler';
 import { Outcome } from './stripe-event-handler';
 import { SubscriptionEventsHandler } from './subscription-events.handler';
 import { VerifiedStripeEvent, verifyWebhook } from './webhook-verification';
+import { AccountEventsHandler } from '../connect/account-events.handler';
+import { crossAccountRefusal } from '../connect/connect-scope';
 
 /** Where an event came from: a signed delivery, or reconciliation's listing of Stripe's events. */
 export type EventSource = 'webhook' | 'reconcile';
@@ -50,8 +52,9 @@ export class WebhookService {
     subscriptions: SubscriptionEventsHandler,
     disputes: DisputeEventsHandler,
     refunds: ChargeRefundedHandler,
+    accounts: AccountEventsHandler,
   ) {
-    for (const handler of [packs, subscriptions, disputes, refunds] as (Routed & { types: readonly string[] })[]) {
+    for (const handler of [packs, subscriptions, disputes, refunds, accounts] as (Routed & { types: readonly string[] })[]) {
       for (const type of handler.types) this.routes.set(type, [...(this.routes.get(type) ?? []), handler]);
     }
   }
@@ -61,17 +64,35 @@ export class WebhookService {
     return [...this.routes.keys()].sort();
   }
 
+  /** The platform endpoint: events of the platform's own account (an event carrying `account` is recorded and ignored). */
   async handle(command: HandleStripeWebhookCommand): Promise<Reply<HandleStripeWebhookResult>> {
     const raw = Buffer.from(command.payloadBase64, 'base64');
     const verified = verifyWebhook(this.stripe.webhooks, raw, command.signature, this.config.STRIPE_WEBHOOK_SECRET, Date.now());
     if (!verified.ok) return verified;
+    return this.process({ ...verified.event, account: undefined }, 'webhook', verified.event.account ? 'a connected account\'s event sent to the platform endpoint' : undefined);
+  }
+
+  /**
+   * The Connect endpoint (https://docs.stripe.com/connect/webhooks): events of connected accounts,
+   * signed with `STRIPE_CONNECT_WEBHOOK_SECRET` (unset: every delivery is refused as
+   * `webhook_signature_invalid`). The event must carry `account` (`webhook_payload_invalid`
+   * otherwise). It is deduplicated per (account, event id) and may affect only that account's
+   * domains: see `crossAccountRefusal`.
+   */
+  async handleConnect(command: HandleStripeWebhookCommand): Promise<Reply<HandleStripeWebhookResult>> {
+    const secret = this.config.STRIPE_CONNECT_WEBHOOK_SECRET;
+    if (secret === undefined) return replyRefused('webhook_signature_invalid', 'this hub has no Connect webhook secret configured', 'signature');
+    const raw = Buffer.from(command.payloadBase64, 'base64');
+    const verified = verifyWebhook(this.stripe.webhooks, raw, command.signature, secret, Date.now());
+    if (!verified.ok) return verified;
+    if (typeof verified.event.account !== 'string') return replyRefused('webhook_payload_invalid', 'a Connect event must name its connected account (account: acct_…)');
     return this.process(verified.event, 'webhook');
   }
 
   /** Applies one event exactly once (also used by reconciliation for events never delivered). */
-  async process(event: VerifiedStripeEvent, source: EventSource): Promise<Reply<HandleStripeWebhookResult>> {
+  async process(event: VerifiedStripeEvent, source: EventSource, refused?: string): Promise<Reply<HandleStripeWebhookResult>> {
     try {
-      const outcome = await this.dataSource.transaction((manager) => this.record(manager, event, source));
+      const outcome = await this.dataSource.transaction((manager) => this.record(manager, event, source, refused));
       return replyOk({ outcome, stripeEventId: event.id, type: event.type });
     } catch (error) {
       if (!(error instanceof Stripe.errors.StripeError)) throw error;
@@ -81,14 +102,20 @@ export class WebhookService {
   }
 
   /** The transaction: claim the event id, then apply its effect, if any. */
-  private async record(manager: EntityManager, event: VerifiedStripeEvent, source: EventSource): Promise<Outcome> {
+  private async record(manager: EntityManager, event: VerifiedStripeEvent, source: EventSource, refused: string | undefined): Promise<Outcome> {
     // A concurrent delivery of the same id blocks here until this transaction ends, then sees the row.
     const claimed: unknown[] = await manager.query(
-      `INSERT INTO stripe_events (stripe_event_id, type, outcome, source, stripe_created) VALUES ($1, $2, 'ignored', $3, $4)
-       ON CONFLICT (stripe_event_id) DO NOTHING RETURNING 1`,
-      [event.id, event.type, source, event.created],
+      `INSERT INTO stripe_events (account_id, stripe_event_id, type, outcome, source, stripe_created) VALUES ($1, $2, $3, 'ignored', $4, $5)
+       ON CONFLICT (account_id, stripe_event_id) DO NOTHING RETURNING 1`,
+      [event.account ?? '', event.id, event.type, source, event.created],
     );
     if (claimed.length === 0) return 'duplicate';
+    const refusal = refused ?? (await crossAccountRefusal(manager, event));
+    if (refusal !== undefined) {
+      this.logger.warn(`${event.type} ${event.id} from ${event.account ?? 'the platform'} refused, no effect: ${refusal}`);
+      await manager.query('UPDATE stripe_events SET refusal = $3 WHERE account_id = $1 AND stripe_event_id = $2', [event.account ?? '', event.id, refusal.slice(0, 500)]);
+      return 'ignored';
+    }
     const handler = this.routes.get(event.type)?.find((candidate) => candidate.accepts?.(event) ?? true);
     if (!handler) {
       this.logger.log(`${event.type} ${event.id}: not a type billing handles; acknowledged`);
@@ -96,7 +123,7 @@ export class WebhookService {
     }
     const outcome = await handler.handle(manager, event);
     if (outcome !== 'ignored') {
-      await manager.query('UPDATE stripe_events SET outcome = $2 WHERE stripe_event_id = $1', [event.id, outcome]);
+      await manager.query('UPDATE stripe_events SET outcome = $3 WHERE account_id = $1 AND stripe_event_id = $2', [event.account ?? '', event.id, outcome]);
     }
     return outcome;
   }

@@ -10,8 +10,14 @@ export const readModelTables: { name: string; columns: string; key: string }[] =
   { name: 'rm_lots', columns: `lot_id text NOT NULL, domain text NOT NULL, kind text NOT NULL, credits bigint NOT NULL, amount_minor bigint NOT NULL, currency text NOT NULL`, key: 'lot_id' },
   // Credits per domain, UTC day, kind, action type ('' when the kind has none).
   { name: 'rm_credits_daily', columns: `domain text NOT NULL, day date NOT NULL, kind text NOT NULL, action_type text NOT NULL, credits bigint NOT NULL, events bigint NOT NULL`, key: 'domain, day, kind, action_type' },
-  // Revenue per domain, UTC day, currency (minor units).
-  { name: 'rm_revenue_daily', columns: `domain text NOT NULL, day date NOT NULL, currency text NOT NULL, recognised_minor bigint NOT NULL, reversed_minor bigint NOT NULL, refunded_minor bigint NOT NULL`, key: 'domain, day, currency' },
+  // Revenue per domain, UTC day, currency (minor units): recognised on consumption, and pack sales
+  // (gross paid, the platform's Stripe Connect application fee) on the day of payment.
+  {
+    name: 'rm_revenue_daily',
+    columns: `domain text NOT NULL, day date NOT NULL, currency text NOT NULL, recognised_minor bigint NOT NULL, reversed_minor bigint NOT NULL, refunded_minor bigint NOT NULL,
+              gross_minor bigint NOT NULL DEFAULT 0, platform_fee_minor bigint NOT NULL DEFAULT 0`,
+    key: 'domain, day, currency',
+  },
   // Checkout sessions: created (BILLING) and completed (LEDGER CreditsPurchased), whichever arrives first.
   { name: 'rm_checkouts', columns: `checkout_session_id text NOT NULL, domain text NOT NULL, created_at timestamptz, completed_at timestamptz`, key: 'checkout_session_id' },
   // Subscriptions that started with a trial, and when they first became active (paid) after it.

@@ -34,7 +34,8 @@ abstract class ReadModelConsumer extends ManagedDurableConsumer {
   protected consumerOptions(): Omit<DurableConsumerOptions, 'nc' | 'handler'> {
     // Read models may lag by a few ms: waiting 5 ms for more messages makes one transaction of many
     // (at most 500: one statement per table whatever the size, a few ms of work, far below ackWait).
-    return { stream: this.stream.name, durable: this.durable, maxDeliver: 20, ackWaitMs: 30_000, batchSizeMax: 500, batchWaitMs: 5 };
+    // Pulls of 1,000: a backlog never waits on a pull's round trip between two batches.
+    return { stream: this.stream.name, durable: this.durable, maxDeliver: 20, ackWaitMs: 30_000, batchSizeMax: 500, pullMessagesMax: 1000, batchWaitMs: 5 };
   }
 
   /** The inbox key of a message. */

@@ -8,7 +8,9 @@ import { BatchedWrites, directWrites, Lot, MoneyColumn, queryRows, ReadModelWrit
  * rebuild. Additive upserts, so each must run once per event: the caller claims the event id in
  * the inbox in the same transaction (live) or skips ids it has seen (rebuild).
  *
- * Money: revenue is recognised when paid credits are consumed: per event, the sum over its draws
+ * Money: a CreditsPurchased adds its amount to the day's gross sales and its Stripe Connect
+ * application fee (if any) to the platform fee (`addSale`); revenue is recognised when paid
+ * credits are consumed: per event, the sum over its draws
  * of lot amountMinor × credits / lot credits (purchased lots only; granted lots are worth 0),
  * floored once per event and per currency, on the UTC day of the event, for the domain that sold
  * the lot. A ConsumptionRefunded reverses the same way (floored per event) and counts its credits
@@ -97,11 +99,12 @@ async function foldLedger(db: Queryable, writes: ReadModelWrites, { envelope, ty
       const day = utcDay(data, 'purchasedAt');
       const credits = integer(data, 'credits', 1);
       const lot: Lot = { domain, kind: 'purchased', credits, amountMinor: integer(data, 'amountMinor', 0), currency: text(data, 'currency', 3).toLowerCase() };
+      const applicationFeeMinor = applicationFee(data, lot.amountMinor);
       await writes.insertLot(text(data, 'lotId', 200), lot);
       await writes.addCredits(domain, day, 'purchased', '', credits);
       await writes.addActivity(email(), domain, day);
       await writes.checkoutCompleted(text(data, 'checkoutSessionId', 200), domain, time(data, 'purchasedAt'));
-      return;
+      return addSale(db, domain, day, { ...lot, applicationFeeMinor });
     }
     case 'CreditsGranted': {
       const domain = normalizeDomain(text(data, 'domain', 253));
@@ -250,6 +253,32 @@ async function addBilling(db: Queryable, event: Json, kind: string): Promise<voi
      ON CONFLICT (domain, day, kind) DO UPDATE SET events = b.events + 1`,
     [normalizeDomain(text(event, 'domain', 253)), utcDay(event, 'at'), kind],
   );
+}
+
+/**
+ * A pack sale on its payment day: the gross paid and the platform's Stripe Connect application fee
+ * (`applicationFeeMinor` of a sale on a connected account, 0..amountMinor; 0 when absent: a
+ * platform sale or an event from before Connect). One additive upsert of its own columns, so it
+ * commutes with the batched money writes of the same row; purchases are rare next to
+ * consumptions, so it is not batched.
+ */
+async function addSale(db: Queryable, domain: string, day: string, lot: Lot & { applicationFeeMinor?: number }): Promise<void> {
+  const fee = lot.applicationFeeMinor ?? 0;
+  if (lot.amountMinor === 0 && fee === 0) return;
+  await db.query(
+    `INSERT INTO rm_revenue_daily AS r (domain, day, currency, recognised_minor, reversed_minor, refunded_minor, gross_minor, platform_fee_minor)
+     VALUES ($1, $2::date, $3, 0, 0, 0, $4, $5)
+     ON CONFLICT (domain, day, currency) DO UPDATE SET gross_minor = r.gross_minor + EXCLUDED.gross_minor, platform_fee_minor = r.platform_fee_minor + EXCLUDED.platform_fee_minor`,
+    [domain, day, lot.currency, lot.amountMinor, fee],
+  );
+}
+
+/** The platform's application fee of a CreditsPurchased (absent or null: 0), at most the amount paid. */
+function applicationFee(data: Json, amountMinor: number): number {
+  if (data['applicationFeeMinor'] === undefined || data['applicationFeeMinor'] === null) return 0;
+  const fee = integer(data, 'applicationFeeMinor', 0);
+  if (fee > amountMinor) fail('applicationFeeMinor', `at most amountMinor (${amountMinor})`);
+  return fee;
 }
 
 /** Revenue of the draws of one event: per (seller domain, currency), floor(Σ amount × credits / lot credits). */

@@ -177,25 +177,35 @@ function creditTotals(rows: CreditsView['rows']): Record<CreditMovementKind, num
 }
 
 async function revenueRows(m: EntityManager, range: Range): Promise<RevenueView['rows']> {
-  const rows: { domain: string; day: string; currency: string; recognised_minor: string; reversed_minor: string; refunded_minor: string }[] = await m.query(
-    `SELECT domain, to_char(day, 'YYYY-MM-DD') AS day, currency, recognised_minor::text, reversed_minor::text, refunded_minor::text FROM rm_revenue_daily
+  const rows: { domain: string; day: string; currency: string; recognised_minor: string; reversed_minor: string; refunded_minor: string; gross_minor: string; platform_fee_minor: string }[] = await m.query(
+    `SELECT domain, to_char(day, 'YYYY-MM-DD') AS day, currency, recognised_minor::text, reversed_minor::text, refunded_minor::text,
+            gross_minor::text, platform_fee_minor::text FROM rm_revenue_daily
       WHERE ${inRange('day')} ORDER BY day, domain COLLATE "C", currency LIMIT ${readModelRowsMax + 1}`,
     range,
   );
   return rows.map((r) => {
     const [recognisedMinor, reversedMinor, refundedMinor] = [int(r.recognised_minor), int(r.reversed_minor), int(r.refunded_minor)];
-    return { domain: r.domain, day: r.day, currency: r.currency, recognisedMinor, reversedMinor, refundedMinor, netMinor: recognisedMinor - reversedMinor - refundedMinor };
+    const [grossSalesMinor, platformFeeMinor] = [int(r.gross_minor), int(r.platform_fee_minor)];
+    return {
+      domain: r.domain, day: r.day, currency: r.currency, recognisedMinor, reversedMinor, refundedMinor, netMinor: recognisedMinor - reversedMinor - refundedMinor,
+      grossSalesMinor, platformFeeMinor, netSalesMinor: grossSalesMinor - platformFeeMinor,
+    };
   });
 }
 
 function revenueTotals(rows: RevenueView['rows']): RevenueView['totals'] {
   const totals = new Map<string, RevenueView['totals'][number]>();
   for (const row of rows) {
-    const t = totals.get(row.currency) ?? { currency: row.currency, recognisedMinor: 0, reversedMinor: 0, refundedMinor: 0, netMinor: 0 };
+    const t = totals.get(row.currency) ?? {
+      currency: row.currency, recognisedMinor: 0, reversedMinor: 0, refundedMinor: 0, netMinor: 0, grossSalesMinor: 0, platformFeeMinor: 0, netSalesMinor: 0,
+    };
     t.recognisedMinor += row.recognisedMinor;
     t.reversedMinor += row.reversedMinor;
     t.refundedMinor += row.refundedMinor;
     t.netMinor += row.netMinor;
+    t.grossSalesMinor += row.grossSalesMinor;
+    t.platformFeeMinor += row.platformFeeMinor;
+    t.netSalesMinor += row.netSalesMinor;
     totals.set(row.currency, t);
   }
   return [...totals.values()].sort((a, b) => (a.currency < b.currency ? -1 : 1));

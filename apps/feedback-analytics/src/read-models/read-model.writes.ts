@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { Queryable } from '@credit-hub/messaging';
 import { sortedValues } from '../usage/usage.projection';
 
@@ -48,10 +49,11 @@ export async function queryRows<R>(db: Queryable, sql: string, parameters: unkno
 
 /**
  * Lots are facts: a lot id is inserted once (ON CONFLICT DO NOTHING) from the event that created
- * it and never changed, so a lot once read is kept in memory (bounded; misses are not kept).
+ * it and never changed, so a lot once read is kept in memory (bounded, least recently used out
+ * first; misses are not kept).
  */
-const lotCache = new Map<string, Lot>();
 const lotCacheSizeMax = 100_000;
+const lotCache = new LRUCache<string, Lot>({ max: lotCacheSizeMax });
 
 /**
  * Forgets the lots read so far: for a process that folds into another database (or schema) whose
@@ -62,7 +64,6 @@ export function forgetLots(): void {
 }
 
 function cacheLot(lotId: string, lot: Lot): void {
-  if (lotCache.size >= lotCacheSizeMax) lotCache.clear();
   lotCache.set(lotId, lot);
 }
 

@@ -86,7 +86,10 @@ describe('feedback-analytics: LEDGER → credits and revenue read models', () =>
     });
     const revenue = await ask<RevenueView>(AnalyticsReadModelSubjects.revenue, { domain, from: '2025-04-01', to: '2025-04-02' });
     expect(revenue.ok && revenue.value.rows.map((r) => [r.day, r.recognisedMinor])).toEqual([['2025-04-01', 666], ['2025-04-02', 1000]]);
-    expect(revenue.ok && revenue.value.totals).toEqual([{ currency: 'usd', recognisedMinor: 1666, reversedMinor: 0, refundedMinor: 0, netMinor: 1666 }]);
+    // Two platform sales of 1000 on 2025-04-01: gross 2000, no platform fee, net sales = gross.
+    expect(revenue.ok && revenue.value.totals).toEqual([
+      { currency: 'usd', recognisedMinor: 1666, reversedMinor: 0, refundedMinor: 0, netMinor: 1666, grossSalesMinor: 2000, platformFeeMinor: 0, netSalesMinor: 2000 },
+    ]);
     expect(await ask(AnalyticsReadModelSubjects.revenue, { domain, from: '2025-02-30' })).toMatchObject({ ok: false, refusal: { code: 'validation_failed', field: 'from' } });
   }, 60_000);
 
@@ -142,8 +145,8 @@ describe('feedback-analytics: LEDGER → credits and revenue read models', () =>
 
     const revenue = await ask<RevenueView>(AnalyticsReadModelSubjects.revenue, { domains: [shop, notes] });
     expect(revenue.ok && revenue.value.byDomain).toEqual([
-      { domain: notes, currency: 'eur', recognisedMinor: 400, reversedMinor: 0, refundedMinor: 0, netMinor: 400 },
-      { domain: shop, currency: 'usd', recognisedMinor: 400, reversedMinor: 300, refundedMinor: 600, netMinor: -500 },
+      { domain: notes, currency: 'eur', recognisedMinor: 400, reversedMinor: 0, refundedMinor: 0, netMinor: 400, grossSalesMinor: 2000, platformFeeMinor: 0, netSalesMinor: 2000 },
+      { domain: shop, currency: 'usd', recognisedMinor: 400, reversedMinor: 300, refundedMinor: 600, netMinor: -500, grossSalesMinor: 1000, platformFeeMinor: 0, netSalesMinor: 1000 },
     ]);
     expect(revenue.ok && revenue.value.domain).toBe(`${notes},${shop}`);
 
@@ -157,6 +160,45 @@ describe('feedback-analytics: LEDGER → credits and revenue read models', () =>
     const shopOnly = await ask<AnalyticsSummaryView>(AnalyticsReadModelSubjects.summary, { domains: [shop] });
     expect(shopOnly.ok && [shopOnly.value.credits.consumed, shopOnly.value.domains]).toEqual([4, [shop]]);
     expect(await ask(AnalyticsReadModelSubjects.summary, { domains: [] })).toMatchObject({ ok: false, refusal: { code: 'validation_failed', field: 'domains' } });
+  }, 60_000);
+
+  it("shows a connected builder's sales as gross, platform fee and net per domain, day and currency; the platform's with no fee", async () => {
+    const [builderShop, builderBlog, platform] = ['connect-shop.example.com', 'connect-blog.example.com', 'connect-platform.example.com'];
+    const before = app!.get(LedgerReadModelConsumer).handledCount;
+    const sale = (domain: string, amountMinor: number, currency: string, purchasedAt: string, applicationFeeMinor?: number) =>
+      purchasedEnvelope({ domain, credits: 10, amountMinor, currency, purchasedAt, ...(applicationFeeMinor === undefined ? {} : { scopeAccount: 'acct_builder', applicationFeeMinor }) });
+    const sales = [
+      sale(builderShop, 1000, 'usd', '2025-08-01T09:00:00.000Z', 100),
+      sale(builderShop, 2500, 'usd', '2025-08-01T17:00:00.000Z', 250),
+      sale(builderShop, 700, 'eur', '2025-08-01T18:00:00.000Z', 70),
+      sale(builderBlog, 999, 'usd', '2025-08-02T09:00:00.000Z', 99),
+      sale(platform, 1200, 'usd', '2025-08-01T09:00:00.000Z'), // a platform sale, as written before Connect: no fee fields
+    ];
+    const lotId = (sales[0]!.data as { lotId: string }).lotId;
+    const use = consumedEnvelope({ domain: builderBlog, actionType: 'chat', credits: 5, draws: [{ lotId, credits: 5 }], consumedAt: '2025-08-02T10:00:00.000Z' });
+    for (const event of [...sales, use]) await publishEnvelope(js, event);
+    await eventually('the sales are in', async () => app!.get(LedgerReadModelConsumer).handledCount >= before + sales.length + 1);
+
+    const revenue = await ask<RevenueView>(AnalyticsReadModelSubjects.revenue, { domains: [builderShop, builderBlog, platform], from: '2025-08-01', to: '2025-08-02' });
+    if (!revenue.ok) throw new Error(revenue.refusal.detail);
+    const figures = (r: RevenueView['rows'][number]) => [r.domain, r.day, r.currency, r.grossSalesMinor, r.platformFeeMinor, r.netSalesMinor];
+    expect(revenue.value.rows.map(figures)).toEqual([
+      [builderShop, '2025-08-01', 'eur', 700, 70, 630],
+      [builderShop, '2025-08-01', 'usd', 3500, 350, 3150],
+      [platform, '2025-08-01', 'usd', 1200, 0, 1200],
+      [builderBlog, '2025-08-02', 'usd', 999, 99, 900],
+      [builderShop, '2025-08-02', 'usd', 0, 0, 0], // only the recognised revenue of the consumption below: no sale that day
+    ].sort((a, b) => `${a[1]}${a[0]}`.localeCompare(`${b[1]}${b[0]}`) || String(a[2]).localeCompare(String(b[2]))));
+    // The builder's lot consumed on its other domain is the selling domain's recognised revenue (500 of 1000), as before.
+    expect(revenue.value.byDomain.map((d) => [d.domain, d.currency, d.grossSalesMinor, d.platformFeeMinor, d.netSalesMinor, d.recognisedMinor])).toEqual([
+      [builderBlog, 'usd', 999, 99, 900, 0],
+      [platform, 'usd', 1200, 0, 1200, 0],
+      [builderShop, 'eur', 700, 70, 630, 0],
+      [builderShop, 'usd', 3500, 350, 3150, 500],
+    ]);
+    expect(revenue.value.totals.map((t) => [t.currency, t.grossSalesMinor, t.platformFeeMinor, t.netSalesMinor])).toEqual([['eur', 700, 70, 630], ['usd', 5699, 449, 5250]]);
+    const summary = await ask<AnalyticsSummaryView>(AnalyticsReadModelSubjects.summary, { domains: [builderShop], from: '2025-08-01', to: '2025-08-02' });
+    expect(summary.ok && summary.value.revenue.map((t) => [t.currency, t.grossSalesMinor, t.platformFeeMinor, t.netSalesMinor])).toEqual([['eur', 700, 70, 630], ['usd', 3500, 350, 3150]]);
   }, 60_000);
 
   it('counts trials started and converted, payment failures and disputes per domain from BILLING', async () => {

@@ -78,6 +78,11 @@ export class RevenueTotalResponse {
   @ApiProperty({ type: 'integer', description: 'Recognised revenue reversed by credit refunds, minor units' }) reversedMinor!: number;
   @ApiProperty({ type: 'integer', description: 'Money refunded for unused credits, minor units' }) refundedMinor!: number;
   @ApiProperty({ type: 'integer', description: 'recognised − reversed − refunded' }) netMinor!: number;
+  @ApiProperty({ type: 'integer', description: 'Credit packs sold: what customers paid, on the day of payment, minor units' }) grossSalesMinor!: number;
+  @ApiProperty({ type: 'integer', description: "The platform's Stripe Connect application fee on the sales of a connected domain (0 on the platform), minor units" })
+  platformFeeMinor!: number;
+  @ApiProperty({ type: 'integer', description: "grossSales − platformFee: what the builder's Stripe account received (on the platform, the gross), minor units" })
+  netSalesMinor!: number;
 }
 
 export class RevenueRowResponse extends RevenueTotalResponse {

@@ -155,7 +155,7 @@ export class DashboardController {
   }
 }
 
-function readCookie(header: string | undefined, name: string): string | undefined {
+export function readCookie(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
     const index = part.indexOf('=');
     if (index > 0 && part.slice(0, index).trim() === name) {
@@ -171,7 +171,7 @@ function cookie(request: Request, value: string, maxAgeSeconds: number): string 
   return `${dashboardCookie}=${value}; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
 }
 
-function sendHtml(response: Response, status: number, html: string): void {
+export function sendHtml(response: Response, status: number, html: string): void {
   response
     .status(status)
     .set({

@@ -54,6 +54,7 @@ export function renderDashboard(title: string, domains: string[], categories: st
   return page(
     `Analytics: ${title}`,
     `<header><h1>Analytics: <span id="domain">${esc(title)}</span></h1>
+<a href="/dashboard/connect" style="color:#fff">Stripe Connect</a>
 <form method="post" action="/dashboard/sign-out"><button type="submit">Sign out</button></form></header>
 <main>
 <section class="wide"><form id="range" class="inline">
@@ -68,6 +69,7 @@ ${domainFilter}<button type="submit">Apply</button></form>
 <section><h2>Refunds by category</h2><canvas id="chart-categories" aria-label="Refunds by category" role="img"></canvas></section>
 <section><h2>Net revenue per day</h2><canvas id="chart-revenue" aria-label="Net revenue per day" role="img"></canvas></section>
 <section><h2>Net revenue by domain</h2><canvas id="chart-revenue-domains" aria-label="Net revenue by domain" role="img"></canvas></section>
+<section><h2>Sales by domain: gross, platform fee, net</h2><canvas id="chart-sales-domains" aria-label="Gross sales, platform fee and net sales by domain" role="img"></canvas></section>
 <section><h2>Credit usage by domain</h2><canvas id="chart-usage-domains" aria-label="Credits consumed by domain" role="img"></canvas></section>
 <section><h2>What would bring them back</h2><ol id="bring-back"></ol></section>
 <section class="wide"><h2>Latest refund requests</h2>
@@ -180,6 +182,12 @@ export const dashboardScript = `'use strict';
       label: c.toUpperCase(), currency: c, yAxisID: 'y_' + c, backgroundColor: palette[i % palette.length],
       data: revenue.domains.map((d) => revenue.byDomain.filter((t) => t.domain === d && t.currency === c).reduce((s, t) => s + t.netMinor, 0)) })) },
       options: { scales: moneyAxes(revenueCurrencies), plugins: { tooltip: moneyTooltip } } });
+    // Sales: gross paid, the platform's Stripe Connect fee (0 on the platform), net = gross − fee; one axis per currency.
+    const salesFigures = [['gross sales', 'grossSalesMinor'], ['platform fee', 'platformFeeMinor'], ['net sales', 'netSalesMinor']];
+    draw('chart-sales-domains', { type: 'bar', data: { labels: revenue.domains, datasets: revenueCurrencies.flatMap((c, ci) => salesFigures.map(([label, field], fi) => ({
+      label: label + ' (' + c.toUpperCase() + ')', currency: c, yAxisID: 'y_' + c, backgroundColor: palette[(ci * salesFigures.length + fi) % palette.length],
+      data: revenue.domains.map((d) => revenue.byDomain.filter((t) => t.domain === d && t.currency === c).reduce((s, t) => s + t[field], 0)) }))) },
+      options: { scales: moneyAxes(revenueCurrencies), plugins: { tooltip: moneyTooltip } } });
     const totals = $('totals');
     totals.replaceChildren();
     const stat = (label, value) => { const d = el('div'); d.dataset.stat = label; d.append(el('strong', value), el('span', label)); totals.append(d); };
@@ -187,6 +195,11 @@ export const dashboardScript = `'use strict';
     stat('credits refunded', refunds.creditsRefunded);
     stat('refund rate', refunds.rate === null ? '-' : (refunds.rate * 100).toFixed(1) + ' %');
     for (const t of revenue.totals) stat('net revenue (' + t.currency.toUpperCase() + ')', money(t.netMinor, t.currency));
+    for (const t of revenue.totals) {
+      stat('gross sales (' + t.currency.toUpperCase() + ')', money(t.grossSalesMinor, t.currency));
+      stat('platform fee (' + t.currency.toUpperCase() + ')', money(t.platformFeeMinor, t.currency));
+      stat('net sales (' + t.currency.toUpperCase() + ')', money(t.netSalesMinor, t.currency));
+    }
     stat('disputes', refunds.disputes.opened);
     stat('payment failures', refunds.paymentFailures);
     const back = $('bring-back');

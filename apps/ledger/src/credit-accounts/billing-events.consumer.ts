@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
-  BillingEventSubjects, ChargeRefundedExternallyV1, DisputeClosedV1, GrantCreditsCommand, PaymentSucceededV1, PlanCreditsBlockV1,
+  BillingEventSubjects, ChargeRefundedExternallyV1, connectedAccountIdPattern, DisputeClosedV1, GrantCreditsCommand, PaymentSucceededV1, PlanCreditsBlockV1,
   PlanCreditsGrantedV1, Reply, Streams, SubscriptionChangedV1, validatePayload,
 } from '@credit-hub/contracts';
 import { decideClawBack, decideExternalRefund, decideFreeze, decidePlanEnd, decideResumePlan, decideSuspendPlan, decideUnfreeze } from '@credit-hub/ledger-domain';
@@ -8,6 +8,7 @@ import { ConsumedMessage, DurableConsumerOptions, ParsedMessage, parseMessage } 
 import { bindLogFields, InjectNats, Lifecycle, ManagedDurableConsumer, runWithLogFields } from '@credit-hub/service-kit';
 import { NatsConnection } from 'nats';
 import { CreditAccountStore } from './credit-account.store';
+import { parseConnectedAccountUpdated, recordConnectedAccount } from './connected-domains';
 
 /** Durable consumer of the ledger on stream BILLING (all billing events; the ledger acts on the credit-relevant ones). */
 export const billingConsumerName = 'ledger-billing';
@@ -18,6 +19,7 @@ export const paymentsConsumerName = 'ledger-payments';
 const ledgerReads: ReadonlySet<string> = new Set([
   BillingEventSubjects.paymentSucceeded, BillingEventSubjects.planCreditsGranted, BillingEventSubjects.planCreditsBlocked, BillingEventSubjects.planCreditsUnblocked,
   BillingEventSubjects.disputeOpened, BillingEventSubjects.disputeClosed, BillingEventSubjects.chargeRefundedExternally, BillingEventSubjects.subscriptionChanged,
+  BillingEventSubjects.connectedAccountUpdated,
 ]);
 
 /**
@@ -26,7 +28,8 @@ const ledgerReads: ReadonlySet<string> = new Set([
  * (source plan); grace over / payment back → `PlanCreditsSuspended` / `PlanCreditsResumed`; a
  * dispute → `AccountFrozen`, won → `AccountUnfrozen`, lost → `CreditsClawedBack` then unfrozen;
  * a refund made in Stripe's dashboard → `PurchaseRefunded` of the refunded share; a cancelled
- * subscription → `PlanCreditsEnded` (its credits expire at the paid period's end). Other billing
+ * subscription → `PlanCreditsEnded` (its credits expire at the paid period's end); a connected
+ * account's update → the domain → account mapping (`ledger_connected_domains`). Other billing
  * events (checkout created, trials, failures) are not the ledger's and are acknowledged.
  * A malformed message is logged and acknowledged: retrying cannot make it valid.
  */
@@ -85,6 +88,8 @@ export class BillingEventsConsumer extends ManagedDurableConsumer {
         return this.externalRefund(parsed.message, message);
       case 'billing.events.subscription-changed.v1':
         return this.subscriptionChanged(parsed.message, message);
+      case 'billing.events.connected-account-updated.v1':
+        return this.connectedAccount(message);
       default:
         return;
     }
@@ -95,13 +100,25 @@ export class BillingEventsConsumer extends ManagedDurableConsumer {
     this.logger.log(`${appended ? 'credited' : 'already credited'} ${payment.credits} credits to ${payment.email} for ${payment.checkoutSessionId}`);
   }
 
+  /** A connected account's domains and state: the ledger's domain → account mapping for account-scoped credits. */
+  private async connectedAccount(message: ConsumedMessage<unknown>): Promise<void> {
+    const update = parseConnectedAccountUpdated(message.body);
+    if (typeof update === 'string') return this.logger.error(`ignoring malformed connected account update ${message.messageId}: ${update}`);
+    await recordConnectedAccount(this.accounts.pool, update);
+    this.logger.log(`connected account ${update.accountId} ${update.status}: ${update.domains.length} domain(s) listed`);
+  }
+
   private async planGrant(body: PlanCreditsGrantedV1): Promise<void> {
     const validated = validatePayload(GrantCreditsCommand, {
       email: body.email, domain: body.domain, credits: body.credits, grantId: body.grantId, reason: `plan ${body.offeringId} period ${body.periodStart}`,
       source: 'plan', subscriptionId: body.subscriptionId, ...(body.expiresAt ? { expiresAt: body.expiresAt } : {}),
     });
     if (!validated.ok) return this.logger.error(`ignoring malformed plan grant ${body.grantId}: ${validated.refusal.detail}`);
-    const reply = await this.accounts.grant(validated.value);
+    const scopeAccount = body.connectedAccountId ?? null;
+    if (scopeAccount !== null && (typeof scopeAccount !== 'string' || !connectedAccountIdPattern.test(scopeAccount))) {
+      return this.logger.error(`ignoring malformed plan grant ${body.grantId}: connectedAccountId must be a Stripe account id`);
+    }
+    const reply = await this.accounts.grant(validated.value, scopeAccount);
     if (!reply.ok) throw new Error(`plan grant ${body.grantId} refused: ${reply.refusal.code}`);
   }
 

@@ -8,7 +8,7 @@ import {
 } from '@credit-hub/contracts';
 import {
   CreditAccount, decideCapture, decideConsume, decideExpiry, decideGrant, decidePurchase, decideRefundConsumptions, decideRefundPurchase,
-  decideRelease, decideReserve, LedgerRejection, spendableCredits,
+  decideRelease, decideReserve, domainAccountOf, isInScope, LedgerRejection, spendableCredits,
 } from '@credit-hub/ledger-domain';
 import { checkoutClient } from '@credit-hub/messaging';
 import { randomUUID } from 'node:crypto';
@@ -72,13 +72,17 @@ export class CreditAccountStore {
     return reply.ok ? (reply.value ?? 0) : 0;
   }
 
-  /** Grants credits (`CreditsGranted`), idempotent on `grantId` per customer. */
-  async grant(command: GrantCreditsCommand): Promise<Reply<GrantCreditsResult>> {
+  /**
+   * Grants credits (`CreditsGranted`), idempotent on `grantId` per customer. `scopeAccount`: the
+   * connected Stripe account the credits are scoped to (plan credits of a subscription billed on
+   * it; never from a builder's request), null for none.
+   */
+  async grant(command: GrantCreditsCommand, scopeAccount: string | null = null): Promise<Reply<GrantCreditsResult>> {
     return this.run<GrantCreditsResult>('grant', accountStreamId(command.email), { needs: { grantId: command.grantId }, createFor: command.email, metadata: { causationId: `grant/${command.grantId}` } }, (account, now) => {
       const decision = decideGrant({
         lotId: `lot_g_${randomUUID()}`, email: command.email, domain: command.domain, credits: command.credits, grantId: command.grantId,
         reason: command.reason, source: command.source ?? 'manual', priority: command.priority ?? 0,
-        scopeDomain: command.scope === 'domain' ? command.domain : null, expiresAt: command.expiresAt ? new Date(command.expiresAt).toISOString() : null,
+        scopeDomain: command.scope === 'domain' ? command.domain : null, scopeAccount, expiresAt: command.expiresAt ? new Date(command.expiresAt).toISOString() : null,
         subscriptionId: command.subscriptionId ?? null, now,
       }, account);
       if (decision.outcome === 'rejected') return refused(decision.code, command);
@@ -91,7 +95,7 @@ export class CreditAccountStore {
   /** Places a hold (`CreditsReserved`), idempotent on `(domain, referenceId)`. */
   async reserve(command: ReserveCreditsCommand): Promise<Reply<ReservationView>> {
     const ref = { domain: command.domain, referenceId: command.referenceId };
-    return this.run('reserve', accountStreamId(command.email), { needs: { consumptions: [ref], reservationReference: ref } }, (account, now) => {
+    return this.run('reserve', accountStreamId(command.email), { needs: { consumptions: [ref], reservationReference: ref, spendDomains: [command.domain] } }, (account, now) => {
       const expiresAt = new Date(Date.parse(now) + command.ttlSeconds * 1000).toISOString();
       const decision = decideReserve({ reservationId: `rsv_${randomUUID()}`, email: command.email, domain: command.domain, credits: command.credits, referenceId: command.referenceId, expiresAt, now }, account);
       if (decision.outcome === 'rejected') return refused(decision.code, command);
@@ -102,7 +106,7 @@ export class CreditAccountStore {
 
   /** Captures a hold (`ReservationCaptured`), idempotent. */
   async capture(email: string, command: CaptureReservationCommand): Promise<Reply<ReservationView>> {
-    return this.run('capture', accountStreamId(email), { needs: { reservationIds: [command.reservationId] } }, (account, now) => {
+    return this.run('capture', accountStreamId(email), { needs: { reservationIds: [command.reservationId], spendDomains: [command.domain] } }, (account, now) => {
       const decision = decideCapture({ ...command, actionType: command.actionType ?? 'reservation', now }, account);
       if (decision.outcome === 'rejected') return refused(decision.code, command);
       return { events: decision.outcome === 'accepted' ? decision.events : [], answer: (after, envelopes) => reservationView(after, command.reservationId, email, now, envelopes, decision.outcome === 'repeated') };
@@ -111,7 +115,7 @@ export class CreditAccountStore {
 
   /** Releases a hold (`ReservationReleased`), idempotent. */
   async release(email: string, command: ReleaseReservationCommand): Promise<Reply<ReservationView>> {
-    return this.run('release', accountStreamId(email), { needs: { reservationIds: [command.reservationId] } }, (account, now) => {
+    return this.run('release', accountStreamId(email), { needs: { reservationIds: [command.reservationId], spendDomains: [command.domain] } }, (account, now) => {
       const decision = decideRelease({ ...command, now }, account);
       if (decision.outcome === 'rejected') return refused(decision.code, command);
       return { events: decision.outcome === 'accepted' ? decision.events : [], answer: (after, envelopes) => reservationView(after, command.reservationId, email, now, envelopes, decision.outcome === 'repeated') };
@@ -199,13 +203,14 @@ export class CreditAccountStore {
     const client = await checkoutClient(this.pool);
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const account = await loadAccount(client, accountStreamId(email), {}, false);
+      const account = await loadAccount(client, accountStreamId(email), { spendDomains: domain ? [domain] : [] }, false);
       await client.query('ROLLBACK');
       const now = new Date().toISOString();
       const balance = domain ? spendableCredits(account, domain, now) : account.balance;
-      // With a domain, only the lots that domain may see: a lot restricted to another domain is
-      // neither counted nor listed, and another domain's purchase is listed without its price (tenant isolation).
-      const visible = account.lots.filter((l) => l.creditsRemaining > 0 && (!domain || l.scopeDomain === null || l.scopeDomain === domain));
+      // With a domain, only the lots that domain may see: a lot restricted to another domain, or
+      // scoped to a connected account the domain is not connected to, is neither counted nor
+      // listed, and another domain's purchase is listed without its price (tenant isolation).
+      const visible = account.lots.filter((l) => l.creditsRemaining > 0 && (!domain || isInScope(l, domain, domainAccountOf(account, domain))));
       return { email, balance, lots: visible.map((lot) => lotViewForDomain(lot, lotToView(lot), domain)) };
     } finally {
       client.release();
@@ -225,7 +230,7 @@ function consumeCommand(command: ConsumeCreditsCommand): AccountCommand<ConsumeC
     kind: 'consume',
     consume: command,
     streamId: accountStreamId(command.email),
-    needs: { consumptions: [ref], reservationReference: ref },
+    needs: { consumptions: [ref], reservationReference: ref, spendDomains: [command.domain] },
     metadata: meta(command.correlationId, `${command.domain}/${command.referenceId}`),
     decide: (account, now) => {
       const decision = decideConsume({ ...command, now }, account);

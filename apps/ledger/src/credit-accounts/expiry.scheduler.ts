@@ -1,4 +1,5 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
 import { CreditAccountStore } from './credit-account.store';
 
 /** How often the ledger looks for holds and lots past their expiry, ms. */
@@ -11,26 +12,26 @@ const accountsPerScanMax = 200;
  * not captured in time, and `CreditsExpired` for lots past their expiry time. Each account is
  * handled by the store's ordinary command path (row lock, decide, append), so several ledger
  * instances scanning at once cannot expire anything twice, and the events are the record: a
- * replay folds them, it never re-decides them.
+ * replay folds them, it never re-decides them. The timer is @nestjs/schedule's (ScheduleModule in
+ * LedgerModule), which stops it when the application shuts down.
  */
 @Injectable()
-export class ExpiryScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ExpiryScheduler implements BeforeApplicationShutdown {
   private readonly logger = new Logger('ExpiryScheduler');
-  private timer?: NodeJS.Timeout;
   private running?: Promise<number>;
   private stopped = false;
 
   constructor(private readonly accounts: CreditAccountStore) {}
 
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (!this.running) this.running = this.scan().finally(() => (this.running = undefined));
-    }, scanIntervalMs);
+  /** Every `scanIntervalMs`: starts a scan, unless one is still running or the service is stopping. */
+  @Interval('ledger-expiry', scanIntervalMs)
+  tick(): void {
+    if (this.stopped || this.running) return;
+    this.running = this.scan().finally(() => (this.running = undefined));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
     await this.running;
   }
 

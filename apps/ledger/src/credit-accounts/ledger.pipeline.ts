@@ -13,6 +13,7 @@ import { DataSource } from 'typeorm';
 import { LedgerConfig } from '../ledger.config';
 import { appendEvents, PendingEvent } from './event-store';
 import { createMissingAccounts, emptyRows, loadAccountsForBatch, LoadNeeds, ProjectionRows, rowsTouchedBy, writeRows } from './projection';
+import { preparedStatements } from './prepared-statements';
 import { takeDueSnapshots } from './snapshot';
 
 /** What a command's decision step returns: events and how to answer from the state after them, or a refusal (nothing written). */
@@ -70,7 +71,10 @@ const retryableSqlStates = new Set(['23505', '40001', '40P01']);
  * next one; when a slot is free it is written at once (after the current turn of the event loop,
  * so the commands of one NATS message go together), with no fixed wait when the ledger is idle.
  * `LEDGER_BATCH_WAIT_MS` > 0 adds an explicit wait before a batch (off by default);
- * `LEDGER_BATCH_SIZE_MAX` bounds a batch (1: every command alone).
+ * `LEDGER_BATCH_SIZE_MAX` bounds a batch (1: every command alone). An account is in at most one
+ * batch in flight: a command on it waits for a later batch, so the commands on one account are
+ * decided in the order they were submitted (a freeze delivered before a consume governs it), not
+ * in the order concurrent transactions happen to take the account's row lock.
  *
  * A refusal never fails the batch (nothing is written for it). A database error fails the whole
  * transaction: the batch is retried once (not for an error caused by the data, `dataErrorOf`:
@@ -85,9 +89,13 @@ export class LedgerPipeline {
   private queue: Waiting[] = [];
   private scheduled = false;
   private inFlight = 0;
+  /** Accounts (stream ids) of the batches in flight: a later command on one of them waits for the next batch. */
+  private readonly busy = new Set<string>();
   /** Transactions written since start and commands in them (read by metrics and the bench). */
   batches = 0;
   batchedCommands = 0;
+  /** Events appended since start, counted before their commit: a `write` that sees it grow wakes the relay (a concurrent batch may make it wake it once more: harmless). */
+  private appended = 0;
 
   private readonly consumeLatency: Histogram<'outcome'>;
   private readonly consumeOutcomes: Counter<'outcome'>;
@@ -97,6 +105,9 @@ export class LedgerPipeline {
   private readonly snapshotSkipped = (streamId: string, why: string): void => this.logger.warn(`snapshot of ${streamId} skipped: ${why}`);
 
   private readonly pool: Pool;
+
+  /** Called after every commit (set by the outbox relay of this process: its `nudge`, so it publishes the batch's rows at once). */
+  afterCommit?: () => void;
 
   /** Writes a batch of consumes only (set by CreditAccountStore: its `consumeBatch`, which comes back to `write`). */
   consumeBatchWriter?: (commands: ConsumeCreditsCommand[]) => Promise<Reply<unknown>[]>;
@@ -153,17 +164,42 @@ export class LedgerPipeline {
 
   private flush(): void {
     while (this.queue.length > 0 && this.inFlight < this.config.LEDGER_BATCH_CONCURRENCY) {
-      const batch = consumesLast(this.queue.splice(0, this.config.LEDGER_BATCH_SIZE_MAX));
+      const taken = this.take();
+      if (taken.length === 0) return; // every queued command waits for its account's batch in flight
+      const batch = consumesLast(taken);
+      const streams = [...new Set(batch.map((w) => w.command.streamId))];
+      for (const streamId of streams) this.busy.add(streamId);
       this.inFlight++;
       // A batch serves many requests: its log lines must not carry the first one's correlation id,
       // nor its spans (SQL) the first one's trace: tracing on, they go in a `ledger.commit` span of
       // a trace of its own, linked to the spans of its commands.
       const settle = () => this.settle(batch);
       void runOutsideCorrelation(() => (tracingEnabled() ? inSpan('ledger.commit', { root: true, links: batch.map((w) => w.traceparent), attributes: { 'ledger.batch.commands': batch.length } }, settle) : settle())).finally(() => {
+        for (const streamId of streams) this.busy.delete(streamId);
         this.inFlight--;
         if (this.queue.length > 0) this.flush();
       });
     }
+  }
+
+  /**
+   * The next batch: the queued commands, in arrival order, up to `LEDGER_BATCH_SIZE_MAX`, leaving
+   * queued those whose account is in a batch still in flight (and so every later command on it):
+   * commands on one account are decided in the order they arrived, never by which transaction
+   * happens to take the account's row lock first.
+   */
+  private take(): Waiting[] {
+    const max = this.config.LEDGER_BATCH_SIZE_MAX;
+    if (this.busy.size === 0) return this.queue.splice(0, max);
+    const batch: Waiting[] = [];
+    const waiting: Waiting[] = [];
+    let i = 0;
+    for (; i < this.queue.length && batch.length < max; i++) {
+      const w = this.queue[i];
+      (this.busy.has(w.command.streamId) ? waiting : batch).push(w);
+    }
+    this.queue = i < this.queue.length ? waiting.concat(this.queue.slice(i)) : waiting;
+    return batch;
   }
 
   /** Writes a batch, with the fallbacks of the class comment; settles every command's promise. */
@@ -215,8 +251,10 @@ export class LedgerPipeline {
     const client = await checkoutClient(this.pool);
     try {
       await client.query('BEGIN');
-      const replies = await this.writeIn(client, commands, correlationIds, traceparents);
+      const appendedBefore = this.appended;
+      const replies = await this.writeIn(preparedStatements(client), commands, correlationIds, traceparents);
       await client.query('COMMIT');
+      if (this.appended !== appendedBefore) this.afterCommit?.();
       this.batches++;
       this.batchedCommands += commands.length;
       this.batchSizes.observe(commands.length);
@@ -269,6 +307,7 @@ export class LedgerPipeline {
     if (unused.length > 0) await client.query('DELETE FROM ledger_accounts WHERE stream_id = ANY($1::text[]) AND version = 0', [unused]);
     if (pending.length === 0) return replies;
     const stored = await appendEvents(client, pending);
+    this.appended += stored.length;
     const byStream = new Map<string, LedgerEventEnvelope[]>();
     for (const e of stored) {
       const list = byStream.get(e.streamId);

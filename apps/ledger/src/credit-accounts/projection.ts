@@ -1,5 +1,5 @@
 import { LedgerEventEnvelope, LotDraw, LotView } from '@credit-hub/contracts';
-import { consumptionKey, ConsumptionRecord, CreditAccount, initialState, Lot, Reservation } from '@credit-hub/ledger-domain';
+import { consumptionKey, ConsumptionRecord, CreditAccount, holdsAccountScopedLots, initialState, Lot, Reservation } from '@credit-hub/ledger-domain';
 import { PoolClient } from 'pg';
 
 /**
@@ -25,6 +25,11 @@ export interface LoadNeeds {
   grantId?: string;
   checkoutSessionId?: string;
   paymentIntentId?: string;
+  /**
+   * Domains the command spends on (consume, reserve, balance): their connected accounts are read
+   * into `domainAccounts`, only when a loaded lot is scoped to an account (no query otherwise).
+   */
+  spendDomains?: string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -33,14 +38,14 @@ export interface LoadNeeds {
 const lotColumns = [
   'lot_id', 'stream_id', 'kind', 'domain', 'offering_id', 'credits_initial', 'credits_remaining', 'amount_minor', 'currency', 'priority',
   'scope_domain', 'expires_at', 'acquired_at', 'acquired_version', 'credits_held', 'subscription_id', 'checkout_session_id',
-  'payment_intent_id', 'credits_refunded_as_money', 'credits_expired',
+  'payment_intent_id', 'credits_refunded_as_money', 'credits_expired', 'scope_account',
 ] as const;
-const lotTypes = ['text', 'text', 'text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'text', 'int', 'text', 'timestamptz', 'timestamptz', 'int', 'bigint', 'text', 'text', 'text', 'bigint', 'bigint'];
+const lotTypes = ['text', 'text', 'text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'text', 'int', 'text', 'timestamptz', 'timestamptz', 'int', 'bigint', 'text', 'text', 'text', 'bigint', 'bigint', 'text'];
 
 function lotValues(streamId: string, l: Lot): unknown[] {
   return [l.lotId, streamId, l.kind, l.domain, l.offeringId, l.creditsInitial, l.creditsRemaining, l.amountMinor, l.currency, l.priority,
     l.scopeDomain, l.expiresAt, l.acquiredAt, l.acquiredVersion, l.creditsHeld, l.subscriptionId, l.checkoutSessionId,
-    l.paymentIntentId, l.creditsRefundedAsMoney, l.creditsExpired];
+    l.paymentIntentId, l.creditsRefundedAsMoney, l.creditsExpired, l.scopeAccount];
 }
 
 const iso = (value: Date | string | null): string | null => (value === null ? null : new Date(value).toISOString());
@@ -52,7 +57,7 @@ export function rowToLot(r: Record<string, any>): Lot {
     creditsRemaining: Number(r.credits_remaining), creditsHeld: Number(r.credits_held), amountMinor: Number(r.amount_minor), currency: r.currency,
     priority: r.priority, scopeDomain: r.scope_domain, expiresAt: iso(r.expires_at), acquiredAt: iso(r.acquired_at)!, acquiredVersion: r.acquired_version,
     subscriptionId: r.subscription_id, checkoutSessionId: r.checkout_session_id, paymentIntentId: r.payment_intent_id,
-    creditsRefundedAsMoney: Number(r.credits_refunded_as_money), creditsExpired: Number(r.credits_expired),
+    creditsRefundedAsMoney: Number(r.credits_refunded_as_money), creditsExpired: Number(r.credits_expired), scopeAccount: r.scope_account ?? null,
   };
 }
 
@@ -106,7 +111,17 @@ export async function loadAccount(db: Db, streamId: string, needs: LoadNeeds, lo
     [streamId, referencedLots(state, needs), needs.paymentIntentId ?? null],
   );
   state.lots = lots.rows.map(rowToLot);
+  if (needs.spendDomains?.length && holdsAccountScopedLots(state)) state.domainAccounts = await loadDomainAccounts(db, needs.spendDomains);
   return state;
+}
+
+/**
+ * The connected Stripe account of each of `domains` that has one (the ledger's mapping, kept from
+ * billing's connected-account-updated events; a disconnected domain keeps its account).
+ */
+export async function loadDomainAccounts(db: Db, domains: string[]): Promise<Map<string, string>> {
+  const found = await db.query('SELECT domain, account_id FROM ledger_connected_domains WHERE domain = ANY($1::text[])', [[...new Set(domains)]]);
+  return new Map(found.rows.map((r) => [r.domain as string, r.account_id as string]));
 }
 
 function referencedLots(state: CreditAccount, needs: LoadNeeds): string[] {
@@ -208,7 +223,7 @@ export async function loadAccountsForBatch(db: Db, entries: { streamId: string; 
   }
   // The rarer needs of the other command kinds, one account at a time.
   for (const { streamId, needs } of entries) {
-    const { consumptions: _c, reservationReference: _r, lotIds: _l, paymentIntentId: _p, ...rest } = needs;
+    const { consumptions: _c, reservationReference: _r, lotIds: _l, paymentIntentId: _p, spendDomains: _s, ...rest } = needs;
     if (Object.values(rest).some((v) => v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0))) await loadRecords(db, streamId, rest, accounts.get(streamId)!);
   }
   const lotIds = new Set<string>();
@@ -231,6 +246,12 @@ export async function loadAccountsForBatch(db: Db, entries: { streamId: string; 
   }
   const withRow = new Set(accountRows.rows.map((r) => r.stream_id as string));
   for (const row of lots.rows) if (withRow.has(row.stream_id)) accounts.get(row.stream_id)?.lots.push(rowToLot(row));
+  // Stripe Connect: the domains' accounts, read only when some account of the batch holds a lot scoped to one.
+  const spendDomains = entries.flatMap((e) => e.needs.spendDomains ?? []);
+  if (spendDomains.length > 0 && [...accounts.values()].some(holdsAccountScopedLots)) {
+    const domainAccounts = await loadDomainAccounts(db, spendDomains);
+    for (const state of accounts.values()) state.domainAccounts = domainAccounts;
+  }
   return accounts;
 }
 

@@ -23,7 +23,7 @@ export class RefundableReader {
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const streamId = accountStreamId(query.email);
-      const account = await loadAccount(client, streamId, {}, false);
+      const account = await loadAccount(client, streamId, { spendDomains: [query.domain] }, false);
       const { rows } = await client.query(
         `SELECT event_id, reference_id, action_type, credits, credits_refunded, consumed_at FROM ledger_consumptions
           WHERE stream_id = $1 AND domain = $2 AND consumed_at >= $3

@@ -44,8 +44,24 @@ export interface CreditsView {
   byDomain: { domain: string; totals: Record<CreditMovementKind, number> }[];
 }
 
-/** Revenue of one UTC day in one currency (minor units); net = recognised − reversed − refunded. */
-export interface RevenueRow {
+/**
+ * Sales of credit packs in one currency (minor units), on the UTC day of the payment, for the
+ * domain that sold them: `grossSalesMinor` what customers paid; `platformFeeMinor` the platform's
+ * Stripe Connect application fee on sales of a connected domain (0 on the platform);
+ * `netSalesMinor` = gross − fee: what the builder's Stripe account received (on the platform,
+ * the gross). Money refunds are in `refundedMinor`, not here.
+ */
+export interface SalesFigures {
+  grossSalesMinor: number;
+  platformFeeMinor: number;
+  netSalesMinor: number;
+}
+
+/**
+ * Revenue of one UTC day in one currency (minor units); net = recognised − reversed − refunded
+ * (revenue recognised as credits are consumed), and the day's sales (`SalesFigures`).
+ */
+export interface RevenueRow extends SalesFigures {
   domain: string;
   day: string;
   currency: string;
@@ -55,8 +71,8 @@ export interface RevenueRow {
   netMinor: number;
 }
 
-/** Revenue totals of one currency (minor units). */
-export interface RevenueTotal {
+/** Revenue totals of one currency (minor units), with the sales of the range (`SalesFigures`). */
+export interface RevenueTotal extends SalesFigures {
   currency: string;
   recognisedMinor: number;
   reversedMinor: number;

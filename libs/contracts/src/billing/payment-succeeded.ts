@@ -1,4 +1,4 @@
-import { IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { NormalizedDomain, NormalizedEmail } from '../normalize';
 import { Currency, defineMessage, IntegerAtLeast, IsoTime, leniently } from '../message';
 
@@ -46,7 +46,7 @@ export class PaymentSucceededV1 {
   paidAt!: string;
 
   /** Stripe Connect: the connected account (`acct_…`) the payment was made on; null (or absent, older messages): the platform. */
-  @IsOptional() @IsString() @Length(1, 200)
+  @IsOptional() @IsString() @Matches(/^acct_[A-Za-z0-9]{1,100}$/, { message: 'connectedAccountId must be a Stripe account id (acct_…) or null' })
   connectedAccountId?: string | null = null;
 
   /** Stripe Connect: the platform's application fee, integer minor units of `currency`; null (or absent): none. */
@@ -63,6 +63,10 @@ export const PaymentSucceededMessage = defineMessage<PaymentSucceededV1>()({
     if (parsed.ok) {
       parsed.value.paymentIntentId ??= null;
       parsed.value.scopeDomain ??= null;
+      const fee = parsed.value.applicationFeeMinor;
+      if (fee !== null && fee !== undefined && fee > parsed.value.amountMinor && (read === undefined || read.includes('applicationFeeMinor'))) {
+        return { ok: false, refusal: { code: 'validation_failed', detail: 'applicationFeeMinor must be null or an integer from 0 to amountMinor', field: 'applicationFeeMinor' } };
+      }
     }
     return parsed;
   },

@@ -1,4 +1,4 @@
-import { IsIn, IsString, Length, MaxLength } from 'class-validator';
+import { IsOptional, IsIn, IsString, Length, MaxLength } from 'class-validator';
 import { NormalizedDomain, NormalizedEmail } from '../normalize';
 import { IntegerAtLeast, IsoTime, Nullable } from '../message';
 import { ledgerEventMessage } from './ledger-event';
@@ -35,6 +35,10 @@ export class CreditsGrantedV1 {
 
   @Nullable() @NormalizedDomain() @IsString() @Length(1, 253)
   scopeDomain!: string | null;
+
+  /** Stripe Connect: plan credits of a subscription billed on a connected account are spendable only on its domains; absent: null. */
+  @IsOptional() @IsString() @Length(1, 200)
+  scopeAccount?: string | null;
 
   @Nullable() @IsoTime()
   expiresAt!: string | null;

@@ -1,4 +1,4 @@
-import { IsString, Length, MaxLength } from 'class-validator';
+import { IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { NormalizedDomain, NormalizedEmail } from '../normalize';
 import { Currency, IntegerAtLeast, IsoTime, Nullable } from '../message';
 import { ledgerEventMessage } from './ledger-event';
@@ -41,6 +41,21 @@ export class CreditsPurchasedV1 {
   /** Domain the lot may be spent on; null: anywhere in the portfolio. */
   @Nullable() @NormalizedDomain() @IsString() @Length(1, 253)
   scopeDomain!: string | null;
+
+  /**
+   * Stripe Connect: the connected account (`acct_…`) the money went to; the lot may be spent only
+   * on domains connected to that account. Absent (events before Connect, and platform sales): null,
+   * spendable as `scopeDomain` says.
+   */
+  @IsOptional() @IsString() @Length(1, 200)
+  scopeAccount?: string | null;
+
+  /**
+   * Stripe Connect: the platform's application fee kept from `amountMinor` (integer minor units,
+   * same currency), present with `scopeAccount`; absent: none (a platform sale, or an older event).
+   */
+  @IsOptional() @IntegerAtLeast(0)
+  applicationFeeMinor?: number | null;
 
   /** ISO-8601 time the lot expires; null: never. */
   @Nullable() @IsoTime()

@@ -57,7 +57,8 @@ export type ConsumeDecision =
 
 /**
  * Why `credits` cannot be drawn on `domain` now, or null if they can: frozen, then blocked plan
- * credits (they would have covered it: `payment_past_due`), then `insufficient_credits`.
+ * credits (they would have covered it: `payment_past_due`), then `insufficient_credits` (lots
+ * restricted to another domain or scoped to another connected account do not count).
  */
 function spendRefusal(account: CreditAccount, credits: number, domain: string, now: string): 'account_frozen' | 'payment_past_due' | 'insufficient_credits' | null {
   if (isFrozen(account)) return 'account_frozen';
@@ -113,6 +114,9 @@ export function purchaseLotId(checkoutSessionId: string): string {
 /**
  * Decides a purchase: one `CreditsPurchased` creating a paid lot, or no events when this checkout
  * session was already credited (a webhook delivered twice, or two Stripe events for one session).
+ * A direct charge on a connected account (`payment.connectedAccountId`) makes a lot scoped to that
+ * account (`scopeAccount`, with the platform's `applicationFeeMinor` for analytics; both are left
+ * out of platform purchases, which fold to null).
  */
 export function decidePurchase(command: PurchaseCredits, account: CreditAccount): LedgerEvent[] {
   const p = command.payment;
@@ -122,7 +126,8 @@ export function decidePurchase(command: PurchaseCredits, account: CreditAccount)
     data: {
       lotId: purchaseLotId(p.checkoutSessionId), email: p.email, domain: p.domain, offeringId: p.offeringId, credits: p.credits,
       amountMinor: p.amountMinor, currency: p.currency, stripeEventId: p.stripeEventId, checkoutSessionId: p.checkoutSessionId,
-      paymentIntentId: p.paymentIntentId, scopeDomain: p.scopeDomain, expiresAt: null, purchasedAt: p.paidAt,
+      paymentIntentId: p.paymentIntentId, scopeDomain: p.scopeDomain, ...(p.connectedAccountId ? { scopeAccount: p.connectedAccountId, applicationFeeMinor: p.applicationFeeMinor ?? 0 } : {}),
+      expiresAt: null, purchasedAt: p.paidAt,
     },
   }];
 }
@@ -138,6 +143,8 @@ export interface GrantCredits {
   source: 'manual' | 'plan';
   priority: number;
   scopeDomain: string | null;
+  /** Stripe Connect: the connected account the credits are scoped to (plan credits of a subscription on it); null or absent: none. */
+  scopeAccount?: string | null;
   expiresAt: string | null;
   subscriptionId: string | null;
   now: string;
@@ -148,9 +155,10 @@ export function decideGrant(command: GrantCredits, account: CreditAccount): Deci
   const earlier = account.grantIds.get(command.grantId);
   if (earlier) return { outcome: 'repeated', answer: { lotId: earlier } };
   const { lotId, email, domain, credits, grantId, reason, source, priority, scopeDomain, expiresAt, subscriptionId, now } = command;
+  const scope = command.scopeAccount ? { scopeAccount: command.scopeAccount } : {};
   return accept([{
     type: 'CreditsGranted',
-    data: { lotId, grantId, email, domain, credits, reason, source, priority, scopeDomain, expiresAt, subscriptionId, grantedAt: now },
+    data: { lotId, grantId, email, domain, credits, reason, source, priority, scopeDomain, ...scope, expiresAt, subscriptionId, grantedAt: now },
   }]);
 }
 

@@ -1,6 +1,6 @@
 import { LedgerEvent } from '@credit-hub/contracts';
 import { decideConsume, decidePurchase, ConsumeCredits, purchaseLotId } from './credit-account.decide';
-import { fold, invariantViolations, RecordedEvent } from './credit-account.state';
+import { Decide, given } from './test/given';
 
 const now = '2026-11-20T12:00:00.000Z';
 const email = 'ada@example.com';
@@ -23,33 +23,9 @@ function consumed(credits: number, referenceId: string, draws: { lotId: string; 
   };
 }
 
-function consume(credits: number, referenceId = 'ref-1', overrides: Partial<ConsumeCredits> = {}): ConsumeCredits {
-  return { email, domain: 'a.test', credits, actionType: 'gen', referenceId, now, ...overrides };
-}
-
-/** given(events).when(command): folds the history, decides, and checks invariants before and after. */
-function given(events: LedgerEvent[]) {
-  const recorded: RecordedEvent[] = events.map((e, i) => ({ ...e, eventId: `e${i + 1}`, version: i + 1 }) as RecordedEvent);
-  const state = fold(recorded);
-  expect(invariantViolations(state)).toEqual([]);
-  return {
-    when(command: ConsumeCredits) {
-      const decision = decideConsume(command, state);
-      return {
-        thenRejects(code: string) {
-          expect(decision).toEqual({ outcome: 'rejected', code });
-        },
-        thenEmits(expected: LedgerEvent[]) {
-          expect(decision).toEqual({ outcome: 'accepted', events: expected });
-          const after = fold([...recorded, ...expected.map((e, i) => ({ ...e, eventId: `n${i}`, version: recorded.length + i + 1 }) as RecordedEvent)]);
-          expect(invariantViolations(after)).toEqual([]);
-        },
-        thenRepeats(eventId: string, balance: number) {
-          expect(decision).toEqual({ outcome: 'repeated', eventId, balance });
-        },
-      };
-    },
-  };
+/** The consume command as a decision of the state (for `given(…).when(…)`). */
+function consume(credits: number, referenceId = 'ref-1', overrides: Partial<ConsumeCredits> = {}): Decide {
+  return (state) => decideConsume({ email, domain: 'a.test', credits, actionType: 'gen', referenceId, now, ...overrides }, state);
 }
 
 describe('decideConsume', () => {
@@ -66,7 +42,7 @@ describe('decideConsume', () => {
   });
 
   it('returns the first answer to an identical repeat, with no new event', () => {
-    given([purchased(10), consumed(3, 'ref-1', [{ lotId: 'lot_cs_10', credits: 3 }], 7)]).when(consume(3, 'ref-1')).thenRepeats('e2', 7);
+    given([purchased(10), consumed(3, 'ref-1', [{ lotId: 'lot_cs_10', credits: 3 }], 7)]).when(consume(3, 'ref-1')).thenRepeats({ eventId: 'e2', balance: 7 });
   });
 
   it('refuses a reused reference with other credits, actionType or customer as a conflict', () => {
@@ -108,13 +84,15 @@ describe('decidePurchase', () => {
   };
 
   it('creates one paid lot named after the checkout session, with its price', () => {
-    const events = decidePurchase({ payment, now }, fold([]));
-    expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ type: 'CreditsPurchased', data: { lotId: 'lot_cs_1', credits: 3, amountMinor: 500, currency: 'usd' } });
+    given([])
+      .when((state) => decidePurchase({ payment, now }, state))
+      .thenAccepts((events) => {
+        expect(events).toHaveLength(1);
+        expect(events[0]).toMatchObject({ type: 'CreditsPurchased', data: { lotId: 'lot_cs_1', credits: 3, amountMinor: 500, currency: 'usd' } });
+      });
   });
 
   it('emits nothing for a checkout session already credited, whatever the Stripe event id', () => {
-    const state = fold([{ ...purchased(3, 'cs_1'), eventId: 'e1', version: 1 } as RecordedEvent]);
-    expect(decidePurchase({ payment: { ...payment, stripeEventId: 'evt_other' }, now }, state)).toEqual([]);
+    given([purchased(3, 'cs_1')]).when((state) => decidePurchase({ payment: { ...payment, stripeEventId: 'evt_other' }, now }, state)).thenEmitsNothing();
   });
 });

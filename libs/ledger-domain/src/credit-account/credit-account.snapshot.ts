@@ -22,7 +22,10 @@ export interface SnapshotState {
   suspendedSubscriptions: string[];
 }
 
-/** A CreditAccount as the JSON a snapshot stores (a deep copy: later evolves do not change it). */
+/**
+ * A CreditAccount as the JSON a snapshot stores (a deep copy: later evolves do not change it).
+ * `domainAccounts` is not account state (the loader's lookup of the domain mapping) and is not stored.
+ */
 export function stateToSnapshot(state: CreditAccount): SnapshotState {
   return JSON.parse(snapshotJson(state)) as SnapshotState;
 }
@@ -40,12 +43,14 @@ export function snapshotJson(state: CreditAccount): string {
 /** The CreditAccount a snapshot's `state` column holds (inverse of `stateToSnapshot`). */
 export function snapshotToState(json: SnapshotState): CreditAccount {
   return {
-    email: json.email, version: json.version, balance: json.balance, owedCredits: json.owedCredits, lots: json.lots.map((l) => ({ ...l })),
+    // Snapshots taken before Stripe Connect lack `scopeAccount`: a platform lot.
+    email: json.email, version: json.version, balance: json.balance, owedCredits: json.owedCredits, lots: json.lots.map((l) => ({ ...l, scopeAccount: l.scopeAccount ?? null })),
     consumptions: new Map(json.consumptions.map((c) => [consumptionKey(c.domain, c.referenceId), { ...c }])),
     reservations: new Map(json.reservations.map((r) => [r.reservationId, { ...r }])),
     moneyRefunds: new Map(json.moneyRefunds.map((m) => [m.refundRequestId, { ...m }])),
     purchasedCheckoutSessions: new Set(json.purchasedCheckoutSessions), grantIds: new Map(json.grantIds), refundRequestIds: new Set(json.refundRequestIds),
     openDisputes: new Set(json.openDisputes), clawedBackDisputes: new Set(json.clawedBackDisputes), suspendedSubscriptions: new Set(json.suspendedSubscriptions),
+    domainAccounts: new Map(),
   };
 }
 

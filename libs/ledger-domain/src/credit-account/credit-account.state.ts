@@ -23,6 +23,11 @@ export interface Lot {
   /** Higher draws first among lots with the same expiry. */
   priority: number;
   scopeDomain: string | null;
+  /**
+   * Stripe Connect: the connected account the lot's money went to; it may be spent only on a
+   * domain connected to that account (`CreditAccount.domainAccounts`). null: a platform lot.
+   */
+  scopeAccount: string | null;
   /** ISO-8601; null = never expires. */
   expiresAt: string | null;
   acquiredAt: string;
@@ -106,6 +111,14 @@ export interface CreditAccount {
   clawedBackDisputes: Set<string>;
   /** Subscriptions whose plan credits are not spendable (payment past due after grace). */
   suspendedSubscriptions: Set<string>;
+  /**
+   * Stripe Connect: the connected account (`acct_…`) of the domains a command spends on, as the
+   * loader found them in the ledger's domain → account mapping (kept from billing's
+   * connected-account-updated events, also after a disconnection). Not folded from the stream and
+   * not in snapshots; a domain absent here is on the platform, where account-scoped lots are not
+   * spendable. Loaders fill it only when a loaded lot is scoped to an account.
+   */
+  domainAccounts: Map<string, string>;
 }
 
 /** Key of a consumption's idempotency record. */
@@ -130,11 +143,17 @@ export function initialState(): CreditAccount {
     openDisputes: new Set(),
     clawedBackDisputes: new Set(),
     suspendedSubscriptions: new Set(),
+    domainAccounts: new Map(),
   };
 }
 
 /** An event as the fold sees it: the event itself plus its id and stream version. */
 export type RecordedEvent = LedgerEvent & { eventId: string; version: number };
+
+/** Whether a lot with credits left is scoped to a connected account (then the loader must fill `domainAccounts`). */
+export function holdsAccountScopedLots(state: Pick<CreditAccount, 'lots'>): boolean {
+  return state.lots.some((lot) => lot.scopeAccount !== null && lot.creditsRemaining > 0);
+}
 
 /** Whether the account is frozen: some dispute is open. */
 export function isFrozen(state: CreditAccount): boolean {
@@ -164,6 +183,7 @@ function newLot(partial: Pick<Lot, 'lotId' | 'kind' | 'domain' | 'creditsInitial
     currency: null,
     priority: 0,
     scopeDomain: null,
+    scopeAccount: null,
     expiresAt: null,
     subscriptionId: null,
     checkoutSessionId: null,
@@ -195,7 +215,7 @@ export function evolve(state: CreditAccount, event: RecordedEvent): CreditAccoun
       state.email = d.email;
       state.lots.push(newLot({
         lotId: d.lotId, kind: 'purchased', domain: d.domain, offeringId: d.offeringId, creditsInitial: d.credits,
-        amountMinor: d.amountMinor, currency: d.currency, scopeDomain: d.scopeDomain, expiresAt: d.expiresAt,
+        amountMinor: d.amountMinor, currency: d.currency, scopeDomain: d.scopeDomain, scopeAccount: d.scopeAccount ?? null, expiresAt: d.expiresAt,
         acquiredAt: d.purchasedAt, acquiredVersion: event.version, checkoutSessionId: d.checkoutSessionId, paymentIntentId: d.paymentIntentId,
       }));
       state.balance += d.credits;
@@ -207,7 +227,7 @@ export function evolve(state: CreditAccount, event: RecordedEvent): CreditAccoun
       state.email = d.email;
       state.lots.push(newLot({
         lotId: d.lotId, kind: 'granted', domain: d.domain, creditsInitial: d.credits, priority: d.priority, scopeDomain: d.scopeDomain,
-        expiresAt: d.expiresAt, acquiredAt: d.grantedAt, acquiredVersion: event.version, subscriptionId: d.subscriptionId,
+        scopeAccount: d.scopeAccount ?? null, expiresAt: d.expiresAt, acquiredAt: d.grantedAt, acquiredVersion: event.version, subscriptionId: d.subscriptionId,
       }));
       state.balance += d.credits;
       state.grantIds.set(d.grantId, d.lotId);

@@ -12,13 +12,29 @@ export function isExpired(lot: Lot, now: string): boolean {
 }
 
 /**
- * Whether a lot can pay for a consumption on `domain` at `now`: it has available credits, has not
- * expired, is not restricted to another domain, and is not a suspended subscription's credits.
+ * Whether a lot may be spent on `domain` at all (expiry and credits aside): not restricted to
+ * another domain, and, when scoped to a connected account (Stripe Connect), `domainAccount` (the
+ * account `domain` is connected to, null: the platform) is that account.
  */
-export function isUsable(lot: Lot, domain: string, now: string, suspended: ReadonlySet<string> = new Set()): boolean {
+export function isInScope(lot: Pick<Lot, 'scopeDomain' | 'scopeAccount'>, domain: string, domainAccount: string | null): boolean {
+  if (lot.scopeDomain !== null && lot.scopeDomain !== domain) return false;
+  return lot.scopeAccount === null || lot.scopeAccount === undefined || lot.scopeAccount === domainAccount;
+}
+
+/**
+ * Whether a lot can pay for a consumption on `domain` at `now`: it has available credits, has not
+ * expired, is in scope on `domain` (`isInScope`; `domainAccount`: the connected account of
+ * `domain`, null on the platform), and is not a suspended subscription's credits.
+ */
+export function isUsable(lot: Lot, domain: string, now: string, suspended: ReadonlySet<string> = new Set(), domainAccount: string | null = null): boolean {
   if (availableCredits(lot) <= 0 || isExpired(lot, now)) return false;
   if (lot.subscriptionId !== null && suspended.has(lot.subscriptionId)) return false;
-  return lot.scopeDomain === null || lot.scopeDomain === domain;
+  return isInScope(lot, domain, domainAccount);
+}
+
+/** The connected account of `domain` as loaded into the state (`CreditAccount.domainAccounts`), null: the platform. */
+export function domainAccountOf(account: { domainAccounts?: ReadonlyMap<string, string> }, domain: string): string | null {
+  return account.domainAccounts?.get(domain) ?? null;
 }
 
 /**
@@ -36,16 +52,18 @@ export function compareLotsForDrawing(a: Lot, b: Lot): number {
 }
 
 /**
- * Credits spendable on `domain` at `now`: available credits of usable lots, less credits owed
+ * Credits spendable on `domain` at `now` (its connected account from `account.domainAccounts`):
+ * available credits of usable lots, less credits owed
  * after a lost dispute (a debt is paid from the next credits before they can be spent).
  */
 export function spendableCredits(
-  account: Pick<CreditAccount, 'lots' | 'suspendedSubscriptions'> & { owedCredits?: number },
+  account: Pick<CreditAccount, 'lots' | 'suspendedSubscriptions'> & { owedCredits?: number; domainAccounts?: ReadonlyMap<string, string> },
   domain: string,
   now: string,
 ): number {
+  const domainAccount = domainAccountOf(account, domain);
   let total = 0;
-  for (const lot of account.lots) if (isUsable(lot, domain, now, account.suspendedSubscriptions)) total += availableCredits(lot);
+  for (const lot of account.lots) if (isUsable(lot, domain, now, account.suspendedSubscriptions, domainAccount)) total += availableCredits(lot);
   return Math.max(total - (account.owedCredits ?? 0), 0);
 }
 
@@ -53,8 +71,14 @@ export function spendableCredits(
  * Plans which lots pay for `credits` on `domain`, in drawing order. Returns null when the usable
  * lots hold fewer credits than asked (nothing is drawn then).
  */
-export function planDraws(account: Pick<CreditAccount, 'lots' | 'suspendedSubscriptions'>, credits: number, domain: string, now: string): LotDraw[] | null {
-  const usable = account.lots.filter((lot) => isUsable(lot, domain, now, account.suspendedSubscriptions)).sort(compareLotsForDrawing);
+export function planDraws(
+  account: Pick<CreditAccount, 'lots' | 'suspendedSubscriptions'> & { domainAccounts?: ReadonlyMap<string, string> },
+  credits: number,
+  domain: string,
+  now: string,
+): LotDraw[] | null {
+  const domainAccount = domainAccountOf(account, domain);
+  const usable = account.lots.filter((lot) => isUsable(lot, domain, now, account.suspendedSubscriptions, domainAccount)).sort(compareLotsForDrawing);
   const draws: LotDraw[] = [];
   let left = credits;
   for (const lot of usable) {

@@ -692,6 +692,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/billing/connect/onboarding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Connect your own Stripe account
+         * @description Connects the domains to one Stripe (Standard) account: the one they already have, or a new one. Answers a Stripe-hosted onboarding link; send the builder there. Until Stripe reports the account ready (charges enabled, details submitted) checkouts of these domains answer 409 connected_account_not_ready. Call again for a fresh link.
+         */
+        post: operations["startConnectOnboarding"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/billing/connect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Connect state of your domains
+         * @description Each domain's connected Stripe account, its status (`none`, `onboarding`, `ready`, `restricted`, `disconnected`), what Stripe still needs, and the platform's fee terms.
+         */
+        get: operations["getConnectState"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/operator/connect/onboarding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Connect domains to a Stripe account
+         * @description As startConnectOnboarding, for any domains of the catalog: one Stripe account for all of them, and its onboarding link. Operator key only.
+         */
+        post: operations["startOperatorConnectOnboarding"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/operator/connect/{domain}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A domain's Connect state
+         * @description The domain's connected Stripe account, its status and the platform's fee terms. Operator key only.
+         */
+        get: operations["getOperatorConnectState"];
+        /**
+         * Set a domain's Connect terms
+         * @description The platform's application fee (integer basis points) and whether money refunds give it back. Applies to checkouts and refunds from now on. Operator key only; idempotent.
+         */
+        put: operations["putOperatorConnectSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/stripe/connect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive Stripe's Connect webhooks
+         * @description Stripe's Connect endpoint: events of connected accounts (`account` set), the raw JSON body signed with the Connect endpoint's secret (`Stripe-Signature`, 300 s tolerance). Idempotent per account and event id. An event that names a domain not connected to its account is acknowledged and has no effect. Called by Stripe, not by builders.
+         */
+        post: operations["handleStripeConnectWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -755,7 +859,7 @@ export interface components {
              * @example insufficient_credits
              * @enum {string}
              */
-            code: "validation_failed" | "unauthorized" | "forbidden_domain" | "builder_key_not_allowed" | "not_found" | "offering_not_found" | "insufficient_credits" | "reference_conflict" | "account_frozen" | "payment_past_due" | "reservation_not_found" | "reservation_closed" | "capture_exceeds_reservation" | "consumption_not_found" | "lot_not_found" | "nothing_to_refund" | "refund_not_found" | "refund_not_allowed" | "portal_link_invalid" | "stripe_refund_refused" | "checkout_blocked" | "subscription_not_owned" | "rate_limited" | "webhook_signature_invalid" | "webhook_timestamp_out_of_tolerance" | "webhook_payload_invalid" | "stripe_unavailable" | "service_unavailable" | "payload_too_large" | "idempotency_key_in_flight" | "idempotency_key_reused" | "internal_error";
+            code: "validation_failed" | "unauthorized" | "forbidden_domain" | "builder_key_not_allowed" | "not_found" | "offering_not_found" | "insufficient_credits" | "reference_conflict" | "account_frozen" | "payment_past_due" | "reservation_not_found" | "reservation_closed" | "capture_exceeds_reservation" | "consumption_not_found" | "lot_not_found" | "nothing_to_refund" | "refund_not_found" | "refund_not_allowed" | "portal_link_invalid" | "stripe_refund_refused" | "checkout_blocked" | "connected_account_not_ready" | "connected_account_disconnected" | "subscription_not_owned" | "rate_limited" | "webhook_signature_invalid" | "webhook_timestamp_out_of_tolerance" | "webhook_payload_invalid" | "stripe_unavailable" | "service_unavailable" | "payload_too_large" | "idempotency_key_in_flight" | "idempotency_key_reused" | "internal_error";
             /**
              * @description The offending field, when one is to blame
              * @example deltaCredits
@@ -1218,6 +1322,12 @@ export interface components {
             refundedMinor: number;
             /** @description recognised − reversed − refunded */
             netMinor: number;
+            /** @description Credit packs sold: what customers paid, on the day of payment, minor units */
+            grossSalesMinor: number;
+            /** @description The platform's Stripe Connect application fee on the sales of a connected domain (0 on the platform), minor units */
+            platformFeeMinor: number;
+            /** @description grossSales − platformFee: what the builder's Stripe account received (on the platform, the gross), minor units */
+            netSalesMinor: number;
         };
         SummaryResponse: {
             /**
@@ -1289,6 +1399,12 @@ export interface components {
             refundedMinor: number;
             /** @description recognised − reversed − refunded */
             netMinor: number;
+            /** @description Credit packs sold: what customers paid, on the day of payment, minor units */
+            grossSalesMinor: number;
+            /** @description The platform's Stripe Connect application fee on the sales of a connected domain (0 on the platform), minor units */
+            platformFeeMinor: number;
+            /** @description grossSales − platformFee: what the builder's Stripe account received (on the platform, the gross), minor units */
+            netSalesMinor: number;
             /** @example yourproduct.com */
             domain: string;
             /** Format: date */
@@ -1305,6 +1421,12 @@ export interface components {
             refundedMinor: number;
             /** @description recognised − reversed − refunded */
             netMinor: number;
+            /** @description Credit packs sold: what customers paid, on the day of payment, minor units */
+            grossSalesMinor: number;
+            /** @description The platform's Stripe Connect application fee on the sales of a connected domain (0 on the platform), minor units */
+            platformFeeMinor: number;
+            /** @description grossSales − platformFee: what the builder's Stripe account received (on the platform, the gross), minor units */
+            netSalesMinor: number;
             /** @example yourproduct.com */
             domain: string;
         };
@@ -2020,6 +2142,109 @@ export interface components {
             status: "none" | "trialing" | "active" | "past_due" | "unpaid" | "canceled" | "incomplete" | "incomplete_expired" | "paused";
             /** @example builder_monthly */
             offeringId: string | null;
+        };
+        ConnectOnboardingRequest: {
+            /**
+             * @description The domains to connect to one Stripe account. A domain key: its own domain only (the default). A builder key: any of its domains (default: all of them).
+             * @example [
+             *       "notes.localhost",
+             *       "slides.localhost"
+             *     ]
+             */
+            domains?: string[];
+            /**
+             * @description Where Stripe sends the builder when onboarding ends (default: the dashboard's Connect page)
+             * @example https://hub.example.com/dashboard/connect
+             */
+            returnUrl?: string;
+            /**
+             * @description Where Stripe sends the builder when the link expired (default: the dashboard's Connect page)
+             * @example https://hub.example.com/dashboard/connect
+             */
+            refreshUrl?: string;
+        };
+        ConnectOnboardingResponse: {
+            /** @example acct_1PqRsTuVwXyZ */
+            accountId: string;
+            /**
+             * @description The Stripe-hosted onboarding page (single use, expires after a few minutes)
+             * @example https://connect.stripe.com/setup/s/acct_1PqRsTuVwXyZ/abc
+             */
+            onboardingUrl: string;
+            /**
+             * @description Every domain now connected to the account
+             * @example [
+             *       "notes.localhost",
+             *       "slides.localhost"
+             *     ]
+             */
+            domains: string[];
+            /**
+             * @example onboarding
+             * @enum {string}
+             */
+            status: "onboarding" | "ready" | "restricted" | "disconnected";
+        };
+        ConnectDomainStateResponse: {
+            /** @example notes.localhost */
+            domain: string;
+            /**
+             * @description null: the domain sells on the platform's Stripe account
+             * @example acct_1PqRsTuVwXyZ
+             */
+            accountId: string | null;
+            /**
+             * @example ready
+             * @enum {string}
+             */
+            status: "onboarding" | "ready" | "restricted" | "disconnected" | "none";
+            chargesEnabled: boolean;
+            detailsSubmitted: boolean;
+            /**
+             * @description Stripe's requirements.currently_due
+             * @example []
+             */
+            requirementsDue: string[];
+            /**
+             * @description The platform's fee on the domain's sales, integer basis points (500 = 5 %); packs pay floor(amount × bps / 10000)
+             * @example 500
+             */
+            applicationFeeBps: number;
+            /** @description Whether money refunds give the platform's fee back (Stripe's refund_application_fee) */
+            refundApplicationFee: boolean;
+            /** Format: date-time */
+            updatedAt: string | null;
+        };
+        ConnectStateResponse: {
+            domains: components["schemas"]["ConnectDomainStateResponse"][];
+        };
+        OperatorConnectOnboardingRequest: {
+            /**
+             * @description The domains to connect to one Stripe account
+             * @example [
+             *       "notes.localhost"
+             *     ]
+             */
+            domains?: string[];
+            /**
+             * @description Where Stripe sends the builder when onboarding ends (default: the dashboard's Connect page)
+             * @example https://hub.example.com/dashboard/connect
+             */
+            returnUrl?: string;
+            /**
+             * @description Where Stripe sends the builder when the link expired (default: the dashboard's Connect page)
+             * @example https://hub.example.com/dashboard/connect
+             */
+            refreshUrl?: string;
+        };
+        OperatorConnectSettingsRequest: {
+            /**
+             * @description Application fee, integer basis points 0-10000
+             * @example 500
+             */
+            applicationFeeBps?: number;
+            /** @description Whether money refunds give the platform's fee back */
+            refundApplicationFee?: boolean;
         };
     };
     responses: never;
@@ -3713,7 +3938,10 @@ export interface operations {
                      *           "recognisedMinor": 0,
                      *           "reversedMinor": 0,
                      *           "refundedMinor": 0,
-                     *           "netMinor": 0
+                     *           "netMinor": 0,
+                     *           "grossSalesMinor": 0,
+                     *           "platformFeeMinor": 0,
+                     *           "netSalesMinor": 0
                      *         }
                      *       ],
                      *       "conversion": {},
@@ -3996,6 +4224,9 @@ export interface operations {
                      *           "reversedMinor": 0,
                      *           "refundedMinor": 0,
                      *           "netMinor": 0,
+                     *           "grossSalesMinor": 0,
+                     *           "platformFeeMinor": 0,
+                     *           "netSalesMinor": 0,
                      *           "domain": "yourproduct.com",
                      *           "day": "2026-12-01"
                      *         }
@@ -4006,7 +4237,10 @@ export interface operations {
                      *           "recognisedMinor": 0,
                      *           "reversedMinor": 0,
                      *           "refundedMinor": 0,
-                     *           "netMinor": 0
+                     *           "netMinor": 0,
+                     *           "grossSalesMinor": 0,
+                     *           "platformFeeMinor": 0,
+                     *           "netSalesMinor": 0
                      *         }
                      *       ],
                      *       "byDomain": [
@@ -4016,6 +4250,9 @@ export interface operations {
                      *           "reversedMinor": 0,
                      *           "refundedMinor": 0,
                      *           "netMinor": 0,
+                     *           "grossSalesMinor": 0,
+                     *           "platformFeeMinor": 0,
+                     *           "netSalesMinor": 0,
                      *           "domain": "yourproduct.com"
                      *         }
                      *       ]
@@ -7311,6 +7548,796 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"] & {
                         /** @enum {string} */
                         code?: "forbidden_domain" | "builder_key_not_allowed";
+                    };
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests for this API key; retry after the given delay */
+            429: {
+                headers: {
+                    /** @description Seconds until a request is counted again */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: A service needed for this request is unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    startConnectOnboarding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "domains": [
+                 *         "notes.localhost",
+                 *         "slides.localhost"
+                 *       ],
+                 *       "returnUrl": "https://hub.example.com/dashboard/connect",
+                 *       "refreshUrl": "https://hub.example.com/dashboard/connect"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ConnectOnboardingRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "accountId": "acct_1PqRsTuVwXyZ",
+                     *       "onboardingUrl": "https://connect.stripe.com/setup/s/acct_1PqRsTuVwXyZ/abc",
+                     *       "domains": [
+                     *         "notes.localhost",
+                     *         "slides.localhost"
+                     *       ],
+                     *       "status": "onboarding"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConnectOnboardingResponse"];
+                };
+            };
+            /** @description `validation_failed`: The request is not valid */
+            400: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid API key */
+            401: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
+            403: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
+                    };
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests for this API key; retry after the given delay */
+            429: {
+                headers: {
+                    /** @description Seconds until a request is counted again */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `stripe_unavailable`: Stripe could not be reached */
+            502: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "stripe_unavailable";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: A service needed for this request is unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getConnectState: {
+        parameters: {
+            query?: {
+                /** @description Domain(s) to read: a domain key reads its own; a builder key reads any of its domains (default: all of them). Repeat or comma-separate for several. */
+                domain?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "domains": [
+                     *         {
+                     *           "domain": "notes.localhost",
+                     *           "accountId": "acct_1PqRsTuVwXyZ",
+                     *           "status": "ready",
+                     *           "chargesEnabled": false,
+                     *           "detailsSubmitted": false,
+                     *           "requirementsDue": [],
+                     *           "applicationFeeBps": 500,
+                     *           "refundApplicationFee": false,
+                     *           "updatedAt": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConnectStateResponse"];
+                };
+            };
+            /** @description `validation_failed`: The request is not valid */
+            400: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid API key */
+            401: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `forbidden_domain`: This key cannot act for that domain; `builder_key_not_allowed`: A builder key only reads analytics; use a domain key here */
+            403: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden_domain" | "builder_key_not_allowed";
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests for this API key; retry after the given delay */
+            429: {
+                headers: {
+                    /** @description Seconds until a request is counted again */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: A service needed for this request is unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    startOperatorConnectOnboarding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "domains": [
+                 *         "notes.localhost"
+                 *       ],
+                 *       "returnUrl": "https://hub.example.com/dashboard/connect",
+                 *       "refreshUrl": "https://hub.example.com/dashboard/connect"
+                 *     }
+                 */
+                "application/json": components["schemas"]["OperatorConnectOnboardingRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "accountId": "acct_1PqRsTuVwXyZ",
+                     *       "onboardingUrl": "https://connect.stripe.com/setup/s/acct_1PqRsTuVwXyZ/abc",
+                     *       "domains": [
+                     *         "notes.localhost",
+                     *         "slides.localhost"
+                     *       ],
+                     *       "status": "onboarding"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConnectOnboardingResponse"];
+                };
+            };
+            /** @description `validation_failed`: The request is not valid */
+            400: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid API key */
+            401: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests for this API key; retry after the given delay */
+            429: {
+                headers: {
+                    /** @description Seconds until a request is counted again */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `stripe_unavailable`: Stripe could not be reached */
+            502: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "stripe_unavailable";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: A service needed for this request is unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getOperatorConnectState: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "domains": [
+                     *         {
+                     *           "domain": "notes.localhost",
+                     *           "accountId": "acct_1PqRsTuVwXyZ",
+                     *           "status": "ready",
+                     *           "chargesEnabled": false,
+                     *           "detailsSubmitted": false,
+                     *           "requirementsDue": [],
+                     *           "applicationFeeBps": 500,
+                     *           "refundApplicationFee": false,
+                     *           "updatedAt": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConnectStateResponse"];
+                };
+            };
+            /** @description `validation_failed`: The request is not valid */
+            400: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid API key */
+            401: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests for this API key; retry after the given delay */
+            429: {
+                headers: {
+                    /** @description Seconds until a request is counted again */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: A service needed for this request is unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    putOperatorConnectSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "applicationFeeBps": 500,
+                 *       "refundApplicationFee": false
+                 *     }
+                 */
+                "application/json": components["schemas"]["OperatorConnectSettingsRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "domains": [
+                     *         {
+                     *           "domain": "notes.localhost",
+                     *           "accountId": "acct_1PqRsTuVwXyZ",
+                     *           "status": "ready",
+                     *           "chargesEnabled": false,
+                     *           "detailsSubmitted": false,
+                     *           "requirementsDue": [],
+                     *           "applicationFeeBps": 500,
+                     *           "refundApplicationFee": false,
+                     *           "updatedAt": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConnectStateResponse"];
+                };
+            };
+            /** @description `validation_failed`: The request is not valid */
+            400: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid API key */
+            401: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `not_found`: Not found */
+            404: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests for this API key; retry after the given delay */
+            429: {
+                headers: {
+                    /** @description Seconds until a request is counted again */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: A service needed for this request is unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    handleStripeConnectWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Stripe signature of the raw body */
+                "Stripe-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "received": true,
+                     *       "outcome": "processed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["StripeWebhookResponse"];
+                };
+            };
+            /** @description `webhook_signature_invalid`: Stripe signature verification failed; `webhook_timestamp_out_of_tolerance`: Stripe signature timestamp is outside the 300 s tolerance; `webhook_payload_invalid`: The webhook payload is not a Stripe event; `validation_failed`: The request is not valid */
+            400: {
+                headers: {
+                    /** @description The correlation id of the request (the `X-Correlation-Id` sent, else a new one): quote it when asking about a request. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"] & {
+                        /** @enum {string} */
+                        code?: "webhook_signature_invalid" | "webhook_timestamp_out_of_tolerance" | "webhook_payload_invalid" | "validation_failed";
                     };
                 };
             };

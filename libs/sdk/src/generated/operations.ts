@@ -42,6 +42,12 @@ export const operationTable = {
   putOperatorOffering: { method: 'PUT', path: '/api/operator/domains/{domain}/offerings/{offeringId}', pathParameters: ['domain', 'offeringId'], query: [], body: ['offeringId', 'kind', 'credits', 'amountMinor', 'currency', 'scopeDomain', 'interval', 'trialDays', 'rollover', 'checkoutMessage', 'caps', 'active'] },
   getEntitlements: { method: 'GET', path: '/api/portfolio/entitlements', pathParameters: [], query: ['email', 'domain'], body: [] },
   checkEntitlement: { method: 'POST', path: '/api/portfolio/entitlements/check', pathParameters: [], query: [], body: ['email', 'domain', 'feature', 'requested', 'inUse'] },
+  startConnectOnboarding: { method: 'POST', path: '/api/billing/connect/onboarding', pathParameters: [], query: [], body: ['domains', 'returnUrl', 'refreshUrl'] },
+  getConnectState: { method: 'GET', path: '/api/billing/connect', pathParameters: [], query: ['domain'], body: [] },
+  startOperatorConnectOnboarding: { method: 'POST', path: '/api/operator/connect/onboarding', pathParameters: [], query: [], body: ['domains', 'returnUrl', 'refreshUrl'] },
+  getOperatorConnectState: { method: 'GET', path: '/api/operator/connect/{domain}', pathParameters: ['domain'], query: [], body: [] },
+  putOperatorConnectSettings: { method: 'PUT', path: '/api/operator/connect/{domain}', pathParameters: ['domain'], query: [], body: ['applicationFeeBps', 'refundApplicationFee'] },
+  handleStripeConnectWebhook: { method: 'POST', path: '/webhooks/stripe/connect', pathParameters: [], query: [], body: [] },
   getHealth: { method: 'GET', path: '/health', pathParameters: [], query: [], body: [] },
   getReadiness: { method: 'GET', path: '/health/ready', pathParameters: [], query: [], body: [] },
 } as const;

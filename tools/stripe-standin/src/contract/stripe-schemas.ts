@@ -32,11 +32,17 @@ export interface StripeSchemaBundle {
 
 /** The Stripe objects the stand-in serves, by their `object` value, and the SDK type describing each. */
 export const STRIPE_OBJECT_TYPES: Readonly<Record<string, string>> = {
+  account: 'Stripe.Account',
+  account_link: 'Stripe.AccountLink',
+  application: 'Stripe.Application',
+  application_fee: 'Stripe.ApplicationFee',
+  balance_transaction: 'Stripe.BalanceTransaction',
   'billing_portal.session': 'Stripe.BillingPortal.Session',
   charge: 'Stripe.Charge',
   'checkout.session': 'Stripe.Checkout.Session',
   customer: 'Stripe.Customer',
   dispute: 'Stripe.Dispute',
+  fee_refund: 'Stripe.FeeRefund',
   invoice: 'Stripe.Invoice',
   invoice_payment: 'Stripe.InvoicePayment',
   item: 'Stripe.LineItem',
@@ -50,6 +56,11 @@ export const STRIPE_OBJECT_TYPES: Readonly<Record<string, string>> = {
 
 /** The event types the stand-in emits, and the SDK type of each (its `data.object` and `previous_attributes`). */
 export const STRIPE_EVENT_TYPES: Readonly<Record<string, string>> = {
+  'account.application.authorized': 'Stripe.AccountApplicationAuthorizedEvent',
+  'account.application.deauthorized': 'Stripe.AccountApplicationDeauthorizedEvent',
+  'account.updated': 'Stripe.AccountUpdatedEvent',
+  'application_fee.created': 'Stripe.ApplicationFeeCreatedEvent',
+  'application_fee.refunded': 'Stripe.ApplicationFeeRefundedEvent',
   'charge.dispute.closed': 'Stripe.ChargeDisputeClosedEvent',
   'charge.dispute.created': 'Stripe.ChargeDisputeCreatedEvent',
   'charge.dispute.updated': 'Stripe.ChargeDisputeUpdatedEvent',
@@ -237,7 +248,7 @@ class SchemaWalker {
 }
 
 /** Objects the stand-in serves expanded (`expand[]`, request.ts): their full schema is kept in expandable fields. */
-const EXPANDABLE_OBJECTS: ReadonlySet<string> = new Set(['Charge', 'Customer', 'Invoice', 'PaymentIntent', 'Subscription']);
+const EXPANDABLE_OBJECTS: ReadonlySet<string> = new Set(['BalanceTransaction', 'Charge', 'Customer', 'Invoice', 'PaymentIntent', 'Subscription']);
 
 /** `OtherString` (`string & Record<never, never>`), Stripe's open end of its string enums. */
 function isOtherString(type: ts.Type): boolean {

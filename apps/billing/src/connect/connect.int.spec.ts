@@ -1,0 +1,261 @@
+import Stripe from 'stripe';
+import {
+  BillingConnectSubjects,
+  BillingRefundSubjects,
+  BillingSubjects,
+  BillingSubscriptionSubjects,
+  ConnectedAccountUpdatedV1,
+  ConnectOnboardingResult,
+  ConnectStateResult,
+  CreateCheckoutResult,
+  CreateStripeRefundResult,
+  PaymentSucceededV1,
+  ReconcileReport,
+} from '@credit-hub/contracts';
+import { eventually } from '@credit-hub/testing';
+import { BillingHarness, startBillingHarness, testConnectWebhookSecret, testWebhookSecret } from '../test/billing-harness';
+import { outbox, standinPost, subjects } from '../test/billing-scenario';
+
+// Stripe Connect through billing, against the stand-in in-process (which speaks Connect): onboarding,
+// account state from Connect webhooks, direct-charge checkouts with the domain's fee, money refunds
+// on the connected account, dashboard refunds and disputes there, deauthorisation, and events that
+// try to cross accounts.
+/** Polls `assertion` until it passes (10 s). */
+const until = (assertion: () => Promise<unknown>) => eventually(assertion.toString().slice(0, 120), async () => (await assertion(), true));
+
+describe('billing: Stripe Connect (real PostgreSQL, NATS, Stripe stand-in)', () => {
+  let harness: BillingHarness;
+  const returnUrls = { returnUrl: 'http://127.0.0.1/dashboard/connect', refreshUrl: 'http://127.0.0.1/dashboard/connect' };
+
+  beforeAll(async () => {
+    harness = await startBillingHarness({ CONNECT_APPLICATION_FEE_BPS: '500', CONNECT_REFUND_APPLICATION_FEE: 'true' });
+    for (const domain of ['slides.localhost', 'other.localhost', 'gone.localhost']) {
+      const reply = await harness.request(BillingSubscriptionSubjects.putDomainCatalog, {
+        domain, displayName: domain, supportEmail: `help@${domain}`, checkoutMessage: 'Credits for your work.',
+        offerings: [
+          { offeringId: 'pack_10', kind: 'pack', credits: 10, amountMinor: 999, currency: 'usd' },
+          { offeringId: 'monthly_100', kind: 'plan', credits: 100, amountMinor: 2000, currency: 'usd', interval: 'month', trialDays: 0, rollover: false },
+        ],
+      });
+      if (!reply.ok) throw new Error(JSON.stringify(reply));
+    }
+  });
+
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  const onboard = (domains: string[]) => harness.request<ConnectOnboardingResult>(BillingConnectSubjects.startOnboarding, { domains, ...returnUrls });
+  const state = async (domains: string[]) => {
+    const reply = await harness.request<ConnectStateResult>(BillingConnectSubjects.getConnectState, { domains });
+    if (!reply.ok) throw new Error(JSON.stringify(reply));
+    return reply.value.domains;
+  };
+  const checkout = (domain: string, offeringId: string, email: string) =>
+    harness.request<CreateCheckoutResult>(BillingSubjects.createCheckout, { domain, offeringId, email, successUrl: 'http://x.localhost/ok', cancelUrl: 'http://x.localhost/no' });
+  const onAccount = (accountId: string): Stripe.RequestOptions => ({ stripeAccount: accountId });
+  const drain = () => standinPost(harness, '/test/webhooks/drain');
+
+  async function readyAccount(domains: string[]): Promise<string> {
+    const reply = await onboard(domains);
+    if (!reply.ok) throw new Error(JSON.stringify(reply));
+    await standinPost(harness, `/test/accounts/${reply.value.accountId}/onboarding/complete`);
+    await drain();
+    await until(async () => expect((await state(domains)).every((domain) => domain.status === 'ready')).toBe(true));
+    return reply.value.accountId;
+  }
+
+  /** Pays a checkout session of `accountId` in the stand-in; the Connect webhook is delivered to billing. */
+  async function pay(sessionId: string, _accountId: string): Promise<void> {
+    await standinPost(harness, `/test/checkout/sessions/${sessionId}/complete`);
+    await drain();
+  }
+
+  it('onboards two domains onto one Standard account, refuses checkouts until Stripe says ready, then sells direct charges with the fee', async () => {
+    const started = await onboard(['notes.localhost', 'Slides.Localhost']);
+    expect(started.ok).toBe(true);
+    if (!started.ok) return;
+    expect(started.value).toMatchObject({ domains: ['notes.localhost', 'slides.localhost'], status: 'onboarding' });
+    expect(started.value.accountId).toMatch(/^acct_/);
+    expect(started.value.onboardingUrl).toContain('/connect/onboarding/');
+    const accountId = started.value.accountId;
+
+    // Onboarding again (a fresh link) keeps the account; naming one of its domains is enough.
+    const again = await onboard(['notes.localhost']);
+    expect(again.ok && again.value.accountId).toBe(accountId);
+
+    const early = await checkout('notes.localhost', 'notes_50', 'ada@example.com');
+    expect(early).toMatchObject({ ok: false, refusal: { code: 'connected_account_not_ready' } });
+
+    const published = await outbox<ConnectedAccountUpdatedV1>(harness, subjects.connectedAccountUpdated, { accountId });
+    expect(published[0]).toMatchObject({ accountId, domains: ['notes.localhost', 'slides.localhost'], status: 'onboarding', chargesEnabled: false });
+
+    await standinPost(harness, `/test/accounts/${accountId}/onboarding/complete`);
+    await drain();
+    expect(harness.connectDeliveries.find((d) => d.type === 'account.updated' && d.account === accountId)?.outcome).toBe('processed');
+    const ready = await state(['notes.localhost', 'slides.localhost', 'demo.localhost']);
+    expect(ready.map((d) => [d.domain, d.status, d.accountId])).toEqual([
+      ['demo.localhost', 'none', null], ['notes.localhost', 'ready', accountId], ['slides.localhost', 'ready', accountId],
+    ]);
+    expect((await outbox<ConnectedAccountUpdatedV1>(harness, subjects.connectedAccountUpdated, { accountId, status: 'ready' }))[0]).toMatchObject({
+      chargesEnabled: true, detailsSubmitted: true, domains: ['notes.localhost', 'slides.localhost'],
+    });
+
+    // A pack: a direct charge on the builder's account with floor(900 × 500 / 10000) = 45 cents of fee.
+    const opened = await checkout('notes.localhost', 'notes_50', 'ada@example.com');
+    if (!opened.ok) throw new Error(JSON.stringify(opened));
+    await expect(harness.stripe.checkout.sessions.retrieve(opened.value.sessionId)).rejects.toThrow(); // not on the platform
+    const onBuilder = await harness.stripe.checkout.sessions.retrieve(opened.value.sessionId, {}, onAccount(accountId));
+    expect(onBuilder.amount_total).toBe(900);
+    await pay(opened.value.sessionId, accountId);
+    const [payment] = await outbox<PaymentSucceededV1>(harness, subjects.paymentSucceeded, { checkoutSessionId: opened.value.sessionId });
+    expect(payment).toMatchObject({ domain: 'notes.localhost', email: 'ada@example.com', credits: 50, amountMinor: 900, currency: 'eur', connectedAccountId: accountId, applicationFeeMinor: 45 });
+    const intent = await harness.stripe.paymentIntents.retrieve(payment!.paymentIntentId!, {}, onAccount(accountId));
+    expect(intent.application_fee_amount).toBe(45);
+
+    // The same Connect event again is a duplicate (deduplicated per account and event id).
+    const completed = harness.connectDeliveries.find((d) => d.type === 'checkout.session.completed' && d.account === accountId);
+    expect(completed?.outcome).toBe('processed');
+    await standinPost(harness, `/test/events/${completed!.eventId}/deliver`);
+    expect(harness.connectDeliveries.filter((d) => d.eventId === completed!.eventId).map((d) => d.outcome)).toEqual(['processed', 'duplicate']);
+
+    // A money refund of half, made on the builder's account, gives back half of the fee.
+    const refund = await harness.request<CreateStripeRefundResult>(BillingRefundSubjects.createRefund, {
+      refundRequestId: '5b0e5c1e-0000-4000-8000-000000000001', paymentIntentId: payment!.paymentIntentId, amountMinor: 450, currency: 'eur',
+    });
+    expect(refund).toMatchObject({ ok: true, value: { amountMinor: 450, currency: 'eur' } });
+    const refunded = await harness.stripe.refunds.retrieve((refund as { value: CreateStripeRefundResult }).value.stripeRefundId, {}, onAccount(accountId));
+    expect(refunded.payment_intent).toBe(payment!.paymentIntentId);
+    const fees = await harness.stripe.applicationFees.list({ limit: 10 });
+    const fee = fees.data.find((candidate) => candidate.account === accountId || (candidate.account as { id?: string } | null)?.id === accountId);
+    expect(fee?.amount).toBe(45);
+    expect(fee?.amount_refunded).toBe(23); // 45 × 450 / 900 = 22.5, given back in proportion (the stand-in rounds half up)
+  });
+
+  it('takes credits back after a refund in the builder\'s own dashboard, and freezes on a dispute with evidence written on the account', async () => {
+    const accountId = (await state(['notes.localhost']))[0]!.accountId!;
+    const opened = await checkout('slides.localhost', 'pack_10', 'bob@example.com');
+    if (!opened.ok) throw new Error(JSON.stringify(opened));
+    await pay(opened.value.sessionId, accountId);
+    const [payment] = await outbox<PaymentSucceededV1>(harness, subjects.paymentSucceeded, { checkoutSessionId: opened.value.sessionId });
+    expect(payment).toMatchObject({ connectedAccountId: accountId, applicationFeeMinor: 49, domain: 'slides.localhost' });
+    const intent = await harness.stripe.paymentIntents.retrieve(payment!.paymentIntentId!, {}, onAccount(accountId));
+    const chargeId = intent.latest_charge as string;
+
+    await standinPost(harness, `/test/charges/${chargeId}/refund`, { amount: 300 });
+    await drain();
+    await until(async () =>
+      expect(await outbox(harness, subjects.chargeRefundedExternally, { chargeId })).toEqual([expect.objectContaining({ email: 'bob@example.com', amountRefundedMinor: 300 })]));
+
+    const disputed = await standinPost<{ dispute: { id: string } }>(harness, `/test/charges/${chargeId}/dispute`);
+    await drain();
+    await until(async () => expect(await outbox(harness, subjects.disputeOpened, { disputeId: disputed.dispute.id })).toHaveLength(1));
+    const [row] = await harness.dataSource.query('SELECT connected_account_id FROM disputes WHERE id = $1', [disputed.dispute.id]);
+    expect(row.connected_account_id).toBe(accountId);
+    await until(async () => {
+      const onBuilder = await harness.stripe.disputes.retrieve(disputed.dispute.id, {}, onAccount(accountId));
+      expect(onBuilder.metadata?.['evidence_drafted_by']).toBe('credit-hub');
+      expect(onBuilder.evidence.customer_email_address).toBe('bob@example.com');
+    });
+  });
+
+  it('sells a plan on the builder\'s account with application_fee_percent; its credits are granted with the account', async () => {
+    const accountId = (await state(['slides.localhost']))[0]!.accountId!;
+    const opened = await checkout('slides.localhost', 'monthly_100', 'cleo@example.com');
+    if (!opened.ok) throw new Error(JSON.stringify(opened));
+    await pay(opened.value.sessionId, accountId);
+    const session = await harness.stripe.checkout.sessions.retrieve(opened.value.sessionId, {}, onAccount(accountId));
+    const subscription = await harness.stripe.subscriptions.retrieve(session.subscription as string, {}, onAccount(accountId));
+    expect(subscription.application_fee_percent).toBe(5); // 500 bps
+    const [grant] = await outbox<Record<string, unknown>>(harness, subjects.planCreditsGranted, { subscriptionId: subscription.id });
+    expect(grant).toMatchObject({ email: 'cleo@example.com', domain: 'slides.localhost', credits: 100, connectedAccountId: accountId });
+    const [row] = await harness.dataSource.query('SELECT connected_account_id FROM subscriptions WHERE id = $1', [subscription.id]);
+    expect(row.connected_account_id).toBe(accountId);
+  });
+
+  it('reconciliation lists each connected account\'s events and processes the ones no webhook delivered', async () => {
+    const accountId = (await state(['notes.localhost']))[0]!.accountId!;
+    const opened = await checkout('notes.localhost', 'notes_50', 'dora@example.com');
+    if (!opened.ok) throw new Error(JSON.stringify(opened));
+    const completed = await standinPost<{ event: { id: string; account: string } }>(harness, `/test/checkout/sessions/${opened.value.sessionId}/complete`, { deliver: false });
+    expect(completed.event.account).toBe(accountId);
+    expect(await outbox(harness, subjects.paymentSucceeded, { checkoutSessionId: opened.value.sessionId })).toEqual([]);
+    const report = await harness.request<ReconcileReport>(BillingSubscriptionSubjects.reconcile, { since: '1d' });
+    if (!report.ok) throw new Error(JSON.stringify(report));
+    expect(report.value.eventsMissing).toContain(completed.event.id);
+    expect(report.value.eventsProcessed).toContainEqual({ id: completed.event.id, type: 'checkout.session.completed', outcome: 'processed' });
+    expect(await outbox(harness, subjects.paymentSucceeded, { checkoutSessionId: opened.value.sessionId })).toEqual([
+      expect.objectContaining({ connectedAccountId: accountId, applicationFeeMinor: 45 }),
+    ]);
+    const [row] = await harness.dataSource.query('SELECT source FROM stripe_events WHERE account_id = $1 AND stripe_event_id = $2', [accountId, completed.event.id]);
+    expect(row.source).toBe('reconcile');
+  });
+
+  it('refuses a connected account\'s event that names another domain, and never lets one account touch another\'s sales', async () => {
+    const builderA = (await state(['notes.localhost']))[0]!.accountId!;
+    const builderB = await readyAccount(['other.localhost']);
+    expect(builderB).not.toBe(builderA);
+
+    // Builder B makes a session on its own account whose metadata names builder A's domain.
+    const forged = await harness.stripe.checkout.sessions.create({
+      mode: 'payment', success_url: 'http://x.localhost/ok',
+      line_items: [{ quantity: 1, price_data: { currency: 'usd', unit_amount: 100, product_data: { name: 'forged' } } }],
+      metadata: { domain: 'notes.localhost', offeringId: 'notes_50', email: 'eve@example.com', credits: '1000', amountMinor: '100', currency: 'usd' },
+      payment_intent_data: { metadata: { domain: 'notes.localhost' } },
+    }, onAccount(builderB));
+    await pay(forged.id, builderB);
+    const delivery = harness.connectDeliveries.find((d) => d.type === 'checkout.session.completed' && d.account === builderB);
+    expect(delivery?.outcome).toBe('ignored');
+    const [recorded] = await harness.dataSource.query('SELECT refusal FROM stripe_events WHERE account_id = $1 AND stripe_event_id = $2', [builderB, delivery!.eventId]);
+    expect(recorded.refusal).toContain('notes.localhost');
+    expect(await outbox(harness, subjects.paymentSucceeded, { checkoutSessionId: forged.id })).toEqual([]);
+
+    // A sale of builder A refunded through builder B's account is impossible: Stripe (the stand-in) hides A's objects from B.
+    const [sale] = await outbox<PaymentSucceededV1>(harness, subjects.paymentSucceeded, { connectedAccountId: builderA });
+    await expect(harness.stripe.refunds.create({ payment_intent: sale!.paymentIntentId! }, onAccount(builderB))).rejects.toThrow();
+    // And a domain cannot be moved to another live account by onboarding both together.
+    expect(await onboard(['notes.localhost', 'other.localhost'])).toMatchObject({ ok: false, refusal: { code: 'validation_failed', field: 'domains' } });
+  });
+
+  it('disconnects on account.application.deauthorized: checkouts are refused until the builder connects again', async () => {
+    const accountId = (await state(['other.localhost']))[0]!.accountId!;
+    await standinPost(harness, `/test/accounts/${accountId}/deauthorize`);
+    await drain();
+    await until(async () => expect((await state(['other.localhost']))[0]!.status).toBe('disconnected'));
+    expect(await outbox(harness, subjects.connectedAccountUpdated, { accountId, status: 'disconnected' })).toEqual([
+      expect.objectContaining({ domains: ['other.localhost'] }),
+    ]);
+    expect(await checkout('other.localhost', 'pack_10', 'ada@example.com')).toMatchObject({ ok: false, refusal: { code: 'connected_account_disconnected' } });
+
+    const reconnected = await onboard(['other.localhost']);
+    expect(reconnected.ok && reconnected.value.accountId).not.toBe(accountId);
+    expect(reconnected).toMatchObject({ ok: true, value: { status: 'onboarding', domains: ['other.localhost'] } });
+  });
+
+  it('gives a domain a new account when Stripe no longer knows its account (deauthorized while no webhook arrived)', async () => {
+    const first = await onboard(['gone.localhost']);
+    if (!first.ok) throw new Error(JSON.stringify(first));
+    await standinPost(harness, `/test/accounts/${first.value.accountId}/deauthorize`, { deliver: false });
+    expect((await state(['gone.localhost']))[0]!.status).toBe('onboarding'); // billing has not heard of it
+    const second = await onboard(['gone.localhost']);
+    expect(second).toMatchObject({ ok: true, value: { status: 'onboarding', domains: ['gone.localhost'] } });
+    expect(second.ok && second.value.accountId).not.toBe(first.value.accountId);
+    const [old] = await harness.dataSource.query('SELECT status FROM connected_accounts WHERE account_id = $1', [first.value.accountId]);
+    expect(old.status).toBe('disconnected');
+    expect(await outbox(harness, subjects.connectedAccountUpdated, { accountId: first.value.accountId, status: 'disconnected' })).toHaveLength(1);
+  });
+
+  it('refuses Connect deliveries signed with the platform secret, and events without an account', async () => {
+    const payload = JSON.stringify({ id: 'evt_forged_1', object: 'event', type: 'account.updated', created: Math.floor(Date.now() / 1000), data: { object: { id: 'acct_x', object: 'account' } }, account: 'acct_x' });
+    const platformSigned = harness.stripe.webhooks.generateTestHeaderString({ payload, secret: testWebhookSecret });
+    const wrong = await harness.request(BillingConnectSubjects.handleConnectWebhook, { payloadBase64: Buffer.from(payload).toString('base64'), signature: platformSigned });
+    expect(wrong).toMatchObject({ ok: false, refusal: { code: 'webhook_signature_invalid' } });
+
+    const platformEvent = JSON.stringify({ id: 'evt_forged_2', object: 'event', type: 'checkout.session.completed', created: Math.floor(Date.now() / 1000), data: { object: { id: 'cs_x', object: 'checkout.session' } } });
+    const connectSigned = harness.stripe.webhooks.generateTestHeaderString({ payload: platformEvent, secret: testConnectWebhookSecret });
+    const unscoped = await harness.request(BillingConnectSubjects.handleConnectWebhook, { payloadBase64: Buffer.from(platformEvent).toString('base64'), signature: connectSigned });
+    expect(unscoped).toMatchObject({ ok: false, refusal: { code: 'webhook_payload_invalid' } });
+    const [stored] = await harness.dataSource.query(`SELECT count(*)::int AS n FROM stripe_events WHERE stripe_event_id IN ('evt_forged_1', 'evt_forged_2')`);
+    expect(stored.n).toBe(0);
+  });
+});

@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { BillingConfig } from '../billing.config';
+
+/** A payment made on a connected account, and whether its money refunds give the platform's fee back. */
+export interface ConnectedSale {
+  accountId: string;
+  refundApplicationFee: boolean;
+}
+
+/** Which payments billing sold on connected accounts (from its checkout sessions). */
+@Injectable()
+export class ConnectedSales {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: BillingConfig,
+  ) {}
+
+  /**
+   * The connected account payment intent `paymentIntentId` was made on (billing's sale of it) and
+   * the refund policy of its domain now (`refund_application_fee`); undefined for a platform payment.
+   */
+  async find(paymentIntentId: string): Promise<ConnectedSale | undefined> {
+    const rows: { account_id: string; refund_application_fee: boolean | null }[] = await this.dataSource.query(
+      `SELECT s.connected_account_id AS account_id, d.refund_application_fee
+         FROM checkout_sessions s LEFT JOIN connected_account_domains d ON d.domain = s.domain
+        WHERE s.payment_intent_id = $1 AND s.connected_account_id IS NOT NULL LIMIT 1`,
+      [paymentIntentId],
+    );
+    const row = rows[0];
+    return row ? { accountId: row.account_id, refundApplicationFee: row.refund_application_fee ?? this.config.CONNECT_REFUND_APPLICATION_FEE } : undefined;
+  }
+}
