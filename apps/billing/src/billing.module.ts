@@ -16,7 +16,7 @@ import { BillingOutboxRelay } from './outbox/billing-outbox-relay';
 import { StripeRefundsController } from './refunds/stripe-refunds.controller';
 import { StripeRefundsService } from './refunds/stripe-refunds.service';
 import { stripeClientProvider } from './stripe/stripe.client';
-import { subscriptionControllers, subscriptionImports, subscriptionProviders } from './subscriptions/subscriptions.wiring';
+import { subscriptionControllers, subscriptionProviders } from './subscriptions/subscriptions.wiring';
 import { WebhookController } from './webhooks/webhook.controller';
 import { WebhookService } from './webhooks/webhook.service';
 
@@ -36,7 +36,6 @@ import { WebhookService } from './webhooks/webhook.service';
     }),
     NatsModule.forRoot({ name: 'billing', config: BillingConfig, servers: (c) => c.NATS_URL, streams: [Streams.billing, Streams.entitlements] }),
     HealthModule.register({ hasDatabase: true }),
-    ...subscriptionImports,
   ],
   controllers: [CheckoutController, WebhookController, StripeRefundsController, ConnectController, ...subscriptionControllers, ...entitlementControllers],
   providers: [

@@ -9,7 +9,7 @@ import { Client } from 'pg';
 import { firstValueFrom } from 'rxjs';
 import { FeedbackAnalyticsModule } from './feedback-analytics.module';
 import { LedgerEventsConsumer } from './ledger/ledger-events.consumer';
-import { MalformedLedgerEventError } from './ledger/ledger-event.parse';
+import { MalformedMessageError } from '@credit-hub/messaging';
 import { consumedEnvelope, publishEnvelope, publishRaw, purchasedEnvelope, startService } from '@credit-hub/testing';
 
 // Real PostgreSQL and NATS: the service reads a namespaced LEDGER stream (jest-setup sets HUB_NAMESPACE).
@@ -188,8 +188,8 @@ describe('feedback-analytics: LEDGER → usage read model', () => {
     expect(await consumptionsOf(domain)).toBe(1);
 
     const malformed = consumedEnvelope({ domain, credits: 1.5 });
-    await expect(consumer.handle({ ...message, body: malformed, messageId: malformed.eventId })).rejects.toThrow(MalformedLedgerEventError);
-    await expect(consumer.handle({ ...message, body: 'not an envelope' })).rejects.toThrow(MalformedLedgerEventError);
+    await expect(consumer.handle({ ...message, body: malformed, messageId: malformed.eventId })).rejects.toThrow(MalformedMessageError);
+    await expect(consumer.handle({ ...message, body: 'not an envelope' })).rejects.toThrow(MalformedMessageError);
     const { rows } = await db.query('SELECT count(*)::int AS n FROM inbox WHERE message_id = $1', [malformed.eventId]);
     expect(rows[0].n).toBe(0); // nothing claimed: a fixed producer's redelivery would still count
   });

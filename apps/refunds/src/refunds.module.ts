@@ -1,8 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ClientsModule, Transport } from '@nestjs/microservices';
 import { Streams } from '@credit-hub/contracts';
-import { DatabaseModule, HealthModule, NatsModule, natsAuthOptions, ServiceConfigModule } from '@credit-hub/service-kit';
-import { REFUNDS_NATS_CLIENT, ServiceRequests } from './clients/service-requests';
+import { DatabaseModule, HealthModule, NatsModule, ServiceConfigModule } from '@credit-hub/service-kit';
+import { ServiceRequests } from './clients/service-requests';
 import { refundsMigrations } from './migrations';
 import { RefundsOutboxRelay } from './outbox/refunds-outbox-relay';
 import { RefundCatalog } from './policy/refund-catalog.service';
@@ -30,16 +29,6 @@ import { SagaResumer } from './saga/saga-resumer';
     }),
     // The service ensures the stream it publishes to. It reads no stream: the ledger is asked.
     NatsModule.forRoot({ name: 'refunds', config: RefundsConfig, servers: (c) => c.NATS_URL, streams: [Streams.refunds] }),
-    ClientsModule.registerAsync([
-      {
-        name: REFUNDS_NATS_CLIENT,
-        inject: [RefundsConfig],
-        useFactory: (config: RefundsConfig) => ({
-          transport: Transport.NATS,
-          options: { ...natsAuthOptions(), servers: config.NATS_URL.split(','), name: 'refunds-rpc-client', maxReconnectAttempts: -1, reconnectTimeWait: 500 },
-        }),
-      },
-    ]),
     HealthModule.register({ hasDatabase: true }),
   ],
   controllers: [RefundsHandlers],

@@ -1,7 +1,7 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, IsUrl, Length, Max, MaxLength, Min } from 'class-validator';
 import { Limits } from './customer';
-import { ConnectedAccountStatus } from './billing-events';
+import { ConnectedAccountStatus } from './billing/connected-account-updated';
 import { subject } from './subjects';
 
 /**

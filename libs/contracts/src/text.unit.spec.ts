@@ -1,5 +1,5 @@
-import { ConsumeCreditsCommand } from './ledger-commands';
-import { GrantCreditsCommand } from './ledger-commands-more';
+import { ConsumeCreditsCommand } from './ledger';
+import { GrantCreditsCommand } from './ledger';
 import { accountStreamId, normalizeEmail } from './customer';
 import { isStorableText, unstorableTextIn } from './text';
 import { validatePayload } from './validation';

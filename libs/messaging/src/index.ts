@@ -5,3 +5,5 @@ export * from './consumer';
 export * from './pg-client';
 export * from './correlation';
 export * from './tracing';
+export * from './parse-message';
+export * from './request-client';

@@ -1,12 +1,9 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { ClientProxy } from '@nestjs/microservices';
-import { firstValueFrom, timeout } from 'rxjs';
-import { GetHistoryQuery, HistoryItem, HistoryPage, LedgerSubjects } from '@credit-hub/contracts';
-import { correlatedPayload } from '@credit-hub/service-kit';
+import { Injectable, Logger } from '@nestjs/common';
+import { HistoryItem, HistoryPage } from '@credit-hub/contracts';
+import { RequestClient, RequestOutcome } from '@credit-hub/messaging';
+import { InjectNats } from '@credit-hub/service-kit';
+import { NatsConnection } from 'nats';
 import { BillingConfig } from '../billing.config';
-
-/** Injection token of billing's NATS ClientProxy (requests to the ledger). */
-export const BILLING_NATS_CLIENT = Symbol('BILLING_NATS_CLIENT');
 
 /** Page size of history requests (the ledger's maximum). */
 const historyPageSize = 200;
@@ -14,20 +11,18 @@ const historyPageSize = 200;
 const historyPagesMax = 50;
 
 /**
- * Billing's requests to the ledger over NATS request/reply (the ledger's queue group). Billing
- * never reads the ledger's database; dispute evidence comes from `LedgerSubjects.getHistory`.
+ * Billing's requests to the ledger over NATS request/reply (the ledger's queue group), through
+ * the shared `RequestClient` on billing's own NATS connection (with its credentials), bounded by
+ * LEDGER_REQUEST_TIMEOUT_MS. Billing never reads the ledger's database; dispute evidence comes
+ * from `ledger.queries.get-history.v1`.
  */
 @Injectable()
-export class LedgerClient implements OnApplicationBootstrap {
+export class LedgerClient {
   private readonly logger = new Logger('LedgerClient');
+  private readonly client: RequestClient;
 
-  constructor(
-    @Inject(BILLING_NATS_CLIENT) private readonly client: ClientProxy,
-    private readonly config: BillingConfig,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.client.connect().catch((error: Error) => this.logger.warn(`NATS not reachable yet: ${error.message}`));
+  constructor(@InjectNats() nc: NatsConnection, config: BillingConfig) {
+    this.client = new RequestClient(nc, { timeoutMs: config.LEDGER_REQUEST_TIMEOUT_MS, logger: this.logger });
   }
 
   /**
@@ -38,20 +33,14 @@ export class LedgerClient implements OnApplicationBootstrap {
     const items: HistoryItem[] = [];
     let cursor: string | null = null;
     for (let page = 0; page < historyPagesMax; page++) {
-      const query: GetHistoryQuery = { email, limit: historyPageSize, ...(cursor === null ? {} : { cursor }) };
-      const answer: HistoryPage = await this.request<HistoryPage>(LedgerSubjects.getHistory, query);
-      items.push(...answer.items);
-      cursor = answer.nextCursor;
+      const outcome: RequestOutcome<HistoryPage> = await this.client.request('ledger.queries.get-history.v1', { email, limit: historyPageSize, ...(cursor === null ? {} : { cursor }) });
+      if (outcome.kind === 'refused') throw new Error(`ledger.queries.get-history.v1 refused: ${outcome.refusal.code} ${outcome.refusal.detail}`);
+      if (outcome.kind === 'unavailable') throw new Error(`ledger.queries.get-history.v1 unavailable (${outcome.reason}): ${outcome.detail}`);
+      items.push(...outcome.value.items);
+      cursor = outcome.value.nextCursor;
       if (cursor === null) return items;
     }
     this.logger.warn(`history of ${email} cut at ${items.length} events`);
     return items;
-  }
-
-  private async request<T>(subject: string, payload: object): Promise<T> {
-    const reply = await firstValueFrom(this.client.send<unknown>(subject, correlatedPayload(payload)).pipe(timeout(this.config.LEDGER_REQUEST_TIMEOUT_MS)));
-    const candidate = reply as { ok?: unknown; value?: unknown; refusal?: { code?: string; detail?: string } } | null;
-    if (candidate?.ok === true && 'value' in candidate) return candidate.value as T;
-    throw new Error(`${subject} refused: ${candidate?.refusal?.code ?? 'malformed reply'} ${candidate?.refusal?.detail ?? ''}`);
   }
 }

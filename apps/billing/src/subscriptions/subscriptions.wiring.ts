@@ -1,9 +1,6 @@
-import { ClientsModule, Transport } from '@nestjs/microservices';
-import { natsAuthOptions } from '@credit-hub/service-kit';
-import { BillingConfig } from '../billing.config';
 import { OperatorCatalogController } from '../catalog/operator-catalog.controller';
 import { DisputeEvidenceWorker } from '../disputes/dispute-evidence.worker';
-import { BILLING_NATS_CLIENT, LedgerClient } from '../disputes/ledger.client';
+import { LedgerClient } from '../disputes/ledger.client';
 import { ReconcileController } from '../reconcile/reconcile.controller';
 import { ReconcileService } from '../reconcile/reconcile.service';
 import { StripeClock } from '../stripe/stripe-clock';
@@ -20,19 +17,6 @@ import { SubscriptionsService } from './subscriptions.service';
  * Billing's issue-3 wiring (plans, subscriptions, portal, disputes, external refunds,
  * reconciliation, the operator's catalog API), spread into BillingModule so its own list stays short.
  */
-export const subscriptionImports = [
-  ClientsModule.registerAsync([
-    {
-      name: BILLING_NATS_CLIENT,
-      inject: [BillingConfig],
-      useFactory: (config: BillingConfig) => ({
-        transport: Transport.NATS,
-        options: { ...natsAuthOptions(), servers: config.NATS_URL.split(','), name: 'billing-rpc-client', maxReconnectAttempts: -1, reconnectTimeWait: 500 },
-      }),
-    },
-  ]),
-];
-
 export const subscriptionControllers = [SubscriptionsController, OperatorCatalogController, ReconcileController];
 
 export const subscriptionProviders = [

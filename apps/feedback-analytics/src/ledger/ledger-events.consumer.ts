@@ -6,7 +6,7 @@ import { InjectNats, Lifecycle, ManagedDurableConsumer } from '@credit-hub/servi
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { projectLedgerEvents } from '../usage/usage.projection';
-import { KnownLedgerEvent, parseLedgerEvent } from './ledger-event.parse';
+import { KnownLedgerEvent, usageEventOf } from '../usage/usage.events';
 
 /** Durable consumer name on stream LEDGER, and this consumer's name in the inbox. */
 export const analyticsLedgerDurable = 'feedback-analytics';
@@ -57,7 +57,7 @@ export class LedgerEventsConsumer extends ManagedDurableConsumer {
    * consumer then handles the batch one by one, so only that message is refused.
    */
   override async handleBatch(messages: ConsumedMessage[]): Promise<void> {
-    const parsed = messages.map((message) => parseLedgerEvent(message.body));
+    const parsed = messages.map((message) => usageEventOf(message.body));
     const eventIds = parsed.map((event) => (event.kind === 'known' ? event.event.eventId : event.eventId));
     await this.dataSource.transaction(async (manager) => {
       const claimed = await claimInboxMany(manager, analyticsLedgerDurable, eventIds);

@@ -1,23 +1,24 @@
 import { createHash } from 'node:crypto';
 import {
   BillingEventSubjects,
-  EntitlementEventSubjects,
   CreditsPurchasedWebhookData,
-  LedgerEventSchemaVersions,
+  EntitlementEventSubjects,
   LedgerEventType,
-  normalizeDomain,
-  normalizeEmail,
+  ledgerEventTypeOf,
+  readLedgerEnvelopeHead,
   RefundEventSubjects,
   RefundRequestView,
   RefundWebhookData,
   WebhookEventType,
 } from '@credit-hub/contracts';
+import { MalformedMessageError, parseMessage, ParseResult } from '@credit-hub/messaging';
 
 /**
- * Reading the source events of the webhooks off the wire (streams LEDGER, REFUNDS, BILLING).
- * Pure: a message body in, what it means for webhooks out. Only the fields used are checked; a
- * message that cannot be trusted throws `MalformedSourceEventError` (the consumer naks it until
- * its `maxDeliver`, then logs it as poison), so nothing half-read is ever sent to a builder.
+ * What the source events of the webhooks (streams LEDGER, REFUNDS, BILLING, ENTITLEMENTS) mean
+ * for webhooks. Pure: a message body in, read by its contract (`parseMessage`, checking the fields
+ * used), the webhook event out. A message that cannot be trusted throws `MalformedSourceEventError`
+ * (the consumer naks it until its `maxDeliver`, then logs it as poison), so nothing half-read is
+ * ever sent to a builder.
  */
 
 /** One event to send to the endpoints of `domain` that subscribed to `type`. */
@@ -51,42 +52,63 @@ export type LedgerNotification =
   | { kind: 'debit'; debit: LedgerDebit }
   | { kind: 'ignored'; eventId: string; type: string };
 
-/** Raised when a message cannot be trusted. */
-export class MalformedSourceEventError extends Error {
+/** Raised when a message cannot be trusted (its contract refuses a field the webhooks read). */
+export class MalformedSourceEventError extends MalformedMessageError {
   override name = 'MalformedSourceEventError';
 }
 
 const idLengthMax = 200;
 
-/** Parses a LEDGER envelope. */
+/** The fields each LEDGER event type is read for (a tolerant reader: what the webhooks use is checked). */
+const debitHead = ['eventId', 'type', 'streamId', 'occurredAt'] as const;
+
+/** The value of a read, or `MalformedSourceEventError` with the contract's words. */
+function trusted<M>(parsed: ParseResult<{ ok: true; message: M }>): M {
+  if (!parsed.ok) throw new MalformedSourceEventError(parsed.error);
+  return parsed.message;
+}
+
+/** Parses a LEDGER envelope by the contract of its type (`type`, `schemaVersion`). */
 export function parseLedgerNotification(body: unknown): LedgerNotification {
-  const envelope = record(body, 'envelope');
-  const eventId = text(envelope, 'eventId', idLengthMax);
-  const type = text(envelope, 'type', 100) as LedgerEventType;
-  if (!Object.hasOwn(LedgerEventSchemaVersions, type) || envelope['schemaVersion'] !== LedgerEventSchemaVersions[type]) {
-    return { kind: 'ignored', eventId, type };
-  }
-  const occurredAt = timestamp(envelope, 'occurredAt');
-  const data = record(envelope['data'], 'data');
-  const debit = (fields: { domain: string | null; lotId: string | null; creditsTaken: number }): LedgerNotification => ({
+  const type = ledgerEventTypeOf(body);
+  const debit = (envelope: { eventId: string; streamId: string; occurredAt: string; data: { balanceAfter: number } }, fields: { domain: string | null; lotId: string | null; creditsTaken: number }): LedgerNotification => ({
     kind: 'debit',
-    debit: { eventId, cause: type, email: accountEmail(envelope), balanceAfter: integer(data, 'balanceAfter', Number.MIN_SAFE_INTEGER), occurredAt, ...fields },
+    debit: { eventId: envelope.eventId, cause: type!, email: envelope.streamId.slice('account-'.length), balanceAfter: envelope.data.balanceAfter, occurredAt: envelope.occurredAt, ...fields },
   });
   switch (type) {
-    case 'CreditsPurchased':
-      return { kind: 'purchase', lotId: text(data, 'lotId', idLengthMax), event: purchased(eventId, data) };
-    case 'CreditsGranted':
-      return { kind: 'grant', lotId: text(data, 'lotId', idLengthMax), domain: normalizeDomain(text(data, 'domain', 253)) };
-    case 'CreditsConsumed':
-    case 'ReservationCaptured':
-      return debit({ domain: normalizeDomain(text(data, 'domain', 253)), lotId: null, creditsTaken: integer(data, 'credits', 0) });
-    case 'CreditsExpired':
-    case 'PurchaseRefunded':
-      return debit({ domain: null, lotId: text(data, 'lotId', idLengthMax), creditsTaken: integer(data, 'credits', 0) });
-    case 'CreditsClawedBack':
+    case 'CreditsPurchased': {
+      const event = trusted(parseMessage('ledger.events.credits-purchased.v1', body, [
+        'eventId', 'type', 'data.email', 'data.domain', 'data.lotId', 'data.offeringId', 'data.credits', 'data.amountMinor', 'data.currency', 'data.checkoutSessionId', 'data.purchasedAt',
+      ]));
+      return { kind: 'purchase', lotId: event.data.lotId, event: purchased(event.eventId, event.data) };
+    }
+    case 'CreditsGranted': {
+      const event = trusted(parseMessage('ledger.events.credits-granted.v1', body, ['eventId', 'type', 'data.lotId', 'data.domain']));
+      return { kind: 'grant', lotId: event.data.lotId, domain: event.data.domain };
+    }
+    case 'CreditsConsumed': {
+      const event = trusted(parseMessage('ledger.events.credits-consumed.v1', body, [...debitHead, 'data.domain', 'data.credits', 'data.balanceAfter']));
+      return debit(event, { domain: event.data.domain, lotId: null, creditsTaken: event.data.credits });
+    }
+    case 'ReservationCaptured': {
+      const event = trusted(parseMessage('ledger.events.reservation-captured.v1', body, [...debitHead, 'data.domain', 'data.credits', 'data.balanceAfter']));
+      return debit(event, { domain: event.data.domain, lotId: null, creditsTaken: event.data.credits });
+    }
+    case 'CreditsExpired': {
+      const event = trusted(parseMessage('ledger.events.credits-expired.v1', body, [...debitHead, 'data.lotId', 'data.credits', 'data.balanceAfter']));
+      return debit(event, { domain: null, lotId: event.data.lotId, creditsTaken: event.data.credits });
+    }
+    case 'PurchaseRefunded': {
+      const event = trusted(parseMessage('ledger.events.purchase-refunded.v1', body, [...debitHead, 'data.lotId', 'data.credits', 'data.balanceAfter']));
+      return debit(event, { domain: null, lotId: event.data.lotId, creditsTaken: event.data.credits });
+    }
+    case 'CreditsClawedBack': {
       // The used credits taken back (`owedCredits`) lower the balance too, below zero.
-      return debit({ domain: null, lotId: text(data, 'lotId', idLengthMax), creditsTaken: integer(data, 'credits', 0) + integer(data, 'owedCredits', 0) });
-    // Credits that come back or are held, and account states, never lower the balance.
+      const event = trusted(parseMessage('ledger.events.credits-clawed-back.v1', body, [...debitHead, 'data.lotId', 'data.credits', 'data.owedCredits', 'data.balanceAfter']));
+      return debit(event, { domain: null, lotId: event.data.lotId, creditsTaken: event.data.credits + event.data.owedCredits });
+    }
+    // Credits that come back or are held, and account states, never lower the balance; types or
+    // versions this code does not know are not webhooks either. Read for their event id only.
     case 'CreditsReserved':
     case 'ReservationReleased':
     case 'ConsumptionRefunded':
@@ -96,7 +118,11 @@ export function parseLedgerNotification(body: unknown): LedgerNotification {
     case 'PlanCreditsSuspended':
     case 'PlanCreditsResumed':
     case 'PlanCreditsEnded':
-      return { kind: 'ignored', eventId, type };
+    case undefined: {
+      const head = readLedgerEnvelopeHead(body);
+      if (!head.ok) throw new MalformedSourceEventError({ subject: 'ledger.events', reason: 'invalid', detail: head.refusal.detail, ...(head.refusal.field ? { field: head.refusal.field } : {}) });
+      return { kind: 'ignored', eventId: head.value.eventId, type: head.value.type };
+    }
     default: {
       const unreachable: never = type;
       throw new Error(`unhandled ledger event type ${String(unreachable)}`);
@@ -104,110 +130,77 @@ export function parseLedgerNotification(body: unknown): LedgerNotification {
   }
 }
 
-function purchased(eventId: string, data: Record<string, unknown>): WebhookEvent {
+function purchased(eventId: string, data: Omit<CreditsPurchasedWebhookData, 'eventId'>): WebhookEvent {
   const view: CreditsPurchasedWebhookData = {
     eventId,
-    email: normalizeEmail(text(data, 'email', 254)),
-    domain: normalizeDomain(text(data, 'domain', 253)),
-    lotId: text(data, 'lotId', idLengthMax),
-    offeringId: text(data, 'offeringId', idLengthMax),
-    credits: integer(data, 'credits', 1),
-    amountMinor: integer(data, 'amountMinor', 0),
-    currency: text(data, 'currency', 3).toLowerCase(),
-    checkoutSessionId: text(data, 'checkoutSessionId', idLengthMax),
-    purchasedAt: timestamp(data, 'purchasedAt'),
+    email: data.email,
+    domain: data.domain,
+    lotId: data.lotId,
+    offeringId: data.offeringId,
+    credits: data.credits,
+    amountMinor: data.amountMinor,
+    currency: data.currency,
+    checkoutSessionId: data.checkoutSessionId,
+    purchasedAt: data.purchasedAt,
   };
   return { eventId, type: 'credits.purchased', domain: view.domain, occurredAt: view.purchasedAt, data: view };
 }
 
-/** The customer of a ledger event: its stream is `account-<email>`. */
-function accountEmail(envelope: Record<string, unknown>): string {
-  const streamId = text(envelope, 'streamId', 300);
-  if (!streamId.startsWith('account-') || streamId.length === 'account-'.length) fail('streamId', 'account-<email>');
-  return streamId.slice('account-'.length);
-}
+const refundTypes: ReadonlyMap<string, { type: WebhookEventType; name: 'refunds.events.refund-requested.v1' | 'refunds.events.refund-completed.v1' }> = new Map([
+  [RefundEventSubjects.refundRequested, { type: 'refund.requested', name: 'refunds.events.refund-requested.v1' }],
+  [RefundEventSubjects.refundCompleted, { type: 'refund.completed', name: 'refunds.events.refund-completed.v1' }],
+] as const);
 
 /** Parses a REFUNDS message: `refund.requested` / `refund.completed`, or null for the other refund events. */
 export function parseRefundNotification(subject: string, body: unknown): WebhookEvent | null {
-  const type: WebhookEventType | null =
-    subject === RefundEventSubjects.refundRequested ? 'refund.requested' : subject === RefundEventSubjects.refundCompleted ? 'refund.completed' : null;
-  if (type === null) return null;
-  const event = record(body, 'event');
-  const eventId = text(event, 'eventId', idLengthMax);
-  const request = record(event['request'], 'request');
-  const domain = normalizeDomain(text(request, 'domain', 253));
-  const data: RefundWebhookData = { eventId, refund: request as unknown as RefundRequestView };
-  return { eventId, type, domain, occurredAt: timestamp(event, 'occurredAt'), data };
+  const route = refundTypes.get(subject);
+  if (route === undefined) return null;
+  const event = trusted(parseMessage(route.name, body, ['eventId', 'occurredAt', 'request.domain']));
+  const data: RefundWebhookData = { eventId: event.eventId, refund: event.request as RefundRequestView };
+  return { eventId: event.eventId, type: route.type, domain: event.request.domain, occurredAt: event.occurredAt, data };
 }
 
-const billingTypes: ReadonlyMap<string, WebhookEventType> = new Map([
-  [BillingEventSubjects.trialWillEnd, 'subscription.trial_will_end'],
-  [BillingEventSubjects.disputeOpened, 'dispute.opened'],
-  [BillingEventSubjects.paymentFailed, 'payment.failed'],
-]);
+const billingTypes: ReadonlyMap<string, { type: WebhookEventType; name: 'billing.events.trial-will-end.v1' | 'billing.events.dispute-opened.v1' | 'billing.events.payment-failed.v1' }> = new Map([
+  [BillingEventSubjects.trialWillEnd, { type: 'subscription.trial_will_end', name: 'billing.events.trial-will-end.v1' }],
+  [BillingEventSubjects.disputeOpened, { type: 'dispute.opened', name: 'billing.events.dispute-opened.v1' }],
+  [BillingEventSubjects.paymentFailed, { type: 'payment.failed', name: 'billing.events.payment-failed.v1' }],
+] as const);
 
 /**
  * Parses a BILLING message (`TrialWillEndV1`, `DisputeOpenedV1`, `PaymentFailedV1`); null for the
- * other billing events. Only what routing needs is required, `domain`, so a field billing adds
- * later passes through. The event id is the message id (billing's `Nats-Msg-Id`: the Stripe event
- * id, or `<stripe event id>:<suffix>`) unless the body carries an `eventId`; the time is the
- * body's `at`, else `receivedAt`. `data` is the body as billing published it, plus `eventId`.
+ * other billing events. Only what routing needs is read, `domain` (and `at` when present), so a
+ * field billing adds later passes through. The event id is the message id (billing's
+ * `Nats-Msg-Id`: the Stripe event id, or `<stripe event id>:<suffix>`) unless the body carries an
+ * `eventId`; the time is the body's `at`, else `receivedAt`. `data` is the body as billing
+ * published it, plus `eventId`.
  */
 export function parseBillingNotification(subject: string, body: unknown, messageId: string, receivedAt: string): WebhookEvent | null {
-  const type = billingTypes.get(subject);
-  if (type === undefined) return null;
-  const event = record(body, 'event');
-  const domain = normalizeDomain(text(event, 'domain', 253));
-  const eventId = optionalText(event, 'eventId') ?? messageId;
-  if (eventId.length === 0 || eventId.length > idLengthMax) fail('eventId', `a string of 1-${idLengthMax} characters`);
-  const occurredAt = event['at'] === undefined ? receivedAt : timestamp(event, 'at');
-  return { eventId, type, domain, occurredAt, data: { eventId, ...event } };
+  const route = billingTypes.get(subject);
+  if (route === undefined) return null;
+  const event = trusted(parseMessage(route.name, body, hasTime(body) ? ['domain', 'at'] : ['domain']));
+  const published = body as Record<string, unknown>;
+  const eventId = published['eventId'] === undefined || published['eventId'] === null ? messageId : published['eventId'];
+  if (typeof eventId !== 'string' || eventId.length === 0 || eventId.length > idLengthMax) {
+    throw new MalformedSourceEventError({ subject, reason: 'invalid', field: 'eventId', detail: `eventId must be a string of 1-${idLengthMax} characters` });
+  }
+  return { eventId, type: route.type, domain: event.domain, occurredAt: event.at ?? receivedAt, data: { eventId, ...published } };
 }
 
-function record(value: unknown, what: string): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(what, 'a JSON object');
-  return value as Record<string, unknown>;
-}
-
-function text(object: Record<string, unknown>, field: string, lengthMax: number): string {
-  const value = object[field];
-  if (typeof value !== 'string' || value.length === 0 || value.length > lengthMax) fail(field, `a string of 1-${lengthMax} characters`);
-  return value as string;
-}
-
-function optionalText(object: Record<string, unknown>, field: string): string | undefined {
-  const value = object[field];
-  return value === undefined || value === null ? undefined : text(object, field, idLengthMax);
-}
-
-function integer(object: Record<string, unknown>, field: string, min: number): number {
-  const value = object[field];
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) fail(field, `a whole number >= ${min}`);
-  return value as number;
-}
-
-function timestamp(object: Record<string, unknown>, field: string): string {
-  const value = object[field];
-  if (typeof value !== 'string' || value.length > 64 || Number.isNaN(Date.parse(value))) fail(field, 'an ISO-8601 time');
-  return new Date(Date.parse(value as string)).toISOString();
-}
-
-function fail(field: string, expected: string): never {
-  throw new MalformedSourceEventError(`${field} must be ${expected}`);
+/** Whether a decoded body carries `at` (billing's events do; an older one may not). */
+function hasTime(body: unknown): boolean {
+  return body !== null && typeof body === 'object' && (body as { at?: unknown }).at !== undefined;
 }
 
 /**
  * Parses an ENTITLEMENTS message (`EntitlementsChangedV1`: a customer's plan, status or caps on a
- * domain changed) into `entitlements.changed`; null for any other subject. Only `domain` and `at`
- * are required; `data` is the body as billing published it, plus `eventId`. The event id is the
- * message id (`entitlements:<domain>:<email>:<version>`), or its SHA-256 when longer than ids may be.
+ * domain changed) into `entitlements.changed`; null for any other subject. Only `domain` (and `at`
+ * when present) are read; `data` is the body as billing published it, plus `eventId`. The event id
+ * is the message id (`entitlements:<domain>:<email>:<version>`), or its SHA-256 when longer than ids may be.
  */
 export function parseEntitlementNotification(subject: string, body: unknown, messageId: string, receivedAt: string): WebhookEvent | null {
   if (subject !== EntitlementEventSubjects.changed) return null;
-  const event = record(body, 'event');
-  const domain = normalizeDomain(text(event, 'domain', 253));
-  if (messageId.length === 0) fail('messageId', 'a non-empty string');
+  const event = trusted(parseMessage('entitlements.events.changed.v1', body, hasTime(body) ? ['domain', 'at'] : ['domain']));
+  if (messageId.length === 0) throw new MalformedSourceEventError({ subject, reason: 'invalid', field: 'messageId', detail: 'messageId must be a non-empty string' });
   const eventId = messageId.length <= idLengthMax ? messageId : `entitlements:${createHash('sha256').update(messageId).digest('hex')}`;
-  const occurredAt = event['at'] === undefined ? receivedAt : timestamp(event, 'at');
-  return { eventId, type: 'entitlements.changed', domain, occurredAt, data: { eventId, ...event } };
+  return { eventId, type: 'entitlements.changed', domain: event.domain, occurredAt: event.at ?? receivedAt, data: { eventId, ...(body as object) } };
 }

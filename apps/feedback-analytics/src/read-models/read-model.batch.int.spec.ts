@@ -7,7 +7,7 @@ import { uniqueDatabaseUrl } from '@credit-hub/testing';
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { LedgerEventsConsumer } from '../ledger/ledger-events.consumer';
-import { parseLedgerEvent } from '../ledger/ledger-event.parse';
+import { usageEventOf } from '../usage/usage.events';
 import { analyticsMigrations } from '../migrations';
 import { projectLedgerEvent } from '../usage/usage.projection';
 import { LedgerReadModelConsumer } from './read-model.consumers';
@@ -159,7 +159,7 @@ describe('read models: batched and one-by-one application give equal tables', ()
       seen.add(eventId);
       await oneByOne.transaction(async (manager) => {
         await projectLedger(manager, m.body);
-        const parsed = parseLedgerEvent(m.body);
+        const parsed = usageEventOf(m.body);
         if (parsed.kind === 'known') await projectLedgerEvent(manager, parsed.event);
       });
     }

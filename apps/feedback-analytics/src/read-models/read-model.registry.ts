@@ -1,7 +1,7 @@
 import { StreamDefinition, Streams } from '@credit-hub/contracts';
 import { Queryable } from '@credit-hub/messaging';
 import { analyticsLedgerDurable } from '../ledger/ledger-events.consumer';
-import { parseLedgerEvent } from '../ledger/ledger-event.parse';
+import { usageEventOf } from '../usage/usage.events';
 import { projectLedgerEvent } from '../usage/usage.projection';
 import { readModelDurables } from './read-model.consumers';
 import { billingEventId, ledgerEventId, projectBilling, projectLedger, projectRefund, refundEventId } from './read-model.projection';
@@ -74,7 +74,7 @@ const usageReadModels: ReadModelRegistration = {
   sources: [{ stream: Streams.ledger, durable: analyticsLedgerDurable }],
   eventId: (_stream, _subject, body) => ledgerEventId(body),
   project: async (db, _stream, _subject, body) => {
-    const parsed = parseLedgerEvent(body);
+    const parsed = usageEventOf(body);
     if (parsed.kind === 'known') await projectLedgerEvent(db, parsed.event);
   },
 };

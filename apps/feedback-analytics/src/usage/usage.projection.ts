@@ -1,6 +1,6 @@
 import { normalizeDomain } from '@credit-hub/contracts';
 import { Queryable } from '@credit-hub/messaging';
-import { KnownLedgerEvent, utcDay } from '../ledger/ledger-event.parse';
+import { KnownLedgerEvent, utcDay } from './usage.events';
 
 /**
  * Folds ledger events into the daily read models `usage_daily` (per domain, UTC day of

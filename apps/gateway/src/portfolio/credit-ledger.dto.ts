@@ -6,7 +6,7 @@ import { DomainField, EmailField } from '../http/fields';
 
 /**
  * HTTP shapes of the ledger's deeper commands (holds, grants, history). The bounds are the ones of
- * the contracts the gateway forwards to (libs/contracts ledger-commands-more.ts), so what the edge
+ * the contracts the gateway forwards to (libs/contracts ledger/, one file per command), so what the edge
  * accepts the ledger accepts too. Numbers in bodies are not converted (`"5"` is refused); numbers
  * in query strings are (`limit=20`).
  */

@@ -6,7 +6,7 @@ import { DomainField } from '../http/fields';
 
 /**
  * HTTP shapes of the webhook endpoints API, with the same bounds as the contracts the gateway
- * forwards to (libs/contracts notifications.ts), so what the gateway accepts, analytics accepts.
+ * forwards to (libs/contracts analytics/, one file per webhook command), so what the gateway accepts, analytics accepts.
  */
 
 const eventTypesMessage = `eventTypes must be a list of event types among ${WebhookEventTypes.join(', ')}`;

@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
-  BillingEventSubjects, ChargeRefundedExternallyV1, connectedAccountIdPattern, DisputeClosedV1, DisputeOpenedV1, GrantCreditsCommand, normalizeDomain, normalizeEmail,
-  PaymentSucceededV1, PlanCreditsBlockV1, PlanCreditsGrantedV1, Reply, Streams, SubscriptionChangedV1, validatePayload,
+  BillingEventSubjects, ChargeRefundedExternallyV1, connectedAccountIdPattern, DisputeClosedV1, GrantCreditsCommand, PaymentSucceededV1, PlanCreditsBlockV1,
+  PlanCreditsGrantedV1, Reply, Streams, SubscriptionChangedV1, validatePayload,
 } from '@credit-hub/contracts';
 import { decideClawBack, decideExternalRefund, decideFreeze, decidePlanEnd, decideResumePlan, decideSuspendPlan, decideUnfreeze } from '@credit-hub/ledger-domain';
-import { ConsumedMessage, DurableConsumerOptions } from '@credit-hub/messaging';
+import { ConsumedMessage, DurableConsumerOptions, ParsedMessage, parseMessage } from '@credit-hub/messaging';
 import { bindLogFields, InjectNats, Lifecycle, ManagedDurableConsumer, runWithLogFields } from '@credit-hub/service-kit';
 import { NatsConnection } from 'nats';
 import { CreditAccountStore } from './credit-account.store';
@@ -14,6 +14,13 @@ import { parseConnectedAccountUpdated, recordConnectedAccount } from './connecte
 export const billingConsumerName = 'ledger-billing';
 /** Inbox key of payments (kept from the first version, so purchases credited before are recognised). */
 export const paymentsConsumerName = 'ledger-payments';
+
+/** The billing events the ledger acts on; the others (checkout created, trials, failures, accounts) are acknowledged unread. */
+const ledgerReads: ReadonlySet<string> = new Set([
+  BillingEventSubjects.paymentSucceeded, BillingEventSubjects.planCreditsGranted, BillingEventSubjects.planCreditsBlocked, BillingEventSubjects.planCreditsUnblocked,
+  BillingEventSubjects.disputeOpened, BillingEventSubjects.disputeClosed, BillingEventSubjects.chargeRefundedExternally, BillingEventSubjects.subscriptionChanged,
+  BillingEventSubjects.connectedAccountUpdated,
+]);
 
 /**
  * Turns billing's facts into ledger events, each idempotent by its own key (and the purchase by
@@ -43,47 +50,52 @@ export class BillingEventsConsumer extends ManagedDurableConsumer {
   }
 
   /**
-   * Handles one billing event with its `customer` and `domain` bound to every log line (the
-   * correlation id is the message's). Bound on the message's context, so the consumer's own
-   * lines about it (handled, retry, poison) carry them too.
+   * Handles one billing event the ledger acts on, read by its contract (`parseMessage`), with its
+   * `customer` and `domain` bound to every log line (the correlation id is the message's). Bound
+   * on the message's context, so the consumer's own lines about it (handled, retry, poison) carry
+   * them too. A body that breaks its contract is logged and acknowledged: retrying cannot make it valid.
    */
   override handle(message: ConsumedMessage<unknown>): Promise<void> {
-    const body = (message.body ?? {}) as Record<string, unknown>;
+    if (!ledgerReads.has(message.subject)) return Promise.resolve(); // not the ledger's concern
+    const parsed = parseMessage(message.subject, message.body);
+    if (!parsed.ok) {
+      this.logger.error(`ignoring malformed ${message.subject} ${message.messageId}: ${parsed.error.field ? `${parsed.error.field}: ` : ''}${parsed.error.detail}`);
+      return Promise.resolve();
+    }
     const fields: Record<string, string> = {};
-    if (typeof body['email'] === 'string') fields['customer'] = body['email'];
-    if (typeof body['domain'] === 'string') fields['domain'] = body['domain'];
-    if (bindLogFields(fields)) return this.dispatch(message);
-    return runWithLogFields(fields, () => this.dispatch(message));
+    if ('email' in parsed.message) fields['customer'] = parsed.message.email;
+    if ('domain' in parsed.message && parsed.message.domain !== undefined) fields['domain'] = parsed.message.domain;
+    if (bindLogFields(fields)) return this.dispatch(parsed, message);
+    return runWithLogFields(fields, () => this.dispatch(parsed, message));
   }
 
-  private async dispatch(message: ConsumedMessage<unknown>): Promise<void> {
-    const body = message.body as Record<string, any>;
-    switch (message.subject) {
-      case BillingEventSubjects.paymentSucceeded:
-        return this.payment(message);
-      case BillingEventSubjects.planCreditsGranted:
-        return this.planGrant(body as PlanCreditsGrantedV1);
-      case BillingEventSubjects.planCreditsBlocked:
-      case BillingEventSubjects.planCreditsUnblocked:
-        return this.planBlock(body as PlanCreditsBlockV1, message.subject === BillingEventSubjects.planCreditsBlocked);
-      case BillingEventSubjects.disputeOpened:
-        return this.expect(await this.accounts.change(email(body), {}, (a, now) => decideFreeze({ disputeId: (body as DisputeOpenedV1).disputeId, reason: `dispute ${body.reason ?? ''}`.trim(), now }, a), body.disputeId), message);
-      case BillingEventSubjects.disputeClosed:
-        return this.disputeClosed(body as DisputeClosedV1, message);
-      case BillingEventSubjects.chargeRefundedExternally:
-        return this.externalRefund(body as ChargeRefundedExternallyV1, message);
-      case BillingEventSubjects.subscriptionChanged:
-        return this.subscriptionChanged(body as SubscriptionChangedV1, message);
-      case BillingEventSubjects.connectedAccountUpdated:
+  private async dispatch(parsed: ParsedMessage, message: ConsumedMessage<unknown>): Promise<void> {
+    switch (parsed.name) {
+      case 'billing.events.payment-succeeded.v1':
+        return this.payment(parsed.message, message);
+      case 'billing.events.plan-credits-granted.v1':
+        return this.planGrant(parsed.message);
+      case 'billing.events.plan-credits-blocked.v1':
+      case 'billing.events.plan-credits-unblocked.v1':
+        return this.planBlock(parsed.message, parsed.name === 'billing.events.plan-credits-blocked.v1');
+      case 'billing.events.dispute-opened.v1': {
+        const dispute = parsed.message;
+        return this.expect(await this.accounts.change(dispute.email, {}, (a, now) => decideFreeze({ disputeId: dispute.disputeId, reason: `dispute ${dispute.reason}`.trim(), now }, a), dispute.disputeId), message);
+      }
+      case 'billing.events.dispute-closed.v1':
+        return this.disputeClosed(parsed.message, message);
+      case 'billing.events.charge-refunded-externally.v1':
+        return this.externalRefund(parsed.message, message);
+      case 'billing.events.subscription-changed.v1':
+        return this.subscriptionChanged(parsed.message, message);
+      case 'billing.events.connected-account-updated.v1':
         return this.connectedAccount(message);
       default:
-        return; // not the ledger's concern
+        return;
     }
   }
 
-  private async payment(message: ConsumedMessage<unknown>): Promise<void> {
-    const payment = parsePaymentSucceeded(message.body);
-    if (typeof payment === 'string') return this.logger.error(`ignoring malformed payment ${message.messageId}: ${payment}`);
+  private async payment(payment: PaymentSucceededV1, message: ConsumedMessage<unknown>): Promise<void> {
     const appended = await this.accounts.purchase(payment, paymentsConsumerName, message.messageId);
     this.logger.log(`${appended ? 'credited' : 'already credited'} ${payment.credits} credits to ${payment.email} for ${payment.checkoutSessionId}`);
   }
@@ -112,26 +124,26 @@ export class BillingEventsConsumer extends ManagedDurableConsumer {
 
   private async planBlock(body: PlanCreditsBlockV1, block: boolean): Promise<void> {
     const command = { subscriptionId: body.subscriptionId, reason: body.reason };
-    await this.accounts.change(email(body), {}, (a, now) => (block ? decideSuspendPlan({ ...command, now }, a) : decideResumePlan({ ...command, now }, a)), body.subscriptionId);
+    await this.accounts.change(body.email, {}, (a, now) => (block ? decideSuspendPlan({ ...command, now }, a) : decideResumePlan({ ...command, now }, a)), body.subscriptionId);
   }
 
   private async disputeClosed(body: DisputeClosedV1, message: ConsumedMessage<unknown>): Promise<void> {
     if (body.outcome === 'lost' && body.paymentIntentId) {
-      const clawed = await this.accounts.change(email(body), { paymentIntentId: body.paymentIntentId }, (a, now) => decideClawBack({ disputeId: body.disputeId, paymentIntentId: body.paymentIntentId!, now }, a), body.disputeId);
+      const clawed = await this.accounts.change(body.email, { paymentIntentId: body.paymentIntentId }, (a, now) => decideClawBack({ disputeId: body.disputeId, paymentIntentId: body.paymentIntentId!, now }, a), body.disputeId);
       if (!clawed.ok && clawed.refusal.code !== 'lot_not_found') throw new Error(`claw back ${body.disputeId}: ${clawed.refusal.code}`);
     }
-    this.expect(await this.accounts.change(email(body), {}, (a, now) => decideUnfreeze({ disputeId: body.disputeId, reason: `dispute ${body.outcome}`, now }, a), body.disputeId), message);
+    this.expect(await this.accounts.change(body.email, {}, (a, now) => decideUnfreeze({ disputeId: body.disputeId, reason: `dispute ${body.outcome}`, now }, a), body.disputeId), message);
   }
 
   /** A cancelled subscription's credits (rollover ones included) expire at the end of the paid period. */
   private async subscriptionChanged(body: SubscriptionChangedV1, message: ConsumedMessage<unknown>): Promise<void> {
     if (body.status !== 'canceled') return;
     const endsAt = body.currentPeriodEnd ?? body.at;
-    this.expect(await this.accounts.change(email(body), {}, (a, now) => decidePlanEnd({ subscriptionId: body.subscriptionId, endsAt, now }, a), body.subscriptionId), message);
+    this.expect(await this.accounts.change(body.email, {}, (a, now) => decidePlanEnd({ subscriptionId: body.subscriptionId, endsAt, now }, a), body.subscriptionId), message);
   }
 
   private async externalRefund(body: ChargeRefundedExternallyV1, message: ConsumedMessage<unknown>): Promise<void> {
-    const reply = await this.accounts.change(email(body), { paymentIntentId: body.paymentIntentId }, (a, now) => decideExternalRefund({ ...body, now }, a), body.refundId);
+    const reply = await this.accounts.change(body.email, { paymentIntentId: body.paymentIntentId }, (a, now) => decideExternalRefund({ ...body, now }, a), body.refundId);
     if (!reply.ok && reply.refusal.code === 'lot_not_found') return this.logger.warn(`external refund ${body.refundId}: no purchase with ${body.paymentIntentId}`);
     this.expect(reply, message);
   }
@@ -139,48 +151,4 @@ export class BillingEventsConsumer extends ManagedDurableConsumer {
   private expect(reply: Reply<unknown>, message: ConsumedMessage<unknown>): void {
     if (!reply.ok) this.logger.warn(`${message.subject} ${message.messageId}: ${reply.refusal.code} ${reply.refusal.detail}`);
   }
-}
-
-function email(body: Record<string, any>): string {
-  return normalizeEmail(String(body.email ?? ''));
-}
-
-/**
- * Validates a PaymentSucceededV1 body. Returns the normalised payment, or a sentence naming the
- * first bad field.
- */
-export function parsePaymentSucceeded(body: unknown): PaymentSucceededV1 | string {
-  const b = body as Record<string, unknown>;
-  if (!b || typeof b !== 'object') return 'body is not an object';
-  const strings = ['stripeEventId', 'checkoutSessionId', 'domain', 'offeringId', 'email', 'currency', 'paidAt'] as const;
-  for (const key of strings) if (typeof b[key] !== 'string' || (b[key] as string).length === 0) return `${key} must be a string`;
-  for (const key of ['credits', 'amountMinor'] as const) {
-    if (!Number.isSafeInteger(b[key]) || (b[key] as number) < 0) return `${key} must be a non-negative integer`;
-  }
-  if ((b['credits'] as number) === 0) return 'credits must be positive';
-  if (Number.isNaN(Date.parse(b['paidAt'] as string))) return 'paidAt must be an ISO time';
-  // Stripe Connect fields; older messages lack them (null).
-  const connectedAccountId = b['connectedAccountId'] ?? null;
-  if (connectedAccountId !== null && (typeof connectedAccountId !== 'string' || !connectedAccountIdPattern.test(connectedAccountId))) {
-    return 'connectedAccountId must be a Stripe account id (acct_…) or null';
-  }
-  const applicationFeeMinor = b['applicationFeeMinor'] ?? null;
-  if (applicationFeeMinor !== null && (!Number.isSafeInteger(applicationFeeMinor) || (applicationFeeMinor as number) < 0 || (applicationFeeMinor as number) > (b['amountMinor'] as number))) {
-    return 'applicationFeeMinor must be null or an integer from 0 to amountMinor';
-  }
-  return {
-    stripeEventId: b['stripeEventId'] as string,
-    checkoutSessionId: b['checkoutSessionId'] as string,
-    paymentIntentId: typeof b['paymentIntentId'] === 'string' ? (b['paymentIntentId'] as string) : null,
-    domain: normalizeDomain(b['domain'] as string),
-    offeringId: b['offeringId'] as string,
-    email: normalizeEmail(b['email'] as string),
-    credits: b['credits'] as number,
-    amountMinor: b['amountMinor'] as number,
-    currency: (b['currency'] as string).toLowerCase(),
-    scopeDomain: typeof b['scopeDomain'] === 'string' ? normalizeDomain(b['scopeDomain'] as string) : null,
-    paidAt: new Date(b['paidAt'] as string).toISOString(),
-    connectedAccountId: connectedAccountId as string | null,
-    applicationFeeMinor: applicationFeeMinor as number | null,
-  };
 }

@@ -7,7 +7,6 @@ import {
   GetPortalViewQuery,
   GetRefundableQuery,
   GetRefundRequestQuery,
-  LedgerSubjects,
   ListRefundRequestsQuery,
   normalizeDomain,
   normalizeEmail,
@@ -274,7 +273,7 @@ export class RefundRequestsService {
 
   private async balance(email: string, domain: string): Promise<Reply<BalanceView>> {
     const query: GetBalanceQuery = { email, domain };
-    const outcome = await this.services.ledger<BalanceView>(LedgerSubjects.getBalance, query);
+    const outcome = await this.services.ledger('ledger.queries.get-balance.v1', query);
     if (outcome.kind === 'ok') return replyOk(outcome.value);
     if (outcome.kind === 'refused') return { ok: false, refusal: outcome.refusal };
     return replyRefused('service_unavailable', 'the ledger did not answer; retry shortly');
@@ -283,7 +282,7 @@ export class RefundRequestsService {
   /** What the ledger says is refundable for the customer on the domain now (consumptions since `consumedSince`). */
   private async refundable(email: string, domain: string, consumedSince: Date): Promise<Reply<RefundableView>> {
     const query: GetRefundableQuery = { email, domain, consumedSince: consumedSince.toISOString() };
-    const outcome = await this.services.ledger<RefundableView>(LedgerSubjects.getRefundable, query);
+    const outcome = await this.services.ledger('ledger.queries.get-refundable.v1', query);
     if (outcome.kind === 'ok') return replyOk(outcome.value);
     if (outcome.kind === 'refused') return { ok: false, refusal: outcome.refusal };
     return replyRefused('service_unavailable', 'the ledger did not answer; retry shortly');

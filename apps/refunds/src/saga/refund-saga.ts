@@ -1,15 +1,9 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import {
-  BillingRefundSubjects,
   CreateStripeRefundCommand,
-  CreateStripeRefundResult,
-  LedgerSubjects,
   RefundConsumptionsCommand,
-  RefundConsumptionsResult,
   RefundPurchaseCommand,
-  RefundPurchaseResult,
   RevertPurchaseRefundCommand,
-  AccountChangeResult,
   RefundTerminalStatuses,
 } from '@credit-hub/contracts';
 import { Outcome, retryable, ServiceRequests } from '../clients/service-requests';
@@ -125,7 +119,7 @@ export class RefundSaga {
       consumedSince: (row.consumed_since ?? row.created_at).toISOString(),
       creditsMax: row.credits_requested,
     };
-    const outcome = await this.services.ledger<RefundConsumptionsResult>(LedgerSubjects.refundConsumptions, command);
+    const outcome = await this.services.ledger('ledger.commands.refund-consumptions.v1', command);
     if (outcome.kind === 'ok') {
       options.afterLedger?.();
       const credits = outcome.value.refunded.reduce((sum, line) => sum + line.credits, 0);
@@ -141,7 +135,7 @@ export class RefundSaga {
   /** Money, step 1: the ledger removes the purchase's unused credits and prices them. */
   private async removePurchaseCredits(row: RefundRequestRow): Promise<Step> {
     const command: RefundPurchaseCommand = { email: row.email, refundRequestId: row.id, lotId: row.lot_id as string };
-    const outcome = await this.services.ledger<RefundPurchaseResult>(LedgerSubjects.refundPurchase, command);
+    const outcome = await this.services.ledger('ledger.commands.refund-purchase.v1', command);
     if (outcome.kind === 'ok') {
       const r = outcome.value;
       return this.advance(row, 'credits_removed', {
@@ -164,7 +158,7 @@ export class RefundSaga {
       return this.advance(row, 'compensating', { failureReason: 'the purchase has no Stripe payment to refund', leaseUntil: this.lease() });
     }
     const command: CreateStripeRefundCommand = { refundRequestId: row.id, paymentIntentId: row.payment_intent_id, amountMinor, currency: row.currency };
-    const outcome = await this.services.billing<CreateStripeRefundResult>(BillingRefundSubjects.createRefund, command);
+    const outcome = await this.services.billing('billing.commands.create-refund.v1', command);
     if (outcome.kind === 'ok') {
       return this.advance(row, 'stripe_refunded', {
         stripeRefundId: outcome.value.stripeRefundId, moneyRefundedMinor: outcome.value.amountMinor, leaseUntil: this.lease(),
@@ -182,7 +176,7 @@ export class RefundSaga {
   /** Compensation: the ledger gives the removed credits back (PurchaseRefundReverted). */
   private async compensate(row: RefundRequestRow): Promise<Step> {
     const command: RevertPurchaseRefundCommand = { email: row.email, refundRequestId: row.id, reason: (row.failure_reason ?? 'Stripe refused the refund').slice(0, 500) };
-    const outcome = await this.services.ledger<AccountChangeResult>(LedgerSubjects.revertPurchaseRefund, command);
+    const outcome = await this.services.ledger('ledger.commands.revert-purchase-refund.v1', command);
     if (outcome.kind === 'ok') {
       return this.advance(row, 'compensated', { leaseUntil: null, completed: true }, (db, next) => publishEvents(db, next, ['RefundFailed']));
     }

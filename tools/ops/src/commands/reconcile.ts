@@ -13,7 +13,7 @@ export const reconcileSubject = 'billing.commands.reconcile.v1';
 /** Array fields of a report that list problems; any non-empty one makes the exit code 1 (when the report has no `ok`). */
 const problemFields = ['findings', 'differences', 'mismatches', 'discrepancies', 'missing', 'missingInLedger', 'missingInStripe', 'unmatched', 'problems'];
 
-/** Billing's ReconcileReport (libs/contracts billing-subscriptions.ts), as far as the CLI prints it. */
+/** Billing's ReconcileReport (libs/contracts billing/subscription-model.ts), as far as the CLI prints it. */
 interface ReconcileReportView {
   from: string;
   to: string;
@@ -101,7 +101,7 @@ async function reconcile(options: ReconcileOptions, output: Output): Promise<num
           subject: target,
           missing: [
             `a billing instance serving ${reconcileSubject} (billing's ReconcileController, queue group billing): is billing running, and a version with reconciliation?`,
-            'the contract: ReconcileCommand {since, process?} → Reply<ReconcileReport> (libs/contracts billing-subscriptions.ts)',
+            'the contract: ReconcileCommand {since, process?} → Reply<ReconcileReport> (libs/contracts billing/reconcile.ts)',
           ],
         };
         if (options.json) output.out(JSON.stringify(missing));
