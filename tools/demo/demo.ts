@@ -236,7 +236,7 @@ async function verifyBalances(expected: Map<string, number>, report = true): Pro
 }
 
 /**
- * Refunds for feedback (issue 4): a few customers who used credits ask for a refund in the portal
+ * Refunds for feedback: a few customers who used credits ask for a refund in the portal
  * with varied feedback (credits back at once), and one new customer gets the unused part of a
  * pack back as money through Stripe. Checked through the builder's API and the balances.
  */
@@ -301,7 +301,7 @@ async function refundsDemo(consumers: string[], expected: Map<string, number>): 
 }
 
 /**
- * Plans and a dispute (issue 3), through the gateway and the stand-in's test clock: a subscriber of
+ * Plans and a dispute, through the gateway and the stand-in's test clock: a subscriber of
  * builder_monthly goes trial → reminder (day 11) → first charge (day 15) → a failed renewal
  * (plan credits usable during the grace, refused with payment_past_due after it) → recovery; a
  * pack buyer disputes the charge (account frozen, evidence staged for review) and the dispute is won.

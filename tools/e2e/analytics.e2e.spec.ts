@@ -1,5 +1,5 @@
 /**
- * Issue 5 end to end on the real services: purchases, consumptions of two action types and a
+ * Analytics end to end on the real services: purchases, consumptions of two action types and a
  * credit refund with feedback go through the gateway; the analytics read models (fed only from
  * JetStream) answer `/api/analytics/{summary,credits,revenue,conversion,refunds,feedback}`; their
  * numbers equal the ledger's own totals (its events table); `replay:analytics` rebuilds them from

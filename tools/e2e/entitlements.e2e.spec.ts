@@ -1,5 +1,5 @@
 /**
- * Issue 10 end to end: seed 001's table of what a customer may do, day by day, on the real
+ * Plans and entitlements end to end: seed 001's table of what a customer may do, day by day, on the real
  * services (compiled by the build step, own databases and NATS namespace), driven through the
  * Stripe stand-in's test clock: day 0 trialing with the plan's caps, days 1-14 the same, day 15
  * active and charged, cancelled mid-trial (caps until the trial end, then the free tier — already

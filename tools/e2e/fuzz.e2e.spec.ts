@@ -1,5 +1,5 @@
 /**
- * Bad input, end to end on the started system (issue 8). Every operation of the gateway's OpenAPI
+ * Bad input, end to end on the started system. Every operation of the gateway's OpenAPI
  * document (`/docs-json`, so endpoints added later are fuzzed too) gets fast-check-generated
  * invalid requests (see tools/chaos/src/openapi-fuzz.ts): 0 answers 5xx or 2xx, every refusal a
  * problem+json 4xx (`validation_failed` naming its field), no stack trace or SQL in any body, and

@@ -1,5 +1,5 @@
 /**
- * Observability on the real services (issue 9), started as processes with their logs captured
+ * Observability on the real services, started as processes with their logs captured
  * to one file per service (startSystem's `logDir`) at LOG_LEVEL=debug:
  * - the ledger's consume histogram and outcome counter, and the gateway's HTTP status counter,
  *   move by exactly the consumes sent;

@@ -1,5 +1,5 @@
 /**
- * Concurrency races over HTTP, end to end on the started system (issue 8): the same referenceId
+ * Concurrency races over HTTP, end to end on the started system: the same referenceId
  * sent 50 times at once (one event, identical answers); consumes, holds, captures and releases
  * racing on one account (never overdrawn, every credit accounted for); refunds racing with
  * consumes (never more refunded than consumed, the refund policy's limits hold under

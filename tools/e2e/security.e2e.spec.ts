@@ -1,5 +1,5 @@
 /**
- * Security of the edge, end to end on the started system (issue 8): API keys (random, prefixed by
+ * Security of the edge, end to end on the started system: API keys (random, prefixed by
  * kind, stored only as a hash: no `pg_dump` of any database and no log holds one; revoked within
  * 1 s), the tenant isolation matrix (domain A's key against every resource of domain B answers
  * exactly what it answers for a resource that does not exist), portal links (expired, tampered,

@@ -1,5 +1,5 @@
 /**
- * Several ledger instances at once must be correct (issue 9): two ledger PROCESSES on one
+ * Several ledger instances at once must be correct: two ledger PROCESSES on one
  * database and one NATS queue group, under racing consumes on one account and on many, with the
  * group commit on. The database decides: exactly the affordable consumes succeed, no balance goes
  * negative, every event reaches the LEDGER stream once (one relay holds the advisory lock), and

@@ -13,7 +13,7 @@ import { eventually, testNatsUrl, uniqueDatabaseUrl } from '@credit-hub/testing'
 import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { firstValueFrom } from 'rxjs';
-import { loadAccountsForBatch } from './credit-accounts/projection';
+import { loadAccountsForBatch } from './credit-accounts/state-rows';
 import { LedgerModule } from './ledger.module';
 import { replayLedger } from './replay/replay';
 

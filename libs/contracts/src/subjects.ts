@@ -99,7 +99,7 @@ export const Streams = {
   ledger: { name: streamName('LEDGER'), subjects: [subject('ledger.events.>')], duplicateWindowNanos: twoHoursNanos },
   billing: { name: streamName('BILLING'), subjects: [subject('billing.events.>')], duplicateWindowNanos: twoHoursNanos },
   refunds: { name: streamName('REFUNDS'), subjects: [subject('refunds.events.>')], duplicateWindowNanos: twoHoursNanos },
-  /** Entitlement changes (issue 10), published by billing's outbox. */
+  /** Entitlement changes, published by billing's outbox. */
   entitlements: { name: streamName('ENTITLEMENTS'), subjects: [subject('entitlements.events.>')], duplicateWindowNanos: twoHoursNanos },
 } satisfies Record<string, StreamDefinition>;
 

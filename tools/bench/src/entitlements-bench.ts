@@ -4,7 +4,7 @@ import { TargetResult } from './results';
 import { LatencySummary, round, Samples, summarize } from './stats';
 
 /**
- * The entitlement check under load (issue 10): `POST /api/portfolio/entitlements/check` through
+ * The entitlement check under load: `POST /api/portfolio/entitlements/check` through
  * the gateway (what a product sees), and billing's `check-entitlement` over NATS request/reply
  * (billing alone: one primary-key read of the projection and the caps from memory). Closed loop:
  * `clients` workers, each sends its next check when the previous one answered; latencies are

@@ -2,7 +2,7 @@ import { connect } from 'nats';
 import { HubSystem } from './system';
 
 /**
- * The end-of-run comparisons of a fault run (issue 8): every event id in PostgreSQL reached every
+ * The end-of-run comparisons of a fault run: every event id in PostgreSQL reached every
  * consumer's effect exactly once, the analytics read model sums to the ledger's, outboxes are
  * drained, streams hold each event once, consumers caught up, and the projections equal the replay.
  * Each check returns figures plus a list of failures (empty: the check holds).

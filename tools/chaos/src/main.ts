@@ -8,7 +8,7 @@ import { repoRoot } from './system';
 
 /**
  * `npm run chaos [-- --scenario <name>[,<name>…]] [--duration <seconds>] [--runs <n>] [--steps <n>]`:
- * the long fault runs of issue 8 (docs/reliability.md). Every scenario starts its own system on
+ * the long fault runs (docs/reliability.md). Every scenario starts its own system on
  * its own NATS server and PostgreSQL cluster (temporary, on free ports), so stopping them hurts
  * nobody else on the machine. Prints the figures as Markdown and writes them, with every verdict,
  * to tmp/chaos/<time>.{md,json}. Exit code: 0 every scenario passed (or was skipped), 1 a failure, 2 bad usage.

@@ -1,5 +1,5 @@
 /**
- * The fast part of the fault runs (issue 8), in `npm test`: what a client of the gateway sees
+ * The fast part of the fault runs, in `npm test`: what a client of the gateway sees
  * while what is behind it is gone, on a system of its own with a private NATS server and a private
  * PostgreSQL cluster (so stopping them hurts nobody else on the machine). While the ledger, NATS
  * or PostgreSQL is down the gateway answers 503 problem+json with Retry-After within its timeout

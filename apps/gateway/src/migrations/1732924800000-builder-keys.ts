@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Builder keys (issue 5): `api_keys.kind` 'builder', a `builder` name and the `builder_domains`
+ * Builder keys: `api_keys.kind` 'builder', a `builder` name and the `builder_domains`
  * the key reads (analytics only). A builder key has no `domain`; a domain key has no builder
  * columns. Existing domain keys are untouched.
  */

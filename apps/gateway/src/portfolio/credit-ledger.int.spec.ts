@@ -4,7 +4,7 @@ import { http, HttpAnswer } from '../test/http';
 
 // The holds, grants and history endpoints at the edge, against real PostgreSQL and NATS with a
 // FakeService as the ledger: the exact commands forwarded, the statuses, the refusals mapped.
-// The behaviour behind them is covered end to end by tools/e2e/ledger-depth.e2e.spec.ts.
+// The behaviour behind them is covered end to end by tools/e2e/holds-grants-history.e2e.spec.ts.
 
 const domain = 'holds.example';
 let gateway: RunningGateway;

@@ -11,7 +11,7 @@ import { HubClient } from '../nats/hub-client';
 import { EntitlementCheckRequest, EntitlementCheckResponse, EntitlementsRequest, EntitlementsResponse } from './entitlements.dto';
 
 /**
- * Plans and entitlements (issue 10): what a customer may do on the key's domain right now, in one
+ * Plans and entitlements: what a customer may do on the key's domain right now, in one
  * call, so a product need not rebuild it from webhooks. Billing answers from its entitlements
  * projection (never from Stripe); the spendable credits come from the ledger's balance.
  */

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { AccountCommand, LedgerPipeline, Step } from './ledger.pipeline';
-import { loadAccount, LoadNeeds, lotToView } from './projection';
+import { loadAccount, LoadNeeds, lotToView } from './state-rows';
 import { lotViewForDomain } from '../visibility/domain-visibility';
 
 export type { Step } from './ledger.pipeline';

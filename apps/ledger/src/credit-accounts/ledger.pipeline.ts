@@ -12,7 +12,7 @@ import { Counter, Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { LedgerConfig } from '../ledger.config';
 import { appendEvents, PendingEvent } from './event-store';
-import { createMissingAccounts, emptyRows, loadAccountsForBatch, LoadNeeds, ProjectionRows, rowsTouchedBy, writeRows } from './projection';
+import { createMissingAccounts, emptyRows, loadAccountsForBatch, LoadNeeds, ProjectionRows, rowsTouchedBy, writeRows } from './state-rows';
 import { preparedStatements } from './prepared-statements';
 import { takeDueSnapshots } from './snapshot';
 

@@ -5,7 +5,7 @@ import {
 import { CreditAccount, purchaseRefundOffer, spendableCredits } from '@credit-hub/ledger-domain';
 import { checkoutClient } from '@credit-hub/messaging';
 import { CreditAccountStore } from '../credit-accounts/credit-account.store';
-import { loadAccount } from '../credit-accounts/projection';
+import { loadAccount } from '../credit-accounts/state-rows';
 
 /**
  * What of a customer's credits can be refunded on one domain, read from the ledger's own

@@ -1,7 +1,7 @@
 import { evolve, initialState, invariantViolations, RecordedEvent, snapshotToState, SnapshotState } from '@credit-hub/ledger-domain';
 import { Client, ClientConfig, PoolClient } from 'pg';
 import { compareTable, renderDifference, repairTable, RowDifference, tableColumns, TablePair } from '@credit-hub/service-kit';
-import { allRowsOf, emptyRows, historyOf, ProjectionRows, tableValues } from '../credit-accounts/projection';
+import { allRowsOf, emptyRows, historyOf, ProjectionRows, tableValues } from '../credit-accounts/state-rows';
 import { copyIn, copyText, copyTextArray } from './copy-in';
 
 /**

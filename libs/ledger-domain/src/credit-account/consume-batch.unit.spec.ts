@@ -1,6 +1,6 @@
 /**
  * Property: batched and unbatched execution of the same command sequence produce the same events
- * and the same answers, however the sequence is cut into batches (group commit, issue 7).
+ * and the same answers, however the sequence is cut into batches (group commit).
  */
 import fc from 'fast-check';
 import { LedgerEvent } from '@credit-hub/contracts';

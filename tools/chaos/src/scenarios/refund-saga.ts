@@ -25,7 +25,7 @@ const sagaEnv = {
   GATEWAY_RATE_LIMIT_ANONYMOUS: '1000000',
 };
 
-/** Whether issue 4's saga is built (the check the brief gives: `grep -r refundPurchase apps/refunds/src`). */
+/** Whether the money-refund saga is built (the check the brief gives: `grep -r refundPurchase apps/refunds/src`). */
 export function sagaAvailable(): boolean {
   const directory = path.join(repoRoot, 'apps', 'refunds', 'src');
   const files = fs.existsSync(directory) ? (fs.readdirSync(directory, { recursive: true }) as string[]) : [];
@@ -36,7 +36,7 @@ export async function refundSagaKill(): Promise<ScenarioResult> {
   const startedMs = Date.now();
   const title = 'kill -9 refunds between the ledger step and the Stripe step of a money refund';
   if (!sagaAvailable()) {
-    return { scenario: 'refund-saga', title, status: 'skipped', durationMs: 0, figures: {}, verdicts: [], notes: ['skipped: the money-refund saga of issue 4 is not in apps/refunds/src yet (no refundPurchase)'] };
+    return { scenario: 'refund-saga', title, status: 'skipped', durationMs: 0, figures: {}, verdicts: [], notes: ['skipped: the money-refund saga is not in apps/refunds/src yet (no refundPurchase)'] };
   }
   const nats = await PrivateNats.start();
   const postgres = await PrivatePostgres.start();

@@ -5,7 +5,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * projection (each event's balance after, for support). All derived from ledger_events: replay
  * rebuilds them.
  */
-export class LedgerDepth1732147200000 implements MigrationInterface {
+export class LedgerProjections1732147200000 implements MigrationInterface {
+  /** The name existing databases recorded when this migration ran (TypeORM matches on it): kept. */
   name = 'LedgerDepth1732147200000';
 
   async up(queryRunner: QueryRunner): Promise<void> {

@@ -48,7 +48,7 @@ beforeAll(async () => {
   nc = await connect({ servers: testNatsUrl });
   const jsm = await nc.jetstreamManager();
   for (const stream of [Streams.ledger.name, Streams.billing.name]) await jsm.streams.delete(stream).catch(() => undefined);
-  app = await bootService({ name: 'ledger-depth-test', module: LedgerModule, httpHost: '127.0.0.1', httpPort: 0, nats: { servers: testNatsUrl, queue: 'ledger' } });
+  app = await bootService({ name: 'ledger-commands-test', module: LedgerModule, httpHost: '127.0.0.1', httpPort: 0, nats: { servers: testNatsUrl, queue: 'ledger' } });
   client = ClientProxyFactory.create({ transport: Transport.NATS, options: { servers: [testNatsUrl] } });
   await client.connect();
   db = new Client({ connectionString: databaseUrl });

@@ -3,7 +3,7 @@ import { consumptionKey, ConsumptionRecord, CreditAccount, holdsAccountScopedLot
 import { PoolClient } from 'pg';
 
 /**
- * The ledger's projections are the account state written as rows, in the same transaction as each
+ * The command side's state loader and writer. The ledger's projections are the account state written as rows, in the same transaction as each
  * append. The loader reads exactly what a command needs (the account row, its lots with credits
  * left, and the records the command names); the writer upserts the rows the new events touched;
  * replay writes the same rows from a full fold and compares. One mapping in each direction, here.
