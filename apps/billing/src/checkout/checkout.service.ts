@@ -21,7 +21,7 @@ import { packApplicationFeeMinor, planApplicationFeePercent } from '../connect/c
 import { InjectStripe } from '../stripe/stripe.client';
 import { accountLabel, onAccount } from '../stripe/stripe-account';
 import { StripeClock } from '../stripe/stripe-clock';
-import { disputesBeforeBlockMax, disputeWindowSeconds } from '../subscriptions/subscription-state';
+import { disputesBeforeBlockMax, disputeWindowSeconds } from '../disputes/dispute-policy';
 
 /**
  * Refusal of a checkout by a customer with more than 3 disputes in 6 months (403). Not in the
