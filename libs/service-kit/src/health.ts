@@ -91,12 +91,16 @@ export class HealthController {
   }
 }
 
-/** Health module; `hasDatabase` false for the gateway without TypeORM. */
+/**
+ * Health module; `hasDatabase` false for the gateway without TypeORM. Global, so that every
+ * feature module's consumers can ask `Lifecycle` whether the service is draining.
+ */
 @Module({})
 export class HealthModule {
   static register(options: { hasDatabase: boolean }) {
     return {
       module: HealthModule,
+      global: true,
       imports: [TerminusModule.forRoot({ gracefulShutdownTimeoutMs: 0 })],
       controllers: [HealthController],
       providers: [NatsHealthIndicator, Lifecycle, { provide: 'HEALTH_HAS_DATABASE', useValue: options.hasDatabase }],
