@@ -6,7 +6,7 @@ import { PeriodicTask } from '@credit-hub/service-kit';
 import { BillingConfig } from '../billing.config';
 import { InjectStripe } from '../stripe/stripe.client';
 import { onAccount } from '../stripe/stripe-account';
-import { domainsOfAccount } from '../connect/connected-account.store';
+import { domainsOfAccount } from '../connect';
 import { buildEvidence, CheckoutFact, EvidenceFacts } from './dispute-evidence';
 import { LedgerClient } from './ledger.client';
 

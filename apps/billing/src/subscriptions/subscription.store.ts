@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { SubscriptionStatus, SubscriptionView } from '@credit-hub/contracts';
 import { Queryable } from '@credit-hub/messaging';
-import { projectEntitlement } from '../entitlements/entitlement.store';
+import { projectEntitlement } from '../entitlements';
 import { isoOf } from '../stripe/stripe-objects';
 import { PlanTerms, statusRanks, SubscriptionState } from './subscription-state';
 

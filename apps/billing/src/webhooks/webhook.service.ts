@@ -11,7 +11,7 @@ import { PackPaymentHandler } from './pack-payment.handler';
 import { Outcome, StripeEventHandler } from './stripe-event-handler';
 import { SubscriptionEventsHandler } from './subscription-events.handler';
 import { VerifiedStripeEvent, verifyWebhook } from './webhook-verification';
-import { crossAccountRefusal } from '../connect/connect-scope';
+import { crossAccountRefusal } from '../connect';
 
 /** Where an event came from: a signed delivery, or reconciliation's listing of Stripe's events. */
 export type EventSource = 'webhook' | 'reconcile';
