@@ -2,28 +2,28 @@ import { Module } from '@nestjs/common';
 import { Streams } from '@credit-hub/contracts';
 import { DatabaseModule, HealthModule, NatsModule, ServiceConfigModule } from '@credit-hub/service-kit';
 import { BillingConfig } from './billing.config';
-import { CatalogService } from './catalog/catalog.service';
-import { CheckoutController } from './checkout/checkout.controller';
-import { CheckoutService } from './checkout/checkout.service';
-import { AccountEventsHandler } from './connect/account-events.handler';
-import { ConnectController } from './connect/connect.controller';
-import { ConnectService } from './connect/connect.service';
-import { ConnectOAuthService } from './connect/connect-oauth.service';
-import { ConnectedSales } from './connect/connected-sales';
-import { entitlementControllers, entitlementProviders } from './entitlements/entitlements.wiring';
+import { CatalogModule } from './catalog/catalog.module';
+import { CheckoutModule } from './checkout/checkout.module';
+import { ConnectModule } from './connect/connect.module';
+import { DisputesModule } from './disputes/disputes.module';
+import { EntitlementsModule } from './entitlements/entitlements.module';
 import { billingMigrations } from './migrations';
-import { BillingOutboxRelay } from './outbox/billing-outbox-relay';
-import { StripeRefundsController } from './refunds/stripe-refunds.controller';
-import { StripeRefundsService } from './refunds/stripe-refunds.service';
-import { stripeClientProvider } from './stripe/stripe.client';
-import { subscriptionControllers, subscriptionProviders } from './subscriptions/subscriptions.wiring';
-import { WebhookController } from './webhooks/webhook.controller';
-import { WebhookService } from './webhooks/webhook.service';
+import { OutboxModule } from './outbox/outbox.module';
+import { ReconcileModule } from './reconcile/reconcile.module';
+import { RefundsModule } from './refunds/refunds.module';
+import { StripeModule } from './stripe/stripe.module';
+import { SubscriptionsModule } from './subscriptions/subscriptions.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /**
  * The billing service: the catalog of offerings per domain, Stripe Checkout sessions, verified and
  * deduplicated Stripe webhooks (the platform's and, on the Connect endpoint, connected accounts'),
  * Stripe Connect onboarding, and the outbox relay to stream BILLING.
+ *
+ * One module per feature folder; the shared infrastructure (config, database, NATS, Stripe, the
+ * outbox relay) sits below them. Features depend downwards only, in this order (docs/architecture.md):
+ * catalog ← entitlements, checkout, subscriptions ← webhooks ← connect, reconcile; connect ← refunds;
+ * disputes stands alone.
  */
 @Module({
   imports: [
@@ -36,11 +36,17 @@ import { WebhookService } from './webhooks/webhook.service';
     }),
     NatsModule.forRoot({ name: 'billing', config: BillingConfig, servers: (c) => c.NATS_URL, streams: [Streams.billing, Streams.entitlements] }),
     HealthModule.register({ hasDatabase: true }),
-  ],
-  controllers: [CheckoutController, WebhookController, StripeRefundsController, ConnectController, ...subscriptionControllers, ...entitlementControllers],
-  providers: [
-    stripeClientProvider, CatalogService, CheckoutService, WebhookService, BillingOutboxRelay, StripeRefundsService, ConnectService, ConnectOAuthService, AccountEventsHandler, ConnectedSales,
-    ...subscriptionProviders, ...entitlementProviders,
+    StripeModule,
+    OutboxModule,
+    CatalogModule,
+    EntitlementsModule,
+    CheckoutModule,
+    SubscriptionsModule,
+    WebhooksModule,
+    ConnectModule,
+    DisputesModule,
+    ReconcileModule,
+    RefundsModule,
   ],
 })
 export class BillingModule {}

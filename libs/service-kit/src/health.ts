@@ -27,13 +27,33 @@ export class NatsHealthIndicator {
   }
 }
 
-/** Marks whether the service is draining; readiness turns false from the first shutdown hook on. */
+/**
+ * Marks whether the service is draining; readiness turns false from the first shutdown hook on.
+ * It also stops, all at once, what registered with `stopOnDrain` (the durable consumers) as soon
+ * as the first of them reaches its shutdown hook: Nest runs one module's shutdown hooks after
+ * another's, so consumers in different feature modules would otherwise stop one by one, the last
+ * ones still pulling while the first stop.
+ */
 @Injectable()
 export class Lifecycle implements BeforeApplicationShutdown {
   draining = false;
+  private readonly stoppers = new Set<() => Promise<void>>();
+  private drained?: Promise<void>;
 
-  beforeApplicationShutdown(): void {
+  /** Registers `stop` to run (concurrently with the others registered) when the service drains. */
+  stopOnDrain(stop: () => Promise<void>): void {
+    this.stoppers.add(stop);
+  }
+
+  /** Marks the service draining and runs every registered `stop` concurrently; once (later calls await the same). */
+  drain(): Promise<void> {
     this.draining = true;
+    this.drained ??= Promise.all([...this.stoppers].map((stop) => stop())).then(() => undefined);
+    return this.drained;
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.drain();
   }
 }
 
@@ -71,12 +91,16 @@ export class HealthController {
   }
 }
 
-/** Health module; `hasDatabase` false for the gateway without TypeORM. */
+/**
+ * Health module; `hasDatabase` false for the gateway without TypeORM. Global, so that every
+ * feature module's consumers can ask `Lifecycle` whether the service is draining.
+ */
 @Module({})
 export class HealthModule {
   static register(options: { hasDatabase: boolean }) {
     return {
       module: HealthModule,
+      global: true,
       imports: [TerminusModule.forRoot({ gracefulShutdownTimeoutMs: 0 })],
       controllers: [HealthController],
       providers: [NatsHealthIndicator, Lifecycle, { provide: 'HEALTH_HAS_DATABASE', useValue: options.hasDatabase }],

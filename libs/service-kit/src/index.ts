@@ -14,3 +14,4 @@ export * from './secrets';
 export * from './redaction';
 export * from './cli';
 export * from './table-diff';
+export * from './periodic-task';

@@ -14,6 +14,7 @@ export const runningConsumers = new Set<DurableConsumer<any>>();
  */
 export abstract class ManagedDurableConsumer<T = unknown> implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private consumer?: DurableConsumer<T>;
+  private stopping?: Promise<void>;
 
   protected constructor(
     private readonly nc: NatsConnection,
@@ -46,11 +47,21 @@ export abstract class ManagedDurableConsumer<T = unknown> implements OnApplicati
     });
     await this.consumer.start();
     runningConsumers.add(this.consumer);
+    this.lifecycle?.stopOnDrain(() => this.stop());
   }
 
+  /** With a `Lifecycle`: stops every consumer of the service at once (see `Lifecycle.drain`), then this one. */
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.lifecycle) this.lifecycle.draining = true;
-    if (this.consumer) runningConsumers.delete(this.consumer);
-    await this.consumer?.stop();
+    await this.lifecycle?.drain();
+    await this.stop();
+  }
+
+  /** Stops pulling and finishes the messages in hand; once, whoever asks first (this hook or `Lifecycle`). */
+  private stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.consumer) runningConsumers.delete(this.consumer);
+      await this.consumer?.stop();
+    })();
+    return this.stopping;
   }
 }

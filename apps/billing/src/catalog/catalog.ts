@@ -11,7 +11,7 @@ import { CapLimits, capNamePattern, Caps, Limits } from '@credit-hub/contracts';
  *                     "scopeDomain"?, "checkoutMessage"?, "caps"? } ] } ] }`
  * Credits are positive integers; `amountMinor` is the price (of the pack, or of one plan period) in
  * integer minor units of `currency` (lower-case ISO 4217, e.g. 500 usd = $5.00).
- * Caps (issue 10, optional: a catalog without them stays valid, with empty caps): a plan's `caps`
+ * Caps (optional: a catalog without them stays valid, with empty caps): a plan's `caps`
  * and a domain's `freeCaps` (its free tier) map cap names (`scheduled_runs`, lower-case) to a
  * feature flag (`true`/`false`) or a numeric limit (a whole number from 0 to 1,000,000,000).
  */

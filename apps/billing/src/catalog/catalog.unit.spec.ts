@@ -171,7 +171,7 @@ describe('operator input (PUT /api/operator/domains/…)', () => {
   });
 });
 
-describe('caps of plans and of a domain\'s free tier (issue 10)', () => {
+describe('caps of plans and of a domain\'s free tier', () => {
   const plan = { offeringId: 'builder_monthly', kind: 'plan', interval: 'month', trialDays: 14, rollover: false };
 
   it('reads the demo catalog\'s caps: builder plans and demo.localhost\'s free tier; notes.localhost has none', () => {

@@ -15,13 +15,12 @@ import {
   replyOk,
   replyRefused,
 } from '@credit-hub/contracts';
-import { CatalogService, SellableOffering } from '../catalog/catalog.service';
-import { ConnectedDomainRow, connectedDomain } from '../connect/connected-account.store';
-import { packApplicationFeeMinor, planApplicationFeePercent } from '../connect/connect-terms';
+import { CatalogService, SellableOffering } from '../catalog';
+import { ConnectedDomainRow, connectedDomain, packApplicationFeeMinor, planApplicationFeePercent } from '../connect';
 import { InjectStripe } from '../stripe/stripe.client';
 import { accountLabel, onAccount } from '../stripe/stripe-account';
 import { StripeClock } from '../stripe/stripe-clock';
-import { disputesBeforeBlockMax, disputeWindowSeconds } from '../subscriptions/subscription-state';
+import { disputesBeforeBlockMax, disputeWindowSeconds } from '../disputes';
 
 /**
  * Refusal of a checkout by a customer with more than 3 disputes in 6 months (403). Not in the

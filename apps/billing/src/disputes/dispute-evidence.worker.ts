@@ -2,11 +2,11 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
+import { PeriodicTask } from '@credit-hub/service-kit';
 import { BillingConfig } from '../billing.config';
 import { InjectStripe } from '../stripe/stripe.client';
 import { onAccount } from '../stripe/stripe-account';
-import { domainsOfAccount } from '../connect/connected-account.store';
-import { PeriodicTask } from '../subscriptions/periodic-task';
+import { domainsOfAccount } from '../connect';
 import { buildEvidence, CheckoutFact, EvidenceFacts } from './dispute-evidence';
 import { LedgerClient } from './ledger.client';
 

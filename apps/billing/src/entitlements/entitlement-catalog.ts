@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Caps } from '@credit-hub/contracts';
-import { CatalogService } from '../catalog/catalog.service';
+import { CatalogService } from '../catalog';
 import { CapsSource } from './entitlement-rules';
 
 /** How long a domain's caps are kept in memory before they are read again, ms (another billing instance may have changed them). */

@@ -1,9 +1,9 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { PeriodicTask } from '@credit-hub/service-kit';
 import { BillingConfig } from '../billing.config';
 import { StripeClock } from '../stripe/stripe-clock';
-import { PeriodicTask } from '../subscriptions/periodic-task';
 import { loadEntitlement, settleEntitlement } from './entitlement.store';
 
 /** Rows settled per run at most; the next run takes the rest. */

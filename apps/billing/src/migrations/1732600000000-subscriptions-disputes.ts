@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Plans, subscriptions, disputes and external refunds (issue 3).
+ * Plans, subscriptions, disputes and external refunds.
  * - `offerings` sell plans too (interval, trial days, rollover) and may word their own checkout
  *   text; `domains` get a payment grace.
  * - `checkout_sessions` remember the mode, the plan terms and the text shown on the checkout

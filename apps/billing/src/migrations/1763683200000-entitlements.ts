@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Plans and entitlements (issue 10).
+ * Plans and entitlements.
  * - `offerings.caps`: what a plan entitles to (feature flags and numeric limits, JSON object);
  *   `domains.free_caps`: the domain's free tier. Both default to `{}` (older catalogs stay valid).
  * - `entitlements`: the projection per (domain, customer): the facts of the subscription it

@@ -10,9 +10,8 @@ import { InjectStripe } from '../stripe/stripe.client';
 import { onAccount } from '../stripe/stripe-account';
 import { StripeClock } from '../stripe/stripe-clock';
 import { asObject, isoOf, readInvoice, readMetadata, readText } from '../stripe/stripe-objects';
-import { planGrantId, planTermsOf } from '../subscriptions/subscription-state';
-import { VerifiedStripeEvent } from '../webhooks/webhook-verification';
-import { WebhookService } from '../webhooks/webhook.service';
+import { planGrantId, planTermsOf } from '../subscriptions';
+import { VerifiedStripeEvent, WebhookService } from '../webhooks';
 import { readLedgerFacts } from './ledger-stream.reader';
 import { compare, factsInWindow, mayBeLag, PaidInvoice, PaidSession, windowStart } from './reconcile';
 

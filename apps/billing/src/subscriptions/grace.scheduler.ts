@@ -2,9 +2,9 @@ import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { OutboxMessage } from '@credit-hub/messaging';
+import { PeriodicTask } from '@credit-hub/service-kit';
 import { BillingConfig } from '../billing.config';
 import { StripeClock } from '../stripe/stripe-clock';
-import { PeriodicTask } from './periodic-task';
 import { blockIfGraceOver, SubscriptionSync } from './subscription-sync';
 import { loadSubscriptionForUpdate } from './subscription.store';
 

@@ -171,8 +171,3 @@ export const daySeconds = 86_400;
 export function graceEndsAt(invoiceCreated: number, graceDays: number): number {
   return invoiceCreated + graceDays * daySeconds;
 }
-
-/** Disputes that block new checkouts: more than this many… */
-export const disputesBeforeBlockMax = 3;
-/** …opened within this window (seed 002: "more than 3 disputes in 6 months"), seconds. */
-export const disputeWindowSeconds = 183 * daySeconds;

@@ -3,7 +3,7 @@ import Stripe from 'stripe';
 import { EntityManager } from 'typeorm';
 import { BillingEventSubjects, PlanCreditsBlockV1, SubscriptionChangedV1 } from '@credit-hub/contracts';
 import { OutboxMessage, writeOutbox } from '@credit-hub/messaging';
-import { sameAccount } from '../connect/connect-scope';
+import { sameAccount } from '../connect';
 import { InjectStripe } from '../stripe/stripe.client';
 import { accountLabel, onAccount } from '../stripe/stripe-account';
 import { isoOf, readSubscription, SubscriptionSnapshot } from '../stripe/stripe-objects';

@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { SubscriptionStatus, SubscriptionView } from '@credit-hub/contracts';
 import { Queryable } from '@credit-hub/messaging';
-import { projectEntitlement } from '../entitlements/entitlement.store';
+import { projectEntitlement } from '../entitlements';
 import { isoOf } from '../stripe/stripe-objects';
 import { PlanTerms, statusRanks, SubscriptionState } from './subscription-state';
 
@@ -123,7 +123,7 @@ export async function saveSubscription(manager: EntityManager, record: Subscript
       record.lastEventCreated, record.connectedAccountId,
     ],
   );
-  // The entitlements projection moves in the same transaction (issue 10); "now" is the newest
+  // The entitlements projection moves in the same transaction; "now" is the newest
   // Stripe time this row has seen (the grace end once its credits are blocked).
   const now = Math.max(record.lastEventCreated, record.planCreditsBlocked && record.graceEndsAt !== null ? record.graceEndsAt : 0);
   await projectEntitlement(manager, t.domain, t.email, now);

@@ -6,8 +6,8 @@ import {
   BillingPortalSessionResult, CancelSubscriptionCommand, ChangePlanCommand, CreateBillingPortalSessionCommand, ListSubscriptionsQuery, Reply,
   replyOk, replyRefused, SubscriptionList, SubscriptionView,
 } from '@credit-hub/contracts';
-import { CatalogService } from '../catalog/catalog.service';
-import { checkoutMetadata } from '../checkout/checkout.service';
+import { CatalogService } from '../catalog';
+import { checkoutMetadata } from '../checkout';
 import { InjectStripe } from '../stripe/stripe.client';
 import { onAccount } from '../stripe/stripe-account';
 import { readSubscription } from '../stripe/stripe-objects';

@@ -6,7 +6,7 @@ import { OutboxMessage, writeOutbox } from '@credit-hub/messaging';
 import { InjectStripe } from '../stripe/stripe.client';
 import { disputeOutcome, DisputeFacts, isoOf, readCharge, readDispute, readId } from '../stripe/stripe-objects';
 import { chargeOwnerOn, ChargeOwner } from './charge-owner';
-import { sameAccount } from '../connect/connect-scope';
+import { sameAccount } from '../connect';
 import { accountLabel, onAccount } from '../stripe/stripe-account';
 import { Outcome, StripeEventHandler } from './stripe-event-handler';
 import { VerifiedStripeEvent } from './webhook-verification';

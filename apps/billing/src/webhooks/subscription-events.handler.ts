@@ -3,14 +3,12 @@ import Stripe from 'stripe';
 import { EntityManager } from 'typeorm';
 import { BillingEventSubjects, PaymentFailedV1, TrialWillEndV1 } from '@credit-hub/contracts';
 import { OutboxMessage } from '@credit-hub/messaging';
-import { CatalogService } from '../catalog/catalog.service';
+import { CatalogService } from '../catalog';
 import { InjectStripe } from '../stripe/stripe.client';
 import { accountLabel, onAccount } from '../stripe/stripe-account';
-import { sameAccount } from '../connect/connect-scope';
+import { sameAccount } from '../connect';
 import { InvoiceFacts, isoOf, readId, readInvoice, StripeObject } from '../stripe/stripe-objects';
-import { graceEndsAt, GrantReason, planTermsOf, PlanTerms } from '../subscriptions/subscription-state';
-import { blockIfGraceOver, SubscriptionSync, unblock } from '../subscriptions/subscription-sync';
-import { SubscriptionRecord } from '../subscriptions/subscription.store';
+import { graceEndsAt, GrantReason, planTermsOf, PlanTerms, blockIfGraceOver, SubscriptionSync, unblock, SubscriptionRecord } from '../subscriptions';
 import { causeOf, Outcome, StripeEventHandler } from './stripe-event-handler';
 import { VerifiedStripeEvent } from './webhook-verification';
 

@@ -8,11 +8,10 @@ import { InjectStripe } from '../stripe/stripe.client';
 import { ChargeRefundedHandler } from './charge-refunded.handler';
 import { DisputeEventsHandler } from './dispute-events.handler';
 import { PackPaymentHandler } from './pack-payment.handler';
-import { Outcome } from './stripe-event-handler';
+import { Outcome, StripeEventHandler } from './stripe-event-handler';
 import { SubscriptionEventsHandler } from './subscription-events.handler';
 import { VerifiedStripeEvent, verifyWebhook } from './webhook-verification';
-import { AccountEventsHandler } from '../connect/account-events.handler';
-import { crossAccountRefusal } from '../connect/connect-scope';
+import { crossAccountRefusal } from '../connect';
 
 /** Where an event came from: a signed delivery, or reconciliation's listing of Stripe's events. */
 export type EventSource = 'webhook' | 'reconcile';
@@ -52,11 +51,18 @@ export class WebhookService {
     subscriptions: SubscriptionEventsHandler,
     disputes: DisputeEventsHandler,
     refunds: ChargeRefundedHandler,
-    accounts: AccountEventsHandler,
   ) {
-    for (const handler of [packs, subscriptions, disputes, refunds, accounts] as (Routed & { types: readonly string[] })[]) {
-      for (const type of handler.types) this.routes.set(type, [...(this.routes.get(type) ?? []), handler]);
-    }
+    for (const handler of [packs, subscriptions, disputes, refunds]) this.register(handler);
+  }
+
+  /**
+   * Adds a handler for its `types`, after those already registered for a type (the first whose
+   * `accepts` is true, or that has none, handles an event). Features outside this folder plug their
+   * handlers in from their module's `onModuleInit` (Connect's `account.*` events), so the intake
+   * never imports them.
+   */
+  register(handler: StripeEventHandler & Routed): void {
+    for (const type of handler.types) this.routes.set(type, [...(this.routes.get(type) ?? []), handler]);
   }
 
   /** Event types with a handler (the rest are acknowledged as ignored). */

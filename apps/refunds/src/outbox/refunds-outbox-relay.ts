@@ -4,7 +4,7 @@ import { InjectNats } from '@credit-hub/service-kit';
 import { NatsConnection } from 'nats';
 import { refundsOutboxChannel } from '../migrations/1732233600000-refund-requests';
 import { RefundsConfig } from '../refunds.config';
-import { RefundsDb } from '../requests/refunds-db';
+import { RefundsDb } from '../db/refunds-db';
 
 /** Session advisory lock key of the refunds relay ('RFOB'): one relay per refunds database publishes. */
 export const refundsRelayLockKey = 0x52464f42;

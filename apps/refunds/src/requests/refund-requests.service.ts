@@ -41,7 +41,7 @@ import { DomainRefundSettings, policyView } from '../policy/refund-policy';
 import { mintPortalToken, PortalTokenClaims, verifyPortalToken } from '../portal/portal-token';
 import { RefundsConfig } from '../refunds.config';
 import { DriveOptions, RefundSaga } from '../saga/refund-saga';
-import { RefundsDb } from './refunds-db';
+import { RefundsDb } from '../db/refunds-db';
 import {
   customerRefunds,
   findById,

@@ -8,7 +8,7 @@ import {
 } from '@credit-hub/contracts';
 import { Outcome, retryable, ServiceRequests } from '../clients/service-requests';
 import { RefundsConfig } from '../refunds.config';
-import { RefundsDb } from '../requests/refunds-db';
+import { RefundsDb } from '../db/refunds-db';
 import {
   completeCreditRefund,
   findById,

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { RefundsConfig } from '../refunds.config';
-import { RefundsDb } from '../requests/refunds-db';
+import { RefundsDb } from '../db/refunds-db';
 import { claimDue } from '../requests/refund-requests.store';
 import { RefundSaga } from './refund-saga';
 

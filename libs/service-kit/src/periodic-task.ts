@@ -1,8 +1,13 @@
 import { Logger } from '@nestjs/common';
 
 /**
- * Runs `work` every `intervalMs`, never two at once; `stop()` waits for the run in hand. A failed
- * run is logged and the next one tries again (the work is idempotent).
+ * Runs `work` every `intervalMs` milliseconds (measured from the end of one run to the start of the
+ * next), never two at once; `stop()` waits for the run in hand. A failed run is logged under `name`
+ * (the error's message only) and the next one tries again, so `work` must be idempotent. The timer is
+ * `unref`'d: it never keeps a process alive on its own. Nothing is thrown from `runNow` or `stop`.
+ *
+ * For work whose schedule lives in the database (billing's grace periods, dispute evidence,
+ * entitlement periods): the task only wakes up and asks what is due.
  */
 export class PeriodicTask {
   private timer?: NodeJS.Timeout;
@@ -16,6 +21,7 @@ export class PeriodicTask {
     private readonly logger = new Logger(name),
   ) {}
 
+  /** Schedules the first run `intervalMs` from now; a second call while started does nothing. */
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
@@ -31,6 +37,7 @@ export class PeriodicTask {
     await this.running;
   }
 
+  /** Cancels the next run and resolves when the run in hand (if any) has finished. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);

@@ -19,7 +19,7 @@ import {
 } from '@credit-hub/contracts';
 import { dataErrorOf, Metrics } from '@credit-hub/service-kit';
 import { Histogram } from 'prom-client';
-import { RefundRequestsService } from './requests/refund-requests.service';
+import { RefundRequestsService } from './refund-requests.service';
 
 /**
  * The refunds service's request/reply handlers (NATS, queue group `refunds`), all one shape:

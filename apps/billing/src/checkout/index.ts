@@ -1,0 +1,2 @@
+/** What the checkout feature offers the other features. */
+export { checkoutMetadata } from './checkout.service';

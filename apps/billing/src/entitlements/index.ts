@@ -1,0 +1,2 @@
+/** What the entitlements feature offers the other features. */
+export { projectEntitlement } from './entitlement.store';

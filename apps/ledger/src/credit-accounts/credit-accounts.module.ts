@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { BillingEventsConsumer } from './billing-events.consumer';
+import { ConsumeBatcher } from './consume.batcher';
+import { ConsumeSubscription } from './consume.subscription';
+import { CreditAccountStore } from './credit-account.store';
+import { ExpiryScheduler } from './expiry.scheduler';
+import { HistoryReader } from './history.reader';
+import { LedgerHandlers } from './ledger.handlers';
+import { LedgerPipeline } from './ledger.pipeline';
+import { LedgerOutboxRelay } from './outbox-relay.service';
+
+/**
+ * Credit accounts: the command handlers (NATS request/reply, and the consume subscription that
+ * feeds the same handlers), the store and its write pipeline, history, the expiry scan, the
+ * consumer of stream BILLING, and the outbox relay to stream LEDGER. Exports `CreditAccountStore`.
+ */
+@Module({
+  controllers: [LedgerHandlers],
+  providers: [CreditAccountStore, LedgerPipeline, ConsumeBatcher, ConsumeSubscription, LedgerHandlers, HistoryReader, ExpiryScheduler, LedgerOutboxRelay, BillingEventsConsumer],
+  exports: [CreditAccountStore],
+})
+export class CreditAccountsModule {}
