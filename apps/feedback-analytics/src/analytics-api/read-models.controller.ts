@@ -15,7 +15,7 @@ import {
 } from '@credit-hub/contracts';
 import { ReadModelReader } from '../read-models/read-model.reader';
 
-/** Request/reply queries on the issue-5 read models (queue group `feedback-analytics`); refusal `validation_failed`. */
+/** Request/reply queries on the read models (queue group `feedback-analytics`); refusal `validation_failed`. */
 @Controller()
 export class ReadModelsController {
   constructor(private readonly reader: ReadModelReader) {}

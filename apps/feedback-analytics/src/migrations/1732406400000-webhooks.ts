@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Outgoing webhooks (issue 6): the builders' endpoints, one delivery row per (event, endpoint),
+ * Outgoing webhooks: the builders' endpoints, one delivery row per (event, endpoint),
  * every HTTP attempt, the inbox of the webhook consumers, and the lot → domain map the
  * low-balance alert needs for events that name only a lot (expiry, refund, claw-back).
  *

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { readModelTables, readModelTablesSql } from '../read-models/read-model-tables';
 
-/** Issue 5: the read models of LEDGER, BILLING and REFUNDS (see read-models/read-model-tables.ts). */
+/** The read models of LEDGER, BILLING and REFUNDS (see read-models/read-model-tables.ts). */
 export class ReadModels1732838400000 implements MigrationInterface {
   name = 'ReadModels1732838400000';
 

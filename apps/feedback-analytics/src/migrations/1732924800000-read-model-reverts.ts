@@ -4,7 +4,7 @@ import { readModelTables } from '../read-models/read-model-tables';
 const added = ['rm_consumptions', 'rm_purchase_refunds'];
 
 /**
- * Issue 5 gaps: `rm_consumptions` (refunded credits by the action type they were consumed for) and
+ * What the first read models lacked: `rm_consumptions` (refunded credits by the action type they were consumed for) and
  * `rm_purchase_refunds` (a PurchaseRefundReverted takes its refund's amount back off revenue). The
  * live tables fill from new events on; run `npm run replay -- analytics --replace` once after this
  * migration so older refunds get their action type and older reverts their amount.

@@ -205,7 +205,7 @@ export class BillingWebhooksConsumer extends WebhookSourceConsumer {
   }
 }
 
-/** ENTITLEMENTS → `entitlements.changed` (a customer's plan, status or caps on a domain changed; issue 10). */
+/** ENTITLEMENTS → `entitlements.changed` (a customer's plan, status or caps on a domain changed). */
 @Injectable()
 export class EntitlementWebhooksConsumer extends WebhookSourceConsumer {
   constructor(

@@ -1,5 +1,5 @@
 /**
- * The issue-5 read models: projections of streams LEDGER, BILLING and REFUNDS, each fed by its own
+ * The read models: projections of streams LEDGER, BILLING and REFUNDS, each fed by its own
  * durable consumer (`analytics-rm-ledger`, `analytics-rm-billing`, `analytics-rm-refunds`; inbox
  * names alike). Table names are unqualified so the rebuild can project into a shadow schema
  * (search_path). Every projection is order-independent across streams (upserts of separate

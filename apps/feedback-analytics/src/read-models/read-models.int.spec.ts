@@ -23,7 +23,7 @@ import { firstValueFrom } from 'rxjs';
 import { FeedbackAnalyticsModule } from '../feedback-analytics.module';
 import { BillingReadModelConsumer, LedgerReadModelConsumer } from './read-model.consumers';
 
-// Real PostgreSQL and NATS: LEDGER → the issue-5 read models, queried over request/reply.
+// Real PostgreSQL and NATS: LEDGER → the read models, queried over request/reply.
 describe('feedback-analytics: LEDGER → credits and revenue read models', () => {
   const databaseUrl = uniqueDatabaseUrl('analytics_rm');
   let nc: NatsConnection;

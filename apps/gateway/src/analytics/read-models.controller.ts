@@ -26,7 +26,7 @@ import {
 } from './read-models.dto';
 
 /**
- * The issue-5 read models of feedback-analytics (NATS request/reply). A domain key reads its own
+ * The read models of feedback-analytics (NATS request/reply). A domain key reads its own
  * domain; a builder key reads its domains: all of them without `domain`, or the ones named
  * (`domain` repeated or comma-separated). A domain the key cannot read: 403 forbidden_domain.
  */
