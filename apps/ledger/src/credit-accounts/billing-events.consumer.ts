@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
-  BillingEventSubjects, ChargeRefundedExternallyV1, connectedAccountIdPattern, DisputeClosedV1, GrantCreditsCommand, PaymentSucceededV1, PlanCreditsBlockV1,
+  BillingEventSubjects, ChargeRefundedExternallyV1, ConnectedAccountUpdatedV1, connectedAccountIdPattern, DisputeClosedV1, GrantCreditsCommand, PaymentSucceededV1, PlanCreditsBlockV1,
   PlanCreditsGrantedV1, Reply, Streams, SubscriptionChangedV1, validatePayload,
 } from '@credit-hub/contracts';
 import { decideClawBack, decideExternalRefund, decideFreeze, decidePlanEnd, decideResumePlan, decideSuspendPlan, decideUnfreeze } from '@credit-hub/ledger-domain';
@@ -8,7 +8,7 @@ import { ConsumedMessage, DurableConsumerOptions, ParsedMessage, parseMessage } 
 import { bindLogFields, InjectNats, Lifecycle, ManagedDurableConsumer, runWithLogFields } from '@credit-hub/service-kit';
 import { NatsConnection } from 'nats';
 import { CreditAccountStore } from './credit-account.store';
-import { parseConnectedAccountUpdated, recordConnectedAccount } from './connected-domains';
+import { recordConnectedAccount } from './connected-domains';
 
 /** Durable consumer of the ledger on stream BILLING (all billing events; the ledger acts on the credit-relevant ones). */
 export const billingConsumerName = 'ledger-billing';
@@ -89,7 +89,7 @@ export class BillingEventsConsumer extends ManagedDurableConsumer {
       case 'billing.events.subscription-changed.v1':
         return this.subscriptionChanged(parsed.message, message);
       case 'billing.events.connected-account-updated.v1':
-        return this.connectedAccount(message);
+        return this.connectedAccount(parsed.message);
       default:
         return;
     }
@@ -101,9 +101,9 @@ export class BillingEventsConsumer extends ManagedDurableConsumer {
   }
 
   /** A connected account's domains and state: the ledger's domain → account mapping for account-scoped credits. */
-  private async connectedAccount(message: ConsumedMessage<unknown>): Promise<void> {
-    const update = parseConnectedAccountUpdated(message.body);
-    if (typeof update === 'string') return this.logger.error(`ignoring malformed connected account update ${message.messageId}: ${update}`);
+  private async connectedAccount(message: ConnectedAccountUpdatedV1): Promise<void> {
+    // Validated by its contract (normalised host names); listed once each.
+    const update = { ...message, domains: [...new Set(message.domains)], at: new Date(message.at).toISOString() };
     await recordConnectedAccount(this.accounts.pool, update);
     this.logger.log(`connected account ${update.accountId} ${update.status}: ${update.domains.length} domain(s) listed`);
   }

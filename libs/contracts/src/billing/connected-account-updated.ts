@@ -1,7 +1,10 @@
-import { IsArray, IsBoolean, IsIn, IsString, Length } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsString, Length, Matches } from 'class-validator';
 import { defineMessage, IsoTime, leniently } from '../message';
 import { normalizeDomain } from '../customer';
 import { Transform } from 'class-transformer';
+
+/** Domains one account update may list (a builder's portfolio; far above any real one). */
+export const connectedDomainsPerAccountMax = 1000;
 
 /** States of a connected Stripe account (a builder's) as billing sees them. */
 export const ConnectedAccountStatuses = ['onboarding', 'ready', 'restricted', 'disconnected'] as const;
@@ -15,12 +18,13 @@ export type ConnectedAccountStatus = (typeof ConnectedAccountStatuses)[number];
  */
 export class ConnectedAccountUpdatedV1 {
   /** Stripe's account id, `acct_…`. */
-  @IsString() @Length(1, 200)
+  @IsString() @Length(1, 200) @Matches(/^acct_[A-Za-z0-9]{1,100}$/, { message: 'accountId must be a Stripe account id (acct_…)' })
   accountId!: string;
 
   /** Every domain now connected to the account, normalised (trimmed, lower-cased). */
   @Transform(({ value }) => (Array.isArray(value) ? value.map((d) => (typeof d === 'string' ? normalizeDomain(d) : d)) : value))
-  @IsArray() @IsString({ each: true }) @Length(1, 253, { each: true })
+  @IsArray() @ArrayMaxSize(connectedDomainsPerAccountMax) @IsString({ each: true }) @Length(1, 253, { each: true })
+  @Matches(/^[a-z0-9.-]+$/, { each: true, message: 'domains must be host names' })
   domains!: string[];
 
   @IsIn(ConnectedAccountStatuses)
