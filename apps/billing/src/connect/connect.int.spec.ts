@@ -14,7 +14,7 @@ import {
 } from '@credit-hub/contracts';
 import { eventually } from '@credit-hub/testing';
 import { BillingHarness, startBillingHarness, testConnectWebhookSecret, testWebhookSecret } from '../test/billing-harness';
-import { outbox, standinPost, subjects } from '../test/billing-scenario';
+import { advanceDays, outbox, standinPost, subjects } from '../test/billing-scenario';
 
 // Stripe Connect through billing, against the stand-in in-process (which speaks Connect): onboarding,
 // account state from Connect webhooks, direct-charge checkouts with the domain's fee, money refunds
@@ -257,5 +257,54 @@ describe('billing: Stripe Connect (real PostgreSQL, NATS, Stripe stand-in)', () 
     expect(unscoped).toMatchObject({ ok: false, refusal: { code: 'webhook_payload_invalid' } });
     const [stored] = await harness.dataSource.query(`SELECT count(*)::int AS n FROM stripe_events WHERE stripe_event_id IN ('evt_forged_1', 'evt_forged_2')`);
     expect(stored.n).toBe(0);
+  });
+  it('never credits a session the builder opened on its own account for its own domain, whatever its metadata says', async () => {
+    const accountId = (await state(['notes.localhost']))[0]!.accountId!;
+    const minted = await harness.stripe.checkout.sessions.create({
+      mode: 'payment', success_url: 'http://x.localhost/ok',
+      line_items: [{ quantity: 1, price_data: { currency: 'eur', unit_amount: 100, product_data: { name: 'minted' } } }],
+      metadata: { domain: 'notes.localhost', offeringId: 'notes_50', email: 'mallory@example.com', credits: '999999999', amountMinor: '100', currency: 'eur' },
+      payment_intent_data: { metadata: { domain: 'notes.localhost' } },
+    }, onAccount(accountId));
+    await pay(minted.id, accountId);
+    const delivery = harness.connectDeliveries.find((d) => d.type === 'checkout.session.completed' && d.account === accountId && d.outcome === 'ignored');
+    expect(delivery).toBeDefined();
+    const [recorded] = await harness.dataSource.query('SELECT outcome, refusal FROM stripe_events WHERE account_id = $1 AND stripe_event_id = $2', [accountId, delivery!.eventId]);
+    expect(recorded).toMatchObject({ outcome: 'ignored', refusal: expect.stringContaining('not opened by billing') });
+    expect(await outbox(harness, subjects.paymentSucceeded, { checkoutSessionId: minted.id })).toEqual([]);
+    expect(await outbox(harness, subjects.paymentSucceeded, { email: 'mallory@example.com' })).toEqual([]);
+  });
+
+  it('never grants plan credits for a subscription the builder opened itself, and ignores credits edited into a sold plan\'s metadata', async () => {
+    const accountId = (await state(['slides.localhost']))[0]!.accountId!;
+    // A plan session opened by the builder on its own account, naming its own domain.
+    const minted = await harness.stripe.checkout.sessions.create({
+      mode: 'subscription', success_url: 'http://x.localhost/ok',
+      line_items: [{ quantity: 1, price_data: { currency: 'usd', unit_amount: 100, recurring: { interval: 'month' }, product_data: { name: 'minted plan' } } }],
+      metadata: { domain: 'slides.localhost', offeringId: 'monthly_100', email: 'mallory@example.com', credits: '999999', amountMinor: '2000', currency: 'usd', interval: 'month', rollover: 'false' },
+      subscription_data: { metadata: { domain: 'slides.localhost', offeringId: 'monthly_100', email: 'mallory@example.com', credits: '999999', amountMinor: '2000', currency: 'usd', interval: 'month', rollover: 'false' } },
+    }, onAccount(accountId));
+    await pay(minted.id, accountId);
+    expect(await outbox(harness, subjects.planCreditsGranted, { email: 'mallory@example.com' })).toEqual([]);
+    const [refused] = await harness.dataSource.query(
+      `SELECT refusal FROM stripe_events WHERE account_id = $1 AND type = 'checkout.session.completed' AND refusal LIKE $2`, [accountId, `%${minted.id}%`]);
+    expect(refused.refusal).toContain('not opened by billing');
+
+    // A plan billing sold: the builder edits its subscription's credits; the renewal grants the catalog's 100.
+    const opened = await checkout('slides.localhost', 'monthly_100', 'finn@example.com');
+    if (!opened.ok) throw new Error(JSON.stringify(opened));
+    await pay(opened.value.sessionId, accountId);
+    const session = await harness.stripe.checkout.sessions.retrieve(opened.value.sessionId, {}, onAccount(accountId));
+    const subscriptionId = session.subscription as string;
+    const sold = await harness.stripe.subscriptions.retrieve(subscriptionId, {}, onAccount(accountId));
+    await harness.stripe.subscriptions.update(subscriptionId, { metadata: { ...sold.metadata, credits: '999999' } }, onAccount(accountId));
+    await drain();
+    await advanceDays(harness, 32);
+    await drain();
+    await until(async () => expect((await outbox<{ credits: number }>(harness, subjects.planCreditsGranted, { subscriptionId })).length).toBeGreaterThanOrEqual(2));
+    const grants = await outbox<{ credits: number }>(harness, subjects.planCreditsGranted, { subscriptionId });
+    expect(grants.map((grant) => grant.credits)).toEqual(grants.map(() => 100));
+    const [record] = await harness.dataSource.query('SELECT credits_per_period FROM subscriptions WHERE id = $1', [subscriptionId]);
+    expect(record.credits_per_period).toBe(100);
   });
 });
