@@ -29,7 +29,7 @@ describe('billing: Stripe Connect (real PostgreSQL, NATS, Stripe stand-in)', () 
 
   beforeAll(async () => {
     harness = await startBillingHarness({ CONNECT_APPLICATION_FEE_BPS: '500', CONNECT_REFUND_APPLICATION_FEE: 'true' });
-    for (const domain of ['slides.localhost', 'other.localhost', 'gone.localhost']) {
+    for (const domain of ['slides.localhost', 'other.localhost', 'gone.localhost', 'revoked.localhost']) {
       const reply = await harness.request(BillingSubscriptionSubjects.putDomainCatalog, {
         domain, displayName: domain, supportEmail: `help@${domain}`, checkoutMessage: 'Credits for your work.',
         offerings: [
@@ -306,5 +306,46 @@ describe('billing: Stripe Connect (real PostgreSQL, NATS, Stripe stand-in)', () 
     expect(grants.map((grant) => grant.credits)).toEqual(grants.map(() => 100));
     const [record] = await harness.dataSource.query('SELECT credits_per_period FROM subscriptions WHERE id = $1', [subscriptionId]);
     expect(record.credits_per_period).toBe(100);
+  });
+  it('after a deauthorisation whose webhook was lost: a money refund is refused for good and a re-fetch 403 records the event, both disconnecting the account', async () => {
+    const accountId = await readyAccount(['revoked.localhost']);
+    const sold = await checkout('revoked.localhost', 'pack_10', 'gus@example.com');
+    if (!sold.ok) throw new Error(JSON.stringify(sold));
+    await pay(sold.value.sessionId, accountId);
+    const [payment] = await outbox<PaymentSucceededV1>(harness, subjects.paymentSucceeded, { checkoutSessionId: sold.value.sessionId });
+    const unpaid = await checkout('revoked.localhost', 'pack_10', 'hal@example.com');
+    if (!unpaid.ok) throw new Error(JSON.stringify(unpaid));
+    const stored = await standinPost<{ event: { id: string } }>(harness, `/test/checkout/sessions/${unpaid.value.sessionId}/complete`, { deliver: false });
+    await standinPost(harness, `/test/accounts/${accountId}/deauthorize`, { deliver: false });
+
+    // The stored completion, delivered now (signed as Stripe would): its re-fetch gets Stripe's 403; recorded as refused, not a 502 retried forever.
+    const payload = JSON.stringify(harness.standin.state.events.find((event) => event.id === stored.event.id));
+    const signature = harness.stripe.webhooks.generateTestHeaderString({ payload, secret: testConnectWebhookSecret });
+    const delivered = await harness.request(BillingConnectSubjects.handleConnectWebhook, { payloadBase64: Buffer.from(payload).toString('base64'), signature });
+    expect(delivered).toMatchObject({ ok: true, value: { outcome: 'ignored', stripeEventId: stored.event.id } });
+    const [recorded] = await harness.dataSource.query('SELECT outcome, refusal FROM stripe_events WHERE account_id = $1 AND stripe_event_id = $2', [accountId, stored.event.id]);
+    expect(recorded).toMatchObject({ outcome: 'ignored', refusal: expect.stringContaining('disconnected') });
+    expect((await state(['revoked.localhost']))[0]!.status).toBe('disconnected');
+    expect(await outbox(harness, subjects.connectedAccountUpdated, { accountId, status: 'disconnected' })).toHaveLength(1);
+
+    // The money refund: a final refusal the saga compensates on, never stripe_unavailable.
+    const refund = await harness.request<CreateStripeRefundResult>(BillingRefundSubjects.createRefund, {
+      refundRequestId: '5b0e5c1e-0000-4000-8000-000000000002', paymentIntentId: payment!.paymentIntentId, amountMinor: 500, currency: 'usd',
+    });
+    expect(refund).toMatchObject({ ok: false, refusal: { code: 'connected_account_disconnected' } });
+  });
+
+  it('a money refund on an account deauthorized unseen marks it disconnected and publishes it', async () => {
+    const accountId = (await state(['slides.localhost']))[0]!.accountId!;
+    const [payment] = await outbox<PaymentSucceededV1>(harness, subjects.paymentSucceeded, { connectedAccountId: accountId, domain: 'slides.localhost' });
+    await standinPost(harness, `/test/accounts/${accountId}/deauthorize`, { deliver: false });
+    const refund = await harness.request<CreateStripeRefundResult>(BillingRefundSubjects.createRefund, {
+      refundRequestId: '5b0e5c1e-0000-4000-8000-000000000003', paymentIntentId: payment!.paymentIntentId, amountMinor: 100, currency: payment!.currency,
+    });
+    expect(refund).toMatchObject({ ok: false, refusal: { code: 'connected_account_disconnected' } });
+    expect((await state(['slides.localhost', 'notes.localhost'])).map((domain) => domain.status)).toEqual(['disconnected', 'disconnected']);
+    expect(await outbox(harness, subjects.connectedAccountUpdated, { accountId, status: 'disconnected' })).toEqual([
+      expect.objectContaining({ domains: ['notes.localhost', 'slides.localhost'] }),
+    ]);
   });
 });

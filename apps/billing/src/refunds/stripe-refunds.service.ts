@@ -1,6 +1,9 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
+import { DataSource } from 'typeorm';
 import { CreateStripeRefundCommand, CreateStripeRefundResult, Reply, replyOk, replyRefused } from '@credit-hub/contracts';
+import { accountRevoked, markDisconnected } from '../connect/connected-account.store';
 import { ConnectedSales } from '../connect/connected-sales';
 import { InjectStripe } from '../stripe/stripe.client';
 import { onAccount } from '../stripe/stripe-account';
@@ -15,6 +18,10 @@ import { onAccount } from '../stripe/stripe-account';
  * billing recorded the sale) is refunded on that account (`Stripe-Account`), with
  * `refund_application_fee` per the domain's policy: the platform's fee is given back in
  * proportion to the amount refunded (https://docs.stripe.com/connect/direct-charges#issue-refunds).
+ * When Stripe no longer lets the platform act on that account (403, 401 or `account_invalid`:
+ * deauthorized, maybe with the webhook lost) the refusal is final, `connected_account_disconnected`
+ * (the saga gives the credits back), and the account is marked disconnected
+ * (`connected-account-updated.v1`, messageId `refund:<acct>:<version>`).
  */
 @Injectable()
 export class StripeRefundsService {
@@ -24,6 +31,7 @@ export class StripeRefundsService {
   constructor(
     @InjectStripe() private readonly stripe: Stripe,
     @Optional() private readonly sales?: ConnectedSales,
+    @Optional() @InjectDataSource() private readonly dataSource?: DataSource,
   ) {}
 
   async createRefund(command: CreateStripeRefundCommand): Promise<Reply<CreateStripeRefundResult>> {
@@ -38,6 +46,11 @@ export class StripeRefundsService {
         onAccount(direct?.accountId, { idempotencyKey: command.refundRequestId }),
       );
     } catch (error) {
+      if (direct && accountRevoked(error)) {
+        this.logger.warn(`Stripe refuses the platform ${direct.accountId} (${(error as Error).message}); refund ${command.refundRequestId} cannot be made there, the account is disconnected`);
+        if (this.dataSource) await markDisconnected(this.dataSource, direct.accountId, 'refund');
+        return replyRefused('connected_account_disconnected', `the builder's Stripe account ${direct.accountId} no longer lets the platform refund its payments (disconnected)`);
+      }
       return refusalFor(error, command, this.logger);
     }
     if (refund.status === 'failed' || refund.status === 'canceled') {
@@ -54,9 +67,12 @@ export class StripeRefundsService {
 
 /**
  * Stripe's answer as a refusal. A decline or an invalid request (nothing left to refund, unknown
- * payment) will not change on retry: `stripe_refund_refused`, and the saga compensates. Anything
- * else may have refunded or may succeed later: `stripe_unavailable`, and the saga asks again with
- * the same key — never compensate when the money may have left.
+ * payment) will not change on retry: `stripe_refund_refused`, and the saga compensates. An
+ * idempotency error (the key was used with other parameters: the first request may have refunded)
+ * will not change on retry either, and the money may have left: `stripe_refund_needs_operator`,
+ * the saga parks the request for an operator (no retry, no compensation). Anything else may have
+ * refunded or may succeed later: `stripe_unavailable`, and the saga asks again with the same key —
+ * never compensate when the money may have left.
  */
 function refusalFor(error: unknown, command: CreateStripeRefundCommand, logger: Logger): Reply<CreateStripeRefundResult> {
   if (!(error instanceof Stripe.errors.StripeError)) throw error;
@@ -65,7 +81,10 @@ function refusalFor(error: unknown, command: CreateStripeRefundCommand, logger: 
     logger.warn(`Stripe refused ${what}: ${error.type} ${error.code ?? ''} ${error.message}`);
     return replyRefused('stripe_refund_refused', `Stripe refused the refund: ${error.message}`);
   }
-  if (error instanceof Stripe.errors.StripeIdempotencyError) logger.error(`Stripe idempotency conflict for ${what}: ${error.message}`);
-  else logger.warn(`Stripe failed ${what}: ${error.type} ${error.message}`);
+  if (error instanceof Stripe.errors.StripeIdempotencyError) {
+    logger.error(`Stripe idempotency conflict for ${what}, an operator must check the payment in Stripe: ${error.message}`);
+    return replyRefused('stripe_refund_needs_operator', `Stripe refused the refund's idempotency key (used with other parameters); an operator must check the payment: ${error.message}`);
+  }
+  logger.warn(`Stripe failed ${what}: ${error.type} ${error.message}`);
   return replyRefused('stripe_unavailable', `Stripe could not refund now: ${error.message}`);
 }
