@@ -29,7 +29,7 @@ describe('billing: Stripe Connect (real PostgreSQL, NATS, Stripe stand-in)', () 
 
   beforeAll(async () => {
     harness = await startBillingHarness({ CONNECT_APPLICATION_FEE_BPS: '500', CONNECT_REFUND_APPLICATION_FEE: 'true' });
-    for (const domain of ['slides.localhost', 'other.localhost', 'gone.localhost', 'revoked.localhost']) {
+    for (const domain of ['slides.localhost', 'other.localhost', 'gone.localhost', 'revoked.localhost', 'kept.localhost', 'lost.localhost']) {
       const reply = await harness.request(BillingSubscriptionSubjects.putDomainCatalog, {
         domain, displayName: domain, supportEmail: `help@${domain}`, checkoutMessage: 'Credits for your work.',
         offerings: [
@@ -347,5 +347,21 @@ describe('billing: Stripe Connect (real PostgreSQL, NATS, Stripe stand-in)', () 
     expect(await outbox(harness, subjects.connectedAccountUpdated, { accountId, status: 'disconnected' })).toEqual([
       expect.objectContaining({ domains: ['notes.localhost', 'slides.localhost'] }),
     ]);
+  });
+  it('reconciliation goes on past an account deauthorized with its webhook lost: marked disconnected, reported, the others reconciled', async () => {
+    const kept = await readyAccount(['kept.localhost']);
+    const lost = await readyAccount(['lost.localhost']);
+    const opened = await checkout('kept.localhost', 'pack_10', 'ivy@example.com');
+    if (!opened.ok) throw new Error(JSON.stringify(opened));
+    const completed = await standinPost<{ event: { id: string } }>(harness, `/test/checkout/sessions/${opened.value.sessionId}/complete`, { deliver: false });
+    await standinPost(harness, `/test/accounts/${lost}/deauthorize`, { deliver: false });
+
+    const report = await harness.request<ReconcileReport>(BillingSubscriptionSubjects.reconcile, { since: '1d' });
+    if (!report.ok) throw new Error(JSON.stringify(report));
+    expect(report.value.findings).toContainEqual(expect.objectContaining({ kind: 'connected_account_disconnected', id: lost }));
+    expect(report.value.eventsProcessed).toContainEqual({ id: completed.event.id, type: 'checkout.session.completed', outcome: 'processed' });
+    expect(await outbox(harness, subjects.paymentSucceeded, { checkoutSessionId: opened.value.sessionId })).toEqual([expect.objectContaining({ connectedAccountId: kept })]);
+    expect((await state(['kept.localhost', 'lost.localhost'])).map((domain) => domain.status)).toEqual(['ready', 'disconnected']);
+    expect(await outbox(harness, subjects.connectedAccountUpdated, { accountId: lost, status: 'disconnected' })).toEqual([expect.objectContaining({ domains: ['lost.localhost'] })]);
   });
 });
