@@ -364,4 +364,28 @@ describe('billing: Stripe Connect (real PostgreSQL, NATS, Stripe stand-in)', () 
     expect((await state(['kept.localhost', 'lost.localhost'])).map((domain) => domain.status)).toEqual(['ready', 'disconnected']);
     expect(await outbox(harness, subjects.connectedAccountUpdated, { accountId: lost, status: 'disconnected' })).toEqual([expect.objectContaining({ domains: ['lost.localhost'] })]);
   });
+  it('freezes the refund fee policy on the sale: a refund retried after the domain\'s policy changed sends the same request', async () => {
+    const accountId = (await state(['kept.localhost']))[0]!.accountId!;
+    const opened = await checkout('kept.localhost', 'pack_10', 'jay@example.com');
+    if (!opened.ok) throw new Error(JSON.stringify(opened));
+    await pay(opened.value.sessionId, accountId);
+    const [payment] = await outbox<PaymentSucceededV1>(harness, subjects.paymentSucceeded, { checkoutSessionId: opened.value.sessionId });
+    const command = { refundRequestId: '5b0e5c1e-0000-4000-8000-000000000004', paymentIntentId: payment!.paymentIntentId, amountMinor: 500, currency: 'usd' };
+    const first = await harness.request<CreateStripeRefundResult>(BillingRefundSubjects.createRefund, command);
+    if (!first.ok) throw new Error(JSON.stringify(first));
+
+    // The operator stops giving the fee back; the saga, which never heard the first answer, asks again.
+    const changed = await harness.request(BillingConnectSubjects.updateConnectSettings, { domain: 'kept.localhost', refundApplicationFee: false });
+    expect(changed.ok).toBe(true);
+    const again = await harness.request<CreateStripeRefundResult>(BillingRefundSubjects.createRefund, command);
+    expect(again).toEqual(first);
+    const fees = (await harness.stripe.applicationFees.list({ limit: 100 })).data.filter((candidate) => candidate.account === accountId || (candidate.account as { id?: string } | null)?.id === accountId);
+    expect(fees.map((fee) => [fee.amount, fee.amount_refunded])).toContainEqual([49, 25]); // half of the 49-cent fee given back, as the sale was made (the stand-in rounds half up)
+
+    // A sale made after the change carries the new policy.
+    const later = await checkout('kept.localhost', 'pack_10', 'kim@example.com');
+    if (!later.ok) throw new Error(JSON.stringify(later));
+    const [row] = await harness.dataSource.query('SELECT refund_application_fee FROM checkout_sessions WHERE id = $1', [later.value.sessionId]);
+    expect(row.refund_application_fee).toBe(false);
+  });
 });

@@ -105,9 +105,9 @@ export class ConnectService {
     if (!known) return replyRefused('not_found', `${domain} is not in the catalog`, 'domain');
     const defaults = this.defaults();
     await this.dataSource.query(
-      `INSERT INTO connected_account_domains (domain, application_fee_bps, refund_application_fee) VALUES ($1, COALESCE($2, $4), COALESCE($3, $5))
-       ON CONFLICT (domain) DO UPDATE SET application_fee_bps = COALESCE($2, connected_account_domains.application_fee_bps),
-         refund_application_fee = COALESCE($3, connected_account_domains.refund_application_fee), updated_at = now()`,
+      `INSERT INTO connected_account_domains (domain, application_fee_bps, refund_application_fee) VALUES ($1, COALESCE($2::integer, $4::integer), COALESCE($3::boolean, $5::boolean))
+       ON CONFLICT (domain) DO UPDATE SET application_fee_bps = COALESCE($2::integer, connected_account_domains.application_fee_bps),
+         refund_application_fee = COALESCE($3::boolean, connected_account_domains.refund_application_fee), updated_at = now()`,
       [domain, command.applicationFeeBps ?? null, command.refundApplicationFee ?? null, defaults.applicationFeeBps, defaults.refundApplicationFee],
     );
     this.logger.log(`Connect terms of ${domain} changed (${JSON.stringify({ bps: command.applicationFeeBps, refund: command.refundApplicationFee })})`);

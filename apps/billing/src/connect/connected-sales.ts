@@ -19,11 +19,13 @@ export class ConnectedSales {
 
   /**
    * The connected account payment intent `paymentIntentId` was made on (billing's sale of it) and
-   * the refund policy of its domain now (`refund_application_fee`); undefined for a platform payment.
+   * the refund policy frozen on the sale at checkout (`checkout_sessions.refund_application_fee`),
+   * so every attempt of one refund sends Stripe the same parameters under the same idempotency
+   * key; the domain's current policy only for a sale without one. Undefined for a platform payment.
    */
   async find(paymentIntentId: string): Promise<ConnectedSale | undefined> {
     const rows: { account_id: string; refund_application_fee: boolean | null }[] = await this.dataSource.query(
-      `SELECT s.connected_account_id AS account_id, d.refund_application_fee
+      `SELECT s.connected_account_id AS account_id, COALESCE(s.refund_application_fee, d.refund_application_fee) AS refund_application_fee
          FROM checkout_sessions s LEFT JOIN connected_account_domains d ON d.domain = s.domain
         WHERE s.payment_intent_id = $1 AND s.connected_account_id IS NOT NULL LIMIT 1`,
       [paymentIntentId],
