@@ -152,3 +152,26 @@ export interface ConnectedAccountUpdatedV1 {
   /** ISO-8601. */
   at: string;
 }
+
+/**
+ * `billing.events.application-fee-refunded.v1`: a money refund made on a connected account gave
+ * back part of the platform's application fee (`refund_application_fee` true on the sale).
+ * Stripe refunds the fee in proportion to the amount refunded
+ * (https://docs.stripe.com/connect/direct-charges#issue-refunds): `applicationFeeRefundedMinor` =
+ * round-half-up(sale fee × amountRefundedMinor / sale amount), integer minor units of `currency`.
+ * Nats-Msg-Id `application-fee-refunded:<stripeRefundId>` (a retried refund publishes it again under
+ * the same id). Analytics subtracts it from the domain's platform fee on the UTC day of `at`.
+ */
+export interface ApplicationFeeRefundedV1 {
+  refundRequestId: string;
+  stripeRefundId: string;
+  paymentIntentId: string;
+  connectedAccountId: string;
+  /** The domain that made the sale, normalised. */
+  domain: string;
+  currency: string;
+  amountRefundedMinor: number;
+  applicationFeeRefundedMinor: number;
+  /** ISO-8601: when billing had the refund made. */
+  at: string;
+}

@@ -130,6 +130,10 @@ describe('billing: Stripe Connect (real PostgreSQL, NATS, Stripe stand-in)', () 
     const fee = fees.data.find((candidate) => candidate.account === accountId || (candidate.account as { id?: string } | null)?.id === accountId);
     expect(fee?.amount).toBe(45);
     expect(fee?.amount_refunded).toBe(23); // 45 × 450 / 900 = 22.5, given back in proportion (the stand-in rounds half up)
+    // Published for analytics: the fee's share billing had given back, as Stripe computed it.
+    expect(await outbox(harness, subjects.applicationFeeRefunded, { paymentIntentId: payment!.paymentIntentId })).toEqual([
+      expect.objectContaining({ domain: 'notes.localhost', connectedAccountId: accountId, currency: 'eur', amountRefundedMinor: 450, applicationFeeRefundedMinor: 23 }),
+    ]);
   });
 
   it('takes credits back after a refund in the builder\'s own dashboard, and freezes on a dispute with evidence written on the account', async () => {

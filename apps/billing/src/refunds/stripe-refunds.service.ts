@@ -2,9 +2,10 @@ import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
-import { CreateStripeRefundCommand, CreateStripeRefundResult, Reply, replyOk, replyRefused } from '@credit-hub/contracts';
+import { ApplicationFeeRefundedV1, BillingEventSubjects, CreateStripeRefundCommand, CreateStripeRefundResult, Reply, replyOk, replyRefused } from '@credit-hub/contracts';
+import { writeOutbox } from '@credit-hub/messaging';
 import { accountRevoked, markDisconnected } from '../connect/connected-account.store';
-import { ConnectedSales } from '../connect/connected-sales';
+import { ConnectedSale, ConnectedSales } from '../connect/connected-sales';
 import { InjectStripe } from '../stripe/stripe.client';
 import { onAccount } from '../stripe/stripe-account';
 
@@ -22,6 +23,8 @@ import { onAccount } from '../stripe/stripe-account';
  * deauthorized, maybe with the webhook lost) the refusal is final, `connected_account_disconnected`
  * (the saga gives the credits back), and the account is marked disconnected
  * (`connected-account-updated.v1`, messageId `refund:<acct>:<version>`).
+ * A refund that gives the fee back publishes `application-fee-refunded.v1` (the fee's share, see
+ * `ApplicationFeeRefundedV1`) so analytics can take it off the platform fee.
  */
 @Injectable()
 export class StripeRefundsService {
@@ -61,8 +64,32 @@ export class StripeRefundsService {
       // The same idempotency key with another amount is refused by Stripe; this is a Stripe-side surprise.
       this.logger.error(`Stripe refund ${refund.id} is ${refund.amount} ${refund.currency}, asked ${command.amountMinor} ${command.currency}`);
     }
+    if (direct?.refundApplicationFee && direct.applicationFeeMinor > 0 && this.dataSource) {
+      await this.publishFeeRefund(command, refund, direct, this.dataSource);
+    }
     return replyOk({ stripeRefundId: refund.id, status: refund.status ?? 'pending', amountMinor: refund.amount, currency: refund.currency });
   }
+
+  /** Writes `application-fee-refunded.v1` for a refund of a connected sale whose fee is given back. */
+  private async publishFeeRefund(command: CreateStripeRefundCommand, refund: Stripe.Refund, sale: ConnectedSale, dataSource: DataSource): Promise<void> {
+    const payload: ApplicationFeeRefundedV1 = {
+      refundRequestId: command.refundRequestId, stripeRefundId: refund.id, paymentIntentId: command.paymentIntentId, connectedAccountId: sale.accountId,
+      domain: sale.domain, currency: sale.currency, amountRefundedMinor: refund.amount,
+      applicationFeeRefundedMinor: proportionalFee(sale.applicationFeeMinor, refund.amount, sale.amountMinor), at: new Date(refund.created * 1000).toISOString(),
+    };
+    await writeOutbox(dataSource, [{ messageId: `application-fee-refunded:${refund.id}`, subject: BillingEventSubjects.applicationFeeRefunded, payload }]);
+  }
+}
+
+/**
+ * The share of an application fee Stripe gives back with a refund of `refundedMinor` out of
+ * `soldMinor`: round-half-up(fee × refunded / sold), integer arithmetic, at most the fee (Stripe
+ * refunds the fee in proportion, https://docs.stripe.com/connect/direct-charges#issue-refunds).
+ */
+export function proportionalFee(feeMinor: number, refundedMinor: number, soldMinor: number): number {
+  if (soldMinor <= 0 || feeMinor <= 0 || refundedMinor <= 0) return 0;
+  const share = Number((2n * BigInt(feeMinor) * BigInt(refundedMinor) + BigInt(soldMinor)) / (2n * BigInt(soldMinor)));
+  return Math.min(share, feeMinor);
 }
 
 /**
