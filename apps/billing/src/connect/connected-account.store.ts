@@ -108,13 +108,15 @@ export async function connectStates(db: Queryable, domains: string[], defaults: 
 
 /**
  * Whether Stripe's error says the platform may no longer act on the connected account it was made
- * on: a 403 (`StripePermissionError`), a 401 on the account (`StripeAuthenticationError`), or
- * code `account_invalid` (https://docs.stripe.com/error-codes#account-invalid: the account was
- * deauthorized). Only meaningful for a call made with `Stripe-Account`.
+ * on: a 403 (`StripePermissionError`) or code `account_invalid`
+ * (https://docs.stripe.com/error-codes#account-invalid: the account was deauthorized). Only
+ * meaningful for a call made with `Stripe-Account`. A 401 without `account_invalid`
+ * (`StripeAuthenticationError`) is not one: it means the platform's own key is wrong, which is
+ * fixed by the operator and must not disconnect builders or end refunds.
  */
 export function accountRevoked(error: unknown): boolean {
   if (!(error instanceof Stripe.errors.StripeError)) return false;
-  return error instanceof Stripe.errors.StripePermissionError || error instanceof Stripe.errors.StripeAuthenticationError || error.code === 'account_invalid';
+  return error instanceof Stripe.errors.StripePermissionError || error.code === 'account_invalid';
 }
 
 /**

@@ -31,7 +31,7 @@ const streamSlackSeconds = 120;
  * `CreditsPurchased` / plan `CreditsGranted` (read from stream LEDGER), both ways. Stripe is read
  * on the platform and on every connected account not disconnected (`Stripe-Account`), so a lost
  * Connect webhook is found too. Each account is read on its own: one Stripe refuses the platform
- * (403, 401 or `account_invalid`: deauthorized while its webhook was lost) is marked disconnected
+ * (403 or `account_invalid`: deauthorized while its webhook was lost) is marked disconnected
  * (`connected-account-updated.v1`), reported as a `connected_account_disconnected` finding and
  * skipped; the others are reconciled. The ledger may
  * lag billing's outbox by a moment, so "paid but not in the ledger" is re-checked for up to

@@ -19,9 +19,9 @@ import { onAccount } from '../stripe/stripe-account';
  * billing recorded the sale) is refunded on that account (`Stripe-Account`), with
  * `refund_application_fee` per the domain's policy: the platform's fee is given back in
  * proportion to the amount refunded (https://docs.stripe.com/connect/direct-charges#issue-refunds).
- * When Stripe no longer lets the platform act on that account (403, 401 or `account_invalid`:
- * deauthorized, maybe with the webhook lost) the refusal is final, `connected_account_disconnected`
- * (the saga gives the credits back), and the account is marked disconnected
+ * When Stripe no longer lets the platform act on that account (403 or `account_invalid`:
+ * deauthorized, maybe with the webhook lost; a bare 401 is the platform's key, retried) the
+ * refusal is final, `connected_account_disconnected` (the saga gives the credits back), and the account is marked disconnected
  * (`connected-account-updated.v1`, messageId `refund:<acct>:<version>`).
  * A refund that gives the fee back publishes `application-fee-refunded.v1` (the fee's share, see
  * `ApplicationFeeRefundedV1`) so analytics can take it off the platform fee.

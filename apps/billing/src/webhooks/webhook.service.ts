@@ -39,7 +39,7 @@ interface Routed {
  * `webhook_payload_invalid`, `validation_failed`), never thrown; nothing is written for them.
  * When Stripe cannot be reached for a re-fetch, nothing is written either and the answer is
  * `stripe_unavailable` (502): Stripe delivers the event again later. When Stripe refuses the
- * platform the event's connected account on the re-fetch (403, 401 or `account_invalid`: it was
+ * platform the event's connected account on the re-fetch (403 or `account_invalid`: it was
  * deauthorized), no retry can succeed: the event is recorded as refused (`ignored`, reason in
  * `stripe_events.refusal`) and the account marked disconnected (`connected-account-updated.v1`).
  */
