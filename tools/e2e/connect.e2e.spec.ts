@@ -287,7 +287,9 @@ describe('Stripe Connect, end to end', () => {
     expect(((await response.json()) as { code: string }).code).toBe('webhook_signature_invalid');
   });
 
-  it('a deauthorisation disconnects the builder: checkouts answer 409 connected_account_disconnected', async () => {
+  it('a deauthorisation disconnects the builder: checkouts answer 409 connected_account_disconnected; a money refund after it gives the credits back', async () => {
+    const cleo = `cleo+${suffix}@example.com`;
+    await buy(cleo, 'notes.localhost', 'notes_50', 50, keys.notes);
     await standin(`/test/accounts/${acme}/deauthorize`);
     await eventually('disconnected', async () => {
       const state = await api('GET', '/api/billing/connect', undefined, keys.builder);
@@ -297,6 +299,17 @@ describe('Stripe Connect, end to end', () => {
     expect(refused).toMatchObject({ status: 409, contentType: expect.stringContaining('application/problem+json'), body: { code: 'connected_account_disconnected' } });
     // The platform's own domain still sells.
     expect((await checkout('demo.localhost', 'starter_3', ada, keys.demo)).status).toBe(200);
+
+    // A money refund of a sale made before: Stripe refuses the platform the account, the saga compensates.
+    const lot = (await balance(cleo, 'notes.localhost', keys.notes)).lots.find((l) => l.offeringId === 'notes_50')!;
+    const money = await submitForm(await portalUrl(cleo, 'notes.localhost', keys.notes), { kind: 'money', lotId: lot.lotId, category: 'price' });
+    expect(money.status).toBe(200);
+    const request = await eventually('the money refund compensated', async () => {
+      const list = await api('GET', '/api/refund/requests?domain=notes.localhost&category=price', undefined, keys.notes);
+      return list.body.items.find((r: { email: string; status: string }) => r.email === cleo && r.status === 'compensated');
+    }, 30_000);
+    expect(request.failureReason).toContain('disconnected');
+    await eventually('the 50 credits back', async () => (await balance(cleo, 'notes.localhost', keys.notes)).balance === 50);
   });
 
   it('the builder connects its existing Stripe account again through Connect OAuth: a single-use state, the callback redirects, checkouts sell again', async () => {

@@ -260,6 +260,25 @@ describe('refunds: portal, policy, saga', () => {
     }
   });
 
+  it('parks a money refund for an operator on an idempotency conflict: no retry, no compensation', async () => {
+    const { lot, token, email } = await customer('money.example.com', 10, [], 1000);
+    billing.mode = 'idempotency';
+    try {
+      const calls = billing.calls;
+      const result = valueOf(await request(token, { kind: 'money', lotId: lot.lotId }));
+      expect(result.request.status).toBe('credits_removed');
+      const parked = await row(result.request.id);
+      expect(parked.last_error).toContain('needs an operator');
+      expect(new Date(parked.next_attempt_at).getUTCFullYear()).toBe(9999);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(billing.calls - calls).toBe(1);
+      expect(ledger.moneyRefunds.get(result.request.id)).toMatchObject({ reverted: false });
+      expect(ledger.total(email)).toBe(0);
+    } finally {
+      billing.mode = 'succeed';
+    }
+  });
+
   it('resumes a money refund killed between its steps and finishes it exactly once', async () => {
     for (const crashAfter of ['credits_removed', 'stripe_refunded'] as const) {
       const { lot, token } = await customer('money.example.com', 10, [3], 1000);

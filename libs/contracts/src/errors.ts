@@ -32,6 +32,11 @@ export const ErrorCodes = {
   refund_not_allowed: { status: 409, retryable: false, title: "The domain's refund policy does not allow this refund" },
   portal_link_invalid: { status: 403, retryable: false, title: 'The portal link is invalid or has expired' },
   stripe_refund_refused: { status: 402, retryable: false, title: 'Stripe refused the refund' },
+  stripe_refund_needs_operator: {
+    status: 409,
+    retryable: false,
+    title: "Stripe refused the refund's idempotency key (used with other parameters); an operator must check the payment",
+  },
   checkout_blocked: { status: 403, retryable: false, title: 'New checkouts are blocked for this customer (more than 3 disputes in 6 months)' },
   connected_account_not_ready: {
     status: 409,

@@ -29,7 +29,7 @@ export const Messages = byName([
   // billing: events (stream BILLING) and entitlement events (stream ENTITLEMENTS)
   billing.PaymentSucceededMessage, billing.CheckoutCreatedMessage, billing.PlanCreditsGrantedMessage, billing.PlanCreditsBlockedMessage,
   billing.PlanCreditsUnblockedMessage, billing.SubscriptionChangedMessage, billing.TrialWillEndMessage, billing.PaymentFailedMessage,
-  billing.DisputeOpenedMessage, billing.DisputeClosedMessage, billing.ChargeRefundedExternallyMessage, billing.ConnectedAccountUpdatedMessage,
+  billing.DisputeOpenedMessage, billing.DisputeClosedMessage, billing.ChargeRefundedExternallyMessage, billing.ConnectedAccountUpdatedMessage, billing.ApplicationFeeRefundedMessage,
   entitlements.EntitlementsChangedMessage,
   // refunds: commands and queries (queue group `refunds`), events (stream REFUNDS)
   refunds.CreatePortalSessionMessage, refunds.GetPortalViewMessage, refunds.RequestRefundMessage, refunds.ListRefundRequestsMessage,

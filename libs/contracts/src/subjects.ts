@@ -79,6 +79,7 @@ export const BillingEventSubjects = {
   disputeClosed: subject('billing.events.dispute-closed.v1'),
   chargeRefundedExternally: subject('billing.events.charge-refunded-externally.v1'),
   connectedAccountUpdated: subject('billing.events.connected-account-updated.v1'),
+  applicationFeeRefunded: subject('billing.events.application-fee-refunded.v1'),
 };
 
 /** Queue group names: one per serving service, so several instances share the load. */

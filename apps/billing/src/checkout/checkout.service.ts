@@ -89,7 +89,7 @@ export class CheckoutService {
     const connect = await connectedDomain(this.dataSource, domain);
     const connectRefusal = connectRefusalOf(domain, connect);
     if (connectRefusal) return connectRefusal;
-    const direct = connect?.account_id ? { accountId: connect.account_id, bps: connect.application_fee_bps } : undefined;
+    const direct = connect?.account_id ? { accountId: connect.account_id, bps: connect.application_fee_bps, refundApplicationFee: connect.refund_application_fee } : undefined;
     const feeMinor = direct && offering.kind !== 'plan' ? packApplicationFeeMinor(offering.amountMinor, direct.bps) : null;
     let session: Stripe.Checkout.Session;
     try {
@@ -106,12 +106,12 @@ export class CheckoutService {
     await this.dataSource.transaction(async (manager) => {
       await manager.query(
         `INSERT INTO checkout_sessions (id, domain, offering_id, email, credits, amount_minor, currency, scope_domain, mode, interval, trial_days, rollover, checkout_message,
-           connected_account_id, application_fee_minor, application_fee_bps)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+           connected_account_id, application_fee_minor, application_fee_bps, refund_application_fee)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
         [
           session.id, offering.domain, offering.offeringId, email, offering.credits, offering.amountMinor, offering.currency, offering.scopeDomain,
           plan ? 'subscription' : 'payment', plan?.interval ?? null, plan?.trialDays ?? null, plan?.rollover ?? null, offering.checkoutMessage,
-          direct?.accountId ?? null, feeMinor, direct?.bps ?? null,
+          direct?.accountId ?? null, feeMinor, direct?.bps ?? null, direct?.refundApplicationFee ?? null,
         ],
       );
       const created: CheckoutCreatedV1 = {

@@ -38,13 +38,30 @@ export async function crossAccountRefusal(db: Queryable, event: VerifiedStripeEv
   if (account === undefined || accountEventTypes.has(event.type)) return undefined;
   const [known] = (await db.query('SELECT status FROM connected_accounts WHERE account_id = $1', [account])) as { status: string }[];
   if (!known) return `${account} is not a connected account of this hub`;
-  const named = domainsNamedBy(event.data.object);
+  return foreignDomainsRefusal(db, account, event.data.object);
+}
+
+/**
+ * Why `object` (an event's object, or the same object re-fetched from Stripe on `account`) must
+ * have no effect: it names (in billing's metadata) a domain that is not connected to `account`.
+ * Undefined when every domain it names is the account's (or it names none).
+ */
+export async function foreignDomainsRefusal(db: Queryable, account: string, object: Record<string, unknown>): Promise<string | undefined> {
+  const named = domainsNamedBy(object);
   if (named.length === 0) return undefined;
   const rows = (await db.query('SELECT domain FROM connected_account_domains WHERE account_id = $1 AND domain = ANY($2::text[])', [account, named])) as {
     domain: string;
   }[];
   const foreign = named.filter((domain) => !rows.some((row) => row.domain === domain));
-  return foreign.length > 0 ? `the event names ${foreign.join(', ')}, not connected to ${account}` : undefined;
+  return foreign.length > 0 ? `the object names ${foreign.join(', ')}, not connected to ${account}` : undefined;
+}
+
+/**
+ * Records on the event's inbox row (`stripe_events.refusal`, 500 characters at most) why a
+ * handler gave it no effect; the outcome stays `ignored`.
+ */
+export async function recordRefusal(db: Queryable, event: Pick<VerifiedStripeEvent, 'id' | 'account'>, refusal: string): Promise<void> {
+  await db.query('UPDATE stripe_events SET refusal = $3 WHERE account_id = $1 AND stripe_event_id = $2', [event.account ?? '', event.id, refusal.slice(0, 500)]);
 }
 
 /**

@@ -16,7 +16,7 @@ import {
 } from '@credit-hub/contracts';
 import { eventually } from '@credit-hub/testing';
 import { BillingHarness, startBillingHarness, testConnectWebhookSecret, testWebhookSecret } from '../test/billing-harness';
-import { outbox, standinPost, subjects } from '../test/billing-scenario';
+import { advanceDays, outbox, standinPost, subjects } from '../test/billing-scenario';
 
 // Stripe Connect through billing, against the stand-in in-process (which speaks Connect): onboarding,
 // account state from Connect webhooks, direct-charge checkouts with the domain's fee, money refunds
@@ -31,7 +31,7 @@ describe('billing: Stripe Connect (real PostgreSQL, NATS, Stripe stand-in)', () 
 
   beforeAll(async () => {
     harness = await startBillingHarness({ CONNECT_APPLICATION_FEE_BPS: '500', CONNECT_REFUND_APPLICATION_FEE: 'true', STRIPE_CONNECT_CLIENT_ID: 'ca_testPlatformClient' });
-    for (const domain of ['slides.localhost', 'other.localhost', 'gone.localhost', 'plans.localhost', 'oauth.localhost']) {
+    for (const domain of ['slides.localhost', 'other.localhost', 'gone.localhost', 'plans.localhost', 'oauth.localhost', 'revoked.localhost', 'kept.localhost', 'lost.localhost']) {
       const reply = await harness.request(BillingSubscriptionSubjects.putDomainCatalog, {
         domain, displayName: domain, supportEmail: `help@${domain}`, checkoutMessage: 'Credits for your work.',
         offerings: [
@@ -132,6 +132,10 @@ describe('billing: Stripe Connect (real PostgreSQL, NATS, Stripe stand-in)', () 
     const fee = fees.data.find((candidate) => candidate.account === accountId || (candidate.account as { id?: string } | null)?.id === accountId);
     expect(fee?.amount).toBe(45);
     expect(fee?.amount_refunded).toBe(23); // 45 × 450 / 900 = 22.5, given back in proportion (the stand-in rounds half up)
+    // Published for analytics: the fee's share billing had given back, as Stripe computed it.
+    expect(await outbox(harness, subjects.applicationFeeRefunded, { paymentIntentId: payment!.paymentIntentId })).toEqual([
+      expect.objectContaining({ domain: 'notes.localhost', connectedAccountId: accountId, currency: 'eur', amountRefundedMinor: 450, applicationFeeRefundedMinor: 23 }),
+    ]);
   });
 
   it('takes credits back after a refund in the builder\'s own dashboard, and freezes on a dispute with evidence written on the account', async () => {
@@ -361,5 +365,136 @@ describe('billing: Stripe Connect (real PostgreSQL, NATS, Stripe stand-in)', () 
     const reaccepted = await standinPost<{ code: string }>(harness, '/test/oauth/authorize', { redirect_uri: redirectUri, state: againState, account: accepted.account.id });
     expect(await complete({ state: againState, code: reaccepted.code })).toMatchObject({ ok: true, value: { accountId: accepted.account.id, status: 'ready' } });
     expect((await state(['oauth.localhost']))[0]!.status).toBe('ready');
+  });
+
+  it('never credits a session the builder opened on its own account for its own domain, whatever its metadata says', async () => {
+    const accountId = (await state(['notes.localhost']))[0]!.accountId!;
+    const minted = await harness.stripe.checkout.sessions.create({
+      mode: 'payment', success_url: 'http://x.localhost/ok',
+      line_items: [{ quantity: 1, price_data: { currency: 'eur', unit_amount: 100, product_data: { name: 'minted' } } }],
+      metadata: { domain: 'notes.localhost', offeringId: 'notes_50', email: 'mallory@example.com', credits: '999999999', amountMinor: '100', currency: 'eur' },
+      payment_intent_data: { metadata: { domain: 'notes.localhost' } },
+    }, onAccount(accountId));
+    await pay(minted.id, accountId);
+    const delivery = harness.connectDeliveries.find((d) => d.type === 'checkout.session.completed' && d.account === accountId && d.outcome === 'ignored');
+    expect(delivery).toBeDefined();
+    const [recorded] = await harness.dataSource.query('SELECT outcome, refusal FROM stripe_events WHERE account_id = $1 AND stripe_event_id = $2', [accountId, delivery!.eventId]);
+    expect(recorded).toMatchObject({ outcome: 'ignored', refusal: expect.stringContaining('not opened by billing') });
+    expect(await outbox(harness, subjects.paymentSucceeded, { checkoutSessionId: minted.id })).toEqual([]);
+    expect(await outbox(harness, subjects.paymentSucceeded, { email: 'mallory@example.com' })).toEqual([]);
+  });
+
+  it('never grants plan credits for a subscription the builder opened itself, and ignores credits edited into a sold plan\'s metadata', async () => {
+    const accountId = (await state(['slides.localhost']))[0]!.accountId!;
+    // A plan session opened by the builder on its own account, naming its own domain.
+    const minted = await harness.stripe.checkout.sessions.create({
+      mode: 'subscription', success_url: 'http://x.localhost/ok',
+      line_items: [{ quantity: 1, price_data: { currency: 'usd', unit_amount: 100, recurring: { interval: 'month' }, product_data: { name: 'minted plan' } } }],
+      metadata: { domain: 'slides.localhost', offeringId: 'monthly_100', email: 'mallory@example.com', credits: '999999', amountMinor: '2000', currency: 'usd', interval: 'month', rollover: 'false' },
+      subscription_data: { metadata: { domain: 'slides.localhost', offeringId: 'monthly_100', email: 'mallory@example.com', credits: '999999', amountMinor: '2000', currency: 'usd', interval: 'month', rollover: 'false' } },
+    }, onAccount(accountId));
+    await pay(minted.id, accountId);
+    expect(await outbox(harness, subjects.planCreditsGranted, { email: 'mallory@example.com' })).toEqual([]);
+    const [refused] = await harness.dataSource.query(
+      `SELECT refusal FROM stripe_events WHERE account_id = $1 AND type = 'checkout.session.completed' AND refusal LIKE $2`, [accountId, `%${minted.id}%`]);
+    expect(refused.refusal).toContain('not opened by billing');
+
+    // A plan billing sold: the builder edits its subscription's credits; the renewal grants the catalog's 100.
+    const opened = await checkout('slides.localhost', 'monthly_100', 'finn@example.com');
+    if (!opened.ok) throw new Error(JSON.stringify(opened));
+    await pay(opened.value.sessionId, accountId);
+    const session = await harness.stripe.checkout.sessions.retrieve(opened.value.sessionId, {}, onAccount(accountId));
+    const subscriptionId = session.subscription as string;
+    const sold = await harness.stripe.subscriptions.retrieve(subscriptionId, {}, onAccount(accountId));
+    await harness.stripe.subscriptions.update(subscriptionId, { metadata: { ...sold.metadata, credits: '999999' } }, onAccount(accountId));
+    await drain();
+    await advanceDays(harness, 32);
+    await drain();
+    await until(async () => expect((await outbox<{ credits: number }>(harness, subjects.planCreditsGranted, { subscriptionId })).length).toBeGreaterThanOrEqual(2));
+    const grants = await outbox<{ credits: number }>(harness, subjects.planCreditsGranted, { subscriptionId });
+    expect(grants.map((grant) => grant.credits)).toEqual(grants.map(() => 100));
+    const [record] = await harness.dataSource.query('SELECT credits_per_period FROM subscriptions WHERE id = $1', [subscriptionId]);
+    expect(record.credits_per_period).toBe(100);
+  });
+  it('after a deauthorisation whose webhook was lost: a money refund is refused for good and a re-fetch 403 records the event, both disconnecting the account', async () => {
+    const accountId = await readyAccount(['revoked.localhost']);
+    const sold = await checkout('revoked.localhost', 'pack_10', 'gus@example.com');
+    if (!sold.ok) throw new Error(JSON.stringify(sold));
+    await pay(sold.value.sessionId, accountId);
+    const [payment] = await outbox<PaymentSucceededV1>(harness, subjects.paymentSucceeded, { checkoutSessionId: sold.value.sessionId });
+    const unpaid = await checkout('revoked.localhost', 'pack_10', 'hal@example.com');
+    if (!unpaid.ok) throw new Error(JSON.stringify(unpaid));
+    const stored = await standinPost<{ event: { id: string } }>(harness, `/test/checkout/sessions/${unpaid.value.sessionId}/complete`, { deliver: false });
+    await standinPost(harness, `/test/accounts/${accountId}/deauthorize`, { deliver: false });
+
+    // The stored completion, delivered now (signed as Stripe would): its re-fetch gets Stripe's 403; recorded as refused, not a 502 retried forever.
+    const payload = JSON.stringify(harness.standin.state.events.find((event) => event.id === stored.event.id));
+    const signature = harness.stripe.webhooks.generateTestHeaderString({ payload, secret: testConnectWebhookSecret });
+    const delivered = await harness.request(BillingConnectSubjects.handleConnectWebhook, { payloadBase64: Buffer.from(payload).toString('base64'), signature });
+    expect(delivered).toMatchObject({ ok: true, value: { outcome: 'ignored', stripeEventId: stored.event.id } });
+    const [recorded] = await harness.dataSource.query('SELECT outcome, refusal FROM stripe_events WHERE account_id = $1 AND stripe_event_id = $2', [accountId, stored.event.id]);
+    expect(recorded).toMatchObject({ outcome: 'ignored', refusal: expect.stringContaining('disconnected') });
+    expect((await state(['revoked.localhost']))[0]!.status).toBe('disconnected');
+    expect(await outbox(harness, subjects.connectedAccountUpdated, { accountId, status: 'disconnected' })).toHaveLength(1);
+
+    // The money refund: a final refusal the saga compensates on, never stripe_unavailable.
+    const refund = await harness.request<CreateStripeRefundResult>(BillingRefundSubjects.createRefund, {
+      refundRequestId: '5b0e5c1e-0000-4000-8000-000000000002', paymentIntentId: payment!.paymentIntentId, amountMinor: 500, currency: 'usd',
+    });
+    expect(refund).toMatchObject({ ok: false, refusal: { code: 'connected_account_disconnected' } });
+  });
+
+  it('a money refund on an account deauthorized unseen marks it disconnected and publishes it', async () => {
+    const accountId = (await state(['slides.localhost']))[0]!.accountId!;
+    const [payment] = await outbox<PaymentSucceededV1>(harness, subjects.paymentSucceeded, { connectedAccountId: accountId, domain: 'slides.localhost' });
+    await standinPost(harness, `/test/accounts/${accountId}/deauthorize`, { deliver: false });
+    const refund = await harness.request<CreateStripeRefundResult>(BillingRefundSubjects.createRefund, {
+      refundRequestId: '5b0e5c1e-0000-4000-8000-000000000003', paymentIntentId: payment!.paymentIntentId, amountMinor: 100, currency: payment!.currency,
+    });
+    expect(refund).toMatchObject({ ok: false, refusal: { code: 'connected_account_disconnected' } });
+    expect((await state(['slides.localhost', 'notes.localhost'])).map((domain) => domain.status)).toEqual(['disconnected', 'disconnected']);
+    expect(await outbox(harness, subjects.connectedAccountUpdated, { accountId, status: 'disconnected' })).toEqual([
+      expect.objectContaining({ domains: ['notes.localhost', 'slides.localhost'] }),
+    ]);
+  });
+  it('reconciliation goes on past an account deauthorized with its webhook lost: marked disconnected, reported, the others reconciled', async () => {
+    const kept = await readyAccount(['kept.localhost']);
+    const lost = await readyAccount(['lost.localhost']);
+    const opened = await checkout('kept.localhost', 'pack_10', 'ivy@example.com');
+    if (!opened.ok) throw new Error(JSON.stringify(opened));
+    const completed = await standinPost<{ event: { id: string } }>(harness, `/test/checkout/sessions/${opened.value.sessionId}/complete`, { deliver: false });
+    await standinPost(harness, `/test/accounts/${lost}/deauthorize`, { deliver: false });
+
+    const report = await harness.request<ReconcileReport>(BillingSubscriptionSubjects.reconcile, { since: '1d' });
+    if (!report.ok) throw new Error(JSON.stringify(report));
+    expect(report.value.findings).toContainEqual(expect.objectContaining({ kind: 'connected_account_disconnected', id: lost }));
+    expect(report.value.eventsProcessed).toContainEqual({ id: completed.event.id, type: 'checkout.session.completed', outcome: 'processed' });
+    expect(await outbox(harness, subjects.paymentSucceeded, { checkoutSessionId: opened.value.sessionId })).toEqual([expect.objectContaining({ connectedAccountId: kept })]);
+    expect((await state(['kept.localhost', 'lost.localhost'])).map((domain) => domain.status)).toEqual(['ready', 'disconnected']);
+    expect(await outbox(harness, subjects.connectedAccountUpdated, { accountId: lost, status: 'disconnected' })).toEqual([expect.objectContaining({ domains: ['lost.localhost'] })]);
+  });
+  it('freezes the refund fee policy on the sale: a refund retried after the domain\'s policy changed sends the same request', async () => {
+    const accountId = (await state(['kept.localhost']))[0]!.accountId!;
+    const opened = await checkout('kept.localhost', 'pack_10', 'jay@example.com');
+    if (!opened.ok) throw new Error(JSON.stringify(opened));
+    await pay(opened.value.sessionId, accountId);
+    const [payment] = await outbox<PaymentSucceededV1>(harness, subjects.paymentSucceeded, { checkoutSessionId: opened.value.sessionId });
+    const command = { refundRequestId: '5b0e5c1e-0000-4000-8000-000000000004', paymentIntentId: payment!.paymentIntentId, amountMinor: 500, currency: 'usd' };
+    const first = await harness.request<CreateStripeRefundResult>(BillingRefundSubjects.createRefund, command);
+    if (!first.ok) throw new Error(JSON.stringify(first));
+
+    // The operator stops giving the fee back; the saga, which never heard the first answer, asks again.
+    const changed = await harness.request(BillingConnectSubjects.updateConnectSettings, { domain: 'kept.localhost', refundApplicationFee: false });
+    expect(changed.ok).toBe(true);
+    const again = await harness.request<CreateStripeRefundResult>(BillingRefundSubjects.createRefund, command);
+    expect(again).toEqual(first);
+    const fees = (await harness.stripe.applicationFees.list({ limit: 100 })).data.filter((candidate) => candidate.account === accountId || (candidate.account as { id?: string } | null)?.id === accountId);
+    expect(fees.map((fee) => [fee.amount, fee.amount_refunded])).toContainEqual([49, 25]); // half of the 49-cent fee given back, as the sale was made (the stand-in rounds half up)
+
+    // A sale made after the change carries the new policy.
+    const later = await checkout('kept.localhost', 'pack_10', 'kim@example.com');
+    if (!later.ok) throw new Error(JSON.stringify(later));
+    const [row] = await harness.dataSource.query('SELECT refund_application_fee FROM checkout_sessions WHERE id = $1', [later.value.sessionId]);
+    expect(row.refund_application_fee).toBe(false);
   });
 });

@@ -16,7 +16,7 @@ import {
 import { BillingConfig } from '../billing.config';
 import { InjectStripe } from '../stripe/stripe.client';
 import { onAccount } from '../stripe/stripe-account';
-import { connectStates, domainsOfAccount, loadAccountForUpdate, publishAccountState } from './connected-account.store';
+import { connectStates, domainsOfAccount, loadAccountForUpdate, markDisconnected, publishAccountState } from './connected-account.store';
 import { connectedAccountStatus } from './connect-terms';
 
 /**
@@ -91,16 +91,7 @@ export class ConnectService {
 
   /** Marks `accountId` disconnected (forward only) and publishes the change. */
   private async disconnect(accountId: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      const current = await loadAccountForUpdate(manager, accountId);
-      if (!current || current.status === 'disconnected') return;
-      await publishAccountState(
-        manager,
-        { account_id: accountId, status: 'disconnected', charges_enabled: current.charges_enabled, details_submitted: current.details_submitted, requirements: current.requirements, lastEventCreated: Number(current.last_event_created) },
-        (version) => `onboarding:${accountId}:${version}`,
-        new Date(),
-      );
-    });
+    await markDisconnected(this.dataSource, accountId);
   }
 
   async state(query: GetConnectStateQuery): Promise<Reply<ConnectStateResult>> {

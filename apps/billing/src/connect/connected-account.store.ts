@@ -1,6 +1,7 @@
 import { BillingEventSubjects, ConnectDomainState, ConnectedAccountStatus, ConnectedAccountUpdatedV1 } from '@credit-hub/contracts';
 import { Queryable, writeOutbox } from '@credit-hub/messaging';
-import { EntityManager } from 'typeorm';
+import Stripe from 'stripe';
+import { DataSource, EntityManager } from 'typeorm';
 
 /** A connected account as billing stores it. */
 export interface ConnectedAccountRow {
@@ -102,5 +103,38 @@ export async function connectStates(db: Queryable, domains: string[], defaults: 
       refundApplicationFee: row?.refund_application_fee ?? defaults.refundApplicationFee,
       updatedAt: row ? (row.updated_at ?? row.domain_updated_at).toISOString() : null,
     };
+  });
+}
+
+/**
+ * Whether Stripe's error says the platform may no longer act on the connected account it was made
+ * on: a 403 (`StripePermissionError`) or code `account_invalid`
+ * (https://docs.stripe.com/error-codes#account-invalid: the account was deauthorized). Only
+ * meaningful for a call made with `Stripe-Account`. A 401 without `account_invalid`
+ * (`StripeAuthenticationError`) is not one: it means the platform's own key is wrong, which is
+ * fixed by the operator and must not disconnect builders or end refunds.
+ */
+export function accountRevoked(error: unknown): boolean {
+  if (!(error instanceof Stripe.errors.StripeError)) return false;
+  return error instanceof Stripe.errors.StripePermissionError || error.code === 'account_invalid';
+}
+
+/**
+ * Marks `accountId` disconnected (forward only; nothing for an unknown or already disconnected
+ * account) and writes `connected-account-updated.v1` (messageId `<prefix>:<accountId>:<version>`),
+ * in its own transaction. Used when Stripe refuses the platform an account whose
+ * `account.application.deauthorized` never reached billing. Returns whether it changed anything.
+ */
+export async function markDisconnected(dataSource: DataSource, accountId: string, prefix = 'onboarding'): Promise<boolean> {
+  return dataSource.transaction(async (manager) => {
+    const current = await loadAccountForUpdate(manager, accountId);
+    if (!current || current.status === 'disconnected') return false;
+    await publishAccountState(
+      manager,
+      { account_id: accountId, status: 'disconnected', charges_enabled: current.charges_enabled, details_submitted: current.details_submitted, requirements: current.requirements, lastEventCreated: Number(current.last_event_created) },
+      (version) => `${prefix}:${accountId}:${version}`,
+      new Date(),
+    );
+    return true;
   });
 }

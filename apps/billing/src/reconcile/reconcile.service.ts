@@ -5,6 +5,7 @@ import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { ReconcileCommand, ReconcileFinding, ReconcileReport, Reply, replyOk, replyRefused } from '@credit-hub/contracts';
 import { InjectNats } from '@credit-hub/service-kit';
+import { accountRevoked, markDisconnected } from '../connect/connected-account.store';
 import { BillingConfig } from '../billing.config';
 import { InjectStripe } from '../stripe/stripe.client';
 import { onAccount } from '../stripe/stripe-account';
@@ -28,7 +29,10 @@ const streamSlackSeconds = 120;
  * then compares Stripe's paid pack sessions and paid plan invoices with the ledger's
  * `CreditsPurchased` / plan `CreditsGranted` (read from stream LEDGER), both ways. Stripe is read
  * on the platform and on every connected account not disconnected (`Stripe-Account`), so a lost
- * Connect webhook is found too. The ledger may
+ * Connect webhook is found too. Each account is read on its own: one Stripe refuses the platform
+ * (403 or `account_invalid`: deauthorized while its webhook was lost) is marked disconnected
+ * (`connected-account-updated.v1`), reported as a `connected_account_disconnected` finding and
+ * skipped; the others are reconciled. The ledger may
  * lag billing's outbox by a moment, so "paid but not in the ledger" is re-checked for up to
  * `BILLING_RECONCILE_SETTLE_MS` before it is reported.
  */
@@ -58,9 +62,23 @@ export class ReconcileService {
   }
 
   private async run(from: number, now: number, process: boolean): Promise<ReconcileReport> {
-    const accounts = await this.connectedAccounts();
+    const accountFindings: ReconcileFinding[] = [];
     const events: VerifiedStripeEvent[] = [];
-    for (const account of [undefined, ...accounts]) events.push(...(await this.listEvents(from, account)));
+    const paidSessions: PaidSession[] = [];
+    const paidInvoices: PaidInvoice[] = [];
+    for (const account of [undefined, ...(await this.connectedAccounts())]) {
+      try {
+        const listed = { events: await this.listEvents(from, account), sessions: await this.paidSessions(from, account), invoices: await this.paidInvoices(from, account) };
+        events.push(...listed.events);
+        paidSessions.push(...listed.sessions);
+        paidInvoices.push(...listed.invoices);
+      } catch (error) {
+        if (account === undefined || !accountRevoked(error)) throw error;
+        const changed = await markDisconnected(this.dataSource, account, 'reconcile');
+        this.logger.warn(`Stripe refuses the platform ${account} (${(error as Error).message}); ${changed ? 'marked disconnected' : 'already disconnected'}, skipped`);
+        accountFindings.push({ kind: 'connected_account_disconnected', id: account, email: null, detail: `Stripe no longer lets the platform read ${account} (deauthorized while no webhook arrived); marked disconnected, not reconciled` });
+      }
+    }
     const known: { account_id: string; stripe_event_id: string }[] = await this.dataSource.query(
       'SELECT account_id, stripe_event_id FROM stripe_events WHERE stripe_event_id = ANY($1::text[])',
       [events.map((event) => event.id)],
@@ -74,14 +92,10 @@ export class ReconcileService {
       eventsProcessed.push({ id: event.id, type: event.type, outcome: reply.ok ? reply.value.outcome : reply.refusal.code });
     }
     if (eventsProcessed.length > 0) this.logger.warn(`processed ${eventsProcessed.length} Stripe events no webhook had delivered`);
-    const paidSessions: PaidSession[] = [];
-    const paidInvoices: PaidInvoice[] = [];
-    for (const account of [undefined, ...accounts]) {
-      paidSessions.push(...(await this.paidSessions(from, account)));
-      paidInvoices.push(...(await this.paidInvoices(from, account)));
-    }
     const sinceMs = (from - (now - Math.floor(Date.now() / 1000)) - streamSlackSeconds) * 1000;
-    const { findings, ledgerPurchases, ledgerPlanGrants } = await this.settle(sinceMs, from, paidSessions, paidInvoices);
+    const settled = await this.settle(sinceMs, from, paidSessions, paidInvoices);
+    const { ledgerPurchases, ledgerPlanGrants } = settled;
+    const findings = [...accountFindings, ...settled.findings];
     return {
       from: isoOf(from), to: isoOf(now), eventsListed: events.length, eventsMissing: missing.map((event) => event.id), eventsProcessed,
       paidSessions: paidSessions.length, paidInvoices: paidInvoices.length, ledgerPurchases, ledgerPlanGrants, findings,

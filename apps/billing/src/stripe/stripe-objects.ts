@@ -67,6 +67,8 @@ export interface SubscriptionSnapshot {
   /** The first item (plan switches replace its price) and its product. */
   itemId: string | null;
   productId: string | null;
+  /** The first item's price: unit amount (integer minor units), currency and interval; null when absent. */
+  price: { amountMinor: number; currency: string; interval: string | null } | null;
 }
 
 /** Reads a Stripe subscription object; undefined when it is not one. */
@@ -93,7 +95,15 @@ export function readSubscription(value: unknown): SubscriptionSnapshot | undefin
     latestInvoiceId: readId(object['latest_invoice']),
     itemId: readText(item, 'id'),
     productId: readId(price?.['product']),
+    price: readPrice(price),
   };
+}
+
+function readPrice(price: Record<string, unknown> | undefined): SubscriptionSnapshot['price'] {
+  const amountMinor = readInteger(price, 'unit_amount');
+  const currency = readText(price, 'currency');
+  if (amountMinor === null || currency === null) return null;
+  return { amountMinor, currency: currency.toLowerCase(), interval: readText(asObject(price?.['recurring']), 'interval') };
 }
 
 /** A period, unix seconds. */

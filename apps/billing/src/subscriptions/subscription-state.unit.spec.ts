@@ -7,7 +7,7 @@ const metadata = { domain: 'Demo.Localhost', offeringId: 'builder_monthly', emai
 function snapshot(status: SubscriptionStatus, periodStart: number, overrides: Partial<SubscriptionSnapshot> = {}): SubscriptionSnapshot {
   return {
     id: 'sub_1', customerId: 'cus_1', status, startDate: 0, trialStart: null, trialEnd: null, currentPeriodStart: periodStart,
-    currentPeriodEnd: periodStart + 100, cancelAtPeriodEnd: false, endedAt: null, metadata, latestInvoiceId: null, itemId: 'si_1', productId: 'prod_1',
+    currentPeriodEnd: periodStart + 100, cancelAtPeriodEnd: false, endedAt: null, metadata, latestInvoiceId: null, itemId: 'si_1', productId: 'prod_1', price: null,
     ...overrides,
   };
 }

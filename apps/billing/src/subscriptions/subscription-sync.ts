@@ -3,7 +3,7 @@ import Stripe from 'stripe';
 import { EntityManager } from 'typeorm';
 import { BillingEventSubjects, PlanCreditsBlockV1, SubscriptionChangedV1 } from '@credit-hub/contracts';
 import { OutboxMessage, writeOutbox } from '@credit-hub/messaging';
-import { sameAccount } from '../connect';
+import { foreignDomainsRefusal, recordRefusal, sameAccount } from '../connect';
 import { InjectStripe } from '../stripe/stripe.client';
 import { accountLabel, onAccount } from '../stripe/stripe-account';
 import { isoOf, readSubscription, SubscriptionSnapshot } from '../stripe/stripe-objects';
@@ -28,6 +28,13 @@ export const pastDueReason = 'payment_past_due';
  * rules of `advance` (Connect: on the account the event came from; a subscription recorded on
  * another account, or on the platform, is left alone), then the messages: `subscription-changed`, and `plan-credits-blocked` /
  * `-unblocked` as the payment grace ends or a payment succeeds.
+ *
+ * Connect: the builder owns its account and can edit a subscription's metadata there, so on a
+ * connected account the terms come only from billing (its checkout row, then its record); a plan
+ * switch is taken only when the metadata names an active plan of the domain's catalog whose
+ * price (amount, currency, interval) the subscription's item now has, with the catalog's terms.
+ * A subscription with neither a checkout row nor a record is not billing's (ignored), and the
+ * re-fetched subscription must name no domain of another account (refused and recorded).
  */
 @Injectable()
 export class SubscriptionSync {
@@ -47,11 +54,26 @@ export class SubscriptionSync {
       this.logger.warn(`${cause.id}: subscription ${id} lives on ${accountLabel(current.connectedAccountId)}, the event comes from ${accountLabel(cause.account)}; refused`);
       return undefined;
     }
-    const { snapshot, fresh } = await this.fetch(id, eventObject, cause.account);
+    const { snapshot, fresh, raw } = await this.fetch(id, eventObject, cause.account);
     if (!snapshot) return current;
-    const terms = sold ?? planTermsOf(snapshot.metadata) ?? current?.terms;
+    let terms: PlanTerms | undefined;
+    let switched: Partial<PlanTerms> = {};
+    if (cause.account !== undefined) {
+      const foreign = raw === undefined ? undefined : await foreignDomainsRefusal(manager, cause.account, raw);
+      if (foreign !== undefined) {
+        this.logger.warn(`${cause.id}: subscription ${id} re-fetched on ${cause.account} refused: ${foreign}`);
+        await recordRefusal(manager, cause, `subscription ${id}: ${foreign}`);
+        return undefined;
+      }
+      terms = sold ?? current?.terms;
+      if (current && !sold) switched = await catalogSwitch(manager, current.terms, snapshot);
+    } else {
+      const fromMetadata = planTermsOf(snapshot.metadata);
+      terms = sold ?? fromMetadata ?? current?.terms;
+      if (current && !sold && fromMetadata) switched = changedPlan(current.terms, fromMetadata);
+    }
     if (!terms) {
-      this.logger.warn(`subscription ${id} has no billing metadata: not ours, ignored`);
+      this.logger.warn(`subscription ${id} has no billing ${cause.account === undefined ? 'metadata' : 'checkout row or record'}: not ours, ignored`);
       return undefined;
     }
     const state = advance(current, snapshot, cause.created, fresh);
@@ -59,7 +81,7 @@ export class SubscriptionSync {
     const next: SubscriptionRecord = {
       id,
       customerId: snapshot.customerId,
-      terms: current && !sold ? { ...current.terms, ...changedPlan(current.terms, terms) } : terms,
+      terms: current && !sold ? { ...current.terms, ...switched } : terms,
       checkoutSessionId: current?.checkoutSessionId ?? null,
       graceEndsAt: current?.graceEndsAt ?? null,
       planCreditsBlocked: current?.planCreditsBlocked ?? false,
@@ -102,10 +124,10 @@ export class SubscriptionSync {
   }
 
   /** The subscription as Stripe has it now; the event's copy only if Stripe lost it (then not fresh). */
-  private async fetch(id: string, eventObject: unknown, account: string | undefined): Promise<{ snapshot: SubscriptionSnapshot | undefined; fresh: boolean }> {
+  private async fetch(id: string, eventObject: unknown, account: string | undefined): Promise<{ snapshot: SubscriptionSnapshot | undefined; fresh: boolean; raw?: Record<string, unknown> }> {
     try {
       const fetched = await this.stripe.subscriptions.retrieve(id, {}, onAccount(account));
-      return { snapshot: readSubscription(fetched as unknown), fresh: true };
+      return { snapshot: readSubscription(fetched as unknown), fresh: true, raw: fetched as unknown as Record<string, unknown> };
     } catch (error) {
       if (!(error instanceof Stripe.errors.StripeInvalidRequestError) || error.code !== 'resource_missing') throw error;
       this.logger.warn(`subscription ${id} is unknown to Stripe; using the event's copy`);
@@ -123,6 +145,25 @@ export function changedPlan(current: PlanTerms, metadata: PlanTerms): Partial<Pl
   if (metadata.domain !== current.domain || metadata.email !== current.email) return {};
   const { offeringId, creditsPerPeriod, rollover, amountMinor, currency, interval } = metadata;
   return { offeringId, creditsPerPeriod, rollover, amountMinor, currency, interval };
+}
+
+/**
+ * A plan switch on a connected account, where the metadata is the builder's to edit: taken only
+ * when the metadata names another active plan of the same domain's catalog and the subscription's
+ * item has that plan's price (unit amount in minor units, currency, interval), as billing's
+ * ChangePlan sets both; the terms are the catalog's. Otherwise no change.
+ */
+export async function catalogSwitch(manager: EntityManager, current: PlanTerms, snapshot: SubscriptionSnapshot): Promise<Partial<PlanTerms>> {
+  const offeringId = snapshot.metadata['offeringId'];
+  if (offeringId === undefined || offeringId === current.offeringId || snapshot.price === null) return {};
+  const [plan]: { credits: number; amount_minor: number; currency: string; interval: 'month' | 'year'; rollover: boolean }[] = await manager.query(
+    `SELECT credits, amount_minor, currency, interval, rollover FROM offerings
+      WHERE domain = $1 AND offering_id = $2 AND kind = 'plan' AND active AND interval IS NOT NULL AND rollover IS NOT NULL`,
+    [current.domain, offeringId],
+  );
+  const price = snapshot.price;
+  if (!plan || plan.amount_minor !== price.amountMinor || plan.currency !== price.currency || plan.interval !== price.interval) return {};
+  return { offeringId, creditsPerPeriod: plan.credits, rollover: plan.rollover, amountMinor: plan.amount_minor, currency: plan.currency, interval: plan.interval };
 }
 
 /** Paid up (active or trialing): the grace is over and blocked plan credits are usable again. */

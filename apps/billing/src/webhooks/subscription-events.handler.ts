@@ -6,7 +6,7 @@ import { OutboxMessage } from '@credit-hub/messaging';
 import { CatalogService } from '../catalog';
 import { InjectStripe } from '../stripe/stripe.client';
 import { accountLabel, onAccount } from '../stripe/stripe-account';
-import { sameAccount } from '../connect';
+import { recordRefusal, sameAccount } from '../connect';
 import { InvoiceFacts, isoOf, readId, readInvoice, StripeObject } from '../stripe/stripe-objects';
 import { graceEndsAt, GrantReason, planTermsOf, PlanTerms, blockIfGraceOver, SubscriptionSync, unblock, SubscriptionRecord } from '../subscriptions';
 import { causeOf, Outcome, StripeEventHandler } from './stripe-event-handler';
@@ -87,6 +87,13 @@ export class SubscriptionEventsHandler implements StripeEventHandler {
     );
     if (row && !sameAccount(row.connected_account_id, event.account)) {
       this.logger.warn(`${event.id}: plan session ${row.id} was sold on ${accountLabel(row.connected_account_id)}, the event comes from ${accountLabel(event.account)}; refused`);
+      return 'ignored';
+    }
+    if (event.account !== undefined && (!row || soldTerms(row) === undefined)) {
+      // The builder owns its account and can open subscriptions there itself: only billing's own sale counts.
+      const why = `plan session ${String(session['id'])} on ${event.account} was not opened by billing: a subscription the builder made on its own account grants nothing`;
+      this.logger.warn(`${event.id}: ${why}`);
+      await recordRefusal(manager, event, why);
       return 'ignored';
     }
     const record = await this.sync.sync(manager, subscriptionId, causeOf(event), undefined, row ? soldTerms(row) : undefined);
@@ -211,8 +218,13 @@ async function recordInvoicePayment(manager: EntityManager, invoice: InvoiceFact
   );
 }
 
-/** Credits of the period an invoice pays for: as the subscription was sold when the invoice was made. */
+/**
+ * Credits of the period an invoice pays for: as the subscription was sold when the invoice was made.
+ * On a connected account the metadata is the builder's to edit, so only billing's record counts
+ * (its terms come from billing's checkout row, and a plan switch from the catalog).
+ */
 function creditsOf(invoice: InvoiceFacts, record: SubscriptionRecord): number {
+  if (record.connectedAccountId !== null) return record.terms.creditsPerPeriod;
   const sold = planTermsOf(invoice.subscriptionMetadata);
   return sold && sold.email === record.terms.email ? sold.creditsPerPeriod : record.terms.creditsPerPeriod;
 }

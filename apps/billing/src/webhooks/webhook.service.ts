@@ -11,7 +11,7 @@ import { PackPaymentHandler } from './pack-payment.handler';
 import { Outcome, StripeEventHandler } from './stripe-event-handler';
 import { SubscriptionEventsHandler } from './subscription-events.handler';
 import { VerifiedStripeEvent, verifyWebhook } from './webhook-verification';
-import { crossAccountRefusal } from '../connect';
+import { accountRevoked, crossAccountRefusal, markDisconnected } from '../connect';
 
 /** Where an event came from: a signed delivery, or reconciliation's listing of Stripe's events. */
 export type EventSource = 'webhook' | 'reconcile';
@@ -36,7 +36,10 @@ interface Routed {
  * Refusals are returned (`webhook_signature_invalid`, `webhook_timestamp_out_of_tolerance`,
  * `webhook_payload_invalid`, `validation_failed`), never thrown; nothing is written for them.
  * When Stripe cannot be reached for a re-fetch, nothing is written either and the answer is
- * `stripe_unavailable` (502): Stripe delivers the event again later.
+ * `stripe_unavailable` (502): Stripe delivers the event again later. When Stripe refuses the
+ * platform the event's connected account on the re-fetch (403 or `account_invalid`: it was
+ * deauthorized), no retry can succeed: the event is recorded as refused (`ignored`, reason in
+ * `stripe_events.refusal`) and the account marked disconnected (`connected-account-updated.v1`).
  */
 @Injectable()
 export class WebhookService {
@@ -102,9 +105,23 @@ export class WebhookService {
       return replyOk({ outcome, stripeEventId: event.id, type: event.type });
     } catch (error) {
       if (!(error instanceof Stripe.errors.StripeError)) throw error;
+      if (event.account !== undefined && accountRevoked(error)) return this.refuseRevoked(event, source, error);
       this.logger.warn(`${event.type} ${event.id} not handled, Stripe failed a re-fetch (${error.type} ${error.message}); Stripe will deliver it again`);
       return replyRefused('stripe_unavailable', `Stripe could not be reached to handle ${event.id}: ${error.message}`);
     }
+  }
+
+  /** Records an event whose account Stripe no longer lets the platform read, and disconnects the account. */
+  private async refuseRevoked(event: VerifiedStripeEvent, source: EventSource, error: InstanceType<typeof Stripe.errors.StripeError>): Promise<Reply<HandleStripeWebhookResult>> {
+    const refusal = `Stripe refuses the platform ${event.account} on the re-fetch (${error.code ?? error.type}): the account is disconnected`;
+    this.logger.warn(`${event.type} ${event.id} refused, no effect: ${refusal}`);
+    const claimed: unknown[] = await this.dataSource.query(
+      `INSERT INTO stripe_events (account_id, stripe_event_id, type, outcome, source, stripe_created, refusal) VALUES ($1, $2, $3, 'ignored', $4, $5, $6)
+       ON CONFLICT (account_id, stripe_event_id) DO NOTHING RETURNING 1`,
+      [event.account ?? '', event.id, event.type, source, event.created, refusal.slice(0, 500)],
+    );
+    if (event.account !== undefined) await markDisconnected(this.dataSource, event.account, 'revoked');
+    return replyOk({ outcome: claimed.length === 0 ? 'duplicate' : 'ignored', stripeEventId: event.id, type: event.type });
   }
 
   /** The transaction: claim the event id, then apply its effect, if any. */

@@ -199,6 +199,8 @@ export async function projectBilling(db: Queryable, subject: string, body: unkno
       return addBilling(db, event, 'dispute_opened');
     case BillingEventSubjects.disputeClosed:
       return addBilling(db, event, text(event, 'outcome', 10) === 'won' ? 'dispute_won' : 'dispute_lost');
+    case BillingEventSubjects.applicationFeeRefunded:
+      return refundFee(db, event);
     default:
       return;
   }
@@ -270,6 +272,23 @@ async function addSale(db: Queryable, domain: string, day: string, lot: Lot & { 
      VALUES ($1, $2::date, $3, 0, 0, 0, $4, $5)
      ON CONFLICT (domain, day, currency) DO UPDATE SET gross_minor = r.gross_minor + EXCLUDED.gross_minor, platform_fee_minor = r.platform_fee_minor + EXCLUDED.platform_fee_minor`,
     [domain, day, lot.currency, lot.amountMinor, fee],
+  );
+}
+
+/**
+ * A money refund on a connected account gave part of the platform's fee back
+ * (`application-fee-refunded.v1`): it comes off `platform_fee_minor` on the refund's UTC day, so the
+ * platform fee shows what the platform kept. Gross sales stay what was paid at checkout (the money
+ * refunded is in `refunded_minor`, from the ledger's PurchaseRefunded).
+ */
+async function refundFee(db: Queryable, event: Json): Promise<void> {
+  const fee = integer(event, 'applicationFeeRefundedMinor', 0);
+  if (fee === 0) return;
+  await db.query(
+    `INSERT INTO rm_revenue_daily AS r (domain, day, currency, recognised_minor, reversed_minor, refunded_minor, gross_minor, platform_fee_minor)
+     VALUES ($1, $2::date, $3, 0, 0, 0, 0, $4)
+     ON CONFLICT (domain, day, currency) DO UPDATE SET platform_fee_minor = r.platform_fee_minor + EXCLUDED.platform_fee_minor`,
+    [normalizeDomain(text(event, 'domain', 253)), utcDay(event, 'at'), text(event, 'currency', 3).toLowerCase(), -fee],
   );
 }
 

@@ -201,6 +201,29 @@ describe('feedback-analytics: LEDGER → credits and revenue read models', () =>
     expect(summary.ok && summary.value.revenue.map((t) => [t.currency, t.grossSalesMinor, t.platformFeeMinor, t.netSalesMinor])).toEqual([['eur', 700, 70, 630], ['usd', 3500, 350, 3150]]);
   }, 60_000);
 
+  it('takes the application fee a money refund gave back off the platform fee, once per Stripe refund', async () => {
+    const shop = 'connect-refund.example.com';
+    const [ledgerBefore, billingBefore] = [app!.get(LedgerReadModelConsumer).handledCount, app!.get(BillingReadModelConsumer).handledCount];
+    await publishEnvelope(js, purchasedEnvelope({ domain: shop, credits: 10, amountMinor: 1000, currency: 'usd', purchasedAt: '2025-09-01T09:00:00.000Z', scopeAccount: 'acct_builder', applicationFeeMinor: 100 }));
+    await eventually('the sale is in', async () => app!.get(LedgerReadModelConsumer).handledCount >= ledgerBefore + 1);
+    const returned = {
+      refundRequestId: randomUUID(), stripeRefundId: 're_test_fee_1', paymentIntentId: 'pi_test_fee_1', connectedAccountId: 'acct_builder', domain: shop,
+      currency: 'usd', amountRefundedMinor: 500, applicationFeeRefundedMinor: 50, at: '2025-09-02T10:00:00.000Z',
+    };
+    // Billing may publish it again (a retried refund): same message id, counted once.
+    await publishRaw(js, BillingEventSubjects.applicationFeeRefunded, returned, 'application-fee-refunded:re_test_fee_1');
+    await publishRaw(js, BillingEventSubjects.applicationFeeRefunded, returned, 'application-fee-refunded:re_test_fee_1');
+    await eventually('the fee refund is in', async () => app!.get(BillingReadModelConsumer).handledCount >= billingBefore + 1);
+
+    const revenue = await ask<RevenueView>(AnalyticsReadModelSubjects.revenue, { domains: [shop], from: '2025-09-01', to: '2025-09-02' });
+    if (!revenue.ok) throw new Error(revenue.refusal.detail);
+    expect(revenue.value.rows.map((r) => [r.day, r.grossSalesMinor, r.platformFeeMinor, r.netSalesMinor])).toEqual([
+      ['2025-09-01', 1000, 100, 900],
+      ['2025-09-02', 0, -50, 50],
+    ]);
+    expect(revenue.value.totals.map((t) => [t.currency, t.grossSalesMinor, t.platformFeeMinor, t.netSalesMinor])).toEqual([['usd', 1000, 50, 950]]);
+  }, 60_000);
+
   it('counts trials started and converted, payment failures and disputes per domain from BILLING', async () => {
     const [a, b] = ['trial-a.example.com', 'trial-b.example.com'];
     const before = app!.get(BillingReadModelConsumer).handledCount;

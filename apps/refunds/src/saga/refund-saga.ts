@@ -32,6 +32,8 @@ const stepsPerDriveMax = 8;
 /** Retries back off from 1 s, doubling, up to 10 minutes; never given up (money is in flight). */
 const retryDelayMsMin = 1000;
 const retryDelayMsMax = 10 * 60 * 1000;
+/** `next_attempt_at` of a request parked for an operator: never due by itself. */
+const parkedUntil = new Date(Date.UTC(9999, 11, 31));
 /** After this many attempts a waiting refund is logged as an error for an operator to look at. */
 const attemptsBeforeAlarm = 20;
 
@@ -164,7 +166,8 @@ export class RefundSaga {
         stripeRefundId: outcome.value.stripeRefundId, moneyRefundedMinor: outcome.value.amountMinor, leaseUntil: this.lease(),
       });
     }
-    // Stripe declined: the credits go back (compensation). Unknown outcome: ask again later.
+    if (outcome.kind === 'refused' && outcome.refusal.code === 'stripe_refund_needs_operator') return this.park(row, outcome.refusal.detail);
+    // Stripe declined (or the builder's account is disconnected): the credits go back (compensation). Unknown outcome: ask again later.
     return this.refusedOrWait(row, outcome, (reason) => this.advance(row, 'compensating', { failureReason: reason, leaseUntil: this.lease() }));
   }
 
@@ -194,6 +197,19 @@ export class RefundSaga {
     if (outcome.kind === 'refused') return this.wait(row, `${outcome.refusal.code}: ${outcome.refusal.detail}`);
     if (outcome.kind === 'unavailable') return this.wait(row, outcome.detail);
     throw new Error('refusedOrWait called with an ok outcome'); // a bug
+  }
+
+  /**
+   * Stops driving a request whose money may have left although Stripe refused the call (an
+   * idempotency conflict): neither a retry (same answer) nor a compensation (credits back while the
+   * money is refunded would be a double effect) is safe. The request stays in its step with no
+   * next attempt (`next_attempt_at` = 9999-12-31) and the reason in `last_error`, logged as an
+   * error; an operator checks the payment in Stripe and sets `next_attempt_at` to retry it.
+   */
+  private async park(row: RefundRequestRow, reason: string): Promise<Step> {
+    await postpone(this.db.pool, row.id, parkedUntil, `needs an operator: ${reason}`);
+    this.logger.error(`refund ${row.id} (${row.status}) parked for an operator: ${reason}`);
+    return { stop: (await findById(this.db.pool, row.id)) ?? row };
   }
 
   /** Releases the lease and schedules a retry with exponential back-off. */

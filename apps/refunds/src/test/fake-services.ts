@@ -243,8 +243,8 @@ export class FakeBilling extends NatsResponder {
   /** refundRequestId → the Stripe refund created. */
   readonly refunds = new Map<string, CreateStripeRefundResult>();
   calls = 0;
-  /** What the next calls do: succeed, be declined, or go unanswered (Stripe slow / billing down). */
-  mode: 'succeed' | 'decline' | 'silent' = 'succeed';
+  /** What the next calls do: succeed, be declined, hit an idempotency conflict, or go unanswered (Stripe slow / billing down). */
+  mode: 'succeed' | 'decline' | 'idempotency' | 'silent' = 'succeed';
 
   static async start(): Promise<FakeBilling> {
     const billing = new FakeBilling(await connect({ servers: testNatsUrl, name: 'fake-billing' }));
@@ -256,6 +256,7 @@ export class FakeBilling extends NatsResponder {
     this.calls++;
     if (this.mode === 'silent') return undefined;
     if (this.mode === 'decline') return { ok: false, refusal: { code: 'stripe_refund_refused', detail: 'Stripe refused the refund: card_declined' } };
+    if (this.mode === 'idempotency') return { ok: false, refusal: { code: 'stripe_refund_needs_operator', detail: 'Keys for idempotent requests can only be used with the same parameters' } };
     const refund = this.refunds.get(command.refundRequestId) ?? {
       stripeRefundId: `re_test_${this.refunds.size + 1}`, status: 'succeeded', amountMinor: command.amountMinor, currency: command.currency,
     };

@@ -11,6 +11,7 @@ export * from './trial-will-end';
 export * from './payment-failed';
 export * from './dispute-opened';
 export * from './dispute-closed';
+export * from './application-fee-refunded';
 export * from './charge-refunded-externally';
 export * from './connected-account-updated';
 export * from './subscription-model';

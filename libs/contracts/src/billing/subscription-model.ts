@@ -56,8 +56,9 @@ export interface SubscriptionList {
 
 /** One disagreement found by reconciliation. */
 export interface ReconcileFinding {
-  kind: 'paid_session_without_purchase' | 'paid_invoice_without_grant' | 'purchase_without_paid_session' | 'plan_grant_unknown_to_billing';
-  /** The Stripe object (`cs_…`, `in_…`) or the ledger grant id. */
+  /** `connected_account_disconnected`: Stripe refused the platform a connected account (deauthorized, webhook lost); billing marked it disconnected and skipped it. */
+  kind: 'paid_session_without_purchase' | 'paid_invoice_without_grant' | 'purchase_without_paid_session' | 'plan_grant_unknown_to_billing' | 'connected_account_disconnected';
+  /** The Stripe object (`cs_…`, `in_…`), the ledger grant id, or the connected account (`acct_…`). */
   id: string;
   email: string | null;
   detail: string;
