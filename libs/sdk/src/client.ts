@@ -277,7 +277,7 @@ export class CreditHubClient implements CreditHubApi {
    * Stripe brings the builder back to the hub, which connects the account and redirects to
    * `returnUrl`. 409 `connect_oauth_not_configured` when the hub has no Connect client id.
    */
-  startConnectOAuth(input: OperationInput<'startConnectOAuth'> = {}): Promise<OperationResult<'startConnectOAuth'>> {
+  startConnectOAuth(input: OperationInput<'startConnectOAuth'>): Promise<OperationResult<'startConnectOAuth'>> {
     return this.call('startConnectOAuth', input);
   }
 

@@ -87,7 +87,7 @@ export class ConnectController {
     const command: StartConnectOAuthCommand = {
       domains: connectDomainsOf(request, body.domains),
       redirectUri: connectOAuthRedirectUri(request),
-      returnUrl: body.returnUrl ?? connectReturnUrl(request),
+      returnUrl: body.returnUrl,
     };
     return this.hub.request<ConnectOAuthStartResult>(BillingConnectSubjects.startConnectOAuth, command);
   }

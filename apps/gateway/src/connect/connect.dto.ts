@@ -114,12 +114,11 @@ export class ConnectOAuthRequest {
   @Matches(domainPattern, { each: true, message: 'each domain must be a host name such as yourproduct.com' })
   domains?: string[];
 
-  @ApiPropertyOptional({ description: "Where the builder lands once the account is connected (default: the dashboard's Connect page)", example: 'https://hub.example.com/dashboard/connect' })
-  @IsOptional()
+  @ApiProperty({ description: "Where the builder lands once the account is connected (e.g. the dashboard's Connect page)", example: 'https://hub.example.com/dashboard/connect' })
   @IsString({ message: 'returnUrl must be a string' })
   @MaxLength(Limits.urlLengthMax, { message: `returnUrl must be at most ${Limits.urlLengthMax} characters` })
   @IsUrl(urlOptions, { message: 'returnUrl must be an http(s) URL' })
-  returnUrl?: string;
+  returnUrl!: string;
 }
 
 /** Where to send the builder to connect its Stripe account. */

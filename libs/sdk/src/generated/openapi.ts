@@ -2234,10 +2234,10 @@ export interface components {
              */
             domains?: string[];
             /**
-             * @description Where the builder lands once the account is connected (default: the dashboard's Connect page)
+             * @description Where the builder lands once the account is connected (e.g. the dashboard's Connect page)
              * @example https://hub.example.com/dashboard/connect
              */
-            returnUrl?: string;
+            returnUrl: string;
         };
         ConnectOAuthResponse: {
             /**
