@@ -7,7 +7,7 @@ import {
   ReleaseReservationCommand, Reply, replyOk, replyRefused, ReservationView, ReserveCreditsCommand, RevertPurchaseRefundCommand, validatePayload,
 } from '@credit-hub/contracts';
 import {
-  decideClawBack, decideFreeze, decideResumePlan, decideRevertPurchaseRefund, decideSuspendPlan, decideUnfreeze,
+  decideClawBack, decideFreeze, decideResumePlan, decideRevertPurchaseRefund, decideSuspendPlan, decideUnfreeze, needs,
 } from '@credit-hub/ledger-domain';
 import { bindLogFields, currentCorrelationId, dataErrorOf, debugLogging, runWithLogFields } from '@credit-hub/service-kit';
 import { validCorrelationId } from '@credit-hub/messaging';
@@ -96,40 +96,40 @@ export class LedgerHandlers {
   @MessagePattern(LedgerSubjects.revertPurchaseRefund)
   revert(@Payload() payload: unknown): Promise<Reply<AccountChangeResult>> {
     return this.handle('revert purchase refund', RevertPurchaseRefundCommand, payload, (c) =>
-      this.accounts.change(c.email, { moneyRefundId: c.refundRequestId }, (account, now) => decideRevertPurchaseRefund({ ...c, now }, account), c.refundRequestId),
+      this.accounts.change(c.email, needs('revert purchase refund', c), (account, now) => decideRevertPurchaseRefund({ ...c, now }, account), c.refundRequestId),
     );
   }
 
   /** `ledger.commands.freeze-account.v1` → `Reply<AccountChangeResult>`. */
   @MessagePattern(LedgerSubjects.freezeAccount)
   freeze(@Payload() payload: unknown): Promise<Reply<AccountChangeResult>> {
-    return this.handle('freeze', AccountDisputeCommand, payload, (c) => this.accounts.change(c.email, {}, (a, now) => decideFreeze({ ...c, now }, a), c.disputeId));
+    return this.handle('freeze', AccountDisputeCommand, payload, (c) => this.accounts.change(c.email, needs('freeze', c), (a, now) => decideFreeze({ ...c, now }, a), c.disputeId));
   }
 
   /** `ledger.commands.unfreeze-account.v1` → `Reply<AccountChangeResult>`. */
   @MessagePattern(LedgerSubjects.unfreezeAccount)
   unfreeze(@Payload() payload: unknown): Promise<Reply<AccountChangeResult>> {
-    return this.handle('unfreeze', AccountDisputeCommand, payload, (c) => this.accounts.change(c.email, {}, (a, now) => decideUnfreeze({ ...c, now }, a), c.disputeId));
+    return this.handle('unfreeze', AccountDisputeCommand, payload, (c) => this.accounts.change(c.email, needs('unfreeze', c), (a, now) => decideUnfreeze({ ...c, now }, a), c.disputeId));
   }
 
   /** `ledger.commands.claw-back-purchase.v1` → `Reply<AccountChangeResult>`. */
   @MessagePattern(LedgerSubjects.clawBackPurchase)
   clawBack(@Payload() payload: unknown): Promise<Reply<AccountChangeResult>> {
     return this.handle('claw back', ClawBackPurchaseCommand, payload, (c) =>
-      this.accounts.change(c.email, { paymentIntentId: c.paymentIntentId }, (a, now) => decideClawBack({ ...c, now }, a), c.disputeId),
+      this.accounts.change(c.email, needs('claw back', c), (a, now) => decideClawBack({ ...c, now }, a), c.disputeId),
     );
   }
 
   /** `ledger.commands.suspend-plan-credits.v1` → `Reply<AccountChangeResult>`. */
   @MessagePattern(LedgerSubjects.suspendPlanCredits)
   suspend(@Payload() payload: unknown): Promise<Reply<AccountChangeResult>> {
-    return this.handle('suspend plan', PlanCreditsCommand, payload, (c) => this.accounts.change(c.email, {}, (a, now) => decideSuspendPlan({ ...c, now }, a), c.subscriptionId));
+    return this.handle('suspend plan', PlanCreditsCommand, payload, (c) => this.accounts.change(c.email, needs('suspend plan', c), (a, now) => decideSuspendPlan({ ...c, now }, a), c.subscriptionId));
   }
 
   /** `ledger.commands.resume-plan-credits.v1` → `Reply<AccountChangeResult>`. */
   @MessagePattern(LedgerSubjects.resumePlanCredits)
   resume(@Payload() payload: unknown): Promise<Reply<AccountChangeResult>> {
-    return this.handle('resume plan', PlanCreditsCommand, payload, (c) => this.accounts.change(c.email, {}, (a, now) => decideResumePlan({ ...c, now }, a), c.subscriptionId));
+    return this.handle('resume plan', PlanCreditsCommand, payload, (c) => this.accounts.change(c.email, needs('resume plan', c), (a, now) => decideResumePlan({ ...c, now }, a), c.subscriptionId));
   }
 
   /** `ledger.queries.get-balance.v1` → `Reply<BalanceView>`. */
