@@ -7,7 +7,7 @@ import {
   ReleaseReservationCommand, Reply, replyOk, ReservationView, ReserveCreditsCommand,
 } from '@credit-hub/contracts';
 import {
-  CreditAccount, decideCapture, decideConsume, decideExpiry, decideGrant, decidePurchase, decideRefundConsumptions, decideRefundPurchase,
+  CreditAccount, Decision, decideCapture, decideConsume, decideExpiry, decideGrant, decidePurchase, decideRefundConsumptions, decideRefundPurchase,
   decideRelease, decideReserve, domainAccountsOf, isInScope, LedgerRejection, needs, spendableCredits,
 } from '@credit-hub/ledger-domain';
 import { checkoutClient } from '@credit-hub/messaging';
@@ -66,7 +66,8 @@ export class CreditAccountStore {
       needs: needs('purchase', payment), createFor: payment.email, metadata: { causationId: payment.stripeEventId },
       inbox: { consumer: inboxConsumer, messageId },
     }, (account, now) => {
-      const events = decidePurchase({ payment, now }, account);
+      const decision = decidePurchase({ payment, now }, account);
+      const events = decision.outcome === 'accepted' ? decision.events : [];
       return { events, answer: () => events.length };
     });
     return reply.ok ? (reply.value ?? 0) : 0;
@@ -176,7 +177,7 @@ export class CreditAccountStore {
   async change(
     email: string,
     needs: LoadNeeds,
-    decide: (account: CreditAccount, now: string) => { outcome: 'accepted'; events: LedgerEvent[] } | { outcome: 'repeated' } | { outcome: 'rejected'; code: LedgerRejection },
+    decide: (account: CreditAccount, now: string) => Decision<unknown>,
     causationId: string,
   ): Promise<Reply<AccountChangeResult>> {
     return this.run('change', accountStreamId(email), { needs, metadata: { causationId } }, (account, now) => {
@@ -189,7 +190,8 @@ export class CreditAccountStore {
   /** Appends what is due at `now` on one account: expired holds released, expired lots emptied. Returns events appended. */
   async expire(streamId: string): Promise<number> {
     const reply = await this.run('expire', streamId, { needs: needs('expire', {}) }, (account, now) => {
-      const events = decideExpiry(account, now);
+      const decision = decideExpiry(account, now);
+      const events = decision.outcome === 'accepted' ? decision.events : [];
       return { events, answer: () => events.length };
     });
     return reply.ok ? reply.value : 0;
@@ -231,7 +233,7 @@ function consumeCommand(command: ConsumeCreditsCommand): AccountCommand<ConsumeC
     decide: (account, now) => {
       const decision = decideConsume({ ...command, now }, account);
       if (decision.outcome === 'rejected') return refused(decision.code, command);
-      if (decision.outcome === 'repeated') return { events: [], answer: () => ({ balance: decision.balance, eventId: decision.eventId, repeated: true }) };
+      if (decision.outcome === 'repeated') return { events: [], answer: () => ({ balance: decision.answer.balance, eventId: decision.answer.eventId, repeated: true }) };
       return { events: decision.events, answer: (after, [envelope]) => ({ balance: after.balance, eventId: envelope.eventId, repeated: false }) };
     },
   };
