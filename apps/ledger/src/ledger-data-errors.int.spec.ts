@@ -15,7 +15,7 @@ import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { firstValueFrom } from 'rxjs';
 import { CreditAccountStore } from './credit-accounts/credit-account.store';
-import { LedgerHandlers } from './credit-accounts/ledger.handlers';
+import { AccountCommands } from './credit-accounts/account-commands';
 import { LedgerPipeline } from './credit-accounts/ledger.pipeline';
 import { LedgerModule } from './ledger.module';
 
@@ -95,7 +95,7 @@ describe('bad bytes in ledger commands', () => {
   it('answers a data error of the database for the offending command only, at once, without failing its batch', async () => {
     await buy('batchmate@example.com', 20, 'cs_batchmate');
     const store = app.get(CreditAccountStore);
-    const handlers = app.get(LedgerHandlers) as unknown as { run: (what: string, command: object, work: (c: ConsumeCreditsCommand) => Promise<Reply<unknown>>) => Promise<Reply<unknown>> };
+    const handlers = app.get(AccountCommands) as unknown as { run: (what: string, command: object, work: (c: ConsumeCreditsCommand) => Promise<Reply<unknown>>) => Promise<Reply<unknown>> };
     const batchWrites = jest.spyOn(app.get(LedgerPipeline), 'write');
     const command = (referenceId: string): ConsumeCreditsCommand => ({ email: 'batchmate@example.com', domain, credits: 1, actionType: 'gen', referenceId });
     // Past validation, straight to the store and its pipeline (one turn: one batch), so the NUL reaches PostgreSQL.
@@ -115,7 +115,7 @@ describe('bad bytes in ledger commands', () => {
     const thrown = await store.grant(grant).catch((error: unknown) => error);
     expect(dataErrorOf(thrown)?.sqlState).toMatch(/^22/);
     // The handlers' runner (what every command goes through after validation) answers it as bad input.
-    const handlers = app.get(LedgerHandlers) as unknown as { run: (what: string, command: object, work: (c: typeof grant) => Promise<Reply<unknown>>) => Promise<Reply<unknown>> };
+    const handlers = app.get(AccountCommands) as unknown as { run: (what: string, command: object, work: (c: typeof grant) => Promise<Reply<unknown>>) => Promise<Reply<unknown>> };
     const reply = await handlers.run('grant', grant, (c) => store.grant(c));
     expect(reply).toEqual({ ok: false, refusal: expect.objectContaining({ code: 'validation_failed' }) });
     expect(await eventCount()).toBeGreaterThan(0);

@@ -3,7 +3,7 @@ import {
   BillingEventSubjects, ChargeRefundedExternallyV1, ConnectedAccountUpdatedV1, connectedAccountIdPattern, DisputeClosedV1, GrantCreditsCommand, PaymentSucceededV1, PlanCreditsBlockV1,
   PlanCreditsGrantedV1, Reply, Streams, SubscriptionChangedV1, validatePayload,
 } from '@credit-hub/contracts';
-import { decideClawBack, decideExternalRefund, decideFreeze, decidePlanEnd, decideResumePlan, decideSuspendPlan, decideUnfreeze } from '@credit-hub/ledger-domain';
+import { decideClawBack, decideExternalRefund, decideFreeze, decidePlanEnd, decideResumePlan, decideSuspendPlan, decideUnfreeze, needs } from '@credit-hub/ledger-domain';
 import { ConsumedMessage, DurableConsumerOptions, ParsedMessage, parseMessage } from '@credit-hub/messaging';
 import { bindLogFields, InjectNats, Lifecycle, ManagedDurableConsumer, runWithLogFields } from '@credit-hub/service-kit';
 import { NatsConnection } from 'nats';
@@ -80,7 +80,7 @@ export class BillingEventsConsumer extends ManagedDurableConsumer {
         return this.planBlock(parsed.message, parsed.name === 'billing.events.plan-credits-blocked.v1');
       case 'billing.events.dispute-opened.v1': {
         const dispute = parsed.message;
-        return this.expect(await this.accounts.change(dispute.email, {}, (a, now) => decideFreeze({ disputeId: dispute.disputeId, reason: `dispute ${dispute.reason}`.trim(), now }, a), dispute.disputeId), message);
+        return this.expect(await this.accounts.change(dispute.email, needs('freeze', dispute), (a, now) => decideFreeze({ disputeId: dispute.disputeId, reason: `dispute ${dispute.reason}`.trim(), now }, a), dispute.disputeId), message);
       }
       case 'billing.events.dispute-closed.v1':
         return this.disputeClosed(parsed.message, message);
@@ -124,26 +124,26 @@ export class BillingEventsConsumer extends ManagedDurableConsumer {
 
   private async planBlock(body: PlanCreditsBlockV1, block: boolean): Promise<void> {
     const command = { subscriptionId: body.subscriptionId, reason: body.reason };
-    await this.accounts.change(body.email, {}, (a, now) => (block ? decideSuspendPlan({ ...command, now }, a) : decideResumePlan({ ...command, now }, a)), body.subscriptionId);
+    await this.accounts.change(body.email, needs(block ? 'suspend plan' : 'resume plan', body), (a, now) => (block ? decideSuspendPlan({ ...command, now }, a) : decideResumePlan({ ...command, now }, a)), body.subscriptionId);
   }
 
   private async disputeClosed(body: DisputeClosedV1, message: ConsumedMessage<unknown>): Promise<void> {
     if (body.outcome === 'lost' && body.paymentIntentId) {
-      const clawed = await this.accounts.change(body.email, { paymentIntentId: body.paymentIntentId }, (a, now) => decideClawBack({ disputeId: body.disputeId, paymentIntentId: body.paymentIntentId!, now }, a), body.disputeId);
+      const clawed = await this.accounts.change(body.email, needs('claw back', { paymentIntentId: body.paymentIntentId }), (a, now) => decideClawBack({ disputeId: body.disputeId, paymentIntentId: body.paymentIntentId!, now }, a), body.disputeId);
       if (!clawed.ok && clawed.refusal.code !== 'lot_not_found') throw new Error(`claw back ${body.disputeId}: ${clawed.refusal.code}`);
     }
-    this.expect(await this.accounts.change(body.email, {}, (a, now) => decideUnfreeze({ disputeId: body.disputeId, reason: `dispute ${body.outcome}`, now }, a), body.disputeId), message);
+    this.expect(await this.accounts.change(body.email, needs('unfreeze', body), (a, now) => decideUnfreeze({ disputeId: body.disputeId, reason: `dispute ${body.outcome}`, now }, a), body.disputeId), message);
   }
 
   /** A cancelled subscription's credits (rollover ones included) expire at the end of the paid period. */
   private async subscriptionChanged(body: SubscriptionChangedV1, message: ConsumedMessage<unknown>): Promise<void> {
     if (body.status !== 'canceled') return;
     const endsAt = body.currentPeriodEnd ?? body.at;
-    this.expect(await this.accounts.change(body.email, {}, (a, now) => decidePlanEnd({ subscriptionId: body.subscriptionId, endsAt, now }, a), body.subscriptionId), message);
+    this.expect(await this.accounts.change(body.email, needs('end plan', body), (a, now) => decidePlanEnd({ subscriptionId: body.subscriptionId, endsAt, now }, a), body.subscriptionId), message);
   }
 
   private async externalRefund(body: ChargeRefundedExternallyV1, message: ConsumedMessage<unknown>): Promise<void> {
-    const reply = await this.accounts.change(body.email, { paymentIntentId: body.paymentIntentId }, (a, now) => decideExternalRefund({ ...body, now }, a), body.refundId);
+    const reply = await this.accounts.change(body.email, needs('external refund', body), (a, now) => decideExternalRefund({ ...body, now }, a), body.refundId);
     if (!reply.ok && reply.refusal.code === 'lot_not_found') return this.logger.warn(`external refund ${body.refundId}: no purchase with ${body.paymentIntentId}`);
     this.expect(reply, message);
   }

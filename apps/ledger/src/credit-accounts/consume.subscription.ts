@@ -9,7 +9,7 @@ import {
 import { connectNats } from '@credit-hub/service-kit';
 import { LedgerConfig } from '../ledger.config';
 import { Msg, NatsConnection, Subscription } from 'nats';
-import { LedgerHandlers } from './ledger.handlers';
+import { AccountCommands } from './account-commands';
 
 /** How long shutdown waits for the consumes in flight to be answered. */
 const shutdownWaitMs = 10_000;
@@ -46,14 +46,14 @@ export class ConsumeSubscription implements OnApplicationBootstrap, BeforeApplic
 
   constructor(
     private readonly config: LedgerConfig,
-    private readonly handlers: LedgerHandlers,
+    private readonly accounts: AccountCommands,
   ) {}
 
   /** Its own connection (like Nest's request/reply server), so durable consumers never queue behind consumes. */
   async onApplicationBootstrap(): Promise<void> {
     this.nc = await connectNats(this.config.NATS_URL, 'ledger-consume');
     this.subscriptions = [
-      this.serve(LedgerSubjects.consumeCredits, (data) => this.handlers.consume(data)),
+      this.serve(LedgerSubjects.consumeCredits, (data) => this.accounts.handle('consume', data)),
       this.serve(LedgerSubjects.consumeCreditsBatch, (data) => this.consumeMany(data)),
       this.nc.subscribe(LedgerSubjects.ping, { queue: QueueGroups.ledger, callback: (error, message) => error || message.respond(new Uint8Array(0)) }),
     ];
@@ -124,7 +124,7 @@ export class ConsumeSubscription implements OnApplicationBootstrap, BeforeApplic
     // Each command in its own correlation context (its log fields and its events' correlation id).
     const results = await Promise.all(commands.map((command) => {
       const own = validCorrelationId((command as { correlationId?: unknown } | null)?.correlationId);
-      const run = () => runWithCorrelation(own ?? batchId, () => this.handlers.consume(command));
+      const run = () => runWithCorrelation(own ?? batchId, () => this.accounts.handle('consume', command));
       if (!tracingEnabled()) return run();
       // A server span per command, child of the gateway's span of that consume (the item's
       // `traceparent`), ending when the command's batch has committed.

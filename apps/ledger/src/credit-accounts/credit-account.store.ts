@@ -7,8 +7,8 @@ import {
   ReleaseReservationCommand, Reply, replyOk, ReservationView, ReserveCreditsCommand,
 } from '@credit-hub/contracts';
 import {
-  CreditAccount, decideCapture, decideConsume, decideExpiry, decideGrant, decidePurchase, decideRefundConsumptions, decideRefundPurchase,
-  decideRelease, decideReserve, domainAccountsOf, isInScope, LedgerRejection, spendableCredits,
+  CreditAccount, Decision, decideCapture, decideConsume, decideExpiry, decideGrant, decidePurchase, decideRefundConsumptions, decideRefundPurchase,
+  decideRelease, decideReserve, domainAccountsOf, isInScope, LedgerRejection, needs, spendableCredits,
 } from '@credit-hub/ledger-domain';
 import { checkoutClient } from '@credit-hub/messaging';
 import { randomUUID } from 'node:crypto';
@@ -63,10 +63,11 @@ export class CreditAccountStore {
   /** Turns a paid checkout into `CreditsPurchased`, once per Stripe event (inbox) and per checkout session. Returns events appended. */
   async purchase(payment: PaymentSucceededV1, inboxConsumer: string, messageId: string): Promise<number> {
     const reply = await this.run('purchase', accountStreamId(payment.email), {
-      needs: { checkoutSessionId: payment.checkoutSessionId }, createFor: payment.email, metadata: { causationId: payment.stripeEventId },
+      needs: needs('purchase', payment), createFor: payment.email, metadata: { causationId: payment.stripeEventId },
       inbox: { consumer: inboxConsumer, messageId },
     }, (account, now) => {
-      const events = decidePurchase({ payment, now }, account);
+      const decision = decidePurchase({ payment, now }, account);
+      const events = decision.outcome === 'accepted' ? decision.events : [];
       return { events, answer: () => events.length };
     });
     return reply.ok ? (reply.value ?? 0) : 0;
@@ -78,7 +79,7 @@ export class CreditAccountStore {
    * it; never from a builder's request), null for none.
    */
   async grant(command: GrantCreditsCommand, scopeAccount: string | null = null): Promise<Reply<GrantCreditsResult>> {
-    return this.run<GrantCreditsResult>('grant', accountStreamId(command.email), { needs: { grantId: command.grantId }, createFor: command.email, metadata: { causationId: `grant/${command.grantId}` } }, (account, now) => {
+    return this.run<GrantCreditsResult>('grant', accountStreamId(command.email), { needs: needs('grant', command), createFor: command.email, metadata: { causationId: `grant/${command.grantId}` } }, (account, now) => {
       const decision = decideGrant({
         lotId: `lot_g_${randomUUID()}`, email: command.email, domain: command.domain, credits: command.credits, grantId: command.grantId,
         reason: command.reason, source: command.source ?? 'manual', priority: command.priority ?? 0,
@@ -94,8 +95,7 @@ export class CreditAccountStore {
 
   /** Places a hold (`CreditsReserved`), idempotent on `(domain, referenceId)`. */
   async reserve(command: ReserveCreditsCommand): Promise<Reply<ReservationView>> {
-    const ref = { domain: command.domain, referenceId: command.referenceId };
-    return this.run('reserve', accountStreamId(command.email), { needs: { consumptions: [ref], reservationReference: ref, spendDomains: [command.domain] } }, (account, now) => {
+    return this.run('reserve', accountStreamId(command.email), { needs: needs('reserve', command) }, (account, now) => {
       const expiresAt = new Date(Date.parse(now) + command.ttlSeconds * 1000).toISOString();
       const decision = decideReserve({ reservationId: `rsv_${randomUUID()}`, email: command.email, domain: command.domain, credits: command.credits, referenceId: command.referenceId, expiresAt, now }, account);
       if (decision.outcome === 'rejected') return refused(decision.code, command);
@@ -106,7 +106,7 @@ export class CreditAccountStore {
 
   /** Captures a hold (`ReservationCaptured`), idempotent. */
   async capture(email: string, command: CaptureReservationCommand): Promise<Reply<ReservationView>> {
-    return this.run('capture', accountStreamId(email), { needs: { reservationIds: [command.reservationId], spendDomains: [command.domain] } }, (account, now) => {
+    return this.run('capture', accountStreamId(email), { needs: needs('capture', command) }, (account, now) => {
       const decision = decideCapture({ ...command, actionType: command.actionType ?? 'reservation', now }, account);
       if (decision.outcome === 'rejected') return refused(decision.code, command);
       return { events: decision.outcome === 'accepted' ? decision.events : [], answer: (after, envelopes) => reservationView(after, command.reservationId, email, now, envelopes, decision.outcome === 'repeated') };
@@ -115,7 +115,7 @@ export class CreditAccountStore {
 
   /** Releases a hold (`ReservationReleased`), idempotent. */
   async release(email: string, command: ReleaseReservationCommand): Promise<Reply<ReservationView>> {
-    return this.run('release', accountStreamId(email), { needs: { reservationIds: [command.reservationId], spendDomains: [command.domain] } }, (account, now) => {
+    return this.run('release', accountStreamId(email), { needs: needs('release', command) }, (account, now) => {
       const decision = decideRelease({ ...command, now }, account);
       if (decision.outcome === 'rejected') return refused(decision.code, command);
       return { events: decision.outcome === 'accepted' ? decision.events : [], answer: (after, envelopes) => reservationView(after, command.reservationId, email, now, envelopes, decision.outcome === 'repeated') };
@@ -136,9 +136,7 @@ export class CreditAccountStore {
   }
 
   private async refundConsumptionsOnce(command: RefundConsumptionsCommand): Promise<Reply<RefundConsumptionsResult>> {
-    const refs = (command.referenceIds ?? []).map((referenceId) => ({ domain: command.domain, referenceId }));
-    const window = command.referenceIds ? undefined : { domain: command.domain, since: command.consumedSince as string };
-    return this.run('refund consumptions', accountStreamId(command.email), { needs: { consumptions: refs, consumptionsSince: window, refundRequestId: command.refundRequestId }, metadata: { causationId: command.refundRequestId } }, (account, now) => {
+    return this.run('refund consumptions', accountStreamId(command.email), { needs: needs('refund consumptions', command), metadata: { causationId: command.refundRequestId } }, (account, now) => {
       const decision = decideRefundConsumptions({ ...command, creditsMax: command.creditsMax ?? null, now }, account);
       if (decision.outcome === 'rejected') return refused(decision.code, command);
       return {
@@ -155,7 +153,7 @@ export class CreditAccountStore {
 
   /** Removes a purchase's unused credits for a money refund (`PurchaseRefunded`), idempotent on `refundRequestId`. */
   async refundPurchase(command: RefundPurchaseCommand): Promise<Reply<RefundPurchaseResult>> {
-    return this.run('refund purchase', accountStreamId(command.email), { needs: { lotIds: [command.lotId], moneyRefundId: command.refundRequestId }, metadata: { causationId: command.refundRequestId } }, (account, now) => {
+    return this.run('refund purchase', accountStreamId(command.email), { needs: needs('refund purchase', command), metadata: { causationId: command.refundRequestId } }, (account, now) => {
       const decision = decideRefundPurchase({ ...command, now }, account);
       if (decision.outcome === 'rejected') return refused(decision.code, command);
       return {
@@ -179,7 +177,7 @@ export class CreditAccountStore {
   async change(
     email: string,
     needs: LoadNeeds,
-    decide: (account: CreditAccount, now: string) => { outcome: 'accepted'; events: LedgerEvent[] } | { outcome: 'repeated' } | { outcome: 'rejected'; code: LedgerRejection },
+    decide: (account: CreditAccount, now: string) => Decision<unknown>,
     causationId: string,
   ): Promise<Reply<AccountChangeResult>> {
     return this.run('change', accountStreamId(email), { needs, metadata: { causationId } }, (account, now) => {
@@ -191,8 +189,9 @@ export class CreditAccountStore {
 
   /** Appends what is due at `now` on one account: expired holds released, expired lots emptied. Returns events appended. */
   async expire(streamId: string): Promise<number> {
-    const reply = await this.run('expire', streamId, { needs: { allActiveReservations: true } }, (account, now) => {
-      const events = decideExpiry(account, now);
+    const reply = await this.run('expire', streamId, { needs: needs('expire', {}) }, (account, now) => {
+      const decision = decideExpiry(account, now);
+      const events = decision.outcome === 'accepted' ? decision.events : [];
       return { events, answer: () => events.length };
     });
     return reply.ok ? reply.value : 0;
@@ -225,17 +224,16 @@ export class CreditAccountStore {
 
 /** A consume as a pipeline command: idempotent on `(domain, referenceId)`, its events carry the request's correlation id. */
 function consumeCommand(command: ConsumeCreditsCommand): AccountCommand<ConsumeCreditsResult> {
-  const ref = { domain: command.domain, referenceId: command.referenceId };
   return {
     kind: 'consume',
     consume: command,
     streamId: accountStreamId(command.email),
-    needs: { consumptions: [ref], reservationReference: ref, spendDomains: [command.domain] },
+    needs: needs('consume', command),
     metadata: meta(command.correlationId, `${command.domain}/${command.referenceId}`),
     decide: (account, now) => {
       const decision = decideConsume({ ...command, now }, account);
       if (decision.outcome === 'rejected') return refused(decision.code, command);
-      if (decision.outcome === 'repeated') return { events: [], answer: () => ({ balance: decision.balance, eventId: decision.eventId, repeated: true }) };
+      if (decision.outcome === 'repeated') return { events: [], answer: () => ({ balance: decision.answer.balance, eventId: decision.answer.eventId, repeated: true }) };
       return { events: decision.events, answer: (after, [envelope]) => ({ balance: after.balance, eventId: envelope.eventId, repeated: false }) };
     },
   };

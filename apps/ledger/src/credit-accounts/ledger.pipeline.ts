@@ -30,6 +30,7 @@ export interface AccountCommand<T> {
   /** `consume`, `grant`, `expire`…: the metric label, and `consume` is timed and counted by outcome. */
   kind: string;
   streamId: string;
+  /** What to load for it: `needs(kind, command)` of libs/ledger-domain, declared beside the decisions. */
   needs: LoadNeeds;
   /** Create the account row first (commands that may start a stream: purchase, grant), with this email. */
   createFor?: string;

@@ -1,5 +1,5 @@
 import { LedgerEventEnvelope, LotDraw, LotView } from '@credit-hub/contracts';
-import { consumptionKey, ConsumptionRecord, CreditAccount, holdsAccountScopedLots, initialState, Lot, Reservation } from '@credit-hub/ledger-domain';
+import { consumptionKey, ConsumptionRecord, CreditAccount, holdsAccountScopedLots, initialState, LoadNeeds, Lot, Reservation } from '@credit-hub/ledger-domain';
 import { PoolClient } from 'pg';
 
 /**
@@ -11,26 +11,8 @@ import { PoolClient } from 'pg';
 
 type Db = Pick<PoolClient, 'query'>;
 
-/** What a command needs loaded besides the account row and its lots with credits left. */
-export interface LoadNeeds {
-  consumptions?: { domain: string; referenceId: string }[];
-  /** The account's consumptions on `domain` since `since` with credits not refunded yet (newest first, bounded): a credit refund of a window. */
-  consumptionsSince?: { domain: string; since: string };
-  lotIds?: string[];
-  reservationIds?: string[];
-  reservationReference?: { domain: string; referenceId: string };
-  allActiveReservations?: boolean;
-  moneyRefundId?: string;
-  refundRequestId?: string;
-  grantId?: string;
-  checkoutSessionId?: string;
-  paymentIntentId?: string;
-  /**
-   * Domains the command spends on (consume, reserve, balance): their connected accounts are read
-   * into `domainAccounts`, only when a loaded lot is scoped to an account (no query otherwise).
-   */
-  spendDomains?: string[];
-}
+/** What a command needs loaded: declared beside the decisions (libs/ledger-domain, `needs`). */
+export type { LoadNeeds } from '@credit-hub/ledger-domain';
 
 // ---------------------------------------------------------------------------------------------
 // rows ↔ state

@@ -4,7 +4,7 @@
  * order). Asking for what is already true returns no new events (Equinox: idempotent decisions).
  * Time comes in the command (`now`, ISO-8601); ids are derived from the command's keys.
  */
-import { LedgerEvent, LotDraw, PaymentSucceededV1 } from '@credit-hub/contracts';
+import { ErrorCodes, LedgerEvent, LotDraw, PaymentSucceededV1 } from '@credit-hub/contracts';
 import { consumptionKey, ConsumptionRecord, CreditAccount, isFrozen, Lot } from './credit-account.state';
 import { availableCredits, isExpired, planDraws, spendableCredits } from './lot-order';
 
@@ -24,14 +24,27 @@ export const ledgerRejections = [
 ] as const;
 export type LedgerRejection = (typeof ledgerRejections)[number];
 
-/** Outcome of a decision: events to append, the first answer to a repeat, or a refusal. */
-export type Decision<R = undefined> =
+/** A refusal of a decision: its code, and whether the same request can succeed when retried as is (ErrorCodes' `retryable`). */
+export interface Rejected<C extends LedgerRejection = LedgerRejection> {
+  outcome: 'rejected';
+  code: C;
+  retryable: boolean;
+}
+
+/**
+ * The one shape every `decideX` answers: events to append (`accepted`), nothing to append because
+ * it is already true (`repeated`, with the first answer to an identical earlier request where
+ * there is one), or a named refusal (`rejected`, nothing to append).
+ */
+export type Decision<R = undefined, C extends LedgerRejection = LedgerRejection> =
   | { outcome: 'accepted'; events: LedgerEvent[] }
   | { outcome: 'repeated'; answer: R }
-  | { outcome: 'rejected'; code: LedgerRejection };
+  | Rejected<C>;
 
 const accept = (events: LedgerEvent[]): { outcome: 'accepted'; events: LedgerEvent[] } => ({ outcome: 'accepted', events });
-const reject = (code: LedgerRejection): { outcome: 'rejected'; code: LedgerRejection } => ({ outcome: 'rejected', code });
+const reject = <C extends LedgerRejection>(code: C): Rejected<C> => ({ outcome: 'rejected', code, retryable: ErrorCodes[code].retryable });
+/** Nothing to append and no earlier answer to give. */
+const unchanged = Object.freeze({ outcome: 'repeated', answer: undefined } as const) as { outcome: 'repeated'; answer: undefined };
 
 // ---------------------------------------------------------------------------------------------
 // Consume
@@ -50,10 +63,7 @@ export interface ConsumeCredits {
 export type ConsumeRejection = 'reference_conflict' | 'account_frozen' | 'payment_past_due' | 'insufficient_credits';
 
 /** Outcome of a consume; `repeated` carries the first answer to an identical earlier request. */
-export type ConsumeDecision =
-  | { outcome: 'accepted'; events: LedgerEvent[] }
-  | { outcome: 'repeated'; eventId: string; balance: number }
-  | { outcome: 'rejected'; code: ConsumeRejection };
+export type ConsumeDecision = Decision<{ eventId: string; balance: number }, ConsumeRejection>;
 
 /**
  * Why `credits` cannot be drawn on `domain` now, or null if they can: frozen, then blocked plan
@@ -84,17 +94,17 @@ export function decideConsume(command: ConsumeCredits, account: CreditAccount): 
   const earlier = account.consumptions.get(consumptionKey(command.domain, command.referenceId));
   if (earlier) {
     const identical = earlier.email === command.email && earlier.credits === command.credits && earlier.actionType === command.actionType;
-    if (!identical) return { outcome: 'rejected', code: 'reference_conflict' };
-    return { outcome: 'repeated', eventId: earlier.eventId, balance: earlier.balanceAfter };
+    if (!identical) return reject('reference_conflict');
+    return { outcome: 'repeated', answer: { eventId: earlier.eventId, balance: earlier.balanceAfter } };
   }
-  if (holdsReference(account, command.domain, command.referenceId)) return { outcome: 'rejected', code: 'reference_conflict' };
+  if (holdsReference(account, command.domain, command.referenceId)) return reject('reference_conflict');
   const refusal = spendRefusal(account, command.credits, command.domain, command.now);
-  if (refusal) return { outcome: 'rejected', code: refusal };
+  if (refusal) return reject(refusal);
   const draws = planDraws(account, command.credits, command.domain, command.now);
   if (draws === null) throw new Error('draw plan failed after the spendable check: lot order is inconsistent');
   const { email, domain, credits, actionType, referenceId, now } = command;
   const data = { email, domain, credits, actionType, referenceId, draws, balanceAfter: account.balance - credits, consumedAt: now };
-  return { outcome: 'accepted', events: [{ type: 'CreditsConsumed', data }] };
+  return accept([{ type: 'CreditsConsumed', data }]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -118,10 +128,10 @@ export function purchaseLotId(checkoutSessionId: string): string {
  * account (`scopeAccount`, with the platform's `applicationFeeMinor` for analytics; both are left
  * out of platform purchases, which fold to null).
  */
-export function decidePurchase(command: PurchaseCredits, account: CreditAccount): LedgerEvent[] {
+export function decidePurchase(command: PurchaseCredits, account: CreditAccount): Decision {
   const p = command.payment;
-  if (account.purchasedCheckoutSessions.has(p.checkoutSessionId)) return [];
-  return [{
+  if (account.purchasedCheckoutSessions.has(p.checkoutSessionId)) return unchanged;
+  return accept([{
     type: 'CreditsPurchased',
     data: {
       lotId: purchaseLotId(p.checkoutSessionId), email: p.email, domain: p.domain, offeringId: p.offeringId, credits: p.credits,
@@ -129,7 +139,7 @@ export function decidePurchase(command: PurchaseCredits, account: CreditAccount)
       paymentIntentId: p.paymentIntentId, scopeDomain: p.scopeDomain, ...(p.connectedAccountId ? { scopeAccount: p.connectedAccountId, applicationFeeMinor: p.applicationFeeMinor ?? 0 } : {}),
       expiresAt: null, purchasedAt: p.paidAt,
     },
-  }];
+  }]);
 }
 
 /** Grant command (promotion, goodwill, correction, a plan period's credits); `lotId` comes in the command. */
@@ -171,7 +181,7 @@ export function decideGrant(command: GrantCredits, account: CreditAccount): Deci
  * Deterministic for a given `now` and state, so replaying the stream gives the same events.
  * The state must hold every active reservation and every lot with credits left.
  */
-export function decideExpiry(account: CreditAccount, now: string): LedgerEvent[] {
+export function decideExpiry(account: CreditAccount, now: string): Decision {
   const events: LedgerEvent[] = [];
   const released = new Map<string, number>();
   for (const reservation of account.reservations.values()) {
@@ -180,7 +190,7 @@ export function decideExpiry(account: CreditAccount, now: string): LedgerEvent[]
     for (const draw of reservation.draws) released.set(draw.lotId, (released.get(draw.lotId) ?? 0) + draw.credits);
   }
   events.push(...expireLots(account, now, released));
-  return events;
+  return events.length === 0 ? unchanged : accept(events);
 }
 
 /** `CreditsExpired` for each expired lot's available credits (after `released` holds come back). */
@@ -328,7 +338,7 @@ export function refundableConsumptions(account: Pick<CreditAccount, 'consumption
  * `creditsMax`. The state must hold the named consumption records and their lots.
  */
 export function decideRefundConsumptions(command: RefundConsumptions, account: CreditAccount): Decision {
-  if (account.refundRequestIds.has(command.refundRequestId)) return { outcome: 'repeated', answer: undefined };
+  if (account.refundRequestIds.has(command.refundRequestId)) return unchanged;
   const records = command.referenceIds
     ? command.referenceIds.map((ref) => account.consumptions.get(consumptionKey(command.domain, ref)))
     : refundableConsumptions(account, { email: command.email, domain: command.domain, consumedSince: command.consumedSince ?? command.now, now: command.now }).slice(0, consumptionsPerRefundMax);
@@ -420,12 +430,12 @@ export function decideExternalRefund(
   command: { refundId: string; paymentIntentId: string; amountRefundedMinor: number; now: string },
   account: CreditAccount,
 ): Decision {
-  if (account.moneyRefunds.has(command.refundId)) return { outcome: 'repeated', answer: undefined };
+  if (account.moneyRefunds.has(command.refundId)) return unchanged;
   const lot = account.lots.find((l) => l.kind === 'purchased' && l.paymentIntentId === command.paymentIntentId);
   if (!lot || lot.checkoutSessionId === null) return reject('lot_not_found');
   const share = lot.amountMinor === 0 ? 0 : Number((BigInt(lot.creditsInitial) * BigInt(command.amountRefundedMinor) + BigInt(lot.amountMinor) - 1n) / BigInt(lot.amountMinor));
   const credits = Math.min(share, availableCredits(lot));
-  if (credits <= 0) return { outcome: 'repeated', answer: undefined };
+  if (credits <= 0) return unchanged;
   return accept([{
     type: 'PurchaseRefunded',
     data: {
@@ -439,7 +449,7 @@ export function decideExternalRefund(
 export function decideRevertPurchaseRefund(command: { refundRequestId: string; reason: string; now: string }, account: CreditAccount): Decision {
   const refund = account.moneyRefunds.get(command.refundRequestId);
   if (!refund) return reject('refund_not_found');
-  if (refund.reverted) return { outcome: 'repeated', answer: undefined };
+  if (refund.reverted) return unchanged;
   return accept([{
     type: 'PurchaseRefundReverted',
     data: { lotId: refund.lotId, refundRequestId: refund.refundRequestId, credits: refund.credits, reason: command.reason, balanceAfter: account.balance + refund.credits, revertedAt: command.now },
@@ -451,13 +461,13 @@ export function decideRevertPurchaseRefund(command: { refundRequestId: string; r
 
 /** Decides a freeze for a dispute (idempotent per dispute). */
 export function decideFreeze(command: { disputeId: string; reason: string; now: string }, account: CreditAccount): Decision {
-  if (account.openDisputes.has(command.disputeId)) return { outcome: 'repeated', answer: undefined };
+  if (account.openDisputes.has(command.disputeId)) return unchanged;
   return accept([{ type: 'AccountFrozen', data: { reason: command.reason, disputeId: command.disputeId, at: command.now } }]);
 }
 
 /** Decides an unfreeze when a dispute closes (idempotent; the account stays frozen while other disputes are open). */
 export function decideUnfreeze(command: { disputeId: string; reason: string; now: string }, account: CreditAccount): Decision {
-  if (!account.openDisputes.has(command.disputeId)) return { outcome: 'repeated', answer: undefined };
+  if (!account.openDisputes.has(command.disputeId)) return unchanged;
   return accept([{ type: 'AccountUnfrozen', data: { reason: command.reason, disputeId: command.disputeId, at: command.now } }]);
 }
 
@@ -466,7 +476,7 @@ export function decideUnfreeze(command: { disputeId: string; reason: string; now
  * lot, and the credits of it already used become owed (the balance may go negative).
  */
 export function decideClawBack(command: { disputeId: string; paymentIntentId: string; now: string }, account: CreditAccount): Decision {
-  if (account.clawedBackDisputes.has(command.disputeId)) return { outcome: 'repeated', answer: undefined };
+  if (account.clawedBackDisputes.has(command.disputeId)) return unchanged;
   const lot = account.lots.find((l) => l.kind === 'purchased' && l.paymentIntentId === command.paymentIntentId);
   if (!lot) return reject('lot_not_found');
   const credits = availableCredits(lot);
@@ -479,13 +489,13 @@ export function decideClawBack(command: { disputeId: string; paymentIntentId: st
 
 /** Decides blocking a subscription's credits (payment past due after grace); idempotent. */
 export function decideSuspendPlan(command: { subscriptionId: string; reason: string; now: string }, account: CreditAccount): Decision {
-  if (account.suspendedSubscriptions.has(command.subscriptionId)) return { outcome: 'repeated', answer: undefined };
+  if (account.suspendedSubscriptions.has(command.subscriptionId)) return unchanged;
   return accept([{ type: 'PlanCreditsSuspended', data: { subscriptionId: command.subscriptionId, reason: command.reason, at: command.now } }]);
 }
 
 /** Decides unblocking a subscription's credits (a payment succeeded); idempotent. */
 export function decideResumePlan(command: { subscriptionId: string; reason: string; now: string }, account: CreditAccount): Decision {
-  if (!account.suspendedSubscriptions.has(command.subscriptionId)) return { outcome: 'repeated', answer: undefined };
+  if (!account.suspendedSubscriptions.has(command.subscriptionId)) return unchanged;
   return accept([{ type: 'PlanCreditsResumed', data: { subscriptionId: command.subscriptionId, reason: command.reason, at: command.now } }]);
 }
 
@@ -499,6 +509,6 @@ export function decidePlanEnd(command: { subscriptionId: string; endsAt: string;
   const lots = account.lots.filter(
     (l) => l.subscriptionId === command.subscriptionId && l.creditsRemaining > 0 && (l.expiresAt === null || Date.parse(l.expiresAt) > ends),
   );
-  if (lots.length === 0) return { outcome: 'repeated', answer: undefined };
+  if (lots.length === 0) return unchanged;
   return accept([{ type: 'PlanCreditsEnded', data: { subscriptionId: command.subscriptionId, lotIds: lots.map((l) => l.lotId), endsAt: new Date(ends).toISOString(), at: command.now } }]);
 }

@@ -42,7 +42,7 @@ describe('decideConsume', () => {
   });
 
   it('returns the first answer to an identical repeat, with no new event', () => {
-    given([purchased(10), consumed(3, 'ref-1', [{ lotId: 'lot_cs_10', credits: 3 }], 7)]).when(consume(3, 'ref-1')).thenRepeats({ eventId: 'e2', balance: 7 });
+    given([purchased(10), consumed(3, 'ref-1', [{ lotId: 'lot_cs_10', credits: 3 }], 7)]).when(consume(3, 'ref-1')).thenRepeats({ answer: { eventId: 'e2', balance: 7 } });
   });
 
   it('refuses a reused reference with other credits, actionType or customer as a conflict', () => {

@@ -162,7 +162,10 @@ class Harness {
       }
       case 'advance':
         this.now += step.minutes * 60_000;
-        this.apply(decideExpiry(this.account, this.iso()));
+        {
+          const d = decideExpiry(this.account, this.iso());
+          if (d.outcome === 'accepted') this.apply(d.events);
+        }
         return;
       case 'freeze': {
         const d = decideFreeze({ disputeId: 'du', reason: 'r', now }, this.account);

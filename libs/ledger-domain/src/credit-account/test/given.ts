@@ -5,14 +5,15 @@
  * the history). The history is folded with `evolve`, and the invariants are checked after every
  * fact and after the decision's events. `when` takes any decision of credit-account.decide.ts as
  * a function of the state, e.g. `(s) => decideCapture(command, s)`, so every decision is stated
- * the same way: the ones answering `{ outcome, … }` and the ones answering events only
- * (`decideExpiry`, `decidePurchase`).
+ * the same way: every decision answers one shape (`Decision`: accepted with events, repeated, or
+ * rejected with a code and `retryable`).
  */
 import { LedgerEvent } from '@credit-hub/contracts';
+import { Decision, LedgerRejection } from '../credit-account.decide';
 import { CreditAccount, evolve, initialState, invariantViolations, RecordedEvent } from '../credit-account.state';
 
-/** What a decision answers: an outcome (`accepted` with events, `repeated`, `rejected` with a code), or bare events. */
-export type Decided = { outcome: 'accepted'; events: LedgerEvent[] } | { outcome: 'repeated' } | { outcome: 'rejected'; code: string } | LedgerEvent[];
+/** What a decision answers: `accepted` with events, `repeated` (with the first answer, if any), `rejected` with a code and `retryable`. */
+export type Decided = Decision<unknown>;
 
 /** A decision as a function of the current state. */
 export type Decide = (account: CreditAccount) => Decided;
@@ -26,15 +27,15 @@ export interface Then {
   readonly decision: Decided;
   /** The state after the history, before the decision. */
   readonly before: CreditAccount;
-  /** Refused with exactly this code; nothing to append. */
-  thenRejects(code: string): void;
-  /** Accepted with exactly these events (or bare events equal to them); the invariants hold after them. Answers the state after. */
+  /** Refused with exactly this code, not retryable unless `retryable` says so; nothing to append. */
+  thenRejects(code: LedgerRejection, retryable?: boolean): void;
+  /** Accepted with exactly these events; the invariants hold after them. Answers the state after. */
   thenEmits(expected: LedgerEvent[]): CreditAccount;
-  /** Bare events: none (nothing is due or it is already true). */
+  /** Nothing to append (nothing is due or it is already true): `repeated` with no earlier answer. */
   thenEmitsNothing(): void;
   /**
-   * Accepted (or bare events, at least one); the invariants hold after them. `check` gets the
-   * events and the state after them. Answers the state after.
+   * Accepted; the invariants hold after its events. `check` gets the events and the state after
+   * them. Answers the state after.
    */
   thenAccepts(check?: (events: LedgerEvent[], after: CreditAccount) => void): CreditAccount;
   /** A repeat of an earlier command: `repeated`, and when `answer` is given, exactly `{ outcome: 'repeated', ...answer }`. */
@@ -51,7 +52,6 @@ export interface Given {
 }
 
 function eventsOf(decision: Decided): LedgerEvent[] | undefined {
-  if (Array.isArray(decision)) return decision;
   return decision.outcome === 'accepted' ? decision.events : undefined;
 }
 
@@ -116,27 +116,25 @@ export function given(history: Fact[], domainAccounts: Record<string, string | s
       return {
         decision,
         before,
-        thenRejects(code: string) {
-          expect(decision).toEqual({ outcome: 'rejected', code });
+        thenRejects(code: LedgerRejection, retryable = false) {
+          expect(decision).toEqual({ outcome: 'rejected', code, retryable });
         },
         thenEmits(expected: LedgerEvent[]) {
-          if (Array.isArray(decision)) expect(decision).toEqual(expected);
-          else expect(decision).toEqual({ outcome: 'accepted', events: expected });
+          expect(decision).toEqual({ outcome: 'accepted', events: expected });
           return after(expected);
         },
         thenEmitsNothing() {
-          expect(decision).toEqual([]);
+          expect(decision).toStrictEqual({ outcome: 'repeated', answer: undefined });
         },
         thenAccepts(check?: (events: LedgerEvent[], after: CreditAccount) => void) {
           const events = eventsOf(decision);
-          if (Array.isArray(decision)) expect(decision.length).toBeGreaterThan(0);
-          else expect(decision.outcome).toBe('accepted');
+          expect(decision.outcome).toBe('accepted');
           const state = after(events ?? []);
           check?.(events ?? [], state);
           return state;
         },
         thenRepeats(answer?: Record<string, unknown>) {
-          if (answer === undefined) expect(Array.isArray(decision) ? undefined : decision.outcome).toBe('repeated');
+          if (answer === undefined) expect(decision.outcome).toBe('repeated');
           else expect(decision).toEqual({ outcome: 'repeated', ...answer });
         },
       };
