@@ -2,7 +2,7 @@ import { AnalyticsSubjects, BillingSubjects, LedgerSubjects, replyOk, replyRefus
 import { DataSource } from 'typeorm';
 import { revokeApiKey, typeOrmSqlRunner } from './api-keys/api-keys';
 import { createOpenApiDocument } from './openapi/openapi-document';
-import { FakeService, RunningGateway, startGateway } from './test/gateway-harness';
+import { useGatewayEdge } from './test/gateway-harness';
 import { http, HttpAnswer } from './test/http';
 
 // The gateway edge against real PostgreSQL and NATS; the services behind NATS are FakeService
@@ -11,11 +11,8 @@ import { http, HttpAnswer } from './test/http';
 const requestTimeoutMs = 400;
 const domainA = 'a.example';
 const domainB = 'b.example';
+const edge = useGatewayEdge({ NATS_REQUEST_TIMEOUT_MS: String(requestTimeoutMs), HTTP_BODY_LIMIT_BYTES: '102400' }, [domainA, domainB]);
 
-let gateway: RunningGateway;
-let services: FakeService;
-let keyA: string;
-let keyB: string;
 
 function expectProblem(answer: HttpAnswer, status: number, code: string, field?: string): void {
   expect({ status: answer.status, code: answer.body['code'] }).toEqual({ status, code });
@@ -33,23 +30,6 @@ const consumeBody = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-beforeAll(async () => {
-  services = await FakeService.connect();
-  gateway = await startGateway({ NATS_REQUEST_TIMEOUT_MS: String(requestTimeoutMs), HTTP_BODY_LIMIT_BYTES: '102400' });
-  keyA = (await gateway.createKey(domainA)).key;
-  keyB = (await gateway.createKey(domainB)).key;
-});
-
-afterAll(async () => {
-  await gateway?.close();
-  await services?.close();
-});
-
-afterEach(async () => {
-  await services.stop();
-  services.received.length = 0;
-});
-
 describe('authentication', () => {
   it.each([
     ['no Authorization header', {}],
@@ -57,44 +37,44 @@ describe('authentication', () => {
     ['a Basic header', { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` }],
     ['a bearer that is not a key', { authorization: 'Bearer hello' }],
   ])('refuses %s with 401 unauthorized problem+json', async (_, headers) => {
-    await services.serve(LedgerSubjects.consumeCredits, () => replyOk({ balance: 1, eventId: 'e', repeated: false }));
-    const answer = await http(gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { json: consumeBody(), headers });
+    await edge.services.serve(LedgerSubjects.consumeCredits, () => replyOk({ balance: 1, eventId: 'e', repeated: false }));
+    const answer = await http(edge.gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { json: consumeBody(), headers });
     expectProblem(answer, 401, 'unauthorized');
     expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer/);
-    expect(services.received).toEqual([]);
+    expect(edge.services.received).toEqual([]);
   });
 
   it('refuses a key of domain A acting for domain B with 403, forwarding nothing', async () => {
-    await services.serve(LedgerSubjects.consumeCredits, () => replyOk({ balance: 1, eventId: 'e', repeated: false }));
-    await services.serve(LedgerSubjects.getBalance, () => replyOk({ email: 'x', balance: 0, lots: [] }));
-    await services.serve(AnalyticsSubjects.usage, () => replyOk({}));
-    await services.serve(BillingSubjects.createCheckout, () => replyOk({}));
+    await edge.services.serve(LedgerSubjects.consumeCredits, () => replyOk({ balance: 1, eventId: 'e', repeated: false }));
+    await edge.services.serve(LedgerSubjects.getBalance, () => replyOk({ email: 'x', balance: 0, lots: [] }));
+    await edge.services.serve(AnalyticsSubjects.usage, () => replyOk({}));
+    await edge.services.serve(BillingSubjects.createCheckout, () => replyOk({}));
     const answers = [
-      await http(gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: keyA, json: consumeBody({ domain: domainB }) }),
-      await http(gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: keyA, json: consumeBody({ domain: 'B.Example' }) }),
-      await http(gateway.baseUrl, 'GET', `/api/portfolio/credits/balance?email=ada@example.com&domain=${domainB}`, { key: keyA }),
-      await http(gateway.baseUrl, 'GET', `/api/analytics/usage?domain=${domainB}`, { key: keyA }),
-      await http(gateway.baseUrl, 'GET', `/api/analytics/usage?domain=${domainA}&domain=${domainB}`, { key: keyA }),
-      await http(gateway.baseUrl, 'POST', '/api/billing/checkout', {
-        key: keyA,
+      await http(edge.gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: edge.keys[0], json: consumeBody({ domain: domainB }) }),
+      await http(edge.gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: edge.keys[0], json: consumeBody({ domain: 'B.Example' }) }),
+      await http(edge.gateway.baseUrl, 'GET', `/api/portfolio/credits/balance?email=ada@example.com&domain=${domainB}`, { key: edge.keys[0] }),
+      await http(edge.gateway.baseUrl, 'GET', `/api/analytics/usage?domain=${domainB}`, { key: edge.keys[0] }),
+      await http(edge.gateway.baseUrl, 'GET', `/api/analytics/usage?domain=${domainA}&domain=${domainB}`, { key: edge.keys[0] }),
+      await http(edge.gateway.baseUrl, 'POST', '/api/billing/checkout', {
+        key: edge.keys[0],
         json: { domain: domainB, offeringId: 'starter_3', email: 'ada@example.com', successUrl: 'https://b.example/ok', cancelUrl: 'https://b.example/no' },
       }),
     ];
     for (const answer of answers) expectProblem(answer, 403, 'forbidden_domain', 'domain');
-    expect(services.received).toEqual([]);
+    expect(edge.services.received).toEqual([]);
   });
 
   it('stops accepting a revoked key within about a second', async () => {
-    await services.serve(LedgerSubjects.getBalance, () => replyOk({ email: 'ada@example.com', balance: 3, lots: [] }));
-    const { id, key } = await gateway.createKey(domainA);
+    await edge.services.serve(LedgerSubjects.getBalance, () => replyOk({ email: 'ada@example.com', balance: 3, lots: [] }));
+    const { id, key } = await edge.gateway.createKey(domainA);
     const path = '/api/portfolio/credits/balance?email=ada@example.com';
-    expect((await http(gateway.baseUrl, 'GET', path, { key })).status).toBe(200); // cached now
-    await revokeApiKey(typeOrmSqlRunner(gateway.app.get(DataSource)), id);
+    expect((await http(edge.gateway.baseUrl, 'GET', path, { key })).status).toBe(200); // cached now
+    await revokeApiKey(typeOrmSqlRunner(edge.gateway.app.get(DataSource)), id);
     const revokedAt = Date.now();
-    let answer = await http(gateway.baseUrl, 'GET', path, { key });
+    let answer = await http(edge.gateway.baseUrl, 'GET', path, { key });
     while (answer.status === 200 && Date.now() - revokedAt < 3000) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      answer = await http(gateway.baseUrl, 'GET', path, { key });
+      answer = await http(edge.gateway.baseUrl, 'GET', path, { key });
     }
     expectProblem(answer, 401, 'unauthorized');
     expect(Date.now() - revokedAt).toBeLessThan(2000); // cache TTL 1000 ms + request latency under load
@@ -103,11 +83,11 @@ describe('authentication', () => {
 
 describe('POST /api/portfolio/credits/consume', () => {
   it('forwards ConsumeCreditsCommand (email normalised, credits = -deltaCredits) and returns the result', async () => {
-    await services.serve(LedgerSubjects.consumeCredits, () => replyOk({ balance: 2, eventId: 'evt-1', repeated: false }));
-    const answer = await http(gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: keyA, json: consumeBody({ deltaCredits: -3 }) });
+    await edge.services.serve(LedgerSubjects.consumeCredits, () => replyOk({ balance: 2, eventId: 'evt-1', repeated: false }));
+    const answer = await http(edge.gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: edge.keys[0], json: consumeBody({ deltaCredits: -3 }) });
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({ balance: 2, eventId: 'evt-1', repeated: false });
-    expect(services.received).toEqual([
+    expect(edge.services.received).toEqual([
       {
         subject: LedgerSubjects.consumeCredits,
         data: { email: 'ada@example.com', domain: domainA, credits: 3, actionType: 'ai_generation', referenceId: 'gen_abc123' },
@@ -133,25 +113,25 @@ describe('POST /api/portfolio/credits/consume', () => {
     ['a domain that is not a string', { domain: 42 }, 'domain'],
     ['an unknown property', { extra: true }, 'extra'],
   ])('refuses %s with 400 validation_failed naming the field, forwarding nothing', async (_, overrides, field) => {
-    await services.serve(LedgerSubjects.consumeCredits, () => replyOk({ balance: 1, eventId: 'e', repeated: false }));
-    const answer = await http(gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: keyA, json: consumeBody(overrides) });
+    await edge.services.serve(LedgerSubjects.consumeCredits, () => replyOk({ balance: 1, eventId: 'e', repeated: false }));
+    const answer = await http(edge.gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: edge.keys[0], json: consumeBody(overrides) });
     expectProblem(answer, 400, 'validation_failed', field);
-    expect(services.received).toEqual([]);
+    expect(edge.services.received).toEqual([]);
   });
 
   it('accepts deltaCredits -1 at the edge', async () => {
-    await services.serve(LedgerSubjects.consumeCredits, () => replyOk({ balance: 0, eventId: 'e', repeated: true }));
-    const answer = await http(gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: keyA, json: consumeBody({ deltaCredits: -1 }) });
+    await edge.services.serve(LedgerSubjects.consumeCredits, () => replyOk({ balance: 0, eventId: 'e', repeated: true }));
+    const answer = await http(edge.gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: edge.keys[0], json: consumeBody({ deltaCredits: -1 }) });
     expect(answer.status).toBe(200);
-    expect(services.received[0]?.data).toMatchObject({ credits: 1 });
+    expect(edge.services.received[0]?.data).toMatchObject({ credits: 1 });
   });
 
   it.each([
     ['insufficient_credits', 402],
     ['reference_conflict', 409],
   ] as const)('turns a %s refusal into %i problem+json with that code', async (code, status) => {
-    await services.serve(LedgerSubjects.consumeCredits, () => replyRefused(code, `refused: ${code}`));
-    const answer = await http(gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: keyA, json: consumeBody() });
+    await edge.services.serve(LedgerSubjects.consumeCredits, () => replyRefused(code, `refused: ${code}`));
+    const answer = await http(edge.gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: edge.keys[0], json: consumeBody() });
     expectProblem(answer, status, code);
     expect(answer.body['detail']).toBe(`refused: ${code}`);
     expect(answer.body['instance']).toBe('/api/portfolio/credits/consume');
@@ -159,7 +139,7 @@ describe('POST /api/portfolio/credits/consume', () => {
 
   it('answers 503 service_unavailable with Retry-After when no service responds, within the timeout', async () => {
     const startedAt = Date.now();
-    const answer = await http(gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: keyA, json: consumeBody() });
+    const answer = await http(edge.gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: edge.keys[0], json: consumeBody() });
     expectProblem(answer, 503, 'service_unavailable');
     expect(answer.headers.get('retry-after')).toBe('1');
     expect(answer.body['retryable']).toBe(true);
@@ -167,34 +147,34 @@ describe('POST /api/portfolio/credits/consume', () => {
   });
 
   it('answers 503 with Retry-After when the service takes longer than NATS_REQUEST_TIMEOUT_MS', async () => {
-    await services.serve(LedgerSubjects.consumeCredits, () => undefined); // never answers
+    await edge.services.serve(LedgerSubjects.consumeCredits, () => undefined); // never answers
     const startedAt = Date.now();
-    const answer = await http(gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: keyA, json: consumeBody() });
+    const answer = await http(edge.gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: edge.keys[0], json: consumeBody() });
     const elapsedMs = Date.now() - startedAt;
     expectProblem(answer, 503, 'service_unavailable');
     expect(answer.headers.get('retry-after')).toBe('1');
     expect(elapsedMs).toBeGreaterThanOrEqual(requestTimeoutMs - 50);
     expect(elapsedMs).toBeLessThan(requestTimeoutMs + 1000);
-    expect(services.received).toHaveLength(1);
+    expect(edge.services.received).toHaveLength(1);
   });
 
   it('answers 500 internal_error (no stack, no payload) when a service replies in an unknown form', async () => {
-    await services.serve(LedgerSubjects.consumeCredits, () => ({ secretInternals: 'leak-me' }));
-    const answer = await http(gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: keyA, json: consumeBody() });
+    await edge.services.serve(LedgerSubjects.consumeCredits, () => ({ secretInternals: 'leak-me' }));
+    const answer = await http(edge.gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: edge.keys[0], json: consumeBody() });
     expectProblem(answer, 500, 'internal_error');
     expect(answer.text).not.toContain('leak-me');
   });
 
   it('answers 500 internal_error when the remote handler threw', async () => {
-    await services.serveError(LedgerSubjects.consumeCredits, { status: 'error', message: 'relation "x" does not exist' });
-    const answer = await http(gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: keyA, json: consumeBody() });
+    await edge.services.serveError(LedgerSubjects.consumeCredits, { status: 'error', message: 'relation "x" does not exist' });
+    const answer = await http(edge.gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: edge.keys[0], json: consumeBody() });
     expectProblem(answer, 500, 'internal_error');
     expect(answer.text).not.toContain('relation');
   });
 
   it('answers 503 when the remote service has no handler for the subject', async () => {
-    await services.serveError(LedgerSubjects.consumeCredits, 'There is no matching message handler defined in the remote service.');
-    const answer = await http(gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: keyA, json: consumeBody() });
+    await edge.services.serveError(LedgerSubjects.consumeCredits, 'There is no matching message handler defined in the remote service.');
+    const answer = await http(edge.gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: edge.keys[0], json: consumeBody() });
     expectProblem(answer, 503, 'service_unavailable');
     expect(answer.headers.get('retry-after')).toBe('1');
   });
@@ -202,14 +182,14 @@ describe('POST /api/portfolio/credits/consume', () => {
 
 describe('request bodies', () => {
   it('answers malformed JSON with 400 problem+json, not HTML', async () => {
-    const answer = await http(gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: keyA, raw: '{"email": "a@b.c", ' });
+    const answer = await http(edge.gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: edge.keys[0], raw: '{"email": "a@b.c", ' });
     expectProblem(answer, 400, 'validation_failed', 'body');
     expect(answer.text).not.toMatch(/<html|<pre/i);
   });
 
   it('answers a 200 KB body with 413 payload_too_large problem+json', async () => {
-    const answer = await http(gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', {
-      key: keyA,
+    const answer = await http(edge.gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', {
+      key: edge.keys[0],
       json: consumeBody({ referenceId: 'r'.repeat(200 * 1024) }),
     });
     expectProblem(answer, 413, 'payload_too_large');
@@ -217,57 +197,57 @@ describe('request bodies', () => {
   });
 
   it('answers an unknown route with 404 problem+json', async () => {
-    const answer = await http(gateway.baseUrl, 'GET', '/api/nothing-here', { key: keyA });
+    const answer = await http(edge.gateway.baseUrl, 'GET', '/api/nothing-here', { key: edge.keys[0] });
     expectProblem(answer, 404, 'not_found');
   });
 
   it('refuses a JSON array body with 400', async () => {
-    await services.serve(LedgerSubjects.consumeCredits, () => replyOk({ balance: 1, eventId: 'e', repeated: false }));
-    const answer = await http(gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: keyA, json: [consumeBody()] });
+    await edge.services.serve(LedgerSubjects.consumeCredits, () => replyOk({ balance: 1, eventId: 'e', repeated: false }));
+    const answer = await http(edge.gateway.baseUrl, 'POST', '/api/portfolio/credits/consume', { key: edge.keys[0], json: [consumeBody()] });
     expectProblem(answer, 400, 'validation_failed');
-    expect(services.received).toEqual([]);
+    expect(edge.services.received).toEqual([]);
   });
 });
 
 describe('other endpoints forward their contract', () => {
   it('POST /api/billing/checkout forwards CreateCheckoutCommand and returns {checkoutUrl, sessionId}', async () => {
-    await services.serve(BillingSubjects.createCheckout, () => replyOk({ checkoutUrl: 'https://pay.example/cs_1', sessionId: 'cs_1' }));
+    await edge.services.serve(BillingSubjects.createCheckout, () => replyOk({ checkoutUrl: 'https://pay.example/cs_1', sessionId: 'cs_1' }));
     const body = { domain: domainA, offeringId: 'starter_3', email: 'Ada@Example.com', successUrl: 'https://a.example/ok', cancelUrl: 'http://localhost:3000/no' };
-    const answer = await http(gateway.baseUrl, 'POST', '/api/billing/checkout', { key: keyA, json: body });
+    const answer = await http(edge.gateway.baseUrl, 'POST', '/api/billing/checkout', { key: edge.keys[0], json: body });
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({ checkoutUrl: 'https://pay.example/cs_1', sessionId: 'cs_1' });
-    expect(services.received[0]?.data).toEqual({ ...body, email: 'ada@example.com' });
+    expect(edge.services.received[0]?.data).toEqual({ ...body, email: 'ada@example.com' });
   });
 
   it('POST /api/billing/checkout refuses a bad successUrl and maps offering_not_found to 404', async () => {
-    await services.serve(BillingSubjects.createCheckout, () => replyRefused('offering_not_found', 'no such offering', 'offeringId'));
+    await edge.services.serve(BillingSubjects.createCheckout, () => replyRefused('offering_not_found', 'no such offering', 'offeringId'));
     const body = { domain: domainA, offeringId: 'nope', email: 'ada@example.com', successUrl: 'https://a.example/ok', cancelUrl: 'https://a.example/no' };
-    expectProblem(await http(gateway.baseUrl, 'POST', '/api/billing/checkout', { key: keyA, json: { ...body, successUrl: 'javascript:alert(1)' } }), 400, 'validation_failed', 'successUrl');
-    expectProblem(await http(gateway.baseUrl, 'POST', '/api/billing/checkout', { key: keyA, json: body }), 404, 'offering_not_found', 'offeringId');
+    expectProblem(await http(edge.gateway.baseUrl, 'POST', '/api/billing/checkout', { key: edge.keys[0], json: { ...body, successUrl: 'javascript:alert(1)' } }), 400, 'validation_failed', 'successUrl');
+    expectProblem(await http(edge.gateway.baseUrl, 'POST', '/api/billing/checkout', { key: edge.keys[0], json: body }), 404, 'offering_not_found', 'offeringId');
   });
 
   it("GET /api/portfolio/credits/balance forwards GetBalanceQuery for the key's domain", async () => {
     const view = { email: 'ada@example.com', balance: 3, lots: [] };
-    await services.serve(LedgerSubjects.getBalance, () => replyOk(view));
-    const withDomain = await http(gateway.baseUrl, 'GET', `/api/portfolio/credits/balance?email=ADA@example.com&domain=${domainB}`, { key: keyB });
-    const withoutDomain = await http(gateway.baseUrl, 'GET', '/api/portfolio/credits/balance?email=ada@example.com', { key: keyB });
+    await edge.services.serve(LedgerSubjects.getBalance, () => replyOk(view));
+    const withDomain = await http(edge.gateway.baseUrl, 'GET', `/api/portfolio/credits/balance?email=ADA@example.com&domain=${domainB}`, { key: edge.keys[1] });
+    const withoutDomain = await http(edge.gateway.baseUrl, 'GET', '/api/portfolio/credits/balance?email=ada@example.com', { key: edge.keys[1] });
     expect([withDomain.status, withoutDomain.status]).toEqual([200, 200]);
     expect(withDomain.body).toEqual(view);
-    expect(services.received.map((r) => r.data)).toEqual([
+    expect(edge.services.received.map((r) => r.data)).toEqual([
       { email: 'ada@example.com', domain: domainB },
       { email: 'ada@example.com', domain: domainB },
     ]);
-    expectProblem(await http(gateway.baseUrl, 'GET', '/api/portfolio/credits/balance', { key: keyB }), 400, 'validation_failed', 'email');
+    expectProblem(await http(edge.gateway.baseUrl, 'GET', '/api/portfolio/credits/balance', { key: edge.keys[1] }), 400, 'validation_failed', 'email');
   });
 
   it('GET /api/analytics/usage forwards UsageQuery', async () => {
     const view = { domain: domainA, rows: [], totals: { creditsConsumed: 0, consumptions: 0, creditsPurchased: 0, purchases: 0 } };
-    await services.serve(AnalyticsSubjects.usage, () => replyOk(view));
-    const answer = await http(gateway.baseUrl, 'GET', `/api/analytics/usage?domain=${domainA}&from=2026-11-01&to=2026-11-30`, { key: keyA });
+    await edge.services.serve(AnalyticsSubjects.usage, () => replyOk(view));
+    const answer = await http(edge.gateway.baseUrl, 'GET', `/api/analytics/usage?domain=${domainA}&from=2026-11-01&to=2026-11-30`, { key: edge.keys[0] });
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual(view);
-    expect(services.received[0]?.data).toEqual({ domain: domainA, from: '2026-11-01', to: '2026-11-30' });
-    expectProblem(await http(gateway.baseUrl, 'GET', '/api/analytics/usage?from=yesterday', { key: keyA }), 400, 'validation_failed', 'from');
+    expect(edge.services.received[0]?.data).toEqual({ domain: domainA, from: '2026-11-01', to: '2026-11-30' });
+    expectProblem(await http(edge.gateway.baseUrl, 'GET', '/api/analytics/usage?from=yesterday', { key: edge.keys[0] }), 400, 'validation_failed', 'from');
   });
 });
 
@@ -276,35 +256,35 @@ describe('POST /webhooks/stripe', () => {
   const rawEvent = '{ "id":"evt_1",  "type":"checkout.session.completed","data":{"object":{"name":"Zoë ✓","n":1.50}}}\n';
 
   it('forwards the exact raw bytes (base64) and the signature, without an API key', async () => {
-    await services.serve(BillingSubjects.handleStripeWebhook, () => replyOk({ outcome: 'processed', stripeEventId: 'evt_1', type: 'checkout.session.completed' }));
-    const answer = await http(gateway.baseUrl, 'POST', '/webhooks/stripe', {
+    await edge.services.serve(BillingSubjects.handleStripeWebhook, () => replyOk({ outcome: 'processed', stripeEventId: 'evt_1', type: 'checkout.session.completed' }));
+    const answer = await http(edge.gateway.baseUrl, 'POST', '/webhooks/stripe', {
       raw: Buffer.from(rawEvent, 'utf8'),
       headers: { 'stripe-signature': 't=1,v1=abc', 'content-type': 'application/json; charset=utf-8' },
     });
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({ received: true, outcome: 'processed' });
-    const forwarded = services.received[0]?.data as { payloadBase64: string; signature: string };
+    const forwarded = edge.services.received[0]?.data as { payloadBase64: string; signature: string };
     expect(Buffer.from(forwarded.payloadBase64, 'base64').toString('utf8')).toBe(rawEvent);
     expect(forwarded.signature).toBe('t=1,v1=abc');
   });
 
   it('refuses a missing signature with 400, forwarding nothing', async () => {
-    await services.serve(BillingSubjects.handleStripeWebhook, () => replyOk({ outcome: 'processed', stripeEventId: 'evt_1', type: 't' }));
-    const answer = await http(gateway.baseUrl, 'POST', '/webhooks/stripe', { raw: rawEvent });
+    await edge.services.serve(BillingSubjects.handleStripeWebhook, () => replyOk({ outcome: 'processed', stripeEventId: 'evt_1', type: 't' }));
+    const answer = await http(edge.gateway.baseUrl, 'POST', '/webhooks/stripe', { raw: rawEvent });
     expectProblem(answer, 400, 'webhook_signature_invalid', 'stripe-signature');
-    expect(services.received).toEqual([]);
+    expect(edge.services.received).toEqual([]);
   });
 
   it("answers billing's refusal with 400 problem+json", async () => {
-    await services.serve(BillingSubjects.handleStripeWebhook, () => replyRefused('webhook_signature_invalid', 'No signatures found matching the expected signature'));
-    const answer = await http(gateway.baseUrl, 'POST', '/webhooks/stripe', { raw: rawEvent, headers: { 'stripe-signature': 't=1,v1=bad' } });
+    await edge.services.serve(BillingSubjects.handleStripeWebhook, () => replyRefused('webhook_signature_invalid', 'No signatures found matching the expected signature'));
+    const answer = await http(edge.gateway.baseUrl, 'POST', '/webhooks/stripe', { raw: rawEvent, headers: { 'stripe-signature': 't=1,v1=bad' } });
     expectProblem(answer, 400, 'webhook_signature_invalid');
   });
 });
 
 describe('documentation and health', () => {
   it('/docs-json lists every endpoint with the bearer scheme and problem responses', async () => {
-    const answer = await http(gateway.baseUrl, 'GET', '/docs-json');
+    const answer = await http(edge.gateway.baseUrl, 'GET', '/docs-json');
     expect(answer.status).toBe(200);
     const document = answer.body as {
       paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, { content?: Record<string, unknown> }> }>>;
@@ -323,18 +303,18 @@ describe('documentation and health', () => {
   });
 
   it('/docs-json is the document built without a running gateway (the one the SDK is generated from)', async () => {
-    const served = await http(gateway.baseUrl, 'GET', '/docs-json');
+    const served = await http(edge.gateway.baseUrl, 'GET', '/docs-json');
     expect(served.body).toEqual(JSON.parse(JSON.stringify(await createOpenApiDocument())));
   });
 
   it('/docs serves the Swagger UI', async () => {
-    const answer = await http(gateway.baseUrl, 'GET', '/docs');
+    const answer = await http(edge.gateway.baseUrl, 'GET', '/docs');
     expect(answer.status).toBe(200);
     expect(answer.text).toMatch(/swagger/i);
   });
 
   it('/health reports PostgreSQL and NATS up', async () => {
-    const answer = await http(gateway.baseUrl, 'GET', '/health');
+    const answer = await http(edge.gateway.baseUrl, 'GET', '/health');
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ status: 'ok', info: { nats: { status: 'up' }, postgres: { status: 'up' } } });
   });

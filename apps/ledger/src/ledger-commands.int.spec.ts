@@ -3,32 +3,14 @@
  * credit and money refunds with compensation, disputes, plan suspension, history, and a replay at
  * the end that must find every projection row equal to the fold of the events.
  */
-import { INestApplication } from '@nestjs/common';
-import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
-import { BillingEventSubjects, LedgerSubjects, PaymentSucceededV1, Reply, Streams } from '@credit-hub/contracts';
-import { bootService, dropDatabase } from '@credit-hub/service-kit';
-import { eventually, testNatsUrl, uniqueDatabaseUrl } from '@credit-hub/testing';
-import { connect, NatsConnection } from 'nats';
-import { Client } from 'pg';
-import { firstValueFrom } from 'rxjs';
-import { LedgerModule } from './ledger.module';
-import { replayLedger } from './replay/replay';
+import { BillingEventSubjects, LedgerSubjects, PaymentSucceededV1 } from '@credit-hub/contracts';
+import { eventually } from '@credit-hub/testing';
+import { useLedgerHarness } from './test/ledger-harness';
 
-const databaseUrl = uniqueDatabaseUrl('ledgerdepth');
-let app: INestApplication;
-let client: ClientProxy;
-let nc: NatsConnection;
-let db: Client;
+const ledger = useLedgerHarness({ name: 'ledger-commands-test', databasePrefix: 'ledgerdepth' });
+const { send, ok } = ledger;
 const domain = 'a.test';
 
-async function send<T = any>(subject: string, payload: unknown): Promise<Reply<T>> {
-  return firstValueFrom(client.send<Reply<T>>(subject, payload));
-}
-async function ok<T = any>(subject: string, payload: unknown): Promise<T> {
-  const reply = await send<T>(subject, payload);
-  if (!reply.ok) throw new Error(`${subject} refused: ${reply.refusal.code} ${reply.refusal.detail}`);
-  return reply.value;
-}
 async function spendable(email: string): Promise<number> {
   return (await ok<{ balance: number }>(LedgerSubjects.getBalance, { email, domain })).balance;
 }
@@ -38,32 +20,10 @@ async function buy(email: string, credits: number, session: string, amountMinor 
     amountMinor, currency: 'usd', scopeDomain: null, paidAt: new Date().toISOString(),
   };
   const before = await spendable(email);
-  await nc.jetstream().publish(BillingEventSubjects.paymentSucceeded, Buffer.from(JSON.stringify(p)), { msgID: p.stripeEventId });
+  await ledger.publish(BillingEventSubjects.paymentSucceeded, p, p.stripeEventId);
   await eventually(`purchase ${session}`, async () => (await spendable(email)) === before + credits);
 }
 const consume = (email: string, credits: number, referenceId: string) => send(LedgerSubjects.consumeCredits, { email, domain, credits, actionType: 'gen', referenceId });
-
-beforeAll(async () => {
-  process.env['LEDGER_DATABASE_URL'] = databaseUrl;
-  nc = await connect({ servers: testNatsUrl });
-  const jsm = await nc.jetstreamManager();
-  for (const stream of [Streams.ledger.name, Streams.billing.name]) await jsm.streams.delete(stream).catch(() => undefined);
-  app = await bootService({ name: 'ledger-commands-test', module: LedgerModule, httpHost: '127.0.0.1', httpPort: 0, nats: { servers: testNatsUrl, queue: 'ledger' } });
-  client = ClientProxyFactory.create({ transport: Transport.NATS, options: { servers: [testNatsUrl] } });
-  await client.connect();
-  db = new Client({ connectionString: databaseUrl });
-  await db.connect();
-});
-
-afterAll(async () => {
-  await client?.close();
-  await app?.close();
-  const jsm = await nc.jetstreamManager();
-  for (const stream of [Streams.ledger.name, Streams.billing.name]) await jsm.streams.delete(stream).catch(() => undefined);
-  await nc.close();
-  await db?.end();
-  await dropDatabase(databaseUrl);
-});
 
 describe('ledger depth on real PostgreSQL and NATS', () => {
   it('grants once per grantId and draws an expiring grant before paid credits', async () => {
@@ -83,7 +43,7 @@ describe('ledger depth on real PostgreSQL and NATS', () => {
     await ok(LedgerSubjects.grantCredits, { email: 'expiry@example.com', domain, credits: 4, grantId: 'short', reason: 'trial', expiresAt: new Date(Date.now() + 1500).toISOString() });
     expect(await spendable('expiry@example.com')).toBe(4);
     await eventually('expiry', async () => {
-      const { rows } = await db.query(`SELECT count(*) FROM ledger_events WHERE stream_id = 'account-expiry@example.com' AND type = 'CreditsExpired'`);
+      const { rows } = await ledger.db.query(`SELECT count(*) FROM ledger_events WHERE stream_id = 'account-expiry@example.com' AND type = 'CreditsExpired'`);
       return Number(rows[0].count) === 1;
     }, 10_000);
     expect((await ok(LedgerSubjects.getBalance, { email: 'expiry@example.com' })).balance).toBe(0);
@@ -207,7 +167,7 @@ describe('ledger depth on real PostgreSQL and NATS', () => {
 
   it('acts on billing events from the BILLING stream: plan credits, grace, disputes, dashboard refunds', async () => {
     const publish = (name: keyof typeof BillingEventSubjects, body: unknown, msgID: string) =>
-      nc.jetstream().publish(BillingEventSubjects[name], Buffer.from(JSON.stringify(body)), { msgID });
+      ledger.nc.jetstream().publish(BillingEventSubjects[name], Buffer.from(JSON.stringify(body)), { msgID });
     const who = { email: 'Billing@Example.com', domain };
     const grant = { ...who, stripeEventId: 'evt_sub_1', grantId: 'plan:sub_9:2026-11-20', subscriptionId: 'sub_9', invoiceId: null, offeringId: 'builder',
       credits: 100, periodStart: '2026-11-20T00:00:00.000Z', periodEnd: '2026-12-20T00:00:00.000Z', expiresAt: '2099-12-20T00:00:00.000Z', grantedAt: new Date().toISOString() };
@@ -238,10 +198,8 @@ describe('ledger depth on real PostgreSQL and NATS', () => {
   });
 
   it('replays every event type into projections equal to the live ones', async () => {
-    const report = await replayLedger(db, { dryRun: true });
-    expect(report.violations).toEqual([]);
-    expect(report.differences).toEqual([]);
-    const { rows } = await db.query('SELECT DISTINCT type FROM ledger_events ORDER BY type');
+    await ledger.expectReplayClean();
+    const { rows } = await ledger.db.query('SELECT DISTINCT type FROM ledger_events ORDER BY type');
     expect(rows.map((r) => r.type)).toEqual(expect.arrayContaining([
       'AccountFrozen', 'AccountUnfrozen', 'ConsumptionRefunded', 'CreditsClawedBack', 'CreditsConsumed', 'CreditsExpired', 'CreditsGranted',
       'CreditsPurchased', 'CreditsReserved', 'PlanCreditsResumed', 'PlanCreditsSuspended', 'PurchaseRefundReverted', 'PurchaseRefunded',

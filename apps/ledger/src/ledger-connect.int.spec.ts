@@ -5,46 +5,26 @@
  * domain reconnected with a new account keeps the credits bought on the old one;
  * refunds work on scoped lots; replay rebuilds the scope.
  */
-import { INestApplication } from '@nestjs/common';
-import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
-import { accountStreamId, BillingEventSubjects, ConnectedAccountUpdatedV1, LedgerSubjects, PaymentSucceededV1, PlanCreditsGrantedV1, Reply, Streams } from '@credit-hub/contracts';
-import { bootService, dropDatabase } from '@credit-hub/service-kit';
-import { eventually, testNatsUrl, uniqueDatabaseUrl } from '@credit-hub/testing';
-import { connect, NatsConnection } from 'nats';
+import { accountStreamId, BillingEventSubjects, ConnectedAccountUpdatedV1, LedgerSubjects, PaymentSucceededV1, PlanCreditsGrantedV1, Reply } from '@credit-hub/contracts';
+import { eventually } from '@credit-hub/testing';
 import { Client } from 'pg';
-import { firstValueFrom } from 'rxjs';
 import { loadAccountsForBatch } from './credit-accounts/state-rows';
-import { LedgerModule } from './ledger.module';
-import { replayLedger } from './replay/replay';
+import { useLedgerHarness } from './test/ledger-harness';
 
-const databaseUrl = uniqueDatabaseUrl('ledgerconnect');
-let app: INestApplication;
-let client: ClientProxy;
-let nc: NatsConnection;
-let db: Client;
+const ledger = useLedgerHarness({ name: 'ledger-connect-test', databasePrefix: 'ledgerconnect' });
+const { send, ok, publish } = ledger;
 
 // Builder acct_builderA runs a.test and b.test; builder acct_builderB runs c.test; p.test is on the platform.
 const accountA = 'acct_builderA';
 const accountB = 'acct_builderB';
 
-async function send<T = any>(subject: string, payload: unknown): Promise<Reply<T>> {
-  return firstValueFrom(client.send<Reply<T>>(subject, payload));
-}
-async function ok<T = any>(subject: string, payload: unknown): Promise<T> {
-  const reply = await send<T>(subject, payload);
-  if (!reply.ok) throw new Error(`${subject} refused: ${reply.refusal.code} ${reply.refusal.detail}`);
-  return reply.value;
-}
 async function spendable(email: string, domain: string): Promise<number> {
   return (await ok<{ balance: number }>(LedgerSubjects.getBalance, { email, domain })).balance;
-}
-async function publish(subject: string, body: unknown, msgID: string): Promise<void> {
-  await nc.jetstream().publish(subject, Buffer.from(JSON.stringify(body)), { msgID });
 }
 async function connectAccount(update: ConnectedAccountUpdatedV1, msgID: string): Promise<void> {
   await publish(BillingEventSubjects.connectedAccountUpdated, update, msgID);
   await eventually(`mapping of ${update.accountId}`, async () => {
-    const { rows } = await db.query('SELECT domain FROM ledger_connected_domains WHERE account_id = $1 AND status = $2', [update.accountId, update.status]);
+    const { rows } = await ledger.db.query('SELECT domain FROM ledger_connected_domains WHERE account_id = $1 AND status = $2', [update.accountId, update.status]);
     return update.domains.every((d) => rows.some((r) => r.domain === d));
   });
 }
@@ -64,27 +44,8 @@ const update = (accountId: string, domains: string[], status: ConnectedAccountUp
 });
 
 beforeAll(async () => {
-  process.env['LEDGER_DATABASE_URL'] = databaseUrl;
-  nc = await connect({ servers: testNatsUrl });
-  const jsm = await nc.jetstreamManager();
-  for (const stream of [Streams.ledger.name, Streams.billing.name]) await jsm.streams.delete(stream).catch(() => undefined);
-  app = await bootService({ name: 'ledger-connect-test', module: LedgerModule, httpHost: '127.0.0.1', httpPort: 0, nats: { servers: testNatsUrl, queue: 'ledger' } });
-  client = ClientProxyFactory.create({ transport: Transport.NATS, options: { servers: [testNatsUrl] } });
-  await client.connect();
-  db = new Client({ connectionString: databaseUrl });
-  await db.connect();
   await connectAccount(update(accountA, ['a.test', 'b.test'], 'ready'), 'evt_acct_a_ready');
   await connectAccount(update(accountB, ['c.test'], 'ready'), 'evt_acct_b_ready');
-});
-
-afterAll(async () => {
-  await client?.close();
-  await app?.close();
-  const jsm = await nc.jetstreamManager();
-  for (const stream of [Streams.ledger.name, Streams.billing.name]) await jsm.streams.delete(stream).catch(() => undefined);
-  await nc.close();
-  await db?.end();
-  await dropDatabase(databaseUrl);
 });
 
 describe('credits scoped to a connected Stripe account, on real PostgreSQL and NATS', () => {
@@ -92,10 +53,10 @@ describe('credits scoped to a connected Stripe account, on real PostgreSQL and N
 
   it("spends a builder's credits on its other domain and refuses them on another builder's domain and on the platform", async () => {
     await buy(email, 'a.test', 10, 'cs_connect_a', accountA);
-    const { rows } = await db.query('SELECT scope_account FROM ledger_lots WHERE lot_id = $1', ['lot_cs_connect_a']);
+    const { rows } = await ledger.db.query('SELECT scope_account FROM ledger_lots WHERE lot_id = $1', ['lot_cs_connect_a']);
     expect(rows[0].scope_account).toBe(accountA);
     // The purchase event carries the scope and the platform's fee (analytics' gross, fee and net come from it).
-    const purchased = await db.query(`SELECT data FROM ledger_events WHERE type = 'CreditsPurchased' AND data->>'lotId' = 'lot_cs_connect_a'`);
+    const purchased = await ledger.db.query(`SELECT data FROM ledger_events WHERE type = 'CreditsPurchased' AND data->>'lotId' = 'lot_cs_connect_a'`);
     expect(purchased.rows[0].data).toMatchObject({ scopeAccount: accountA, applicationFeeMinor: 100, amountMinor: 1000 });
     expect(await ok(LedgerSubjects.consumeCredits, { email, domain: 'b.test', credits: 4, actionType: 'gen', referenceId: 'b-1' })).toMatchObject({ balance: 6, repeated: false });
     expect(await consume(email, 'c.test', 1, 'c-1')).toMatchObject({ ok: false, refusal: { code: 'insufficient_credits' } });
@@ -131,10 +92,10 @@ describe('credits scoped to a connected Stripe account, on real PostgreSQL and N
 
   it('reads the domain mapping only for a batch holding a scoped lot, once per batch (the consume hot path)', async () => {
     const statements: string[] = [];
-    const recording = { query: (sql: string, parameters?: unknown[]) => { statements.push(sql); return db.query(sql, parameters); } } as unknown as Client;
+    const recording = { query: (sql: string, parameters?: unknown[]) => { statements.push(sql); return ledger.db.query(sql, parameters); } } as unknown as Client;
     const entry = (who: string, domain: string, referenceId: string) => ({ streamId: accountStreamId(who), needs: { consumptions: [{ domain, referenceId }], reservationReference: { domain, referenceId }, spendDomains: [domain] } });
     const mappingReads = () => statements.filter((sql) => sql.includes('ledger_connected_domain')).length;
-    await db.query('BEGIN');
+    await ledger.db.query('BEGIN');
     try {
       const platformOnly = await loadAccountsForBatch(recording, [entry('platform-only@example.com', 'p.test', 'x-1'), entry('platform-only@example.com', 'c.test', 'x-2')]);
       expect(mappingReads()).toBe(0);
@@ -143,7 +104,7 @@ describe('credits scoped to a connected Stripe account, on real PostgreSQL and N
       expect(mappingReads()).toBe(1);
       expect([...mixed.get(accountStreamId(email))!.domainAccounts].sort()).toEqual([['b.test', [accountA]], ['c.test', [accountB]]]);
     } finally {
-      await db.query('ROLLBACK');
+      await ledger.db.query('ROLLBACK');
     }
   });
 
@@ -164,7 +125,7 @@ describe('credits scoped to a connected Stripe account, on real PostgreSQL and N
     // account.application.deauthorized: billing lists no domain; the ledger keeps the mapping.
     await publish(BillingEventSubjects.connectedAccountUpdated, update(accountA, [], 'disconnected'), 'evt_acct_a_deauthorized');
     await eventually('disconnection recorded', async () => {
-      const { rows } = await db.query(`SELECT domain, account_id, status FROM ledger_connected_domains WHERE account_id = $1 ORDER BY domain`, [accountA]);
+      const { rows } = await ledger.db.query(`SELECT domain, account_id, status FROM ledger_connected_domains WHERE account_id = $1 ORDER BY domain`, [accountA]);
       return rows.length === 2 && rows.every((r) => r.status === 'disconnected');
     });
     expect(await consume(other, 'c.test', 1, 'c-after')).toMatchObject({ ok: false, refusal: { code: 'insufficient_credits' } });
@@ -173,7 +134,7 @@ describe('credits scoped to a connected Stripe account, on real PostgreSQL and N
     // An update older than what the ledger holds (a redelivery out of order) changes nothing.
     await publish(BillingEventSubjects.connectedAccountUpdated, update(accountA, ['a.test', 'b.test'], 'ready', '2020-01-01T00:00:00.000Z'), 'evt_acct_a_stale');
     await connectAccount(update(accountB, ['c.test'], 'restricted'), 'evt_acct_b_restricted');
-    const { rows } = await db.query(`SELECT status FROM ledger_connected_domains WHERE account_id = $1`, [accountA]);
+    const { rows } = await ledger.db.query(`SELECT status FROM ledger_connected_domains WHERE account_id = $1`, [accountA]);
     expect(rows.map((r) => r.status)).toEqual(['disconnected', 'disconnected']);
   });
 
@@ -186,10 +147,10 @@ describe('credits scoped to a connected Stripe account, on real PostgreSQL and N
     await connectAccount(update(other, ['o.test'], 'ready'), 'evt_o_ready');
     await buy(customer, 'r.test', 6, 'cs_reconnect_old', before);
     await publish(BillingEventSubjects.connectedAccountUpdated, update(before, [], 'disconnected'), 'evt_r_old_deauthorized');
-    await eventually('old account disconnected', async () => (await db.query(`SELECT status FROM ledger_connected_domains WHERE domain = 'r.test'`)).rows[0]?.status === 'disconnected');
+    await eventually('old account disconnected', async () => (await ledger.db.query(`SELECT status FROM ledger_connected_domains WHERE domain = 'r.test'`)).rows[0]?.status === 'disconnected');
     // The builder onboards again: a new account for r.test and a new domain s.test.
     await connectAccount(update(after, ['r.test', 's.test'], 'ready'), 'evt_r_new_ready');
-    const { rows } = await db.query(`SELECT account_id FROM ledger_connected_domains WHERE domain = 'r.test'`);
+    const { rows } = await ledger.db.query(`SELECT account_id FROM ledger_connected_domains WHERE domain = 'r.test'`);
     expect(rows.map((r) => r.account_id)).toEqual([after]);
     expect(await ok(LedgerSubjects.consumeCredits, { email: customer, domain: 'r.test', credits: 2, actionType: 'gen', referenceId: 'r-after-reconnect' })).toMatchObject({ balance: 4 });
     // s.test was only ever on the new account, o.test only on another: the old account's credits are not theirs.
@@ -203,8 +164,8 @@ describe('credits scoped to a connected Stripe account, on real PostgreSQL and N
     // A redelivered old update (older than the mapping) does not move r.test back, and the history keeps both accounts.
     await publish(BillingEventSubjects.connectedAccountUpdated, update(before, ['r.test'], 'ready', '2020-01-01T00:00:00.000Z'), 'evt_r_old_stale');
     await connectAccount(update(other, ['o.test'], 'restricted'), 'evt_o_restricted');
-    expect((await db.query(`SELECT account_id FROM ledger_connected_domains WHERE domain = 'r.test'`)).rows.map((r) => r.account_id)).toEqual([after]);
-    const history = await db.query(`SELECT account_id FROM ledger_connected_domain_accounts WHERE domain = 'r.test' ORDER BY first_connected_at`);
+    expect((await ledger.db.query(`SELECT account_id FROM ledger_connected_domains WHERE domain = 'r.test'`)).rows.map((r) => r.account_id)).toEqual([after]);
+    const history = await ledger.db.query(`SELECT account_id FROM ledger_connected_domain_accounts WHERE domain = 'r.test' ORDER BY first_connected_at`);
     expect(history.rows.map((r) => r.account_id)).toEqual([before, after]);
   });
 
@@ -219,15 +180,13 @@ describe('credits scoped to a connected Stripe account, on real PostgreSQL and N
     expect(await spendable('plan@example.com', 'a.test')).toBe(0);
     await publish(BillingEventSubjects.connectedAccountUpdated, { accountId: 'not-an-account', domains: ['x.test'], status: 'ready', chargesEnabled: true, detailsSubmitted: true, at: new Date().toISOString() }, 'evt_bad_account');
     await publish(BillingEventSubjects.connectedAccountUpdated, update(accountB, ['Z.Test'], 'ready'), 'evt_acct_b_z');
-    await eventually('later update applied', async () => (await db.query(`SELECT 1 FROM ledger_connected_domains WHERE domain = 'z.test'`)).rowCount === 1);
-    expect((await db.query(`SELECT 1 FROM ledger_connected_domains WHERE domain = 'x.test'`)).rowCount).toBe(0);
+    await eventually('later update applied', async () => (await ledger.db.query(`SELECT 1 FROM ledger_connected_domains WHERE domain = 'z.test'`)).rowCount === 1);
+    expect((await ledger.db.query(`SELECT 1 FROM ledger_connected_domains WHERE domain = 'x.test'`)).rowCount).toBe(0);
   });
 
   it('replays the scoped lots into projections equal to the live ones (0 differences)', async () => {
-    const report = await replayLedger(db, { dryRun: true });
-    expect(report.violations).toEqual([]);
-    expect(report.differences).toEqual([]);
-    const { rows } = await db.query(`SELECT count(*)::int AS n FROM ledger_lots WHERE scope_account IS NOT NULL`);
+    await ledger.expectReplayClean();
+    const { rows } = await ledger.db.query(`SELECT count(*)::int AS n FROM ledger_lots WHERE scope_account IS NOT NULL`);
     expect(rows[0].n).toBeGreaterThanOrEqual(3);
   });
 });

@@ -6,29 +6,17 @@
  * `service_unavailable`, never a failure of the other commands of its group-commit batch, and not
  * retried (the same bytes fail the same way).
  */
-import { INestApplication } from '@nestjs/common';
-import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
-import { BillingEventSubjects, ConsumeCreditsCommand, LedgerSubjects, PaymentSucceededV1, Reply, Streams } from '@credit-hub/contracts';
-import { bootService, dataErrorOf, dropDatabase } from '@credit-hub/service-kit';
-import { eventually, testNatsUrl, uniqueDatabaseUrl } from '@credit-hub/testing';
-import { connect, NatsConnection } from 'nats';
-import { Client } from 'pg';
-import { firstValueFrom } from 'rxjs';
+import { BillingEventSubjects, ConsumeCreditsCommand, LedgerSubjects, PaymentSucceededV1, Reply } from '@credit-hub/contracts';
+import { dataErrorOf } from '@credit-hub/service-kit';
+import { eventually } from '@credit-hub/testing';
 import { CreditAccountStore } from './credit-accounts/credit-account.store';
 import { AccountCommands } from './credit-accounts/account-commands';
 import { LedgerPipeline } from './credit-accounts/ledger.pipeline';
-import { LedgerModule } from './ledger.module';
+import { useLedgerHarness } from './test/ledger-harness';
 
-const databaseUrl = uniqueDatabaseUrl('ledgerbytes');
+const ledger = useLedgerHarness({ name: 'ledger-bytes-test', databasePrefix: 'ledgerbytes' });
+const { send } = ledger;
 const domain = 'a.test';
-let app: INestApplication;
-let client: ClientProxy;
-let nc: NatsConnection;
-let db: Client;
-
-async function send<T = unknown>(subject: string, payload: unknown): Promise<Reply<T>> {
-  return firstValueFrom(client.send<Reply<T>>(subject, payload));
-}
 
 async function balanceOf(email: string): Promise<number> {
   const reply = await send<{ balance: number }>(LedgerSubjects.getBalance, { email });
@@ -37,7 +25,7 @@ async function balanceOf(email: string): Promise<number> {
 }
 
 async function eventCount(): Promise<number> {
-  return Number((await db.query('SELECT count(*) FROM ledger_events')).rows[0].count);
+  return Number((await ledger.db.query('SELECT count(*) FROM ledger_events')).rows[0].count);
 }
 
 async function buy(email: string, credits: number, session: string): Promise<void> {
@@ -45,31 +33,9 @@ async function buy(email: string, credits: number, session: string): Promise<voi
     stripeEventId: `evt_${session}`, checkoutSessionId: session, paymentIntentId: `pi_${session}`, domain, offeringId: 'pack', email, credits,
     amountMinor: credits * 10, currency: 'usd', scopeDomain: null, paidAt: new Date().toISOString(),
   };
-  await nc.jetstream().publish(BillingEventSubjects.paymentSucceeded, Buffer.from(JSON.stringify(p)), { msgID: p.stripeEventId });
+  await ledger.publish(BillingEventSubjects.paymentSucceeded, p, p.stripeEventId);
   await eventually(`purchase ${session}`, async () => (await balanceOf(email)) === credits);
 }
-
-beforeAll(async () => {
-  process.env['LEDGER_DATABASE_URL'] = databaseUrl;
-  nc = await connect({ servers: testNatsUrl });
-  const jsm = await nc.jetstreamManager();
-  for (const stream of [Streams.ledger.name, Streams.billing.name]) await jsm.streams.delete(stream).catch(() => undefined);
-  app = await bootService({ name: 'ledger-bytes-test', module: LedgerModule, httpHost: '127.0.0.1', httpPort: 0, nats: { servers: testNatsUrl, queue: 'ledger' } });
-  client = ClientProxyFactory.create({ transport: Transport.NATS, options: { servers: [testNatsUrl] } });
-  await client.connect();
-  db = new Client({ connectionString: databaseUrl });
-  await db.connect();
-});
-
-afterAll(async () => {
-  await client?.close();
-  await app?.close();
-  const jsm = await nc.jetstreamManager();
-  for (const stream of [Streams.ledger.name, Streams.billing.name]) await jsm.streams.delete(stream).catch(() => undefined);
-  await nc.close();
-  await db?.end();
-  await dropDatabase(databaseUrl);
-});
 
 describe('bad bytes in ledger commands', () => {
   it('refuses NUL and lone surrogates in every string of a command over NATS, naming the field, writing nothing', async () => {
@@ -94,9 +60,9 @@ describe('bad bytes in ledger commands', () => {
 
   it('answers a data error of the database for the offending command only, at once, without failing its batch', async () => {
     await buy('batchmate@example.com', 20, 'cs_batchmate');
-    const store = app.get(CreditAccountStore);
-    const handlers = app.get(AccountCommands) as unknown as { run: (what: string, command: object, work: (c: ConsumeCreditsCommand) => Promise<Reply<unknown>>) => Promise<Reply<unknown>> };
-    const batchWrites = jest.spyOn(app.get(LedgerPipeline), 'write');
+    const store = ledger.app.get(CreditAccountStore);
+    const handlers = ledger.app.get(AccountCommands) as unknown as { run: (what: string, command: object, work: (c: ConsumeCreditsCommand) => Promise<Reply<unknown>>) => Promise<Reply<unknown>> };
+    const batchWrites = jest.spyOn(ledger.app.get(LedgerPipeline), 'write');
     const command = (referenceId: string): ConsumeCreditsCommand => ({ email: 'batchmate@example.com', domain, credits: 1, actionType: 'gen', referenceId });
     // Past validation, straight to the store and its pipeline (one turn: one batch), so the NUL reaches PostgreSQL.
     const replies = await Promise.all(['m-1', 'm-2', 'm-\u0000-3', 'm-4', 'm-5'].map((ref) => handlers.run('consume', command(ref), (c) => store.consume(c))));
@@ -109,13 +75,13 @@ describe('bad bytes in ledger commands', () => {
   });
 
   it('answers a data error of any other command with validation_failed, not a retryable service_unavailable', async () => {
-    const store = app.get(CreditAccountStore);
+    const store = ledger.app.get(CreditAccountStore);
     const grant = { email: 'bytes@example.com', domain, credits: 1, grantId: 'g-nul', reason: 'x\u0000' };
     // The store itself (past validation) meets PostgreSQL's refusal: a data exception, class 22.
     const thrown = await store.grant(grant).catch((error: unknown) => error);
     expect(dataErrorOf(thrown)?.sqlState).toMatch(/^22/);
     // The handlers' runner (what every command goes through after validation) answers it as bad input.
-    const handlers = app.get(AccountCommands) as unknown as { run: (what: string, command: object, work: (c: typeof grant) => Promise<Reply<unknown>>) => Promise<Reply<unknown>> };
+    const handlers = ledger.app.get(AccountCommands) as unknown as { run: (what: string, command: object, work: (c: typeof grant) => Promise<Reply<unknown>>) => Promise<Reply<unknown>> };
     const reply = await handlers.run('grant', grant, (c) => store.grant(c));
     expect(reply).toEqual({ ok: false, refusal: expect.objectContaining({ code: 'validation_failed' }) });
     expect(await eventCount()).toBeGreaterThan(0);

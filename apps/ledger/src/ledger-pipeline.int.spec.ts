@@ -4,43 +4,19 @@
  * cut into batches of any sizes (one transaction each), or coalesced (the whole sequence in one
  * NATS message on the batch subject, as the gateway sends concurrent consumes).
  */
-import { INestApplication } from '@nestjs/common';
-import { ConsumeCreditsBatchResult, ConsumeCreditsResult, LedgerSubjects, Reply, Streams } from '@credit-hub/contracts';
-import { bootService, dropDatabase } from '@credit-hub/service-kit';
-import { eventually, testNatsUrl, uniqueDatabaseUrl } from '@credit-hub/testing';
+import { ConsumeCreditsBatchResult, ConsumeCreditsResult, LedgerSubjects, Reply } from '@credit-hub/contracts';
+import { eventually } from '@credit-hub/testing';
 import fc from 'fast-check';
-import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { CreditAccountStore } from './credit-accounts/credit-account.store';
-import { LedgerModule } from './ledger.module';
+import { useLedgerHarness } from './test/ledger-harness';
 
-const databaseUrl = uniqueDatabaseUrl('ledger');
-let app: INestApplication;
+const ledger = useLedgerHarness({ name: 'ledger-test', databasePrefix: 'ledger' });
 let store: CreditAccountStore;
-let nc: NatsConnection;
-let db: Client;
 let run = 0;
 
 beforeAll(async () => {
-  process.env['LEDGER_DATABASE_URL'] = databaseUrl;
-  process.env['LEDGER_HTTP_PORT'] = '0';
-  process.env['NATS_URL'] = testNatsUrl;
-  nc = await connect({ servers: testNatsUrl });
-  const jsm = await nc.jetstreamManager();
-  for (const stream of [Streams.ledger.name, Streams.billing.name]) await jsm.streams.delete(stream).catch(() => undefined);
-  app = await bootService({ name: 'ledger-test', module: LedgerModule, httpHost: '127.0.0.1', httpPort: 0, nats: { servers: testNatsUrl, queue: 'ledger' } });
-  store = app.get(CreditAccountStore);
-  db = new Client({ connectionString: databaseUrl });
-  await db.connect();
-});
-
-afterAll(async () => {
-  await app?.close();
-  const jsm = await nc.jetstreamManager();
-  for (const stream of [Streams.ledger.name, Streams.billing.name]) await jsm.streams.delete(stream).catch(() => undefined);
-  await nc.close();
-  await db?.end();
-  await dropDatabase(databaseUrl);
+  store = ledger.app.get(CreditAccountStore);
 });
 
 interface Spec {
@@ -79,7 +55,7 @@ function shape(reply: Reply<ConsumeCreditsResult>): unknown {
 
 /** Every event of the domain's customers, per customer in stream order, without ids and times. */
 async function eventsOf(emails: string[]): Promise<unknown[]> {
-  const { rows } = await db.query(
+  const { rows } = await ledger.db.query(
     `SELECT stream_id, version, type, data FROM ledger_events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, version`,
     [emails.map((e) => `account-${e}`)],
   );
@@ -109,7 +85,7 @@ describe('ledger pipeline', () => {
         }
         // coalesced: the whole sequence in one message on the batch subject
         const coalesced = await fundedDomain('coalesced');
-        const message = await nc.request(LedgerSubjects.consumeCreditsBatch, Buffer.from(JSON.stringify({
+        const message = await ledger.nc.request(LedgerSubjects.consumeCreditsBatch, Buffer.from(JSON.stringify({
           pattern: LedgerSubjects.consumeCreditsBatch, id: '1', data: { commands: commandsOf(specs, coalesced.domain, coalesced.emails) },
         })), { timeout: 10_000 });
         const packet = JSON.parse(Buffer.from(message.data).toString('utf8')) as { response: Reply<ConsumeCreditsBatchResult> };
@@ -132,14 +108,14 @@ describe('ledger pipeline', () => {
     const streamId = `account-${email}`;
     // Another transaction creates the account row and does not commit yet: the grant's batch, which
     // creates the row first, waits on it in PostgreSQL.
-    const blocker = new Client({ connectionString: databaseUrl });
+    const blocker = new Client({ connectionString: ledger.databaseUrl });
     await blocker.connect();
     try {
       await blocker.query('BEGIN');
       await blocker.query(`INSERT INTO ledger_accounts (stream_id, email, version, balance) VALUES ($1, $2, 0, 0)`, [streamId, email]);
       const grant = store.grant({ email, domain: 'ordered.test', credits: 10, grantId: 'first', reason: 'order test' });
       await eventually('the grant waits on the row', async () => {
-        const { rows } = await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        const { rows } = await ledger.db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
         return rows[0].n === 1;
       });
       // Submitted after the grant, so decided after it: spends the granted credits. Decided in a

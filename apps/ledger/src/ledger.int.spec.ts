@@ -1,28 +1,12 @@
-import { INestApplication } from '@nestjs/common';
-import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
-import {
-  BillingEventSubjects,
-  ConsumeCreditsResult,
-  LedgerSubjects,
-  PaymentSucceededV1,
-  Reply,
-  Streams,
-} from '@credit-hub/contracts';
-import { bootService, dropDatabase } from '@credit-hub/service-kit';
-import { eventually, testNatsUrl, uniqueDatabaseUrl } from '@credit-hub/testing';
-import { connect, NatsConnection } from 'nats';
-import { Client } from 'pg';
+import { BillingEventSubjects, ConsumeCreditsResult, LedgerSubjects, PaymentSucceededV1, Reply, Streams } from '@credit-hub/contracts';
+import { eventually } from '@credit-hub/testing';
 import { firstValueFrom } from 'rxjs';
 import { CreditAccountStore } from './credit-accounts/credit-account.store';
 import { LedgerOutboxRelay } from './credit-accounts/outbox-relay.service';
-import { LedgerModule } from './ledger.module';
 import { replayLedger } from './replay/replay';
+import { useLedgerHarness } from './test/ledger-harness';
 
-const databaseUrl = uniqueDatabaseUrl('ledger');
-let app: INestApplication;
-let client: ClientProxy;
-let nc: NatsConnection;
-let db: Client;
+const ledger = useLedgerHarness({ name: 'ledger-test', databasePrefix: 'ledger' });
 
 function payment(email: string, credits: number, session: string, stripeEventId = `evt_${session}`): PaymentSucceededV1 {
   return {
@@ -32,51 +16,27 @@ function payment(email: string, credits: number, session: string, stripeEventId 
 }
 
 async function publishPayment(p: PaymentSucceededV1, msgID = p.stripeEventId): Promise<void> {
-  await nc.jetstream().publish(BillingEventSubjects.paymentSucceeded, Buffer.from(JSON.stringify(p)), { msgID });
+  await ledger.publish(BillingEventSubjects.paymentSucceeded, p, msgID);
 }
 
 async function consume(email: string, credits: number, referenceId: string, actionType = 'gen'): Promise<Reply<ConsumeCreditsResult>> {
-  return firstValueFrom(client.send(LedgerSubjects.consumeCredits, { email, domain: 'a.test', credits, actionType, referenceId }));
+  return firstValueFrom(ledger.client.send(LedgerSubjects.consumeCredits, { email, domain: 'a.test', credits, actionType, referenceId }));
 }
 
 async function balanceOf(email: string): Promise<number> {
-  const reply = await firstValueFrom(client.send<Reply<{ balance: number }>>(LedgerSubjects.getBalance, { email }));
+  const reply = await firstValueFrom(ledger.client.send<Reply<{ balance: number }>>(LedgerSubjects.getBalance, { email }));
   if (!reply.ok) throw new Error(reply.refusal.detail);
   return reply.value.balance;
 }
 
 async function count(sql: string, parameters: unknown[] = []): Promise<number> {
-  return Number((await db.query(sql, parameters)).rows[0].count);
+  return Number((await ledger.db.query(sql, parameters)).rows[0].count);
 }
 
 async function streamMessages(): Promise<number> {
-  const jsm = await nc.jetstreamManager();
+  const jsm = await ledger.nc.jetstreamManager();
   return (await jsm.streams.info(Streams.ledger.name)).state.messages;
 }
-
-beforeAll(async () => {
-  process.env['LEDGER_DATABASE_URL'] = databaseUrl;
-  process.env['LEDGER_HTTP_PORT'] = '0';
-  process.env['NATS_URL'] = testNatsUrl;
-  nc = await connect({ servers: testNatsUrl });
-  const jsm = await nc.jetstreamManager();
-  for (const stream of [Streams.ledger.name, Streams.billing.name]) await jsm.streams.delete(stream).catch(() => undefined);
-  app = await bootService({ name: 'ledger-test', module: LedgerModule, httpHost: '127.0.0.1', httpPort: 0, nats: { servers: testNatsUrl, queue: 'ledger' } });
-  client = ClientProxyFactory.create({ transport: Transport.NATS, options: { servers: [testNatsUrl] } });
-  await client.connect();
-  db = new Client({ connectionString: databaseUrl });
-  await db.connect();
-});
-
-afterAll(async () => {
-  await client?.close();
-  await app?.close();
-  const jsm = await nc.jetstreamManager();
-  for (const stream of [Streams.ledger.name, Streams.billing.name]) await jsm.streams.delete(stream).catch(() => undefined);
-  await nc.close();
-  await db?.end();
-  await dropDatabase(databaseUrl);
-});
 
 describe('ledger on real PostgreSQL and NATS', () => {
   it('credits a payment once, however often and under whichever Stripe event it arrives', async () => {
@@ -122,21 +82,21 @@ describe('ledger on real PostgreSQL and NATS', () => {
   it('refuses invalid commands with the field named, writing nothing', async () => {
     const before = await count('SELECT count(*) FROM ledger_events');
     const reply = await firstValueFrom(
-      client.send<Reply<unknown>>(LedgerSubjects.consumeCredits, { email: 'x@example.com', domain: 'a.test', credits: 1.5, actionType: 'gen', referenceId: 'r' }),
+      ledger.client.send<Reply<unknown>>(LedgerSubjects.consumeCredits, { email: 'x@example.com', domain: 'a.test', credits: 1.5, actionType: 'gen', referenceId: 'r' }),
     );
     expect(reply).toMatchObject({ ok: false, refusal: { code: 'validation_failed', field: 'credits' } });
     expect(await count('SELECT count(*) FROM ledger_events')).toBe(before);
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE on the events table (append-only in the database)', async () => {
-    await expect(db.query(`UPDATE ledger_events SET type = 'X'`)).rejects.toThrow(/append-only/);
-    await expect(db.query('DELETE FROM ledger_events')).rejects.toThrow(/append-only/);
-    await expect(db.query('TRUNCATE ledger_events')).rejects.toThrow(/append-only/);
+    await expect(ledger.db.query(`UPDATE ledger_events SET type = 'X'`)).rejects.toThrow(/append-only/);
+    await expect(ledger.db.query('DELETE FROM ledger_events')).rejects.toThrow(/append-only/);
+    await expect(ledger.db.query('TRUNCATE ledger_events')).rejects.toThrow(/append-only/);
   });
 
   it('refuses a version gap in a stream', async () => {
     await expect(
-      db.query(
+      ledger.db.query(
         `INSERT INTO ledger_events (event_id, stream_id, version, type, schema_version, data, occurred_at)
          VALUES (gen_random_uuid(), 'account-gap@example.com', 2, 'CreditsPurchased', 1, '{}', now())`,
       ),
@@ -144,7 +104,7 @@ describe('ledger on real PostgreSQL and NATS', () => {
   });
 
   it('publishes every event to LEDGER exactly once, even when the relay restarts mid-stream and republishes', async () => {
-    const relay = app.get(LedgerOutboxRelay).relay;
+    const relay = ledger.app.get(LedgerOutboxRelay).relay;
     await eventually('outbox drained', async () => (await count('SELECT count(*) FROM outbox WHERE published_at IS NULL')) === 0);
     await relay.stop();
     await publishPayment(payment('relay@example.com', 100, 'cs_relay'));
@@ -156,7 +116,7 @@ describe('ledger on real PostgreSQL and NATS', () => {
     await eventually('outbox drained', async () => (await count('SELECT count(*) FROM outbox WHERE published_at IS NULL')) === 0);
     await relay.stop();
     // A crash between the publish ack and the mark: the rows are published again on restart.
-    await db.query(`UPDATE outbox SET published_at = NULL WHERE id IN (SELECT id FROM outbox ORDER BY id DESC LIMIT 20)`);
+    await ledger.db.query(`UPDATE outbox SET published_at = NULL WHERE id IN (SELECT id FROM outbox ORDER BY id DESC LIMIT 20)`);
     relay.start();
     await eventually('outbox drained again', async () => (await count('SELECT count(*) FROM outbox WHERE published_at IS NULL')) === 0);
     const events = await count('SELECT count(*) FROM ledger_events');
@@ -167,28 +127,28 @@ describe('ledger on real PostgreSQL and NATS', () => {
   it('replays the event log into projections equal to the live ones, and repairs a corrupted one', async () => {
     await eventually('outbox drained', async () => (await count('SELECT count(*) FROM outbox WHERE published_at IS NULL')) === 0);
     const events = await count('SELECT count(*) FROM ledger_events');
-    const clean = await replayLedger(db);
+    const clean = await replayLedger(ledger.db);
     expect(clean).toMatchObject({ events, differences: [], violations: [], replaced: true });
     expect(clean.accounts).toBe(await count('SELECT count(*) FROM ledger_accounts'));
 
-    await db.query(`UPDATE ledger_accounts SET balance = balance + 1 WHERE stream_id = 'account-race@example.com'`);
-    await db.query(`UPDATE ledger_lots SET credits_remaining = credits_remaining - 1 WHERE stream_id = 'account-relay@example.com'`);
-    const dirty = await replayLedger(db, { dryRun: true });
+    await ledger.db.query(`UPDATE ledger_accounts SET balance = balance + 1 WHERE stream_id = 'account-race@example.com'`);
+    await ledger.db.query(`UPDATE ledger_lots SET credits_remaining = credits_remaining - 1 WHERE stream_id = 'account-relay@example.com'`);
+    const dirty = await replayLedger(ledger.db, { dryRun: true });
     expect(dirty.differences.map((d) => `${d.streamId} ${d.table}`).sort()).toEqual(
       expect.arrayContaining(['account-race@example.com ledger_accounts', 'account-relay@example.com ledger_lots']),
     );
     expect(dirty.replaced).toBe(false);
     expect(await balanceOf('race@example.com')).toBe(7); // dry run left the corruption in place
 
-    const repair = await replayLedger(db);
+    const repair = await replayLedger(ledger.db);
     expect(repair.differences.length).toBeGreaterThan(0);
     expect(repair.replaced).toBe(true);
     expect(await balanceOf('race@example.com')).toBe(6);
-    expect((await replayLedger(db)).differences).toEqual([]);
+    expect((await replayLedger(ledger.db)).differences).toEqual([]);
   });
 
   it('writes the same events and answers batched (group commit) as one command at a time', async () => {
-    const store = app.get(CreditAccountStore);
+    const store = ledger.app.get(CreditAccountStore);
     await publishPayment(payment('single@example.com', 60, 'cs_single'));
     await publishPayment(payment('batch@example.com', 60, 'cs_batch'));
     await eventually('purchases', async () => (await balanceOf('single@example.com')) === 60 && (await balanceOf('batch@example.com')) === 60);
@@ -201,11 +161,11 @@ describe('ledger on real PostgreSQL and NATS', () => {
     const shape = (r: Awaited<ReturnType<typeof store.consume>>) => (r.ok ? { balance: r.value.balance, repeated: r.value.repeated } : r.refusal.code);
     expect(batched.map(shape)).toEqual(single.map(shape));
     const events = async (email: string) =>
-      (await db.query(`SELECT version, type, data FROM ledger_events WHERE stream_id = $1 ORDER BY version`, [`account-${email}`])).rows.map((r) => ({
+      (await ledger.db.query(`SELECT version, type, data FROM ledger_events WHERE stream_id = $1 ORDER BY version`, [`account-${email}`])).rows.map((r) => ({
         version: r.version, type: r.type, credits: r.data.credits, balanceAfter: r.data.balanceAfter, draws: r.data.draws?.length,
       }));
     expect(await events('batch@example.com')).toEqual(await events('single@example.com'));
-    expect((await replayLedger(db, { dryRun: true })).differences).toEqual([]);
+    expect((await replayLedger(ledger.db, { dryRun: true })).differences).toEqual([]);
   });
 
   it('writes one event for the same referenceId sent 50 times at once, on one account and across accounts', async () => {

@@ -125,6 +125,28 @@ export function exitQuietlyOnBrokenPipe(): void {
   }
 }
 
+/**
+ * Runs a command-line entry point: `exitQuietlyOnBrokenPipe`, then `main(argv)` on the process's
+ * arguments; its result is the exit code. An error is written as `<label> failed: <message>` (the
+ * stack too when OPS_DEBUG is set) and exits with `classifyError`'s code (69/75/78/70). Sets
+ * `process.exitCode` rather than calling exit(): a piped stdout must be flushed before the
+ * process ends (a large --json report was cut at 64 KiB by exit()).
+ */
+export function runEntryPoint(label: string, main: (argv: string[]) => Promise<number>): void {
+  exitQuietlyOnBrokenPipe();
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: Error) => {
+      const { code, message } = classifyError(error);
+      process.stderr.write(`${label} failed: ${message}\n`);
+      if (process.env['OPS_DEBUG']) process.stderr.write(`${error.stack ?? ''}\n`);
+      process.exitCode = code;
+    },
+  );
+}
+
 /** What a writing command is about to change, and whether it may. */
 export interface WritePlan {
   /** The command, for messages (`replay`, `streams ensure`). */

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { connect } from 'nats';
 import { Client } from 'pg';
-import { classifyError, CliUsageError, ExitCode, exitQuietlyOnBrokenPipe, loadConfigOrExit, runCommandLine, strictProgram } from '@credit-hub/service-kit';
+import { CliUsageError, ExitCode, loadConfigOrExit, runCommandLine, runEntryPoint, strictProgram } from '@credit-hub/service-kit';
 import { AnalyticsConfig } from '../analytics.config';
 import { rebuildReadModels, RebuildReport } from '../read-models/rebuild';
 
@@ -96,15 +96,4 @@ function printReport(report: RebuildReport, domain: string | undefined, until: s
   else out('live read models left unchanged (repair the differing rows with --replace)');
 }
 
-exitQuietlyOnBrokenPipe();
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: Error) => {
-    const { code, message } = classifyError(error);
-    process.stderr.write(`replay analytics failed: ${message}\n`);
-    if (process.env['OPS_DEBUG']) process.stderr.write(`${error.stack ?? ''}\n`);
-    process.exitCode = code;
-  },
-);
+runEntryPoint('replay analytics', main);

@@ -30,18 +30,20 @@ export const webhooksDurable = 'feedback-analytics-webhooks';
  * acknowledged without a claim (there is no effect to repeat). It ensures its stream at boot, so
  * the service starts before the stream's producer ever ran.
  */
+@Injectable()
 abstract class WebhookSourceConsumer extends ManagedDurableConsumer {
   protected readonly logger = new Logger(this.constructor.name);
+  /** The stream consumed (read after construction: at bootstrap and in `consumerOptions`). */
+  protected abstract readonly stream: StreamDefinition;
+  /** This consumer's name in the inbox. */
+  protected abstract readonly inboxName: string;
 
-  protected constructor(
-    private readonly nats: NatsConnection,
-    protected readonly dataSource: DataSource,
+  constructor(
+    @InjectNats() private readonly nats: NatsConnection,
+    @InjectDataSource() protected readonly dataSource: DataSource,
     protected readonly worker: WebhookDeliveryWorker,
     protected readonly config: WebhooksConfig,
     lifecycle: Lifecycle,
-    private readonly stream: StreamDefinition,
-    /** This consumer's name in the inbox. */
-    protected readonly inboxName: string,
   ) {
     super(nats, lifecycle);
   }
@@ -75,6 +77,19 @@ abstract class WebhookSourceConsumer extends ManagedDurableConsumer {
 }
 
 /**
+ * A webhook source whose messages each map to at most one webhook event (`parse`: null when the
+ * message is not a webhook; throws when malformed), delivered in a transaction of its own.
+ */
+abstract class MappedWebhookSourceConsumer extends WebhookSourceConsumer {
+  protected abstract parse(message: ConsumedMessage): WebhookEvent | null;
+
+  override async handle(message: ConsumedMessage): Promise<void> {
+    const event = this.parse(message);
+    if (event) await this.inTransaction((manager) => this.deliver(manager, event));
+  }
+}
+
+/**
  * LEDGER → `credits.purchased` (each `CreditsPurchased`) and `credits.low_balance` (each event
  * that takes credits across the domain's threshold: see `crossesThreshold`). Keeps the lot →
  * domain map, so an expiry, refund or claw-back, which names only a lot, alerts the domain that
@@ -90,8 +105,11 @@ export class LedgerWebhooksConsumer extends WebhookSourceConsumer {
     lifecycle: Lifecycle,
     private readonly thresholds: LowBalanceThresholds,
   ) {
-    super(nc, dataSource, worker, config, lifecycle, Streams.ledger, 'webhooks-ledger');
+    super(nc, dataSource, worker, config, lifecycle);
   }
+
+  protected readonly stream = Streams.ledger;
+  protected readonly inboxName = 'webhooks-ledger';
 
   protected override consumerOptions(): Omit<DurableConsumerOptions, 'nc' | 'handler'> {
     // Batches of the messages already delivered (no wait: a webhook is not delayed for a batch).
@@ -169,57 +187,33 @@ export class LedgerWebhooksConsumer extends WebhookSourceConsumer {
 
 /** REFUNDS → `refund.requested`, `refund.completed` (the other refund events are not webhooks). */
 @Injectable()
-export class RefundWebhooksConsumer extends WebhookSourceConsumer {
-  constructor(
-    @InjectNats() nc: NatsConnection,
-    @InjectDataSource() dataSource: DataSource,
-    worker: WebhookDeliveryWorker,
-    config: WebhooksConfig,
-    lifecycle: Lifecycle,
-  ) {
-    super(nc, dataSource, worker, config, lifecycle, Streams.refunds, 'webhooks-refunds');
-  }
+export class RefundWebhooksConsumer extends MappedWebhookSourceConsumer {
+  protected readonly stream = Streams.refunds;
+  protected readonly inboxName = 'webhooks-refunds';
 
-  override async handle(message: ConsumedMessage): Promise<void> {
-    const event = parseRefundNotification(message.subject, message.body);
-    if (event) await this.inTransaction((manager) => this.deliver(manager, event));
+  protected parse(message: ConsumedMessage): WebhookEvent | null {
+    return parseRefundNotification(message.subject, message.body);
   }
 }
 
 /** BILLING → `subscription.trial_will_end`, `dispute.opened`, `payment.failed` (payment-succeeded is not a webhook). */
 @Injectable()
-export class BillingWebhooksConsumer extends WebhookSourceConsumer {
-  constructor(
-    @InjectNats() nc: NatsConnection,
-    @InjectDataSource() dataSource: DataSource,
-    worker: WebhookDeliveryWorker,
-    config: WebhooksConfig,
-    lifecycle: Lifecycle,
-  ) {
-    super(nc, dataSource, worker, config, lifecycle, Streams.billing, 'webhooks-billing');
-  }
+export class BillingWebhooksConsumer extends MappedWebhookSourceConsumer {
+  protected readonly stream = Streams.billing;
+  protected readonly inboxName = 'webhooks-billing';
 
-  override async handle(message: ConsumedMessage): Promise<void> {
-    const event = parseBillingNotification(message.subject, message.body, message.messageId, new Date().toISOString());
-    if (event) await this.inTransaction((manager) => this.deliver(manager, event));
+  protected parse(message: ConsumedMessage): WebhookEvent | null {
+    return parseBillingNotification(message.subject, message.body, message.messageId, new Date().toISOString());
   }
 }
 
 /** ENTITLEMENTS → `entitlements.changed` (a customer's plan, status or caps on a domain changed). */
 @Injectable()
-export class EntitlementWebhooksConsumer extends WebhookSourceConsumer {
-  constructor(
-    @InjectNats() nc: NatsConnection,
-    @InjectDataSource() dataSource: DataSource,
-    worker: WebhookDeliveryWorker,
-    config: WebhooksConfig,
-    lifecycle: Lifecycle,
-  ) {
-    super(nc, dataSource, worker, config, lifecycle, Streams.entitlements, 'webhooks-entitlements');
-  }
+export class EntitlementWebhooksConsumer extends MappedWebhookSourceConsumer {
+  protected readonly stream = Streams.entitlements;
+  protected readonly inboxName = 'webhooks-entitlements';
 
-  override async handle(message: ConsumedMessage): Promise<void> {
-    const event = parseEntitlementNotification(message.subject, message.body, message.messageId, new Date().toISOString());
-    if (event) await this.inTransaction((manager) => this.deliver(manager, event));
+  protected parse(message: ConsumedMessage): WebhookEvent | null {
+    return parseEntitlementNotification(message.subject, message.body, message.messageId, new Date().toISOString());
   }
 }

@@ -27,13 +27,7 @@ export class ApiKeyGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const key = await this.authenticator.authenticate(bearerToken(request.headers.authorization));
-    if (!key) {
-      throw new ProblemException(
-        { code: 'unauthorized', detail: 'Send a live API key as Authorization: Bearer chk_dom_…' },
-        { 'WWW-Authenticate': `Bearer realm="credit-hub"` },
-      );
-    }
+    const key = await liveKeyOf(this.authenticator, request, 'Send a live API key as Authorization: Bearer chk_dom_…');
     if (key.kind !== 'domain') {
       throw new ProblemException({ code: 'builder_key_not_allowed', detail: 'A builder key reads /api/analytics only; this route needs the domain key of one domain' });
     }
@@ -59,18 +53,34 @@ export class AnalyticsKeyGuard implements CanActivate {
   constructor(private readonly authenticator: ApiKeyAuthenticator) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const key = await this.authenticator.authenticate(bearerToken(request.headers.authorization));
-    if (!key) {
-      throw new ProblemException(
-        { code: 'unauthorized', detail: 'Send a live domain or builder key as Authorization: Bearer chk_dom_… or chk_bld_…' },
-        { 'WWW-Authenticate': `Bearer realm="credit-hub"` },
-      );
-    }
-    request.analyticsKey = key;
-    request.analyticsDomains = analyticsDomainsOf(key, namedDomains(request));
-    return true;
+    return authenticateForDomains(this.authenticator, context.switchToHttp().getRequest<AuthenticatedRequest>(), namedDomains);
   }
+}
+
+/**
+ * The live key (domain or builder) of `Authorization: Bearer <key>`. Throws ProblemException 401
+ * unauthorized, with `detail` and a `WWW-Authenticate: Bearer` challenge, when there is none.
+ */
+export async function liveKeyOf(authenticator: ApiKeyAuthenticator, request: FastifyRequest, detail: string): Promise<AnyApiKeyRecord> {
+  const key = await authenticator.authenticate(bearerToken(request.headers.authorization));
+  if (!key) throw new ProblemException({ code: 'unauthorized', detail }, { 'WWW-Authenticate': `Bearer realm="credit-hub"` });
+  return key;
+}
+
+/**
+ * Authenticates a live domain or builder key (401 as `liveKeyOf`) and leaves it on the request
+ * (`analyticsKey`) with the domains it acts for (`analyticsDomains`: `named(request)` checked by
+ * `analyticsDomainsOf`, whose 400 and 403 it throws). Returns true for `canActivate`.
+ */
+export async function authenticateForDomains(
+  authenticator: ApiKeyAuthenticator,
+  request: AuthenticatedRequest,
+  named: (request: FastifyRequest) => string[],
+): Promise<boolean> {
+  const key = await liveKeyOf(authenticator, request, 'Send a live domain or builder key as Authorization: Bearer chk_dom_… or chk_bld_…');
+  request.analyticsKey = key;
+  request.analyticsDomains = analyticsDomainsOf(key, named(request));
+  return true;
 }
 
 /** Most `domain` values one analytics request may name. */
@@ -104,11 +114,15 @@ function bearerToken(header: string | undefined): string | undefined {
 
 /** Every string given as `domain` in the JSON body or the query (repeated query values included). */
 function namedDomains(request: FastifyRequest): string[] {
-  const values: unknown[] = [];
   const body: unknown = request.body;
-  if (body !== null && typeof body === 'object' && !Array.isArray(body)) values.push((body as Record<string, unknown>)['domain']);
+  const inBody: unknown[] = body !== null && typeof body === 'object' && !Array.isArray(body) ? [(body as Record<string, unknown>)['domain']] : [];
+  return [...inBody.flat().filter((value): value is string => typeof value === 'string'), ...queryDomains(request)];
+}
+
+/** Every string given as `domain` in the query (repeated values included). */
+export function queryDomains(request: FastifyRequest): string[] {
   const query: unknown = request.query;
-  if (query !== null && typeof query === 'object') values.push((query as Record<string, unknown>)['domain']);
+  const values: unknown[] = query !== null && typeof query === 'object' ? [(query as Record<string, unknown>)['domain']] : [];
   return values.flat().filter((value): value is string => typeof value === 'string');
 }
 

@@ -1,76 +1,61 @@
-import { dropDatabase } from '@credit-hub/service-kit';
-import { uniqueDatabaseUrl } from '@credit-hub/testing';
-import { DataSource } from 'typeorm';
 import { runApiKeyCli } from '../cli/apikey-cli';
-import { openGatewayDatabase } from './api-key-database';
 import { refusalCode } from './api-key-refusal.testing';
-import { createApiKey, createBuilderKey, findActiveApiKeyByHash, hashApiKey, listApiKeys, revokeApiKey, SqlRunner, typeOrmSqlRunner } from './api-keys';
+import { createApiKey, createBuilderKey, findActiveApiKeyByHash, hashApiKey, listApiKeys, revokeApiKey } from './api-keys';
+import { useGatewayDatabase } from '../test/gateway-harness';
 
 // Builder keys on the real gateway schema (migrations included) and through the operator tool.
-const databaseUrl = uniqueDatabaseUrl('gateway_builder_keys');
-let database: DataSource;
-let sql: SqlRunner;
-
-beforeAll(async () => {
-  database = await openGatewayDatabase(databaseUrl);
-  sql = typeOrmSqlRunner(database);
-});
-
-afterAll(async () => {
-  await database?.destroy();
-  await dropDatabase(databaseUrl);
-});
+const keysDb = useGatewayDatabase('gateway_builder_keys');
 
 const refusal = refusalCode;
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runApiKeyCli(argv, { GATEWAY_DATABASE_URL: databaseUrl }, { out: (line) => out.push(line), err: (line) => err.push(line) });
+  const code = await runApiKeyCli(argv, { GATEWAY_DATABASE_URL: keysDb.databaseUrl }, { out: (line) => out.push(line), err: (line) => err.push(line) });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 describe('builder keys on PostgreSQL', () => {
   it('creates a chk_bld_ key over several domains (normalised, de-duplicated, sorted); found by its hash as a builder key', async () => {
-    const { record, key, created } = await createBuilderKey(sql, { builder: 'Acme Labs', domains: ['B.example', 'a.example', 'b.example'], label: 'ci' });
+    const { record, key, created } = await createBuilderKey(keysDb.sql, { builder: 'Acme Labs', domains: ['B.example', 'a.example', 'b.example'], label: 'ci' });
     expect(created).toBe(true);
     expect(key).toMatch(/^chk_bld_[A-Za-z0-9_-]{43}$/);
     expect(record).toMatchObject({ kind: 'builder', builder: 'Acme Labs', domains: ['a.example', 'b.example'], keyPrefix: key.slice(0, 12), label: 'ci', revokedAt: null });
-    expect(await findActiveApiKeyByHash(sql, hashApiKey(key))).toEqual(record);
-    const [row] = await sql.query<Record<string, unknown>>('SELECT kind, domain, builder_domains FROM api_keys WHERE id = $1', [record.id]);
+    expect(await findActiveApiKeyByHash(keysDb.sql, hashApiKey(key))).toEqual(record);
+    const [row] = await keysDb.sql.query<Record<string, unknown>>('SELECT kind, domain, builder_domains FROM api_keys WHERE id = $1', [record.id]);
     expect(row).toEqual({ kind: 'builder', domain: null, builder_domains: ['a.example', 'b.example'] });
   });
 
   it('is idempotent for the same key, builder and domains; refuses another builder, other domains, a domain key value, a revoked key', async () => {
     const key = 'chk_bld_builder_key_for_tests_01';
-    const first = await createBuilderKey(sql, { builder: 'acme', domains: ['x.example', 'y.example'], key });
-    const again = await createBuilderKey(sql, { builder: 'acme', domains: ['y.example', 'X.example'], key });
+    const first = await createBuilderKey(keysDb.sql, { builder: 'acme', domains: ['x.example', 'y.example'], key });
+    const again = await createBuilderKey(keysDb.sql, { builder: 'acme', domains: ['y.example', 'X.example'], key });
     expect(again).toEqual({ record: first.record, key, created: false });
-    expect(await refusal(createBuilderKey(sql, { builder: 'other', domains: ['x.example', 'y.example'], key }))).toBe('key_exists_for_other_builder');
-    expect(await refusal(createBuilderKey(sql, { builder: 'acme', domains: ['x.example'], key }))).toBe('key_exists_for_other_builder');
-    expect(await refusal(createBuilderKey(sql, { builder: 'acme', domains: ['x.example'], key: 'chk_dom_builder_key_for_tests_01' }))).toBe('invalid_key');
-    expect(await refusal(createApiKey(sql, { domain: 'x.example', key }))).toBe('invalid_key');
-    expect(await refusal(createBuilderKey(sql, { builder: '', domains: ['x.example'] }))).toBe('invalid_builder');
-    expect(await refusal(createBuilderKey(sql, { builder: 'acme', domains: [] }))).toBe('invalid_domain');
-    expect(await refusal(createBuilderKey(sql, { builder: 'acme', domains: ['not a domain'] }))).toBe('invalid_domain');
-    expect(await refusal(createBuilderKey(sql, { builder: 'acme', domains: Array.from({ length: 101 }, (_, i) => `d${i}.example`) }))).toBe('invalid_domain');
-    await revokeApiKey(sql, first.record.id);
-    expect(await refusal(createBuilderKey(sql, { builder: 'acme', domains: ['x.example', 'y.example'], key }))).toBe('key_revoked');
-    expect(await findActiveApiKeyByHash(sql, hashApiKey(key))).toBeUndefined();
+    expect(await refusal(createBuilderKey(keysDb.sql, { builder: 'other', domains: ['x.example', 'y.example'], key }))).toBe('key_exists_for_other_builder');
+    expect(await refusal(createBuilderKey(keysDb.sql, { builder: 'acme', domains: ['x.example'], key }))).toBe('key_exists_for_other_builder');
+    expect(await refusal(createBuilderKey(keysDb.sql, { builder: 'acme', domains: ['x.example'], key: 'chk_dom_builder_key_for_tests_01' }))).toBe('invalid_key');
+    expect(await refusal(createApiKey(keysDb.sql, { domain: 'x.example', key }))).toBe('invalid_key');
+    expect(await refusal(createBuilderKey(keysDb.sql, { builder: '', domains: ['x.example'] }))).toBe('invalid_builder');
+    expect(await refusal(createBuilderKey(keysDb.sql, { builder: 'acme', domains: [] }))).toBe('invalid_domain');
+    expect(await refusal(createBuilderKey(keysDb.sql, { builder: 'acme', domains: ['not a domain'] }))).toBe('invalid_domain');
+    expect(await refusal(createBuilderKey(keysDb.sql, { builder: 'acme', domains: Array.from({ length: 101 }, (_, i) => `d${i}.example`) }))).toBe('invalid_domain');
+    await revokeApiKey(keysDb.sql, first.record.id);
+    expect(await refusal(createBuilderKey(keysDb.sql, { builder: 'acme', domains: ['x.example', 'y.example'], key }))).toBe('key_revoked');
+    expect(await findActiveApiKeyByHash(keysDb.sql, hashApiKey(key))).toBeUndefined();
   });
 
   it('the schema refuses a builder row without domains or with a domain', async () => {
-    await expect(sql.query(`INSERT INTO api_keys (kind, domain, builder, builder_domains, key_prefix, key_hash) VALUES ('builder', NULL, 'b', '{}', 'chk_bld_aaaa', repeat('a', 64))`)).rejects.toThrow(/api_keys_kind_shape/);
-    await expect(sql.query(`INSERT INTO api_keys (kind, domain, builder, builder_domains, key_prefix, key_hash) VALUES ('builder', 'x.example', 'b', '{x.example}', 'chk_bld_aaaa', repeat('b', 64))`)).rejects.toThrow(/api_keys_kind_shape/);
-    await expect(sql.query(`INSERT INTO api_keys (kind, domain, key_prefix, key_hash) VALUES ('domain', NULL, 'chk_dom_aaaa', repeat('c', 64))`)).rejects.toThrow(/api_keys_kind_shape/);
+    await expect(keysDb.sql.query(`INSERT INTO api_keys (kind, domain, builder, builder_domains, key_prefix, key_hash) VALUES ('builder', NULL, 'b', '{}', 'chk_bld_aaaa', repeat('a', 64))`)).rejects.toThrow(/api_keys_kind_shape/);
+    await expect(keysDb.sql.query(`INSERT INTO api_keys (kind, domain, builder, builder_domains, key_prefix, key_hash) VALUES ('builder', 'x.example', 'b', '{x.example}', 'chk_bld_aaaa', repeat('b', 64))`)).rejects.toThrow(/api_keys_kind_shape/);
+    await expect(keysDb.sql.query(`INSERT INTO api_keys (kind, domain, key_prefix, key_hash) VALUES ('domain', NULL, 'chk_dom_aaaa', repeat('c', 64))`)).rejects.toThrow(/api_keys_kind_shape/);
   });
 
   it('lists by builder, and by domain (its domain keys and the builder keys reading it)', async () => {
-    const builder = await createBuilderKey(sql, { builder: 'lister', domains: ['l1.example', 'l2.example'] });
-    const domainKey = await createApiKey(sql, { domain: 'l2.example' });
-    expect((await listApiKeys(sql, { builder: 'lister' })).map((r) => r.id)).toEqual([builder.record.id]);
-    expect((await listApiKeys(sql, { domain: 'l2.example' })).map((r) => r.id)).toEqual([builder.record.id, domainKey.record.id]);
-    expect((await listApiKeys(sql, { domain: 'l1.example' })).map((r) => r.kind)).toEqual(['builder']);
+    const builder = await createBuilderKey(keysDb.sql, { builder: 'lister', domains: ['l1.example', 'l2.example'] });
+    const domainKey = await createApiKey(keysDb.sql, { domain: 'l2.example' });
+    expect((await listApiKeys(keysDb.sql, { builder: 'lister' })).map((r) => r.id)).toEqual([builder.record.id]);
+    expect((await listApiKeys(keysDb.sql, { domain: 'l2.example' })).map((r) => r.id)).toEqual([builder.record.id, domainKey.record.id]);
+    expect((await listApiKeys(keysDb.sql, { domain: 'l1.example' })).map((r) => r.kind)).toEqual(['builder']);
   });
 
   it('npm run apikey -- create --builder --domains, list, revoke', async () => {

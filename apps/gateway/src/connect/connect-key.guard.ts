@@ -1,8 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { ProblemException } from '@credit-hub/service-kit';
-import type { FastifyRequest as Request } from 'fastify';
 import { ApiKeyAuthenticator } from '../api-keys/api-key-authenticator';
-import { analyticsDomainsOf, AuthenticatedRequest } from '../api-keys/api-key.guard';
+import { analyticsDomainsOf, authenticateForDomains, AuthenticatedRequest, queryDomains } from '../api-keys/api-key.guard';
 
 /**
  * Stripe Connect routes (`/api/billing/connect*`): a live domain key acts for its own domain; a
@@ -18,30 +16,8 @@ export class ConnectKeyGuard implements CanActivate {
   constructor(private readonly authenticator: ApiKeyAuthenticator) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const key = await this.authenticator.authenticate(bearerToken(request.headers.authorization));
-    if (!key) {
-      throw new ProblemException(
-        { code: 'unauthorized', detail: 'Send a live domain or builder key as Authorization: Bearer chk_dom_… or chk_bld_…' },
-        { 'WWW-Authenticate': `Bearer realm="credit-hub"` },
-      );
-    }
-    request.analyticsKey = key;
-    request.analyticsDomains = analyticsDomainsOf(key, namedDomains(request));
-    return true;
+    return authenticateForDomains(this.authenticator, context.switchToHttp().getRequest<AuthenticatedRequest>(), queryDomains);
   }
-}
-
-function bearerToken(header: string | undefined): string | undefined {
-  const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match?.[1];
-}
-
-/** Domains named in the query's `domain` (repeated values included). */
-function namedDomains(request: Request): string[] {
-  const query: unknown = request.query;
-  const values: unknown[] = query !== null && typeof query === 'object' ? [(query as Record<string, unknown>)['domain']] : [];
-  return values.flat().filter((value): value is string => typeof value === 'string');
 }
 
 /**

@@ -1,15 +1,11 @@
 import { Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { BillingConnectSubjects, HandleStripeWebhookCommand, HandleStripeWebhookResult } from '@credit-hub/contracts';
-import { ProblemException } from '@credit-hub/service-kit';
+import { BillingConnectSubjects } from '@credit-hub/contracts';
 import type { RawBodyRequest } from '@nestjs/common';
 import type { FastifyRequest as Request } from 'fastify';
 import { ApiProblems } from '../http/problem-docs';
 import { HubClient } from '../nats/hub-client';
-import { StripeWebhookResponse } from '../webhooks/stripe-webhook.controller';
-
-/** Longest `Stripe-Signature` header forwarded (the contract's bound). */
-const signatureLengthMax = 4096;
+import { forwardStripeWebhook, StripeWebhookResponse } from '../webhooks/stripe-webhook.controller';
 
 /**
  * `POST /webhooks/stripe/connect` (no API key: Stripe signs the body with the Connect endpoint's
@@ -34,15 +30,6 @@ export class StripeConnectWebhookController {
   @ApiOkResponse({ type: StripeWebhookResponse })
   @ApiProblems('webhook_signature_invalid', 'webhook_timestamp_out_of_tolerance', 'webhook_payload_invalid', 'validation_failed', 'payload_too_large', 'service_unavailable')
   async handle(@Req() request: RawBodyRequest<Request>, @Headers('stripe-signature') signature: string | undefined): Promise<StripeWebhookResponse> {
-    if (typeof signature !== 'string' || signature.length === 0 || signature.length > signatureLengthMax) {
-      throw new ProblemException({ code: 'webhook_signature_invalid', detail: 'The Stripe-Signature header is missing or too long', field: 'stripe-signature' });
-    }
-    const raw = request.rawBody;
-    if (!raw || raw.length === 0) {
-      throw new ProblemException({ code: 'webhook_payload_invalid', detail: 'The body must be the JSON event Stripe sent (Content-Type: application/json)' });
-    }
-    const command: HandleStripeWebhookCommand = { payloadBase64: raw.toString('base64'), signature };
-    const result = await this.hub.request<HandleStripeWebhookResult>(BillingConnectSubjects.handleConnectWebhook, command);
-    return { received: true, outcome: result.outcome };
+    return forwardStripeWebhook(this.hub, BillingConnectSubjects.handleConnectWebhook, request, signature);
   }
 }

@@ -1,15 +1,12 @@
 import { PortalView, RefundRequestView, RefundsSubjects, replyOk, replyRefused, RequestRefundResult } from '@credit-hub/contracts';
-import { FakeService, RunningGateway, startGateway } from '../test/gateway-harness';
+import { useGatewayEdge } from '../test/gateway-harness';
 import { http } from '../test/http';
 
 // The portal and the refund-request API against real PostgreSQL and NATS, with the refunds service faked
 // behind NATS: the portal pages, the portal-session and refund-request APIs. The whole flow with
 // the real services and a browser is tools/e2e/refunds.e2e.spec.ts.
 
-let gateway: RunningGateway;
-let refunds: FakeService;
-let keyA: string;
-let keyB: string;
+const edge = useGatewayEdge({ NATS_REQUEST_TIMEOUT_MS: '400' }, ['a.example', 'b.example']);
 const token = 'v1.eyJlIjoiYWRhQGV4YW1wbGUuY29tIn0.c2lnbmF0dXJl';
 
 const branding = { domain: 'a.example', displayName: 'A <AI>', supportEmail: 'help@a.example', returnUrl: 'https://a.example/account' };
@@ -32,49 +29,32 @@ const refundView: RefundRequestView = {
 };
 const form = (overrides: Record<string, string> = {}) =>
   new URLSearchParams({ requestKey: 'k-1', kind: 'credits', lotId: '', tried: 'Photos', didNotWork: 'Blurry', wouldBringBack: 'Sharper', category: 'quality', rating: '2', ...overrides }).toString();
-const post = (path: string, body: string) => http(gateway.baseUrl, 'POST', path, { raw: body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-
-beforeAll(async () => {
-  refunds = await FakeService.connect();
-  gateway = await startGateway({ NATS_REQUEST_TIMEOUT_MS: '400' });
-  keyA = (await gateway.createKey('a.example')).key;
-  keyB = (await gateway.createKey('b.example')).key;
-});
-
-afterAll(async () => {
-  await gateway?.close();
-  await refunds?.close();
-});
-
-afterEach(async () => {
-  await refunds.stop();
-  refunds.received.length = 0;
-});
+const post = (path: string, body: string) => http(edge.gateway.baseUrl, 'POST', path, { raw: body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
 
 describe('POST /api/portal/sessions', () => {
   it('returns a portal URL on the gateway for the key’s domain', async () => {
-    await refunds.serve(RefundsSubjects.createPortalSession, () => replyOk({ token, expiresAt: '2099-01-01T00:00:00.000Z' }));
-    const answer = await http(gateway.baseUrl, 'POST', '/api/portal/sessions', { key: keyA, json: { email: ' Ada@Example.com ', domain: 'a.example', returnUrl: 'https://a.example/account' } });
+    await edge.services.serve(RefundsSubjects.createPortalSession, () => replyOk({ token, expiresAt: '2099-01-01T00:00:00.000Z' }));
+    const answer = await http(edge.gateway.baseUrl, 'POST', '/api/portal/sessions', { key: edge.keys[0], json: { email: ' Ada@Example.com ', domain: 'a.example', returnUrl: 'https://a.example/account' } });
     expect(answer.status).toBe(200);
-    expect(answer.body).toEqual({ url: `${gateway.baseUrl}/portal/${token}`, expiresAt: '2099-01-01T00:00:00.000Z' });
-    expect(refunds.received).toEqual([{ subject: RefundsSubjects.createPortalSession, data: { email: 'ada@example.com', domain: 'a.example', returnUrl: 'https://a.example/account' } }]);
+    expect(answer.body).toEqual({ url: `${edge.gateway.baseUrl}/portal/${token}`, expiresAt: '2099-01-01T00:00:00.000Z' });
+    expect(edge.services.received).toEqual([{ subject: RefundsSubjects.createPortalSession, data: { email: 'ada@example.com', domain: 'a.example', returnUrl: 'https://a.example/account' } }]);
   });
 
   it('refuses another domain, no key, and a bad returnUrl, forwarding nothing', async () => {
-    await refunds.serve(RefundsSubjects.createPortalSession, () => replyOk({ token, expiresAt: '2099-01-01T00:00:00.000Z' }));
+    await edge.services.serve(RefundsSubjects.createPortalSession, () => replyOk({ token, expiresAt: '2099-01-01T00:00:00.000Z' }));
     const body = { email: 'ada@example.com', domain: 'b.example', returnUrl: 'https://a.example/' };
-    expect((await http(gateway.baseUrl, 'POST', '/api/portal/sessions', { key: keyA, json: body })).body).toMatchObject({ status: 403, code: 'forbidden_domain' });
-    expect((await http(gateway.baseUrl, 'POST', '/api/portal/sessions', { json: body })).body).toMatchObject({ status: 401, code: 'unauthorized' });
-    const bad = await http(gateway.baseUrl, 'POST', '/api/portal/sessions', { key: keyA, json: { ...body, domain: 'a.example', returnUrl: 'javascript:alert(1)' } });
+    expect((await http(edge.gateway.baseUrl, 'POST', '/api/portal/sessions', { key: edge.keys[0], json: body })).body).toMatchObject({ status: 403, code: 'forbidden_domain' });
+    expect((await http(edge.gateway.baseUrl, 'POST', '/api/portal/sessions', { json: body })).body).toMatchObject({ status: 401, code: 'unauthorized' });
+    const bad = await http(edge.gateway.baseUrl, 'POST', '/api/portal/sessions', { key: edge.keys[0], json: { ...body, domain: 'a.example', returnUrl: 'javascript:alert(1)' } });
     expect(bad.body).toMatchObject({ status: 400, code: 'validation_failed', field: 'returnUrl' });
-    expect(refunds.received).toEqual([]);
+    expect(edge.services.received).toEqual([]);
   });
 });
 
 describe('the portal pages', () => {
   it('renders the customer page as HTML with safe headers', async () => {
-    await refunds.serve(RefundsSubjects.getPortalView, () => replyOk(portalView));
-    const page = await http(gateway.baseUrl, 'GET', `/portal/${token}`);
+    await edge.services.serve(RefundsSubjects.getPortalView, () => replyOk(portalView));
+    const page = await http(edge.gateway.baseUrl, 'GET', `/portal/${token}`);
     expect(page.status).toBe(200);
     expect(page.contentType).toBe('text/html; charset=utf-8');
     expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
@@ -82,25 +62,25 @@ describe('the portal pages', () => {
     expect(page.headers.get('cache-control')).toBe('no-store');
     expect(page.text).toContain('A &lt;AI&gt;');
     expect(page.text).toContain('<strong id="balance">4 credits</strong>');
-    expect(refunds.received).toEqual([{ subject: RefundsSubjects.getPortalView, data: { token } }]);
+    expect(edge.services.received).toEqual([{ subject: RefundsSubjects.getPortalView, data: { token } }]);
   });
 
   it('answers an invalid link with a 403 page and an outage with a 503 page', async () => {
-    await refunds.serve(RefundsSubjects.getPortalView, () => replyRefused('portal_link_invalid', 'This link has expired; ask for a new one'));
-    const invalid = await http(gateway.baseUrl, 'GET', `/portal/${token}`);
+    await edge.services.serve(RefundsSubjects.getPortalView, () => replyRefused('portal_link_invalid', 'This link has expired; ask for a new one'));
+    const invalid = await http(edge.gateway.baseUrl, 'GET', `/portal/${token}`);
     expect(invalid.status).toBe(403);
     expect(invalid.text).toContain('This link has expired');
-    await refunds.stop();
-    const down = await http(gateway.baseUrl, 'GET', `/portal/${token}`);
+    await edge.services.stop();
+    const down = await http(edge.gateway.baseUrl, 'GET', `/portal/${token}`);
     expect(down.status).toBe(503);
     expect(down.headers.get('retry-after')).toBe('1');
     expect(down.contentType).toContain('text/html');
   });
 
   it('shows the form, re-shows it with every error next to its field, and forwards a valid one', async () => {
-    await refunds.serve(RefundsSubjects.getPortalView, () => replyOk(portalView));
-    await refunds.serve(RefundsSubjects.requestRefund, () => replyOk<RequestRefundResult>({ request: refundView, balance: 6, branding, repeated: false }));
-    const blank = await http(gateway.baseUrl, 'GET', `/portal/${token}/refunds/new?kind=credits`);
+    await edge.services.serve(RefundsSubjects.getPortalView, () => replyOk(portalView));
+    await edge.services.serve(RefundsSubjects.requestRefund, () => replyOk<RequestRefundResult>({ request: refundView, balance: 6, branding, repeated: false }));
+    const blank = await http(edge.gateway.baseUrl, 'GET', `/portal/${token}/refunds/new?kind=credits`);
     expect(blank.status).toBe(200);
     expect(blank.text).toMatch(/name="requestKey" value="[0-9a-f-]{36}"/);
 
@@ -109,19 +89,19 @@ describe('the portal pages', () => {
     expect(invalid.text).toContain('id="tried-error"');
     expect(invalid.text).toContain('id="category-error"');
     expect(invalid.text).toContain('>Blurry</textarea>');
-    expect(refunds.received.filter((r) => r.subject === RefundsSubjects.requestRefund)).toEqual([]);
+    expect(edge.services.received.filter((r) => r.subject === RefundsSubjects.requestRefund)).toEqual([]);
 
     const done = await post(`/portal/${token}/refunds`, form());
     expect(done.status).toBe(200);
     expect(done.text).toContain('2 credits returned to your balance.');
     expect(done.text).toContain('<strong id="balance">6 credits</strong>');
-    expect(refunds.received.find((r) => r.subject === RefundsSubjects.requestRefund)?.data).toEqual({
+    expect(edge.services.received.find((r) => r.subject === RefundsSubjects.requestRefund)?.data).toEqual({
       token, requestKey: 'k-1', kind: 'credits', tried: 'Photos', didNotWork: 'Blurry', wouldBringBack: 'Sharper', category: 'quality', rating: 2,
     });
   });
 
   it('shows why a refund was refused', async () => {
-    await refunds.serve(RefundsSubjects.requestRefund, () => replyRefused('refund_not_allowed', 'You can have one refund every 14 days, and you already had one.'));
+    await edge.services.serve(RefundsSubjects.requestRefund, () => replyRefused('refund_not_allowed', 'You can have one refund every 14 days, and you already had one.'));
     const refused = await post(`/portal/${token}/refunds`, form());
     expect(refused.status).toBe(409);
     expect(refused.text).toContain('you already had one');
@@ -130,23 +110,23 @@ describe('the portal pages', () => {
 
 describe('GET /api/refund/requests', () => {
   it('lists the key’s domain only, forwarding the filters', async () => {
-    await refunds.serve(RefundsSubjects.listRefundRequests, () => replyOk({ domain: 'a.example', items: [refundView], nextCursor: null }));
-    const list = await http(gateway.baseUrl, 'GET', '/api/refund/requests?domain=a.example&status=completed&category=quality&since=2026-11-01T00:00:00Z&limit=5', { key: keyA });
+    await edge.services.serve(RefundsSubjects.listRefundRequests, () => replyOk({ domain: 'a.example', items: [refundView], nextCursor: null }));
+    const list = await http(edge.gateway.baseUrl, 'GET', '/api/refund/requests?domain=a.example&status=completed&category=quality&since=2026-11-01T00:00:00Z&limit=5', { key: edge.keys[0] });
     expect(list.status).toBe(200);
     expect(list.body).toEqual({ domain: 'a.example', items: [refundView], nextCursor: null });
-    expect(refunds.received[0].data).toEqual({ domain: 'a.example', status: 'completed', category: 'quality', since: '2026-11-01T00:00:00Z', limit: 5 });
-    expect((await http(gateway.baseUrl, 'GET', '/api/refund/requests?domain=a.example', { key: keyB })).status).toBe(403);
-    expect((await http(gateway.baseUrl, 'GET', '/api/refund/requests?domain=a.example')).status).toBe(401);
-    expect((await http(gateway.baseUrl, 'GET', '/api/refund/requests?status=lost', { key: keyA })).body).toMatchObject({ code: 'validation_failed', field: 'status' });
-    expect(refunds.received).toHaveLength(1);
+    expect(edge.services.received[0].data).toEqual({ domain: 'a.example', status: 'completed', category: 'quality', since: '2026-11-01T00:00:00Z', limit: 5 });
+    expect((await http(edge.gateway.baseUrl, 'GET', '/api/refund/requests?domain=a.example', { key: edge.keys[1] })).status).toBe(403);
+    expect((await http(edge.gateway.baseUrl, 'GET', '/api/refund/requests?domain=a.example')).status).toBe(401);
+    expect((await http(edge.gateway.baseUrl, 'GET', '/api/refund/requests?status=lost', { key: edge.keys[0] })).body).toMatchObject({ code: 'validation_failed', field: 'status' });
+    expect(edge.services.received).toHaveLength(1);
   });
 
   it('finds one request by id for its own domain; anything else is 404', async () => {
-    await refunds.serve(RefundsSubjects.getRefundRequest, (data) =>
+    await edge.services.serve(RefundsSubjects.getRefundRequest, (data) =>
       (data as { domain: string }).domain === 'a.example' ? replyOk(refundView) : replyRefused('refund_not_found', 'no such refund request'),
     );
-    expect((await http(gateway.baseUrl, 'GET', `/api/refund/requests/${refundView.id}`, { key: keyA })).body).toEqual(refundView);
-    expect((await http(gateway.baseUrl, 'GET', `/api/refund/requests/${refundView.id}`, { key: keyB })).body).toMatchObject({ status: 404, code: 'refund_not_found' });
-    expect((await http(gateway.baseUrl, 'GET', '/api/refund/requests/not-a-uuid', { key: keyA })).body).toMatchObject({ status: 404, code: 'refund_not_found' });
+    expect((await http(edge.gateway.baseUrl, 'GET', `/api/refund/requests/${refundView.id}`, { key: edge.keys[0] })).body).toEqual(refundView);
+    expect((await http(edge.gateway.baseUrl, 'GET', `/api/refund/requests/${refundView.id}`, { key: edge.keys[1] })).body).toMatchObject({ status: 404, code: 'refund_not_found' });
+    expect((await http(edge.gateway.baseUrl, 'GET', '/api/refund/requests/not-a-uuid', { key: edge.keys[0] })).body).toMatchObject({ status: 404, code: 'refund_not_found' });
   });
 });

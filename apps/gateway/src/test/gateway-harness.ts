@@ -4,7 +4,8 @@ import { testNatsUrl, uniqueDatabaseUrl } from '@credit-hub/testing';
 import { connect, JSONCodec, Msg, NatsConnection, Subscription } from 'nats';
 import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
-import { createApiKey, typeOrmSqlRunner } from '../api-keys/api-keys';
+import { openGatewayDatabase } from '../api-keys/api-key-database';
+import { createApiKey, SqlRunner, typeOrmSqlRunner } from '../api-keys/api-keys';
 import { gatewayHttpBoot } from '../gateway.http';
 import { GatewayModule } from '../gateway.module';
 
@@ -121,4 +122,60 @@ export class FakeService {
   async close(): Promise<void> {
     await this.nc.drain();
   }
+}
+
+/** A started gateway, a FakeService standing in for the services behind NATS, and one live key per domain. */
+export interface GatewayEdge {
+  gateway: RunningGateway;
+  services: FakeService;
+  /** The keys in clear, in the order of the domains given to `useGatewayEdge`. */
+  keys: string[];
+}
+
+/**
+ * Registers the spec's hooks for an edge test: before all, a FakeService and a gateway started
+ * with `env` (see startGateway) and a key per domain; after each test, the FakeService stops
+ * answering and forgets what it received; after all, both are closed and the database dropped.
+ * The fields are set in `beforeAll`; read them inside tests and hooks only.
+ */
+export function useGatewayEdge(env: Record<string, string>, domains: string[]): GatewayEdge {
+  const edge = { keys: [] as string[] } as GatewayEdge;
+  beforeAll(async () => {
+    edge.services = await FakeService.connect();
+    edge.gateway = await startGateway(env);
+    for (const domain of domains) edge.keys.push((await edge.gateway.createKey(domain)).key);
+  });
+  afterAll(async () => {
+    await edge.gateway?.close();
+    await edge.services?.close();
+  });
+  afterEach(async () => {
+    await edge.services.stop();
+    edge.services.received.length = 0;
+  });
+  return edge;
+}
+
+/** The gateway's database opened (migrations run) for a spec, with its SQL runner. */
+export interface GatewayKeyDatabase {
+  readonly databaseUrl: string;
+  database: DataSource;
+  sql: SqlRunner;
+}
+
+/**
+ * Registers the spec's hooks: before all, a fresh gateway database (prefix `databasePrefix`)
+ * opened and migrated; after all, closed and dropped. Fields are set in `beforeAll`.
+ */
+export function useGatewayDatabase(databasePrefix: string): GatewayKeyDatabase {
+  const handle = { databaseUrl: uniqueDatabaseUrl(databasePrefix) } as GatewayKeyDatabase;
+  beforeAll(async () => {
+    handle.database = await openGatewayDatabase(handle.databaseUrl);
+    handle.sql = typeOrmSqlRunner(handle.database);
+  });
+  afterAll(async () => {
+    await handle.database?.destroy();
+    await dropDatabase(handle.databaseUrl);
+  });
+  return handle;
 }

@@ -1,17 +1,15 @@
 import { replyOk, replyRefused, WebhookSubjects } from '@credit-hub/contracts';
-import { FakeService, RunningGateway, startGateway } from '../test/gateway-harness';
+import { useGatewayEdge } from '../test/gateway-harness';
 
 // The gateway's webhook routes against real PostgreSQL and NATS; feedback-analytics is a
 // FakeService. What the gateway forwards is checked here; the whole flow in tools/e2e/webhooks.
 
-let gateway: RunningGateway;
-let services: FakeService;
-let key: string;
 const domain = 'hooks.example';
+const edge = useGatewayEdge({ NATS_REQUEST_TIMEOUT_MS: '400' }, [domain]);
 const endpointId = '6f1c2b8e-2d4a-4b8e-9c1d-0a1b2c3d4e5f';
 
-async function call(method: string, path: string, body?: unknown, bearer: string | null = key) {
-  const response = await fetch(gateway.baseUrl + path, {
+async function call(method: string, path: string, body?: unknown, bearer: string | null = edge.keys[0]) {
+  const response = await fetch(edge.gateway.baseUrl + path, {
     method,
     headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -20,29 +18,13 @@ async function call(method: string, path: string, body?: unknown, bearer: string
   return { status: response.status, type: response.headers.get('content-type') ?? '', body: text ? JSON.parse(text) : null };
 }
 
-beforeAll(async () => {
-  services = await FakeService.connect();
-  gateway = await startGateway({ NATS_REQUEST_TIMEOUT_MS: '400' });
-  key = (await gateway.createKey(domain)).key;
-});
-
-afterAll(async () => {
-  await gateway?.close();
-  await services?.close();
-});
-
-afterEach(async () => {
-  await services.stop();
-  services.received.length = 0;
-});
-
 describe('webhook endpoints at the edge', () => {
   it("forwards a registration for the key's domain and answers 201 with the secret", async () => {
     const created = { id: endpointId, url: 'https://hooks.example/in', eventTypes: ['credits.purchased'], description: null, createdAt: '2026-11-20T00:00:00.000Z', secret: 'whsec_x' };
-    await services.serve(WebhookSubjects.createEndpoint, () => replyOk(created));
+    await edge.services.serve(WebhookSubjects.createEndpoint, () => replyOk(created));
     const answer = await call('POST', '/api/webhooks/endpoints', { url: 'https://hooks.example/in', eventTypes: ['credits.purchased'] });
     expect(answer).toMatchObject({ status: 201, body: created });
-    expect(services.received).toEqual([{ subject: WebhookSubjects.createEndpoint, data: { domain, url: 'https://hooks.example/in', eventTypes: ['credits.purchased'] } }]);
+    expect(edge.services.received).toEqual([{ subject: WebhookSubjects.createEndpoint, data: { domain, url: 'https://hooks.example/in', eventTypes: ['credits.purchased'] } }]);
   });
 
   it.each([
@@ -54,16 +36,16 @@ describe('webhook endpoints at the edge', () => {
     const answer = await call('POST', '/api/webhooks/endpoints', body);
     expect(answer).toMatchObject({ status: 400, body: { code: 'validation_failed', field } });
     expect(answer.type).toContain('application/problem+json');
-    expect(services.received).toHaveLength(0);
+    expect(edge.services.received).toHaveLength(0);
   });
 
   it('forwards list, delete, deliveries (limit as a number) and replay with the domain of the key', async () => {
-    for (const subject of Object.values(WebhookSubjects)) await services.serve(subject, () => replyOk({ items: [] }));
+    for (const subject of Object.values(WebhookSubjects)) await edge.services.serve(subject, () => replyOk({ items: [] }));
     expect((await call('GET', '/api/webhooks/endpoints')).status).toBe(200);
     expect((await call('DELETE', `/api/webhooks/endpoints/${endpointId}`)).status).toBe(200);
     expect((await call('GET', `/api/webhooks/endpoints/${endpointId}/deliveries?limit=5&cursor=123_abc`)).status).toBe(200);
     expect((await call('POST', `/api/webhooks/deliveries/${endpointId}/replay`)).status).toBe(202);
-    expect(services.received.map((r) => r.data)).toEqual([
+    expect(edge.services.received.map((r) => r.data)).toEqual([
       { domain },
       { domain, endpointId },
       { domain, endpointId, cursor: '123_abc', limit: 5 },
@@ -73,7 +55,7 @@ describe('webhook endpoints at the edge', () => {
   });
 
   it('answers the not_found refusal as 404 problem+json, and 401 without a key', async () => {
-    await services.serve(WebhookSubjects.deleteEndpoint, () => replyRefused('not_found', 'No such webhook endpoint', 'endpointId'));
+    await edge.services.serve(WebhookSubjects.deleteEndpoint, () => replyRefused('not_found', 'No such webhook endpoint', 'endpointId'));
     expect(await call('DELETE', `/api/webhooks/endpoints/${endpointId}`)).toMatchObject({ status: 404, body: { code: 'not_found' } });
     expect(await call('GET', '/api/webhooks/endpoints', undefined, null)).toMatchObject({ status: 401, body: { code: 'unauthorized' } });
   });

@@ -10,6 +10,30 @@ import { HubClient } from '../nats/hub-client';
 /** Longest `Stripe-Signature` header forwarded (the contract's bound). */
 const signatureLengthMax = 4096;
 
+/**
+ * Forwards a Stripe webhook to billing on `subject`: the raw body as received, base64, with the
+ * `Stripe-Signature` header (billing verifies it). Throws ProblemException 400
+ * webhook_signature_invalid (header missing or over 4,096 characters) or webhook_payload_invalid
+ * (no raw body) before sending anything; the hub's refusals as HubClient raises them.
+ */
+export async function forwardStripeWebhook(
+  hub: HubClient,
+  subject: string,
+  request: RawBodyRequest<FastifyRequest>,
+  signature: string | undefined,
+): Promise<StripeWebhookResponse> {
+  if (typeof signature !== 'string' || signature.length === 0 || signature.length > signatureLengthMax) {
+    throw new ProblemException({ code: 'webhook_signature_invalid', detail: 'The Stripe-Signature header is missing or too long', field: 'stripe-signature' });
+  }
+  const raw = request.rawBody;
+  if (!raw || raw.length === 0) {
+    throw new ProblemException({ code: 'webhook_payload_invalid', detail: 'The body must be the JSON event Stripe sent (Content-Type: application/json)' });
+  }
+  const command: HandleStripeWebhookCommand = { payloadBase64: raw.toString('base64'), signature };
+  const result = await hub.request<HandleStripeWebhookResult>(subject, command);
+  return { received: true, outcome: result.outcome };
+}
+
 /** Acknowledgement Stripe gets for a webhook billing accepted. */
 export class StripeWebhookResponse {
   @ApiProperty({ enum: [true] }) received!: true;
@@ -35,15 +59,6 @@ export class StripeWebhookController {
     @Req() request: RawBodyRequest<FastifyRequest>,
     @Headers('stripe-signature') signature: string | undefined,
   ): Promise<StripeWebhookResponse> {
-    if (typeof signature !== 'string' || signature.length === 0 || signature.length > signatureLengthMax) {
-      throw new ProblemException({ code: 'webhook_signature_invalid', detail: 'The Stripe-Signature header is missing or too long', field: 'stripe-signature' });
-    }
-    const raw = request.rawBody;
-    if (!raw || raw.length === 0) {
-      throw new ProblemException({ code: 'webhook_payload_invalid', detail: 'The body must be the JSON event Stripe sent (Content-Type: application/json)' });
-    }
-    const command: HandleStripeWebhookCommand = { payloadBase64: raw.toString('base64'), signature };
-    const result = await this.hub.request<HandleStripeWebhookResult>(BillingSubjects.handleStripeWebhook, command);
-    return { received: true, outcome: result.outcome };
+    return forwardStripeWebhook(this.hub, BillingSubjects.handleStripeWebhook, request, signature);
   }
 }

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { SingleBar, Presets } from 'cli-progress';
 import { Client } from 'pg';
-import { classifyError, ExitCode, exitQuietlyOnBrokenPipe, loadConfigOrExit, runCommandLine, strictProgram } from '@credit-hub/service-kit';
+import { ExitCode, loadConfigOrExit, runCommandLine, runEntryPoint, strictProgram } from '@credit-hub/service-kit';
 import { LedgerConfig } from '../ledger.config';
 import { replayLedger, ReplayReport } from './replay';
 
@@ -83,17 +83,4 @@ function printReport(report: ReplayReport): void {
   else out(differing === 0 ? 'nothing to repair' : `repaired ${report.tables.reduce((sum, t) => sum + t.repaired, 0)} rows; every other row left as it was`);
 }
 
-exitQuietlyOnBrokenPipe();
-// exitCode, not exit(): a piped stdout must be flushed before the process ends (a large --json
-// report was cut at 64 KiB by exit()).
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: Error) => {
-    const { code, message } = classifyError(error);
-    process.stderr.write(`replay failed: ${message}\n`);
-    if (process.env['OPS_DEBUG']) process.stderr.write(`${error.stack ?? ''}\n`);
-    process.exitCode = code;
-  },
-);
+runEntryPoint('replay', main);

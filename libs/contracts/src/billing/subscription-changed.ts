@@ -1,22 +1,13 @@
 import { IsBoolean, IsIn, IsString, Length } from 'class-validator';
-import { NormalizedDomain, NormalizedEmail } from '../normalize';
+import { SubscriptionCustomer } from './event-fields';
 import { defineMessage, IsoTime, leniently, Nullable } from '../message';
 
 /** Subscription statuses as Stripe names them. */
 export const SubscriptionStatuses = ['trialing', 'active', 'past_due', 'unpaid', 'canceled', 'incomplete', 'incomplete_expired', 'paused'] as const;
 export type SubscriptionStatus = (typeof SubscriptionStatuses)[number];
 
-/** `billing.events.subscription-changed.v1`: status, period or plan of a subscription changed (entitlements, analytics). */
-export class SubscriptionChangedV1 {
-  @IsString() @Length(1, 200)
-  subscriptionId!: string;
-
-  @NormalizedEmail() @IsString() @Length(1, 254)
-  email!: string;
-
-  @NormalizedDomain() @IsString() @Length(1, 253)
-  domain!: string;
-
+/** The fields of SubscriptionChangedV1 after SubscriptionCustomer's (see event-fields.ts). */
+class SubscriptionChangedFields extends SubscriptionCustomer {
   @IsString() @Length(1, 200)
   offeringId!: string;
 
@@ -42,6 +33,9 @@ export class SubscriptionChangedV1 {
   @IsoTime()
   at!: string;
 }
+
+/** `billing.events.subscription-changed.v1`: status, period or plan of a subscription changed (entitlements, analytics). */
+export class SubscriptionChangedV1 extends SubscriptionChangedFields {}
 
 /** `billing.events.subscription-changed.v1`. */
 export const SubscriptionChangedMessage = defineMessage<SubscriptionChangedV1>()({ name: 'billing.events.subscription-changed.v1', kind: 'event', validate: leniently(SubscriptionChangedV1) });

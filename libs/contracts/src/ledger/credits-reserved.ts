@@ -1,19 +1,9 @@
-import { IsString, Length } from 'class-validator';
-import { NormalizedDomain } from '../normalize';
 import { IntegerAtLeast, IsoTime, Nested } from '../message';
+import { ReservationReference } from './event-fields';
 import { ledgerEventMessage, LotDraw } from './ledger-event';
 
-/** `CreditsReserved` v1: a hold for a long job; held credits are not spendable by anything else. */
-export class CreditsReservedV1 {
-  @IsString() @Length(1, 200)
-  reservationId!: string;
-
-  @NormalizedDomain() @IsString() @Length(1, 253)
-  domain!: string;
-
-  @IsString() @Length(1, 200)
-  referenceId!: string;
-
+/** The fields of CreditsReservedV1 after ReservationReference's (see event-fields.ts). */
+class CreditsReservedFields extends ReservationReference {
   @IntegerAtLeast(0)
   credits!: number;
 
@@ -26,6 +16,9 @@ export class CreditsReservedV1 {
   @IsoTime()
   reservedAt!: string;
 }
+
+/** `CreditsReserved` v1: a hold for a long job; held credits are not spendable by anything else. */
+export class CreditsReservedV1 extends CreditsReservedFields {}
 
 /** `ledger.events.credits-reserved.v1`. */
 export const CreditsReservedMessage = ledgerEventMessage('ledger.events.credits-reserved.v1', 'CreditsReserved', CreditsReservedV1);

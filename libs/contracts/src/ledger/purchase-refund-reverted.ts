@@ -1,18 +1,10 @@
-import { IsString, Length, MaxLength } from 'class-validator';
+import { IsString, MaxLength } from 'class-validator';
 import { IntegerAtLeast, IsoTime } from '../message';
+import { LotRefund } from './event-fields';
 import { ledgerEventMessage } from './ledger-event';
 
-/** `PurchaseRefundReverted` v1: compensation when Stripe refused the money refund; the credits come back. */
-export class PurchaseRefundRevertedV1 {
-  @IsString() @Length(1, 200)
-  lotId!: string;
-
-  @IsString() @Length(1, 200)
-  refundRequestId!: string;
-
-  @IntegerAtLeast(0)
-  credits!: number;
-
+/** The fields of PurchaseRefundRevertedV1 after LotRefund's (see event-fields.ts). */
+class PurchaseRefundRevertedFields extends LotRefund {
   @IsString() @MaxLength(500)
   reason!: string;
 
@@ -22,6 +14,9 @@ export class PurchaseRefundRevertedV1 {
   @IsoTime()
   revertedAt!: string;
 }
+
+/** `PurchaseRefundReverted` v1: compensation when Stripe refused the money refund; the credits come back. */
+export class PurchaseRefundRevertedV1 extends PurchaseRefundRevertedFields {}
 
 /** `ledger.events.purchase-refund-reverted.v1`. */
 export const PurchaseRefundRevertedMessage = ledgerEventMessage('ledger.events.purchase-refund-reverted.v1', 'PurchaseRefundReverted', PurchaseRefundRevertedV1);

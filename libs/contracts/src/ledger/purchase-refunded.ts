@@ -1,21 +1,10 @@
 import { IsString, Length, MaxLength } from 'class-validator';
 import { Currency, IntegerAtLeast, IsoTime, Nullable } from '../message';
+import { LotRefund } from './event-fields';
 import { ledgerEventMessage } from './ledger-event';
 
-/**
- * `PurchaseRefunded` v1: a purchase's unused credits removed for a money refund of
- * `amountMinor` = floor(lot amount × credits / lot credits): unused credits at the lot's unit price.
- */
-export class PurchaseRefundedV1 {
-  @IsString() @Length(1, 200)
-  lotId!: string;
-
-  @IsString() @Length(1, 200)
-  refundRequestId!: string;
-
-  @IntegerAtLeast(0)
-  credits!: number;
-
+/** The fields of PurchaseRefundedV1 after LotRefund's (see event-fields.ts). */
+class PurchaseRefundedFields extends LotRefund {
   /** Integer minor units of `currency`. */
   @IntegerAtLeast(0)
   amountMinor!: number;
@@ -35,6 +24,12 @@ export class PurchaseRefundedV1 {
   @IsoTime()
   refundedAt!: string;
 }
+
+/**
+ * `PurchaseRefunded` v1: a purchase's unused credits removed for a money refund of
+ * `amountMinor` = floor(lot amount × credits / lot credits): unused credits at the lot's unit price.
+ */
+export class PurchaseRefundedV1 extends PurchaseRefundedFields {}
 
 /** `ledger.events.purchase-refunded.v1`. */
 export const PurchaseRefundedMessage = ledgerEventMessage('ledger.events.purchase-refunded.v1', 'PurchaseRefunded', PurchaseRefundedV1);

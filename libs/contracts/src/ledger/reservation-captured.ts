@@ -1,19 +1,10 @@
 import { IsString, Length } from 'class-validator';
-import { NormalizedDomain } from '../normalize';
 import { IntegerAtLeast, IsoTime, Nested } from '../message';
+import { ReservationReference } from './event-fields';
 import { ledgerEventMessage, LotDraw } from './ledger-event';
 
-/** `ReservationCaptured` v1: part or all of a hold spent; the rest released. */
-export class ReservationCapturedV1 {
-  @IsString() @Length(1, 200)
-  reservationId!: string;
-
-  @NormalizedDomain() @IsString() @Length(1, 253)
-  domain!: string;
-
-  @IsString() @Length(1, 200)
-  referenceId!: string;
-
+/** The fields of ReservationCapturedV1 after ReservationReference's (see event-fields.ts). */
+class ReservationCapturedFields extends ReservationReference {
   @IsString() @Length(1, 64)
   actionType!: string;
 
@@ -32,6 +23,9 @@ export class ReservationCapturedV1 {
   @IsoTime()
   capturedAt!: string;
 }
+
+/** `ReservationCaptured` v1: part or all of a hold spent; the rest released. */
+export class ReservationCapturedV1 extends ReservationCapturedFields {}
 
 /** `ledger.events.reservation-captured.v1`. */
 export const ReservationCapturedMessage = ledgerEventMessage('ledger.events.reservation-captured.v1', 'ReservationCaptured', ReservationCapturedV1);
