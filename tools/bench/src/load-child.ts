@@ -1,3 +1,5 @@
+// Contracts are class-validator classes: their decorators need the metadata polyfill in every child.
+import 'reflect-metadata';
 import { LoadConfig } from './load-types';
 
 /**
