@@ -26,6 +26,12 @@ export const BillingConnectSubjects = {
 /** Most domains one onboarding or state request names. */
 export const connectDomainsMax = 100;
 
+/** The validation of a Connect command's `domains`: 1 to `connectDomainsMax` domain names of 1-253 characters (normalised by the caller). */
+function ConnectDomains(): PropertyDecorator {
+  const rules = [IsArray(), ArrayMinSize(1), ArrayMaxSize(connectDomainsMax), IsString({ each: true }), Length(1, Limits.domainLengthMax, { each: true })];
+  return (target, key) => rules.forEach((rule) => rule(target, key));
+}
+
 const urlOptions = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 /**
@@ -35,11 +41,7 @@ const urlOptions = { require_tld: false, require_protocol: true, protocols: ['ht
  * fresh Stripe-hosted onboarding link (`POST /v1/account_links`, `type=account_onboarding`).
  */
 export class StartConnectOnboardingCommand {
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(connectDomainsMax)
-  @IsString({ each: true })
-  @Length(1, Limits.domainLengthMax, { each: true })
+  @ConnectDomains()
   domains!: string[];
 
   /** Where Stripe sends the builder when onboarding ends (Stripe's `return_url`). */
@@ -66,11 +68,7 @@ export interface ConnectOnboardingResult {
 
 /** `GetConnectState`: the Connect state of `domains` (normalised, 1-100). */
 export class GetConnectStateQuery {
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(connectDomainsMax)
-  @IsString({ each: true })
-  @Length(1, Limits.domainLengthMax, { each: true })
+  @ConnectDomains()
   domains!: string[];
 }
 
@@ -131,11 +129,7 @@ export const connectOAuthTokenLengthMax = 512;
  * builder on to `returnUrl`.
  */
 export class StartConnectOAuthCommand {
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(connectDomainsMax)
-  @IsString({ each: true })
-  @Length(1, Limits.domainLengthMax, { each: true })
+  @ConnectDomains()
   domains!: string[];
 
   /** The OAuth `redirect_uri`: the gateway's `GET /connect/oauth/callback`. */

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { AnalyticsDomainField } from '../analytics/read-models.dto';
 import { connectDomainsMax, connectOAuthTokenLengthMax, Limits } from '@credit-hub/contracts';
@@ -7,19 +8,27 @@ const urlOptions = { require_tld: false, require_protocol: true, protocols: ['ht
 const domainPattern = /^[a-z0-9.-]+$/i;
 const statuses = ['onboarding', 'ready', 'restricted', 'disconnected'];
 
+
+/** The validation of an optional `domains` list on the Connect routes, with its field-level problem messages. */
+function ConnectDomainsField(): PropertyDecorator {
+  return applyDecorators(
+    IsOptional(),
+    IsArray({ message: 'domains must be an array of domains' }),
+    ArrayMinSize(1, { message: 'domains must name at least one domain' }),
+    ArrayMaxSize(connectDomainsMax, { message: `domains must name at most ${connectDomainsMax} domains` }),
+    IsString({ each: true, message: 'each domain must be a string' }),
+    Length(1, Limits.domainLengthMax, { each: true, message: `each domain must be 1-${Limits.domainLengthMax} characters` }),
+    Matches(domainPattern, { each: true, message: 'each domain must be a host name such as yourproduct.com' }),
+  );
+}
+
 /** `POST /api/billing/connect/onboarding`: start (or resume) Stripe Connect onboarding. */
 export class ConnectOnboardingRequest {
   @ApiPropertyOptional({
     description: "The domains to connect to one Stripe account. A domain key: its own domain only (the default). A builder key: any of its domains (default: all of them).",
     type: [String], example: ['notes.localhost', 'slides.localhost'], maxItems: connectDomainsMax,
   })
-  @IsOptional()
-  @IsArray({ message: 'domains must be an array of domains' })
-  @ArrayMinSize(1, { message: 'domains must name at least one domain' })
-  @ArrayMaxSize(connectDomainsMax, { message: `domains must name at most ${connectDomainsMax} domains` })
-  @IsString({ each: true, message: 'each domain must be a string' })
-  @Length(1, Limits.domainLengthMax, { each: true, message: `each domain must be 1-${Limits.domainLengthMax} characters` })
-  @Matches(domainPattern, { each: true, message: 'each domain must be a host name such as yourproduct.com' })
+  @ConnectDomainsField()
   domains?: string[];
 
   @ApiPropertyOptional({ description: 'Where Stripe sends the builder when onboarding ends (default: the dashboard\'s Connect page)', example: 'https://hub.example.com/dashboard/connect' })
@@ -105,13 +114,7 @@ export class ConnectOAuthRequest {
     description: 'The domains to connect to the Stripe account. A domain key: its own domain only (the default). A builder key: any of its domains (default: all of them).',
     type: [String], example: ['notes.localhost'], maxItems: connectDomainsMax,
   })
-  @IsOptional()
-  @IsArray({ message: 'domains must be an array of domains' })
-  @ArrayMinSize(1, { message: 'domains must name at least one domain' })
-  @ArrayMaxSize(connectDomainsMax, { message: `domains must name at most ${connectDomainsMax} domains` })
-  @IsString({ each: true, message: 'each domain must be a string' })
-  @Length(1, Limits.domainLengthMax, { each: true, message: `each domain must be 1-${Limits.domainLengthMax} characters` })
-  @Matches(domainPattern, { each: true, message: 'each domain must be a host name such as yourproduct.com' })
+  @ConnectDomainsField()
   domains?: string[];
 
   @ApiProperty({ description: "Where the builder lands once the account is connected (e.g. the dashboard's Connect page)", example: 'https://hub.example.com/dashboard/connect' })
